@@ -1,0 +1,17 @@
+// Who is asking: the project and roles a request acts with.
+export interface RequestContext {
+  requestId: string;
+  projectId: string;
+  userId: string | null;
+  roles: string[];
+  isAdmin: boolean;
+}
+
+export function adminContext(projectId: string, requestId = 'internal'): RequestContext {
+  return { requestId, projectId, userId: null, roles: ['admin', 'member', 'reader'], isAdmin: true };
+}
+
+/** The project a resource belongs to is the caller's, or the caller is admin. */
+export function owns(ctx: RequestContext, projectId: string): boolean {
+  return ctx.isAdmin || ctx.projectId === projectId;
+}

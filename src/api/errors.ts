@@ -1,0 +1,124 @@
+// The one catalogue of Neutron's exception types. Handlers throw these; the HTTP layer
+// turns them into {"NeutronError": {type, message, detail}} with the status declared here.
+
+export class NeutronError extends Error {
+  constructor(
+    public readonly type: string,
+    public readonly status: number,
+    message: string,
+    public readonly detail = '',
+  ) {
+    super(message);
+  }
+
+  toBody(): { NeutronError: { type: string; message: string; detail: string } } {
+    return { NeutronError: { type: this.type, message: this.message, detail: this.detail } };
+  }
+}
+
+type Template<A> = (args: A) => string;
+
+function declare<A>(type: string, status: number, template: Template<A>) {
+  return (args: A, detail = '') => new NeutronError(type, status, template(args), detail);
+}
+
+// 400
+export const BadRequest = declare<{ resource: string; msg: string }>('BadRequest', 400, (a) => `Bad ${a.resource} request: ${a.msg}.`);
+export const HTTPBadRequest = declare<{ msg: string }>('HTTPBadRequest', 400, (a) => a.msg);
+export const InvalidInput = declare<{ msg: string }>('InvalidInput', 400, (a) => `Invalid input for operation: ${a.msg}.`);
+export const MalformedRequestBody = declare<{ reason: string }>('MalformedRequestBody', 400, (a) => `Malformed request body: ${a.reason}.`);
+export const InvalidAllocationPool = declare<{ pool: string }>('InvalidAllocationPool', 400, (a) => `The allocation pool ${a.pool} is not valid.`);
+export const OutOfBoundsAllocationPool = declare<{ pool: string; cidr: string }>(
+  'OutOfBoundsAllocationPool', 400, (a) => `The allocation pool ${a.pool} reaches beyond the subnet cidr ${a.cidr}.`);
+export const InvalidIpForSubnet = declare<{ ip: string }>('InvalidIpForSubnet', 400, (a) => `IP address ${a.ip} is not a valid IP for the specified subnet.`);
+export const InvalidIpForNetwork = declare<{ ip: string }>('InvalidIpForNetwork', 400, (a) => `IP address ${a.ip} is not a valid IP for any of the subnets on the specified network.`);
+export const DNSNameServersExhausted = declare<{ subnet: string; quota: number }>(
+  'DNSNameServersExhausted', 400, (a) => `Unable to complete operation for ${a.subnet}: at most ${a.quota} DNS nameservers are allowed`);
+export const HostRoutesExhausted = declare<{ subnet: string; quota: number }>(
+  'HostRoutesExhausted', 400, (a) => `Unable to complete operation for ${a.subnet}: at most ${a.quota} host routes are allowed`);
+export const AllowedAddressPairExhausted = declare<{ quota: number }>(
+  'AllowedAddressPairExhausted', 400, (a) => `No more than ${a.quota} allowed address pairs are permitted on a port`);
+export const DuplicateAddressPairInRequest = declare<{ mac: string; ip: string }>(
+  'DuplicateAddressPairInRequest', 400, (a) => `The request lists the address pair mac_address ${a.mac} ip_address ${a.ip} twice`);
+export const SecurityGroupInvalidPortRange = declare<{ msg: string }>('SecurityGroupInvalidPortRange', 400, (a) => a.msg);
+export const SecurityGroupInvalidPortValue = declare<{ port: unknown }>('SecurityGroupInvalidPortValue', 400, (a) => `Invalid value for port ${String(a.port)}`);
+export const SecurityGroupInvalidIcmpValue = declare<{ field: string; attr: string; value: unknown }>(
+  'SecurityGroupInvalidIcmpValue', 400, (a) => `Invalid value for ICMP ${a.field} (${a.attr}) ${String(a.value)}: it must be 0 to 255`);
+export const SecurityGroupMissingIcmpType = declare<{ value: unknown }>(
+  'SecurityGroupMissingIcmpType', 400, (a) => `ICMP code (port_range_max) ${String(a.value)} is given but ICMP type (port_range_min) is missing`);
+export const SecurityGroupProtocolRequiredWithPorts = declare<Record<string, never>>(
+  'SecurityGroupProtocolRequiredWithPorts', 400, () => 'A protocol is required when a port range is given');
+export const SecurityGroupInvalidProtocolForPortRange = declare<{ protocol: string }>(
+  'SecurityGroupInvalidProtocolForPortRange', 400, (a) => `Protocol ${a.protocol} has no ports: a port range can not be given for it`);
+export const SecurityGroupRuleInvalidProtocol = declare<{ protocol: string; values: string }>(
+  'SecurityGroupRuleInvalidProtocol', 400, (a) => `Security group rule protocol ${a.protocol} is not supported: use one of ${a.values} or a number from 0 to 255`);
+export const SecurityGroupRemoteGroupAndRemoteIpPrefix = declare<Record<string, never>>(
+  'SecurityGroupRemoteGroupAndRemoteIpPrefix', 400, () => 'Give remote_group_id or remote_ip_prefix in a security group rule, not both');
+export const SecurityGroupRuleParameterConflict = declare<{ ethertype: string; cidr: string }>(
+  'SecurityGroupRuleParameterConflict', 400, (a) => `remote_ip_prefix ${a.cidr} does not match ethertype ${a.ethertype}`);
+export const SecurityGroupEthertypeConflictWithProtocol = declare<{ ethertype: string; protocol: string }>(
+  'SecurityGroupEthertypeConflictWithProtocol', 400, (a) => `Protocol ${a.protocol} can not be used with ethertype ${a.ethertype}`);
+export const SecurityGroupRuleInvalidEtherType = declare<{ ethertype: unknown }>(
+  'SecurityGroupRuleInvalidEtherType', 400, (a) => `Security group rule ethertype ${String(a.ethertype)} is not supported: use IPv4 or IPv6`);
+export const SecurityGroupRuleInvalidDirection = declare<{ direction: unknown }>(
+  'SecurityGroupRuleInvalidDirection', 400, (a) => `Security group rule direction ${String(a.direction)} is not supported: use ingress or egress`);
+
+// 403
+export const PolicyNotAuthorized = declare<{ action: string }>('PolicyNotAuthorized', 403, (a) => `(rule:${a.action}) is disallowed by policy`);
+
+// 404
+export const HTTPNotFound = declare<{ msg: string }>('HTTPNotFound', 404, (a) => a.msg);
+export const NetworkNotFound = declare<{ id: string }>('NetworkNotFound', 404, (a) => `Network ${a.id} could not be found.`);
+export const SubnetNotFound = declare<{ id: string }>('SubnetNotFound', 404, (a) => `Subnet ${a.id} could not be found.`);
+export const PortNotFound = declare<{ id: string }>('PortNotFound', 404, (a) => `Port ${a.id} could not be found.`);
+export const SecurityGroupNotFound = declare<{ id: string }>('SecurityGroupNotFound', 404, (a) => `Security group ${a.id} does not exist`);
+export const SecurityGroupRuleNotFound = declare<{ id: string }>('SecurityGroupRuleNotFound', 404, (a) => `Security group rule ${a.id} does not exist`);
+export const TagNotFound = declare<{ resource: string; id: string; tag: string }>(
+  'TagNotFound', 404, (a) => `Tag ${a.tag} could not be found for ${a.resource} ${a.id}.`);
+export const ExtensionNotFound = declare<{ alias: string }>('HTTPNotFound', 404, (a) => `Extension with alias ${a.alias} does not exist`);
+export const QuotaResourceUnknown = declare<{ unknown: string }>('QuotaResourceUnknown', 404, (a) => `Unknown quota resources ${a.unknown}.`);
+
+// 405
+export const HTTPMethodNotAllowed = declare<{ method: string; path: string }>(
+  'HTTPMethodNotAllowed', 405, (a) => `The method ${a.method} is not allowed for ${a.path}.`);
+
+// 409
+export const NetworkInUse = declare<{ id: string }>('NetworkInUse', 409, (a) => `Unable to complete operation on network ${a.id}: one or more ports are still in use on the network.`);
+export const SubnetInUse = declare<{ id: string; reason?: string }>(
+  'SubnetInUse', 409, (a) => `Unable to complete operation on subnet ${a.id}: ${a.reason ?? 'one or more ports have an IP allocation from this subnet'}.`);
+export const MacAddressInUse = declare<{ net: string; mac: string }>(
+  'MacAddressInUse', 409, (a) => `Unable to complete operation for network ${a.net}: the mac address ${a.mac} is in use.`);
+export const IpAddressAlreadyAllocated = declare<{ ip: string; subnet: string }>(
+  'IpAddressAlreadyAllocated', 409, (a) => `IP address ${a.ip} already allocated in subnet ${a.subnet}`);
+export const IpAddressGenerationFailure = declare<{ net: string }>('IpAddressGenerationFailure', 409, (a) => `No more IP addresses available on network ${a.net}.`);
+export const OverQuota = declare<{ overs: string }>('OverQuota', 409, (a) => `Quota exceeded for resources: ['${a.overs}'].`);
+export const OverlappingAllocationPools = declare<{ a: string; b: string; cidr: string }>(
+  'OverlappingAllocationPools', 409, (a) => `Allocation pools ${a.a} and ${a.b} of subnet ${a.cidr} overlap.`);
+export const GatewayConflictWithAllocationPools = declare<{ ip: string; pool: string }>(
+  'GatewayConflictWithAllocationPools', 409, (a) => `Gateway ip ${a.ip} lies inside allocation pool ${a.pool}.`);
+export const GatewayIpInUse = declare<{ ip: string; port: string }>(
+  'GatewayIpInUse', 409, (a) => `Gateway ip ${a.ip} is already in use by port ${a.port}.`);
+export const SecurityGroupRuleExists = declare<{ id: string }>('SecurityGroupRuleExists', 409, (a) => `Security group rule already exists. Rule id is ${a.id}.`);
+export const SecurityGroupInUse = declare<{ id: string }>('SecurityGroupInUse', 409, (a) => `Security group ${a.id} is in use by one or more ports.`);
+export const SecurityGroupCannotRemoveDefault = declare<Record<string, never>>(
+  'SecurityGroupCannotRemoveDefault', 409, () => 'Removing the default security group is not allowed.');
+export const SecurityGroupCannotUpdateDefault = declare<Record<string, never>>(
+  'SecurityGroupCannotUpdateDefault', 409, () => 'Renaming the default security group is not allowed.');
+export const SecurityGroupDefaultAlreadyExists = declare<Record<string, never>>(
+  'SecurityGroupDefaultAlreadyExists', 409, () => 'The project already has a default security group.');
+export const PortSecurityAndIPRequiredForSecurityGroups = declare<Record<string, never>>(
+  'PortSecurityAndIPRequiredForSecurityGroups', 400, () => 'Port security must be enabled and the port must have an IP address for security groups to apply.');
+export const PortSecurityPortHasSecurityGroup = declare<Record<string, never>>(
+  'PortSecurityPortHasSecurityGroup', 409, () => 'Port has security groups: remove them or set security_groups to [] before disabling port security.');
+export const AddressPairAndPortSecurityRequired = declare<Record<string, never>>(
+  'AddressPairAndPortSecurityRequired', 409, () => 'Port security must be enabled to have allowed address pairs on a port.');
+export const InvalidSharedSetting = declare<{ network: string }>(
+  'InvalidSharedSetting', 409, (a) => `Unable to change sharing of network ${a.network}: other projects use it.`);
+
+// 412
+export const RevisionNumberConstraintFailed = declare<{ expected: number; current: number }>(
+  'RevisionNumberConstraintFailed', 412, (a) => `Constrained to revision ${a.expected}, but current revision is ${a.current}`);
+
+// 503
+export const NetworkMacAddressGenerationFailure = declare<{ net: string }>(
+  'NetworkMacAddressGenerationFailure', 503, (a) => `Unable to generate a unique mac on network ${a.net}.`);

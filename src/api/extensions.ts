@@ -1,0 +1,31 @@
+// The API extensions this server implements, as listed at /v2.0/extensions. Clients and
+// tempest believe this list, so an alias is here only when its behaviour is built.
+import type { Extension } from './resource.js';
+
+const UPDATED = '2026-11-22T00:00:00-00:00';
+
+const ext = (alias: string, name: string, description: string): Extension => ({ alias, name, description, updated: UPDATED });
+
+export const EXTENSIONS: Extension[] = [
+  ext('external-net', 'Neutron external network', 'Marks networks that routers may use as gateways (router:external).'),
+  ext('net-mtu', 'Network MTU', 'Shows the MTU of a network (mtu).'),
+  ext('net-mtu-writable', 'Network MTU (writable)', 'Lets the MTU of a network be set and changed.'),
+  ext('port-security', 'Port Security', 'Turns anti-spoofing and security groups on or off per network and port (port_security_enabled).'),
+  ext('allowed-address-pairs', 'Allowed Address Pairs', 'Extra MAC/IP pairs a port may send from (allowed_address_pairs).'),
+  ext('extra_dhcp_opt', 'Neutron Extra DHCP options', 'Per-port DHCP options (extra_dhcp_opts).'),
+  ext('security-group', 'security-group', 'Stateful security groups and their rules.'),
+  ext('stateful-security-group', 'Stateful security group', 'Security groups can be stateful or stateless (stateful).'),
+  ext('port-security-groups-filtering', 'Port filtering on security groups', 'Ports can be filtered by security_groups.'),
+  ext('standard-attr-description', 'standard-attr-description', 'A description on every resource.'),
+  ext('standard-attr-timestamp', 'Resource timestamps', 'created_at and updated_at on every resource.'),
+  ext('standard-attr-revisions', 'Resource revision numbers', 'A revision_number on every resource, bumped on each change.'),
+  ext('revision-if-match', 'If-Match constraints based on revision_number', 'Updates and deletes honour If-Match: revision_number=N (412 on mismatch).'),
+  ext('standard-attr-tag', 'Tag support for resources with standard attributes', 'Tags on networks, subnets, ports and security groups, with tag filters.'),
+  ext('quotas', 'Quota management support', 'Per-project quotas at /v2.0/quotas.'),
+  ext('quota_details', 'Quota details management support', 'Limit, usage and reservations at /v2.0/quotas/{project_id}/details.'),
+  ext('network-ip-availability', 'Network IP Availability', 'Used and total IP addresses per network and subnet.'),
+  ext('filter-validation', 'Filter parameters validation', 'Unknown filters are refused with 400.'),
+  ext('pagination', 'Pagination support', 'limit, marker and page_reverse on every list.'),
+  ext('sorting', 'Sorting support', 'sort_key and sort_dir on every list.'),
+  ext('project-id', 'project_id field enabled', 'Resources carry project_id beside tenant_id.'),
+];

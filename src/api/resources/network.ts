@@ -1,0 +1,27 @@
+import { NOT_SPECIFIED, type ResourceDef } from '../resource.js';
+import * as v from '../validators.js';
+import { idAttr, nameAttr, projectAttrs, standardAttrs } from './common.js';
+
+export const networkDef: ResourceDef = {
+  collection: 'networks',
+  member: 'network',
+  path: 'networks',
+  table: 'networks',
+  taggable: true,
+  bulk: true,
+  attributes: [
+    idAttr,
+    nameAttr,
+    ...projectAttrs,
+    { name: 'admin_state_up', post: true, put: true, default: true, validate: v.boolean, column: 'admin_state_up', filter: 'bool', sort: true },
+    { name: 'status', post: false, put: false, column: 'status', filter: 'string', sort: true },
+    { name: 'subnets', post: false, put: false },
+    { name: 'shared', post: true, put: true, default: false, validate: v.boolean, column: 'shared', filter: 'bool', sort: true, adminPost: true, adminPut: true },
+    { name: 'router:external', post: true, put: true, default: false, validate: v.boolean, column: 'router_external', filter: 'bool', sort: true, adminPost: true, adminPut: true, extension: 'external-net' },
+    { name: 'mtu', post: true, put: true, default: NOT_SPECIFIED, validate: v.integer(68, 65535), column: 'mtu', filter: 'int', sort: true, extension: 'net-mtu' },
+    { name: 'port_security_enabled', post: true, put: true, default: true, validate: v.boolean, column: 'port_security_enabled', filter: 'bool', extension: 'port-security' },
+    { name: 'availability_zone_hints', post: false, put: false },
+    { name: 'availability_zones', post: false, put: false },
+    ...standardAttrs,
+  ],
+};

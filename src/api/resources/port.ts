@@ -1,0 +1,42 @@
+import { NOT_SPECIFIED, type ResourceDef } from '../resource.js';
+import * as v from '../validators.js';
+import { idAttr, nameAttr, projectAttrs, standardAttrs } from './common.js';
+
+const fixedIp = v.dict({ subnet_id: { validate: v.uuid }, ip_address: { validate: v.ipAddress } });
+
+export const portDef: ResourceDef = {
+  collection: 'ports',
+  member: 'port',
+  path: 'ports',
+  table: 'ports',
+  taggable: true,
+  bulk: true,
+  extraFilters: ['fixed_ips', 'security_groups'],
+  attributes: [
+    idAttr,
+    nameAttr,
+    ...projectAttrs,
+    { name: 'network_id', post: true, put: false, validate: v.uuid, column: 'network_id', filter: 'string', sort: true },
+    { name: 'admin_state_up', post: true, put: true, default: true, validate: v.boolean, column: 'admin_state_up', filter: 'bool', sort: true },
+    { name: 'mac_address', post: true, put: true, default: NOT_SPECIFIED, validate: v.macAddress, column: 'mac_address', filter: 'string', sort: true, adminPut: true },
+    { name: 'fixed_ips', post: true, put: true, default: NOT_SPECIFIED, validate: v.list(fixedIp) },
+    { name: 'device_id', post: true, put: true, default: '', validate: v.string(255), column: 'device_id', filter: 'string', sort: true },
+    { name: 'device_owner', post: true, put: true, default: '', validate: v.string(255), column: 'device_owner', filter: 'string', sort: true },
+    { name: 'status', post: false, put: false, column: 'status', filter: 'string', sort: true },
+    {
+      name: 'allowed_address_pairs', post: true, put: true, default: [], extension: 'allowed-address-pairs',
+      validate: v.list(v.dict({ ip_address: { required: true, validate: v.ipOrCidr }, mac_address: { validate: v.macAddress } })),
+    },
+    {
+      name: 'extra_dhcp_opts', post: true, put: true, default: [], extension: 'extra_dhcp_opt',
+      validate: v.list(v.dict({
+        opt_name: { required: true, validate: v.string(64) },
+        opt_value: { required: true, validate: v.nullableString(255) },
+        ip_version: { validate: v.oneOf([4, 6] as unknown as string[]) },
+      })),
+    },
+    { name: 'port_security_enabled', post: true, put: true, default: NOT_SPECIFIED, validate: v.boolean, column: 'port_security_enabled', filter: 'bool', extension: 'port-security' },
+    { name: 'security_groups', post: true, put: true, default: NOT_SPECIFIED, validate: v.list(v.uuid), extension: 'security-group' },
+    ...standardAttrs,
+  ],
+};

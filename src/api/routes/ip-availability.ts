@@ -1,0 +1,79 @@
+// network-ip-availability: total and used addresses per network and subnet (admin only).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Db } from '../../db/connection.js';
+import { poolsOf } from '../../ipam/allocator.js';
+import type { RequestContext } from '../context.js';
+import { HTTPBadRequest, NetworkNotFound, PolicyNotAuthorized } from '../errors.js';
+import { contextOf } from '../http-context.js';
+
+type Query = Record<string, string | string[] | undefined>;
+const FILTERS = ['network_id', 'network_name', 'project_id', 'tenant_id', 'ip_version'];
+
+function admin(ctx: RequestContext): void {
+  if (!ctx.isAdmin) throw PolicyNotAuthorized({ action: 'get_network_ip_availability' });
+}
+
+export function registerIpAvailability(app: FastifyInstance, db: Db): void {
+  const compute = async (filters: Query) => {
+    let nq = db.kysely.selectFrom('networks').select(['id', 'name', 'project_id']);
+    const vals = (k: string) => {
+      const v = filters[k];
+      return v === undefined ? undefined : Array.isArray(v) ? v : [v];
+    };
+    if (vals('network_id')) nq = nq.where('id', 'in', vals('network_id')!);
+    if (vals('network_name')) nq = nq.where('name', 'in', vals('network_name')!);
+    const projects = vals('project_id') ?? vals('tenant_id');
+    if (projects) nq = nq.where('project_id', 'in', projects);
+    const networks = await nq.orderBy('id').execute();
+    if (!networks.length) return [];
+    const ids = networks.map((n) => n.id);
+    let sq = db.kysely.selectFrom('subnets').selectAll().where('network_id', 'in', ids);
+    const versions = vals('ip_version');
+    if (versions) sq = sq.where('ip_version', 'in', versions.map(Number));
+    const subnets = await sq.orderBy('created_at').execute();
+    const used = await db.kysely
+      .selectFrom('ipallocations')
+      .select(['subnet_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('network_id', 'in', ids)
+      .groupBy('subnet_id')
+      .execute();
+    const usedBy = new Map(used.map((u) => [u.subnet_id, Number(u.n)]));
+    return networks
+      .map((n) => {
+        const mine = subnets.filter((s) => s.network_id === n.id);
+        const subnetInfo = mine.map((s) => ({
+          subnet_id: s.id,
+          subnet_name: s.name,
+          cidr: s.cidr,
+          ip_version: s.ip_version,
+          total_ips: Number(poolsOf(s).reduce((acc, p) => acc + (p.last - p.first + 1n), 0n)),
+          used_ips: usedBy.get(s.id) ?? 0,
+        }));
+        return {
+          network_id: n.id,
+          network_name: n.name,
+          tenant_id: n.project_id,
+          project_id: n.project_id,
+          total_ips: subnetInfo.reduce((a, s) => a + s.total_ips, 0),
+          used_ips: subnetInfo.reduce((a, s) => a + s.used_ips, 0),
+          subnet_ip_availability: subnetInfo,
+        };
+      })
+      .filter((n) => !versions || n.subnet_ip_availability.length > 0);
+  };
+
+  app.get('/v2.0/network-ip-availabilities', async (req: FastifyRequest<{ Querystring: Query }>) => {
+    admin(contextOf(req));
+    for (const k of Object.keys(req.query)) {
+      if (!FILTERS.includes(k) && k !== 'fields') throw HTTPBadRequest({ msg: `'${k}' is not a valid filter for network_ip_availabilities` });
+    }
+    return { network_ip_availabilities: await compute(req.query) };
+  });
+
+  app.get('/v2.0/network-ip-availabilities/:id', async (req: FastifyRequest<{ Params: { id: string } }>) => {
+    admin(contextOf(req));
+    const [found] = await compute({ network_id: req.params.id });
+    if (!found) throw NetworkNotFound({ id: req.params.id });
+    return { network_ip_availability: found };
+  });
+}

@@ -1,0 +1,94 @@
+// Quotas: /v2.0/quotas[/{project_id}[/default|/details]]
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../../db/connection.js';
+import { QUOTA_RESOURCES, type QuotaEngine } from '../../plugins/quotas/quota-engine.js';
+import { inTransaction } from '../../plugins/transaction.js';
+import type { RequestContext } from '../context.js';
+import { HTTPBadRequest, PolicyNotAuthorized } from '../errors.js';
+import { contextOf } from '../http-context.js';
+
+type P = { project: string };
+
+function mayRead(ctx: RequestContext, project: string): void {
+  if (!ctx.isAdmin && ctx.projectId !== project) throw PolicyNotAuthorized({ action: 'get_quota' });
+}
+
+export function registerQuotas(app: FastifyInstance, db: Db, quotas: QuotaEngine): void {
+  app.get('/v2.0/quotas', async (req) => {
+    const ctx = contextOf(req);
+    let q = db.kysely.selectFrom('quotas').select(['project_id', 'resource', 'limit']);
+    if (!ctx.isAdmin) q = q.where('project_id', '=', ctx.projectId);
+    const rows = await q.orderBy('project_id').execute();
+    const byProject = new Map<string, Record<string, number>>();
+    for (const r of rows) {
+      if (!byProject.has(r.project_id)) byProject.set(r.project_id, quotas.defaults());
+      byProject.get(r.project_id)![r.resource] = r.limit;
+    }
+    return { quotas: [...byProject].map(([project, limits]) => ({ ...limits, project_id: project, tenant_id: project })) };
+  });
+
+  // Neutron's way for a client to learn its own project id
+  app.get('/v2.0/quotas/tenant', async (req) => {
+    const ctx = contextOf(req);
+    return { tenant: { tenant_id: ctx.projectId }, project: { project_id: ctx.projectId } };
+  });
+  app.get('/v2.0/quotas/project', async (req) => {
+    const ctx = contextOf(req);
+    return { project: { project_id: ctx.projectId } };
+  });
+
+  app.get('/v2.0/quotas/:project', async (req: FastifyRequest<{ Params: P }>) => {
+    mayRead(contextOf(req), req.params.project);
+    return { quota: await quotas.limits(db.kysely, req.params.project) };
+  });
+
+  app.get('/v2.0/quotas/:project/default', async (req: FastifyRequest<{ Params: P }>) => {
+    mayRead(contextOf(req), req.params.project);
+    return { quota: quotas.defaults() };
+  });
+
+  app.get('/v2.0/quotas/:project/details', async (req: FastifyRequest<{ Params: P }>) => {
+    mayRead(contextOf(req), req.params.project);
+    const limits = await quotas.limits(db.kysely, req.params.project);
+    const out: Record<string, { limit: number; used: number; reserved: number }> = {};
+    for (const [r, limit] of Object.entries(limits)) {
+      out[r] = { limit, used: await quotas.usage(db.kysely, req.params.project, r), reserved: 0 };
+    }
+    return { quota: out };
+  });
+
+  app.put('/v2.0/quotas/:project', async (req: FastifyRequest<{ Params: P }>) => {
+    const ctx = contextOf(req);
+    if (!ctx.isAdmin) throw PolicyNotAuthorized({ action: 'update_quota' });
+    const body = req.body as { quota?: Record<string, unknown> } | null;
+    if (!body || typeof body.quota !== 'object' || body.quota === null || Array.isArray(body.quota)) {
+      throw HTTPBadRequest({ msg: "Unable to find 'quota' in request body" });
+    }
+    const changes: [string, number][] = [];
+    for (const [k, v] of Object.entries(body.quota)) {
+      if (k === 'force' || k === 'check_limit') continue;
+      if (!(k in QUOTA_RESOURCES)) throw HTTPBadRequest({ msg: `Unrecognized attribute(s) '${k}'` });
+      const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < -1 || n > 2 ** 31 - 1) {
+        throw HTTPBadRequest({ msg: `Invalid input for ${k}. Reason: '${String(v)}' is not a valid quota: use an integer >= -1.` });
+      }
+      changes.push([k, n]);
+    }
+    await inTransaction(db, async (trx) => {
+      for (const [resource, limit] of changes) {
+        await trx.deleteFrom('quotas').where('project_id', '=', req.params.project).where('resource', '=', resource).execute();
+        await trx.insertInto('quotas').values({ project_id: req.params.project, resource, limit }).execute();
+      }
+    });
+    req.log.info({ event: 'quota.update', project_id: req.params.project, changes: Object.fromEntries(changes) }, 'quota updated');
+    return { quota: await quotas.limits(db.kysely, req.params.project) };
+  });
+
+  app.delete('/v2.0/quotas/:project', async (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) => {
+    const ctx = contextOf(req);
+    if (!ctx.isAdmin) throw PolicyNotAuthorized({ action: 'delete_quota' });
+    await db.kysely.deleteFrom('quotas').where('project_id', '=', req.params.project).execute();
+    req.log.info({ event: 'quota.reset', project_id: req.params.project }, 'quota reset to defaults');
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,109 @@
+// The generic collection controller: every resource's CRUD routes come from its declaration.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { pageLinks, parseListQuery, selectFields } from '../collection.js';
+import { contextOf } from '../http-context.js';
+import { HTTPMethodNotAllowed, PolicyNotAuthorized } from '../errors.js';
+import { createItems, parseIfMatch, updateChanges } from '../request-body.js';
+import type { ApiObject, Handler, ResourceDef } from '../resource.js';
+
+type Query = Record<string, string | string[] | undefined>;
+type IdParams = { id: string };
+
+export function hideAdminOnly(def: ResourceDef, obj: ApiObject, isAdmin: boolean): ApiObject {
+  if (isAdmin) return obj;
+  for (const a of def.attributes) if (a.adminVisible) delete obj[a.name];
+  return obj;
+}
+
+export function baseUrl(req: FastifyRequest): string {
+  const host = req.headers['x-forwarded-host'] ?? req.headers.host ?? 'localhost';
+  const proto = (req.headers['x-forwarded-proto'] as string | undefined) ?? 'http';
+  return `${proto}://${String(host)}`;
+}
+
+export function registerResource(app: FastifyInstance, def: ResourceDef, handler: Handler, maxLimit: number): void {
+  const col = `/v2.0/${def.path}`;
+  const member = `${col}/:id`;
+  const fieldsOf = (query: Query) => {
+    const f = query.fields;
+    if (f === undefined) return null;
+    return (Array.isArray(f) ? f : [f]).flatMap((x) => x.split(',')).filter((x) => x !== '');
+  };
+
+  app.get(col, async (req: FastifyRequest<{ Querystring: Query }>) => {
+    const ctx = contextOf(req);
+    const q = parseListQuery(def, req.query, maxLimit);
+    const items = (await handler.list(ctx, q)).map((i) => selectFields(hideAdminOnly(def, i, ctx.isAdmin), q.fields));
+    const body: Record<string, unknown> = { [def.collection]: items };
+    const links = pageLinks(`${baseUrl(req)}${col}`, req.query, q, items as { id?: unknown }[]);
+    if (links && links.length) body[`${def.collection}_links`] = links;
+    return body;
+  });
+
+  app.get(member, async (req: FastifyRequest<{ Params: IdParams; Querystring: Query }>) => {
+    const ctx = contextOf(req);
+    const fields = fieldsOf(req.query);
+    const obj = await handler.show(ctx, req.params.id, fields);
+    return { [def.member]: selectFields(hideAdminOnly(def, obj, ctx.isAdmin), fields) };
+  });
+
+  if (handler.create) {
+    const create = handler.create.bind(handler);
+    app.post(col, async (req: FastifyRequest, reply: FastifyReply) => {
+      const ctx = contextOf(req);
+      readOnlyGuard(ctx, `create_${def.member}`);
+      const isBulk = typeof req.body === 'object' && req.body !== null && def.collection in (req.body as object) && def.collection !== def.member;
+      const items = createItems(def, req.body, ctx);
+      const created = (await create(ctx, items)).map((o) => hideAdminOnly(def, o, ctx.isAdmin));
+      reply.code(201);
+      return isBulk ? { [def.collection]: created } : { [def.member]: created[0] };
+    });
+  } else {
+    app.post(col, async (req) => {
+      throw HTTPMethodNotAllowed({ method: 'POST', path: req.url });
+    });
+  }
+
+  if (handler.update) {
+    const update = handler.update.bind(handler);
+    app.put(member, async (req: FastifyRequest<{ Params: IdParams }>) => {
+      const ctx = contextOf(req);
+      readOnlyGuard(ctx, `update_${def.member}`);
+      const changes = updateChanges(def, req.body, ctx);
+      const obj = await update(ctx, req.params.id, changes, parseIfMatch(req.headers['if-match']));
+      return { [def.member]: hideAdminOnly(def, obj, ctx.isAdmin) };
+    });
+  } else {
+    app.put(member, async (req) => {
+      throw HTTPMethodNotAllowed({ method: 'PUT', path: req.url });
+    });
+  }
+
+  if (handler.delete) {
+    const del = handler.delete.bind(handler);
+    app.delete(member, async (req: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply) => {
+      const ctx = contextOf(req);
+      readOnlyGuard(ctx, `delete_${def.member}`);
+      await del(ctx, req.params.id, parseIfMatch(req.headers['if-match']));
+      reply.code(204);
+      return reply.send();
+    });
+  }
+
+  for (const method of ['PUT', 'DELETE'] as const) {
+    app.route({
+      method,
+      url: col,
+      handler: async (req) => {
+        throw HTTPMethodNotAllowed({ method, path: req.url });
+      },
+    });
+  }
+}
+
+/** The reader role may only read (Neutron's default policy). */
+export function readOnlyGuard(ctx: { roles: string[]; isAdmin: boolean }, action: string): void {
+  if (!ctx.isAdmin && ctx.roles.length > 0 && !ctx.roles.includes('member') && ctx.roles.includes('reader')) {
+    throw PolicyNotAuthorized({ action });
+  }
+}

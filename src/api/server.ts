@@ -1,0 +1,105 @@
+// Builds the Fastify app that serves the Networking API v2.0.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { Db } from '../db/connection.js';
+import { IpAllocator } from '../ipam/allocator.js';
+import { NetworkPlugin } from '../plugins/ml2/networks.js';
+import { PortPlugin } from '../plugins/ml2/ports.js';
+import { SubnetPlugin } from '../plugins/ml2/subnets.js';
+import { QuotaEngine } from '../plugins/quotas/quota-engine.js';
+import { SecurityGroupPlugin, SecurityGroupRulePlugin } from '../plugins/securitygroups/security-groups.js';
+import type { Services } from '../plugins/services.js';
+import { HTTPBadRequest, HTTPNotFound, MalformedRequestBody, NeutronError } from './errors.js';
+import { noauthContext } from './http-context.js';
+import type { Handler, ResourceDef } from './resource.js';
+import { networkDef } from './resources/network.js';
+import { portDef } from './resources/port.js';
+import { securityGroupRuleDef } from './resources/security-group-rule.js';
+import { securityGroupDef } from './resources/security-group.js';
+import { subnetDef } from './resources/subnet.js';
+import { registerDiscovery } from './routes/discovery.js';
+import { registerIpAvailability } from './routes/ip-availability.js';
+import { registerQuotas } from './routes/quotas.js';
+import { registerResource } from './routes/resources.js';
+import { registerTags } from './routes/tags.js';
+
+export interface Api {
+  app: FastifyInstance;
+  services: Services;
+}
+
+/** "/v2.0/networks.json?x" → "/v2.0/networks?x": Neutron accepts a .json suffix on any path. */
+function stripJsonSuffix(url: string): string {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  return path.endsWith('.json') ? path.slice(0, -5) + (q < 0 ? '' : url.slice(q)) : url;
+}
+
+export function buildApi(opts: { config: Config; db: Db; log: Logger }): Api {
+  const { config, db, log } = opts;
+  const services: Services = { db, config, log, quotas: new QuotaEngine(config), ipam: new IpAllocator() };
+  const networks = new NetworkPlugin(services);
+  const groups = new SecurityGroupPlugin(services);
+  const handlers: [ResourceDef, Handler][] = [
+    [networkDef, networks],
+    [subnetDef, new SubnetPlugin(services, networks)],
+    [portDef, new PortPlugin(services, networks, groups)],
+    [securityGroupDef, groups],
+    [securityGroupRuleDef, new SecurityGroupRulePlugin(services, groups)],
+  ];
+
+  const app = Fastify({
+    loggerInstance: log as unknown as FastifyBaseLogger,
+    // resource events are logged by the plugins, one line each; per-request lines would double them
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true },
+    rewriteUrl: (req) => stripJsonSuffix(req.url ?? '/'),
+    bodyLimit: 16 * 1024 * 1024,
+    genReqId: () => `req-${Math.random().toString(36).slice(2, 12)}`,
+  });
+
+  // Neutron accepts JSON bodies whatever the Content-Type says (and none at all).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      done(MalformedRequestBody({ reason: `the body is not valid JSON (${(e as Error).message})` }), undefined);
+    }
+  });
+
+  const defaultProject = config.str('DEFAULT', 'noauth_project_id');
+  app.addHook('onRequest', async (req) => {
+    req.neutrinoContext = noauthContext(req, defaultProject);
+  });
+
+  app.setErrorHandler((err: FastifyError | NeutronError, req, reply) => {
+    if (err instanceof NeutronError) {
+      if (err.status >= 500) req.log.error({ err, url: req.url }, 'request failed');
+      return reply.code(err.status).send(err.toBody());
+    }
+    const fe = err as FastifyError;
+    if (fe.statusCode && fe.statusCode < 500) {
+      const e = fe.statusCode === 404 ? HTTPNotFound({ msg: fe.message }) : HTTPBadRequest({ msg: fe.message });
+      return reply.code(fe.statusCode).send(e.toBody());
+    }
+    req.log.error({ err, url: req.url, method: req.method }, 'unexpected error');
+    return reply.code(500).send(new NeutronError('HTTPInternalServerError', 500, 'Request failed: internal server error while processing your request.').toBody());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(HTTPNotFound({ msg: `The resource could not be found: ${req.method} ${req.url}` }).toBody());
+  });
+
+  const maxLimit = config.int('DEFAULT', 'pagination_max_limit');
+  registerDiscovery(app, handlers.map(([d]) => d));
+  for (const [def, handler] of handlers) {
+    registerResource(app, def, handler, maxLimit);
+    if (def.taggable) registerTags(app, db, def, handler);
+  }
+  registerQuotas(app, db, services.quotas);
+  registerIpAvailability(app, db);
+  return { app, services };
+}

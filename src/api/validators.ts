@@ -1,0 +1,161 @@
+// Attribute validators and converters, as neutron-lib's `validate` / `convert_to` pairs.
+// Each returns the normalised value or throws AttributeInvalid with a reason; the
+// controller names the attribute in the 400 it sends.
+import { formatCidr, normalizeIp, parseCidr } from '../ipam/address.js';
+
+export class AttributeInvalid extends Error {}
+
+export type Validator = (value: unknown) => unknown;
+
+const fail = (reason: string): never => {
+  throw new AttributeInvalid(reason);
+};
+
+const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v));
+
+export const string =
+  (max = 255): Validator =>
+  (v) => {
+    if (typeof v !== 'string') fail(`${show(v)} is not a valid string`);
+    if ((v as string).length > max) fail(`${show(v)} exceeds maximum length of ${max}`);
+    return v;
+  };
+
+export const nullableString =
+  (max = 255): Validator =>
+  (v) =>
+    v === null ? null : string(max)(v);
+
+export const boolean: Validator = (v) => {
+  if (typeof v === 'boolean') return v;
+  if (v === 0 || v === 1) return v === 1;
+  if (typeof v === 'string') {
+    const t = v.toLowerCase();
+    if (t === 'true' || t === '1') return true;
+    if (t === 'false' || t === '0') return false;
+  }
+  return fail(`${show(v)} cannot be converted to boolean`);
+};
+
+const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID_RE.test(v);
+
+export const uuid: Validator = (v) => (isUuid(v) ? v : fail(`${show(v)} is not a valid UUID`));
+export const nullableUuid: Validator = (v) => (v === null ? null : uuid(v));
+
+export const integer =
+  (min: number, max: number): Validator =>
+  (v) => {
+    let n: number;
+    if (typeof v === 'number') n = v;
+    else if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) n = Number(v);
+    else return fail(`${show(v)} is not an integer`);
+    if (!Number.isInteger(n)) fail(`${show(v)} is not an integer`);
+    if (n < min) fail(`${show(v)} is too small - must be at least '${min}'`);
+    if (n > max) fail(`${show(v)} is too large - must be no larger than '${max}'`);
+    return n;
+  };
+
+export const nullableInteger =
+  (min: number, max: number): Validator =>
+  (v) =>
+    v === null ? null : integer(min, max)(v);
+
+export const oneOf =
+  (values: readonly (string | null)[]): Validator =>
+  (v) =>
+    values.includes(v as string) ? v : fail(`${show(v)} is not in ${JSON.stringify(values)}`);
+
+export const ipAddress: Validator = (v) => {
+  if (typeof v !== 'string') return fail(`${show(v)} is not a valid IP address`);
+  return normalizeIp(v) ?? fail(`${show(v)} is not a valid IP address`);
+};
+
+export const nullableIpAddress: Validator = (v) => (v === null ? null : ipAddress(v));
+
+/** A subnet cidr: host bits must be zero. */
+export const subnetCidr: Validator = (v) => {
+  const c = typeof v === 'string' ? parseCidr(v) : null;
+  if (!c || typeof v !== 'string' || !v.includes('/')) return fail(`${show(v)} is not a valid IP subnet`);
+  if (c.hostBitsSet) fail(`'${v}' isn't a recognized IP subnet cidr, '${formatCidr(c)}' is recommended`);
+  return formatCidr(c);
+};
+
+/** A prefix that may carry host bits (remote_ip_prefix, allowed address pairs); kept as given but canonical. */
+export const ipOrCidr: Validator = (v) => {
+  const c = typeof v === 'string' ? parseCidr(v) : null;
+  if (!c || typeof v !== 'string') return fail(`${show(v)} is not a valid IP address or subnet`);
+  return v.includes('/') ? `${normalizeIp(v.split('/')[0])}/${c.prefixlen}` : normalizeIp(v);
+};
+
+const MAC_RE = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
+
+export const macAddress: Validator = (v) => {
+  if (typeof v !== 'string' || !MAC_RE.test(v)) return fail(`${show(v)} is not a valid MAC address`);
+  const mac = v.toLowerCase().replace(/-/g, ':');
+  const first = parseInt(mac.slice(0, 2), 16);
+  if (first & 1) fail(`${show(v)} is a multicast MAC address, which a port can not use`);
+  if (mac === '00:00:00:00:00:00') fail(`${show(v)} is not a valid MAC address`);
+  return mac;
+};
+
+export const list =
+  (item: Validator, opts: { unique?: boolean; max?: number } = {}): Validator =>
+  (v) => {
+    if (!Array.isArray(v)) return fail(`${show(v)} is not a list`);
+    if (opts.max !== undefined && v.length > opts.max) fail(`list has more than ${opts.max} items`);
+    const out = v.map(item);
+    if (opts.unique) {
+      const seen = new Set<string>();
+      for (const x of out) {
+        const k = JSON.stringify(x);
+        if (seen.has(k)) fail(`Duplicate items in the list: ${show(x)}`);
+        seen.add(k);
+      }
+    }
+    return out;
+  };
+
+export interface KeySpec {
+  required?: boolean;
+  validate: Validator;
+}
+
+/** A dict with known keys only; unknown keys are refused. */
+export const dict =
+  (keys: Record<string, KeySpec>): Validator =>
+  (v) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(`${show(v)} is not a dictionary`);
+    const obj = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(obj)) {
+      if (!(k in keys)) fail(`Unexpected keys supplied: ${k}`);
+    }
+    for (const [k, spec] of Object.entries(keys)) {
+      if (!(k in obj)) {
+        if (spec.required) fail(`Validation of dictionary's keys failed. Expected keys: ${Object.keys(keys).filter((x) => keys[x].required).join(', ')}. Provided keys: ${Object.keys(obj).join(', ') || '(none)'}`);
+        continue;
+      }
+      try {
+        out[k] = spec.validate(obj[k]);
+      } catch (e) {
+        if (e instanceof AttributeInvalid) fail(`${k}: ${e.message}`);
+        throw e;
+      }
+    }
+    return out;
+  };
+
+export const anyDict: Validator = (v) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? v : fail(`${show(v)} is not a dictionary`);
+
+export const TAG_MAX = 255;
+export const tag: Validator = (v) => {
+  if (typeof v !== 'string' || v.length === 0) return fail(`${show(v)} is not a valid tag: it must be a non-empty string`);
+  if (v.length > TAG_MAX) fail(`${show(v)} exceeds maximum length of ${TAG_MAX}`);
+  if (v.includes(',')) fail(`'${v}' contains ',' which a tag can not contain`);
+  return v;
+};
+
+export const projectId: Validator = string(255);

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// The `neutrino` command.
+import { Command, Option } from 'commander';
+import { Config, ConfigError } from '../config/config.js';
+import { sampleConfig } from '../config/sample.js';
+import { makeLogger } from '../common/logger.js';
+import { openDatabase } from '../db/connection.js';
+import { currentRevision, pendingMigrations, upgrade } from '../db/migrate.js';
+import { startApiServer } from '../server/api-server.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function loadConfig(opts: { configFile: string[] }, overrides: Record<string, Record<string, string>> = {}): Config {
+  return Config.load(opts.configFile, overrides);
+}
+
+const program = new Command();
+program
+  .name('neutrino')
+  .description('Neutrino: cloud networking that speaks the OpenStack Networking API v2.0.')
+  .showHelpAfterError();
+
+program
+  .command('server')
+  .description('Serve the Networking API v2.0 (default http://127.0.0.1:9696).')
+  .option('--config-file <path>', 'INI file with Neutron option names; repeat to layer files (later wins)', collect, [])
+  .option('--db-upgrade', 'apply pending database migrations before serving')
+  .option('--bind-host <address>', 'override [DEFAULT] bind_host')
+  .addOption(new Option('--bind-port <port>', 'override [DEFAULT] bind_port'))
+  .addHelpText(
+    'after',
+    `
+Examples:
+  neutrino server --db-upgrade                          # SQLite in ./state, http://127.0.0.1:9696
+  neutrino server --config-file /etc/neutrino/neutrino.conf
+  openstack --os-auth-type none --os-endpoint http://127.0.0.1:9696 network list`,
+  )
+  .action(async (opts: { configFile: string[]; dbUpgrade?: boolean; bindHost?: string; bindPort?: string }) => {
+    const overrides: Record<string, Record<string, string>> = { DEFAULT: {} };
+    if (opts.bindHost) overrides.DEFAULT.bind_host = opts.bindHost;
+    if (opts.bindPort) overrides.DEFAULT.bind_port = opts.bindPort;
+    const config = loadConfig(opts, overrides);
+    const log = makeLogger(config, 'neutrino-server');
+    const server = await startApiServer(config, log, { upgradeDb: opts.dbUpgrade });
+    const stop = async (signal: string) => {
+      log.info({ event: 'server.signal', signal }, `received ${signal}, shutting down`);
+      await server.close();
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+
+const db = program.command('db').description('Database schema management.');
+db.command('upgrade')
+  .description('Apply every pending migration (safe to run again).')
+  .option('--config-file <path>', 'INI file(s) naming [database] connection', collect, [])
+  .addHelpText('after', '\nExample:\n  neutrino db upgrade --config-file /etc/neutrino/neutrino.conf')
+  .action(async (opts: { configFile: string[] }) => {
+    const config = loadConfig(opts);
+    const conn = openDatabase(config.str('database', 'connection'));
+    try {
+      const pending = await pendingMigrations(conn);
+      console.log(`database: ${conn.describe}`);
+      console.log(pending.length ? `applying ${pending.length} migration(s)…` : 'nothing to apply');
+      const r = await upgrade(conn, (name) => console.log(`  applied ${name}`));
+      console.log(`done: schema at ${r.current ?? '(empty)'}`);
+    } finally {
+      await conn.close();
+    }
+  });
+db.command('current')
+  .description('Print the schema revision and pending migrations.')
+  .option('--config-file <path>', 'INI file(s) naming [database] connection', collect, [])
+  .action(async (opts: { configFile: string[] }) => {
+    const config = loadConfig(opts);
+    const conn = openDatabase(config.str('database', 'connection'));
+    try {
+      console.log(`database: ${conn.describe}`);
+      console.log(`current: ${(await currentRevision(conn)) ?? '(empty)'}`);
+      const pending = await pendingMigrations(conn);
+      console.log(`pending: ${pending.length ? pending.join(', ') : 'none'}`);
+    } finally {
+      await conn.close();
+    }
+  });
+
+program
+  .command('config-sample')
+  .description('Print a sample neutrino.conf with every option and its default.')
+  .action(() => {
+    process.stdout.write(sampleConfig());
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  const msg = e instanceof ConfigError ? `configuration error: ${e.message}` : (e as Error).message ?? String(e);
+  console.error(`neutrino: ${msg}`);
+  process.exit(1);
+});

@@ -1,0 +1,7 @@
+// Numbered migrations, in order. Add new ones at the end; never edit a released one.
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_core.js';
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_core': m0001,
+};

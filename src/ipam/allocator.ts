@@ -1,0 +1,102 @@
+// Fixed-IP allocation. Each subnet's free addresses are kept in memory as ranges (loaded from
+// the database on first use), so picking an address is O(1) and never scans the subnet.
+// The database's unique (subnet_id, ip_address) key is the final guard: another server, or a
+// cache gone stale, makes the insert fail, the transaction is retried and the cache reloaded.
+import type { UnitOfWork, Trx } from '../plugins/transaction.js';
+import { formatIp, parseCidr, parseIp, type IpRange, type IpVersion } from './address.js';
+import { FreeRanges } from './free-ranges.js';
+
+export interface SubnetForIpam {
+  id: string;
+  cidr: string;
+  allocation_pools: string; // JSON [{start,end}]
+}
+
+interface SubnetState {
+  version: IpVersion;
+  free: FreeRanges;
+  /** taken by transactions of this process that have not ended yet */
+  pending: Set<bigint>;
+  loadedAt: number;
+}
+
+export function poolsOf(subnet: SubnetForIpam): IpRange[] {
+  const pools = JSON.parse(subnet.allocation_pools) as { start: string; end: string }[];
+  return pools.map((p) => ({ first: parseIp(p.start)!.value, last: parseIp(p.end)!.value }));
+}
+
+export class IpAllocator {
+  private readonly subnets = new Map<string, SubnetState>();
+  /** survives invalidate(): in-flight allocations must not be handed out again after a reload */
+  private readonly pendingBySubnet = new Map<string, Set<bigint>>();
+
+  private pendingOf(subnetId: string): Set<bigint> {
+    let p = this.pendingBySubnet.get(subnetId);
+    if (!p) this.pendingBySubnet.set(subnetId, (p = new Set()));
+    return p;
+  }
+
+  private async load(trx: Trx, subnet: SubnetForIpam): Promise<SubnetState> {
+    const cidr = parseCidr(subnet.cidr)!;
+    const rows = await trx.selectFrom('ipallocations').select('ip_address').where('subnet_id', '=', subnet.id).execute();
+    const pending = this.pendingOf(subnet.id);
+    const used = rows.map((r) => parseIp(r.ip_address)!.value);
+    const free = new FreeRanges(poolsOf(subnet), [...used, ...pending]);
+    const state: SubnetState = { version: cidr.version, free, pending, loadedAt: Date.now() };
+    this.subnets.set(subnet.id, state);
+    return state;
+  }
+
+  private async state(trx: Trx, subnet: SubnetForIpam): Promise<SubnetState> {
+    return this.subnets.get(subnet.id) ?? (await this.load(trx, subnet));
+  }
+
+  private track(uow: UnitOfWork, subnetId: string, st: SubnetState, ip: bigint): void {
+    st.pending.add(ip);
+    uow.onCommit(() => st.pending.delete(ip));
+    uow.onRollback(() => {
+      st.pending.delete(ip);
+      if (this.subnets.get(subnetId) === st) st.free.release(ip);
+    });
+  }
+
+  /** The lowest free address of the subnet's pools, or null when they are full. */
+  async allocateAny(trx: Trx, uow: UnitOfWork, subnet: SubnetForIpam): Promise<string | null> {
+    let st = await this.state(trx, subnet);
+    let ip = st.free.take();
+    if (ip === null) {
+      // others may have freed addresses since we loaded: look again before saying "full"
+      st = await this.load(trx, subnet);
+      ip = st.free.take();
+      if (ip === null) return null;
+    }
+    this.track(uow, subnet.id, st, ip);
+    return formatIp(st.version, ip);
+  }
+
+  /** Marks a caller-chosen address as taken in the cache (the caller has checked the database). */
+  async allocateSpecific(trx: Trx, uow: UnitOfWork, subnet: SubnetForIpam, address: string): Promise<void> {
+    const st = await this.state(trx, subnet);
+    const ip = parseIp(address)!.value;
+    if (st.free.takeSpecific(ip)) this.track(uow, subnet.id, st, ip);
+  }
+
+  /** Gives an address back once the transaction that freed it has committed. */
+  release(uow: UnitOfWork, subnet: SubnetForIpam, address: string): void {
+    uow.onCommit(() => {
+      const st = this.subnets.get(subnet.id);
+      if (!st) return;
+      const ip = parseIp(address)!.value;
+      if (poolsOf(subnet).some((p) => ip >= p.first && ip <= p.last)) st.free.release(ip);
+    });
+  }
+
+  /** Forget a subnet (deleted, pools changed, or a conflict showed the cache was stale). */
+  invalidate(subnetId: string): void {
+    this.subnets.delete(subnetId);
+  }
+
+  freeCount(subnetId: string): bigint | null {
+    return this.subnets.get(subnetId)?.free.size ?? null;
+  }
+}

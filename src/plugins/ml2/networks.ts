@@ -1,0 +1,175 @@
+// Networks: the core plugin's L2 domains.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { applyColumnFilters, applyOrderAndPage } from '../../api/collection.js';
+import { owns, type RequestContext } from '../../api/context.js';
+import { InvalidSharedSetting, NetworkInUse, NetworkNotFound, PolicyNotAuthorized } from '../../api/errors.js';
+import { NOT_SPECIFIED, type ApiObject, type Handler, type ListQuery } from '../../api/resource.js';
+import { networkDef } from '../../api/resources/network.js';
+import type { NetworkTable } from '../../db/schema.js';
+import { timestamp } from '../../common/time.js';
+import { checkRevision } from '../revision.js';
+import type { Services } from '../services.js';
+import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
+import { bool, chunked, groupBy, inTransaction, int, type Trx } from '../transaction.js';
+
+/** Device owners whose ports Neutron removes itself when their network or subnet goes away. */
+export const AUTO_DELETE_OWNERS = ['network:dhcp'];
+
+export class NetworkPlugin implements Handler {
+  constructor(private readonly s: Services) {}
+
+  private visible(trx: Trx, ctx: RequestContext) {
+    let qb = trx.selectFrom('networks as n').selectAll('n');
+    if (!ctx.isAdmin) {
+      qb = qb.where((eb) => eb.or([eb('n.project_id', '=', ctx.projectId), eb('n.shared', '=', 1), eb('n.router_external', '=', 1)]));
+    }
+    return qb;
+  }
+
+  /** A network the caller can see, or NetworkNotFound. */
+  async find(trx: Trx, ctx: RequestContext, id: string): Promise<NetworkTable> {
+    const row = await this.visible(trx, ctx).where('n.id', '=', id).executeTakeFirst();
+    if (!row) throw NetworkNotFound({ id });
+    return row as NetworkTable;
+  }
+
+  private async render(trx: Trx, rows: NetworkTable[], fields: string[] | null): Promise<ApiObject[]> {
+    const ids = rows.map((r) => r.id);
+    const want = (f: string) => !fields || fields.includes(f);
+    const subnets = want('subnets')
+      ? groupBy(
+          await chunked(ids, (c) => trx.selectFrom('subnets').select(['id', 'network_id']).where('network_id', 'in', c).orderBy('created_at').execute()),
+          (r) => r.network_id,
+        )
+      : new Map<string, { id: string }[]>();
+    const tags = want('tags') ? await tagsOf(trx, ids) : new Map<string, string[]>();
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      tenant_id: r.project_id,
+      project_id: r.project_id,
+      admin_state_up: bool(r.admin_state_up),
+      status: r.status,
+      subnets: (subnets.get(r.id) ?? []).map((s) => s.id),
+      shared: bool(r.shared),
+      'router:external': bool(r.router_external),
+      mtu: r.mtu,
+      port_security_enabled: bool(r.port_security_enabled),
+      availability_zone_hints: [],
+      availability_zones: [],
+      description: r.description,
+      tags: tags.get(r.id) ?? [],
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+      revision_number: Number(r.revision_number),
+    }));
+  }
+
+  async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
+    const trx = this.s.db.kysely;
+    const { qb } = applyColumnFilters(networkDef, this.visible(trx, ctx), q, 'n');
+    const paged = await applyOrderAndPage(networkDef, qb, q, 'n', (cols) =>
+      this.visible(trx, ctx).where('n.id', '=', q.marker!).select(cols.map((c) => sql.ref(`n.${c}`).as(c))).executeTakeFirst(),
+    );
+    const rows = (await paged.execute()) as NetworkTable[];
+    if (q.pageReverse) rows.reverse();
+    return this.render(trx, rows, q.fields);
+  }
+
+  async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {
+    const trx = this.s.db.kysely;
+    return (await this.render(trx, [await this.find(trx, ctx, id)], fields))[0];
+  }
+
+  async create(ctx: RequestContext, items: ApiObject[]): Promise<ApiObject[]> {
+    const rows = await inTransaction(this.s.db, async (trx) => {
+      for (const [project, n] of countBy(items.map((i) => i.project_id as string))) {
+        await this.s.quotas.check(trx, project, 'network', n);
+      }
+      const now = timestamp();
+      const rows: NetworkTable[] = items.map((i) => ({
+        id: randomUUID(),
+        project_id: i.project_id as string,
+        name: i.name as string,
+        description: i.description as string,
+        created_at: now,
+        updated_at: now,
+        revision_number: 0,
+        status: 'ACTIVE',
+        admin_state_up: int(i.admin_state_up as boolean),
+        shared: int(i.shared as boolean),
+        router_external: int(i['router:external'] as boolean),
+        mtu: i.mtu === NOT_SPECIFIED ? this.s.config.int('DEFAULT', 'global_physnet_mtu') : (i.mtu as number),
+        port_security_enabled: int(i.port_security_enabled as boolean),
+      }));
+      await trx.insertInto('networks').values(rows).execute();
+      return rows;
+    });
+    for (const r of rows) this.s.log.info({ event: 'network.create', network_id: r.id, project_id: r.project_id, request_id: ctx.requestId }, 'network created');
+    return this.render(this.s.db.kysely, rows, null);
+  }
+
+  async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject> {
+    const row = await inTransaction(this.s.db, async (trx) => {
+      const row = await this.find(trx, ctx, id);
+      if (!owns(ctx, row.project_id)) throw PolicyNotAuthorized({ action: 'update_network' });
+      checkRevision(row.revision_number, ifMatch);
+      const set: Partial<NetworkTable> = {};
+      if ('name' in changes) set.name = changes.name as string;
+      if ('description' in changes) set.description = changes.description as string;
+      if ('admin_state_up' in changes) set.admin_state_up = int(changes.admin_state_up as boolean);
+      if ('mtu' in changes) set.mtu = changes.mtu as number;
+      if ('port_security_enabled' in changes) set.port_security_enabled = int(changes.port_security_enabled as boolean);
+      if ('router:external' in changes) set.router_external = int(changes['router:external'] as boolean);
+      if ('shared' in changes) {
+        if (bool(row.shared) && !changes.shared) {
+          const foreign = await trx
+            .selectFrom('ports')
+            .select('id')
+            .where('network_id', '=', id)
+            .where('project_id', '!=', row.project_id)
+            .where('device_owner', 'not in', AUTO_DELETE_OWNERS)
+            .executeTakeFirst();
+          if (foreign) throw InvalidSharedSetting({ network: id });
+        }
+        set.shared = int(changes.shared as boolean);
+      }
+      if (Object.keys(set).length) await trx.updateTable('networks').set(set).where('id', '=', id).execute();
+      await bumpRevision(trx, 'networks', id, timestamp());
+      return this.find(trx, ctx, id);
+    });
+    this.s.log.info({ event: 'network.update', network_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'network updated');
+    return (await this.render(this.s.db.kysely, [row], null))[0];
+  }
+
+  async delete(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void> {
+    await inTransaction(this.s.db, async (trx, uow) => {
+      const row = await this.find(trx, ctx, id);
+      if (!owns(ctx, row.project_id)) throw PolicyNotAuthorized({ action: 'delete_network' });
+      checkRevision(row.revision_number, ifMatch);
+      const inUse = await trx
+        .selectFrom('ports')
+        .select('id')
+        .where('network_id', '=', id)
+        .where('device_owner', 'not in', AUTO_DELETE_OWNERS)
+        .executeTakeFirst();
+      if (inUse) throw NetworkInUse({ id });
+      const ports = await trx.selectFrom('ports').select('id').where('network_id', '=', id).execute();
+      const subnets = await trx.selectFrom('subnets').select('id').where('network_id', '=', id).execute();
+      await removeAllTags(trx, [id, ...ports.map((p) => p.id), ...subnets.map((s) => s.id)]);
+      await trx.deleteFrom('ipallocations').where('network_id', '=', id).execute();
+      await trx.deleteFrom('ports').where('network_id', '=', id).execute();
+      await trx.deleteFrom('subnets').where('network_id', '=', id).execute();
+      await trx.deleteFrom('networks').where('id', '=', id).execute();
+      uow.onCommit(() => subnets.forEach((s) => this.s.ipam.invalidate(s.id)));
+    });
+    this.s.log.info({ event: 'network.delete', network_id: id, request_id: ctx.requestId }, 'network deleted');
+  }
+}
+
+export function countBy(keys: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
+  return m;
+}

@@ -1,0 +1,453 @@
+// Ports: MACs, fixed IPs (through the IP allocator), port security, security groups,
+// allowed address pairs and extra DHCP options.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { applyColumnFilters, applyOrderAndPage } from '../../api/collection.js';
+import { owns, type RequestContext } from '../../api/context.js';
+import {
+  AddressPairAndPortSecurityRequired, AllowedAddressPairExhausted, DuplicateAddressPairInRequest, HTTPBadRequest,
+  InvalidInput, InvalidIpForNetwork, InvalidIpForSubnet, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
+  MacAddressInUse, NetworkMacAddressGenerationFailure, PolicyNotAuthorized, PortNotFound,
+  PortSecurityAndIPRequiredForSecurityGroups, PortSecurityPortHasSecurityGroup,
+} from '../../api/errors.js';
+import { NOT_SPECIFIED, type ApiObject, type Handler, type ListQuery } from '../../api/resource.js';
+import { portDef } from '../../api/resources/port.js';
+import { jsonColumn } from '../../common/json.js';
+import { timestamp } from '../../common/time.js';
+import { uniqueViolation } from '../../db/connection.js';
+import type { IpAllocationTable, NetworkTable, PortTable, SubnetTable } from '../../db/schema.js';
+import { cidrContains, eui64Address, formatIp, parseCidr, parseIp, usableRange } from '../../ipam/address.js';
+import { checkRevision } from '../revision.js';
+import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
+import type { Services } from '../services.js';
+import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
+import { bool, chunked, groupBy, inTransaction, int, type Trx, type UnitOfWork } from '../transaction.js';
+import { countBy, type NetworkPlugin } from './networks.js';
+
+interface FixedIpSpec { subnet_id?: string; ip_address?: string }
+interface AddressPair { ip_address: string; mac_address?: string }
+interface DhcpOpt { opt_name: string; opt_value: string | null; ip_version?: number }
+
+const ROUTER_OWNERS = ['network:router_interface', 'network:router_gateway', 'network:ha_router_replicated_interface', 'network:router_interface_distributed'];
+const SLAAC_MODES = ['slaac', 'dhcpv6-stateless'];
+
+const isSlaac = (s: SubnetTable) => s.ip_version === 6 && SLAAC_MODES.includes((s.ipv6_address_mode ?? s.ipv6_ra_mode) as string);
+
+interface PortParts {
+  row: PortTable;
+  ips: IpAllocationTable[];
+  groups: string[];
+  tags: string[];
+}
+
+export class PortPlugin implements Handler {
+  private readonly baseMac: string[];
+
+  constructor(private readonly s: Services, private readonly networks: NetworkPlugin, private readonly groups: SecurityGroupPlugin) {
+    this.baseMac = s.config.str('DEFAULT', 'base_mac').toLowerCase().split(':');
+    if (this.baseMac.length !== 6 || this.baseMac.some((b) => !/^[0-9a-f]{2}$/.test(b))) {
+      throw new Error(`[DEFAULT] base_mac = ${s.config.str('DEFAULT', 'base_mac')}: not a MAC address like fa:16:3e:00:00:00`);
+    }
+  }
+
+  private visible(trx: Trx, ctx: RequestContext) {
+    let qb = trx.selectFrom('ports as p').selectAll('p');
+    if (!ctx.isAdmin) {
+      qb = qb.where((eb) =>
+        eb.or([
+          eb('p.project_id', '=', ctx.projectId),
+          eb('p.network_id', 'in', eb.selectFrom('networks').select('id').where('project_id', '=', ctx.projectId)),
+        ]),
+      );
+    }
+    return qb;
+  }
+
+  async find(trx: Trx, ctx: RequestContext, id: string): Promise<PortTable> {
+    const row = await this.visible(trx, ctx).where('p.id', '=', id).executeTakeFirst();
+    if (!row) throw PortNotFound({ id });
+    return row as PortTable;
+  }
+
+  private renderOne(p: PortParts): ApiObject {
+    const r = p.row;
+    const ips = [...p.ips].sort(byAddress);
+    return {
+      id: r.id,
+      name: r.name,
+      network_id: r.network_id,
+      tenant_id: r.project_id,
+      project_id: r.project_id,
+      mac_address: r.mac_address,
+      admin_state_up: bool(r.admin_state_up),
+      status: r.status,
+      device_id: r.device_id,
+      device_owner: r.device_owner,
+      fixed_ips: ips.map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),
+      allowed_address_pairs: jsonColumn<AddressPair[]>(r.allowed_address_pairs, []),
+      extra_dhcp_opts: jsonColumn<DhcpOpt[]>(r.extra_dhcp_opts, []),
+      port_security_enabled: bool(r.port_security_enabled),
+      security_groups: p.groups,
+      description: r.description,
+      tags: p.tags,
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+      revision_number: Number(r.revision_number),
+    };
+  }
+
+  private async render(trx: Trx, rows: PortTable[], fields: string[] | null): Promise<ApiObject[]> {
+    const ids = rows.map((r) => r.id);
+    const want = (f: string) => !fields || fields.includes(f);
+    const ips = want('fixed_ips')
+      ? groupBy(await chunked(ids, (c) => trx.selectFrom('ipallocations').selectAll().where('port_id', 'in', c).execute()), (a) => a.port_id)
+      : new Map<string, IpAllocationTable[]>();
+    const groups = want('security_groups')
+      ? groupBy(await chunked(ids, (c) => trx.selectFrom('securitygroupportbindings').selectAll().where('port_id', 'in', c).execute()), (b) => b.port_id)
+      : new Map<string, { security_group_id: string }[]>();
+    const tags = want('tags') ? await tagsOf(trx, ids) : new Map<string, string[]>();
+    return rows.map((row) =>
+      this.renderOne({
+        row,
+        ips: ips.get(row.id) ?? [],
+        groups: (groups.get(row.id) ?? []).map((g) => g.security_group_id).sort(),
+        tags: tags.get(row.id) ?? [],
+      }),
+    );
+  }
+
+  async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
+    const trx = this.s.db.kysely;
+    const applied = applyColumnFilters(portDef, this.visible(trx, ctx), q, 'p');
+    let qb = applied.qb;
+    const fixed = applied.rest.get('fixed_ips');
+    if (fixed) {
+      const bySubnet: string[] = [];
+      const byIp: string[] = [];
+      for (const f of fixed) {
+        const [k, ...rest] = f.split('=');
+        const v = rest.join('=');
+        if (k === 'subnet_id') bySubnet.push(v);
+        else if (k === 'ip_address') byIp.push(parseIp(v) ? formatIp(parseIp(v)!.version, parseIp(v)!.value) : v);
+        else throw HTTPBadRequest({ msg: `fixed_ips filter '${f}' must be subnet_id=<id> or ip_address=<address>` });
+      }
+      if (bySubnet.length) qb = qb.where('p.id', 'in', trx.selectFrom('ipallocations').select('port_id').where('subnet_id', 'in', bySubnet));
+      if (byIp.length) qb = qb.where('p.id', 'in', trx.selectFrom('ipallocations').select('port_id').where('ip_address', 'in', byIp));
+    }
+    const sgs = applied.rest.get('security_groups');
+    if (sgs) {
+      qb = qb.where('p.id', 'in', trx.selectFrom('securitygroupportbindings').select('port_id').where('security_group_id', 'in', sgs));
+    }
+    const paged = await applyOrderAndPage(portDef, qb, q, 'p', (cols) =>
+      this.visible(trx, ctx).where('p.id', '=', q.marker!).select(cols.map((c) => sql.ref(`p.${c}`).as(c))).executeTakeFirst(),
+    );
+    const rows = (await paged.execute()) as PortTable[];
+    if (q.pageReverse) rows.reverse();
+    return this.render(trx, rows, q.fields);
+  }
+
+  async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {
+    const trx = this.s.db.kysely;
+    return (await this.render(trx, [await this.find(trx, ctx, id)], fields))[0];
+  }
+
+  private generateMac(): string {
+    const rnd = randomBytes(6);
+    return this.baseMac.map((b, i) => (i >= 3 && b === '00' ? rnd[i].toString(16).padStart(2, '0') : b)).join(':');
+  }
+
+  private async checkMacFree(trx: Trx, networkId: string, mac: string, portId?: string): Promise<void> {
+    let q = trx.selectFrom('ports').select('id').where('network_id', '=', networkId).where('mac_address', '=', mac);
+    if (portId) q = q.where('id', '!=', portId);
+    if (await q.executeTakeFirst()) throw MacAddressInUse({ net: networkId, mac });
+  }
+
+  /** Picks addresses for a port: what it asked for, or one per IP version (SLAAC: every SLAAC subnet). */
+  private async allocateFixedIps(
+    trx: Trx, uow: UnitOfWork, network: NetworkTable, portId: string, mac: string, deviceOwner: string,
+    wanted: FixedIpSpec[] | typeof NOT_SPECIFIED, keep: IpAllocationTable[] = [],
+  ): Promise<IpAllocationTable[]> {
+    const subnets = await trx.selectFrom('subnets').selectAll().where('network_id', '=', network.id).orderBy('created_at').orderBy('id').execute();
+    const byId = new Map(subnets.map((s) => [s.id, s]));
+    const out: IpAllocationTable[] = [];
+    const alloc = (subnet: SubnetTable, ip: string) => out.push({ port_id: portId, subnet_id: subnet.id, network_id: network.id, ip_address: ip });
+
+    const any = async (subnet: SubnetTable): Promise<string | null> =>
+      isSlaac(subnet) ? formatIp(6, eui64Address(parseCidr(subnet.cidr)!, mac)) : this.s.ipam.allocateAny(trx, uow, subnet);
+
+    if (wanted === NOT_SPECIFIED) {
+      for (const version of [4, 6]) {
+        const candidates = subnets.filter((s) => s.ip_version === version && !isSlaac(s));
+        if (candidates.length) {
+          let got: string | null = null;
+          for (const s of candidates) {
+            got = await this.s.ipam.allocateAny(trx, uow, s);
+            if (got) {
+              alloc(s, got);
+              break;
+            }
+          }
+          if (!got) throw IpAddressGenerationFailure({ net: network.id });
+        }
+      }
+      for (const s of subnets.filter(isSlaac)) alloc(s, (await any(s))!);
+      return out;
+    }
+
+    const kept = new Set(keep.map((k) => `${k.subnet_id}|${k.ip_address}`));
+    for (const spec of wanted) {
+      if (spec.subnet_id !== undefined && !byId.has(spec.subnet_id)) {
+        throw InvalidInput({ msg: `Failed to create port on network ${network.id}, because fixed_ips included invalid subnet ${spec.subnet_id}` });
+      }
+      if (spec.ip_address === undefined) {
+        if (spec.subnet_id === undefined) throw InvalidInput({ msg: 'fixed_ips: each entry needs a subnet_id or an ip_address' });
+        const subnet = byId.get(spec.subnet_id)!;
+        // on update, {subnet_id} alone keeps the address the port already has there
+        const held = keep.find((k) => k.subnet_id === subnet.id && !out.some((o) => o.subnet_id === k.subnet_id && o.ip_address === k.ip_address));
+        if (held) {
+          alloc(subnet, held.ip_address);
+          continue;
+        }
+        const ip = await any(subnet);
+        if (!ip) throw IpAddressGenerationFailure({ net: network.id });
+        alloc(subnet, ip);
+        continue;
+      }
+      const ip = parseIp(spec.ip_address)!;
+      let subnet: SubnetTable | undefined;
+      if (spec.subnet_id !== undefined) {
+        subnet = byId.get(spec.subnet_id)!;
+        if (!cidrContains(parseCidr(subnet.cidr)!, ip)) throw InvalidIpForSubnet({ ip: spec.ip_address });
+      } else {
+        subnet = subnets.find((s) => cidrContains(parseCidr(s.cidr)!, ip));
+        if (!subnet) throw InvalidIpForNetwork({ ip: spec.ip_address });
+      }
+      const text = formatIp(ip.version, ip.value);
+      if (kept.has(`${subnet.id}|${text}`)) {
+        alloc(subnet, text);
+        continue;
+      }
+      const cidr = parseCidr(subnet.cidr)!;
+      const { first, last } = usableRange(cidr);
+      if (ip.value < first || ip.value > last) throw InvalidIpForSubnet({ ip: spec.ip_address });
+      if (subnet.gateway_ip === text && !ROUTER_OWNERS.includes(deviceOwner)) {
+        throw InvalidInput({ msg: `IP address ${text} is the gateway of subnet ${subnet.id}: only a router port may use it` });
+      }
+      if (out.some((o) => o.subnet_id === subnet!.id && o.ip_address === text)) {
+        throw InvalidInput({ msg: `fixed_ips lists IP address ${text} twice` });
+      }
+      const taken = await trx.selectFrom('ipallocations').select('port_id').where('subnet_id', '=', subnet.id).where('ip_address', '=', text).executeTakeFirst();
+      if (taken) throw IpAddressAlreadyAllocated({ ip: text, subnet: subnet.id });
+      await this.s.ipam.allocateSpecific(trx, uow, subnet, text);
+      alloc(subnet, text);
+    }
+    return out;
+  }
+
+  /** Inserts allocations; a unique-key clash means our cache of that subnet was stale. */
+  private async insertAllocations(trx: Trx, rows: IpAllocationTable[]): Promise<void> {
+    if (!rows.length) return;
+    try {
+      await trx.insertInto('ipallocations').values(rows).execute();
+    } catch (e) {
+      if (uniqueViolation(e)) for (const s of new Set(rows.map((r) => r.subnet_id))) this.s.ipam.invalidate(s);
+      throw e;
+    }
+  }
+
+  private checkAddressPairs(pairs: AddressPair[], mac: string): AddressPair[] {
+    const max = this.s.config.int('DEFAULT', 'max_allowed_address_pair');
+    if (pairs.length > max) throw AllowedAddressPairExhausted({ quota: max });
+    const seen = new Set<string>();
+    return pairs.map((p) => {
+      const full = { ip_address: p.ip_address, mac_address: p.mac_address ?? mac };
+      const key = `${full.mac_address}|${full.ip_address}`;
+      if (seen.has(key)) throw DuplicateAddressPairInRequest({ mac: full.mac_address, ip: full.ip_address });
+      seen.add(key);
+      return full;
+    });
+  }
+
+  async create(ctx: RequestContext, items: ApiObject[]): Promise<ApiObject[]> {
+    const parts = await inTransaction(
+      this.s.db,
+      async (trx, uow) => {
+        for (const [project, n] of countBy(items.map((i) => i.project_id as string))) {
+          await this.s.quotas.check(trx, project, 'port', n);
+        }
+        const now = timestamp();
+        const made: PortParts[] = [];
+        const networks = new Map<string, NetworkTable>();
+        for (const item of items) {
+          const netId = item.network_id as string;
+          const network = networks.get(netId) ?? (await this.networks.find(trx, ctx, netId));
+          networks.set(netId, network);
+          const networkOwner = owns(ctx, network.project_id);
+          if (!networkOwner && !bool(network.shared)) throw PolicyNotAuthorized({ action: 'create_port' });
+          const projectId = item.project_id as string;
+          const id = randomUUID();
+          const deviceOwner = item.device_owner as string;
+
+          let mac: string;
+          if (item.mac_address === NOT_SPECIFIED) {
+            mac = this.generateMac();
+          } else {
+            if (!networkOwner) throw PolicyNotAuthorized({ action: 'create_port:mac_address' });
+            mac = item.mac_address as string;
+            await this.checkMacFree(trx, netId, mac);
+          }
+          if (made.some((m) => m.row.network_id === netId && m.row.mac_address === mac)) {
+            if (item.mac_address !== NOT_SPECIFIED) throw MacAddressInUse({ net: netId, mac });
+            throw NetworkMacAddressGenerationFailure({ net: netId });
+          }
+
+          const portSecurity = item.port_security_enabled === NOT_SPECIFIED ? bool(network.port_security_enabled) : (item.port_security_enabled as boolean);
+          let groups: string[];
+          if (item.security_groups === NOT_SPECIFIED) {
+            groups = portSecurity && !deviceOwner.startsWith('network:') ? [await this.groups.ensureDefault(trx, projectId)] : [];
+          } else {
+            groups = await this.groups.checkUsable(trx, ctx, projectId, item.security_groups as string[]);
+            if (groups.length && !portSecurity) throw PortSecurityAndIPRequiredForSecurityGroups({});
+          }
+          const pairs = this.checkAddressPairs(item.allowed_address_pairs as AddressPair[], mac);
+          if (pairs.length && !portSecurity) throw AddressPairAndPortSecurityRequired({});
+
+          const ips = await this.allocateFixedIps(trx, uow, network, id, mac, deviceOwner, item.fixed_ips as FixedIpSpec[] | typeof NOT_SPECIFIED);
+          const row: PortTable = {
+            id,
+            project_id: projectId,
+            name: item.name as string,
+            description: item.description as string,
+            created_at: now,
+            updated_at: now,
+            revision_number: 0,
+            network_id: netId,
+            mac_address: mac,
+            admin_state_up: int(item.admin_state_up as boolean),
+            status: 'DOWN',
+            device_id: item.device_id as string,
+            device_owner: deviceOwner,
+            port_security_enabled: int(portSecurity),
+            allowed_address_pairs: JSON.stringify(pairs),
+            extra_dhcp_opts: JSON.stringify(mergeDhcpOpts([], item.extra_dhcp_opts as DhcpOpt[])),
+          };
+          made.push({ row, ips, groups, tags: [] });
+        }
+        await trx.insertInto('ports').values(made.map((m) => m.row)).execute();
+        await this.insertAllocations(trx, made.flatMap((m) => m.ips));
+        const bindings = made.flatMap((m) => m.groups.map((g) => ({ port_id: m.row.id, security_group_id: g })));
+        if (bindings.length) await trx.insertInto('securitygroupportbindings').values(bindings).execute();
+        return made;
+      },
+    );
+    for (const p of parts) {
+      this.s.log.info({ event: 'port.create', port_id: p.row.id, network_id: p.row.network_id, ips: p.ips.map((i) => i.ip_address), request_id: ctx.requestId }, 'port created');
+    }
+    return parts.map((p) => this.renderOne({ ...p, groups: [...p.groups].sort() }));
+  }
+
+  async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject> {
+    const row = await inTransaction(this.s.db, async (trx, uow) => {
+      const row = await this.find(trx, ctx, id);
+      checkRevision(row.revision_number, ifMatch);
+      const network = await trx.selectFrom('networks').selectAll().where('id', '=', row.network_id).executeTakeFirstOrThrow();
+      if (!owns(ctx, row.project_id) && !owns(ctx, network.project_id)) throw PolicyNotAuthorized({ action: 'update_port' });
+      const set: Partial<PortTable> = {};
+      for (const k of ['name', 'description', 'device_id', 'device_owner'] as const) {
+        if (k in changes) set[k] = changes[k] as string;
+      }
+      if ('admin_state_up' in changes) set.admin_state_up = int(changes.admin_state_up as boolean);
+      const mac = (changes.mac_address as string | undefined) ?? row.mac_address;
+      if ('mac_address' in changes && mac !== row.mac_address) {
+        await this.checkMacFree(trx, row.network_id, mac, id);
+        set.mac_address = mac;
+      }
+
+      const portSecurity = 'port_security_enabled' in changes ? (changes.port_security_enabled as boolean) : bool(row.port_security_enabled);
+      set.port_security_enabled = int(portSecurity);
+      const currentGroups = (await trx.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id).execute()).map((g) => g.security_group_id);
+      let groups = currentGroups;
+      if ('security_groups' in changes) {
+        groups = await this.groups.checkUsable(trx, ctx, row.project_id, changes.security_groups as string[]);
+        if (groups.length && !portSecurity) throw PortSecurityAndIPRequiredForSecurityGroups({});
+      } else if (!portSecurity && groups.length) {
+        throw PortSecurityPortHasSecurityGroup({});
+      }
+      let pairs = jsonColumn<AddressPair[]>(row.allowed_address_pairs, []);
+      if ('allowed_address_pairs' in changes) pairs = this.checkAddressPairs(changes.allowed_address_pairs as AddressPair[], mac);
+      if (pairs.length && !portSecurity) throw AddressPairAndPortSecurityRequired({});
+      set.allowed_address_pairs = JSON.stringify(pairs);
+      if ('extra_dhcp_opts' in changes) {
+        set.extra_dhcp_opts = JSON.stringify(mergeDhcpOpts(jsonColumn<DhcpOpt[]>(row.extra_dhcp_opts, []), changes.extra_dhcp_opts as DhcpOpt[]));
+      }
+
+      if ('fixed_ips' in changes) {
+        const current = await trx.selectFrom('ipallocations').selectAll().where('port_id', '=', id).execute();
+        const wanted = await this.allocateFixedIps(trx, uow, network, id, mac, (set.device_owner ?? row.device_owner), changes.fixed_ips as FixedIpSpec[], current);
+        const key = (a: IpAllocationTable) => `${a.subnet_id}|${a.ip_address}`;
+        const wantedKeys = new Set(wanted.map(key));
+        const currentKeys = new Set(current.map(key));
+        const subnets = new Map((await trx.selectFrom('subnets').selectAll().where('network_id', '=', network.id).execute()).map((s) => [s.id, s]));
+        for (const a of current.filter((c) => !wantedKeys.has(key(c)))) {
+          await trx.deleteFrom('ipallocations').where('subnet_id', '=', a.subnet_id).where('ip_address', '=', a.ip_address).execute();
+          const subnet = subnets.get(a.subnet_id);
+          if (subnet) this.s.ipam.release(uow, subnet, a.ip_address);
+        }
+        await this.insertAllocations(trx, wanted.filter((w) => !currentKeys.has(key(w))));
+      }
+      if ('security_groups' in changes) {
+        await trx.deleteFrom('securitygroupportbindings').where('port_id', '=', id).execute();
+        if (groups.length) await trx.insertInto('securitygroupportbindings').values(groups.map((g) => ({ port_id: id, security_group_id: g }))).execute();
+      }
+      await trx.updateTable('ports').set(set).where('id', '=', id).execute();
+      await bumpRevision(trx, 'ports', id, timestamp());
+      return this.find(trx, ctx, id);
+    });
+    this.s.log.info({ event: 'port.update', port_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'port updated');
+    return (await this.render(this.s.db.kysely, [row], null))[0];
+  }
+
+  async delete(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void> {
+    await inTransaction(this.s.db, async (trx, uow) => {
+      const row = await this.find(trx, ctx, id);
+      checkRevision(row.revision_number, ifMatch);
+      if (!owns(ctx, row.project_id)) {
+        const network = await trx.selectFrom('networks').select('project_id').where('id', '=', row.network_id).executeTakeFirst();
+        if (!network || !owns(ctx, network.project_id)) throw PolicyNotAuthorized({ action: 'delete_port' });
+      }
+      const ips = await trx.selectFrom('ipallocations').selectAll().where('port_id', '=', id).execute();
+      if (ips.length) {
+        const subnets = await trx.selectFrom('subnets').selectAll().where('id', 'in', [...new Set(ips.map((i) => i.subnet_id))]).execute();
+        const byId = new Map(subnets.map((s) => [s.id, s]));
+        for (const a of ips) {
+          const subnet = byId.get(a.subnet_id);
+          if (subnet) this.s.ipam.release(uow, subnet, a.ip_address);
+        }
+      }
+      await trx.deleteFrom('ipallocations').where('port_id', '=', id).execute();
+      await trx.deleteFrom('securitygroupportbindings').where('port_id', '=', id).execute();
+      await removeAllTags(trx, [id]);
+      await trx.deleteFrom('ports').where('id', '=', id).execute();
+    });
+    this.s.log.info({ event: 'port.delete', port_id: id, request_id: ctx.requestId }, 'port deleted');
+  }
+}
+
+/** extra_dhcp_opts updates merge by (opt_name, ip_version); a null opt_value removes the option. */
+function mergeDhcpOpts(current: DhcpOpt[], changes: DhcpOpt[]): DhcpOpt[] {
+  const key = (o: DhcpOpt) => `${o.opt_name}|${o.ip_version ?? 4}`;
+  const out = new Map(current.map((o) => [key(o), o]));
+  for (const c of changes) {
+    const o = { opt_name: c.opt_name, opt_value: c.opt_value, ip_version: Number(c.ip_version ?? 4) };
+    if (o.opt_value === null) out.delete(key(o));
+    else out.set(key(o), o);
+  }
+  return [...out.values()];
+}
+
+function byAddress(a: IpAllocationTable, b: IpAllocationTable): number {
+  const x = parseIp(a.ip_address)!;
+  const y = parseIp(b.ip_address)!;
+  if (x.version !== y.version) return x.version - y.version;
+  return x.value < y.value ? -1 : x.value > y.value ? 1 : 0;
+}

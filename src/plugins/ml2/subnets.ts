@@ -1,0 +1,284 @@
+// Subnets: cidr, gateway, allocation pools, DNS and host routes, validated as Neutron does.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { applyColumnFilters, applyOrderAndPage } from '../../api/collection.js';
+import { owns, type RequestContext } from '../../api/context.js';
+import {
+  DNSNameServersExhausted, GatewayConflictWithAllocationPools, HostRoutesExhausted, InvalidAllocationPool, InvalidInput,
+  OutOfBoundsAllocationPool, OverlappingAllocationPools, PolicyNotAuthorized, SubnetInUse, SubnetNotFound,
+} from '../../api/errors.js';
+import { NOT_SPECIFIED, type ApiObject, type Handler, type ListQuery } from '../../api/resource.js';
+import { subnetDef } from '../../api/resources/subnet.js';
+import { jsonColumn } from '../../common/json.js';
+import { timestamp } from '../../common/time.js';
+import type { SubnetTable } from '../../db/schema.js';
+import {
+  cidrContains, cidrsOverlap, defaultPools, formatIp, parseCidr, parseIp, usableRange, type Cidr,
+} from '../../ipam/address.js';
+import { checkRevision } from '../revision.js';
+import type { Services } from '../services.js';
+import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
+import { bool, inTransaction, int, type Trx } from '../transaction.js';
+import { AUTO_DELETE_OWNERS, countBy, type NetworkPlugin } from './networks.js';
+
+interface Pool { start: string; end: string }
+interface Route { destination: string; nexthop: string }
+
+export class SubnetPlugin implements Handler {
+  constructor(private readonly s: Services, private readonly networks: NetworkPlugin) {}
+
+  private visible(trx: Trx, ctx: RequestContext) {
+    let qb = trx.selectFrom('subnets as s').selectAll('s');
+    if (!ctx.isAdmin) {
+      qb = qb.where((eb) =>
+        eb.or([
+          eb('s.project_id', '=', ctx.projectId),
+          eb('s.network_id', 'in', eb.selectFrom('networks').select('id').where('shared', '=', 1)),
+        ]),
+      );
+    }
+    return qb;
+  }
+
+  async find(trx: Trx, ctx: RequestContext, id: string): Promise<SubnetTable> {
+    const row = await this.visible(trx, ctx).where('s.id', '=', id).executeTakeFirst();
+    if (!row) throw SubnetNotFound({ id });
+    return row as SubnetTable;
+  }
+
+  private async render(trx: Trx, rows: SubnetTable[], fields: string[] | null): Promise<ApiObject[]> {
+    const tags = !fields || fields.includes('tags') ? await tagsOf(trx, rows.map((r) => r.id)) : new Map<string, string[]>();
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      tenant_id: r.project_id,
+      project_id: r.project_id,
+      network_id: r.network_id,
+      ip_version: r.ip_version,
+      cidr: r.cidr,
+      gateway_ip: r.gateway_ip,
+      allocation_pools: jsonColumn<Pool[]>(r.allocation_pools, []),
+      dns_nameservers: jsonColumn<string[]>(r.dns_nameservers, []),
+      host_routes: jsonColumn<Route[]>(r.host_routes, []),
+      enable_dhcp: bool(r.enable_dhcp),
+      ipv6_ra_mode: r.ipv6_ra_mode,
+      ipv6_address_mode: r.ipv6_address_mode,
+      subnetpool_id: null,
+      description: r.description,
+      tags: tags.get(r.id) ?? [],
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+      revision_number: Number(r.revision_number),
+    }));
+  }
+
+  async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
+    const trx = this.s.db.kysely;
+    const { qb } = applyColumnFilters(subnetDef, this.visible(trx, ctx), q, 's');
+    const paged = await applyOrderAndPage(subnetDef, qb, q, 's', (cols) =>
+      this.visible(trx, ctx).where('s.id', '=', q.marker!).select(cols.map((c) => sql.ref(`s.${c}`).as(c))).executeTakeFirst(),
+    );
+    const rows = (await paged.execute()) as SubnetTable[];
+    if (q.pageReverse) rows.reverse();
+    return this.render(trx, rows, q.fields);
+  }
+
+  async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {
+    const trx = this.s.db.kysely;
+    return (await this.render(trx, [await this.find(trx, ctx, id)], fields))[0];
+  }
+
+  async create(ctx: RequestContext, items: ApiObject[]): Promise<ApiObject[]> {
+    const rows = await inTransaction(this.s.db, async (trx) => {
+      for (const [project, n] of countBy(items.map((i) => i.project_id as string))) {
+        await this.s.quotas.check(trx, project, 'subnet', n);
+      }
+      const now = timestamp();
+      const created: SubnetTable[] = [];
+      for (const item of items) {
+        const network = await this.networks.find(trx, ctx, item.network_id as string);
+        if (!owns(ctx, network.project_id)) throw PolicyNotAuthorized({ action: 'create_subnet' });
+        const row = this.buildRow(item, now);
+        const others = await trx.selectFrom('subnets').select(['id', 'cidr']).where('network_id', '=', network.id).execute();
+        const cidr = parseCidr(row.cidr)!;
+        for (const o of [...others, ...created.filter((c) => c.network_id === network.id)]) {
+          if (cidrsOverlap(cidr, parseCidr(o.cidr)!)) {
+            throw InvalidInput({ msg: `Requested subnet with cidr: ${row.cidr} for network: ${network.id} overlaps with another subnet` });
+          }
+        }
+        created.push(row);
+      }
+      await trx.insertInto('subnets').values(created).execute();
+      return created;
+    });
+    for (const r of rows) this.s.log.info({ event: 'subnet.create', subnet_id: r.id, network_id: r.network_id, cidr: r.cidr, request_id: ctx.requestId }, 'subnet created');
+    return this.render(this.s.db.kysely, rows, null);
+  }
+
+  private buildRow(item: ApiObject, now: string): SubnetTable {
+    const ipVersion = Number(item.ip_version);
+    const cidr = parseCidr(item.cidr as string)!;
+    if (cidr.version !== ipVersion) {
+      throw InvalidInput({ msg: `Cidr ${item.cidr as string} does not match ip_version ${ipVersion}` });
+    }
+    if (item.subnetpool_id !== null) {
+      throw InvalidInput({ msg: 'subnetpool_id: subnet pools are not supported by this server; leave it out or set it to null' });
+    }
+    const raMode = item.ipv6_ra_mode as string | null;
+    const addrMode = item.ipv6_address_mode as string | null;
+    if (ipVersion === 4 && (raMode || addrMode)) {
+      throw InvalidInput({ msg: 'ipv6_ra_mode and ipv6_address_mode can only be set on IPv6 subnets' });
+    }
+    if (raMode && addrMode && raMode !== addrMode) {
+      throw InvalidInput({ msg: `ipv6_ra_mode set to '${raMode}' with ipv6_address_mode set to '${addrMode}' is not valid: when both are set they must be the same` });
+    }
+    if ((raMode || addrMode) && !item.enable_dhcp && (addrMode ?? raMode) !== 'slaac') {
+      throw InvalidInput({ msg: 'ipv6_ra_mode or ipv6_address_mode needs enable_dhcp to be true' });
+    }
+    const mode = addrMode ?? raMode;
+    if ((mode === 'slaac' || mode === 'dhcpv6-stateless') && cidr.prefixlen !== 64) {
+      throw InvalidInput({ msg: `Invalid CIDR ${item.cidr as string} for IPv6 address mode '${mode}': it must have a /64 prefix` });
+    }
+
+    let gateway: bigint | null;
+    if (item.gateway_ip === NOT_SPECIFIED) {
+      const { first } = usableRange(cidr);
+      gateway = cidr.version === 4 && cidr.prefixlen >= 31 ? null : first;
+    } else if (item.gateway_ip === null) {
+      gateway = null;
+    } else {
+      gateway = this.checkGateway(cidr, item.gateway_ip as string);
+    }
+    const pools = item.allocation_pools === NOT_SPECIFIED
+      ? defaultPools(cidr, gateway).map((p) => ({ start: formatIp(cidr.version, p.first), end: formatIp(cidr.version, p.last) }))
+      : this.checkPools(cidr, item.allocation_pools as Pool[], gateway);
+
+    const dns = item.dns_nameservers as string[];
+    const maxDns = this.s.config.int('DEFAULT', 'max_dns_nameservers');
+    if (dns.length > maxDns) throw DNSNameServersExhausted({ subnet: item.cidr as string, quota: maxDns });
+    const routes = item.host_routes as Route[];
+    this.checkRoutes(cidr, routes, item.cidr as string);
+
+    return {
+      id: randomUUID(),
+      project_id: item.project_id as string,
+      name: item.name as string,
+      description: item.description as string,
+      created_at: now,
+      updated_at: now,
+      revision_number: 0,
+      network_id: item.network_id as string,
+      ip_version: ipVersion,
+      cidr: item.cidr as string,
+      gateway_ip: gateway === null ? null : formatIp(cidr.version, gateway),
+      enable_dhcp: int(item.enable_dhcp as boolean),
+      ipv6_ra_mode: raMode,
+      ipv6_address_mode: addrMode,
+      allocation_pools: JSON.stringify(pools),
+      dns_nameservers: JSON.stringify(dns),
+      host_routes: JSON.stringify(routes),
+    };
+  }
+
+  private checkRoutes(cidr: Cidr, routes: Route[], name: string): void {
+    const maxRoutes = this.s.config.int('DEFAULT', 'max_subnet_host_routes');
+    if (routes.length > maxRoutes) throw HostRoutesExhausted({ subnet: name, quota: maxRoutes });
+    for (const r of routes) {
+      if (parseCidr(r.destination)!.version !== cidr.version || parseIp(r.nexthop)!.version !== cidr.version) {
+        throw InvalidInput({ msg: `host_routes: route ${r.destination} via ${r.nexthop} is not of the subnet's IP version ${cidr.version}` });
+      }
+    }
+  }
+
+  private checkGateway(cidr: Cidr, text: string): bigint {
+    const ip = parseIp(text)!;
+    const { first, last } = usableRange(cidr);
+    if (!cidrContains(cidr, ip) || ip.value < first || ip.value > last) {
+      throw InvalidInput({ msg: `gateway_ip ${text} is not a usable address of subnet ${formatIp(cidr.version, cidr.network)}/${cidr.prefixlen}` });
+    }
+    return ip.value;
+  }
+
+  private checkPools(cidr: Cidr, pools: Pool[], gateway: bigint | null): Pool[] {
+    const cidrText = `${formatIp(cidr.version, cidr.network)}/${cidr.prefixlen}`;
+    const { first, last } = usableRange(cidr);
+    const parsed = pools.map((p) => {
+      const s = parseIp(p.start)!;
+      const e = parseIp(p.end)!;
+      const label = `${p.start}-${p.end}`;
+      if (s.version !== cidr.version || e.version !== cidr.version || s.value > e.value) throw InvalidAllocationPool({ pool: label });
+      if (s.value < first || e.value > last) throw OutOfBoundsAllocationPool({ pool: label, cidr: cidrText });
+      return { label, first: s.value, last: e.value, start: formatIp(cidr.version, s.value), end: formatIp(cidr.version, e.value) };
+    });
+    const sorted = [...parsed].sort((a, b) => (a.first < b.first ? -1 : 1));
+    for (let i = 1; i < sorted.length; i++) {
+      if (sorted[i].first <= sorted[i - 1].last) {
+        throw OverlappingAllocationPools({ a: sorted[i - 1].label, b: sorted[i].label, cidr: cidrText });
+      }
+    }
+    if (gateway !== null) {
+      const hit = parsed.find((p) => gateway >= p.first && gateway <= p.last);
+      if (hit) throw GatewayConflictWithAllocationPools({ ip: formatIp(cidr.version, gateway), pool: hit.label });
+    }
+    return parsed.map((p) => ({ start: p.start, end: p.end }));
+  }
+
+  async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject> {
+    const row = await inTransaction(this.s.db, async (trx, uow) => {
+      const row = await this.find(trx, ctx, id);
+      if (!owns(ctx, row.project_id)) throw PolicyNotAuthorized({ action: 'update_subnet' });
+      checkRevision(row.revision_number, ifMatch);
+      const cidr = parseCidr(row.cidr)!;
+      const set: Partial<SubnetTable> = {};
+      let gateway = row.gateway_ip === null ? null : parseIp(row.gateway_ip)!.value;
+      if ('gateway_ip' in changes) {
+        gateway = changes.gateway_ip === null ? null : this.checkGateway(cidr, changes.gateway_ip as string);
+        set.gateway_ip = gateway === null ? null : formatIp(cidr.version, gateway);
+      }
+      const pools = 'allocation_pools' in changes ? (changes.allocation_pools as Pool[]) : jsonColumn<Pool[]>(row.allocation_pools, []);
+      if ('allocation_pools' in changes || 'gateway_ip' in changes) {
+        set.allocation_pools = JSON.stringify(this.checkPools(cidr, pools, gateway));
+        uow.onCommit(() => this.s.ipam.invalidate(id));
+      }
+      if ('dns_nameservers' in changes) {
+        const dns = changes.dns_nameservers as string[];
+        const maxDns = this.s.config.int('DEFAULT', 'max_dns_nameservers');
+        if (dns.length > maxDns) throw DNSNameServersExhausted({ subnet: id, quota: maxDns });
+        set.dns_nameservers = JSON.stringify(dns);
+      }
+      if ('host_routes' in changes) {
+        this.checkRoutes(cidr, changes.host_routes as Route[], id);
+        set.host_routes = JSON.stringify(changes.host_routes);
+      }
+      if ('enable_dhcp' in changes) set.enable_dhcp = int(changes.enable_dhcp as boolean);
+      if ('name' in changes) set.name = changes.name as string;
+      if ('description' in changes) set.description = changes.description as string;
+      if (Object.keys(set).length) await trx.updateTable('subnets').set(set).where('id', '=', id).execute();
+      await bumpRevision(trx, 'subnets', id, timestamp());
+      return this.find(trx, ctx, id);
+    });
+    this.s.log.info({ event: 'subnet.update', subnet_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'subnet updated');
+    return (await this.render(this.s.db.kysely, [row], null))[0];
+  }
+
+  async delete(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void> {
+    await inTransaction(this.s.db, async (trx, uow) => {
+      const row = await this.find(trx, ctx, id);
+      if (!owns(ctx, row.project_id)) throw PolicyNotAuthorized({ action: 'delete_subnet' });
+      checkRevision(row.revision_number, ifMatch);
+      const inUse = await trx
+        .selectFrom('ipallocations as a')
+        .innerJoin('ports as p', 'p.id', 'a.port_id')
+        .select('p.id')
+        .where('a.subnet_id', '=', id)
+        .where('p.device_owner', 'not in', AUTO_DELETE_OWNERS)
+        .executeTakeFirst();
+      if (inUse) throw SubnetInUse({ id });
+      await trx.deleteFrom('ipallocations').where('subnet_id', '=', id).execute();
+      await removeAllTags(trx, [id]);
+      await trx.deleteFrom('subnets').where('id', '=', id).execute();
+      uow.onCommit(() => this.s.ipam.invalidate(id));
+    });
+    this.s.log.info({ event: 'subnet.delete', subnet_id: id, request_id: ctx.requestId }, 'subnet deleted');
+  }
+}

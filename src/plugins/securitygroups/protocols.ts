@@ -1,0 +1,24 @@
+// IP protocol names a security group rule accepts, with their numbers.
+export const PROTOCOL_NUMBERS: Record<string, number> = {
+  ah: 51, dccp: 33, egp: 8, esp: 50, gre: 47, hopopt: 0, icmp: 1, igmp: 2, ipip: 4, ipv6: 41,
+  'ipv6-encap': 41, 'ipv6-frag': 44, 'ipv6-icmp': 58, icmpv6: 58, 'ipv6-nonxt': 59, 'ipv6-opts': 60,
+  'ipv6-route': 43, ospf: 89, pgm: 113, rsvp: 46, sctp: 132, tcp: 6, udp: 17, udplite: 136, vrrp: 112,
+};
+
+/** Protocols whose rules may carry a port range. */
+export const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
+export const ICMP_PROTOCOLS = new Set([1, 58]);
+
+/** "tcp", "TCP", "6" → 6; "any"/null → null; unknown → undefined. */
+export function protocolNumber(p: unknown): number | null | undefined {
+  if (p === null || p === undefined) return null;
+  if (typeof p === 'number') return Number.isInteger(p) && p >= 0 && p <= 255 ? p : undefined;
+  if (typeof p !== 'string') return undefined;
+  const t = p.trim().toLowerCase();
+  if (t === 'any' || t === '') return null;
+  if (/^\d+$/.test(t)) {
+    const n = Number(t);
+    return n <= 255 ? n : undefined;
+  }
+  return t in PROTOCOL_NUMBERS ? PROTOCOL_NUMBERS[t] : undefined;
+}

@@ -1,0 +1,393 @@
+// Security groups and their rules (the API side; enforcement is the L2 agent's).
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { applyColumnFilters, applyOrderAndPage } from '../../api/collection.js';
+import { owns, type RequestContext } from '../../api/context.js';
+import {
+  HTTPBadRequest, PolicyNotAuthorized, SecurityGroupCannotRemoveDefault, SecurityGroupCannotUpdateDefault,
+  SecurityGroupDefaultAlreadyExists, SecurityGroupEthertypeConflictWithProtocol, SecurityGroupInUse,
+  SecurityGroupInvalidIcmpValue, SecurityGroupInvalidPortRange, SecurityGroupInvalidPortValue, SecurityGroupInvalidProtocolForPortRange,
+  SecurityGroupMissingIcmpType, SecurityGroupNotFound, SecurityGroupProtocolRequiredWithPorts, SecurityGroupRemoteGroupAndRemoteIpPrefix,
+  SecurityGroupRuleExists, SecurityGroupRuleInvalidEtherType, SecurityGroupRuleInvalidProtocol, SecurityGroupRuleNotFound,
+  SecurityGroupRuleParameterConflict,
+} from '../../api/errors.js';
+import type { ApiObject, Handler, ListQuery } from '../../api/resource.js';
+import { securityGroupDef } from '../../api/resources/security-group.js';
+import { securityGroupRuleDef } from '../../api/resources/security-group-rule.js';
+import { timestamp } from '../../common/time.js';
+import type { SecurityGroupRuleTable, SecurityGroupTable } from '../../db/schema.js';
+import { formatCidr, parseCidr } from '../../ipam/address.js';
+import { countBy } from '../ml2/networks.js';
+import { checkRevision } from '../revision.js';
+import type { Services } from '../services.js';
+import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
+import { bool, chunked, groupBy, inTransaction, type Trx } from '../transaction.js';
+import { ICMP_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NUMBERS, protocolNumber } from './protocols.js';
+
+type RuleSpec = Omit<SecurityGroupRuleTable, 'id' | 'created_at' | 'updated_at' | 'revision_number'>;
+
+function ruleRow(spec: RuleSpec, now: string): SecurityGroupRuleTable {
+  return { id: randomUUID(), created_at: now, updated_at: now, revision_number: 0, ...spec };
+}
+
+/** Neutron's rules for a new group: all egress; for the default group also ingress from itself. */
+function initialRules(sgId: string, projectId: string, isDefault: boolean, now: string): SecurityGroupRuleTable[] {
+  const base = { project_id: projectId, security_group_id: sgId, protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null, description: '' };
+  const rules: SecurityGroupRuleTable[] = [];
+  for (const ethertype of ['IPv4', 'IPv6']) {
+    rules.push(ruleRow({ ...base, direction: 'egress', ethertype, remote_group_id: null }, now));
+    if (isDefault) rules.push(ruleRow({ ...base, direction: 'ingress', ethertype, remote_group_id: sgId }, now));
+  }
+  return rules;
+}
+
+export class SecurityGroupPlugin implements Handler {
+  constructor(private readonly s: Services) {}
+
+  private visible(trx: Trx, ctx: RequestContext) {
+    let qb = trx.selectFrom('securitygroups as g').selectAll('g');
+    if (!ctx.isAdmin) qb = qb.where('g.project_id', '=', ctx.projectId);
+    return qb;
+  }
+
+  async find(trx: Trx, ctx: RequestContext, id: string): Promise<SecurityGroupTable> {
+    const row = await this.visible(trx, ctx).where('g.id', '=', id).executeTakeFirst();
+    if (!row) throw SecurityGroupNotFound({ id });
+    return row as SecurityGroupTable;
+  }
+
+  /** The project's default group, created with its rules on first need. */
+  async ensureDefault(trx: Trx, projectId: string): Promise<string> {
+    const existing = await trx.selectFrom('default_security_group').select('security_group_id').where('project_id', '=', projectId).executeTakeFirst();
+    if (existing) return existing.security_group_id;
+    const now = timestamp();
+    const id = randomUUID();
+    await trx.insertInto('securitygroups').values({
+      id, project_id: projectId, name: 'default', description: 'Default security group', created_at: now, updated_at: now, revision_number: 0, stateful: 1,
+    }).execute();
+    // the primary key on project_id makes a racing creator fail and retry, finding ours
+    await trx.insertInto('default_security_group').values({ project_id: projectId, security_group_id: id }).execute();
+    await trx.insertInto('securitygrouprules').values(initialRules(id, projectId, true, now)).execute();
+    this.s.log.info({ event: 'security_group.create_default', security_group_id: id, project_id: projectId }, 'default security group created');
+    return id;
+  }
+
+  async ensureDefaultNow(projectId: string): Promise<void> {
+    const has = await this.s.db.kysely.selectFrom('default_security_group').select('project_id').where('project_id', '=', projectId).executeTakeFirst();
+    if (!has) await inTransaction(this.s.db, (trx) => this.ensureDefault(trx, projectId));
+  }
+
+  private async defaultIds(trx: Trx, ids: string[]): Promise<Set<string>> {
+    const rows = await chunked(ids, (c) => trx.selectFrom('default_security_group').select('security_group_id').where('security_group_id', 'in', c).execute());
+    return new Set(rows.map((r) => r.security_group_id));
+  }
+
+  renderRule(r: SecurityGroupRuleTable, defaults: Set<string>): ApiObject {
+    const prefix = r.remote_ip_prefix ? parseCidr(r.remote_ip_prefix) : null;
+    return {
+      id: r.id,
+      tenant_id: r.project_id,
+      project_id: r.project_id,
+      security_group_id: r.security_group_id,
+      direction: r.direction,
+      ethertype: r.ethertype,
+      protocol: r.protocol,
+      port_range_min: r.port_range_min,
+      port_range_max: r.port_range_max,
+      remote_ip_prefix: r.remote_ip_prefix,
+      remote_group_id: r.remote_group_id,
+      remote_address_group_id: null,
+      normalized_cidr: prefix ? formatCidr(prefix) : null,
+      belongs_to_default_sg: defaults.has(r.security_group_id),
+      description: r.description,
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+      revision_number: Number(r.revision_number),
+    };
+  }
+
+  private async render(trx: Trx, rows: SecurityGroupTable[], fields: string[] | null): Promise<ApiObject[]> {
+    const ids = rows.map((r) => r.id);
+    const want = (f: string) => !fields || fields.includes(f);
+    const defaults = await this.defaultIds(trx, ids);
+    const rules = want('security_group_rules')
+      ? groupBy(await chunked(ids, (c) => trx.selectFrom('securitygrouprules').selectAll().where('security_group_id', 'in', c).orderBy('created_at').orderBy('id').execute()), (r) => r.security_group_id)
+      : new Map<string, SecurityGroupRuleTable[]>();
+    const tags = want('tags') ? await tagsOf(trx, ids) : new Map<string, string[]>();
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      tenant_id: r.project_id,
+      project_id: r.project_id,
+      description: r.description,
+      stateful: bool(r.stateful),
+      shared: false,
+      security_group_rules: (rules.get(r.id) ?? []).map((x) => this.renderRule(x, defaults)),
+      tags: tags.get(r.id) ?? [],
+      created_at: r.created_at,
+      updated_at: r.updated_at,
+      revision_number: Number(r.revision_number),
+    }));
+  }
+
+  async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
+    await this.ensureDefaultNow(ctx.projectId);
+    const trx = this.s.db.kysely;
+    const { qb } = applyColumnFilters(securityGroupDef, this.visible(trx, ctx), q, 'g');
+    const paged = await applyOrderAndPage(securityGroupDef, qb, q, 'g', (cols) =>
+      this.visible(trx, ctx).where('g.id', '=', q.marker!).select(cols.map((c) => sql.ref(`g.${c}`).as(c))).executeTakeFirst(),
+    );
+    const rows = (await paged.execute()) as SecurityGroupTable[];
+    if (q.pageReverse) rows.reverse();
+    return this.render(trx, rows, q.fields);
+  }
+
+  async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {
+    const trx = this.s.db.kysely;
+    return (await this.render(trx, [await this.find(trx, ctx, id)], fields))[0];
+  }
+
+  async create(ctx: RequestContext, items: ApiObject[]): Promise<ApiObject[]> {
+    const rows = await inTransaction(this.s.db, async (trx) => {
+      const now = timestamp();
+      const rows: SecurityGroupTable[] = [];
+      for (const project of new Set(items.map((i) => i.project_id as string))) await this.ensureDefault(trx, project);
+      for (const [project, n] of countBy(items.map((i) => i.project_id as string))) {
+        await this.s.quotas.check(trx, project, 'security_group', n);
+        await this.s.quotas.check(trx, project, 'security_group_rule', 2 * n);
+      }
+      for (const i of items) {
+        if (i.name === 'default') throw SecurityGroupDefaultAlreadyExists({});
+        const row: SecurityGroupTable = {
+          id: randomUUID(), project_id: i.project_id as string, name: i.name as string, description: i.description as string,
+          created_at: now, updated_at: now, revision_number: 0, stateful: i.stateful ? 1 : 0,
+        };
+        rows.push(row);
+      }
+      await trx.insertInto('securitygroups').values(rows).execute();
+      await trx.insertInto('securitygrouprules').values(rows.flatMap((r) => initialRules(r.id, r.project_id, false, now))).execute();
+      return rows;
+    });
+    for (const r of rows) this.s.log.info({ event: 'security_group.create', security_group_id: r.id, request_id: ctx.requestId }, 'security group created');
+    return this.render(this.s.db.kysely, rows, null);
+  }
+
+  async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject> {
+    const row = await inTransaction(this.s.db, async (trx) => {
+      const row = await this.find(trx, ctx, id);
+      checkRevision(row.revision_number, ifMatch);
+      if ('name' in changes && changes.name !== row.name && (await this.defaultIds(trx, [id])).has(id)) {
+        throw SecurityGroupCannotUpdateDefault({});
+      }
+      const set: Partial<SecurityGroupTable> = {};
+      if ('name' in changes) set.name = changes.name as string;
+      if ('description' in changes) set.description = changes.description as string;
+      if ('stateful' in changes) {
+        if (Boolean(changes.stateful) !== bool(row.stateful)) {
+          const used = await trx.selectFrom('securitygroupportbindings').select('port_id').where('security_group_id', '=', id).executeTakeFirst();
+          if (used) throw SecurityGroupInUse({ id });
+        }
+        set.stateful = changes.stateful ? 1 : 0;
+      }
+      if (Object.keys(set).length) await trx.updateTable('securitygroups').set(set).where('id', '=', id).execute();
+      await bumpRevision(trx, 'securitygroups', id, timestamp());
+      return this.find(trx, ctx, id);
+    });
+    this.s.log.info({ event: 'security_group.update', security_group_id: id, request_id: ctx.requestId }, 'security group updated');
+    return (await this.render(this.s.db.kysely, [row], null))[0];
+  }
+
+  async delete(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void> {
+    await inTransaction(this.s.db, async (trx) => {
+      const row = await this.find(trx, ctx, id);
+      checkRevision(row.revision_number, ifMatch);
+      if ((await this.defaultIds(trx, [id])).has(id) && !ctx.isAdmin) throw SecurityGroupCannotRemoveDefault({});
+      const used = await trx.selectFrom('securitygroupportbindings').select('port_id').where('security_group_id', '=', id).executeTakeFirst();
+      if (used) throw SecurityGroupInUse({ id });
+      await trx.deleteFrom('default_security_group').where('security_group_id', '=', id).execute();
+      await trx.deleteFrom('securitygrouprules').where((eb) => eb.or([eb('security_group_id', '=', id), eb('remote_group_id', '=', id)])).execute();
+      await removeAllTags(trx, [id]);
+      await trx.deleteFrom('securitygroups').where('id', '=', id).execute();
+    });
+    this.s.log.info({ event: 'security_group.delete', security_group_id: id, request_id: ctx.requestId }, 'security group deleted');
+  }
+
+  /** Checks that every group exists and the caller may use it; returns them deduplicated. */
+  async checkUsable(trx: Trx, ctx: RequestContext, projectId: string, ids: string[]): Promise<string[]> {
+    const unique = [...new Set(ids)];
+    if (!unique.length) return [];
+    const rows = await trx.selectFrom('securitygroups').select(['id', 'project_id']).where('id', 'in', unique).execute();
+    const found = new Map(rows.map((r) => [r.id, r.project_id]));
+    for (const id of unique) {
+      const owner = found.get(id);
+      if (owner === undefined || (!ctx.isAdmin && owner !== ctx.projectId) || (owner !== projectId && !ctx.isAdmin)) {
+        throw SecurityGroupNotFound({ id });
+      }
+    }
+    return unique;
+  }
+}
+
+export class SecurityGroupRulePlugin implements Handler {
+  constructor(private readonly s: Services, private readonly groups: SecurityGroupPlugin) {}
+
+  private visible(trx: Trx, ctx: RequestContext) {
+    let qb = trx.selectFrom('securitygrouprules as r').selectAll('r');
+    if (!ctx.isAdmin) {
+      qb = qb.where((eb) =>
+        eb.or([
+          eb('r.project_id', '=', ctx.projectId),
+          eb('r.security_group_id', 'in', eb.selectFrom('securitygroups').select('id').where('project_id', '=', ctx.projectId)),
+        ]),
+      );
+    }
+    return qb;
+  }
+
+  private async render(trx: Trx, rows: SecurityGroupRuleTable[]): Promise<ApiObject[]> {
+    const sgIds = [...new Set(rows.map((r) => r.security_group_id))];
+    const defaults = new Set(
+      (await chunked(sgIds, (c) => trx.selectFrom('default_security_group').select('security_group_id').where('security_group_id', 'in', c).execute())).map((r) => r.security_group_id),
+    );
+    return rows.map((r) => this.groups.renderRule(r, defaults));
+  }
+
+  async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
+    await this.groups.ensureDefaultNow(ctx.projectId);
+    const trx = this.s.db.kysely;
+    const { qb } = applyColumnFilters(securityGroupRuleDef, this.visible(trx, ctx), q, 'r');
+    const paged = await applyOrderAndPage(securityGroupRuleDef, qb, q, 'r', (cols) =>
+      this.visible(trx, ctx).where('r.id', '=', q.marker!).select(cols.map((c) => sql.ref(`r.${c}`).as(c))).executeTakeFirst(),
+    );
+    const rows = (await paged.execute()) as SecurityGroupRuleTable[];
+    if (q.pageReverse) rows.reverse();
+    return this.render(trx, rows);
+  }
+
+  async show(ctx: RequestContext, id: string): Promise<ApiObject> {
+    const trx = this.s.db.kysely;
+    const row = await this.visible(trx, ctx).where('r.id', '=', id).executeTakeFirst();
+    if (!row) throw SecurityGroupRuleNotFound({ id });
+    return (await this.render(trx, [row as SecurityGroupRuleTable]))[0];
+  }
+
+  async create(ctx: RequestContext, items: ApiObject[]): Promise<ApiObject[]> {
+    const rows = await inTransaction(this.s.db, async (trx) => {
+      const now = timestamp();
+      const rows: SecurityGroupRuleTable[] = [];
+      for (const item of items) {
+        const sg = await this.groups.find(trx, ctx, item.security_group_id as string);
+        if (!owns(ctx, sg.project_id)) throw SecurityGroupNotFound({ id: sg.id });
+        const spec = normalizeRule(item, sg.project_id);
+        if (spec.remote_group_id) await this.groups.find(trx, ctx, spec.remote_group_id);
+        const existing = await trx.selectFrom('securitygrouprules').selectAll().where('security_group_id', '=', sg.id).execute();
+        const dup = [...existing, ...rows].find((r) => sameRule(r, spec));
+        if (dup) throw SecurityGroupRuleExists({ id: dup.id });
+        rows.push(ruleRow(spec, now));
+      }
+      for (const [project, n] of countBy(rows.map((r) => r.project_id))) {
+        await this.s.quotas.check(trx, project, 'security_group_rule', n);
+      }
+      await trx.insertInto('securitygrouprules').values(rows).execute();
+      for (const sgId of new Set(rows.map((r) => r.security_group_id))) await bumpRevision(trx, 'securitygroups', sgId, now);
+      return rows;
+    });
+    for (const r of rows) this.s.log.info({ event: 'security_group_rule.create', security_group_rule_id: r.id, security_group_id: r.security_group_id, request_id: ctx.requestId }, 'security group rule created');
+    return this.render(this.s.db.kysely, rows);
+  }
+
+  async delete(ctx: RequestContext, id: string): Promise<void> {
+    await inTransaction(this.s.db, async (trx) => {
+      const row = await this.visible(trx, ctx).where('r.id', '=', id).executeTakeFirst();
+      if (!row) throw SecurityGroupRuleNotFound({ id });
+      const sg = await trx.selectFrom('securitygroups').select('project_id').where('id', '=', row.security_group_id).executeTakeFirst();
+      if (!ctx.isAdmin && sg?.project_id !== ctx.projectId) throw PolicyNotAuthorized({ action: 'delete_security_group_rule' });
+      await trx.deleteFrom('securitygrouprules').where('id', '=', id).execute();
+      await bumpRevision(trx, 'securitygroups', row.security_group_id, timestamp());
+    });
+    this.s.log.info({ event: 'security_group_rule.delete', security_group_rule_id: id, request_id: ctx.requestId }, 'security group rule deleted');
+  }
+}
+
+const portValue = (name: string, v: unknown, min: number, max: number, icmp: boolean): number | null => {
+  if (v === null || v === undefined) return null;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    if (icmp) throw SecurityGroupInvalidIcmpValue({ field: name === 'port_range_min' ? 'type' : 'code', attr: name, value: v });
+    if (typeof v !== 'number' && typeof v !== 'string') throw HTTPBadRequest({ msg: `Invalid input for ${name}. Reason: ${JSON.stringify(v)} is not an integer.` });
+    throw SecurityGroupInvalidPortValue({ port: v });
+  }
+  return n;
+};
+
+/** Validates a rule as Neutron does and returns the row to store. */
+export function normalizeRule(item: ApiObject, projectId: string): RuleSpec {
+  const direction = item.direction;
+  if (direction !== 'ingress' && direction !== 'egress') {
+    throw HTTPBadRequest({ msg: `Invalid input for direction. Reason: ${JSON.stringify(direction)} is not in ['ingress', 'egress'].` });
+  }
+  const ethRaw = typeof item.ethertype === 'string' ? item.ethertype.toLowerCase() : item.ethertype;
+  const ethertype = ethRaw === 'ipv4' ? 'IPv4' : ethRaw === 'ipv6' ? 'IPv6' : null;
+  if (!ethertype) throw SecurityGroupRuleInvalidEtherType({ ethertype: item.ethertype });
+
+  const proto = protocolNumber(item.protocol);
+  if (proto === undefined) {
+    throw SecurityGroupRuleInvalidProtocol({ protocol: String(item.protocol), values: Object.keys(PROTOCOL_NUMBERS).join(', ') });
+  }
+  const protocol = item.protocol === null || proto === null ? null : String(item.protocol).trim().toLowerCase();
+  if (proto === 58 && ethertype === 'IPv4') throw SecurityGroupEthertypeConflictWithProtocol({ ethertype, protocol: protocol! });
+
+  const icmp = proto !== null && ICMP_PROTOCOLS.has(proto);
+  let min = portValue('port_range_min', item.port_range_min, icmp ? 0 : 1, icmp ? 255 : 65535, icmp);
+  let max = portValue('port_range_max', item.port_range_max, icmp ? 0 : 1, icmp ? 255 : 65535, icmp);
+  if (min !== null || max !== null) {
+    if (proto === null) throw SecurityGroupProtocolRequiredWithPorts({});
+    if (icmp) {
+      if (min === null) throw SecurityGroupMissingIcmpType({ value: max });
+    } else if (!PORT_PROTOCOLS.has(proto)) {
+      throw SecurityGroupInvalidProtocolForPortRange({ protocol: protocol! });
+    } else {
+      if (min === null) throw SecurityGroupInvalidPortRange({ msg: 'port_range_max is given without port_range_min' });
+      if (max === null) max = min;
+      if (min > max) throw SecurityGroupInvalidPortRange({ msg: 'For TCP/UDP protocols, port_range_min must be <= port_range_max' });
+    }
+  }
+
+  const prefix = item.remote_ip_prefix as string | null;
+  const group = item.remote_group_id as string | null;
+  if (prefix && group) throw SecurityGroupRemoteGroupAndRemoteIpPrefix({});
+  if (prefix) {
+    const c = parseCidr(prefix)!;
+    if ((c.version === 4 ? 'IPv4' : 'IPv6') !== ethertype) throw SecurityGroupRuleParameterConflict({ ethertype, cidr: prefix });
+  }
+  if (min === null) max = icmp ? max : null;
+  return {
+    project_id: projectId,
+    security_group_id: item.security_group_id as string,
+    direction,
+    ethertype,
+    protocol,
+    port_range_min: min,
+    port_range_max: max,
+    remote_ip_prefix: prefix ?? null,
+    remote_group_id: group ?? null,
+    description: (item.description as string) ?? '',
+  };
+}
+
+function sameRule(a: RuleSpec, b: RuleSpec): boolean {
+  const cidr = (p: string | null) => {
+    if (!p) return null;
+    const c = parseCidr(p)!;
+    return c.prefixlen === 0 ? null : formatCidr(c);
+  };
+  return (
+    a.direction === b.direction &&
+    a.ethertype === b.ethertype &&
+    protocolNumber(a.protocol) === protocolNumber(b.protocol) &&
+    a.port_range_min === b.port_range_min &&
+    a.port_range_max === b.port_range_max &&
+    cidr(a.remote_ip_prefix) === cidr(b.remote_ip_prefix) &&
+    a.remote_group_id === b.remote_group_id
+  );
+}

@@ -1,0 +1,42 @@
+// The standard-attr-tag store: tags of any resource, by resource id.
+import { sql } from 'kysely';
+import { chunked, groupBy, type Trx } from '../transaction.js';
+
+export async function tagsOf(trx: Trx, ids: string[]): Promise<Map<string, string[]>> {
+  const rows = await chunked(ids, (chunk) =>
+    trx.selectFrom('tags').select(['resource_id', 'tag']).where('resource_id', 'in', chunk).orderBy('tag').execute(),
+  );
+  const grouped = groupBy(rows, (r) => r.resource_id);
+  return new Map([...grouped].map(([id, list]) => [id, list.map((r) => r.tag)]));
+}
+
+export async function replaceTags(trx: Trx, id: string, tags: string[]): Promise<void> {
+  await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
+  const unique = [...new Set(tags)];
+  if (unique.length) await trx.insertInto('tags').values(unique.map((tag) => ({ resource_id: id, tag }))).execute();
+}
+
+export async function addTag(trx: Trx, id: string, tag: string): Promise<void> {
+  await trx
+    .insertInto('tags')
+    .values({ resource_id: id, tag })
+    .onConflict((oc) => oc.columns(['resource_id', 'tag']).doNothing())
+    .execute();
+}
+
+export async function removeTag(trx: Trx, id: string, tag: string): Promise<boolean> {
+  const r = await trx.deleteFrom('tags').where('resource_id', '=', id).where('tag', '=', tag).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+export async function removeAllTags(trx: Trx, ids: string[]): Promise<void> {
+  await chunked(ids, async (chunk) => {
+    await trx.deleteFrom('tags').where('resource_id', 'in', chunk).execute();
+    return [];
+  });
+}
+
+/** Bumps a resource's revision and updated_at, as every change to a standard-attr resource does. */
+export async function bumpRevision(trx: Trx, table: string, id: string, now: string): Promise<void> {
+  await sql`update ${sql.table(table)} set revision_number = revision_number + 1, updated_at = ${now} where id = ${id}`.execute(trx);
+}

@@ -1,0 +1,90 @@
+// One transaction per API change, retried a bounded number of times when the database's
+// unique constraints (the final guard for IPs, MACs and default groups) catch a race.
+import type { Kysely, Transaction } from 'kysely';
+import type { Db } from '../db/connection.js';
+import { uniqueViolation } from '../db/connection.js';
+import type { Database } from '../db/schema.js';
+
+export type Trx = Transaction<Database> | Kysely<Database>;
+
+/** Hooks that run after the transaction ends, to keep in-memory caches in step with the database. */
+export class UnitOfWork {
+  private commits: (() => void)[] = [];
+  private rollbacks: (() => void)[] = [];
+  onCommit(f: () => void): void {
+    this.commits.push(f);
+  }
+  onRollback(f: () => void): void {
+    this.rollbacks.push(f);
+  }
+  committed(): void {
+    for (const f of this.commits) f();
+  }
+  rolledBack(): void {
+    for (const f of this.rollbacks.reverse()) f();
+  }
+}
+
+/** Constraint violations that mean "someone else got there first, try again". */
+const RETRYABLE = [
+  'uniq_ipallocations0subnet_id0ip_address',
+  'uniq_ports0network_id0mac_address',
+  'default_security_group_pkey',
+  'default_security_group.project_id',
+];
+
+export class RetryableConflict extends Error {
+  constructor(public readonly constraint: string) {
+    super(`conflict on ${constraint}`);
+  }
+}
+
+export const MAX_RETRIES = 10;
+
+export async function inTransaction<T>(
+  db: Db,
+  work: (trx: Transaction<Database>, uow: UnitOfWork) => Promise<T>,
+  onRetry?: (constraint: string, attempt: number) => void,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const uow = new UnitOfWork();
+    try {
+      const result = await db.kysely.transaction().execute((trx) => work(trx, uow));
+      uow.committed();
+      return result;
+    } catch (e) {
+      uow.rolledBack();
+      const c = e instanceof RetryableConflict ? e.constraint : uniqueViolation(e);
+      if (c && RETRYABLE.some((r) => c.includes(r)) && attempt < MAX_RETRIES) {
+        onRetry?.(c, attempt);
+        // a little jitter so racing servers do not collide in lockstep
+        await new Promise((r) => setTimeout(r, Math.random() * 2 * attempt));
+        continue;
+      }
+      throw e;
+    }
+  }
+}
+
+export const bool = (n: number | boolean | null | undefined): boolean => n === 1 || n === true;
+export const int = (b: boolean): number => (b ? 1 : 0);
+
+/** Runs `q` over `ids` in chunks small enough for every dialect's parameter limit. */
+export async function chunked<T>(ids: string[], q: (chunk: string[]) => Promise<T[]>, size = 5000): Promise<T[]> {
+  if (ids.length === 0) return [];
+  if (ids.length <= size) return q(ids);
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += size) out.push(...(await q(ids.slice(i, i + size))));
+  return out;
+}
+
+export function groupBy<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {
+  const m = new Map<K, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}

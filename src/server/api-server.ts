@@ -1,0 +1,66 @@
+// `neutrino server`: opens the database, checks or runs migrations, serves the API, and
+// shuts down cleanly on SIGTERM/SIGINT.
+import type { Logger } from 'pino';
+import { buildApi, type Api } from '../api/server.js';
+import type { Config } from '../config/config.js';
+import { openDatabase, type Db } from '../db/connection.js';
+import { pendingMigrations, upgrade } from '../db/migrate.js';
+
+export interface RunningServer {
+  api: Api;
+  db: Db;
+  url: string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export async function startApiServer(config: Config, log: Logger, opts: { upgradeDb?: boolean } = {}): Promise<RunningServer> {
+  config.validate();
+  const host = config.str('DEFAULT', 'bind_host');
+  const port = config.int('DEFAULT', 'bind_port');
+  const strategy = config.str('DEFAULT', 'auth_strategy');
+  if (strategy !== 'noauth') {
+    throw new Error(`auth_strategy = ${strategy} is not built yet: use auth_strategy = noauth (Keystone support is tracked separately)`);
+  }
+  if (!LOOPBACK.test(host) && !config.bool('DEFAULT', 'allow_insecure_noauth')) {
+    throw new Error(
+      `refusing to listen on ${host} with auth_strategy = noauth: anyone who can reach it would be admin. ` +
+        'Bind to 127.0.0.1, or set [DEFAULT] allow_insecure_noauth = true if you really mean it.',
+    );
+  }
+  const db = openDatabase(config.str('database', 'connection'), { maxPoolSize: config.int('database', 'max_pool_size') });
+  try {
+    if (opts.upgradeDb || config.bool('database', 'auto_upgrade')) {
+      const r = await upgrade(db, (name) => log.info({ event: 'db.migrate', migration: name }, `applied migration ${name}`));
+      log.info({ event: 'db.ready', database: db.describe, revision: r.current, applied: r.applied.length }, 'database ready');
+    } else {
+      const pending = await pendingMigrations(db);
+      if (pending.length) {
+        throw new Error(`the database (${db.describe}) lacks ${pending.length} migration(s) (${pending.join(', ')}): run \`neutrino db upgrade\` or start with --db-upgrade`);
+      }
+    }
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  const api = buildApi({ config, db, log });
+  await api.app.listen({ host, port });
+  const addr = api.app.server.address();
+  const boundPort = typeof addr === 'object' && addr ? addr.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  log.info({ event: 'server.listen', url, database: db.describe, auth_strategy: strategy }, `Networking API v2.0 listening on ${url}`);
+  let closed = false;
+  return {
+    api,
+    db,
+    url,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await api.app.close();
+      await db.close();
+      log.info({ event: 'server.stop' }, 'server stopped');
+    },
+  };
+}

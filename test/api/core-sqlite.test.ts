@@ -1,0 +1,3 @@
+import { coreSuite } from './suite-core.js';
+
+coreSuite('sqlite');

@@ -1,0 +1,129 @@
+// Test servers: the real API on a real database (a fresh SQLite file, or a fresh PostgreSQL
+// database created for the test and dropped after), driven in-process or over HTTP.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { pino } from 'pino';
+import { buildApi, type Api } from '../../src/api/server.js';
+import { Config } from '../../src/config/config.js';
+import { openDatabase, type Db } from '../../src/db/connection.js';
+import { upgrade } from '../../src/db/migrate.js';
+
+export type DbKind = 'sqlite' | 'postgres';
+
+export const PG_ADMIN_URL = process.env.NEUTRINO_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+export interface Reply {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  headers: Record<string, unknown>;
+}
+
+export interface TestServer {
+  api: Api;
+  db: Db;
+  kind: DbKind;
+  /** base URL when listening, else null */
+  url: string | null;
+  req(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+export async function pgAvailable(): Promise<string | null> {
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.query('select 1');
+    return null;
+  } catch (e) {
+    return `PostgreSQL at ${PG_ADMIN_URL} is not reachable: ${(e as Error).message}`;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+async function createPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `neutrino_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export async function startTestServer(
+  kind: DbKind,
+  opts: { listen?: boolean; config?: Record<string, Record<string, string>> } = {},
+): Promise<TestServer> {
+  let connection: string;
+  let cleanup: () => Promise<void>;
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'neutrino-test-'));
+    connection = `sqlite:////${join(dir, 'neutrino.sqlite').replace(/^\//, '')}`;
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const created = await createPgDatabase();
+    connection = created.url;
+    cleanup = created.drop;
+  }
+  const overrides = { ...(opts.config ?? {}) };
+  overrides.database = { connection, ...(overrides.database ?? {}) };
+  overrides.DEFAULT = { bind_port: '0', ...(overrides.DEFAULT ?? {}) };
+  const config = Config.load([], overrides);
+  const log = pino({ level: process.env.NEUTRINO_TEST_LOG ?? 'silent' });
+  const db = openDatabase(connection, { maxPoolSize: 20 });
+  await upgrade(db);
+  const api = buildApi({ config, db, log });
+  let url: string | null = null;
+  if (opts.listen) {
+    await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const addr = api.app.server.address();
+    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  } else {
+    await api.app.ready();
+  }
+  return {
+    api,
+    db,
+    kind,
+    url,
+    async req(method, path, body, headers = {}) {
+      const r = await api.app.inject({
+        method: method as 'GET',
+        url: path,
+        headers: { 'content-type': 'application/json', ...headers },
+        payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      let parsed: unknown = null;
+      if (r.body) {
+        try {
+          parsed = JSON.parse(r.body);
+        } catch {
+          parsed = r.body;
+        }
+      }
+      return { status: r.statusCode, body: parsed, headers: r.headers };
+    },
+    async close() {
+      await api.app.close();
+      await db.close();
+      await cleanup();
+    },
+  };
+}
+
+/** Headers that make a request act as a non-admin member of `project`. */
+export const asMember = (project: string): Record<string, string> => ({ 'x-project-id': project, 'x-roles': 'member,reader' });
+export const asReader = (project: string): Record<string, string> => ({ 'x-project-id': project, 'x-roles': 'reader' });
+export const asAdmin = (project: string): Record<string, string> => ({ 'x-project-id': project, 'x-roles': 'admin,member,reader' });

@@ -1,0 +1,3 @@
+import { coreSuite } from '../api/suite-core.js';
+
+coreSuite('postgres');

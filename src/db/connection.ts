@@ -26,7 +26,7 @@ export function sqlitePath(url: string): string | null {
   return null;
 }
 
-export function openDatabase(url: string, opts: { maxPoolSize?: number } = {}): Db {
+export function openDatabase(url: string, opts: { maxPoolSize?: number; onIdleError?: (err: Error) => void } = {}): Db {
   const path = sqlitePath(url);
   if (path !== null) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -41,6 +41,9 @@ export function openDatabase(url: string, opts: { maxPoolSize?: number } = {}): 
   if (/^postgres(ql)?(\+\w+)?:\/\//.test(url)) {
     const cleaned = url.replace(/^postgres(ql)?(\+\w+)?:/, 'postgresql:');
     const pool = new pg.Pool({ connectionString: cleaned, max: opts.maxPoolSize ?? 16 });
+    // an idle connection dropped by the server (restart, failover) must not crash the process;
+    // the pool replaces it on the next checkout
+    pool.on('error', (err) => opts.onIdleError?.(err));
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const safe = cleaned.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
     return { kysely, dialect: 'postgres', describe: `postgresql ${safe}`, close: () => kysely.destroy() };

@@ -29,7 +29,10 @@ export async function startApiServer(config: Config, log: Logger, opts: { upgrad
         'Bind to 127.0.0.1, or set [DEFAULT] allow_insecure_noauth = true if you really mean it.',
     );
   }
-  const db = openDatabase(config.str('database', 'connection'), { maxPoolSize: config.int('database', 'max_pool_size') });
+  const db = openDatabase(config.str('database', 'connection'), {
+    maxPoolSize: config.int('database', 'max_pool_size'),
+    onIdleError: (err) => log.warn({ event: 'db.connection_lost', err: err.message }, 'an idle database connection was closed by the server; it will be replaced'),
+  });
   try {
     if (opts.upgradeDb || config.bool('database', 'auto_upgrade')) {
       const r = await upgrade(db, (name) => log.info({ event: 'db.migrate', migration: name }, `applied migration ${name}`));

@@ -15,6 +15,7 @@ export const EXTENSIONS: Extension[] = [
   ext('extra_dhcp_opt', 'Neutron Extra DHCP options', 'Per-port DHCP options (extra_dhcp_opts).'),
   ext('security-group', 'security-group', 'Stateful security groups and their rules.'),
   ext('stateful-security-group', 'Stateful security group', 'Security groups can be stateful or stateless (stateful).'),
+  ext('ip-substring-filtering', 'IP address substring filtering', 'Ports can be filtered by part of an address: fixed_ips=ip_address_substr=10.0.'),
   ext('port-security-groups-filtering', 'Port filtering on security groups', 'Ports can be filtered by security_groups.'),
   ext('standard-attr-description', 'standard-attr-description', 'A description on every resource.'),
   ext('standard-attr-timestamp', 'Resource timestamps', 'created_at and updated_at on every resource.'),

@@ -401,6 +401,10 @@ export function coreSuite(kind: DbKind): void {
         assert.equal(bySubnet.length, 1);
         const bySg = (await ok('GET', `/v2.0/ports?security_groups=${p.security_groups[0]}&device_id=vm-filter`, undefined, asMember(A))).ports;
         assert.equal(bySg.length, 1);
+        const bySubstr = (await ok('GET', '/v2.0/ports?fixed_ips=ip_address_substr%3D20.0.13&device_id=vm-filter', undefined, asMember(A))).ports;
+        assert.deepEqual(bySubstr.map((x: { id: string }) => x.id), [p.id]);
+        const noSubstr = (await ok('GET', '/v2.0/ports?fixed_ips=ip_address_substr%3D20.0.1_&device_id=vm-filter', undefined, asMember(A))).ports;
+        assert.equal(noSubstr.length, 0, 'LIKE wildcards are literal');
         await fails(400, 'HTTPBadRequest', 'GET', '/v2.0/ports?fixed_ips=mac%3Dx', undefined, asMember(A));
       });
 

@@ -16,7 +16,7 @@ import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
 import { uniqueViolation } from '../../db/connection.js';
 import type { IpAllocationTable, NetworkTable, PortTable, SubnetTable } from '../../db/schema.js';
-import { cidrContains, eui64Address, formatIp, parseCidr, parseIp, usableRange } from '../../ipam/address.js';
+import { cidrContains, eui64Address, formatIp, normalizeIp, parseCidr, parseIp, usableRange } from '../../ipam/address.js';
 import { checkRevision } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
@@ -124,15 +124,23 @@ export class PortPlugin implements Handler {
     if (fixed) {
       const bySubnet: string[] = [];
       const byIp: string[] = [];
+      const bySubstring: string[] = [];
       for (const f of fixed) {
         const [k, ...rest] = f.split('=');
         const v = rest.join('=');
         if (k === 'subnet_id') bySubnet.push(v);
-        else if (k === 'ip_address') byIp.push(parseIp(v) ? formatIp(parseIp(v)!.version, parseIp(v)!.value) : v);
-        else throw HTTPBadRequest({ msg: `fixed_ips filter '${f}' must be subnet_id=<id> or ip_address=<address>` });
+        else if (k === 'ip_address') byIp.push(normalizeIp(v) ?? v);
+        else if (k === 'ip_address_substr') bySubstring.push(v);
+        else throw HTTPBadRequest({ msg: `fixed_ips filter '${f}' must be subnet_id=<id>, ip_address=<address> or ip_address_substr=<text>` });
       }
-      if (bySubnet.length) qb = qb.where('p.id', 'in', trx.selectFrom('ipallocations').select('port_id').where('subnet_id', 'in', bySubnet));
-      if (byIp.length) qb = qb.where('p.id', 'in', trx.selectFrom('ipallocations').select('port_id').where('ip_address', 'in', byIp));
+      const holders = () => trx.selectFrom('ipallocations').select('port_id');
+      if (bySubnet.length) qb = qb.where('p.id', 'in', holders().where('subnet_id', 'in', bySubnet));
+      if (byIp.length) qb = qb.where('p.id', 'in', holders().where('ip_address', 'in', byIp));
+      // ip-substring-filtering: the values are ORed, like repeated filters; LIKE wildcards are taken literally
+      if (bySubstring.length) {
+        const like = (t: string) => `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        qb = qb.where('p.id', 'in', holders().where((eb) => eb.or(bySubstring.map((t) => eb(sql`ip_address`, 'like', sql`${like(t)} escape '\\'`)))));
+      }
     }
     const sgs = applied.rest.get('security_groups');
     if (sgs) {

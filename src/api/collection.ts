@@ -1,7 +1,7 @@
 // List requests: filters, fields, sorting and marker pagination, parsed from the query string
 // against the resource's declaration and applied in SQL so a list is a fixed number of queries.
 import { sql, type SelectQueryBuilder } from 'kysely';
-import { HTTPBadRequest, HTTPNotFound } from './errors.js';
+import { BadRequest, HTTPBadRequest, HTTPNotFound } from './errors.js';
 import type { Attribute, ListQuery, ResourceDef } from './resource.js';
 import { isUuid } from './validators.js';
 
@@ -36,7 +36,7 @@ export function parseListQuery(def: ResourceDef, query: Query, maxLimit = -1): L
 
   const keys = all(query.sort_key);
   const dirs = all(query.sort_dir);
-  if (dirs.length && dirs.length !== keys.length) {
+  if (dirs.length !== keys.length) {
     throw HTTPBadRequest({ msg: 'The number of sort_keys and sort_dirs must be the same' });
   }
   const sorts = keys.map((key, i) => {
@@ -50,7 +50,7 @@ export function parseListQuery(def: ResourceDef, query: Query, maxLimit = -1): L
   let limit: number | null = null;
   const limitRaw = all(query.limit)[0];
   if (limitRaw !== undefined) {
-    if (!/^\d+$/.test(limitRaw)) throw HTTPBadRequest({ msg: `Limit must be an integer 0 or greater and not '${limitRaw}'` });
+    if (!/^\d+$/.test(limitRaw)) throw BadRequest({ resource: 'limit', msg: `limit must be an integer 0 or greater, not '${limitRaw}'` });
     limit = Number(limitRaw) || null;
   }
   if (maxLimit > 0 && (limit === null || limit > maxLimit)) limit = maxLimit;
@@ -178,13 +178,10 @@ export function pageLinks(
   const first = items[0]?.id as string | undefined;
   const last = items[items.length - 1]?.id as string | undefined;
   const full = items.length >= q.limit;
-  if (!q.pageReverse) {
-    if (full && last) links.push({ href: make(last, false), rel: 'next' });
-    if (q.marker && first) links.push({ href: make(first, true), rel: 'previous' });
-  } else {
-    if (q.marker && last) links.push({ href: make(last, false), rel: 'next' });
-    if (full && first) links.push({ href: make(first, true), rel: 'previous' });
-  }
+  // as Neutron: a forward page always points back, and forward only when it was full;
+  // a reversed page the other way round
+  if (last && (full || q.pageReverse)) links.push({ href: make(last, false), rel: 'next' });
+  if (first && (full || !q.pageReverse)) links.push({ href: make(first, true), rel: 'previous' });
   return links;
 }
 

@@ -48,12 +48,13 @@ export const SecurityGroupMissingIcmpType = declare<{ value: unknown }>(
   'SecurityGroupMissingIcmpType', 400, (a) => `ICMP code (port_range_max) ${String(a.value)} is given but ICMP type (port_range_min) is missing`);
 export const SecurityGroupProtocolRequiredWithPorts = declare<Record<string, never>>(
   'SecurityGroupProtocolRequiredWithPorts', 400, () => 'A protocol is required when a port range is given');
-export const SecurityGroupInvalidProtocolForPortRange = declare<{ protocol: string }>(
-  'SecurityGroupInvalidProtocolForPortRange', 400, (a) => `Protocol ${a.protocol} has no ports: a port range can not be given for it`);
+export const SecurityGroupInvalidProtocolForPort = declare<{ protocol: string }>(
+  'SecurityGroupInvalidProtocolForPort', 400, (a) => `Protocol ${a.protocol} has no ports: a port range can not be given for it`);
 export const SecurityGroupRuleInvalidProtocol = declare<{ protocol: string; values: string }>(
   'SecurityGroupRuleInvalidProtocol', 400, (a) => `Security group rule protocol ${a.protocol} is not supported: use one of ${a.values} or a number from 0 to 255`);
-export const SecurityGroupRemoteGroupAndRemoteIpPrefix = declare<Record<string, never>>(
-  'SecurityGroupRemoteGroupAndRemoteIpPrefix', 400, () => 'Give remote_group_id or remote_ip_prefix in a security group rule, not both');
+export const SecurityGroupMultipleRemoteEntites = declare<Record<string, never>>(
+  // sic: Neutron's spelling, which clients match on
+  'SecurityGroupMultipleRemoteEntites', 400, () => 'Give remote_group_id or remote_ip_prefix in a security group rule, not both');
 export const SecurityGroupRuleParameterConflict = declare<{ ethertype: string; cidr: string }>(
   'SecurityGroupRuleParameterConflict', 400, (a) => `remote_ip_prefix ${a.cidr} does not match ethertype ${a.ethertype}`);
 export const SecurityGroupEthertypeConflictWithProtocol = declare<{ ethertype: string; protocol: string }>(
@@ -62,6 +63,11 @@ export const SecurityGroupRuleInvalidEtherType = declare<{ ethertype: unknown }>
   'SecurityGroupRuleInvalidEtherType', 400, (a) => `Security group rule ethertype ${String(a.ethertype)} is not supported: use IPv4 or IPv6`);
 export const SecurityGroupRuleInvalidDirection = declare<{ direction: unknown }>(
   'SecurityGroupRuleInvalidDirection', 400, (a) => `Security group rule direction ${String(a.direction)} is not supported: use ingress or egress`);
+
+export const InvalidCIDR = declare<{ input: unknown }>('InvalidCIDR', 400, (a) => `${JSON.stringify(a.input)} is not a valid CIDR for an IP prefix.`);
+export const TooManyTags = declare<{ max: number }>('BadRequest', 400, (a) => `Bad tags request: a resource can have at most ${a.max} tags.`);
+export const QuotaBelowUsage = declare<{ resource: string; limit: number; used: number }>(
+  'HTTPBadRequest', 400, (a) => `The ${a.resource} limit ${a.limit} is below the ${a.used} in use; send "force": true to set it anyway.`);
 
 // 403
 export const PolicyNotAuthorized = declare<{ action: string }>('PolicyNotAuthorized', 403, (a) => `(rule:${a.action}) is disallowed by policy`);
@@ -98,6 +104,9 @@ export const GatewayConflictWithAllocationPools = declare<{ ip: string; pool: st
   'GatewayConflictWithAllocationPools', 409, (a) => `Gateway ip ${a.ip} lies inside allocation pool ${a.pool}.`);
 export const GatewayIpInUse = declare<{ ip: string; port: string }>(
   'GatewayIpInUse', 409, (a) => `Gateway ip ${a.ip} is already in use by port ${a.port}.`);
+export const DuplicateSecurityGroupRuleInPost = declare<{ rule: string }>(
+  'DuplicateSecurityGroupRuleInPost', 409, (a) => `The request lists the same security group rule twice: ${a.rule}.`);
+export const TenantQuotaNotFound = declare<{ project: string }>('TenantQuotaNotFound', 404, (a) => `Project ${a.project} has no quota of its own to reset.`);
 export const SecurityGroupRuleExists = declare<{ id: string }>('SecurityGroupRuleExists', 409, (a) => `Security group rule already exists. Rule id is ${a.id}.`);
 export const SecurityGroupInUse = declare<{ id: string }>('SecurityGroupInUse', 409, (a) => `Security group ${a.id} is in use by one or more ports.`);
 export const SecurityGroupCannotRemoveDefault = declare<Record<string, never>>(

@@ -39,8 +39,8 @@ function stripJsonSuffix(url: string): string {
 export function buildApi(opts: { config: Config; db: Db; log: Logger }): Api {
   const { config, db, log } = opts;
   const services: Services = { db, config, log, quotas: new QuotaEngine(config), ipam: new IpAllocator() };
-  const networks = new NetworkPlugin(services);
   const groups = new SecurityGroupPlugin(services);
+  const networks = new NetworkPlugin(services, groups);
   const handlers: [ResourceDef, Handler][] = [
     [networkDef, networks],
     [subnetDef, new SubnetPlugin(services, networks)],
@@ -53,7 +53,8 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger }): Api {
     loggerInstance: log as unknown as FastifyBaseLogger,
     // resource events are logged by the plugins, one line each; per-request lines would double them
     logController: new LogController({ disableRequestLogging: true }),
-    routerOptions: { ignoreTrailingSlash: true },
+    // a tag may be 255 characters and travels in the path
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     rewriteUrl: (req) => stripJsonSuffix(req.url ?? '/'),
     bodyLimit: 16 * 1024 * 1024,
     genReqId: () => `req-${Math.random().toString(36).slice(2, 12)}`,

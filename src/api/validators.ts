@@ -151,10 +151,10 @@ export const anyDict: Validator = (v) =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? v : fail(`${show(v)} is not a dictionary`);
 
 export const TAG_MAX = 255;
+export const MAX_TAGS = 50;
 export const tag: Validator = (v) => {
   if (typeof v !== 'string' || v.length === 0) return fail(`${show(v)} is not a valid tag: it must be a non-empty string`);
   if (v.length > TAG_MAX) fail(`${show(v)} exceeds maximum length of ${TAG_MAX}`);
-  if (v.includes(',')) fail(`'${v}' contains ',' which a tag can not contain`);
   return v;
 };
 

@@ -40,16 +40,18 @@ describe('security group rule normalisation', () => {
     return null;
   };
   it('accepts names and numbers, single ports and ICMP type/code', () => {
-    const r = normalizeRule({ ...base, protocol: 'TCP', port_range_min: 22 }, 'p');
+    const r = normalizeRule({ ...base, protocol: 'TCP', port_range_min: 22, port_range_max: 22 }, 'p');
     assert.equal(r.protocol, 'tcp');
     assert.equal(r.port_range_max, 22);
+    assert.equal(normalizeRule({ ...base, protocol: 'tcp', port_range_min: 1, port_range_max: 65535 }, 'p').port_range_min, null);
+    assert.equal(normalizeRule({ ...base, ethertype: 'IPv6', protocol: 'icmp' }, 'p').protocol, 'ipv6-icmp');
     assert.equal(normalizeRule({ ...base, protocol: '17' }, 'p').protocol, '17');
     assert.equal(normalizeRule({ ...base, ethertype: 'ipv6', protocol: 'icmpv6', port_range_min: 128, port_range_max: 0 }, 'p').ethertype, 'IPv6');
   });
   it('refuses what Neutron refuses', () => {
     assert.equal(errType(() => normalizeRule({ ...base, protocol: 'bogus' }, 'p')), 'SecurityGroupRuleInvalidProtocol');
     assert.equal(errType(() => normalizeRule({ ...base, port_range_min: 1 }, 'p')), 'SecurityGroupProtocolRequiredWithPorts');
-    assert.equal(errType(() => normalizeRule({ ...base, protocol: 'gre', port_range_min: 1 }, 'p')), 'SecurityGroupInvalidProtocolForPortRange');
+    assert.equal(errType(() => normalizeRule({ ...base, protocol: 'gre', port_range_min: 1 }, 'p')), 'SecurityGroupInvalidProtocolForPort');
     assert.equal(errType(() => normalizeRule({ ...base, protocol: 'tcp', port_range_min: 30, port_range_max: 20 }, 'p')), 'SecurityGroupInvalidPortRange');
     assert.equal(errType(() => normalizeRule({ ...base, protocol: 'icmp', port_range_max: 3 }, 'p')), 'SecurityGroupMissingIcmpType');
     assert.equal(errType(() => normalizeRule({ ...base, protocol: 'icmpv6' }, 'p')), 'SecurityGroupEthertypeConflictWithProtocol');

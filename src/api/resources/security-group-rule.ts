@@ -1,6 +1,17 @@
 import type { ResourceDef } from '../resource.js';
 import * as v from '../validators.js';
+import { InvalidCIDR } from '../errors.js';
+import { parseCidr } from '../../ipam/address.js';
 import { idAttr, projectAttrs, standardAttrs } from './common.js';
+
+/** A prefix as Neutron stores it: host bits kept, a bare address given its host mask. */
+function remoteIpPrefix(x: unknown): string | null {
+  if (x === null) return null;
+  const c = typeof x === 'string' ? parseCidr(x) : null;
+  if (!c) throw InvalidCIDR({ input: x });
+  const text = v.ipOrCidr(x) as string;
+  return text.includes('/') ? text : `${text}/${c.prefixlen}`;
+}
 
 export const securityGroupRuleDef: ResourceDef = {
   collection: 'security_group_rules',
@@ -19,7 +30,7 @@ export const securityGroupRuleDef: ResourceDef = {
     { name: 'protocol', post: true, put: false, default: null, column: 'protocol', filter: 'string', sort: true },
     { name: 'port_range_min', post: true, put: false, default: null, column: 'port_range_min', filter: 'int', sort: true },
     { name: 'port_range_max', post: true, put: false, default: null, column: 'port_range_max', filter: 'int', sort: true },
-    { name: 'remote_ip_prefix', post: true, put: false, default: null, validate: (x) => (x === null ? null : v.ipOrCidr(x)), column: 'remote_ip_prefix', filter: 'string', sort: true },
+    { name: 'remote_ip_prefix', post: true, put: false, default: null, validate: remoteIpPrefix, column: 'remote_ip_prefix', filter: 'string', sort: true },
     { name: 'remote_group_id', post: true, put: false, default: null, validate: v.nullableUuid, column: 'remote_group_id', filter: 'string', sort: true },
     { name: 'remote_address_group_id', post: false, put: false },
     { name: 'normalized_cidr', post: false, put: false },

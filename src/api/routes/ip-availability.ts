@@ -1,16 +1,17 @@
 // network-ip-availability: total and used addresses per network and subnet (admin only).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/connection.js';
 import { poolsOf } from '../../ipam/allocator.js';
-import type { RequestContext } from '../context.js';
-import { HTTPBadRequest, NetworkNotFound, PolicyNotAuthorized } from '../errors.js';
+import { HTTPBadRequest, NetworkNotFound } from '../errors.js';
 import { contextOf } from '../http-context.js';
 
 type Query = Record<string, string | string[] | undefined>;
 const FILTERS = ['network_id', 'network_name', 'project_id', 'tenant_id', 'ip_version'];
 
-function admin(ctx: RequestContext): void {
-  if (!ctx.isAdmin) throw PolicyNotAuthorized({ action: 'get_network_ip_availability' });
+/** JSON with BigInt written as plain digits: an IPv6 pool holds more than 2^53 addresses. */
+export function bigJson(value: unknown): string {
+  const marked = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `\u0000big:${v.toString()}` : v));
+  return marked.replace(/"\\u0000big:(\d+)"/g, '$1');
 }
 
 export function registerIpAvailability(app: FastifyInstance, db: Db): void {
@@ -46,7 +47,7 @@ export function registerIpAvailability(app: FastifyInstance, db: Db): void {
           subnet_name: s.name,
           cidr: s.cidr,
           ip_version: s.ip_version,
-          total_ips: Number(poolsOf(s).reduce((acc, p) => acc + (p.last - p.first + 1n), 0n)),
+          total_ips: poolsOf(s).reduce((acc, p) => acc + (p.last - p.first + 1n), 0n),
           used_ips: usedBy.get(s.id) ?? 0,
         }));
         return {
@@ -54,7 +55,7 @@ export function registerIpAvailability(app: FastifyInstance, db: Db): void {
           network_name: n.name,
           tenant_id: n.project_id,
           project_id: n.project_id,
-          total_ips: subnetInfo.reduce((a, s) => a + s.total_ips, 0),
+          total_ips: subnetInfo.reduce((a, s) => a + s.total_ips, 0n),
           used_ips: subnetInfo.reduce((a, s) => a + s.used_ips, 0),
           subnet_ip_availability: subnetInfo,
         };
@@ -62,18 +63,18 @@ export function registerIpAvailability(app: FastifyInstance, db: Db): void {
       .filter((n) => !versions || n.subnet_ip_availability.length > 0);
   };
 
-  app.get('/v2.0/network-ip-availabilities', async (req: FastifyRequest<{ Querystring: Query }>) => {
-    admin(contextOf(req));
+  // Admin only, as in Neutron: others get an empty list, and a 404 that does not reveal the network.
+  app.get('/v2.0/network-ip-availabilities', async (req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
     for (const k of Object.keys(req.query)) {
       if (!FILTERS.includes(k) && k !== 'fields') throw HTTPBadRequest({ msg: `'${k}' is not a valid filter for network_ip_availabilities` });
     }
-    return { network_ip_availabilities: await compute(req.query) };
+    const list = contextOf(req).isAdmin ? await compute(req.query) : [];
+    return reply.type('application/json').send(bigJson({ network_ip_availabilities: list }));
   });
 
-  app.get('/v2.0/network-ip-availabilities/:id', async (req: FastifyRequest<{ Params: { id: string } }>) => {
-    admin(contextOf(req));
-    const [found] = await compute({ network_id: req.params.id });
+  app.get('/v2.0/network-ip-availabilities/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    const [found] = contextOf(req).isAdmin ? await compute({ network_id: req.params.id }) : [];
     if (!found) throw NetworkNotFound({ id: req.params.id });
-    return { network_ip_availability: found };
+    return reply.type('application/json').send(bigJson({ network_ip_availability: found }));
   });
 }

@@ -4,7 +4,7 @@ import type { Db } from '../../db/connection.js';
 import { QUOTA_RESOURCES, type QuotaEngine } from '../../plugins/quotas/quota-engine.js';
 import { inTransaction } from '../../plugins/transaction.js';
 import type { RequestContext } from '../context.js';
-import { HTTPBadRequest, PolicyNotAuthorized } from '../errors.js';
+import { HTTPBadRequest, InvalidInput, PolicyNotAuthorized, QuotaBelowUsage, TenantQuotaNotFound } from '../errors.js';
 import { contextOf } from '../http-context.js';
 
 type P = { project: string };
@@ -15,10 +15,8 @@ function mayRead(ctx: RequestContext, project: string): void {
 
 export function registerQuotas(app: FastifyInstance, db: Db, quotas: QuotaEngine): void {
   app.get('/v2.0/quotas', async (req) => {
-    const ctx = contextOf(req);
-    let q = db.kysely.selectFrom('quotas').select(['project_id', 'resource', 'limit']);
-    if (!ctx.isAdmin) q = q.where('project_id', '=', ctx.projectId);
-    const rows = await q.orderBy('project_id').execute();
+    if (!contextOf(req).isAdmin) throw PolicyNotAuthorized({ action: 'get_quota' });
+    const rows = await db.kysely.selectFrom('quotas').select(['project_id', 'resource', 'limit']).orderBy('project_id').execute();
     const byProject = new Map<string, Record<string, number>>();
     for (const r of rows) {
       if (!byProject.has(r.project_id)) byProject.set(r.project_id, quotas.defaults());
@@ -65,16 +63,23 @@ export function registerQuotas(app: FastifyInstance, db: Db, quotas: QuotaEngine
       throw HTTPBadRequest({ msg: "Unable to find 'quota' in request body" });
     }
     const changes: [string, number][] = [];
+    const force = body.quota.force === true;
     for (const [k, v] of Object.entries(body.quota)) {
       if (k === 'force' || k === 'check_limit') continue;
       if (!(k in QUOTA_RESOURCES)) throw HTTPBadRequest({ msg: `Unrecognized attribute(s) '${k}'` });
       const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < -1 || n > 2 ** 31 - 1) {
-        throw HTTPBadRequest({ msg: `Invalid input for ${k}. Reason: '${String(v)}' is not a valid quota: use an integer >= -1.` });
-      }
+      if (typeof n !== 'number' || !Number.isInteger(n)) throw InvalidInput({ msg: `'${String(v)}' is not an integer (quota ${k})` });
+      if (n < -1 || n > 2 ** 31 - 1) throw InvalidInput({ msg: `quota ${k} = ${n}: use -1 (unlimited) or a number from 0 to ${2 ** 31 - 1}` });
       changes.push([k, n]);
     }
     await inTransaction(db, async (trx) => {
+      if (!force) {
+        for (const [resource, limit] of changes) {
+          if (limit < 0) continue;
+          const used = await quotas.usage(trx, req.params.project, resource);
+          if (limit < used) throw QuotaBelowUsage({ resource, limit, used });
+        }
+      }
       for (const [resource, limit] of changes) {
         await trx.deleteFrom('quotas').where('project_id', '=', req.params.project).where('resource', '=', resource).execute();
         await trx.insertInto('quotas').values({ project_id: req.params.project, resource, limit }).execute();
@@ -87,7 +92,8 @@ export function registerQuotas(app: FastifyInstance, db: Db, quotas: QuotaEngine
   app.delete('/v2.0/quotas/:project', async (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) => {
     const ctx = contextOf(req);
     if (!ctx.isAdmin) throw PolicyNotAuthorized({ action: 'delete_quota' });
-    await db.kysely.deleteFrom('quotas').where('project_id', '=', req.params.project).execute();
+    const r = await db.kysely.deleteFrom('quotas').where('project_id', '=', req.params.project).executeTakeFirst();
+    if (Number(r.numDeletedRows) === 0) throw TenantQuotaNotFound({ project: req.params.project });
     req.log.info({ event: 'quota.reset', project_id: req.params.project }, 'quota reset to defaults');
     return reply.code(204).send();
   });

@@ -33,9 +33,11 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, handler
   app.get(col, async (req: FastifyRequest<{ Querystring: Query }>) => {
     const ctx = contextOf(req);
     const q = parseListQuery(def, req.query, maxLimit);
-    const items = (await handler.list(ctx, q)).map((i) => selectFields(hideAdminOnly(def, i, ctx.isAdmin), q.fields));
+    const found = await handler.list(ctx, q);
+    const items = found.map((i) => selectFields(hideAdminOnly(def, i, ctx.isAdmin), q.fields));
     const body: Record<string, unknown> = { [def.collection]: items };
-    const links = pageLinks(`${baseUrl(req)}${col}`, req.query, q, items as { id?: unknown }[]);
+    // links come from the full items: `fields` may leave out the id the marker needs
+    const links = pageLinks(`${baseUrl(req)}${col}`, req.query, q, found);
     if (links && links.length) body[`${def.collection}_links`] = links;
     return body;
   });

@@ -5,10 +5,10 @@ import { timestamp } from '../../common/time.js';
 import { addTag, bumpRevision, removeTag, replaceTags, tagsOf } from '../../plugins/tags/tag-store.js';
 import { inTransaction } from '../../plugins/transaction.js';
 import type { RequestContext } from '../context.js';
-import { HTTPBadRequest, PolicyNotAuthorized, TagNotFound } from '../errors.js';
+import { InvalidInput, PolicyNotAuthorized, TagNotFound, TooManyTags } from '../errors.js';
 import { contextOf } from '../http-context.js';
 import type { Handler, ResourceDef } from '../resource.js';
-import { AttributeInvalid, tag as validateTag } from '../validators.js';
+import { AttributeInvalid, MAX_TAGS, tag as validateTag } from '../validators.js';
 import { readOnlyGuard } from './resources.js';
 
 type P = { id: string; tag?: string };
@@ -17,7 +17,7 @@ function checkTag(t: unknown): string {
   try {
     return validateTag(t) as string;
   } catch (e) {
-    if (e instanceof AttributeInvalid) throw HTTPBadRequest({ msg: `Invalid input for tags. Reason: ${e.message}.` });
+    if (e instanceof AttributeInvalid) throw InvalidInput({ msg: `tags: ${e.message}` });
     throw e;
   }
 }
@@ -34,10 +34,10 @@ export function registerTags(app: FastifyInstance, db: Db, def: ResourceDef, han
     }
     return id;
   };
-  const change = (id: string, f: (trx: Parameters<Parameters<typeof inTransaction>[1]>[0]) => Promise<unknown>) =>
+  /** Runs a tag change; the resource's revision moves only when the tags did. */
+  const change = (id: string, f: (trx: Parameters<Parameters<typeof inTransaction>[1]>[0]) => Promise<boolean>) =>
     inTransaction(db, async (trx) => {
-      await f(trx);
-      await bumpRevision(trx, def.table, id, timestamp());
+      if (await f(trx)) await bumpRevision(trx, def.table, id, timestamp());
     });
 
   app.get(base, async (req: FastifyRequest<{ Params: P }>) => {
@@ -48,15 +48,23 @@ export function registerTags(app: FastifyInstance, db: Db, def: ResourceDef, han
   app.put(base, async (req: FastifyRequest<{ Params: P }>) => {
     const id = await target(contextOf(req), req.params.id, true);
     const body = req.body as { tags?: unknown } | null;
-    if (!body || !Array.isArray(body.tags)) throw HTTPBadRequest({ msg: "Invalid input for tags. Reason: the body must be {\"tags\": [...]}." });
+    if (!body || !Array.isArray(body.tags)) throw InvalidInput({ msg: 'tags: the body must be {"tags": [...]}' });
     const tags = body.tags.map(checkTag);
-    await change(id, (trx) => replaceTags(trx, id, tags));
-    return { tags: [...new Set(tags)].sort() };
+    if (new Set(tags).size !== tags.length) throw InvalidInput({ msg: 'tags: a tag is listed twice' });
+    if (tags.length > MAX_TAGS) throw TooManyTags({ max: MAX_TAGS });
+    await change(id, async (trx) => {
+      await replaceTags(trx, id, tags);
+      return true;
+    });
+    return { tags: [...tags].sort() };
   });
 
   app.delete(base, async (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) => {
     const id = await target(contextOf(req), req.params.id, true);
-    await change(id, (trx) => replaceTags(trx, id, []));
+    await change(id, async (trx) => {
+      await replaceTags(trx, id, []);
+      return true;
+    });
     return reply.code(204).send();
   });
 
@@ -70,7 +78,13 @@ export function registerTags(app: FastifyInstance, db: Db, def: ResourceDef, han
   app.put(`${base}/:tag`, async (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) => {
     const id = await target(contextOf(req), req.params.id, true);
     const tag = checkTag(req.params.tag);
-    await change(id, (trx) => addTag(trx, id, tag));
+    await change(id, async (trx) => {
+      const current = (await tagsOf(trx, [id])).get(id) ?? [];
+      if (current.includes(tag)) return false;
+      if (current.length >= MAX_TAGS) throw TooManyTags({ max: MAX_TAGS });
+      await addTag(trx, id, tag);
+      return true;
+    });
     return reply.code(201).send();
   });
 
@@ -79,6 +93,7 @@ export function registerTags(app: FastifyInstance, db: Db, def: ResourceDef, han
     const tag = req.params.tag!;
     await change(id, async (trx) => {
       if (!(await removeTag(trx, id, tag))) throw TagNotFound({ resource: def.member, id, tag });
+      return true;
     });
     return reply.code(204).send();
   });

@@ -9,6 +9,7 @@ import { networkDef } from '../../api/resources/network.js';
 import type { NetworkTable } from '../../db/schema.js';
 import { timestamp } from '../../common/time.js';
 import { checkRevision } from '../revision.js';
+import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, chunked, groupBy, inTransaction, int, type Trx } from '../transaction.js';
@@ -17,7 +18,7 @@ import { bool, chunked, groupBy, inTransaction, int, type Trx } from '../transac
 export const AUTO_DELETE_OWNERS = ['network:dhcp'];
 
 export class NetworkPlugin implements Handler {
-  constructor(private readonly s: Services) {}
+  constructor(private readonly s: Services, private readonly groups: SecurityGroupPlugin) {}
 
   private visible(trx: Trx, ctx: RequestContext) {
     let qb = trx.selectFrom('networks as n').selectAll('n');
@@ -86,6 +87,8 @@ export class NetworkPlugin implements Handler {
     const rows = await inTransaction(this.s.db, async (trx) => {
       for (const [project, n] of countBy(items.map((i) => i.project_id as string))) {
         await this.s.quotas.check(trx, project, 'network', n);
+        // as Neutron: a project's first network brings its default security group
+        await this.groups.ensureDefault(trx, project);
       }
       const now = timestamp();
       const rows: NetworkTable[] = items.map((i) => ({

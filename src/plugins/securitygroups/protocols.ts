@@ -8,6 +8,8 @@ export const PROTOCOL_NUMBERS: Record<string, number> = {
 /** Protocols whose rules may carry a port range. */
 export const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
 export const ICMP_PROTOCOLS = new Set([1, 58]);
+/** Protocols that only exist over IPv6: ipv6-encap, ipv6-route, ipv6-frag, ipv6-icmp, ipv6-nonxt, ipv6-opts. */
+export const IPV6_ONLY_PROTOCOLS = new Set([41, 43, 44, 58, 59, 60]);
 
 /** "tcp", "TCP", "6" → 6; "any"/null → null; unknown → undefined. */
 export function protocolNumber(p: unknown): number | null | undefined {

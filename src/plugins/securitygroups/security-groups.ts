@@ -5,11 +5,11 @@ import { applyColumnFilters, applyOrderAndPage } from '../../api/collection.js';
 import { owns, type RequestContext } from '../../api/context.js';
 import {
   HTTPBadRequest, PolicyNotAuthorized, SecurityGroupCannotRemoveDefault, SecurityGroupCannotUpdateDefault,
-  SecurityGroupDefaultAlreadyExists, SecurityGroupEthertypeConflictWithProtocol, SecurityGroupInUse,
-  SecurityGroupInvalidIcmpValue, SecurityGroupInvalidPortRange, SecurityGroupInvalidPortValue, SecurityGroupInvalidProtocolForPortRange,
-  SecurityGroupMissingIcmpType, SecurityGroupNotFound, SecurityGroupProtocolRequiredWithPorts, SecurityGroupRemoteGroupAndRemoteIpPrefix,
+  SecurityGroupEthertypeConflictWithProtocol, SecurityGroupInUse,
+  SecurityGroupInvalidIcmpValue, SecurityGroupInvalidPortRange, SecurityGroupInvalidPortValue, SecurityGroupInvalidProtocolForPort,
+  SecurityGroupMissingIcmpType, SecurityGroupNotFound, SecurityGroupProtocolRequiredWithPorts, SecurityGroupMultipleRemoteEntites,
   SecurityGroupRuleExists, SecurityGroupRuleInvalidEtherType, SecurityGroupRuleInvalidProtocol, SecurityGroupRuleNotFound,
-  SecurityGroupRuleParameterConflict,
+  SecurityGroupRuleParameterConflict, DuplicateSecurityGroupRuleInPost,
 } from '../../api/errors.js';
 import type { ApiObject, Handler, ListQuery } from '../../api/resource.js';
 import { securityGroupDef } from '../../api/resources/security-group.js';
@@ -22,7 +22,7 @@ import { checkRevision } from '../revision.js';
 import type { Services } from '../services.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, chunked, groupBy, inTransaction, type Trx } from '../transaction.js';
-import { ICMP_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NUMBERS, protocolNumber } from './protocols.js';
+import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NUMBERS, protocolNumber } from './protocols.js';
 
 type RuleSpec = Omit<SecurityGroupRuleTable, 'id' | 'created_at' | 'updated_at' | 'revision_number'>;
 
@@ -157,7 +157,6 @@ export class SecurityGroupPlugin implements Handler {
         await this.s.quotas.check(trx, project, 'security_group_rule', 2 * n);
       }
       for (const i of items) {
-        if (i.name === 'default') throw SecurityGroupDefaultAlreadyExists({});
         const row: SecurityGroupTable = {
           id: randomUUID(), project_id: i.project_id as string, name: i.name as string, description: i.description as string,
           created_at: now, updated_at: now, revision_number: 0, stateful: i.stateful ? 1 : 0,
@@ -276,12 +275,17 @@ export class SecurityGroupRulePlugin implements Handler {
       const now = timestamp();
       const rows: SecurityGroupRuleTable[] = [];
       for (const item of items) {
-        const sg = await this.groups.find(trx, ctx, item.security_group_id as string);
-        if (!owns(ctx, sg.project_id)) throw SecurityGroupNotFound({ id: sg.id });
+        const sgId = item.security_group_id as string;
+        const sg = await trx.selectFrom('securitygroups').select(['id', 'project_id']).where('id', '=', sgId).executeTakeFirst();
+        if (!sg) throw SecurityGroupNotFound({ id: sgId });
+        // Neutron's sg_owner rule: the group exists but is someone else's
+        if (!owns(ctx, sg.project_id)) throw PolicyNotAuthorized({ action: 'create_security_group_rule' });
         const spec = normalizeRule(item, sg.project_id);
         if (spec.remote_group_id) await this.groups.find(trx, ctx, spec.remote_group_id);
+        const twin = rows.find((r) => r.security_group_id === sg.id && sameRule(r, spec));
+        if (twin) throw DuplicateSecurityGroupRuleInPost({ rule: `${spec.direction} ${spec.ethertype} ${spec.protocol ?? 'any'}` });
         const existing = await trx.selectFrom('securitygrouprules').selectAll().where('security_group_id', '=', sg.id).execute();
-        const dup = [...existing, ...rows].find((r) => sameRule(r, spec));
+        const dup = existing.find((r) => sameRule(r, spec));
         if (dup) throw SecurityGroupRuleExists({ id: dup.id });
         rows.push(ruleRow(spec, now));
       }
@@ -330,12 +334,19 @@ export function normalizeRule(item: ApiObject, projectId: string): RuleSpec {
   const ethertype = ethRaw === 'ipv4' ? 'IPv4' : ethRaw === 'ipv6' ? 'IPv6' : null;
   if (!ethertype) throw SecurityGroupRuleInvalidEtherType({ ethertype: item.ethertype });
 
-  const proto = protocolNumber(item.protocol);
+  let proto = protocolNumber(item.protocol);
   if (proto === undefined) {
     throw SecurityGroupRuleInvalidProtocol({ protocol: String(item.protocol), values: Object.keys(PROTOCOL_NUMBERS).join(', ') });
   }
-  const protocol = item.protocol === null || proto === null ? null : String(item.protocol).trim().toLowerCase();
-  if (proto === 58 && ethertype === 'IPv4') throw SecurityGroupEthertypeConflictWithProtocol({ ethertype, protocol: protocol! });
+  let protocol = item.protocol === null || proto === null ? null : String(item.protocol).trim().toLowerCase();
+  // the legacy IPv6 ICMP spellings are stored as Neutron stores them
+  if (ethertype === 'IPv6' && (protocol === 'icmp' || protocol === 'icmpv6' || protocol === '1')) {
+    protocol = protocol === '1' ? '58' : 'ipv6-icmp';
+    proto = 58;
+  }
+  if (proto !== null && IPV6_ONLY_PROTOCOLS.has(proto) && ethertype === 'IPv4') {
+    throw SecurityGroupEthertypeConflictWithProtocol({ ethertype, protocol: protocol! });
+  }
 
   const icmp = proto !== null && ICMP_PROTOCOLS.has(proto);
   let min = portValue('port_range_min', item.port_range_min, icmp ? 0 : 1, icmp ? 255 : 65535, icmp);
@@ -345,22 +356,22 @@ export function normalizeRule(item: ApiObject, projectId: string): RuleSpec {
     if (icmp) {
       if (min === null) throw SecurityGroupMissingIcmpType({ value: max });
     } else if (!PORT_PROTOCOLS.has(proto)) {
-      throw SecurityGroupInvalidProtocolForPortRange({ protocol: protocol! });
+      throw SecurityGroupInvalidProtocolForPort({ protocol: protocol! });
     } else {
-      if (min === null) throw SecurityGroupInvalidPortRange({ msg: 'port_range_max is given without port_range_min' });
-      if (max === null) max = min;
-      if (min > max) throw SecurityGroupInvalidPortRange({ msg: 'For TCP/UDP protocols, port_range_min must be <= port_range_max' });
+      if (min === null || max === null) throw SecurityGroupInvalidPortRange({ msg: 'For TCP/UDP-like protocols give both port_range_min and port_range_max' });
+      if (min > max) throw SecurityGroupInvalidPortRange({ msg: 'For TCP/UDP-like protocols, port_range_min must be <= port_range_max' });
+      // the whole range is no range
+      if (min === 1 && max === 65535) min = max = null;
     }
   }
 
   const prefix = item.remote_ip_prefix as string | null;
   const group = item.remote_group_id as string | null;
-  if (prefix && group) throw SecurityGroupRemoteGroupAndRemoteIpPrefix({});
+  if (prefix && group) throw SecurityGroupMultipleRemoteEntites({});
   if (prefix) {
     const c = parseCidr(prefix)!;
     if ((c.version === 4 ? 'IPv4' : 'IPv6') !== ethertype) throw SecurityGroupRuleParameterConflict({ ethertype, cidr: prefix });
   }
-  if (min === null) max = icmp ? max : null;
   return {
     project_id: projectId,
     security_group_id: item.security_group_id as string,

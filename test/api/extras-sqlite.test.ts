@@ -1,0 +1,3 @@
+import { extrasSuite } from './suite-extras.js';
+
+extrasSuite('sqlite');

@@ -1,0 +1,3 @@
+import { extrasSuite } from '../api/suite-extras.js';
+
+extrasSuite('postgres');

@@ -3,7 +3,9 @@
 // connections, and prints throughput and latency per phase plus the server's RSS.
 //
 //   node dist/bench/api.js [--db sqlite|postgres|both] [--quick] [--client http|fetch] [--profile]
+//                          [--set section.key=value]...
 //
+// See bench/README.md for what each phase measures.
 // This is a benchmark, not a test: timings are printed, never asserted. The targets are shown
 // as met / not met for information; the exit status is 1 only when the server fails (a 5xx,
 // a dropped connection, a crash) or cannot be started.
@@ -28,19 +30,22 @@ interface Options {
   quick: boolean;
   client: ClientKind;
   profile: boolean;
+  /** extra config options for the server, section -> key -> value (--set section.key=value) */
+  set: Record<string, Record<string, string>>;
 }
 
-const USAGE = `usage: node dist/bench/api.js [--db sqlite|postgres|both] [--quick] [--client http|fetch] [--profile]
+const USAGE = `usage: node dist/bench/api.js [--db sqlite|postgres|both] [--quick] [--client http|fetch] [--profile] [--set section.key=value]...
   --db       which database(s) to run the server on (default: both)
   --quick    10x smaller counts (a smoke run; the 5000-port list target is then not judged)
   --client   http: node:http with a keep-alive Agent, maxSockets = concurrency (default)
              fetch: the global fetch (undici, keep-alive by default)
   --profile  run the server under node --cpu-prof and print the top functions per phase
+  --set      extra server option for an experiment, e.g. --set database.max_pool_size=8 (repeatable)
 env: NEUTRINO_BENCH_PG_URL (else NEUTRINO_TEST_PG_URL, else postgresql://postgres@127.0.0.1:5432/test)
      names the PostgreSQL admin database; a fresh database is created next to it and dropped.`;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { dbs: ['sqlite', 'postgres'], quick: false, client: 'http', profile: false };
+  const o: Options = { dbs: ['sqlite', 'postgres'], quick: false, client: 'http', profile: false, set: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (name: string) => {
@@ -61,6 +66,11 @@ function parseArgs(argv: string[]): Options {
       const v = value('--client');
       if (v !== 'http' && v !== 'fetch') fail(`--client must be http or fetch, not ${v}`);
       o.client = v as ClientKind;
+    } else if (a === '--set' || a.startsWith('--set=')) {
+      const v = value('--set');
+      const m = /^([A-Za-z_]+)\.([A-Za-z0-9_]+)=(.*)$/.exec(v);
+      if (!m) fail(`--set wants section.key=value, not ${v}`);
+      (o.set[m[1]] ??= {})[m[2]] = m[3];
     } else if (a === '-h' || a === '--help') {
       console.log(USAGE);
       process.exit(0);
@@ -114,12 +124,39 @@ async function runCleanups(): Promise<void> {
   cleaningUp = false;
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.error(`\nbench: ${sig}: stopping the server and cleaning up`);
-    void runCleanups().finally(() => process.exit(130));
-  });
+/** pids of server children still running: killed synchronously if this process exits abnormally */
+const livePids = new Set<number>();
+
+let aborting = false;
+
+function abort(why: string, code: number): void {
+  if (aborting) return;
+  aborting = true;
+  try {
+    console.error(`\nbench: ${why}: stopping the server and cleaning up`);
+  } catch {
+    // stderr may be gone too
+  }
+  void runCleanups().finally(() => process.exit(code));
 }
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => abort(sig, 130));
+// output piped into `head` and closed early: EPIPE must not leave the server running
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => abort(`${e.code ?? 'error'} on output`, 1));
+}
+process.on('uncaughtException', (e) => abort(`uncaught ${e.stack ?? e}`, 1));
+process.on('unhandledRejection', (e) => abort(`unhandled rejection ${(e as Error)?.stack ?? e}`, 1));
+// last resort (process.exit from anywhere): no async cleanup is possible here, but the child is killed
+process.on('exit', () => {
+  for (const pid of livePids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
 
 // ---------------------------------------------------------------------------------------------
 // the server child
@@ -142,6 +179,8 @@ interface Server {
   exitInfo: string | null;
   stop(): Promise<void>;
   profileDir: string | null;
+  /** PostgreSQL only: CPU seconds so far of each backend serving the server's database, by pid */
+  dbBackendCpu: (() => Promise<Map<number, number>>) | null;
 }
 
 function freePort(): Promise<number> {
@@ -182,11 +221,12 @@ async function createPgDatabase(): Promise<{ url: string; name: string; drop: ()
   };
 }
 
-async function startServer(kind: DbKind, profile: boolean): Promise<Server & { describe: string }> {
+async function startServer(kind: DbKind, profile: boolean, extra: Record<string, Record<string, string>>): Promise<Server & { describe: string }> {
   const dir = mkdtempSync(join(os.tmpdir(), 'neutrino-bench-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   let connection: string;
   let describe: string;
+  let dbBackendCpu: Server['dbBackendCpu'] = null;
   if (kind === 'sqlite') {
     const file = join(dir, 'neutrino.sqlite');
     connection = `sqlite:///${file}`; // file is absolute, so this is sqlite:////tmp/…
@@ -194,31 +234,28 @@ async function startServer(kind: DbKind, profile: boolean): Promise<Server & { d
   } else {
     const created = await createPgDatabase();
     cleanups.push(created.drop);
+    // an admin connection to find the backends of the bench database (their CPU is read from /proc,
+    // which works when PostgreSQL runs on this host; otherwise the figure is left out)
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
+    await admin.connect();
+    cleanups.push(() => admin.end());
+    dbBackendCpu = async () => {
+      const r = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [created.name]);
+      return new Map(r.rows.map((x) => [x.pid, procCpuSeconds(x.pid)] as [number, number]).filter(([, c]) => !Number.isNaN(c)));
+    };
     connection = created.url;
     describe = `PostgreSQL database ${created.name} (created for this run, dropped after)`;
   }
   const port = await freePort();
   const host = '127.0.0.1';
   const conf = join(dir, 'neutrino.conf');
-  writeFileSync(
-    conf,
-    [
-      '[DEFAULT]',
-      `bind_host = ${host}`,
-      `bind_port = ${port}`,
-      'log_level = warn',
-      `state_path = ${dir}`,
-      '',
-      '[database]',
-      `connection = ${connection}`,
-      '',
-      '[quotas]',
-      'quota_port = -1',
-      'quota_network = -1',
-      'quota_subnet = -1',
-      '',
-    ].join('\n'),
-  );
+  const sections: Record<string, Record<string, string>> = {
+    DEFAULT: { bind_host: host, bind_port: String(port), log_level: 'warn', state_path: dir },
+    database: { connection },
+    quotas: { quota_port: '-1', quota_network: '-1', quota_subnet: '-1' },
+  };
+  for (const [section, kv] of Object.entries(extra)) sections[section] = { ...(sections[section] ?? {}), ...kv };
+  writeFileSync(conf, Object.entries(sections).map(([name, kv]) => [`[${name}]`, ...Object.entries(kv).map(([k, v]) => `${k} = ${v}`), ''].join('\n')).join('\n'));
   const profileDir = profile ? join(dir, 'cpuprofile') : null;
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = spawn(process.execPath, [...nodeArgs, SERVER_MAIN, 'server', '--db-upgrade', '--config-file', conf], {
@@ -227,6 +264,7 @@ async function startServer(kind: DbKind, profile: boolean): Promise<Server & { d
   });
   if (child.pid === undefined) throw new BenchError('could not spawn the server');
   const pid = child.pid;
+  livePids.add(pid);
   const server: Server & { describe: string } = {
     pid,
     url: `http://${host}:${port}`,
@@ -236,9 +274,11 @@ async function startServer(kind: DbKind, profile: boolean): Promise<Server & { d
     describe,
     exitInfo: null,
     profileDir,
+    dbBackendCpu,
     exited: new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         server.exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
+        livePids.delete(pid);
         resolve(code);
       });
     }),
@@ -280,13 +320,14 @@ async function startServer(kind: DbKind, profile: boolean): Promise<Server & { d
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (server.exitInfo) throw new BenchError(`the server ${server.exitInfo} before it was ready`);
-    try {
-      const r = await fetch(`${server.url}/`);
-      await r.arrayBuffer();
-      if (r.status === 200) break;
-    } catch {
-      // not listening yet
-    }
+    const status = await new Promise<number>((resolve) => {
+      // a one-off connection (agent: false), so no keep-alive socket is left behind
+      http.get({ host, port, path: '/', agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      }).on('error', () => resolve(0)); // not listening yet
+    });
+    if (status === 200) break;
     if (Date.now() > deadline) throw new BenchError('the server did not answer GET / within 30 s');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -312,6 +353,17 @@ function procCpuSeconds(pid: number): number {
     return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
   } catch {
     return NaN;
+  }
+}
+
+/** busy and total CPU ticks of the whole host, from /proc/stat */
+function hostCpuTicks(): { busy: number; total: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0); // user nice system idle iowait irq softirq steal
+    return { busy: total - f[3] - f[4], total };
+  } catch {
+    return { busy: NaN, total: NaN };
   }
 }
 
@@ -374,6 +426,8 @@ function fetchClient(base: string): Client {
       });
       return { status: r.status, text: await r.text() };
     },
+    // the global dispatcher is shared (and used again for the next server): nothing to close; its
+    // idle sockets time out on their own (undici keepAliveTimeout, 4 s)
     async close() {},
   };
 }
@@ -396,6 +450,11 @@ interface PhaseResult {
   serverErrors: { status: number; what: string; body: string }[];
   transportErrors: string[];
   serverCpuPct: number;
+  clientCpuPct: number;
+  /** all processes on the host (server, client, PostgreSQL…), 100% = one core */
+  hostCpuPct: number;
+  /** PostgreSQL backends of the bench database (NaN: SQLite, or not measurable) */
+  dbCpuPct: number;
   startUs: number;
   endUs: number;
   notes: string[];
@@ -433,18 +492,24 @@ async function runPhase(
     serverErrors: [],
     transportErrors: [],
     serverCpuPct: NaN,
+    clientCpuPct: NaN,
+    hostCpuPct: NaN,
+    dbCpuPct: NaN,
     startUs: 0,
     endUs: 0,
     notes: [],
   };
   let next = 0;
+  const db0 = server.dbBackendCpu ? await server.dbBackendCpu().catch(() => null) : null;
   const cpu0 = procCpuSeconds(server.pid);
+  const client0 = process.cpuUsage();
+  const host0 = hostCpuTicks();
   r.startUs = nowUs();
   const t0 = performance.now();
   const worker = async () => {
     for (;;) {
       const i = next++;
-      if (i >= spec.count) return;
+      if (i >= spec.count || aborting) return;
       const o = op(i);
       const start = performance.now();
       let reply: Reply;
@@ -472,11 +537,25 @@ async function runPhase(
   r.seconds = (performance.now() - t0) / 1000;
   r.endUs = nowUs();
   r.serverCpuPct = (100 * (procCpuSeconds(server.pid) - cpu0)) / r.seconds;
+  const db1 = db0 && server.dbBackendCpu ? await server.dbBackendCpu().catch(() => null) : null;
+  if (db0 && db1 && db1.size) {
+    // backends that started during the phase count in full; those that ended are missed (rare: the pool keeps them)
+    let used = 0;
+    for (const [pid, cpu] of db1) used += cpu - (db0.get(pid) ?? 0);
+    r.dbCpuPct = (100 * used) / r.seconds;
+  }
+  const client1 = process.cpuUsage(client0);
+  r.clientCpuPct = (100 * (client1.user + client1.system)) / 1e6 / r.seconds;
+  const host1 = hostCpuTicks();
+  r.hostCpuPct = (100 * os.cpus().length * (host1.busy - host0.busy)) / (host1.total - host0.total);
   r.latenciesMs.sort((a, b) => a - b);
   return r;
 }
 
 const fmtMs = (ms: number) => (Number.isNaN(ms) ? '-' : ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0));
+const pctOf = (x: number) => (Number.isFinite(x) ? `${x.toFixed(0)}%` : '-');
+/** CPU used on the host by processes that are not part of the bench (clamped: the counters tick at 10 ms) */
+const otherCpu = (r: PhaseResult) => Math.max(0, r.hostCpuPct - r.serverCpuPct - r.clientCpuPct - (Number.isNaN(r.dbCpuPct) ? 0 : r.dbCpuPct));
 const opsPerSec = (r: PhaseResult) => r.items / r.seconds;
 
 function printPhase(r: PhaseResult): void {
@@ -485,7 +564,8 @@ function printPhase(r: PhaseResult): void {
   const rate = `${opsPerSec(r).toFixed(0)} ${r.unit}/s`;
   console.log(
     `  ${r.name.padEnd(34)} ${rate.padStart(13)}  p50 ${fmtMs(percentile(lat, 50)).padStart(6)} ms  p99 ${fmtMs(percentile(lat, 99)).padStart(6)} ms` +
-      `  non-2xx ${r.non2xx}  srv CPU ${Number.isNaN(r.serverCpuPct) ? '-' : r.serverCpuPct.toFixed(0)}%  (${r.requests} req in ${r.seconds.toFixed(2)} s; ${statuses || 'no replies'})`,
+      `  non-2xx ${r.non2xx}  CPU srv ${pctOf(r.serverCpuPct)}${Number.isNaN(r.dbCpuPct) ? '' : ` pg ${pctOf(r.dbCpuPct)}`} client ${pctOf(r.clientCpuPct)} other ${pctOf(otherCpu(r))}` +
+      `  (${r.requests} req in ${r.seconds.toFixed(2)} s; ${statuses || 'no replies'})`,
   );
   for (const n of r.notes) console.log(`      note: ${n}`);
   for (const e of r.serverErrors.slice(0, 5)) console.log(`      SERVER ERROR ${e.status} on ${e.what}: ${e.body}`);
@@ -493,7 +573,10 @@ function printPhase(r: PhaseResult): void {
   for (const e of r.transportErrors.slice(0, 5)) console.log(`      TRANSPORT ERROR ${e}`);
 }
 
+class Aborted extends Error {}
+
 function checkPhase(server: Server, r: PhaseResult): void {
+  if (aborting) throw new Aborted('aborted');
   printPhase(r);
   if (r.serverErrors.length) throw new BenchError(`${r.serverErrors.length} server error(s) (5xx) in phase "${r.name}"`);
   if (r.transportErrors.length) throw new BenchError(`${r.transportErrors.length} transport error(s) in phase "${r.name}"${server.exitInfo ? `: the server ${server.exitInfo}` : ''}`);
@@ -534,11 +617,14 @@ async function runOne(kind: DbKind, opts: Options, sizes: Sizes): Promise<RunRes
     console.log(`  server RSS ${what}: ${mb(s.rssKb)} (peak so far ${mb(s.hwmKb)})`);
   };
   try {
-    server = await startServer(kind, opts.profile);
+    server = await startServer(kind, opts.profile, opts.set);
     const srv = server;
     console.log(`  server pid ${srv.pid} on ${srv.url}, ${srv.describe}${opts.profile ? ', under --cpu-prof' : ''}`);
     client = opts.client === 'http' ? httpClient(srv.url, CONCURRENCY) : fetchClient(srv.url);
     const c = client;
+    // on abort, drop our keep-alive sockets before the server is stopped: the server's graceful close
+    // otherwise waits (up to Fastify's keepAliveTimeout, 72 s) for sockets that were busy when it began
+    cleanups.push(() => c.close());
     const phase = async (...args: Parameters<typeof runPhase> extends [Server, Client, ...infer R] ? R : never) => {
       const r = await runPhase(srv, c, ...args);
       result.phases.push(r);
@@ -631,9 +717,11 @@ async function runOne(kind: DbKind, opts: Options, sizes: Sizes): Promise<RunRes
     }));
     rss('at the end');
   } catch (e) {
+    if (aborting) return new Promise<never>(() => undefined); // abort() cleans up and exits
     result.error = e instanceof BenchError ? e.message : `${(e as Error).stack ?? e}`;
     console.log(`  BENCH ERROR: ${result.error}`);
   } finally {
+    if (aborting) return new Promise<never>(() => undefined); // eslint-disable-line no-unsafe-finally
     await client?.close();
     if (server) {
       await server.stop();
@@ -767,6 +855,11 @@ function printSummary(results: RunResult[], opts: Options): void {
   rssRow('server RSS at the end (peak)', (r) => { const x = rssAt(r, 'at the end'); return x ? `${mb(x.rssKb)} (peak ${mb(x.hwmKb)})` : '-'; });
   rssRow('result', (r) => (r.error ? 'BENCH ERROR (see above)' : 'ok'));
   console.log('  (bulk-create ops/s counts ports; its p50/p99 are per request)');
+  const noisy = results.flatMap((r) => r.phases.filter((p) => otherCpu(p) > 25).map((p) => `${r.kind}: ${p.name} (${pctOf(otherCpu(p))})`));
+  if (noisy.length) {
+    console.log(`\nWARNING: unrelated processes used more than 25% of a core during ${noisy.length} phase(s); those figures are skewed, rerun on a quiet host:`);
+    for (const n of noisy) console.log(`  - ${n}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -797,6 +890,14 @@ async function main(): Promise<void> {
       `${opts.quick ? 'QUICK (10x smaller)' : 'full size'}: ${sizes.networks} networks with /${sizes.prefix} subnets, ` +
       `${sizes.createC1} + ${sizes.createC16} ports created one by one, bulk top-up to ${sizes.total}, ${sizes.listRequests} list requests; ` +
       `show/update/delete every port at c=${CONCURRENCY}; ${sizes.warmup} warm-up ports created and deleted first (not counted).`,
+  );
+
+  const extra = Object.entries(opts.set).flatMap(([sec, kv]) => Object.entries(kv).map(([k, v]) => `[${sec}] ${k} = ${v}`));
+  if (extra.length) console.log(`Extra server options (--set): ${extra.join(', ')}`);
+  console.log(
+    `Per phase: throughput, latency p50/p99 (nearest rank), non-2xx count, and CPU used by the server process, PostgreSQL's backends ` +
+      `for the bench database (pg), this client, and everything else on the host (other: unrelated load, which skews the figures); ` +
+      `100% = one core, host max ${cpus.length * 100}%.`,
   );
 
   const results: RunResult[] = [];

@@ -14,6 +14,7 @@ export interface SubnetForIpam {
 
 interface SubnetState {
   version: IpVersion;
+  pools: IpRange[];
   free: FreeRanges;
   /** taken by transactions of this process that have not ended yet */
   pending: Set<bigint>;
@@ -42,7 +43,7 @@ export class IpAllocator {
     const pending = this.pendingOf(subnet.id);
     const used = rows.map((r) => parseIp(r.ip_address)!.value);
     const free = new FreeRanges(poolsOf(subnet), [...used, ...pending]);
-    const state: SubnetState = { version: cidr.version, free, pending, loadedAt: Date.now() };
+    const state: SubnetState = { version: cidr.version, pools: poolsOf(subnet), free, pending, loadedAt: Date.now() };
     this.subnets.set(subnet.id, state);
     return state;
   }
@@ -82,12 +83,12 @@ export class IpAllocator {
   }
 
   /** Gives an address back once the transaction that freed it has committed. */
-  release(uow: UnitOfWork, subnet: SubnetForIpam, address: string): void {
+  release(uow: UnitOfWork, subnetId: string, address: string): void {
     uow.onCommit(() => {
-      const st = this.subnets.get(subnet.id);
-      if (!st) return;
+      const st = this.subnets.get(subnetId);
+      if (!st) return; // not cached: the next load reads the database
       const ip = parseIp(address)!.value;
-      if (poolsOf(subnet).some((p) => ip >= p.first && ip <= p.last)) st.free.release(ip);
+      if (st.pools.some((p) => ip >= p.first && ip <= p.last)) st.free.release(ip);
     });
   }
 

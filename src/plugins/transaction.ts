@@ -66,6 +66,15 @@ export async function inTransaction<T>(
   }
 }
 
+/**
+ * Row lock for read-modify-write inside a transaction. PostgreSQL needs it (concurrent
+ * updates would otherwise overwrite each other); SQLite has one writer at a time already
+ * and no FOR UPDATE syntax.
+ */
+export function lockedIf<T extends { forUpdate(): T }>(db: Db, qb: T, lock: boolean): T {
+  return lock && db.dialect === 'postgres' ? qb.forUpdate() : qb;
+}
+
 export const bool = (n: number | boolean | null | undefined): boolean => n === 1 || n === true;
 export const int = (b: boolean): number => (b ? 1 : 0);
 

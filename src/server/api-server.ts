@@ -61,7 +61,16 @@ export async function startApiServer(config: Config, log: Logger, opts: { upgrad
     async close() {
       if (closed) return;
       closed = true;
-      await api.app.close();
+      // in-flight requests finish; idle keep-alive connections are closed, and any still open
+      // after the grace period are cut so a client holding a connection can't stall shutdown
+      const idle = setInterval(() => api.app.server.closeIdleConnections(), 100);
+      const cut = setTimeout(() => api.app.server.closeAllConnections(), 5000);
+      try {
+        await api.app.close();
+      } finally {
+        clearInterval(idle);
+        clearTimeout(cut);
+      }
       await db.close();
       log.info({ event: 'server.stop' }, 'server stopped');
     },

@@ -12,7 +12,7 @@ import { checkRevision } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, chunked, groupBy, inTransaction, int, type Trx } from '../transaction.js';
+import { bool, chunked, groupBy, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
 
 /** Device owners whose ports Neutron removes itself when their network or subnet goes away. */
 export const AUTO_DELETE_OWNERS = ['network:dhcp'];
@@ -29,8 +29,8 @@ export class NetworkPlugin implements Handler {
   }
 
   /** A network the caller can see, or NetworkNotFound. */
-  async find(trx: Trx, ctx: RequestContext, id: string): Promise<NetworkTable> {
-    const row = await this.visible(trx, ctx).where('n.id', '=', id).executeTakeFirst();
+  async find(trx: Trx, ctx: RequestContext, id: string, lock = false): Promise<NetworkTable> {
+    const row = await lockedIf(this.s.db, this.visible(trx, ctx).where('n.id', '=', id), lock).executeTakeFirst();
     if (!row) throw NetworkNotFound({ id });
     return row as NetworkTable;
   }
@@ -115,7 +115,7 @@ export class NetworkPlugin implements Handler {
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject> {
     const row = await inTransaction(this.s.db, async (trx) => {
-      const row = await this.find(trx, ctx, id);
+      const row = await this.find(trx, ctx, id, true);
       if (!owns(ctx, row.project_id)) throw PolicyNotAuthorized({ action: 'update_network' });
       checkRevision(row.revision_number, ifMatch);
       const set: Partial<NetworkTable> = {};
@@ -148,7 +148,7 @@ export class NetworkPlugin implements Handler {
 
   async delete(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void> {
     await inTransaction(this.s.db, async (trx, uow) => {
-      const row = await this.find(trx, ctx, id);
+      const row = await this.find(trx, ctx, id, true);
       if (!owns(ctx, row.project_id)) throw PolicyNotAuthorized({ action: 'delete_network' });
       checkRevision(row.revision_number, ifMatch);
       const inUse = await trx

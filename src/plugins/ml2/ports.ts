@@ -21,7 +21,7 @@ import { checkRevision } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, chunked, groupBy, inTransaction, int, type Trx, type UnitOfWork } from '../transaction.js';
+import { bool, chunked, groupBy, inTransaction, int, lockedIf, type Trx, type UnitOfWork } from '../transaction.js';
 import { countBy, type NetworkPlugin } from './networks.js';
 
 interface FixedIpSpec { subnet_id?: string; ip_address?: string }
@@ -63,15 +63,15 @@ export class PortPlugin implements Handler {
     return qb;
   }
 
-  async find(trx: Trx, ctx: RequestContext, id: string): Promise<PortTable> {
-    const row = await this.visible(trx, ctx).where('p.id', '=', id).executeTakeFirst();
+  async find(trx: Trx, ctx: RequestContext, id: string, lock = false): Promise<PortTable> {
+    const row = await lockedIf(this.s.db, this.visible(trx, ctx).where('p.id', '=', id), lock).executeTakeFirst();
     if (!row) throw PortNotFound({ id });
     return row as PortTable;
   }
 
   private renderOne(p: PortParts): ApiObject {
     const r = p.row;
-    const ips = [...p.ips].sort(byAddress);
+    const ips = p.ips.length > 1 ? [...p.ips].sort(byAddress) : p.ips;
     return {
       id: r.id,
       name: r.name,
@@ -173,9 +173,9 @@ export class PortPlugin implements Handler {
   /** Picks addresses for a port: what it asked for, or one per IP version (SLAAC: every SLAAC subnet). */
   private async allocateFixedIps(
     trx: Trx, uow: UnitOfWork, network: NetworkTable, portId: string, mac: string, deviceOwner: string,
-    wanted: FixedIpSpec[] | typeof NOT_SPECIFIED, keep: IpAllocationTable[] = [],
+    wanted: FixedIpSpec[] | typeof NOT_SPECIFIED, keep: IpAllocationTable[] = [], known?: SubnetTable[],
   ): Promise<IpAllocationTable[]> {
-    const subnets = await trx.selectFrom('subnets').selectAll().where('network_id', '=', network.id).orderBy('created_at').orderBy('id').execute();
+    const subnets = known ?? (await this.subnetsOf(trx, network.id));
     const byId = new Map(subnets.map((s) => [s.id, s]));
     const out: IpAllocationTable[] = [];
     const alloc = (subnet: SubnetTable, ip: string) => out.push({ port_id: portId, subnet_id: subnet.id, network_id: network.id, ip_address: ip });
@@ -252,6 +252,10 @@ export class PortPlugin implements Handler {
     return out;
   }
 
+  private subnetsOf(trx: Trx, networkId: string): Promise<SubnetTable[]> {
+    return trx.selectFrom('subnets').selectAll().where('network_id', '=', networkId).orderBy('created_at').orderBy('id').execute();
+  }
+
   /** Inserts allocations; a unique-key clash means our cache of that subnet was stale. */
   private async insertAllocations(trx: Trx, rows: IpAllocationTable[]): Promise<void> {
     if (!rows.length) return;
@@ -285,11 +289,16 @@ export class PortPlugin implements Handler {
         }
         const now = timestamp();
         const made: PortParts[] = [];
+        // looked up once per request, however many ports it creates
         const networks = new Map<string, NetworkTable>();
+        const subnets = new Map<string, SubnetTable[]>();
+        const defaultGroups = new Map<string, string>();
+        const macs = new Set<string>();
         for (const item of items) {
           const netId = item.network_id as string;
           const network = networks.get(netId) ?? (await this.networks.find(trx, ctx, netId));
           networks.set(netId, network);
+          if (!subnets.has(netId)) subnets.set(netId, await this.subnetsOf(trx, netId));
           const networkOwner = owns(ctx, network.project_id);
           if (!networkOwner && !bool(network.shared)) throw PolicyNotAuthorized({ action: 'create_port' });
           const projectId = item.project_id as string;
@@ -298,21 +307,31 @@ export class PortPlugin implements Handler {
 
           let mac: string;
           if (item.mac_address === NOT_SPECIFIED) {
-            mac = this.generateMac();
+            // a clash with an existing port is caught by the unique key (and the request retried);
+            // a clash inside this request is avoided here
+            let tries = 0;
+            do {
+              mac = this.generateMac();
+              if (++tries > this.s.config.int('DEFAULT', 'mac_generation_retries')) throw NetworkMacAddressGenerationFailure({ net: netId });
+            } while (macs.has(`${netId}|${mac}`));
           } else {
             if (!networkOwner) throw PolicyNotAuthorized({ action: 'create_port:mac_address' });
             mac = item.mac_address as string;
+            if (macs.has(`${netId}|${mac}`)) throw MacAddressInUse({ net: netId, mac });
             await this.checkMacFree(trx, netId, mac);
           }
-          if (made.some((m) => m.row.network_id === netId && m.row.mac_address === mac)) {
-            if (item.mac_address !== NOT_SPECIFIED) throw MacAddressInUse({ net: netId, mac });
-            throw NetworkMacAddressGenerationFailure({ net: netId });
-          }
+          macs.add(`${netId}|${mac}`);
 
           const portSecurity = item.port_security_enabled === NOT_SPECIFIED ? bool(network.port_security_enabled) : (item.port_security_enabled as boolean);
           let groups: string[];
           if (item.security_groups === NOT_SPECIFIED) {
-            groups = portSecurity && !deviceOwner.startsWith('network:') ? [await this.groups.ensureDefault(trx, projectId)] : [];
+            if (portSecurity && !deviceOwner.startsWith('network:')) {
+              const sg = defaultGroups.get(projectId) ?? (await this.groups.ensureDefault(trx, projectId));
+              defaultGroups.set(projectId, sg);
+              groups = [sg];
+            } else {
+              groups = [];
+            }
           } else {
             groups = await this.groups.checkUsable(trx, ctx, projectId, item.security_groups as string[]);
             if (groups.length && !portSecurity) throw PortSecurityAndIPRequiredForSecurityGroups({});
@@ -320,7 +339,7 @@ export class PortPlugin implements Handler {
           const pairs = this.checkAddressPairs(item.allowed_address_pairs as AddressPair[], mac);
           if (pairs.length && !portSecurity) throw AddressPairAndPortSecurityRequired({});
 
-          const ips = await this.allocateFixedIps(trx, uow, network, id, mac, deviceOwner, item.fixed_ips as FixedIpSpec[] | typeof NOT_SPECIFIED);
+          const ips = await this.allocateFixedIps(trx, uow, network, id, mac, deviceOwner, item.fixed_ips as FixedIpSpec[] | typeof NOT_SPECIFIED, [], subnets.get(netId));
           const row: PortTable = {
             id,
             project_id: projectId,
@@ -355,11 +374,11 @@ export class PortPlugin implements Handler {
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject> {
-    const row = await inTransaction(this.s.db, async (trx, uow) => {
-      const row = await this.find(trx, ctx, id);
+    const parts = await inTransaction(this.s.db, async (trx, uow): Promise<PortParts> => {
+      const row = await this.find(trx, ctx, id, true);
       checkRevision(row.revision_number, ifMatch);
-      const network = await trx.selectFrom('networks').selectAll().where('id', '=', row.network_id).executeTakeFirstOrThrow();
-      if (!owns(ctx, row.project_id) && !owns(ctx, network.project_id)) throw PolicyNotAuthorized({ action: 'update_port' });
+      const network = () => trx.selectFrom('networks').selectAll().where('id', '=', row.network_id).executeTakeFirstOrThrow();
+      if (!owns(ctx, row.project_id) && !owns(ctx, (await network()).project_id)) throw PolicyNotAuthorized({ action: 'update_port' });
       const set: Partial<PortTable> = {};
       for (const k of ['name', 'description', 'device_id', 'device_owner'] as const) {
         if (k in changes) set[k] = changes[k] as string;
@@ -373,13 +392,13 @@ export class PortPlugin implements Handler {
 
       const portSecurity = 'port_security_enabled' in changes ? (changes.port_security_enabled as boolean) : bool(row.port_security_enabled);
       set.port_security_enabled = int(portSecurity);
-      const currentGroups = (await trx.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id).execute()).map((g) => g.security_group_id);
-      let groups = currentGroups;
+      let groups: string[];
       if ('security_groups' in changes) {
         groups = await this.groups.checkUsable(trx, ctx, row.project_id, changes.security_groups as string[]);
         if (groups.length && !portSecurity) throw PortSecurityAndIPRequiredForSecurityGroups({});
-      } else if (!portSecurity && groups.length) {
-        throw PortSecurityPortHasSecurityGroup({});
+      } else {
+        groups = (await trx.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id).execute()).map((g) => g.security_group_id);
+        if (!portSecurity && groups.length) throw PortSecurityPortHasSecurityGroup({});
       }
       let pairs = jsonColumn<AddressPair[]>(row.allowed_address_pairs, []);
       if ('allowed_address_pairs' in changes) pairs = this.checkAddressPairs(changes.allowed_address_pairs as AddressPair[], mac);
@@ -389,52 +408,49 @@ export class PortPlugin implements Handler {
         set.extra_dhcp_opts = JSON.stringify(mergeDhcpOpts(jsonColumn<DhcpOpt[]>(row.extra_dhcp_opts, []), changes.extra_dhcp_opts as DhcpOpt[]));
       }
 
+      let ips: IpAllocationTable[];
       if ('fixed_ips' in changes) {
+        const net = await network();
         const current = await trx.selectFrom('ipallocations').selectAll().where('port_id', '=', id).execute();
-        const wanted = await this.allocateFixedIps(trx, uow, network, id, mac, (set.device_owner ?? row.device_owner), changes.fixed_ips as FixedIpSpec[], current);
+        const wanted = await this.allocateFixedIps(trx, uow, net, id, mac, (set.device_owner ?? row.device_owner), changes.fixed_ips as FixedIpSpec[], current);
         const key = (a: IpAllocationTable) => `${a.subnet_id}|${a.ip_address}`;
         const wantedKeys = new Set(wanted.map(key));
         const currentKeys = new Set(current.map(key));
-        const subnets = new Map((await trx.selectFrom('subnets').selectAll().where('network_id', '=', network.id).execute()).map((s) => [s.id, s]));
         for (const a of current.filter((c) => !wantedKeys.has(key(c)))) {
           await trx.deleteFrom('ipallocations').where('subnet_id', '=', a.subnet_id).where('ip_address', '=', a.ip_address).execute();
-          const subnet = subnets.get(a.subnet_id);
-          if (subnet) this.s.ipam.release(uow, subnet, a.ip_address);
+          this.s.ipam.release(uow, a.subnet_id, a.ip_address);
         }
         await this.insertAllocations(trx, wanted.filter((w) => !currentKeys.has(key(w))));
+        ips = wanted;
+      } else {
+        ips = await trx.selectFrom('ipallocations').selectAll().where('port_id', '=', id).execute();
       }
       if ('security_groups' in changes) {
         await trx.deleteFrom('securitygroupportbindings').where('port_id', '=', id).execute();
         if (groups.length) await trx.insertInto('securitygroupportbindings').values(groups.map((g) => ({ port_id: id, security_group_id: g }))).execute();
       }
-      await trx.updateTable('ports').set(set).where('id', '=', id).execute();
-      await bumpRevision(trx, 'ports', id, timestamp());
-      return this.find(trx, ctx, id);
+      // the row is locked (PostgreSQL) or the only writer (SQLite): the new revision is known
+      const now = timestamp();
+      await trx.updateTable('ports').set({ ...set, updated_at: now, revision_number: (eb) => eb('revision_number', '+', 1) }).where('id', '=', id).execute();
+      const tags = (await tagsOf(trx, [id])).get(id) ?? [];
+      return { row: { ...row, ...set, updated_at: now, revision_number: Number(row.revision_number) + 1 }, ips, groups: [...groups].sort(), tags };
     });
     this.s.log.info({ event: 'port.update', port_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'port updated');
-    return (await this.render(this.s.db.kysely, [row], null))[0];
+    return this.renderOne(parts);
   }
 
   async delete(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void> {
     await inTransaction(this.s.db, async (trx, uow) => {
-      const row = await this.find(trx, ctx, id);
+      const row = await this.find(trx, ctx, id, true);
       checkRevision(row.revision_number, ifMatch);
       if (!owns(ctx, row.project_id)) {
         const network = await trx.selectFrom('networks').select('project_id').where('id', '=', row.network_id).executeTakeFirst();
         if (!network || !owns(ctx, network.project_id)) throw PolicyNotAuthorized({ action: 'delete_port' });
       }
-      const ips = await trx.selectFrom('ipallocations').selectAll().where('port_id', '=', id).execute();
-      if (ips.length) {
-        const subnets = await trx.selectFrom('subnets').selectAll().where('id', 'in', [...new Set(ips.map((i) => i.subnet_id))]).execute();
-        const byId = new Map(subnets.map((s) => [s.id, s]));
-        for (const a of ips) {
-          const subnet = byId.get(a.subnet_id);
-          if (subnet) this.s.ipam.release(uow, subnet, a.ip_address);
-        }
-      }
-      await trx.deleteFrom('ipallocations').where('port_id', '=', id).execute();
-      await trx.deleteFrom('securitygroupportbindings').where('port_id', '=', id).execute();
+      const freed = await trx.deleteFrom('ipallocations').where('port_id', '=', id).returning(['subnet_id', 'ip_address']).execute();
+      for (const a of freed) this.s.ipam.release(uow, a.subnet_id, a.ip_address);
       await removeAllTags(trx, [id]);
+      // security group bindings go with the port (ON DELETE CASCADE)
       await trx.deleteFrom('ports').where('id', '=', id).execute();
     });
     this.s.log.info({ event: 'port.delete', port_id: id, request_id: ctx.requestId }, 'port deleted');

@@ -18,7 +18,7 @@ import {
 import { checkRevision } from '../revision.js';
 import type { Services } from '../services.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, inTransaction, int, type Trx } from '../transaction.js';
+import { bool, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
 import { AUTO_DELETE_OWNERS, countBy, type NetworkPlugin } from './networks.js';
 
 interface Pool { start: string; end: string }
@@ -40,8 +40,8 @@ export class SubnetPlugin implements Handler {
     return qb;
   }
 
-  async find(trx: Trx, ctx: RequestContext, id: string): Promise<SubnetTable> {
-    const row = await this.visible(trx, ctx).where('s.id', '=', id).executeTakeFirst();
+  async find(trx: Trx, ctx: RequestContext, id: string, lock = false): Promise<SubnetTable> {
+    const row = await lockedIf(this.s.db, this.visible(trx, ctx).where('s.id', '=', id), lock).executeTakeFirst();
     if (!row) throw SubnetNotFound({ id });
     return row as SubnetTable;
   }
@@ -225,7 +225,7 @@ export class SubnetPlugin implements Handler {
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject> {
     const row = await inTransaction(this.s.db, async (trx, uow) => {
-      const row = await this.find(trx, ctx, id);
+      const row = await this.find(trx, ctx, id, true);
       if (!owns(ctx, row.project_id)) throw PolicyNotAuthorized({ action: 'update_subnet' });
       checkRevision(row.revision_number, ifMatch);
       const cidr = parseCidr(row.cidr)!;
@@ -263,7 +263,7 @@ export class SubnetPlugin implements Handler {
 
   async delete(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void> {
     await inTransaction(this.s.db, async (trx, uow) => {
-      const row = await this.find(trx, ctx, id);
+      const row = await this.find(trx, ctx, id, true);
       if (!owns(ctx, row.project_id)) throw PolicyNotAuthorized({ action: 'delete_subnet' });
       checkRevision(row.revision_number, ifMatch);
       const inUse = await trx

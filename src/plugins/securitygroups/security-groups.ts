@@ -21,7 +21,7 @@ import { countBy } from '../ml2/networks.js';
 import { checkRevision } from '../revision.js';
 import type { Services } from '../services.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, chunked, groupBy, inTransaction, type Trx } from '../transaction.js';
+import { bool, chunked, groupBy, inTransaction, lockedIf, type Trx } from '../transaction.js';
 import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NUMBERS, protocolNumber } from './protocols.js';
 
 type RuleSpec = Omit<SecurityGroupRuleTable, 'id' | 'created_at' | 'updated_at' | 'revision_number'>;
@@ -50,8 +50,8 @@ export class SecurityGroupPlugin implements Handler {
     return qb;
   }
 
-  async find(trx: Trx, ctx: RequestContext, id: string): Promise<SecurityGroupTable> {
-    const row = await this.visible(trx, ctx).where('g.id', '=', id).executeTakeFirst();
+  async find(trx: Trx, ctx: RequestContext, id: string, lock = false): Promise<SecurityGroupTable> {
+    const row = await lockedIf(this.s.db, this.visible(trx, ctx).where('g.id', '=', id), lock).executeTakeFirst();
     if (!row) throw SecurityGroupNotFound({ id });
     return row as SecurityGroupTable;
   }
@@ -173,7 +173,7 @@ export class SecurityGroupPlugin implements Handler {
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject> {
     const row = await inTransaction(this.s.db, async (trx) => {
-      const row = await this.find(trx, ctx, id);
+      const row = await this.find(trx, ctx, id, true);
       checkRevision(row.revision_number, ifMatch);
       if ('name' in changes && changes.name !== row.name && (await this.defaultIds(trx, [id])).has(id)) {
         throw SecurityGroupCannotUpdateDefault({});
@@ -198,7 +198,7 @@ export class SecurityGroupPlugin implements Handler {
 
   async delete(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void> {
     await inTransaction(this.s.db, async (trx) => {
-      const row = await this.find(trx, ctx, id);
+      const row = await this.find(trx, ctx, id, true);
       checkRevision(row.revision_number, ifMatch);
       if ((await this.defaultIds(trx, [id])).has(id) && !ctx.isAdmin) throw SecurityGroupCannotRemoveDefault({});
       const used = await trx.selectFrom('securitygroupportbindings').select('port_id').where('security_group_id', '=', id).executeTakeFirst();

@@ -28,6 +28,11 @@ export class NetworkPlugin implements Handler {
     return qb;
   }
 
+  /** The visibility rule of visible(), for a row already in hand. */
+  visibleTo(ctx: RequestContext, n: NetworkTable): boolean {
+    return ctx.isAdmin || n.project_id === ctx.projectId || bool(n.shared) || bool(n.router_external);
+  }
+
   /** A network the caller can see, or NetworkNotFound. */
   async find(trx: Trx, ctx: RequestContext, id: string, lock = false): Promise<NetworkTable> {
     const row = await lockedIf(this.s.db, this.visible(trx, ctx).where('n.id', '=', id), lock).executeTakeFirst();

@@ -7,7 +7,7 @@ import { owns, type RequestContext } from '../../api/context.js';
 import {
   AddressPairAndPortSecurityRequired, AllowedAddressPairExhausted, DuplicateAddressPairInRequest, HTTPBadRequest,
   InvalidInput, InvalidIpForNetwork, InvalidIpForSubnet, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
-  MacAddressInUse, NetworkMacAddressGenerationFailure, PolicyNotAuthorized, PortNotFound,
+  MacAddressInUse, NetworkMacAddressGenerationFailure, NetworkNotFound, PolicyNotAuthorized, PortNotFound,
   PortSecurityAndIPRequiredForSecurityGroups, PortSecurityPortHasSecurityGroup,
 } from '../../api/errors.js';
 import { NOT_SPECIFIED, type ApiObject, type Handler, type ListQuery } from '../../api/resource.js';
@@ -252,8 +252,59 @@ export class PortPlugin implements Handler {
     return out;
   }
 
+  /**
+   * What a port create reads, in one PostgreSQL round trip instead of four: the network, its
+   * subnets, the project's default group and its port quota override. Each round trip costs
+   * a system call on both sides, which dominates a create on PostgreSQL.
+   */
+  private async prefetch(trx: Trx, networkId: string, projectId: string) {
+    const r = await sql<{ network: NetworkTable | null; subnets: SubnetTable[] | null; default_group: string | null; port_quota: number | null }>`
+      select (select row_to_json(n) from networks n where n.id = ${networkId}) as network,
+             (select json_agg(s order by s.created_at, s.id) from subnets s where s.network_id = ${networkId}) as subnets,
+             (select security_group_id from default_security_group where project_id = ${projectId}) as default_group,
+             (select "limit" from quotas where project_id = ${projectId} and resource = 'port') as port_quota`.execute(trx);
+    const row = r.rows[0];
+    return { network: row.network, subnets: row.subnets ?? [], defaultGroup: row.default_group, portQuota: row.port_quota };
+  }
+
   private subnetsOf(trx: Trx, networkId: string): Promise<SubnetTable[]> {
     return trx.selectFrom('subnets').selectAll().where('network_id', '=', networkId).orderBy('created_at').orderBy('id').execute();
+  }
+
+  /**
+   * Writes new ports with their addresses and group bindings. On PostgreSQL that is one
+   * statement (data-modifying CTEs; foreign keys are checked at its end), saving two round
+   * trips per create.
+   */
+  private async insertPorts(trx: Trx, made: PortParts[]): Promise<void> {
+    const ports = made.map((m) => m.row);
+    const ips = made.flatMap((m) => m.ips);
+    const bindings = made.flatMap((m) => m.groups.map((g) => ({ port_id: m.row.id, security_group_id: g })));
+    if (this.s.db.dialect !== 'postgres') {
+      await trx.insertInto('ports').values(ports).execute();
+      await this.insertAllocations(trx, ips);
+      if (bindings.length) await trx.insertInto('securitygroupportbindings').values(bindings).execute();
+      return;
+    }
+    try {
+      const withPorts = trx.with('new_ports', (db) => db.insertInto('ports').values(ports));
+      if (ips.length && bindings.length) {
+        await withPorts.with('new_ips', (db) => db.insertInto('ipallocations').values(ips)).insertInto('securitygroupportbindings').values(bindings).execute();
+      } else if (ips.length) {
+        await withPorts.insertInto('ipallocations').values(ips).execute();
+      } else if (bindings.length) {
+        await withPorts.insertInto('securitygroupportbindings').values(bindings).execute();
+      } else {
+        await trx.insertInto('ports').values(ports).execute();
+      }
+    } catch (e) {
+      this.forgetSubnetsOnClash(e, ips);
+      throw e;
+    }
+  }
+
+  private forgetSubnetsOnClash(e: unknown, rows: IpAllocationTable[]): void {
+    if (uniqueViolation(e)?.includes('ipallocations')) for (const s of new Set(rows.map((r) => r.subnet_id))) this.s.ipam.invalidate(s);
   }
 
   /** Inserts allocations; a unique-key clash means our cache of that subnet was stale. */
@@ -262,7 +313,7 @@ export class PortPlugin implements Handler {
     try {
       await trx.insertInto('ipallocations').values(rows).execute();
     } catch (e) {
-      if (uniqueViolation(e)) for (const s of new Set(rows.map((r) => r.subnet_id))) this.s.ipam.invalidate(s);
+      this.forgetSubnetsOnClash(e, rows);
       throw e;
     }
   }
@@ -284,16 +335,27 @@ export class PortPlugin implements Handler {
     const parts = await inTransaction(
       this.s.db,
       async (trx, uow) => {
-        for (const [project, n] of countBy(items.map((i) => i.project_id as string))) {
-          await this.s.quotas.check(trx, project, 'port', n);
-        }
-        const now = timestamp();
-        const made: PortParts[] = [];
         // looked up once per request, however many ports it creates
         const networks = new Map<string, NetworkTable>();
         const subnets = new Map<string, SubnetTable[]>();
         const defaultGroups = new Map<string, string>();
         const macs = new Set<string>();
+        const projects = countBy(items.map((i) => i.project_id as string));
+        const netIds = new Set(items.map((i) => i.network_id as string));
+        if (this.s.db.dialect === 'postgres' && projects.size === 1 && netIds.size === 1) {
+          const [[project, n]] = [...projects];
+          const [netId] = [...netIds];
+          const pre = await this.prefetch(trx, netId, project);
+          if (!pre.network || !this.networks.visibleTo(ctx, pre.network)) throw NetworkNotFound({ id: netId });
+          networks.set(netId, pre.network);
+          subnets.set(netId, pre.subnets);
+          if (pre.defaultGroup) defaultGroups.set(project, pre.defaultGroup);
+          await this.s.quotas.checkWithOverride(trx, project, 'port', n, pre.portQuota);
+        } else {
+          for (const [project, n] of projects) await this.s.quotas.check(trx, project, 'port', n);
+        }
+        const now = timestamp();
+        const made: PortParts[] = [];
         for (const item of items) {
           const netId = item.network_id as string;
           const network = networks.get(netId) ?? (await this.networks.find(trx, ctx, netId));
@@ -360,10 +422,7 @@ export class PortPlugin implements Handler {
           };
           made.push({ row, ips, groups, tags: [] });
         }
-        await trx.insertInto('ports').values(made.map((m) => m.row)).execute();
-        await this.insertAllocations(trx, made.flatMap((m) => m.ips));
-        const bindings = made.flatMap((m) => m.groups.map((g) => ({ port_id: m.row.id, security_group_id: g })));
-        if (bindings.length) await trx.insertInto('securitygroupportbindings').values(bindings).execute();
+        await this.insertPorts(trx, made);
         return made;
       },
     );

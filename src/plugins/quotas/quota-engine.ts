@@ -34,16 +34,6 @@ export class QuotaEngine {
     return out;
   }
 
-  async limit(trx: Trx, projectId: string, resource: string): Promise<number> {
-    const row = await trx
-      .selectFrom('quotas')
-      .select('limit')
-      .where('project_id', '=', projectId)
-      .where('resource', '=', resource)
-      .executeTakeFirst();
-    return row ? row.limit : this.config.int('quotas', `quota_${resource}`);
-  }
-
   async usage(trx: Trx, projectId: string, resource: string): Promise<number> {
     const table = QUOTA_RESOURCES[resource];
     if (!table) return 0;
@@ -53,7 +43,13 @@ export class QuotaEngine {
 
   /** Refuses with OverQuota when `adding` more of `resource` would pass the project's limit. */
   async check(trx: Trx, projectId: string, resource: string, adding: number): Promise<void> {
-    const limit = await this.limit(trx, projectId, resource);
+    const row = await trx.selectFrom('quotas').select('limit').where('project_id', '=', projectId).where('resource', '=', resource).executeTakeFirst();
+    await this.checkWithOverride(trx, projectId, resource, adding, row ? row.limit : null);
+  }
+
+  /** As check(), with the project's own limit (or null: none) already read. */
+  async checkWithOverride(trx: Trx, projectId: string, resource: string, adding: number, override: number | null): Promise<void> {
+    const limit = override ?? this.config.int('quotas', `quota_${resource}`);
     if (limit < 0) return;
     const used = await this.usage(trx, projectId, resource);
     if (used + adding > limit) throw OverQuota({ overs: resource });

@@ -42,7 +42,7 @@ export function registerTags(app: FastifyInstance, db: Db, def: ResourceDef, han
 
   app.get(base, async (req: FastifyRequest<{ Params: P }>) => {
     const id = await target(contextOf(req), req.params.id, false);
-    return { tags: (await tagsOf(db.kysely, [id])).get(id) ?? [] };
+    return { tags: (await tagsOf(db, db.kysely, [id])).get(id) ?? [] };
   });
 
   app.put(base, async (req: FastifyRequest<{ Params: P }>) => {
@@ -71,7 +71,7 @@ export function registerTags(app: FastifyInstance, db: Db, def: ResourceDef, han
   app.get(`${base}/:tag`, async (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) => {
     const id = await target(contextOf(req), req.params.id, false);
     const tag = req.params.tag!;
-    if (!((await tagsOf(db.kysely, [id])).get(id) ?? []).includes(tag)) throw TagNotFound({ resource: def.member, id, tag });
+    if (!((await tagsOf(db, db.kysely, [id])).get(id) ?? []).includes(tag)) throw TagNotFound({ resource: def.member, id, tag });
     return reply.code(204).send();
   });
 
@@ -79,7 +79,7 @@ export function registerTags(app: FastifyInstance, db: Db, def: ResourceDef, han
     const id = await target(contextOf(req), req.params.id, true);
     const tag = checkTag(req.params.tag);
     await change(id, async (trx) => {
-      const current = (await tagsOf(trx, [id])).get(id) ?? [];
+      const current = (await tagsOf(db, trx, [id])).get(id) ?? [];
       if (current.includes(tag)) return false;
       if (current.length >= MAX_TAGS) throw TooManyTags({ max: MAX_TAGS });
       await addTag(trx, id, tag);

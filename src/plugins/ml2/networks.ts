@@ -12,7 +12,7 @@ import { checkRevision } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, chunked, groupBy, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
+import { bool, chunked, groupBy, idIn, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
 
 /** Device owners whose ports Neutron removes itself when their network or subnet goes away. */
 export const AUTO_DELETE_OWNERS = ['network:dhcp'];
@@ -45,11 +45,11 @@ export class NetworkPlugin implements Handler {
     const want = (f: string) => !fields || fields.includes(f);
     const subnets = want('subnets')
       ? groupBy(
-          await chunked(ids, (c) => trx.selectFrom('subnets').select(['id', 'network_id']).where('network_id', 'in', c).orderBy('created_at').execute()),
+          await chunked(ids, (c) => trx.selectFrom('subnets').select(['id', 'network_id']).where(idIn(this.s.db, 'network_id', c)).orderBy('created_at').execute()),
           (r) => r.network_id,
         )
       : new Map<string, { id: string }[]>();
-    const tags = want('tags') ? await tagsOf(trx, ids) : new Map<string, string[]>();
+    const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
@@ -165,7 +165,7 @@ export class NetworkPlugin implements Handler {
       if (inUse) throw NetworkInUse({ id });
       const ports = await trx.selectFrom('ports').select('id').where('network_id', '=', id).execute();
       const subnets = await trx.selectFrom('subnets').select('id').where('network_id', '=', id).execute();
-      await removeAllTags(trx, [id, ...ports.map((p) => p.id), ...subnets.map((s) => s.id)]);
+      await removeAllTags(this.s.db, trx, [id, ...ports.map((p) => p.id), ...subnets.map((s) => s.id)]);
       await trx.deleteFrom('ipallocations').where('network_id', '=', id).execute();
       await trx.deleteFrom('ports').where('network_id', '=', id).execute();
       await trx.deleteFrom('subnets').where('network_id', '=', id).execute();

@@ -21,7 +21,7 @@ import { checkRevision } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, chunked, groupBy, inTransaction, int, lockedIf, type Trx, type UnitOfWork } from '../transaction.js';
+import { bool, chunked, groupBy, idIn, inTransaction, int, lockedIf, type Trx, type UnitOfWork } from '../transaction.js';
 import { countBy, type NetworkPlugin } from './networks.js';
 
 interface FixedIpSpec { subnet_id?: string; ip_address?: string }
@@ -100,12 +100,12 @@ export class PortPlugin implements Handler {
     const ids = rows.map((r) => r.id);
     const want = (f: string) => !fields || fields.includes(f);
     const ips = want('fixed_ips')
-      ? groupBy(await chunked(ids, (c) => trx.selectFrom('ipallocations').selectAll().where('port_id', 'in', c).execute()), (a) => a.port_id)
+      ? groupBy(await chunked(ids, (c) => trx.selectFrom('ipallocations').selectAll().where(idIn(this.s.db, 'port_id', c)).execute()), (a) => a.port_id)
       : new Map<string, IpAllocationTable[]>();
     const groups = want('security_groups')
-      ? groupBy(await chunked(ids, (c) => trx.selectFrom('securitygroupportbindings').selectAll().where('port_id', 'in', c).execute()), (b) => b.port_id)
+      ? groupBy(await chunked(ids, (c) => trx.selectFrom('securitygroupportbindings').selectAll().where(idIn(this.s.db, 'port_id', c)).execute()), (b) => b.port_id)
       : new Map<string, { security_group_id: string }[]>();
-    const tags = want('tags') ? await tagsOf(trx, ids) : new Map<string, string[]>();
+    const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
     return rows.map((row) =>
       this.renderOne({
         row,
@@ -491,7 +491,7 @@ export class PortPlugin implements Handler {
       // the row is locked (PostgreSQL) or the only writer (SQLite): the new revision is known
       const now = timestamp();
       await trx.updateTable('ports').set({ ...set, updated_at: now, revision_number: (eb) => eb('revision_number', '+', 1) }).where('id', '=', id).execute();
-      const tags = (await tagsOf(trx, [id])).get(id) ?? [];
+      const tags = (await tagsOf(this.s.db, trx, [id])).get(id) ?? [];
       return { row: { ...row, ...set, updated_at: now, revision_number: Number(row.revision_number) + 1 }, ips, groups: [...groups].sort(), tags };
     });
     this.s.log.info({ event: 'port.update', port_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'port updated');
@@ -508,7 +508,7 @@ export class PortPlugin implements Handler {
       }
       const freed = await trx.deleteFrom('ipallocations').where('port_id', '=', id).returning(['subnet_id', 'ip_address']).execute();
       for (const a of freed) this.s.ipam.release(uow, a.subnet_id, a.ip_address);
-      await removeAllTags(trx, [id]);
+      await removeAllTags(this.s.db, trx, [id]);
       // security group bindings go with the port (ON DELETE CASCADE)
       await trx.deleteFrom('ports').where('id', '=', id).execute();
     });

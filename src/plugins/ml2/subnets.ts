@@ -47,7 +47,7 @@ export class SubnetPlugin implements Handler {
   }
 
   private async render(trx: Trx, rows: SubnetTable[], fields: string[] | null): Promise<ApiObject[]> {
-    const tags = !fields || fields.includes('tags') ? await tagsOf(trx, rows.map((r) => r.id)) : new Map<string, string[]>();
+    const tags = !fields || fields.includes('tags') ? await tagsOf(this.s.db, trx, rows.map((r) => r.id)) : new Map<string, string[]>();
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
@@ -275,7 +275,7 @@ export class SubnetPlugin implements Handler {
         .executeTakeFirst();
       if (inUse) throw SubnetInUse({ id });
       await trx.deleteFrom('ipallocations').where('subnet_id', '=', id).execute();
-      await removeAllTags(trx, [id]);
+      await removeAllTags(this.s.db, trx, [id]);
       await trx.deleteFrom('subnets').where('id', '=', id).execute();
       uow.onCommit(() => this.s.ipam.invalidate(id));
     });

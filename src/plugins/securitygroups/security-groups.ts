@@ -21,7 +21,7 @@ import { countBy } from '../ml2/networks.js';
 import { checkRevision } from '../revision.js';
 import type { Services } from '../services.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, chunked, groupBy, inTransaction, lockedIf, type Trx } from '../transaction.js';
+import { bool, chunked, groupBy, idIn, inTransaction, lockedIf, type Trx } from '../transaction.js';
 import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NUMBERS, protocolNumber } from './protocols.js';
 
 type RuleSpec = Omit<SecurityGroupRuleTable, 'id' | 'created_at' | 'updated_at' | 'revision_number'>;
@@ -78,7 +78,7 @@ export class SecurityGroupPlugin implements Handler {
   }
 
   private async defaultIds(trx: Trx, ids: string[]): Promise<Set<string>> {
-    const rows = await chunked(ids, (c) => trx.selectFrom('default_security_group').select('security_group_id').where('security_group_id', 'in', c).execute());
+    const rows = await chunked(ids, (c) => trx.selectFrom('default_security_group').select('security_group_id').where(idIn(this.s.db, 'security_group_id', c)).execute());
     return new Set(rows.map((r) => r.security_group_id));
   }
 
@@ -111,9 +111,9 @@ export class SecurityGroupPlugin implements Handler {
     const want = (f: string) => !fields || fields.includes(f);
     const defaults = await this.defaultIds(trx, ids);
     const rules = want('security_group_rules')
-      ? groupBy(await chunked(ids, (c) => trx.selectFrom('securitygrouprules').selectAll().where('security_group_id', 'in', c).orderBy('created_at').orderBy('id').execute()), (r) => r.security_group_id)
+      ? groupBy(await chunked(ids, (c) => trx.selectFrom('securitygrouprules').selectAll().where(idIn(this.s.db, 'security_group_id', c)).orderBy('created_at').orderBy('id').execute()), (r) => r.security_group_id)
       : new Map<string, SecurityGroupRuleTable[]>();
-    const tags = want('tags') ? await tagsOf(trx, ids) : new Map<string, string[]>();
+    const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
@@ -205,7 +205,7 @@ export class SecurityGroupPlugin implements Handler {
       if (used) throw SecurityGroupInUse({ id });
       await trx.deleteFrom('default_security_group').where('security_group_id', '=', id).execute();
       await trx.deleteFrom('securitygrouprules').where((eb) => eb.or([eb('security_group_id', '=', id), eb('remote_group_id', '=', id)])).execute();
-      await removeAllTags(trx, [id]);
+      await removeAllTags(this.s.db, trx, [id]);
       await trx.deleteFrom('securitygroups').where('id', '=', id).execute();
     });
     this.s.log.info({ event: 'security_group.delete', security_group_id: id, request_id: ctx.requestId }, 'security group deleted');
@@ -246,7 +246,7 @@ export class SecurityGroupRulePlugin implements Handler {
   private async render(trx: Trx, rows: SecurityGroupRuleTable[]): Promise<ApiObject[]> {
     const sgIds = [...new Set(rows.map((r) => r.security_group_id))];
     const defaults = new Set(
-      (await chunked(sgIds, (c) => trx.selectFrom('default_security_group').select('security_group_id').where('security_group_id', 'in', c).execute())).map((r) => r.security_group_id),
+      (await chunked(sgIds, (c) => trx.selectFrom('default_security_group').select('security_group_id').where(idIn(this.s.db, 'security_group_id', c)).execute())).map((r) => r.security_group_id),
     );
     return rows.map((r) => this.groups.renderRule(r, defaults));
   }

@@ -1,10 +1,11 @@
 // The standard-attr-tag store: tags of any resource, by resource id.
 import { sql } from 'kysely';
-import { chunked, groupBy, type Trx } from '../transaction.js';
+import type { Db } from '../../db/connection.js';
+import { chunked, groupBy, idIn, type Trx } from '../transaction.js';
 
-export async function tagsOf(trx: Trx, ids: string[]): Promise<Map<string, string[]>> {
+export async function tagsOf(db: Db, trx: Trx, ids: string[]): Promise<Map<string, string[]>> {
   const rows = await chunked(ids, (chunk) =>
-    trx.selectFrom('tags').select(['resource_id', 'tag']).where('resource_id', 'in', chunk).orderBy('tag').execute(),
+    trx.selectFrom('tags').select(['resource_id', 'tag']).where(idIn(db, 'resource_id', chunk)).orderBy('tag').execute(),
   );
   const grouped = groupBy(rows, (r) => r.resource_id);
   return new Map([...grouped].map(([id, list]) => [id, list.map((r) => r.tag)]));
@@ -29,9 +30,9 @@ export async function removeTag(trx: Trx, id: string, tag: string): Promise<bool
   return Number(r.numDeletedRows) > 0;
 }
 
-export async function removeAllTags(trx: Trx, ids: string[]): Promise<void> {
+export async function removeAllTags(db: Db, trx: Trx, ids: string[]): Promise<void> {
   await chunked(ids, async (chunk) => {
-    await trx.deleteFrom('tags').where('resource_id', 'in', chunk).execute();
+    await trx.deleteFrom('tags').where(idIn(db, 'resource_id', chunk)).execute();
     return [];
   });
 }

@@ -21,6 +21,9 @@ interface SubnetState {
   loadedAt: number;
 }
 
+const SPREAD = 64;
+const CONTENDED_MS = 30_000;
+
 export function poolsOf(subnet: SubnetForIpam): IpRange[] {
   const pools = JSON.parse(subnet.allocation_pools) as { start: string; end: string }[];
   return pools.map((p) => ({ first: parseIp(p.start)!.value, last: parseIp(p.end)!.value }));
@@ -30,6 +33,12 @@ export class IpAllocator {
   private readonly subnets = new Map<string, SubnetState>();
   /** survives invalidate(): in-flight allocations must not be handed out again after a reload */
   private readonly pendingBySubnet = new Map<string, Set<bigint>>();
+  /**
+   * Subnets where another server raced us (until this time): there every server picks one of
+   * the lowest SPREAD free addresses at random instead of the lowest, so racing servers stop
+   * choosing the same address, as Neutron's random window does.
+   */
+  private readonly contendedUntil = new Map<string, number>();
 
   private pendingOf(subnetId: string): Set<bigint> {
     let p = this.pendingBySubnet.get(subnetId);
@@ -64,11 +73,11 @@ export class IpAllocator {
   /** The lowest free address of the subnet's pools, or null when they are full. */
   async allocateAny(trx: Trx, uow: UnitOfWork, subnet: SubnetForIpam): Promise<string | null> {
     let st = await this.state(trx, subnet);
-    let ip = st.free.take();
+    let ip = this.pick(subnet.id, st);
     if (ip === null) {
       // others may have freed addresses since we loaded: look again before saying "full"
       st = await this.load(trx, subnet);
-      ip = st.free.take();
+      ip = this.pick(subnet.id, st);
       if (ip === null) return null;
     }
     this.track(uow, subnet.id, st, ip);
@@ -92,9 +101,22 @@ export class IpAllocator {
     });
   }
 
-  /** Forget a subnet (deleted, pools changed, or a conflict showed the cache was stale). */
+  private pick(subnetId: string, st: SubnetState): bigint | null {
+    const until = this.contendedUntil.get(subnetId);
+    if (until === undefined || until < Date.now()) return st.free.take();
+    const window = st.free.size < BigInt(SPREAD) ? Number(st.free.size) : SPREAD;
+    return window === 0 ? null : st.free.takeNth(Math.floor(Math.random() * window));
+  }
+
+  /** Forget a subnet (deleted or pools changed). */
   invalidate(subnetId: string): void {
     this.subnets.delete(subnetId);
+  }
+
+  /** Another server took an address we thought free: reload, and spread picks for a while. */
+  raced(subnetId: string): void {
+    this.subnets.delete(subnetId);
+    this.contendedUntil.set(subnetId, Date.now() + CONTENDED_MS);
   }
 
   freeCount(subnetId: string): bigint | null {

@@ -45,6 +45,24 @@ export class FreeRanges {
     return ip;
   }
 
+  /**
+   * The n-th lowest free address (0-based), taken; null when fewer are free. Walks at most
+   * n ranges, so a small n stays cheap.
+   */
+  takeNth(n: number): bigint | null {
+    let left = BigInt(n);
+    for (const r of this.ranges) {
+      const size = r.last - r.first + 1n;
+      if (left < size) {
+        const ip = r.first + left;
+        this.takeSpecific(ip);
+        return ip;
+      }
+      left -= size;
+    }
+    return null;
+  }
+
   /** Index of the range containing ip, or -(insertion point) - 1. */
   private find(ip: bigint): number {
     let lo = 0;

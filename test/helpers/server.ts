@@ -24,6 +24,8 @@ export interface TestServer {
   api: Api;
   db: Db;
   kind: DbKind;
+  /** the [database] connection it uses */
+  connection: string;
   /** base URL when listening, else null */
   url: string | null;
   req(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
@@ -64,11 +66,15 @@ async function createPgDatabase(): Promise<{ url: string; drop: () => Promise<vo
 
 export async function startTestServer(
   kind: DbKind,
-  opts: { listen?: boolean; config?: Record<string, Record<string, string>> } = {},
+  opts: { listen?: boolean; config?: Record<string, Record<string, string>>; shareDatabaseOf?: TestServer } = {},
 ): Promise<TestServer> {
   let connection: string;
   let cleanup: () => Promise<void>;
-  if (kind === 'sqlite') {
+  if (opts.shareDatabaseOf) {
+    // a second server on the same database, as behind a load balancer; the first one drops it
+    connection = opts.shareDatabaseOf.connection;
+    cleanup = async () => undefined;
+  } else if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'neutrino-test-'));
     connection = `sqlite:////${join(dir, 'neutrino.sqlite').replace(/^\//, '')}`;
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
@@ -97,6 +103,7 @@ export async function startTestServer(
     api,
     db,
     kind,
+    connection,
     url,
     async req(method, path, body, headers = {}) {
       const r = await api.app.inject({

@@ -91,3 +91,14 @@ describe('FreeRanges', () => {
     assert.equal(f.size, 65533n - 60000n);
   });
 });
+
+describe('FreeRanges.takeNth', () => {
+  it('takes the n-th lowest free address across ranges', () => {
+    const f = new FreeRanges([{ first: 1n, last: 3n }, { first: 10n, last: 12n }]);
+    assert.equal(f.takeNth(4), 11n);
+    assert.equal(f.takeNth(0), 1n);
+    assert.equal(f.takeNth(4), null, 'only 4 left');
+    assert.equal(f.size, 4n);
+    assert.equal(f.has(11n), false);
+  });
+});

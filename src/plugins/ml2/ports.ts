@@ -304,7 +304,7 @@ export class PortPlugin implements Handler {
   }
 
   private forgetSubnetsOnClash(e: unknown, rows: IpAllocationTable[]): void {
-    if (uniqueViolation(e)?.includes('ipallocations')) for (const s of new Set(rows.map((r) => r.subnet_id))) this.s.ipam.invalidate(s);
+    if (uniqueViolation(e)?.includes('ipallocations')) for (const s of new Set(rows.map((r) => r.subnet_id))) this.s.ipam.raced(s);
   }
 
   /** Inserts allocations; a unique-key clash means our cache of that subnet was stale. */

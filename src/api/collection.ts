@@ -153,6 +153,27 @@ export async function applyOrderAndPage(
   return qb;
 }
 
+/**
+ * A whole list request on a resource's visible rows (`base`, aliased `alias`): column and tag
+ * filters, then `extra` for the resource's own filters, then sorting and the page.
+ */
+export async function listRows<T>(
+  def: ResourceDef,
+  base: AnyQB,
+  q: ListQuery,
+  alias: string,
+  extra?: (qb: AnyQB, rest: Map<string, string[]>) => AnyQB,
+): Promise<T[]> {
+  const applied = applyColumnFilters(def, base, q, alias);
+  const filtered = extra ? extra(applied.qb, applied.rest) : applied.qb;
+  const paged = await applyOrderAndPage(def, filtered, q, alias, (cols) =>
+    base.where(sql.ref(`${alias}.id`), '=', q.marker!).select(cols.map((c) => sql.ref(`${alias}.${c}`).as(c))).executeTakeFirst(),
+  );
+  const rows = (await paged.execute()) as T[];
+  if (q.pageReverse) rows.reverse();
+  return rows;
+}
+
 const flip = (d: 'asc' | 'desc'): 'asc' | 'desc' => (d === 'asc' ? 'desc' : 'asc');
 
 /** `<collection>_links` for a page, as Neutron builds them. */

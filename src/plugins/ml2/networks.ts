@@ -1,7 +1,7 @@
 // Networks: the core plugin's L2 domains.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { applyColumnFilters, applyOrderAndPage } from '../../api/collection.js';
+import { listRows } from '../../api/collection.js';
 import { owns, type RequestContext } from '../../api/context.js';
 import { InvalidSharedSetting, NetworkInUse, NetworkNotFound, PolicyNotAuthorized } from '../../api/errors.js';
 import { NOT_SPECIFIED, type ApiObject, type Handler, type ListQuery } from '../../api/resource.js';
@@ -11,6 +11,7 @@ import { timestamp } from '../../common/time.js';
 import { checkRevision } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
+import { standardAttributes } from '../standard-attributes.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, chunked, groupBy, idIn, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
 
@@ -53,8 +54,6 @@ export class NetworkPlugin implements Handler {
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
-      tenant_id: r.project_id,
-      project_id: r.project_id,
       admin_state_up: bool(r.admin_state_up),
       status: r.status,
       subnets: (subnets.get(r.id) ?? []).map((s) => s.id),
@@ -64,23 +63,13 @@ export class NetworkPlugin implements Handler {
       port_security_enabled: bool(r.port_security_enabled),
       availability_zone_hints: [],
       availability_zones: [],
-      description: r.description,
-      tags: tags.get(r.id) ?? [],
-      created_at: r.created_at,
-      updated_at: r.updated_at,
-      revision_number: Number(r.revision_number),
+      ...standardAttributes(r, tags.get(r.id) ?? []),
     }));
   }
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const trx = this.s.db.kysely;
-    const { qb } = applyColumnFilters(networkDef, this.visible(trx, ctx), q, 'n');
-    const paged = await applyOrderAndPage(networkDef, qb, q, 'n', (cols) =>
-      this.visible(trx, ctx).where('n.id', '=', q.marker!).select(cols.map((c) => sql.ref(`n.${c}`).as(c))).executeTakeFirst(),
-    );
-    const rows = (await paged.execute()) as NetworkTable[];
-    if (q.pageReverse) rows.reverse();
-    return this.render(trx, rows, q.fields);
+    return this.render(trx, await listRows<NetworkTable>(networkDef, this.visible(trx, ctx), q, 'n'), q.fields);
   }
 
   async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {

@@ -1,8 +1,8 @@
 // Ports: MACs, fixed IPs (through the IP allocator), port security, security groups,
 // allowed address pairs and extra DHCP options.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import { applyColumnFilters, applyOrderAndPage } from '../../api/collection.js';
+import { sql, type SelectQueryBuilder } from 'kysely';
+import { listRows } from '../../api/collection.js';
 import { owns, type RequestContext } from '../../api/context.js';
 import {
   AddressPairAndPortSecurityRequired, AllowedAddressPairExhausted, DuplicateAddressPairInRequest, HTTPBadRequest,
@@ -20,6 +20,7 @@ import { cidrContains, eui64Address, formatIp, normalizeIp, parseCidr, parseIp, 
 import { checkRevision } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
+import { standardAttributes } from '../standard-attributes.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, chunked, groupBy, idIn, inTransaction, int, lockedIf, type Trx, type UnitOfWork } from '../transaction.js';
 import { countBy, type NetworkPlugin } from './networks.js';
@@ -76,8 +77,6 @@ export class PortPlugin implements Handler {
       id: r.id,
       name: r.name,
       network_id: r.network_id,
-      tenant_id: r.project_id,
-      project_id: r.project_id,
       mac_address: r.mac_address,
       admin_state_up: bool(r.admin_state_up),
       status: r.status,
@@ -88,11 +87,7 @@ export class PortPlugin implements Handler {
       extra_dhcp_opts: jsonColumn<DhcpOpt[]>(r.extra_dhcp_opts, []),
       port_security_enabled: bool(r.port_security_enabled),
       security_groups: p.groups,
-      description: r.description,
-      tags: p.tags,
-      created_at: r.created_at,
-      updated_at: r.updated_at,
-      revision_number: Number(r.revision_number),
+      ...standardAttributes(r, p.tags),
     };
   }
 
@@ -118,16 +113,21 @@ export class PortPlugin implements Handler {
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const trx = this.s.db.kysely;
-    const applied = applyColumnFilters(portDef, this.visible(trx, ctx), q, 'p');
-    let qb = applied.qb;
-    const fixed = applied.rest.get('fixed_ips');
+    const rows = await listRows<PortTable>(portDef, this.visible(trx, ctx), q, 'p', (qb, rest) => this.portFilters(trx, qb, rest));
+    return this.render(trx, rows, q.fields);
+  }
+
+  /** fixed_ips=ip_address=…|subnet_id=…|ip_address_substr=… and security_groups=… */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private portFilters(trx: Trx, qb: SelectQueryBuilder<any, any, any>, rest: Map<string, string[]>) {
+    const fixed = rest.get('fixed_ips');
     if (fixed) {
       const bySubnet: string[] = [];
       const byIp: string[] = [];
       const bySubstring: string[] = [];
       for (const f of fixed) {
-        const [k, ...rest] = f.split('=');
-        const v = rest.join('=');
+        const [k, ...value] = f.split('=');
+        const v = value.join('=');
         if (k === 'subnet_id') bySubnet.push(v);
         else if (k === 'ip_address') byIp.push(normalizeIp(v) ?? v);
         else if (k === 'ip_address_substr') bySubstring.push(v);
@@ -142,16 +142,11 @@ export class PortPlugin implements Handler {
         qb = qb.where('p.id', 'in', holders().where((eb) => eb.or(bySubstring.map((t) => eb(sql`ip_address`, 'like', sql`${like(t)} escape '\\'`)))));
       }
     }
-    const sgs = applied.rest.get('security_groups');
+    const sgs = rest.get('security_groups');
     if (sgs) {
       qb = qb.where('p.id', 'in', trx.selectFrom('securitygroupportbindings').select('port_id').where('security_group_id', 'in', sgs));
     }
-    const paged = await applyOrderAndPage(portDef, qb, q, 'p', (cols) =>
-      this.visible(trx, ctx).where('p.id', '=', q.marker!).select(cols.map((c) => sql.ref(`p.${c}`).as(c))).executeTakeFirst(),
-    );
-    const rows = (await paged.execute()) as PortTable[];
-    if (q.pageReverse) rows.reverse();
-    return this.render(trx, rows, q.fields);
+    return qb;
   }
 
   async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {

@@ -1,7 +1,7 @@
 // Subnets: cidr, gateway, allocation pools, DNS and host routes, validated as Neutron does.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { applyColumnFilters, applyOrderAndPage } from '../../api/collection.js';
+import { listRows } from '../../api/collection.js';
 import { owns, type RequestContext } from '../../api/context.js';
 import {
   DNSNameServersExhausted, GatewayConflictWithAllocationPools, HostRoutesExhausted, InvalidAllocationPool, InvalidInput,
@@ -17,6 +17,7 @@ import {
 } from '../../ipam/address.js';
 import { checkRevision } from '../revision.js';
 import type { Services } from '../services.js';
+import { standardAttributes } from '../standard-attributes.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
 import { AUTO_DELETE_OWNERS, countBy, type NetworkPlugin } from './networks.js';
@@ -51,8 +52,6 @@ export class SubnetPlugin implements Handler {
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
-      tenant_id: r.project_id,
-      project_id: r.project_id,
       network_id: r.network_id,
       ip_version: r.ip_version,
       cidr: r.cidr,
@@ -64,23 +63,13 @@ export class SubnetPlugin implements Handler {
       ipv6_ra_mode: r.ipv6_ra_mode,
       ipv6_address_mode: r.ipv6_address_mode,
       subnetpool_id: null,
-      description: r.description,
-      tags: tags.get(r.id) ?? [],
-      created_at: r.created_at,
-      updated_at: r.updated_at,
-      revision_number: Number(r.revision_number),
+      ...standardAttributes(r, tags.get(r.id) ?? []),
     }));
   }
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const trx = this.s.db.kysely;
-    const { qb } = applyColumnFilters(subnetDef, this.visible(trx, ctx), q, 's');
-    const paged = await applyOrderAndPage(subnetDef, qb, q, 's', (cols) =>
-      this.visible(trx, ctx).where('s.id', '=', q.marker!).select(cols.map((c) => sql.ref(`s.${c}`).as(c))).executeTakeFirst(),
-    );
-    const rows = (await paged.execute()) as SubnetTable[];
-    if (q.pageReverse) rows.reverse();
-    return this.render(trx, rows, q.fields);
+    return this.render(trx, await listRows<SubnetTable>(subnetDef, this.visible(trx, ctx), q, 's'), q.fields);
   }
 
   async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {

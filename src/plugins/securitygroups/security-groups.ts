@@ -1,7 +1,7 @@
 // Security groups and their rules (the API side; enforcement is the L2 agent's).
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { applyColumnFilters, applyOrderAndPage } from '../../api/collection.js';
+import { listRows } from '../../api/collection.js';
 import { owns, type RequestContext } from '../../api/context.js';
 import {
   HTTPBadRequest, PolicyNotAuthorized, SecurityGroupCannotRemoveDefault, SecurityGroupCannotUpdateDefault,
@@ -20,6 +20,7 @@ import { formatCidr, parseCidr } from '../../ipam/address.js';
 import { countBy } from '../ml2/networks.js';
 import { checkRevision } from '../revision.js';
 import type { Services } from '../services.js';
+import { standardAttributes } from '../standard-attributes.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, chunked, groupBy, idIn, inTransaction, lockedIf, type Trx } from '../transaction.js';
 import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NUMBERS, protocolNumber } from './protocols.js';
@@ -86,8 +87,6 @@ export class SecurityGroupPlugin implements Handler {
     const prefix = r.remote_ip_prefix ? parseCidr(r.remote_ip_prefix) : null;
     return {
       id: r.id,
-      tenant_id: r.project_id,
-      project_id: r.project_id,
       security_group_id: r.security_group_id,
       direction: r.direction,
       ethertype: r.ethertype,
@@ -99,10 +98,7 @@ export class SecurityGroupPlugin implements Handler {
       remote_address_group_id: null,
       normalized_cidr: prefix ? formatCidr(prefix) : null,
       belongs_to_default_sg: defaults.has(r.security_group_id),
-      description: r.description,
-      created_at: r.created_at,
-      updated_at: r.updated_at,
-      revision_number: Number(r.revision_number),
+      ...standardAttributes(r, undefined),
     };
   }
 
@@ -117,29 +113,17 @@ export class SecurityGroupPlugin implements Handler {
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
-      tenant_id: r.project_id,
-      project_id: r.project_id,
-      description: r.description,
       stateful: bool(r.stateful),
       shared: false,
       security_group_rules: (rules.get(r.id) ?? []).map((x) => this.renderRule(x, defaults)),
-      tags: tags.get(r.id) ?? [],
-      created_at: r.created_at,
-      updated_at: r.updated_at,
-      revision_number: Number(r.revision_number),
+      ...standardAttributes(r, tags.get(r.id) ?? []),
     }));
   }
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     await this.ensureDefaultNow(ctx.projectId);
     const trx = this.s.db.kysely;
-    const { qb } = applyColumnFilters(securityGroupDef, this.visible(trx, ctx), q, 'g');
-    const paged = await applyOrderAndPage(securityGroupDef, qb, q, 'g', (cols) =>
-      this.visible(trx, ctx).where('g.id', '=', q.marker!).select(cols.map((c) => sql.ref(`g.${c}`).as(c))).executeTakeFirst(),
-    );
-    const rows = (await paged.execute()) as SecurityGroupTable[];
-    if (q.pageReverse) rows.reverse();
-    return this.render(trx, rows, q.fields);
+    return this.render(trx, await listRows<SecurityGroupTable>(securityGroupDef, this.visible(trx, ctx), q, 'g'), q.fields);
   }
 
   async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {
@@ -254,13 +238,7 @@ export class SecurityGroupRulePlugin implements Handler {
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     await this.groups.ensureDefaultNow(ctx.projectId);
     const trx = this.s.db.kysely;
-    const { qb } = applyColumnFilters(securityGroupRuleDef, this.visible(trx, ctx), q, 'r');
-    const paged = await applyOrderAndPage(securityGroupRuleDef, qb, q, 'r', (cols) =>
-      this.visible(trx, ctx).where('r.id', '=', q.marker!).select(cols.map((c) => sql.ref(`r.${c}`).as(c))).executeTakeFirst(),
-    );
-    const rows = (await paged.execute()) as SecurityGroupRuleTable[];
-    if (q.pageReverse) rows.reverse();
-    return this.render(trx, rows);
+    return this.render(trx, await listRows<SecurityGroupRuleTable>(securityGroupRuleDef, this.visible(trx, ctx), q, 'r'));
   }
 
   async show(ctx: RequestContext, id: string): Promise<ApiObject> {

@@ -17,6 +17,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { pgProblem, scratchDatabase } from '../test/helpers/postgres.js';
 import { formatSummary, summarise, type CpuProfile } from './cpuprofile.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -195,32 +196,6 @@ function freePort(): Promise<number> {
   });
 }
 
-async function createPgDatabase(): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
-  const name = `neutrino_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const u = new URL(PG_ADMIN_URL);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    name,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
-}
-
 async function startServer(kind: DbKind, profile: boolean, extra: Record<string, Record<string, string>>): Promise<Server & { describe: string }> {
   const dir = mkdtempSync(join(os.tmpdir(), 'neutrino-bench-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -232,7 +207,7 @@ async function startServer(kind: DbKind, profile: boolean, extra: Record<string,
     connection = `sqlite:///${file}`; // file is absolute, so this is sqlite:////tmp/…
     describe = `SQLite file ${file}`;
   } else {
-    const created = await createPgDatabase();
+    const created = await scratchDatabase('neutrino_bench', PG_ADMIN_URL);
     cleanups.push(created.drop);
     // an admin connection to find the backends of the bench database (their CPU is read from /proc,
     // which works when PostgreSQL runs on this host; otherwise the figure is left out)
@@ -864,19 +839,6 @@ function printSummary(results: RunResult[], opts: Options): void {
 
 // ---------------------------------------------------------------------------------------------
 
-async function pgReachable(): Promise<string | null> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query('select 1');
-    return null;
-  } catch (e) {
-    return `PostgreSQL at ${PG_ADMIN_URL} is not reachable: ${(e as Error).message}`;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const sizes = opts.quick ? QUICK : FULL;
@@ -904,7 +866,7 @@ async function main(): Promise<void> {
   let failed = false;
   for (const kind of opts.dbs) {
     if (kind === 'postgres') {
-      const problem = await pgReachable();
+      const problem = await pgProblem(PG_ADMIN_URL);
       if (problem) {
         console.log(`\n=== PostgreSQL ===\n  skipped: ${problem}`);
         if (opts.dbs.length === 1) failed = true;

@@ -4,11 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 
 const root = new URL('..', import.meta.url).pathname;
 const dist = join(root, 'dist', 'test');
 const ci = process.env.CI === 'true';
+// built by `tsc` just before this script runs
+const { pgProblem } = await import(join(dist, 'helpers', 'postgres.js'));
 
 function files(dir) {
   if (!existsSync(dir)) return [];
@@ -19,20 +20,6 @@ function files(dir) {
     .sort();
 }
 
-async function postgresProblem() {
-  const url = process.env.NEUTRINO_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query('select 1');
-    return null;
-  } catch (e) {
-    return `PostgreSQL at ${url} unreachable (${e.message})`;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
 function openstackProblem() {
   const r = spawnSync('openstack', ['--version'], { encoding: 'utf8' });
   return r.status === 0 ? null : 'the openstack CLI is not installed (apt-get install python3-openstackclient)';
@@ -41,7 +28,7 @@ function openstackProblem() {
 const tiers = [
   { name: 'unit', dir: 'unit', problem: async () => null },
   { name: 'api (SQLite)', dir: 'api', problem: async () => null },
-  { name: 'integration (PostgreSQL)', dir: 'integration', problem: postgresProblem },
+  { name: 'integration (PostgreSQL)', dir: 'integration', problem: () => pgProblem() },
   { name: 'clients (openstack CLI)', dir: 'clients', problem: async () => openstackProblem() },
 ];
 

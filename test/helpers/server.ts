@@ -3,16 +3,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { pino } from 'pino';
 import { buildApi, type Api } from '../../src/api/server.js';
 import { Config } from '../../src/config/config.js';
 import { openDatabase, type Db } from '../../src/db/connection.js';
 import { upgrade } from '../../src/db/migrate.js';
+import { scratchDatabase } from './postgres.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 
-export const PG_ADMIN_URL = process.env.NEUTRINO_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+export { PG_ADMIN_URL, pgProblem } from './postgres.js';
 
 export interface Reply {
   status: number;
@@ -32,38 +32,6 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function pgAvailable(): Promise<string | null> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.query('select 1');
-    return null;
-  } catch (e) {
-    return `PostgreSQL at ${PG_ADMIN_URL} is not reachable: ${(e as Error).message}`;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
-async function createPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `neutrino_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const u = new URL(PG_ADMIN_URL);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
-
 export async function startTestServer(
   kind: DbKind,
   opts: { listen?: boolean; config?: Record<string, Record<string, string>>; shareDatabaseOf?: TestServer } = {},
@@ -79,7 +47,7 @@ export async function startTestServer(
     connection = `sqlite:////${join(dir, 'neutrino.sqlite').replace(/^\//, '')}`;
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
   } else {
-    const created = await createPgDatabase();
+    const created = await scratchDatabase('neutrino_t');
     connection = created.url;
     cleanup = created.drop;
   }

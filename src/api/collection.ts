@@ -51,7 +51,8 @@ export function parseListQuery(def: ResourceDef, query: Query, maxLimit = -1): L
   const limitRaw = all(query.limit)[0];
   if (limitRaw !== undefined) {
     if (!/^\d+$/.test(limitRaw)) throw BadRequest({ resource: 'limit', msg: `limit must be an integer 0 or greater, not '${limitRaw}'` });
-    limit = Number(limitRaw) || null;
+    // 0 means no limit; anything past what a database LIMIT takes is no limit either
+    limit = Math.min(Number(limitRaw), 2 ** 31 - 1) || null;
   }
   if (maxLimit > 0 && (limit === null || limit > maxLimit)) limit = maxLimit;
   const marker = all(query.marker)[0] ?? null;

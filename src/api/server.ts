@@ -36,6 +36,13 @@ function stripJsonSuffix(url: string): string {
   return path.endsWith('.json') ? path.slice(0, -5) + (q < 0 ? '' : url.slice(q)) : url;
 }
 
+function hasNul(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (Array.isArray(v)) return v.some(hasNul);
+  if (v !== null && typeof v === 'object') return Object.entries(v).some(([k, x]) => k.includes('\u0000') || hasNul(x));
+  return false;
+}
+
 export function buildApi(opts: { config: Config; db: Db; log: Logger }): Api {
   const { config, db, log } = opts;
   const services: Services = { db, config, log, quotas: new QuotaEngine(config), ipam: new IpAllocator() };
@@ -65,15 +72,20 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger }): Api {
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch (e) {
-      done(MalformedRequestBody({ reason: `the body is not valid JSON (${(e as Error).message})` }), undefined);
+      return done(MalformedRequestBody({ reason: `the body is not valid JSON (${(e as Error).message})` }), undefined);
     }
+    // no database stores a NUL inside text (PostgreSQL refuses it): refuse it here, as input
+    if (text.includes('\\u0000') && hasNul(parsed)) return done(HTTPBadRequest({ msg: 'Strings in the request body may not contain NUL (\\u0000) characters' }), undefined);
+    done(null, parsed);
   });
 
   const defaultProject = config.str('DEFAULT', 'noauth_project_id');
   app.addHook('onRequest', async (req) => {
+    if (/%00/.test(req.url)) throw HTTPBadRequest({ msg: 'The URL may not contain NUL (%00) characters' });
     req.neutrinoContext = noauthContext(req, defaultProject);
   });
 

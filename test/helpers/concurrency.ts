@@ -6,11 +6,11 @@ import type { TestServer } from './server.js';
 export async function portChurn(s: TestServer, opts: { clients: number; ports: number }): Promise<void> {
   const base = s.url!;
   const agent = new Agent({ connections: opts.clients, pipelining: 1 });
-  const call = async (method: 'GET' | 'POST' | 'DELETE' | 'PUT', path: string, body?: unknown) => {
+  const call = async (method: 'GET' | 'POST' | 'DELETE' | 'PUT', path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const r = await request(`${base}${path}`, {
       method,
       dispatcher: agent,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await r.body.text();
@@ -66,6 +66,15 @@ export async function portChurn(s: TestServer, opts: { clients: number; ports: n
     // and every address can be handed out again
     const again = (await call('POST', '/v2.0/ports', { port: { network_id: net.id } })).body.port;
     assert.equal(again.fixed_ips[0].subnet_id, sub.id);
+
+    // a new project's first ports race to create its default security group: one wins, all succeed
+    await call('PUT', `/v2.0/networks/${net.id}`, { network: { shared: true } });
+    const fresh = { 'x-project-id': `burst-${Date.now()}`, 'x-roles': 'member,reader' };
+    const burst = await Promise.all(Array.from({ length: 16 }, () => call('POST', '/v2.0/ports', { port: { network_id: net.id } }, fresh)));
+    assert.deepEqual([...new Set(burst.map((r) => r.status))], [201], JSON.stringify(burst.find((r) => r.status !== 201)?.body));
+    const groups = (await call('GET', '/v2.0/security-groups', undefined, fresh)).body.security_groups;
+    assert.deepEqual(groups.map((g: { name: string }) => g.name), ['default']);
+    assert.deepEqual([...new Set(burst.map((r) => r.body.port.security_groups[0]))], [groups[0].id]);
   } finally {
     await agent.close();
   }

@@ -1,0 +1,3 @@
+import { badInputSuite } from '../api/suite-bad-input.js';
+
+badInputSuite('postgres');

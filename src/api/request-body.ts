@@ -3,7 +3,7 @@
 // here, before any plugin runs.
 import type { RequestContext } from './context.js';
 import { HTTPBadRequest, PolicyNotAuthorized } from './errors.js';
-import { NOT_SPECIFIED, type ApiObject, type Attribute, type ResourceDef } from './resource.js';
+import type { ApiObject, Attribute, ResourceDef } from './resource.js';
 import { AttributeInvalid } from './validators.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -126,4 +126,3 @@ export function parseIfMatch(header: string | string[] | undefined): number | nu
   throw HTTPBadRequest({ msg: `If-Match header '${text}' is not of the form revision_number=N` });
 }
 
-export { NOT_SPECIFIED };

@@ -75,7 +75,3 @@ export interface Extension {
   /** attributes this extension adds, by collection */
   attributes?: Record<string, Attribute[]>;
 }
-
-export function attributeMap(def: ResourceDef): Map<string, Attribute> {
-  return new Map(def.attributes.map((a) => [a.name, a]));
-}

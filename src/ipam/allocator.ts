@@ -18,7 +18,6 @@ interface SubnetState {
   free: FreeRanges;
   /** taken by transactions of this process that have not ended yet */
   pending: Set<bigint>;
-  loadedAt: number;
 }
 
 const SPREAD = 64;
@@ -52,7 +51,7 @@ export class IpAllocator {
     const pending = this.pendingOf(subnet.id);
     const used = rows.map((r) => parseIp(r.ip_address)!.value);
     const free = new FreeRanges(poolsOf(subnet), [...used, ...pending]);
-    const state: SubnetState = { version: cidr.version, pools: poolsOf(subnet), free, pending, loadedAt: Date.now() };
+    const state: SubnetState = { version: cidr.version, pools: poolsOf(subnet), free, pending };
     this.subnets.set(subnet.id, state);
     return state;
   }
@@ -117,9 +116,5 @@ export class IpAllocator {
   raced(subnetId: string): void {
     this.subnets.delete(subnetId);
     this.contendedUntil.set(subnetId, Date.now() + CONTENDED_MS);
-  }
-
-  freeCount(subnetId: string): bigint | null {
-    return this.subnets.get(subnetId)?.free.size ?? null;
   }
 }

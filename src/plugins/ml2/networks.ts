@@ -1,6 +1,5 @@
 // Networks: the core plugin's L2 domains.
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { listRows } from '../../api/collection.js';
 import { owns, type RequestContext } from '../../api/context.js';
 import { InvalidSharedSetting, NetworkInUse, NetworkNotFound, PolicyNotAuthorized } from '../../api/errors.js';

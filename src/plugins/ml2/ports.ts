@@ -21,7 +21,7 @@ import { checkRevision } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
-import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
+import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, chunked, groupBy, idIn, inTransaction, int, lockedIf, type Trx, type UnitOfWork } from '../transaction.js';
 import { countBy, type NetworkPlugin } from './networks.js';
 

@@ -1,6 +1,5 @@
 // Subnets: cidr, gateway, allocation pools, DNS and host routes, validated as Neutron does.
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { listRows } from '../../api/collection.js';
 import { owns, type RequestContext } from '../../api/context.js';
 import {

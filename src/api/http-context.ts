@@ -1,6 +1,5 @@
 // The request context under auth_strategy = noauth: admin in the default project unless the
 // caller names a project (X-Project-Id) and roles (X-Roles), as Neutron's noauth middleware does.
-import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { RequestContext } from './context.js';
 
@@ -20,7 +19,7 @@ export function noauthContext(req: FastifyRequest, defaultProject: string): Requ
   const rolesHeader = header(req, 'x-roles');
   const roles = rolesHeader === undefined ? ['admin', 'member', 'reader'] : rolesHeader.split(',').map((r) => r.trim().toLowerCase()).filter(Boolean);
   return {
-    requestId: `req-${randomUUID()}`,
+    requestId: req.id,
     projectId: project,
     userId: header(req, 'x-user-id') ?? null,
     roles,

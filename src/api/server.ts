@@ -1,4 +1,5 @@
 // Builds the Fastify app that serves the Networking API v2.0.
+import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -36,6 +37,14 @@ function stripJsonSuffix(url: string): string {
   return path.endsWith('.json') ? path.slice(0, -5) + (q < 0 ? '' : url.slice(q)) : url;
 }
 
+const HTTP_TYPES: Record<number, string> = {
+  404: 'HTTPNotFound',
+  405: 'HTTPMethodNotAllowed',
+  413: 'HTTPRequestEntityTooLarge',
+  414: 'HTTPRequestURITooLong',
+  415: 'HTTPUnsupportedMediaType',
+};
+
 function hasNul(v: unknown): boolean {
   if (typeof v === 'string') return v.includes('\u0000');
   if (Array.isArray(v)) return v.some(hasNul);
@@ -64,7 +73,7 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger }): Api {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     rewriteUrl: (req) => stripJsonSuffix(req.url ?? '/'),
     bodyLimit: 16 * 1024 * 1024,
-    genReqId: () => `req-${Math.random().toString(36).slice(2, 12)}`,
+    genReqId: () => `req-${randomUUID()}`,
   });
 
   // Neutron accepts JSON bodies whatever the Content-Type says (and none at all).
@@ -88,16 +97,22 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger }): Api {
     if (/%00/.test(req.url)) throw HTTPBadRequest({ msg: 'The URL may not contain NUL (%00) characters' });
     req.neutrinoContext = noauthContext(req, defaultProject);
   });
+  // as Neutron: every answer names its request, the id the log lines carry
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-openstack-request-id', req.id);
+  });
 
   app.setErrorHandler((err: FastifyError | NeutronError, req, reply) => {
     if (err instanceof NeutronError) {
       if (err.status >= 500) req.log.error({ err, url: req.url }, 'request failed');
+      else req.log.debug({ event: 'request.refused', request_id: req.id, status: err.status, type: err.type, url: req.url }, err.message);
       return reply.code(err.status).send(err.toBody());
     }
     const fe = err as FastifyError;
     if (fe.statusCode && fe.statusCode < 500) {
-      const e = fe.statusCode === 404 ? HTTPNotFound({ msg: fe.message }) : HTTPBadRequest({ msg: fe.message });
-      return reply.code(fe.statusCode).send(e.toBody());
+      // errors Fastify raises itself (body too large, URL too long …), in Neutron's envelope
+      const type = HTTP_TYPES[fe.statusCode] ?? 'HTTPBadRequest';
+      return reply.code(fe.statusCode).send(new NeutronError(type, fe.statusCode, fe.message).toBody());
     }
     req.log.error({ err, url: req.url, method: req.method }, 'unexpected error');
     return reply.code(500).send(new NeutronError('HTTPInternalServerError', 500, 'Request failed: internal server error while processing your request.').toBody());

@@ -63,6 +63,8 @@ export function coreSuite(kind: DbKind): void {
         assert.equal(n.revision_number, 0);
         const shown = (await ok('GET', `/v2.0/networks/${n.id}`, undefined, asMember(A))).network;
         assert.deepEqual(shown, n);
+        const r = await s.req('GET', `/v2.0/networks/${n.id}`, undefined, asMember(A));
+        assert.match(String(r.headers['x-openstack-request-id']), /^req-[0-9a-f-]{36}$/);
       });
 
       it('updates, bumps revision_number and honours If-Match', async () => {

@@ -255,6 +255,8 @@ export function coreSuite(kind: DbKind): void {
         await fails(409, 'GatewayConflictWithAllocationPools', 'PUT', `/v2.0/subnets/${sn.id}`, { subnet: { gateway_ip: '10.6.0.55' } }, asMember(A));
         const g = (await ok('PUT', `/v2.0/subnets/${sn.id}`, { subnet: { gateway_ip: '10.6.0.200' } }, asMember(A))).subnet;
         assert.equal(g.gateway_ip, '10.6.0.200');
+        const holder = await port(n.id, { fixed_ips: [{ ip_address: '10.6.0.201' }] }, asMember(A));
+        await fails(409, 'GatewayIpInUse', 'PUT', `/v2.0/subnets/${sn.id}`, { subnet: { gateway_ip: holder.fixed_ips[0].ip_address } }, asMember(A));
       });
 
       it('refuses to delete a subnet with allocations (409)', async () => {

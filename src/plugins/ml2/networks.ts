@@ -17,6 +17,9 @@ import { bool, chunked, groupBy, idIn, inTransaction, int, lockedIf, type Trx } 
 /** Device owners whose ports Neutron removes itself when their network or subnet goes away. */
 export const AUTO_DELETE_OWNERS = ['network:dhcp'];
 
+/** Device owners of router ports: the only ones that may hold a subnet's gateway address. */
+export const ROUTER_OWNERS = ['network:router_interface', 'network:router_gateway', 'network:ha_router_replicated_interface', 'network:router_interface_distributed'];
+
 export class NetworkPlugin implements Handler {
   constructor(private readonly s: Services, private readonly groups: SecurityGroupPlugin) {}
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { listRows } from '../../api/collection.js';
 import { owns, type RequestContext } from '../../api/context.js';
 import {
-  DNSNameServersExhausted, GatewayConflictWithAllocationPools, HostRoutesExhausted, InvalidAllocationPool, InvalidInput,
+  DNSNameServersExhausted, GatewayConflictWithAllocationPools, GatewayIpInUse, HostRoutesExhausted, InvalidAllocationPool, InvalidInput,
   OutOfBoundsAllocationPool, OverlappingAllocationPools, PolicyNotAuthorized, SubnetInUse, SubnetNotFound,
 } from '../../api/errors.js';
 import { NOT_SPECIFIED, type ApiObject, type Handler, type ListQuery } from '../../api/resource.js';
@@ -19,7 +19,7 @@ import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
-import { AUTO_DELETE_OWNERS, countBy, type NetworkPlugin } from './networks.js';
+import { AUTO_DELETE_OWNERS, countBy, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
 
 interface Pool { start: string; end: string }
 interface Route { destination: string; nexthop: string }
@@ -222,6 +222,16 @@ export class SubnetPlugin implements Handler {
       if ('gateway_ip' in changes) {
         gateway = changes.gateway_ip === null ? null : this.checkGateway(cidr, changes.gateway_ip as string);
         set.gateway_ip = gateway === null ? null : formatIp(cidr.version, gateway);
+        if (set.gateway_ip !== null && set.gateway_ip !== row.gateway_ip) {
+          const holder = await trx
+            .selectFrom('ipallocations as a')
+            .innerJoin('ports as p', 'p.id', 'a.port_id')
+            .select(['p.id', 'p.device_owner'])
+            .where('a.subnet_id', '=', id)
+            .where('a.ip_address', '=', set.gateway_ip)
+            .executeTakeFirst();
+          if (holder && !ROUTER_OWNERS.includes(holder.device_owner)) throw GatewayIpInUse({ ip: set.gateway_ip, port: holder.id });
+        }
       }
       const pools = 'allocation_pools' in changes ? (changes.allocation_pools as Pool[]) : jsonColumn<Pool[]>(row.allocation_pools, []);
       if ('allocation_pools' in changes || 'gateway_ip' in changes) {

@@ -209,6 +209,16 @@ export function coreSuite(kind: DbKind): void {
         assert.equal(sn.ip_version, 6);
         const p = await port(n.id, { mac_address: 'fa:16:3e:11:22:33' }, asMember(A));
         assert.deepEqual(p.fixed_ips, [{ subnet_id: sn.id, ip_address: '2001:db8:0:1:f816:3eff:fe11:2233' }]);
+        // ports already on the network get their SLAAC address when the subnet arrives
+        const n3 = await net({}, asMember(A));
+        const early = await port(n3.id, { mac_address: 'fa:16:3e:44:55:66' }, asMember(A));
+        assert.deepEqual(early.fixed_ips, []);
+        const late = await subnet(n3.id, '2001:db8:0:3::/64', { ipv6_address_mode: 'slaac' }, asMember(A));
+        const after = (await ok('GET', `/v2.0/ports/${early.id}`, undefined, asMember(A))).port;
+        assert.deepEqual(after.fixed_ips, [{ subnet_id: late.id, ip_address: '2001:db8:0:3:f816:3eff:fe44:5566' }]);
+        // and a SLAAC subnet can be deleted under its ports, taking their addresses with it
+        assert.equal((await s.req('DELETE', `/v2.0/subnets/${late.id}`, undefined, asMember(A))).status, 204);
+        assert.deepEqual((await ok('GET', `/v2.0/ports/${early.id}`, undefined, asMember(A))).port.fixed_ips, []);
         const n2 = await net({}, asMember(A));
         const stateful = await subnet(n2.id, '2001:db8:5::/120', {}, asMember(A));
         const p2 = await port(n2.id, {}, asMember(A));

@@ -17,6 +17,12 @@ import { bool, chunked, groupBy, idIn, inTransaction, int, lockedIf, type Trx } 
 /** Device owners whose ports Neutron removes itself when their network or subnet goes away. */
 export const AUTO_DELETE_OWNERS = ['network:dhcp'];
 
+const SLAAC_MODES = ['slaac', 'dhcpv6-stateless'];
+
+/** IPv6 subnets whose addresses the hosts make themselves from their MAC (EUI-64). */
+export const isSlaac = (s: { ip_version: number; ipv6_address_mode: string | null; ipv6_ra_mode: string | null }): boolean =>
+  s.ip_version === 6 && SLAAC_MODES.includes((s.ipv6_address_mode ?? s.ipv6_ra_mode) as string);
+
 /** Device owners of router ports: the only ones that may hold a subnet's gateway address. */
 export const ROUTER_OWNERS = ['network:router_interface', 'network:router_gateway', 'network:ha_router_replicated_interface', 'network:router_interface_distributed'];
 

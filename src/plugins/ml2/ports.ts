@@ -23,15 +23,12 @@ import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, chunked, groupBy, idIn, inTransaction, int, lockedIf, type Trx, type UnitOfWork } from '../transaction.js';
-import { countBy, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
+import { countBy, isSlaac, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
 
 interface FixedIpSpec { subnet_id?: string; ip_address?: string }
 interface AddressPair { ip_address: string; mac_address?: string }
 interface DhcpOpt { opt_name: string; opt_value: string | null; ip_version?: number }
 
-const SLAAC_MODES = ['slaac', 'dhcpv6-stateless'];
-
-const isSlaac = (s: SubnetTable) => s.ip_version === 6 && SLAAC_MODES.includes((s.ipv6_address_mode ?? s.ipv6_ra_mode) as string);
 
 interface PortParts {
   row: PortTable;

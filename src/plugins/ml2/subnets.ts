@@ -12,14 +12,14 @@ import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
 import type { SubnetTable } from '../../db/schema.js';
 import {
-  cidrContains, cidrsOverlap, defaultPools, formatIp, parseCidr, parseIp, usableRange, type Cidr,
+  cidrContains, cidrsOverlap, defaultPools, eui64Address, formatIp, parseCidr, parseIp, usableRange, type Cidr,
 } from '../../ipam/address.js';
 import { checkRevision } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
-import { AUTO_DELETE_OWNERS, countBy, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
+import { AUTO_DELETE_OWNERS, countBy, isSlaac, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
 
 interface Pool { start: string; end: string }
 interface Route { destination: string; nexthop: string }
@@ -97,10 +97,26 @@ export class SubnetPlugin implements Handler {
         created.push(row);
       }
       await trx.insertInto('subnets').values(created).execute();
+      await this.addSlaacAddresses(trx, created);
       return created;
     });
     for (const r of rows) this.s.log.info({ event: 'subnet.create', subnet_id: r.id, network_id: r.network_id, cidr: r.cidr, request_id: ctx.requestId }, 'subnet created');
     return this.render(this.s.db.kysely, rows, null);
+  }
+
+  /** As Neutron: a new SLAAC subnet gives every port already on the network (routers aside) its EUI-64 address. */
+  private async addSlaacAddresses(trx: Trx, created: SubnetTable[]): Promise<void> {
+    for (const s of created.filter(isSlaac)) {
+      const ports = await trx
+        .selectFrom('ports')
+        .select(['id', 'mac_address'])
+        .where('network_id', '=', s.network_id)
+        .where('device_owner', 'not in', ROUTER_OWNERS)
+        .execute();
+      const cidr = parseCidr(s.cidr)!;
+      const rows = ports.map((p) => ({ port_id: p.id, subnet_id: s.id, network_id: s.network_id, ip_address: formatIp(6, eui64Address(cidr, p.mac_address)) }));
+      if (rows.length) await trx.insertInto('ipallocations').values(rows).execute();
+    }
   }
 
   private buildRow(item: ApiObject, now: string): SubnetTable {
@@ -269,7 +285,8 @@ export class SubnetPlugin implements Handler {
         .innerJoin('ports as p', 'p.id', 'a.port_id')
         .select('p.id')
         .where('a.subnet_id', '=', id)
-        .where('p.device_owner', 'not in', AUTO_DELETE_OWNERS)
+        // SLAAC addresses are the hosts' own: they go with the subnet, only a router holds it
+        .where('p.device_owner', isSlaac(row) ? 'in' : 'not in', isSlaac(row) ? ROUTER_OWNERS : AUTO_DELETE_OWNERS)
         .executeTakeFirst();
       if (inUse) throw SubnetInUse({ id });
       await trx.deleteFrom('ipallocations').where('subnet_id', '=', id).execute();

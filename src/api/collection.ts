@@ -137,19 +137,26 @@ export async function applyOrderAndPage(
   if (!order.some((o) => o.column === 'id')) order.push({ column: 'id', dir: order[0]?.dir ?? 'asc' });
   const effective = order.map((o) => ({ column: o.column, dir: q.pageReverse ? flip(o.dir) : o.dir }));
 
+  // NULL sorts as the smallest value on both databases (SQLite and PostgreSQL disagree by
+  // default), so that the keyset below can step over NULLs too; id is never NULL.
+  const ref = (c: string) => sql.ref(`${alias}.${c}`);
   if (q.marker) {
     const row = await markerRow(effective.map((o) => o.column));
     if (!row) throw HTTPNotFound({ msg: `Marker ${q.marker} could not be found in ${def.collection}` });
-    // (k1 > m1) or (k1 = m1 and k2 > m2) or ...
-    const ors = effective.map((o, i) => {
-      const eqs = effective.slice(0, i).map((p) => sql`${sql.ref(`${alias}.${p.column}`)} = ${row[p.column] as string}`);
-      const cmp = o.dir === 'asc' ? sql`>` : sql`<`;
-      const last = sql`${sql.ref(`${alias}.${o.column}`)} ${cmp} ${row[o.column] as string}`;
-      return sql.join([...eqs, last], sql` and `);
-    });
+    const equal = (c: string) => (row[c] === null ? sql`${ref(c)} is null` : sql`${ref(c)} = ${row[c] as string}`);
+    const beyond = (c: string, dir: 'asc' | 'desc') => {
+      const m = row[c];
+      if (dir === 'asc') return m === null ? sql`${ref(c)} is not null` : sql`${ref(c)} > ${m as string}`;
+      return m === null ? sql`1 = 0` : sql`(${ref(c)} < ${m as string} or ${ref(c)} is null)`;
+    };
+    // (k1 beyond m1) or (k1 = m1 and k2 beyond m2) or ...
+    const ors = effective.map((o, i) => sql.join([...effective.slice(0, i).map((p) => equal(p.column)), beyond(o.column, o.dir)], sql` and `));
     qb = qb.where(sql<boolean>`(${sql.join(ors.map((o) => sql`(${o})`), sql` or `)})`);
   }
-  for (const o of effective) qb = qb.orderBy(sql.ref(`${alias}.${o.column}`), o.dir);
+  for (const o of effective) {
+    if (o.column !== 'id') qb = qb.orderBy(sql`${ref(o.column)} is not null`, o.dir);
+    qb = qb.orderBy(ref(o.column), o.dir);
+  }
   if (q.limit) qb = qb.limit(q.limit);
   return qb;
 }

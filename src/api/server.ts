@@ -45,6 +45,15 @@ const HTTP_TYPES: Record<number, string> = {
   415: 'HTTPUnsupportedMediaType',
 };
 
+/** Connection-level failures: the database is down or unreachable, not a bad request. */
+function databaseUnreachable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'SQLITE_BUSY', 'SQLITE_CANTOPEN'].includes(e?.code ?? '')) return true;
+  // PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown)
+  if (/^(08|57P)/.test(e?.code ?? '')) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(e?.message ?? '');
+}
+
 function hasNul(v: unknown): boolean {
   if (typeof v === 'string') return v.includes('\u0000');
   if (Array.isArray(v)) return v.some(hasNul);
@@ -113,6 +122,10 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger }): Api {
       // errors Fastify raises itself (body too large, URL too long …), in Neutron's envelope
       const type = HTTP_TYPES[fe.statusCode] ?? 'HTTPBadRequest';
       return reply.code(fe.statusCode).send(new NeutronError(type, fe.statusCode, fe.message).toBody());
+    }
+    if (databaseUnreachable(err)) {
+      req.log.error({ event: 'db.unavailable', err: (err as Error).message, url: req.url }, 'database unavailable');
+      return reply.code(503).send(new NeutronError('ServiceUnavailable', 503, 'The database is unavailable; retry shortly. Operators: check [database] connection and that the database server is running.').toBody());
     }
     req.log.error({ err, url: req.url, method: req.method }, 'unexpected error');
     return reply.code(500).send(new NeutronError('HTTPInternalServerError', 500, 'Request failed: internal server error while processing your request.').toBody());

@@ -1,8 +1,8 @@
 // standard-attr-tag: /v2.0/{resources}/{id}/tags[/{tag}]
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/connection.js';
-import { timestamp } from '../../common/time.js';
-import { addTag, bumpRevision, removeTag, replaceTags, tagsOf } from '../../plugins/tags/tag-store.js';
+import { bumpRevision } from '../../plugins/revision.js';
+import { addTag, removeTag, replaceTags, tagsOf } from '../../plugins/tags/tag-store.js';
 import { inTransaction } from '../../plugins/transaction.js';
 import type { RequestContext } from '../context.js';
 import { InvalidInput, PolicyNotAuthorized, TagNotFound, TooManyTags } from '../errors.js';
@@ -37,7 +37,7 @@ export function registerTags(app: FastifyInstance, db: Db, def: ResourceDef, han
   /** Runs a tag change; the resource's revision moves only when the tags did. */
   const change = (id: string, f: (trx: Parameters<Parameters<typeof inTransaction>[1]>[0]) => Promise<boolean>) =>
     inTransaction(db, async (trx) => {
-      if (await f(trx)) await bumpRevision(trx, def.table, id, timestamp());
+      if (await f(trx)) await bumpRevision(trx, def.table, id);
     });
 
   app.get(base, async (req: FastifyRequest<{ Params: P }>) => {

@@ -7,11 +7,11 @@ import { NOT_SPECIFIED, type ApiObject, type Handler, type ListQuery } from '../
 import { networkDef } from '../../api/resources/network.js';
 import type { NetworkTable } from '../../db/schema.js';
 import { timestamp } from '../../common/time.js';
-import { checkRevision } from '../revision.js';
+import { checkRevision, saveChanges } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
-import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
+import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, chunked, groupBy, idIn, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
 
 /** Device owners whose ports Neutron removes itself when their network or subnet goes away. */
@@ -140,9 +140,7 @@ export class NetworkPlugin implements Handler {
         }
         set.shared = int(changes.shared as boolean);
       }
-      if (Object.keys(set).length) await trx.updateTable('networks').set(set).where('id', '=', id).execute();
-      await bumpRevision(trx, 'networks', id, timestamp());
-      return this.find(trx, ctx, id);
+      return saveChanges(trx, 'networks', row, set);
     });
     this.s.log.info({ event: 'network.update', network_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'network updated');
     return (await this.render(this.s.db.kysely, [row], null))[0];

@@ -17,7 +17,7 @@ import { timestamp } from '../../common/time.js';
 import { uniqueViolation } from '../../db/connection.js';
 import type { IpAllocationTable, NetworkTable, PortTable, SubnetTable } from '../../db/schema.js';
 import { cidrContains, eui64Address, formatIp, normalizeIp, parseCidr, parseIp, usableRange } from '../../ipam/address.js';
-import { checkRevision } from '../revision.js';
+import { checkRevision, saveChanges } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
@@ -479,11 +479,9 @@ export class PortPlugin implements Handler {
         await trx.deleteFrom('securitygroupportbindings').where('port_id', '=', id).execute();
         if (groups.length) await trx.insertInto('securitygroupportbindings').values(groups.map((g) => ({ port_id: id, security_group_id: g }))).execute();
       }
-      // the row is locked (PostgreSQL) or the only writer (SQLite): the new revision is known
-      const now = timestamp();
-      await trx.updateTable('ports').set({ ...set, updated_at: now, revision_number: (eb) => eb('revision_number', '+', 1) }).where('id', '=', id).execute();
+      const saved = await saveChanges(trx, 'ports', row, set);
       const tags = (await tagsOf(this.s.db, trx, [id])).get(id) ?? [];
-      return { row: { ...row, ...set, updated_at: now, revision_number: Number(row.revision_number) + 1 }, ips, groups: [...groups].sort(), tags };
+      return { row: saved, ips, groups: [...groups].sort(), tags };
     });
     this.s.log.info({ event: 'port.update', port_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'port updated');
     return this.renderOne(parts);

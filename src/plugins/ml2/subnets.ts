@@ -14,10 +14,10 @@ import type { SubnetTable } from '../../db/schema.js';
 import {
   cidrContains, cidrsOverlap, defaultPools, eui64Address, formatIp, parseCidr, parseIp, usableRange, type Cidr,
 } from '../../ipam/address.js';
-import { checkRevision } from '../revision.js';
+import { checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
-import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
+import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
 import { AUTO_DELETE_OWNERS, countBy, isSlaac, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
 
@@ -267,9 +267,7 @@ export class SubnetPlugin implements Handler {
       if ('enable_dhcp' in changes) set.enable_dhcp = int(changes.enable_dhcp as boolean);
       if ('name' in changes) set.name = changes.name as string;
       if ('description' in changes) set.description = changes.description as string;
-      if (Object.keys(set).length) await trx.updateTable('subnets').set(set).where('id', '=', id).execute();
-      await bumpRevision(trx, 'subnets', id, timestamp());
-      return this.find(trx, ctx, id);
+      return saveChanges(trx, 'subnets', row, set);
     });
     this.s.log.info({ event: 'subnet.update', subnet_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'subnet updated');
     return (await this.render(this.s.db.kysely, [row], null))[0];

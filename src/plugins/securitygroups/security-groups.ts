@@ -17,10 +17,10 @@ import { timestamp } from '../../common/time.js';
 import type { SecurityGroupRuleTable, SecurityGroupTable } from '../../db/schema.js';
 import { formatCidr, parseCidr } from '../../ipam/address.js';
 import { countBy } from '../ml2/networks.js';
-import { checkRevision } from '../revision.js';
+import { bumpRevision, checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
-import { bumpRevision, removeAllTags, tagsOf } from '../tags/tag-store.js';
+import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, chunked, groupBy, idIn, inTransaction, lockedIf, type Trx } from '../transaction.js';
 import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NUMBERS, protocolNumber } from './protocols.js';
 
@@ -171,9 +171,7 @@ export class SecurityGroupPlugin implements Handler {
         }
         set.stateful = changes.stateful ? 1 : 0;
       }
-      if (Object.keys(set).length) await trx.updateTable('securitygroups').set(set).where('id', '=', id).execute();
-      await bumpRevision(trx, 'securitygroups', id, timestamp());
-      return this.find(trx, ctx, id);
+      return saveChanges(trx, 'securitygroups', row, set);
     });
     this.s.log.info({ event: 'security_group.update', security_group_id: id, request_id: ctx.requestId }, 'security group updated');
     return (await this.render(this.s.db.kysely, [row], null))[0];
@@ -270,7 +268,7 @@ export class SecurityGroupRulePlugin implements Handler {
         await this.s.quotas.check(trx, project, 'security_group_rule', n);
       }
       await trx.insertInto('securitygrouprules').values(rows).execute();
-      for (const sgId of new Set(rows.map((r) => r.security_group_id))) await bumpRevision(trx, 'securitygroups', sgId, now);
+      for (const sgId of new Set(rows.map((r) => r.security_group_id))) await bumpRevision(trx, 'securitygroups', sgId);
       return rows;
     });
     for (const r of rows) this.s.log.info({ event: 'security_group_rule.create', security_group_rule_id: r.id, security_group_id: r.security_group_id, request_id: ctx.requestId }, 'security group rule created');
@@ -284,7 +282,7 @@ export class SecurityGroupRulePlugin implements Handler {
       const sg = await trx.selectFrom('securitygroups').select('project_id').where('id', '=', row.security_group_id).executeTakeFirst();
       if (!ctx.isAdmin && sg?.project_id !== ctx.projectId) throw PolicyNotAuthorized({ action: 'delete_security_group_rule' });
       await trx.deleteFrom('securitygrouprules').where('id', '=', id).execute();
-      await bumpRevision(trx, 'securitygroups', row.security_group_id, timestamp());
+      await bumpRevision(trx, 'securitygroups', row.security_group_id);
     });
     this.s.log.info({ event: 'security_group_rule.delete', security_group_rule_id: id, request_id: ctx.requestId }, 'security group rule deleted');
   }

@@ -1,5 +1,4 @@
 // The standard-attr-tag store: tags of any resource, by resource id.
-import { sql } from 'kysely';
 import type { Db } from '../../db/connection.js';
 import { chunked, groupBy, idIn, type Trx } from '../transaction.js';
 
@@ -35,9 +34,4 @@ export async function removeAllTags(db: Db, trx: Trx, ids: string[]): Promise<vo
     await trx.deleteFrom('tags').where(idIn(db, 'resource_id', chunk)).execute();
     return [];
   });
-}
-
-/** Bumps a resource's revision and updated_at, as every change to a standard-attr resource does. */
-export async function bumpRevision(trx: Trx, table: string, id: string, now: string): Promise<void> {
-  await sql`update ${sql.table(table)} set revision_number = revision_number + 1, updated_at = ${now} where id = ${id}`.execute(trx);
 }

@@ -31,8 +31,7 @@ export function parseListQuery(def: ResourceDef, query: Query, maxLimit = -1): L
     filters.set(key, [...(filters.get(key) ?? []), ...all(raw)]);
   }
 
-  const fieldsRaw = all(query.fields).flatMap((f) => f.split(',')).filter((f) => f !== '');
-  const fields = fieldsRaw.length ? fieldsRaw : null;
+  const fields = parseFields(query);
 
   const keys = all(query.sort_key);
   const dirs = all(query.sort_dir);
@@ -60,6 +59,12 @@ export function parseListQuery(def: ResourceDef, query: Query, maxLimit = -1): L
   const pr = (all(query.page_reverse)[0] ?? 'false').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(pr)) throw HTTPBadRequest({ msg: `page_reverse must be true or false, not '${pr}'` });
   return { filters, fields, sorts, limit, marker, pageReverse: pr === 'true' || pr === '1' };
+}
+
+/** `fields=a&fields=b` or `fields=a,b`; null when none is asked for. */
+export function parseFields(query: Query): string[] | null {
+  const fields = all(query.fields).flatMap((f) => f.split(',')).filter((f) => f !== '');
+  return fields.length ? fields : null;
 }
 
 export function convertFilterValue(a: Attribute, value: string): unknown {

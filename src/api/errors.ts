@@ -61,8 +61,6 @@ export const SecurityGroupEthertypeConflictWithProtocol = declare<{ ethertype: s
   'SecurityGroupEthertypeConflictWithProtocol', 400, (a) => `Protocol ${a.protocol} can not be used with ethertype ${a.ethertype}`);
 export const SecurityGroupRuleInvalidEtherType = declare<{ ethertype: unknown }>(
   'SecurityGroupRuleInvalidEtherType', 400, (a) => `Security group rule ethertype ${String(a.ethertype)} is not supported: use IPv4 or IPv6`);
-export const SecurityGroupRuleInvalidDirection = declare<{ direction: unknown }>(
-  'SecurityGroupRuleInvalidDirection', 400, (a) => `Security group rule direction ${String(a.direction)} is not supported: use ingress or egress`);
 
 export const InvalidCIDR = declare<{ input: unknown }>('InvalidCIDR', 400, (a) => `${JSON.stringify(a.input)} is not a valid CIDR for an IP prefix.`);
 export const TooManyTags = declare<{ max: number }>('BadRequest', 400, (a) => `Bad tags request: a resource can have at most ${a.max} tags.`);
@@ -82,7 +80,6 @@ export const SecurityGroupRuleNotFound = declare<{ id: string }>('SecurityGroupR
 export const TagNotFound = declare<{ resource: string; id: string; tag: string }>(
   'TagNotFound', 404, (a) => `Tag ${a.tag} could not be found for ${a.resource} ${a.id}.`);
 export const ExtensionNotFound = declare<{ alias: string }>('HTTPNotFound', 404, (a) => `Extension with alias ${a.alias} does not exist`);
-export const QuotaResourceUnknown = declare<{ unknown: string }>('QuotaResourceUnknown', 404, (a) => `Unknown quota resources ${a.unknown}.`);
 
 // 405
 export const HTTPMethodNotAllowed = declare<{ method: string; path: string }>(

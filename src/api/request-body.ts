@@ -10,7 +10,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-export function validateValue(attr: Attribute, value: unknown): unknown {
+function validateValue(attr: Attribute, value: unknown): unknown {
   if (!attr.validate) return value;
   try {
     return attr.validate(value);
@@ -23,10 +23,11 @@ export function validateValue(attr: Attribute, value: unknown): unknown {
 }
 
 /** The items of a create request: `{member: {...}}` or, for bulk, `{collection: [...]}`. */
-export function createItems(def: ResourceDef, body: unknown, ctx: RequestContext): ApiObject[] {
+export function createItems(def: ResourceDef, body: unknown, ctx: RequestContext): { items: ApiObject[]; bulk: boolean } {
   if (!isObject(body)) throw HTTPBadRequest({ msg: 'Resource body required' });
   let raw: unknown[];
-  if (def.member in body) {
+  const bulk = !(def.member in body);
+  if (!bulk) {
     raw = [body[def.member]];
   } else if (def.collection in body && def.collection !== def.member) {
     if (!def.bulk) throw HTTPBadRequest({ msg: `Bulk operation is not supported for ${def.collection}` });
@@ -40,7 +41,7 @@ export function createItems(def: ResourceDef, body: unknown, ctx: RequestContext
   }
   const extra = Object.keys(body).filter((k) => k !== def.member && k !== def.collection);
   if (extra.length) throw HTTPBadRequest({ msg: `Unrecognized attribute(s) '${extra.join(', ')}'` });
-  return raw.map((item) => createItem(def, item, ctx));
+  return { items: raw.map((item) => createItem(def, item, ctx)), bulk };
 }
 
 function checkKnown(def: ResourceDef, item: Record<string, unknown>, op: 'post' | 'put'): void {

@@ -24,8 +24,6 @@ export interface Attribute {
   /** only admins may set it on create / update */
   adminPost?: boolean;
   adminPut?: boolean;
-  /** shown to admins only */
-  adminVisible?: boolean;
   /** the extension alias that adds this attribute, if any */
   extension?: string;
 }

@@ -33,18 +33,11 @@ const RETRYABLE = [
   'default_security_group.project_id',
 ];
 
-export class RetryableConflict extends Error {
-  constructor(public readonly constraint: string) {
-    super(`conflict on ${constraint}`);
-  }
-}
-
 export const MAX_RETRIES = 10;
 
 export async function inTransaction<T>(
   db: Db,
   work: (trx: Transaction<Database>, uow: UnitOfWork) => Promise<T>,
-  onRetry?: (constraint: string, attempt: number) => void,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const uow = new UnitOfWork();
@@ -54,9 +47,8 @@ export async function inTransaction<T>(
       return result;
     } catch (e) {
       uow.rolledBack();
-      const c = e instanceof RetryableConflict ? e.constraint : uniqueViolation(e);
+      const c = uniqueViolation(e);
       if (c && RETRYABLE.some((r) => c.includes(r)) && attempt < MAX_RETRIES) {
-        onRetry?.(c, attempt);
         // a little jitter so racing servers do not collide in lockstep
         await new Promise((r) => setTimeout(r, Math.random() * 2 * attempt));
         continue;
@@ -94,6 +86,12 @@ export async function chunked<T>(ids: string[], q: (chunk: string[]) => Promise<
   const out: T[] = [];
   for (let i = 0; i < ids.length; i += size) out.push(...(await q(ids.slice(i, i + size))));
   return out;
+}
+
+export function countBy(keys: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
+  return m;
 }
 
 export function groupBy<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {

@@ -44,7 +44,7 @@ export async function startTestServer(
     cleanup = async () => undefined;
   } else if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'neutrino-test-'));
-    connection = `sqlite:////${join(dir, 'neutrino.sqlite').replace(/^\//, '')}`;
+    connection = `sqlite:///${join(dir, 'neutrino.sqlite')}`; // an absolute path: sqlite:////tmp/…
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
   } else {
     const created = await scratchDatabase('neutrino_t');

@@ -30,10 +30,6 @@ export function registerQuotas(app: FastifyInstance, db: Db, quotas: QuotaEngine
     const ctx = contextOf(req);
     return { tenant: { tenant_id: ctx.projectId }, project: { project_id: ctx.projectId } };
   });
-  app.get('/v2.0/quotas/project', async (req) => {
-    const ctx = contextOf(req);
-    return { project: { project_id: ctx.projectId } };
-  });
 
   app.get('/v2.0/quotas/:project', async (req: FastifyRequest<{ Params: P }>) => {
     mayRead(contextOf(req), req.params.project);

@@ -1,19 +1,13 @@
 // The generic collection controller: every resource's CRUD routes come from its declaration.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { pageLinks, parseListQuery, selectFields } from '../collection.js';
+import { pageLinks, parseFields, parseListQuery, selectFields } from '../collection.js';
 import { contextOf } from '../http-context.js';
 import { HTTPMethodNotAllowed, PolicyNotAuthorized } from '../errors.js';
 import { createItems, parseIfMatch, updateChanges } from '../request-body.js';
-import type { ApiObject, Handler, ResourceDef } from '../resource.js';
+import type { Handler, ResourceDef } from '../resource.js';
 
 type Query = Record<string, string | string[] | undefined>;
 type IdParams = { id: string };
-
-export function hideAdminOnly(def: ResourceDef, obj: ApiObject, isAdmin: boolean): ApiObject {
-  if (isAdmin) return obj;
-  for (const a of def.attributes) if (a.adminVisible) delete obj[a.name];
-  return obj;
-}
 
 export function baseUrl(req: FastifyRequest): string {
   const host = req.headers['x-forwarded-host'] ?? req.headers.host ?? 'localhost';
@@ -24,17 +18,12 @@ export function baseUrl(req: FastifyRequest): string {
 export function registerResource(app: FastifyInstance, def: ResourceDef, handler: Handler, maxLimit: number): void {
   const col = `/v2.0/${def.path}`;
   const member = `${col}/:id`;
-  const fieldsOf = (query: Query) => {
-    const f = query.fields;
-    if (f === undefined) return null;
-    return (Array.isArray(f) ? f : [f]).flatMap((x) => x.split(',')).filter((x) => x !== '');
-  };
 
   app.get(col, async (req: FastifyRequest<{ Querystring: Query }>) => {
     const ctx = contextOf(req);
     const q = parseListQuery(def, req.query, maxLimit);
     const found = await handler.list(ctx, q);
-    const items = found.map((i) => selectFields(hideAdminOnly(def, i, ctx.isAdmin), q.fields));
+    const items = found.map((i) => selectFields(i, q.fields));
     const body: Record<string, unknown> = { [def.collection]: items };
     // links come from the full items: `fields` may leave out the id the marker needs
     const links = pageLinks(`${baseUrl(req)}${col}`, req.query, q, found);
@@ -44,9 +33,9 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, handler
 
   app.get(member, async (req: FastifyRequest<{ Params: IdParams; Querystring: Query }>) => {
     const ctx = contextOf(req);
-    const fields = fieldsOf(req.query);
+    const fields = parseFields(req.query);
     const obj = await handler.show(ctx, req.params.id, fields);
-    return { [def.member]: selectFields(hideAdminOnly(def, obj, ctx.isAdmin), fields) };
+    return { [def.member]: selectFields(obj, fields) };
   });
 
   if (handler.create) {
@@ -54,11 +43,10 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, handler
     app.post(col, async (req: FastifyRequest, reply: FastifyReply) => {
       const ctx = contextOf(req);
       readOnlyGuard(ctx, `create_${def.member}`);
-      const isBulk = typeof req.body === 'object' && req.body !== null && def.collection in (req.body as object) && def.collection !== def.member;
-      const items = createItems(def, req.body, ctx);
-      const created = (await create(ctx, items)).map((o) => hideAdminOnly(def, o, ctx.isAdmin));
+      const { items, bulk } = createItems(def, req.body, ctx);
+      const created = await create(ctx, items);
       reply.code(201);
-      return isBulk ? { [def.collection]: created } : { [def.member]: created[0] };
+      return bulk ? { [def.collection]: created } : { [def.member]: created[0] };
     });
   } else {
     app.post(col, async (req) => {
@@ -73,7 +61,7 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, handler
       readOnlyGuard(ctx, `update_${def.member}`);
       const changes = updateChanges(def, req.body, ctx);
       const obj = await update(ctx, req.params.id, changes, parseIfMatch(req.headers['if-match']));
-      return { [def.member]: hideAdminOnly(def, obj, ctx.isAdmin) };
+      return { [def.member]: obj };
     });
   } else {
     app.put(member, async (req) => {

@@ -12,7 +12,7 @@ import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, chunked, groupBy, idIn, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
+import { bool, chunked, countBy, groupBy, idIn, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
 
 /** Device owners whose ports Neutron removes itself when their network or subnet goes away. */
 export const AUTO_DELETE_OWNERS = ['network:dhcp'];
@@ -169,10 +169,4 @@ export class NetworkPlugin implements Handler {
     });
     this.s.log.info({ event: 'network.delete', network_id: id, request_id: ctx.requestId }, 'network deleted');
   }
-}
-
-export function countBy(keys: string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
-  return m;
 }

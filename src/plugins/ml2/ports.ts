@@ -22,8 +22,8 @@ import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, chunked, groupBy, idIn, inTransaction, int, lockedIf, type Trx, type UnitOfWork } from '../transaction.js';
-import { countBy, isSlaac, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
+import { bool, chunked, countBy, groupBy, idIn, inTransaction, int, lockedIf, type Trx, type UnitOfWork } from '../transaction.js';
+import { isSlaac, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
 
 interface FixedIpSpec { subnet_id?: string; ip_address?: string }
 interface AddressPair { ip_address: string; mac_address?: string }

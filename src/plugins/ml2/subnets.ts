@@ -18,8 +18,8 @@ import { checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
-import { AUTO_DELETE_OWNERS, countBy, isSlaac, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
+import { bool, countBy, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
+import { AUTO_DELETE_OWNERS, isSlaac, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
 
 interface Pool { start: string; end: string }
 interface Route { destination: string; nexthop: string }

@@ -16,12 +16,11 @@ import { securityGroupRuleDef } from '../../api/resources/security-group-rule.js
 import { timestamp } from '../../common/time.js';
 import type { SecurityGroupRuleTable, SecurityGroupTable } from '../../db/schema.js';
 import { formatCidr, parseCidr } from '../../ipam/address.js';
-import { countBy } from '../ml2/networks.js';
 import { bumpRevision, checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, chunked, groupBy, idIn, inTransaction, lockedIf, type Trx } from '../transaction.js';
+import { bool, chunked, countBy, groupBy, idIn, inTransaction, lockedIf, type Trx } from '../transaction.js';
 import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NUMBERS, protocolNumber } from './protocols.js';
 
 type RuleSpec = Omit<SecurityGroupRuleTable, 'id' | 'created_at' | 'updated_at' | 'revision_number'>;
@@ -200,7 +199,7 @@ export class SecurityGroupPlugin implements Handler {
     const found = new Map(rows.map((r) => [r.id, r.project_id]));
     for (const id of unique) {
       const owner = found.get(id);
-      if (owner === undefined || (!ctx.isAdmin && owner !== ctx.projectId) || (owner !== projectId && !ctx.isAdmin)) {
+      if (owner === undefined || (!ctx.isAdmin && owner !== projectId)) {
         throw SecurityGroupNotFound({ id });
       }
     }

@@ -1,7 +1,8 @@
 // 64 concurrent HTTP clients create 2,000 ports on one /21, then delete them all.
 import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
-import type { TestServer } from './server.js';
+import { startTestServer, type DbKind, type TestServer } from './server.js';
 
 export async function portChurn(s: TestServer, opts: { clients: number; ports: number }): Promise<void> {
   const base = s.url!;
@@ -78,4 +79,20 @@ export async function portChurn(s: TestServer, opts: { clients: number; ports: n
   } finally {
     await agent.close();
   }
+}
+
+/** The issue's concurrency check, as one suite per database. */
+export function concurrencySuite(kind: DbKind): void {
+  describe(`concurrency on ${kind}`, () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startTestServer(kind, { listen: true });
+    });
+    after(async () => {
+      await s?.close();
+    });
+    it('64 clients create 2,000 ports on a /21 with no duplicate IP and no 5xx, then delete them all', async () => {
+      await portChurn(s, { clients: 64, ports: 2000 });
+    });
+  });
 }

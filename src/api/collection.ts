@@ -2,6 +2,7 @@
 // against the resource's declaration and applied in SQL so a list is a fixed number of queries.
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { BadRequest, HTTPBadRequest, HTTPNotFound } from './errors.js';
+import type { IdSet } from '../plugins/transaction.js';
 import type { Attribute, ListQuery, ResourceDef } from './resource.js';
 import { isUuid } from './validators.js';
 
@@ -176,15 +177,17 @@ export async function listRows<T>(
   q: ListQuery,
   alias: string,
   extra?: (qb: AnyQB, rest: Map<string, string[]>) => AnyQB,
-): Promise<T[]> {
+): Promise<{ rows: T[]; ids: IdSet }> {
   const applied = applyColumnFilters(def, base, q, alias);
   const filtered = extra ? extra(applied.qb, applied.rest) : applied.qb;
   const paged = await applyOrderAndPage(def, filtered, q, alias, (cols) =>
     base.where(sql.ref(`${alias}.id`), '=', q.marker!).select(cols.map((c) => sql.ref(`${alias}.${c}`).as(c))).executeTakeFirst(),
   );
-  const rows = (await paged.execute()) as T[];
+  const rows = (await paged.execute()) as (T & { id: string })[];
   if (q.pageReverse) rows.reverse();
-  return rows;
+  // past a few hundred rows the query itself serves as the id set (see IdSet)
+  const ids: IdSet = rows.length > 200 ? { subquery: paged.clearSelect().select(sql.ref(`${alias}.id`).as('id')) } : rows.map((r) => r.id);
+  return { rows, ids };
 }
 
 const flip = (d: 'asc' | 'desc'): 'asc' | 'desc' => (d === 'asc' ? 'desc' : 'asc');

@@ -12,7 +12,7 @@ import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, chunked, countBy, groupBy, idIn, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
+import { bool, countBy, groupBy, inTransaction, int, lockedIf, rowsForIds, type IdSet, type Trx } from '../transaction.js';
 
 /** Device owners whose ports Neutron removes itself when their network or subnet goes away. */
 export const AUTO_DELETE_OWNERS = ['network:dhcp'];
@@ -49,12 +49,11 @@ export class NetworkPlugin implements Handler {
     return row as NetworkTable;
   }
 
-  private async render(trx: Trx, rows: NetworkTable[], fields: string[] | null): Promise<ApiObject[]> {
-    const ids = rows.map((r) => r.id);
+  private async render(trx: Trx, rows: NetworkTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
     const want = (f: string) => !fields || fields.includes(f);
     const subnets = want('subnets')
       ? groupBy(
-          await chunked(ids, (c) => trx.selectFrom('subnets').select(['id', 'network_id']).where(idIn(this.s.db, 'network_id', c)).orderBy('created_at').execute()),
+          await rowsForIds(this.s.db, ids, 'network_id', (where) => trx.selectFrom('subnets').select(['id', 'network_id']).where(where).orderBy('created_at').execute()),
           (r) => r.network_id,
         )
       : new Map<string, { id: string }[]>();
@@ -77,7 +76,8 @@ export class NetworkPlugin implements Handler {
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const trx = this.s.db.kysely;
-    return this.render(trx, await listRows<NetworkTable>(networkDef, this.visible(trx, ctx), q, 'n'), q.fields);
+    const { rows, ids } = await listRows<NetworkTable>(networkDef, this.visible(trx, ctx), q, 'n');
+    return this.render(trx, rows, q.fields, ids);
   }
 
   async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {

@@ -22,7 +22,7 @@ import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, chunked, countBy, groupBy, idIn, inTransaction, int, lockedIf, type Trx, type UnitOfWork } from '../transaction.js';
+import { bool, countBy, groupBy, inTransaction, int, lockedIf, rowsForIds, type IdSet, type Trx, type UnitOfWork } from '../transaction.js';
 import { isSlaac, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
 
 interface FixedIpSpec { subnet_id?: string; ip_address?: string }
@@ -87,14 +87,13 @@ export class PortPlugin implements Handler {
     };
   }
 
-  private async render(trx: Trx, rows: PortTable[], fields: string[] | null): Promise<ApiObject[]> {
-    const ids = rows.map((r) => r.id);
+  private async render(trx: Trx, rows: PortTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
     const want = (f: string) => !fields || fields.includes(f);
     const ips = want('fixed_ips')
-      ? groupBy(await chunked(ids, (c) => trx.selectFrom('ipallocations').selectAll().where(idIn(this.s.db, 'port_id', c)).execute()), (a) => a.port_id)
+      ? groupBy(await rowsForIds(this.s.db, ids, 'port_id', (where) => trx.selectFrom('ipallocations').selectAll().where(where).execute()), (a) => a.port_id)
       : new Map<string, IpAllocationTable[]>();
     const groups = want('security_groups')
-      ? groupBy(await chunked(ids, (c) => trx.selectFrom('securitygroupportbindings').selectAll().where(idIn(this.s.db, 'port_id', c)).execute()), (b) => b.port_id)
+      ? groupBy(await rowsForIds(this.s.db, ids, 'port_id', (where) => trx.selectFrom('securitygroupportbindings').selectAll().where(where).execute()), (b) => b.port_id)
       : new Map<string, { security_group_id: string }[]>();
     const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
     return rows.map((row) =>
@@ -109,8 +108,8 @@ export class PortPlugin implements Handler {
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const trx = this.s.db.kysely;
-    const rows = await listRows<PortTable>(portDef, this.visible(trx, ctx), q, 'p', (qb, rest) => this.portFilters(trx, qb, rest));
-    return this.render(trx, rows, q.fields);
+    const { rows, ids } = await listRows<PortTable>(portDef, this.visible(trx, ctx), q, 'p', (qb, rest) => this.portFilters(trx, qb, rest));
+    return this.render(trx, rows, q.fields, ids);
   }
 
   /** fixed_ips=ip_address=…|subnet_id=…|ip_address_substr=… and security_groups=… */

@@ -18,7 +18,7 @@ import { checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, countBy, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
+import { bool, countBy, inTransaction, int, lockedIf, type IdSet, type Trx } from '../transaction.js';
 import { AUTO_DELETE_OWNERS, isSlaac, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
 
 interface Pool { start: string; end: string }
@@ -46,8 +46,8 @@ export class SubnetPlugin implements Handler {
     return row as SubnetTable;
   }
 
-  private async render(trx: Trx, rows: SubnetTable[], fields: string[] | null): Promise<ApiObject[]> {
-    const tags = !fields || fields.includes('tags') ? await tagsOf(this.s.db, trx, rows.map((r) => r.id)) : new Map<string, string[]>();
+  private async render(trx: Trx, rows: SubnetTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
+    const tags = !fields || fields.includes('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
@@ -68,7 +68,8 @@ export class SubnetPlugin implements Handler {
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const trx = this.s.db.kysely;
-    return this.render(trx, await listRows<SubnetTable>(subnetDef, this.visible(trx, ctx), q, 's'), q.fields);
+    const { rows, ids } = await listRows<SubnetTable>(subnetDef, this.visible(trx, ctx), q, 's');
+    return this.render(trx, rows, q.fields, ids);
   }
 
   async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {

@@ -20,7 +20,7 @@ import { bumpRevision, checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, chunked, countBy, groupBy, idIn, inTransaction, lockedIf, type Trx } from '../transaction.js';
+import { bool, countBy, groupBy, inTransaction, lockedIf, rowsForIds, type IdSet, type Trx } from '../transaction.js';
 import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NUMBERS, protocolNumber } from './protocols.js';
 
 type RuleSpec = Omit<SecurityGroupRuleTable, 'id' | 'created_at' | 'updated_at' | 'revision_number'>;
@@ -76,8 +76,8 @@ export class SecurityGroupPlugin implements Handler {
     if (!has) await inTransaction(this.s.db, (trx) => this.ensureDefault(trx, projectId));
   }
 
-  private async defaultIds(trx: Trx, ids: string[]): Promise<Set<string>> {
-    const rows = await chunked(ids, (c) => trx.selectFrom('default_security_group').select('security_group_id').where(idIn(this.s.db, 'security_group_id', c)).execute());
+  private async defaultIds(trx: Trx, ids: IdSet): Promise<Set<string>> {
+    const rows = await rowsForIds(this.s.db, ids, 'security_group_id', (where) => trx.selectFrom('default_security_group').select('security_group_id').where(where).execute());
     return new Set(rows.map((r) => r.security_group_id));
   }
 
@@ -100,12 +100,11 @@ export class SecurityGroupPlugin implements Handler {
     };
   }
 
-  private async render(trx: Trx, rows: SecurityGroupTable[], fields: string[] | null): Promise<ApiObject[]> {
-    const ids = rows.map((r) => r.id);
+  private async render(trx: Trx, rows: SecurityGroupTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
     const want = (f: string) => !fields || fields.includes(f);
     const defaults = await this.defaultIds(trx, ids);
     const rules = want('security_group_rules')
-      ? groupBy(await chunked(ids, (c) => trx.selectFrom('securitygrouprules').selectAll().where(idIn(this.s.db, 'security_group_id', c)).orderBy('created_at').orderBy('id').execute()), (r) => r.security_group_id)
+      ? groupBy(await rowsForIds(this.s.db, ids, 'security_group_id', (where) => trx.selectFrom('securitygrouprules').selectAll().where(where).orderBy('created_at').orderBy('id').execute()), (r) => r.security_group_id)
       : new Map<string, SecurityGroupRuleTable[]>();
     const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
     return rows.map((r) => ({
@@ -121,7 +120,8 @@ export class SecurityGroupPlugin implements Handler {
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     await this.ensureDefaultNow(ctx.projectId);
     const trx = this.s.db.kysely;
-    return this.render(trx, await listRows<SecurityGroupTable>(securityGroupDef, this.visible(trx, ctx), q, 'g'), q.fields);
+    const { rows, ids } = await listRows<SecurityGroupTable>(securityGroupDef, this.visible(trx, ctx), q, 'g');
+    return this.render(trx, rows, q.fields, ids);
   }
 
   async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {
@@ -226,7 +226,7 @@ export class SecurityGroupRulePlugin implements Handler {
   private async render(trx: Trx, rows: SecurityGroupRuleTable[]): Promise<ApiObject[]> {
     const sgIds = [...new Set(rows.map((r) => r.security_group_id))];
     const defaults = new Set(
-      (await chunked(sgIds, (c) => trx.selectFrom('default_security_group').select('security_group_id').where(idIn(this.s.db, 'security_group_id', c)).execute())).map((r) => r.security_group_id),
+      (await rowsForIds(this.s.db, sgIds, 'security_group_id', (where) => trx.selectFrom('default_security_group').select('security_group_id').where(where).execute())).map((r) => r.security_group_id),
     );
     return rows.map((r) => this.groups.renderRule(r, defaults));
   }
@@ -234,7 +234,7 @@ export class SecurityGroupRulePlugin implements Handler {
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     await this.groups.ensureDefaultNow(ctx.projectId);
     const trx = this.s.db.kysely;
-    return this.render(trx, await listRows<SecurityGroupRuleTable>(securityGroupRuleDef, this.visible(trx, ctx), q, 'r'));
+    return this.render(trx, (await listRows<SecurityGroupRuleTable>(securityGroupRuleDef, this.visible(trx, ctx), q, 'r')).rows);
   }
 
   async show(ctx: RequestContext, id: string): Promise<ApiObject> {

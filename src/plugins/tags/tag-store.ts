@@ -1,11 +1,9 @@
 // The standard-attr-tag store: tags of any resource, by resource id.
 import type { Db } from '../../db/connection.js';
-import { chunked, groupBy, idIn, type Trx } from '../transaction.js';
+import { groupBy, rowsForIds, type IdSet, type Trx } from '../transaction.js';
 
-export async function tagsOf(db: Db, trx: Trx, ids: string[]): Promise<Map<string, string[]>> {
-  const rows = await chunked(ids, (chunk) =>
-    trx.selectFrom('tags').select(['resource_id', 'tag']).where(idIn(db, 'resource_id', chunk)).orderBy('tag').execute(),
-  );
+export async function tagsOf(db: Db, trx: Trx, ids: IdSet): Promise<Map<string, string[]>> {
+  const rows = await rowsForIds(db, ids, 'resource_id', (where) => trx.selectFrom('tags').select(['resource_id', 'tag']).where(where).orderBy('tag').execute());
   const grouped = groupBy(rows, (r) => r.resource_id);
   return new Map([...grouped].map(([id, list]) => [id, list.map((r) => r.tag)]));
 }
@@ -30,8 +28,8 @@ export async function removeTag(trx: Trx, id: string, tag: string): Promise<bool
 }
 
 export async function removeAllTags(db: Db, trx: Trx, ids: string[]): Promise<void> {
-  await chunked(ids, async (chunk) => {
-    await trx.deleteFrom('tags').where(idIn(db, 'resource_id', chunk)).execute();
+  await rowsForIds(db, ids, 'resource_id', async (where) => {
+    await trx.deleteFrom('tags').where(where).execute();
     return [];
   });
 }

@@ -128,3 +128,14 @@ export const RevisionNumberConstraintFailed = declare<{ expected: number; curren
 // 503
 export const NetworkMacAddressGenerationFailure = declare<{ net: string }>(
   'NetworkMacAddressGenerationFailure', 503, (a) => `Unable to generate a unique mac on network ${a.net}.`);
+export const NoNetworkAvailable = declare<Record<string, never>>(
+  'NoNetworkAvailable', 503, () => 'Unable to create the network: every segment of the project network types ([ml2] tenant_network_types) is taken.');
+
+// ML2 segments (409) and agents (404/409)
+export const VlanIdInUse = declare<{ vlan_id: number; physical_network: string }>(
+  'VlanIdInUse', 409, (a) => `Unable to create the network: VLAN ${a.vlan_id} on physical network ${a.physical_network} is already used by another network.`);
+export const TunnelIdInUse = declare<{ tunnel_id: number }>(
+  'TunnelIdInUse', 409, (a) => `Unable to create the network: tunnel ID ${a.tunnel_id} is already used by another network.`);
+export const FlatNetworkInUse = declare<{ physical_network: string }>(
+  'FlatNetworkInUse', 409, (a) => `Unable to create the flat network: physical network ${a.physical_network} already carries a flat network.`);
+export const AgentNotFound = declare<{ id: string }>('AgentNotFound', 404, (a) => `Agent ${a.id} could not be found.`);

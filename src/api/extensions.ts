@@ -28,5 +28,9 @@ export const EXTENSIONS: Extension[] = [
   ext('filter-validation', 'Filter parameters validation', 'Unknown filters are refused with 400.'),
   ext('pagination', 'Pagination support', 'limit, marker and page_reverse on every list.'),
   ext('sorting', 'Sorting support', 'sort_key and sort_dir on every list.'),
+  ext('provider', 'Provider Network', 'Admins choose how a network is carried: provider:network_type, provider:physical_network, provider:segmentation_id.'),
+  ext('multi-provider', 'Multi Provider Network', 'A network made of several segments (segments).'),
+  ext('binding', 'Port Binding', 'Where a port lives and how its host plugs it: binding:host_id, binding:vif_type, binding:vif_details, binding:vnic_type, binding:profile.'),
+  ext('agent', 'agent', 'The agents that serve each host, with their liveness, at /v2.0/agents.'),
   ext('project-id', 'project_id field enabled', 'Resources carry project_id beside tenant_id.'),
 ];

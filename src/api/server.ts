@@ -5,7 +5,15 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/connection.js';
 import { IpAllocator } from '../ipam/allocator.js';
+import { AgentStore } from '../plugins/agents/agent-store.js';
+import { DhcpScheduler } from '../plugins/agents/dhcp-scheduler.js';
+import { AgentNotifier } from '../plugins/ml2/agent-notifier.js';
+import { MechanismManager } from '../plugins/ml2/mech/mechanism-manager.js';
 import { NetworkPlugin } from '../plugins/ml2/networks.js';
+import { PortBinder } from '../plugins/ml2/port-binding.js';
+import { Ml2RpcCallbacks } from '../plugins/ml2/rpc-callbacks.js';
+import { TypeManager } from '../plugins/ml2/types/type-manager.js';
+import type { Bus } from '../rpc/bus.js';
 import { PortPlugin } from '../plugins/ml2/ports.js';
 import { SubnetPlugin } from '../plugins/ml2/subnets.js';
 import { QuotaEngine } from '../plugins/quotas/quota-engine.js';
@@ -14,6 +22,7 @@ import type { Services } from '../plugins/services.js';
 import { HTTPBadRequest, HTTPNotFound, MalformedRequestBody, NeutronError } from './errors.js';
 import { noauthContext } from './http-context.js';
 import type { Handler, ResourceDef } from './resource.js';
+import { agentDef } from './resources/agent.js';
 import { networkDef } from './resources/network.js';
 import { portDef } from './resources/port.js';
 import { securityGroupRuleDef } from './resources/security-group-rule.js';
@@ -28,6 +37,8 @@ import { registerTags } from './routes/tags.js';
 export interface Api {
   app: FastifyInstance;
   services: Services;
+  /** what agents call over the bus (served by src/server/rpc-server.ts) */
+  rpc: Ml2RpcCallbacks;
 }
 
 /** "/v2.0/networks.json?x" → "/v2.0/networks?x": Neutron accepts a .json suffix on any path. */
@@ -61,15 +72,25 @@ function hasNul(v: unknown): boolean {
   return false;
 }
 
-export function buildApi(opts: { config: Config; db: Db; log: Logger }): Api {
-  const { config, db, log } = opts;
-  const services: Services = { db, config, log, quotas: new QuotaEngine(config), ipam: new IpAllocator() };
+export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus }): Api {
+  const { config, db, log, bus } = opts;
+  const services: Services = {
+    db, config, log, bus,
+    quotas: new QuotaEngine(config),
+    ipam: new IpAllocator(),
+    types: new TypeManager(config),
+    notifier: new AgentNotifier(bus, log),
+  };
+  const agents = new AgentStore(services);
+  const mech = new MechanismManager(services, agents);
+  const binder = new PortBinder(services, agents, mech, new DhcpScheduler(services, agents));
   const groups = new SecurityGroupPlugin(services);
   const networks = new NetworkPlugin(services, groups);
   const handlers: [ResourceDef, Handler][] = [
     [networkDef, networks],
     [subnetDef, new SubnetPlugin(services, networks)],
-    [portDef, new PortPlugin(services, networks, groups)],
+    [portDef, new PortPlugin(services, networks, groups, binder, mech)],
+    [agentDef, agents],
     [securityGroupDef, groups],
     [securityGroupRuleDef, new SecurityGroupRulePlugin(services, groups)],
   ];
@@ -142,5 +163,5 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger }): Api {
   }
   registerQuotas(app, db, services.quotas);
   registerIpAvailability(app, db);
-  return { app, services };
+  return { app, services, rpc: new Ml2RpcCallbacks(services, binder, mech, agents) };
 }

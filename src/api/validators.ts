@@ -159,3 +159,10 @@ export const tag: Validator = (v) => {
 };
 
 export const projectId: Validator = string(255);
+
+/** Any JSON object (binding:profile); null means empty. */
+export const freeDict: Validator = (v) => {
+  if (v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) return fail(`${show(v)} is not a dictionary`);
+  return v;
+};

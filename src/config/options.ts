@@ -32,6 +32,11 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     allow_overlapping_ips: { type: 'bool', default: true, help: 'Allow overlapping subnets across networks.' },
     pagination_max_limit: { type: 'int', default: -1, help: 'Largest page a list returns (-1: no limit).' },
     api_workers: { type: 'int', default: 1, min: 1, help: 'Kept for compatibility: Neutrino serves the API from one process per server.' },
+    host: { type: 'string', default: '', help: 'Name of this host as agents report it and ports are bound to it (empty: the machine\'s hostname).' },
+    agent_down_time: { type: 'int', default: 75, min: 1, help: 'Seconds without a heartbeat after which an agent is considered dead (at least twice [agent] report_interval).' },
+    rpc_response_timeout: { type: 'int', default: 60, min: 1, help: 'Seconds to wait for the answer to an RPC call.' },
+    dhcp_agents_per_network: { type: 'int', default: 1, min: 1, help: 'DHCP agents scheduled to serve each network.' },
+    network_auto_schedule: { type: 'bool', default: true, help: 'Schedule networks to DHCP agents automatically.' },
     debug: { type: 'bool', default: false, help: 'Log at debug level.' },
     log_level: { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Log level (overridden by debug=true).' },
   },
@@ -39,6 +44,45 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     connection: { type: 'string', default: 'sqlite:///$state_path/neutrino.sqlite', help: 'sqlite:///relative/path, sqlite:////absolute/path, sqlite:// (memory) or postgresql://user@host:5432/db.' },
     max_pool_size: { type: 'int', default: 16, min: 1, help: 'Most PostgreSQL connections per server.' },
     auto_upgrade: { type: 'bool', default: false, help: 'Run schema migrations when the server starts.' },
+  },
+  ml2: {
+    type_drivers: { type: 'list', default: ['local', 'flat', 'vlan', 'vxlan'], help: 'Network type drivers to load: local, flat, vlan, vxlan.' },
+    tenant_network_types: { type: 'list', default: ['local'], help: 'Network types of project networks, in order of preference; the first with room is used.' },
+    mechanism_drivers: { type: 'list', default: ['linuxbridge', 'openvswitch'], help: 'Mechanism drivers that bind ports, tried in order: linuxbridge, openvswitch, l2population.' },
+    extension_drivers: { type: 'list', default: ['port_security'], help: 'Kept for compatibility: port_security is always on.' },
+    path_mtu: { type: 'int', default: 0, min: 0, help: 'MTU of the underlay between hosts, for overlay networks (0: global_physnet_mtu).' },
+    physical_network_mtus: { type: 'list', default: [], help: 'Per physical network MTU, as physnet:mtu pairs.' },
+    overlay_ip_version: { type: 'int', default: 4, min: 4, max: 6, help: 'IP version of the tunnel endpoints (sets the overlay overhead: vxlan 50 on IPv4, 70 on IPv6).' },
+  },
+  ml2_type_flat: {
+    flat_networks: { type: 'list', default: ['*'], help: 'Physical networks flat networks may use; * for any.' },
+  },
+  ml2_type_vlan: {
+    network_vlan_ranges: { type: 'list', default: [], help: 'physnet:vlan_min:vlan_max (tenant networks may use the range) or physnet (provider networks only).' },
+  },
+  ml2_type_vxlan: {
+    vni_ranges: { type: 'list', default: [], help: 'vni_min:vni_max ranges of VXLAN VNIs for tenant networks.' },
+    vxlan_group: { type: 'string', default: '', help: 'Multicast group (unused: Neutrino uses unicast flooding from l2population).' },
+  },
+  agent: {
+    report_interval: { type: 'float', default: 30, min: 0, help: 'Seconds between agent heartbeats (report_state); 0 disables them.' },
+    tunnel_types: { type: 'list', default: [], help: 'Open vSwitch agent: tunnel types it serves (vxlan).' },
+    l2_population: { type: 'bool', default: true, help: 'Open vSwitch agent: use l2population fdb entries.' },
+  },
+  linux_bridge: {
+    physical_interface_mappings: { type: 'list', default: [], help: 'physnet:interface pairs: flat and VLAN networks of physnet go through interface.' },
+    bridge_mappings: { type: 'list', default: [], help: 'physnet:bridge pairs: flat networks of physnet use an existing bridge.' },
+  },
+  vxlan: {
+    enable_vxlan: { type: 'bool', default: true, help: 'Linux bridge agent: serve VXLAN networks.' },
+    local_ip: { type: 'string', default: '', help: 'Tunnel endpoint address of this host (VXLAN).' },
+    l2_population: { type: 'bool', default: true, help: 'Learn remote MACs and endpoints from the server (unicast flooding, no multicast).' },
+  },
+  ovs: {
+    bridge_mappings: { type: 'list', default: [], help: 'Open vSwitch agent: physnet:bridge pairs.' },
+    integration_bridge: { type: 'string', default: 'br-int', help: 'Open vSwitch agent: the integration bridge.' },
+    datapath_type: { type: 'string', default: 'system', choices: ['system', 'netdev'], help: 'Open vSwitch datapath: system (kernel module) or netdev (userspace).' },
+    local_ip: { type: 'string', default: '', help: 'Open vSwitch agent: tunnel endpoint address.' },
   },
   quotas: {
     default_quota: { type: 'int', default: -1, help: 'Default for resources without their own option (-1: unlimited).' },

@@ -96,6 +96,68 @@ export interface QuotaTable {
   limit: number;
 }
 
+export interface NetworkSegmentTable {
+  id: string;
+  network_id: string;
+  network_type: string;
+  physical_network: string | null;
+  segmentation_id: number | null;
+  segment_index: number;
+}
+
+export interface SegmentAllocationTable {
+  network_type: string;
+  /** '' for types without physical networks */
+  physical_network: string;
+  /** 0 for flat */
+  segmentation_id: number;
+  network_id: string;
+}
+
+export interface AgentTable {
+  id: string;
+  agent_type: string;
+  binary: string;
+  topic: string;
+  host: string;
+  admin_state_up: number;
+  description: string;
+  configurations: string; // JSON
+  resource_versions: string; // JSON
+  availability_zone: string | null;
+  load: number;
+  created_at: string;
+  started_at: string;
+  heartbeat_timestamp: string;
+}
+
+export interface PortBindingTable {
+  port_id: string;
+  host: string;
+  vnic_type: string;
+  profile: string; // JSON
+  vif_type: string;
+  vif_details: string; // JSON
+  segment_id: string | null;
+  driver: string | null;
+}
+
+export interface ProvisioningBlockTable {
+  port_id: string;
+  entity: string;
+}
+
+export interface NetworkDhcpAgentBindingTable {
+  network_id: string;
+  dhcp_agent_id: string;
+}
+
+export interface TunnelEndpointTable {
+  tunnel_type: string;
+  ip_address: string;
+  host: string;
+}
+
 export interface MigrationMarker {
   seq: Generated<number>;
 }
@@ -111,4 +173,11 @@ export interface Database {
   default_security_group: DefaultSecurityGroupTable;
   tags: TagTable;
   quotas: QuotaTable;
+  networksegments: NetworkSegmentTable;
+  ml2_segment_allocations: SegmentAllocationTable;
+  agents: AgentTable;
+  ml2_port_bindings: PortBindingTable;
+  provisioningblocks: ProvisioningBlockTable;
+  networkdhcpagentbindings: NetworkDhcpAgentBindingTable;
+  ml2_tunnel_endpoints: TunnelEndpointTable;
 }

@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/connection.js';
 import type { IpAllocator } from '../ipam/allocator.js';
+import type { Bus } from '../rpc/bus.js';
+import type { AgentNotifier } from './ml2/agent-notifier.js';
+import type { TypeManager } from './ml2/types/type-manager.js';
 import type { QuotaEngine } from './quotas/quota-engine.js';
 
 export interface Services {
@@ -11,4 +14,7 @@ export interface Services {
   log: Logger;
   quotas: QuotaEngine;
   ipam: IpAllocator;
+  bus: Bus;
+  types: TypeManager;
+  notifier: AgentNotifier;
 }

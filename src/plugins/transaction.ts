@@ -31,6 +31,10 @@ const RETRYABLE = [
   'uniq_ports0network_id0mac_address',
   'default_security_group_pkey',
   'default_security_group.project_id',
+  'ml2_segment_allocations',
+  'uniq_agents0agent_type0host',
+  'agents.agent_type',
+  'networkdhcpagentbindings',
 ];
 
 export const MAX_RETRIES = 10;

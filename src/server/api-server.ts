@@ -5,10 +5,14 @@ import { buildApi, type Api } from '../api/server.js';
 import type { Config } from '../config/config.js';
 import { openDatabase, type Db } from '../db/connection.js';
 import { pendingMigrations, upgrade } from '../db/migrate.js';
+import { openBus } from '../rpc/index.js';
+import type { Bus } from '../rpc/bus.js';
+import { serveRpc } from './rpc-server.js';
 
 export interface RunningServer {
   api: Api;
   db: Db;
+  bus: Bus;
   url: string;
   close(): Promise<void>;
 }
@@ -47,16 +51,29 @@ export async function startApiServer(config: Config, log: Logger, opts: { upgrad
     await db.close();
     throw e;
   }
-  const api = buildApi({ config, db, log });
+  let bus: Bus;
+  try {
+    bus = await openBus(config.str('DEFAULT', 'transport_url'), {
+      log,
+      responseTimeoutMs: config.int('DEFAULT', 'rpc_response_timeout') * 1000,
+      connectionName: `neutrino:server:${process.pid}`,
+    });
+  } catch (e) {
+    await db.close();
+    throw new Error(`cannot reach the message bus: ${(e as Error).message}. Check [DEFAULT] transport_url and that RabbitMQ is running.`);
+  }
+  const api = buildApi({ config, db, log, bus });
+  const consumers = await serveRpc(bus, api);
   await api.app.listen({ host, port });
   const addr = api.app.server.address();
   const boundPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
-  log.info({ event: 'server.listen', url, database: db.describe, auth_strategy: strategy }, `Networking API v2.0 listening on ${url}`);
+  log.info({ event: 'server.listen', url, database: db.describe, bus: bus.describe, auth_strategy: strategy }, `Networking API v2.0 listening on ${url}`);
   let closed = false;
   return {
     api,
     db,
+    bus,
     url,
     async close() {
       if (closed) return;
@@ -71,6 +88,8 @@ export async function startApiServer(config: Config, log: Logger, opts: { upgrad
         clearInterval(idle);
         clearTimeout(cut);
       }
+      for (const c of consumers) await c.stop();
+      await bus.close();
       await db.close();
       log.info({ event: 'server.stop' }, 'server stopped');
     },

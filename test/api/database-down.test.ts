@@ -5,18 +5,22 @@ import { pino } from 'pino';
 import { buildApi, type Api } from '../../src/api/server.js';
 import { Config } from '../../src/config/config.js';
 import { openDatabase, type Db } from '../../src/db/connection.js';
+import { openBus, type Bus } from '../../src/rpc/index.js';
 
 describe('database unreachable', () => {
   let db: Db;
   let api: Api;
+  let bus: Bus;
   before(async () => {
+    bus = await openBus('memory://database-down', { log: pino({ level: 'silent' }) });
     // port 1 on loopback: nothing listens there, so every connection is refused at once
     db = openDatabase('postgresql://postgres@127.0.0.1:1/none');
-    api = buildApi({ config: Config.load([]), db, log: pino({ level: 'silent' }) });
+    api = buildApi({ config: Config.load([]), db, log: pino({ level: 'silent' }), bus });
     await api.app.ready();
   });
   after(async () => {
     await api.app.close();
+    await bus.close();
     await db.close();
   });
   it('answers 503 ServiceUnavailable with what to do, for reads and writes', async () => {

@@ -9,6 +9,9 @@ import { Config } from '../../src/config/config.js';
 import { openDatabase, type Db } from '../../src/db/connection.js';
 import { upgrade } from '../../src/db/migrate.js';
 import { scratchDatabase } from './postgres.js';
+import { openBus } from '../../src/rpc/index.js';
+import type { Bus, Consumer } from '../../src/rpc/bus.js';
+import { serveRpc } from '../../src/server/rpc-server.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -23,6 +26,9 @@ export interface Reply {
 export interface TestServer {
   api: Api;
   db: Db;
+  /** the bus the server serves RPC on ([DEFAULT] transport_url; a private memory:// one unless given) */
+  bus: Bus;
+  transportUrl: string;
   kind: DbKind;
   /** the [database] connection it uses */
   connection: string;
@@ -31,6 +37,8 @@ export interface TestServer {
   req(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
   close(): Promise<void>;
 }
+
+let serial = 0;
 
 export async function startTestServer(
   kind: DbKind,
@@ -58,7 +66,10 @@ export async function startTestServer(
   const log = pino({ level: process.env.NEUTRINO_TEST_LOG ?? 'silent' });
   const db = openDatabase(connection, { maxPoolSize: 20 });
   await upgrade(db);
-  const api = buildApi({ config, db, log });
+  const transportUrl = opts.config?.DEFAULT?.transport_url ?? `memory://test-${process.pid}-${++serial}`;
+  const bus = await openBus(transportUrl, { log, responseTimeoutMs: 10_000, connectionName: `neutrino:test-server:${process.pid}` });
+  const api = buildApi({ config, db, log, bus });
+  const consumers: Consumer[] = await serveRpc(bus, api);
   let url: string | null = null;
   if (opts.listen) {
     await api.app.listen({ host: '127.0.0.1', port: 0 });
@@ -73,6 +84,8 @@ export async function startTestServer(
     kind,
     connection,
     url,
+    bus,
+    transportUrl,
     async req(method, path, body, headers = {}) {
       const r = await api.app.inject({
         method: method as 'GET',
@@ -92,6 +105,8 @@ export async function startTestServer(
     },
     async close() {
       await api.app.close();
+      for (const c of consumers) await c.stop();
+      await bus.close();
       await db.close();
       await cleanup();
     },

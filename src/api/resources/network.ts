@@ -9,6 +9,7 @@ export const networkDef: ResourceDef = {
   table: 'networks',
   taggable: true,
   bulk: true,
+  extraFilters: ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'],
   attributes: [
     idAttr,
     nameAttr,
@@ -20,6 +21,18 @@ export const networkDef: ResourceDef = {
     { name: 'router:external', post: true, put: true, default: false, validate: v.boolean, column: 'router_external', filter: 'bool', sort: true, adminPost: true, adminPut: true, extension: 'external-net' },
     { name: 'mtu', post: true, put: true, default: NOT_SPECIFIED, validate: v.integer(68, 65535), column: 'mtu', filter: 'int', sort: true, extension: 'net-mtu' },
     { name: 'port_security_enabled', post: true, put: true, default: true, validate: v.boolean, column: 'port_security_enabled', filter: 'bool', extension: 'port-security' },
+    // provider and multi-provider: admins choose a network's segments (src/plugins/ml2/types)
+    { name: 'provider:network_type', post: true, put: true, default: NOT_SPECIFIED, validate: v.string(32), adminPost: true, adminPut: true, extension: 'provider' },
+    { name: 'provider:physical_network', post: true, put: true, default: NOT_SPECIFIED, validate: v.nullableString(64), adminPost: true, adminPut: true, extension: 'provider' },
+    { name: 'provider:segmentation_id', post: true, put: true, default: NOT_SPECIFIED, validate: v.nullableInteger(0, 2 ** 31 - 1), adminPost: true, adminPut: true, extension: 'provider' },
+    {
+      name: 'segments', post: true, put: true, default: NOT_SPECIFIED, adminPost: true, adminPut: true, extension: 'multi-provider',
+      validate: v.list(v.dict({
+        'provider:network_type': { required: true, validate: v.string(32) },
+        'provider:physical_network': { validate: v.nullableString(64) },
+        'provider:segmentation_id': { validate: v.nullableInteger(0, 2 ** 31 - 1) },
+      }), { max: 16 }),
+    },
     { name: 'availability_zone_hints', post: false, put: false },
     { name: 'availability_zones', post: false, put: false },
     ...standardAttrs,

@@ -2,6 +2,9 @@ import { NOT_SPECIFIED, type ResourceDef } from '../resource.js';
 import * as v from '../validators.js';
 import { idAttr, nameAttr, projectAttrs, standardAttrs } from './common.js';
 
+/** binding:vnic_type values (neutron-lib portbindings) */
+export const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'remote-managed', 'accelerator-direct', 'accelerator-direct-physical'];
+
 const fixedIp = v.dict({ subnet_id: { validate: v.uuid }, ip_address: { validate: v.ipAddress } });
 
 export const portDef: ResourceDef = {
@@ -11,7 +14,7 @@ export const portDef: ResourceDef = {
   table: 'ports',
   taggable: true,
   bulk: true,
-  extraFilters: ['fixed_ips', 'security_groups'],
+  extraFilters: ['fixed_ips', 'security_groups', 'binding:host_id', 'binding:vif_type', 'binding:vnic_type'],
   attributes: [
     idAttr,
     nameAttr,
@@ -37,6 +40,12 @@ export const portDef: ResourceDef = {
     },
     { name: 'port_security_enabled', post: true, put: true, default: NOT_SPECIFIED, validate: v.boolean, column: 'port_security_enabled', filter: 'bool', extension: 'port-security' },
     { name: 'security_groups', post: true, put: true, default: NOT_SPECIFIED, validate: v.list(v.uuid), extension: 'security-group' },
+    // binding: where the port lives and how its host plugs it (src/plugins/ml2/port-binding.ts)
+    { name: 'binding:host_id', post: true, put: true, default: '', validate: v.string(255), adminPost: true, adminPut: true, extension: 'binding' },
+    { name: 'binding:vnic_type', post: true, put: true, default: 'normal', validate: v.oneOf(VNIC_TYPES), extension: 'binding' },
+    { name: 'binding:profile', post: true, put: true, default: {}, validate: v.freeDict, adminPost: true, adminPut: true, extension: 'binding' },
+    { name: 'binding:vif_type', post: false, put: false, extension: 'binding' },
+    { name: 'binding:vif_details', post: false, put: false, extension: 'binding' },
     ...standardAttrs,
   ],
 };

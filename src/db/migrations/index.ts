@@ -1,7 +1,9 @@
 // Numbered migrations, in order. Add new ones at the end; never edit a released one.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_core.js';
+import * as m0002 from './0002_ml2.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
+  '0002_ml2': m0002,
 };

@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { listRows } from '../../api/collection.js';
 import { owns, type RequestContext } from '../../api/context.js';
-import { InvalidSharedSetting, NetworkInUse, NetworkNotFound, PolicyNotAuthorized } from '../../api/errors.js';
+import { InvalidInput, InvalidSharedSetting, NetworkInUse, NetworkNotFound, PolicyNotAuthorized } from '../../api/errors.js';
 import { NOT_SPECIFIED, type ApiObject, type Handler, type ListQuery } from '../../api/resource.js';
 import { networkDef } from '../../api/resources/network.js';
-import type { NetworkTable } from '../../db/schema.js';
+import type { NetworkSegmentTable, NetworkTable } from '../../db/schema.js';
 import { timestamp } from '../../common/time.js';
 import { checkRevision, saveChanges } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
@@ -13,6 +13,25 @@ import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, countBy, groupBy, inTransaction, int, lockedIf, rowsForIds, type IdSet, type Trx } from '../transaction.js';
+import { providerView } from './types/type-manager.js';
+import type { Segment } from './types/type-driver.js';
+
+const PROVIDER_ATTRS = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
+
+/** The segments an admin asked for (provider:* or segments), or [] for a project network. */
+function requestedSegments(item: ApiObject): Segment[] {
+  const given = PROVIDER_ATTRS.filter((a) => item[a] !== NOT_SPECIFIED && item[a] !== undefined);
+  const segs = item.segments !== NOT_SPECIFIED && item.segments !== undefined ? (item.segments as Record<string, unknown>[]) : null;
+  if (segs && given.length) throw InvalidInput({ msg: 'segments and provider values cannot both be set' });
+  const one = (o: Record<string, unknown>): Segment => ({
+    network_type: (o['provider:network_type'] ?? null) as string | null as string,
+    physical_network: (o['provider:physical_network'] ?? null) as string | null,
+    segmentation_id: (o['provider:segmentation_id'] ?? null) as number | null,
+  });
+  if (segs) return segs.map(one);
+  if (!given.length) return [];
+  return [one(Object.fromEntries(given.map((a) => [a, item[a]])))];
+}
 
 /** Device owners whose ports Neutron removes itself when their network or subnet goes away. */
 export const AUTO_DELETE_OWNERS = ['network:dhcp'];
@@ -49,8 +68,16 @@ export class NetworkPlugin implements Handler {
     return row as NetworkTable;
   }
 
-  private async render(trx: Trx, rows: NetworkTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
+  private async render(trx: Trx, ctx: RequestContext, rows: NetworkTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
     const want = (f: string) => !fields || fields.includes(f);
+    // provider attributes are for admins only, as in Neutron's default policy
+    const segments =
+      ctx.isAdmin && (!fields || fields.some((f) => f.startsWith('provider:') || f === 'segments'))
+        ? groupBy(
+            await rowsForIds(this.s.db, ids, 'network_id', (where) => trx.selectFrom('networksegments').selectAll().where(where).orderBy('segment_index').execute()),
+            (r) => r.network_id,
+          )
+        : null;
     const subnets = want('subnets')
       ? groupBy(
           await rowsForIds(this.s.db, ids, 'network_id', (where) => trx.selectFrom('subnets').select(['id', 'network_id']).where(where).orderBy('created_at').execute()),
@@ -70,22 +97,35 @@ export class NetworkPlugin implements Handler {
       port_security_enabled: bool(r.port_security_enabled),
       availability_zone_hints: [],
       availability_zones: [],
+      ...(segments ? providerView(segments.get(r.id) ?? []) : {}),
       ...standardAttributes(r, tags.get(r.id) ?? []),
     }));
   }
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const trx = this.s.db.kysely;
-    const { rows, ids } = await listRows<NetworkTable>(networkDef, this.visible(trx, ctx), q, 'n');
-    return this.render(trx, rows, q.fields, ids);
+    const { rows, ids } = await listRows<NetworkTable>(networkDef, this.visible(trx, ctx), q, 'n', (qb, rest) => {
+      // provider:* filters match any segment of the network
+      for (const a of PROVIDER_ATTRS) {
+        const values = rest.get(a);
+        if (!values) continue;
+        const column = a.slice('provider:'.length) as 'network_type' | 'physical_network' | 'segmentation_id';
+        const converted = column === 'segmentation_id' ? values.map((v) => (/^\d+$/.test(v) ? Number(v) : -1)) : values;
+        qb = qb.where('n.id', 'in', trx.selectFrom('networksegments').select('network_id').where(column, 'in', converted));
+      }
+      return qb;
+    });
+    return this.render(trx, ctx, rows, q.fields, ids);
   }
 
   async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {
     const trx = this.s.db.kysely;
-    return (await this.render(trx, [await this.find(trx, ctx, id)], fields))[0];
+    return (await this.render(trx, ctx, [await this.find(trx, ctx, id)], fields))[0];
   }
 
   async create(ctx: RequestContext, items: ApiObject[]): Promise<ApiObject[]> {
+    // provider segments are checked before anything is written
+    const requested = items.map((i) => this.s.types.validate(requestedSegments(i)));
     const rows = await inTransaction(this.s.db, async (trx) => {
       for (const [project, n] of countBy(items.map((i) => i.project_id as string))) {
         await this.s.quotas.check(trx, project, 'network', n);
@@ -93,8 +133,24 @@ export class NetworkPlugin implements Handler {
         await this.groups.ensureDefault(trx, project);
       }
       const now = timestamp();
-      const rows: NetworkTable[] = items.map((i) => ({
-        id: randomUUID(),
+      const rows: NetworkTable[] = [];
+      for (const [n, i] of items.entries()) {
+        const id = randomUUID();
+        const segments = await this.s.types.createSegments(trx, id, requested[n]);
+        rows.push(this.newRow(id, i, now, segments));
+      }
+      await trx.insertInto('networks').values(rows).execute();
+      return rows;
+    });
+    for (const r of rows) this.s.log.info({ event: 'network.create', network_id: r.id, project_id: r.project_id, request_id: ctx.requestId }, 'network created');
+    return this.render(this.s.db.kysely, ctx, rows, null);
+  }
+
+  private newRow(id: string, i: ApiObject, now: string, segments: NetworkSegmentTable[]): NetworkTable {
+    const maxMtu = this.s.types.maxMtu(segments);
+    if (i.mtu !== NOT_SPECIFIED && (i.mtu as number) > maxMtu) throw InvalidInput({ msg: `Requested MTU is too big, maximum is ${maxMtu}` });
+    return {
+        id,
         project_id: i.project_id as string,
         name: i.name as string,
         description: i.description as string,
@@ -105,14 +161,9 @@ export class NetworkPlugin implements Handler {
         admin_state_up: int(i.admin_state_up as boolean),
         shared: int(i.shared as boolean),
         router_external: int(i['router:external'] as boolean),
-        mtu: i.mtu === NOT_SPECIFIED ? this.s.config.int('DEFAULT', 'global_physnet_mtu') : (i.mtu as number),
+        mtu: i.mtu === NOT_SPECIFIED ? maxMtu : (i.mtu as number),
         port_security_enabled: int(i.port_security_enabled as boolean),
-      }));
-      await trx.insertInto('networks').values(rows).execute();
-      return rows;
-    });
-    for (const r of rows) this.s.log.info({ event: 'network.create', network_id: r.id, project_id: r.project_id, request_id: ctx.requestId }, 'network created');
-    return this.render(this.s.db.kysely, rows, null);
+    };
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject> {
@@ -124,7 +175,12 @@ export class NetworkPlugin implements Handler {
       if ('name' in changes) set.name = changes.name as string;
       if ('description' in changes) set.description = changes.description as string;
       if ('admin_state_up' in changes) set.admin_state_up = int(changes.admin_state_up as boolean);
-      if ('mtu' in changes) set.mtu = changes.mtu as number;
+      if (PROVIDER_ATTRS.some((a) => a in changes) || 'segments' in changes) await this.checkSegmentsUnchanged(trx, id, changes);
+      if ('mtu' in changes) {
+        const maxMtu = this.s.types.maxMtu((await this.s.types.segmentsOf(trx, [id])).get(id) ?? []);
+        if ((changes.mtu as number) > maxMtu) throw InvalidInput({ msg: `Requested MTU is too big, maximum is ${maxMtu}` });
+        set.mtu = changes.mtu as number;
+      }
       if ('port_security_enabled' in changes) set.port_security_enabled = int(changes.port_security_enabled as boolean);
       if ('router:external' in changes) set.router_external = int(changes['router:external'] as boolean);
       if ('shared' in changes) {
@@ -143,7 +199,17 @@ export class NetworkPlugin implements Handler {
       return saveChanges(trx, 'networks', row, set);
     });
     this.s.log.info({ event: 'network.update', network_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'network updated');
-    return (await this.render(this.s.db.kysely, [row], null))[0];
+    this.s.notifier.networkUpdate(row);
+    return (await this.render(this.s.db.kysely, ctx, [row], null))[0];
+  }
+
+  /** Segments are fixed once made: an update may repeat them, not change them. */
+  private async checkSegmentsUnchanged(trx: Trx, id: string, changes: ApiObject): Promise<void> {
+    const current = providerView((await this.s.types.segmentsOf(trx, id ? [id] : [])).get(id) ?? []);
+    const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    for (const a of [...PROVIDER_ATTRS, 'segments']) {
+      if (a in changes && !same(changes[a], current[a])) throw InvalidInput({ msg: `updating ${a} of a network is not supported: create a new network` });
+    }
   }
 
   async delete(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void> {
@@ -168,5 +234,6 @@ export class NetworkPlugin implements Handler {
       uow.onCommit(() => subnets.forEach((s) => this.s.ipam.invalidate(s.id)));
     });
     this.s.log.info({ event: 'network.delete', network_id: id, request_id: ctx.requestId }, 'network deleted');
+    this.s.notifier.networkDelete(id);
   }
 }

@@ -15,7 +15,7 @@ import { portDef } from '../../api/resources/port.js';
 import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
 import { uniqueViolation } from '../../db/connection.js';
-import type { IpAllocationTable, NetworkTable, PortTable, SubnetTable } from '../../db/schema.js';
+import type { IpAllocationTable, NetworkTable, PortBindingTable, PortTable, SubnetTable } from '../../db/schema.js';
 import { cidrContains, eui64Address, formatIp, normalizeIp, parseCidr, parseIp, usableRange } from '../../ipam/address.js';
 import { checkRevision, saveChanges } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
@@ -24,6 +24,9 @@ import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, countBy, groupBy, inTransaction, int, lockedIf, rowsForIds, type IdSet, type Trx, type UnitOfWork } from '../transaction.js';
 import { isSlaac, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
+import type { MechanismManager } from './mech/mechanism-manager.js';
+import type { PortEvent } from './mech/mechanism-driver.js';
+import { unboundBinding, type BindingWish, type PortBinder } from './port-binding.js';
 
 interface FixedIpSpec { subnet_id?: string; ip_address?: string }
 interface AddressPair { ip_address: string; mac_address?: string }
@@ -35,12 +38,28 @@ interface PortParts {
   ips: IpAllocationTable[];
   groups: string[];
   tags: string[];
+  binding: PortBindingTable;
+}
+
+/** A binding asked for on create: any binding attribute other than its default. */
+function bindingWish(item: ApiObject): BindingWish | null {
+  const host = item['binding:host_id'] as string;
+  const vnicType = item['binding:vnic_type'] as string;
+  const profile = item['binding:profile'] as Record<string, unknown>;
+  if (host === '' && vnicType === 'normal' && Object.keys(profile).length === 0) return null;
+  return { host, vnicType, profile };
 }
 
 export class PortPlugin implements Handler {
   private readonly baseMac: string[];
 
-  constructor(private readonly s: Services, private readonly networks: NetworkPlugin, private readonly groups: SecurityGroupPlugin) {
+  constructor(
+    private readonly s: Services,
+    private readonly networks: NetworkPlugin,
+    private readonly groups: SecurityGroupPlugin,
+    private readonly binder: PortBinder,
+    private readonly mech: MechanismManager,
+  ) {
     this.baseMac = s.config.str('DEFAULT', 'base_mac').toLowerCase().split(':');
     if (this.baseMac.length !== 6 || this.baseMac.some((b) => !/^[0-9a-f]{2}$/.test(b))) {
       throw new Error(`[DEFAULT] base_mac = ${s.config.str('DEFAULT', 'base_mac')}: not a MAC address like fa:16:3e:00:00:00`);
@@ -66,8 +85,19 @@ export class PortPlugin implements Handler {
     return row as PortTable;
   }
 
-  private renderOne(p: PortParts): ApiObject {
+  private renderOne(p: PortParts, isAdmin: boolean): ApiObject {
     const r = p.row;
+    const b = p.binding;
+    // as Neutron's default policy: only admins see where and how a port is bound
+    const binding: ApiObject = isAdmin
+      ? {
+          'binding:host_id': b.host,
+          'binding:vnic_type': b.vnic_type,
+          'binding:profile': jsonColumn(b.profile, {}),
+          'binding:vif_type': b.vif_type,
+          'binding:vif_details': jsonColumn(b.vif_details, {}),
+        }
+      : { 'binding:vnic_type': b.vnic_type };
     const ips = p.ips.length > 1 ? [...p.ips].sort(byAddress) : p.ips;
     return {
       id: r.id,
@@ -83,11 +113,12 @@ export class PortPlugin implements Handler {
       extra_dhcp_opts: jsonColumn<DhcpOpt[]>(r.extra_dhcp_opts, []),
       port_security_enabled: bool(r.port_security_enabled),
       security_groups: p.groups,
+      ...binding,
       ...standardAttributes(r, p.tags),
     };
   }
 
-  private async render(trx: Trx, rows: PortTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
+  private async render(trx: Trx, ctx: RequestContext, rows: PortTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
     const want = (f: string) => !fields || fields.includes(f);
     const ips = want('fixed_ips')
       ? groupBy(await rowsForIds(this.s.db, ids, 'port_id', (where) => trx.selectFrom('ipallocations').selectAll().where(where).execute()), (a) => a.port_id)
@@ -96,20 +127,25 @@ export class PortPlugin implements Handler {
       ? groupBy(await rowsForIds(this.s.db, ids, 'port_id', (where) => trx.selectFrom('securitygroupportbindings').selectAll().where(where).execute()), (b) => b.port_id)
       : new Map<string, { security_group_id: string }[]>();
     const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
+    const bindings = !fields || fields.some((f) => f.startsWith('binding:')) ? await this.binder.bindingsOf(trx, ids) : new Map<string, PortBindingTable>();
     return rows.map((row) =>
-      this.renderOne({
-        row,
-        ips: ips.get(row.id) ?? [],
-        groups: (groups.get(row.id) ?? []).map((g) => g.security_group_id).sort(),
-        tags: tags.get(row.id) ?? [],
-      }),
+      this.renderOne(
+        {
+          row,
+          ips: ips.get(row.id) ?? [],
+          groups: (groups.get(row.id) ?? []).map((g) => g.security_group_id).sort(),
+          tags: tags.get(row.id) ?? [],
+          binding: bindings.get(row.id) ?? unboundBinding(row.id),
+        },
+        ctx.isAdmin,
+      ),
     );
   }
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const trx = this.s.db.kysely;
     const { rows, ids } = await listRows<PortTable>(portDef, this.visible(trx, ctx), q, 'p', (qb, rest) => this.portFilters(trx, qb, rest));
-    return this.render(trx, rows, q.fields, ids);
+    return this.render(trx, ctx, rows, q.fields, ids);
   }
 
   /** fixed_ips=ip_address=…|subnet_id=…|ip_address_substr=… and security_groups=… */
@@ -137,6 +173,18 @@ export class PortPlugin implements Handler {
         qb = qb.where('p.id', 'in', holders().where((eb) => eb.or(bySubstring.map((t) => eb(sql`ip_address`, 'like', sql`${like(t)} escape '\\'`)))));
       }
     }
+    for (const [name, column] of [['binding:host_id', 'host'], ['binding:vif_type', 'vif_type'], ['binding:vnic_type', 'vnic_type']] as const) {
+      const values = rest.get(name);
+      if (!values) continue;
+      const unboundMatches = values.includes(unboundBinding('')[column]);
+      // ports without a binding row are unbound (host '', vif_type unbound, vnic_type normal)
+      qb = qb.where((eb) =>
+        eb.or([
+          eb('p.id', 'in', trx.selectFrom('ml2_port_bindings').select('port_id').where(column, 'in', values)),
+          ...(unboundMatches ? [eb('p.id', 'not in', trx.selectFrom('ml2_port_bindings').select('port_id'))] : []),
+        ]),
+      );
+    }
     const sgs = rest.get('security_groups');
     if (sgs) {
       qb = qb.where('p.id', 'in', trx.selectFrom('securitygroupportbindings').select('port_id').where('security_group_id', 'in', sgs));
@@ -146,7 +194,7 @@ export class PortPlugin implements Handler {
 
   async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {
     const trx = this.s.db.kysely;
-    return (await this.render(trx, [await this.find(trx, ctx, id)], fields))[0];
+    return (await this.render(trx, ctx, [await this.find(trx, ctx, id)], fields))[0];
   }
 
   private generateMac(): string {
@@ -410,21 +458,68 @@ export class PortPlugin implements Handler {
             allowed_address_pairs: JSON.stringify(pairs),
             extra_dhcp_opts: JSON.stringify(mergeDhcpOpts([], item.extra_dhcp_opts as DhcpOpt[])),
           };
-          made.push({ row, ips, groups, tags: [] });
+          made.push({ row, ips, groups, tags: [], binding: unboundBinding(id) });
         }
         await this.insertPorts(trx, made);
+        for (const [n, item] of items.entries()) {
+          const wish = bindingWish(item);
+          if (wish) made[n].binding = await this.binder.bind(trx, made[n].row, wish);
+        }
         return made;
       },
     );
     for (const p of parts) {
-      this.s.log.info({ event: 'port.create', port_id: p.row.id, network_id: p.row.network_id, ips: p.ips.map((i) => i.ip_address), request_id: ctx.requestId }, 'port created');
+      this.s.log.info({ event: 'port.create', port_id: p.row.id, network_id: p.row.network_id, ips: p.ips.map((i) => i.ip_address), host: p.binding.host || undefined, request_id: ctx.requestId }, 'port created');
     }
-    return parts.map((p) => this.renderOne({ ...p, groups: [...p.groups].sort() }));
+    await this.notifyChanged(parts, new Map());
+    return parts.map((p) => this.renderOne({ ...p, groups: [...p.groups].sort() }, ctx.isAdmin));
+  }
+
+  /**
+   * After commit: bound ports go to the agents (port_update), security groups whose members
+   * changed are announced, and the mechanism drivers' postcommit hooks run.
+   */
+  private async notifyChanged(parts: PortParts[], before: Map<string, PortEvent | null>, groupsBefore: string[] = []): Promise<void> {
+    const groups = new Set(groupsBefore);
+    for (const p of parts) {
+      p.groups.forEach((g) => groups.add(g));
+      const wasBound = before.get(p.row.id)?.host;
+      if (p.binding.host || wasBound) this.s.notifier.portUpdate(await this.agentView(p), await this.boundSegment(p.binding));
+      if (before.size || p.binding.host) {
+        const now = await this.binder.portEvent(this.s.db.kysely, p.row.id);
+        if (now) await this.mech.portUpdated(now, before.get(p.row.id) ?? null);
+      }
+    }
+    this.s.notifier.securityGroupsMemberUpdated([...groups]);
+  }
+
+  private async boundSegment(b: PortBindingTable) {
+    if (!b.segment_id) return null;
+    return (await this.binder.segments(this.s.db.kysely, [b.segment_id])).get(b.segment_id) ?? null;
+  }
+
+  /** What agents need to know of a changed port (they fetch the rest with get_devices_details_list). */
+  private async agentView(p: PortParts): Promise<Record<string, unknown>> {
+    return {
+      id: p.row.id,
+      network_id: p.row.network_id,
+      mac_address: p.row.mac_address,
+      admin_state_up: bool(p.row.admin_state_up),
+      device_owner: p.row.device_owner,
+      fixed_ips: p.ips.map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),
+      'binding:host_id': p.binding.host,
+      'binding:vif_type': p.binding.vif_type,
+      security_groups: p.groups,
+      port_security_enabled: bool(p.row.port_security_enabled),
+    };
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject> {
+    const before = await this.binder.portEvent(this.s.db.kysely, id);
+    let groupsBefore: string[] = [];
     const parts = await inTransaction(this.s.db, async (trx, uow): Promise<PortParts> => {
       const row = await this.find(trx, ctx, id, true);
+      groupsBefore = (await trx.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id).execute()).map((g) => g.security_group_id);
       checkRevision(row.revision_number, ifMatch);
       const network = () => trx.selectFrom('networks').selectAll().where('id', '=', row.network_id).executeTakeFirstOrThrow();
       if (!owns(ctx, row.project_id) && !owns(ctx, (await network()).project_id)) throw PolicyNotAuthorized({ action: 'update_port' });
@@ -478,15 +573,35 @@ export class PortPlugin implements Handler {
         await trx.deleteFrom('securitygroupportbindings').where('port_id', '=', id).execute();
         if (groups.length) await trx.insertInto('securitygroupportbindings').values(groups.map((g) => ({ port_id: id, security_group_id: g }))).execute();
       }
+      const current = (await this.binder.bindingsOf(trx, [id])).get(id) ?? unboundBinding(id);
+      let binding = current;
+      const wish: BindingWish = {
+        host: (changes['binding:host_id'] as string | undefined) ?? current.host,
+        vnicType: (changes['binding:vnic_type'] as string | undefined) ?? current.vnic_type,
+        profile: (changes['binding:profile'] as Record<string, unknown> | undefined) ?? jsonColumn(current.profile, {}),
+      };
+      // a new host (or vnic type, or profile) means a new binding, as in ML2; so does
+      // retrying a failed one by setting the same host again
+      const rebind =
+        wish.host !== current.host || wish.vnicType !== current.vnic_type || JSON.stringify(wish.profile) !== current.profile ||
+        ('binding:host_id' in changes && current.vif_type === 'binding_failed');
+      if (rebind) {
+        binding = await this.binder.bind(trx, { ...row, ...set } as PortTable, wish);
+        // a fresh binding waits for its agents again
+        set.status = 'DOWN';
+      }
       const saved = await saveChanges(trx, 'ports', row, set);
       const tags = (await tagsOf(this.s.db, trx, [id])).get(id) ?? [];
-      return { row: saved, ips, groups: [...groups].sort(), tags };
+      return { row: saved, ips, groups: [...groups].sort(), tags, binding };
     });
     this.s.log.info({ event: 'port.update', port_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'port updated');
-    return this.renderOne(parts);
+    await this.notifyChanged([parts], new Map([[id, before]]), groupsBefore);
+    return this.renderOne(parts, ctx.isAdmin);
   }
 
   async delete(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void> {
+    const before = await this.binder.portEvent(this.s.db.kysely, id);
+    const groups = (await this.s.db.kysely.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id).execute()).map((g) => g.security_group_id);
     await inTransaction(this.s.db, async (trx, uow) => {
       const row = await this.find(trx, ctx, id, true);
       checkRevision(row.revision_number, ifMatch);
@@ -501,6 +616,11 @@ export class PortPlugin implements Handler {
       await trx.deleteFrom('ports').where('id', '=', id).execute();
     });
     this.s.log.info({ event: 'port.delete', port_id: id, request_id: ctx.requestId }, 'port deleted');
+    if (before) {
+      this.s.notifier.portDelete(id, before.networkId);
+      await this.mech.portDeleted(before);
+    }
+    this.s.notifier.securityGroupsMemberUpdated(groups);
   }
 }
 

@@ -271,19 +271,22 @@ export class SecurityGroupRulePlugin implements Handler {
       return rows;
     });
     for (const r of rows) this.s.log.info({ event: 'security_group_rule.create', security_group_rule_id: r.id, security_group_id: r.security_group_id, request_id: ctx.requestId }, 'security group rule created');
+    this.s.notifier.securityGroupsRuleUpdated([...new Set(rows.map((r) => r.security_group_id))]);
     return this.render(this.s.db.kysely, rows);
   }
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
-    await inTransaction(this.s.db, async (trx) => {
+    const group = await inTransaction(this.s.db, async (trx) => {
       const row = await this.visible(trx, ctx).where('r.id', '=', id).executeTakeFirst();
       if (!row) throw SecurityGroupRuleNotFound({ id });
       const sg = await trx.selectFrom('securitygroups').select('project_id').where('id', '=', row.security_group_id).executeTakeFirst();
       if (!ctx.isAdmin && sg?.project_id !== ctx.projectId) throw PolicyNotAuthorized({ action: 'delete_security_group_rule' });
       await trx.deleteFrom('securitygrouprules').where('id', '=', id).execute();
       await bumpRevision(trx, 'securitygroups', row.security_group_id);
+      return row.security_group_id;
     });
     this.s.log.info({ event: 'security_group_rule.delete', security_group_rule_id: id, request_id: ctx.requestId }, 'security group rule deleted');
+    this.s.notifier.securityGroupsRuleUpdated([group]);
   }
 }
 

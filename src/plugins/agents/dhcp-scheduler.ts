@@ -1,0 +1,31 @@
+// Which DHCP agent serves a network (dhcp_agents_per_network of them, the least loaded
+// live ones), decided the first time a port or subnet of the network needs it.
+import type { Services } from '../services.js';
+import type { Trx } from '../transaction.js';
+import type { AgentStore } from './agent-store.js';
+
+export const DHCP_AGENT = 'DHCP agent';
+
+export class DhcpScheduler {
+  constructor(private readonly s: Services, private readonly agents: AgentStore) {}
+
+  /** The DHCP agents serving the network, scheduling it first if it has DHCP but no agent. */
+  async agentsFor(trx: Trx, networkId: string): Promise<string[]> {
+    const bound = await trx.selectFrom('networkdhcpagentbindings').select('dhcp_agent_id').where('network_id', '=', networkId).execute();
+    if (bound.length || !this.s.config.bool('DEFAULT', 'network_auto_schedule')) return bound.map((b) => b.dhcp_agent_id);
+    const dhcp = await trx.selectFrom('subnets').select('id').where('network_id', '=', networkId).where('enable_dhcp', '=', 1).executeTakeFirst();
+    if (!dhcp) return [];
+    const candidates = (await trx.selectFrom('agents').selectAll().where('agent_type', '=', DHCP_AGENT).where('admin_state_up', '=', 1).execute()).filter((a) =>
+      this.agents.isAlive(a),
+    );
+    if (!candidates.length) return [];
+    const load = new Map<string, number>();
+    for (const r of await trx.selectFrom('networkdhcpagentbindings').select('dhcp_agent_id').execute()) load.set(r.dhcp_agent_id, (load.get(r.dhcp_agent_id) ?? 0) + 1);
+    const chosen = candidates
+      .sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.host.localeCompare(b.host))
+      .slice(0, this.s.config.int('DEFAULT', 'dhcp_agents_per_network'));
+    await trx.insertInto('networkdhcpagentbindings').values(chosen.map((a) => ({ network_id: networkId, dhcp_agent_id: a.id }))).execute();
+    for (const a of chosen) this.s.log.info({ event: 'dhcp.schedule', network_id: networkId, agent_id: a.id, host: a.host }, `network ${networkId} scheduled to the DHCP agent on ${a.host}`);
+    return chosen.map((a) => a.id);
+  }
+}

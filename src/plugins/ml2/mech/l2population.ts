@@ -1,0 +1,96 @@
+// l2population: tells every host where the other hosts' ports of each overlay network are,
+// so VXLAN needs no multicast (unicast flood lists and static FDB entries instead).
+// Acts when a port becomes ACTIVE (the data plane is there) and when it goes down or away.
+import { jsonColumn } from '../../../common/json.js';
+import type { Services } from '../../services.js';
+import type { AgentStore } from '../../agents/agent-store.js';
+import { FLOODING_ENTRY, type FdbEntries } from '../agent-notifier.js';
+import type { MechanismDriver, PortEvent } from './mechanism-driver.js';
+
+const TUNNEL_TYPES = ['vxlan'];
+
+export class L2populationMechanismDriver implements MechanismDriver {
+  readonly name = 'l2population';
+  constructor(private readonly s: Services, private readonly agents: AgentStore) {}
+
+  /** host → tunnel endpoint, from what live L2 agents report */
+  private async endpoints(hosts: string[]): Promise<Map<string, string>> {
+    if (!hosts.length) return new Map();
+    const rows = await this.s.db.kysely.selectFrom('agents').selectAll().where('host', 'in', hosts).execute();
+    const out = new Map<string, string>();
+    for (const a of rows) {
+      const ip = jsonColumn<Record<string, unknown>>(a.configurations, {}).tunneling_ip;
+      if (typeof ip === 'string' && ip && this.agents.isAlive(a)) out.set(a.host, ip);
+    }
+    return out;
+  }
+
+  /** Other ACTIVE ports of the network with their host, MAC and addresses. */
+  private async activePorts(networkId: string, exceptPort: string) {
+    const rows = await this.s.db.kysely
+      .selectFrom('ports as p')
+      .innerJoin('ml2_port_bindings as b', 'b.port_id', 'p.id')
+      .leftJoin('ipallocations as i', 'i.port_id', 'p.id')
+      .select(['p.id', 'p.mac_address', 'b.host', 'i.ip_address'])
+      .where('p.network_id', '=', networkId)
+      .where('p.status', '=', 'ACTIVE')
+      .where('p.id', '!=', exceptPort)
+      .where('b.host', '!=', '')
+      .execute();
+    return rows;
+  }
+
+  private entries(port: PortEvent, endpoint: string, pairs: [string, string][]): FdbEntries {
+    return { [port.networkId]: { segment_id: port.segment!.segmentation_id, network_type: port.segment!.network_type, ports: { [endpoint]: pairs } } };
+  }
+
+  private pairsOf(port: PortEvent): [string, string][] {
+    return port.ips.map((ip) => [port.mac, ip] as [string, string]);
+  }
+
+  async updatePortPostcommit(port: PortEvent, original: PortEvent | null): Promise<void> {
+    const wasActive = original?.status === 'ACTIVE' && original.host !== '';
+    const isActive = port.status === 'ACTIVE' && port.host !== '';
+    if (original && wasActive && (!isActive || original.host !== port.host)) await this.portGone(original);
+    if (isActive && (!wasActive || original?.host !== port.host)) await this.portUp(port);
+  }
+
+  async deletePortPostcommit(port: PortEvent): Promise<void> {
+    if (port.status === 'ACTIVE' && port.host) await this.portGone(port);
+  }
+
+  private async portUp(port: PortEvent): Promise<void> {
+    if (!port.segment || !TUNNEL_TYPES.includes(port.segment.network_type)) return;
+    const others = await this.activePorts(port.networkId, port.portId);
+    const hosts = [...new Set([port.host, ...others.map((o) => o.host)])];
+    const eps = await this.endpoints(hosts);
+    const mine = eps.get(port.host);
+    if (!mine) return;
+    const firstOnHost = !others.some((o) => o.host === port.host);
+    // everyone else learns this port (and this host, for flooding, if it is new to the network)
+    this.s.notifier.addFdbEntries(this.entries(port, mine, [...(firstOnHost ? [FLOODING_ENTRY] : []), ...this.pairsOf(port)]));
+    if (firstOnHost) {
+      // the host new to the network learns everyone else
+      const ports: Record<string, [string, string][]> = {};
+      for (const o of others) {
+        const ep = eps.get(o.host);
+        if (!ep || o.host === port.host) continue;
+        ports[ep] ??= [FLOODING_ENTRY];
+        if (o.ip_address) ports[ep].push([o.mac_address, o.ip_address]);
+      }
+      if (Object.keys(ports).length) {
+        this.s.notifier.addFdbEntries({ [port.networkId]: { segment_id: port.segment.segmentation_id, network_type: port.segment.network_type, ports } }, port.host);
+      }
+    }
+  }
+
+  private async portGone(port: PortEvent): Promise<void> {
+    if (!port.segment || !TUNNEL_TYPES.includes(port.segment.network_type)) return;
+    const eps = await this.endpoints([port.host]);
+    const mine = eps.get(port.host);
+    if (!mine) return;
+    const others = await this.activePorts(port.networkId, port.portId);
+    const lastOnHost = !others.some((o) => o.host === port.host);
+    this.s.notifier.removeFdbEntries(this.entries(port, mine, [...(lastOnHost ? [FLOODING_ENTRY] : []), ...this.pairsOf(port)]));
+  }
+}

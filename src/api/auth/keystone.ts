@@ -218,26 +218,34 @@ export class KeystoneAuth {
     headers: Record<string, string>,
     body?: string,
   ): Promise<{ status: number; headers: Headers; body: unknown }> {
-    try {
-      const res = await fetch(this.base + path, {
-        method,
-        headers: { Accept: 'application/json', ...headers },
-        body,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      // Read the body under the same timeout; a non-JSON body (proxies' error pages) is just unknown.
-      const text = await res.text();
-      let parsed: unknown = null;
+    for (let attempt = 1; ; attempt++) {
       try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        parsed = null;
+        const res = await fetch(this.base + path, {
+          method,
+          headers: { Accept: 'application/json', ...headers },
+          body,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        // Read the body under the same timeout; a non-JSON body (a proxy's error page) is just unknown.
+        const text = await res.text();
+        let parsed: unknown = null;
+        try {
+          parsed = text ? JSON.parse(text) : null;
+        } catch {
+          parsed = null;
+        }
+        return { status: res.status, headers: res.headers, body: parsed };
+      } catch (e) {
+        const err = e as Error;
+        const why = err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : describe(err);
+        // A pooled keep-alive connection the server had already closed fails
+        // at once; both our requests are safe to repeat, on a fresh connection.
+        if (attempt === 1 && STALE_CONNECTION.has(why)) {
+          this.log?.debug({ keystone: this.base, why }, 'retrying a Keystone request on a fresh connection');
+          continue;
+        }
+        throw this.unavailable(`Keystone at ${this.base} is unreachable: ${why}`);
       }
-      return { status: res.status, headers: res.headers, body: parsed };
-    } catch (e) {
-      const err = e as Error;
-      const why = err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : describe(err);
-      throw this.unavailable(`Keystone at ${this.base} is unreachable: ${why}`);
     }
   }
 
@@ -246,6 +254,8 @@ export class KeystoneAuth {
     return new IdentityUnavailable(message);
   }
 }
+
+const STALE_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 function describe(err: Error): string {
   // fetch hides the socket error (ECONNREFUSED and the like) in `cause`.

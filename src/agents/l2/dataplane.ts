@@ -1,0 +1,33 @@
+// The kernel side of an L2 agent (what linuxbridge and openvswitch each implement): which
+// port devices exist on the host, wiring them into their networks, and the tunnel/FDB and
+// firewall state the server tells it about. The shared L2 agent logic drives it.
+import type { FdbEntries } from '../../plugins/ml2/agent-notifier.js';
+import type { DeviceDetails, SecurityGroupInfo } from '../plugin-api.js';
+
+export interface DeviceChange {
+  added: string[];
+  removed: string[];
+}
+
+export interface L2Dataplane {
+  /** agent_type as the server knows it, e.g. "Linux bridge agent" */
+  readonly agentType: string;
+  readonly binary: string;
+  /** what report_state carries: mappings, tunnel types, tunneling_ip, capabilities */
+  configurations(): Record<string, unknown>;
+  /** port devices present on the host now */
+  devices(): Promise<Set<string>>;
+  /** calls back when port devices appear or go (event-driven, never a timer) */
+  watch(onChange: (change: DeviceChange) => void): void;
+  /** wires devices into their networks (idempotent: already wired devices are left as they are) */
+  plug(devices: DeviceDetails[]): Promise<void>;
+  /** removes what the agent made for devices that are gone, and anything stale it owns */
+  cleanup(presentPorts: DeviceDetails[]): Promise<void>;
+  /** applies security groups and anti-spoofing for the given ports */
+  applyFirewall(info: SecurityGroupInfo): Promise<void>;
+  fdbAdd(entries: FdbEntries): Promise<void>;
+  fdbRemove(entries: FdbEntries): Promise<void>;
+  /** the tunnel endpoint this host uses, if it serves tunnels */
+  tunnelIp(): string | null;
+  close(): Promise<void>;
+}

@@ -1,0 +1,163 @@
+// The L2 agent logic shared by linuxbridge and openvswitch (Neutron's CommonAgentLoop, made
+// event-driven): devices appearing on the host and port fanouts from the server become
+// events; a batch asks the server for the ports' details once, wires them, applies their
+// security groups, and reports them up (which makes the server turn them ACTIVE).
+import type { Logger } from 'pino';
+import type { FdbEntries } from '../../plugins/ml2/agent-notifier.js';
+import type { Bus } from '../../rpc/bus.js';
+import * as topics from '../../rpc/topics.js';
+import { AgentCore } from '../agent-core.js';
+import { EventQueue } from '../event-queue.js';
+import type { DeviceDetails } from '../plugin-api.js';
+import type { L2Dataplane } from './dataplane.js';
+
+type DeviceEvent = 'added' | 'removed' | 'updated';
+
+export interface L2AgentOptions {
+  bus: Bus;
+  log: Logger;
+  host: string;
+  reportInterval: number;
+  dataplane: L2Dataplane;
+}
+
+export class L2Agent {
+  readonly core: AgentCore;
+  private readonly queue: EventQueue<DeviceEvent>;
+  /** devices present on the host and known to be wired, by device name */
+  private readonly wired = new Map<string, DeviceDetails>();
+  private present = new Set<string>();
+  private readonly dp: L2Dataplane;
+  private readonly log: Logger;
+
+  constructor(o: L2AgentOptions) {
+    this.dp = o.dataplane;
+    this.log = o.log;
+    this.queue = new EventQueue((batch) => this.handle(batch), o.log, {
+      // a device that came and went in one burst is gone; one that went and came back is new
+      merge: (_older, newer) => newer,
+    });
+    this.core = new AgentCore({
+      bus: o.bus,
+      log: o.log,
+      host: o.host,
+      agentType: this.dp.agentType,
+      binary: this.dp.binary,
+      topic: 'N/A',
+      reportInterval: o.reportInterval,
+      configurations: () => ({ ...this.dp.configurations(), devices: this.present.size }),
+      resync: () => this.resync(),
+      listen: {
+        [topics.PORT_UPDATE]: { port_update: (a: { port: { id: string; 'binding:host_id'?: string } }) => this.portUpdated(a.port) },
+        [topics.PORT_DELETE]: { port_delete: (a: { port_id: string }) => this.portDeleted(a.port_id) },
+        [topics.NETWORK_UPDATE]: { network_update: () => this.refreshAll() },
+        [topics.NETWORK_DELETE]: { network_delete: () => this.refreshAll() },
+        [topics.SECURITY_GROUP_UPDATE]: {
+          security_groups_rule_updated: (a: { security_groups: string[] }) => this.groupsChanged(a.security_groups),
+          security_groups_member_updated: (a: { security_groups: string[] }) => this.groupsChanged(a.security_groups),
+        },
+        [topics.L2POP_UPDATE]: {
+          add_fdb_entries: (a: { fdb_entries: FdbEntries }) => this.dp.fdbAdd(a.fdb_entries),
+          remove_fdb_entries: (a: { fdb_entries: FdbEntries }) => this.dp.fdbRemove(a.fdb_entries),
+        },
+        [topics.TUNNEL_UPDATE]: { tunnel_update: () => undefined },
+      },
+    });
+    this.dp.watch((c) => {
+      for (const d of c.added) this.queue.push(d, 'added');
+      for (const d of c.removed) this.queue.push(d, 'removed');
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.core.start();
+  }
+
+  /** Everything again: devices on the host against the server's view; stale state removed. */
+  private async resync(): Promise<void> {
+    const tunnelIp = this.dp.tunnelIp();
+    if (tunnelIp) await this.core.rpc.tunnelSync(tunnelIp, 'vxlan');
+    this.present = await this.dp.devices();
+    for (const d of [...this.wired.keys()]) if (!this.present.has(d)) this.wired.delete(d);
+    const details = await this.wire([...this.present]);
+    await this.dp.cleanup(details);
+  }
+
+  /** Gets details for devices, wires those bound here, applies their groups, reports them up. */
+  private async wire(devices: string[]): Promise<DeviceDetails[]> {
+    if (!devices.length) {
+      return [];
+    }
+    const { devices: details, failed_devices } = await this.core.rpc.devicesDetails(devices);
+    const mine = details.filter((d) => d.port_id);
+    await this.dp.plug(mine);
+    if (mine.length) await this.dp.applyFirewall(await this.core.rpc.securityGroupInfo(mine.map((d) => d.port_id!)));
+    for (const d of mine) this.wired.set(d.device, d);
+    const up = mine.filter((d) => d.admin_state_up !== false).map((d) => d.device);
+    const down = mine.filter((d) => d.admin_state_up === false).map((d) => d.device);
+    if (up.length || down.length) {
+      const r = await this.core.rpc.updateDeviceList(up, down);
+      if (r.failed_devices_up.length || r.failed_devices_down.length) {
+        this.log.warn({ event: 'agent.device_report_failed', failed_up: r.failed_devices_up, failed_down: r.failed_devices_down }, 'the server could not record some devices; they are retried at the next resync');
+      }
+    }
+    if (failed_devices.length) this.log.warn({ event: 'agent.device_details_failed', devices: failed_devices }, 'the server could not give details of some devices');
+    return mine;
+  }
+
+  private async handle(batch: Map<string, DeviceEvent>): Promise<void> {
+    const toWire: string[] = [];
+    const gone: string[] = [];
+    for (const [device, ev] of batch) {
+      if (ev === 'removed') {
+        this.present.delete(device);
+        if (this.wired.delete(device)) gone.push(device);
+      } else {
+        this.present.add(device);
+        toWire.push(device);
+      }
+    }
+    if (toWire.length) await this.wire(toWire);
+    if (gone.length) {
+      await this.core.rpc.updateDeviceList([], gone);
+      this.log.info({ event: 'agent.devices_down', devices: gone }, `${gone.length} device(s) gone`);
+    }
+  }
+
+  /** The device of a port on this host, if it is present. */
+  private deviceOf(portId: string): string | undefined {
+    for (const d of this.present) if (d === portId || (d.startsWith('tap') && portId.startsWith(d.slice(3)))) return d;
+    return undefined;
+  }
+
+  private portUpdated(port: { id: string }): void {
+    const device = this.deviceOf(port.id);
+    if (device) this.queue.push(device, 'updated');
+  }
+
+  private portDeleted(portId: string): void {
+    const device = this.deviceOf(portId);
+    if (device) this.wired.delete(device);
+  }
+
+  private groupsChanged(_groups: string[]): void {
+    // a group's rules or members matter to its own ports and to every port whose rules name
+    // it as a remote group: refresh all wired ports (one batch, one security_group_info call)
+    this.refreshAll();
+  }
+
+  private refreshAll(): void {
+    for (const d of this.wired.keys()) this.queue.push(d, 'updated');
+  }
+
+  /** Resolves when no event is waiting (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  async stop(): Promise<void> {
+    this.queue.close();
+    await this.core.stop();
+    await this.dp.close();
+  }
+}

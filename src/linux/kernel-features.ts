@@ -1,0 +1,32 @@
+// What this host's kernel can do, found by trying it in a throwaway network namespace
+// (the kernel may load a module on first use, so looking for it is not enough).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface Capability {
+  supported: boolean;
+  /** why not, in the kernel's words */
+  reason: string | null;
+}
+
+/** 802.1Q VLAN subinterfaces (`ip link add … type vlan`), as linuxbridge needs for VLAN networks. */
+export async function probeVlanSupport(): Promise<Capability> {
+  const ns = `nprobe-vlan-${process.pid}`;
+  try {
+    await run('ip', ['netns', 'add', ns]);
+  } catch (e) {
+    return { supported: false, reason: `cannot create a network namespace to probe: ${(e as Error).message.trim()}` };
+  }
+  try {
+    await run('ip', ['-n', ns, 'link', 'add', 'probe0', 'type', 'veth', 'peer', 'name', 'probe1']);
+    await run('ip', ['-n', ns, 'link', 'add', 'link', 'probe0', 'name', 'probe0.42', 'type', 'vlan', 'id', '42']);
+    return { supported: true, reason: null };
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    return { supported: false, reason: `ip link add type vlan failed: ${(err.stderr || err.message).trim()} (no 8021q support in this kernel)` };
+  } finally {
+    await run('ip', ['netns', 'delete', ns]).catch(() => undefined);
+  }
+}

@@ -1,0 +1,3 @@
+import { ml2Suite } from './suite-ml2.js';
+
+ml2Suite({ kind: 'sqlite' });

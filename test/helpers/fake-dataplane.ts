@@ -1,0 +1,61 @@
+// The kernel side of an L2 agent, kept in memory: the ML2 tier runs the real agent core and
+// L2 agent logic over the real bus, and only the kernel is absent. A test "plugs" a device
+// (as Nova's os-vif would) and reads back what the agent was told.
+import type { L2Dataplane, DeviceChange } from '../../src/agents/l2/dataplane.js';
+import type { DeviceDetails, SecurityGroupInfo } from '../../src/agents/plugin-api.js';
+import type { FdbEntries } from '../../src/plugins/ml2/agent-notifier.js';
+
+export class FakeDataplane implements L2Dataplane {
+  readonly present = new Set<string>();
+  readonly plugged = new Map<string, DeviceDetails>();
+  readonly fdb: { op: 'add' | 'remove'; entries: FdbEntries }[] = [];
+  firewall: SecurityGroupInfo | null = null;
+  private listener: ((c: DeviceChange) => void) | null = null;
+
+  constructor(
+    readonly agentType: string,
+    readonly binary: string,
+    private readonly config: Record<string, unknown>,
+  ) {}
+
+  configurations(): Record<string, unknown> {
+    return this.config;
+  }
+  async devices(): Promise<Set<string>> {
+    return new Set(this.present);
+  }
+  watch(onChange: (c: DeviceChange) => void): void {
+    this.listener = onChange;
+  }
+  async plug(devices: DeviceDetails[]): Promise<void> {
+    for (const d of devices) this.plugged.set(d.device, d);
+  }
+  async cleanup(): Promise<void> {}
+  async applyFirewall(info: SecurityGroupInfo): Promise<void> {
+    this.firewall = info;
+  }
+  async fdbAdd(entries: FdbEntries): Promise<void> {
+    this.fdb.push({ op: 'add', entries });
+  }
+  async fdbRemove(entries: FdbEntries): Promise<void> {
+    this.fdb.push({ op: 'remove', entries });
+  }
+  tunnelIp(): string | null {
+    return (this.config.tunneling_ip as string | null) ?? null;
+  }
+  async close(): Promise<void> {}
+
+  /** A tap device for the port appears on the host. */
+  addDevice(name: string): void {
+    this.present.add(name);
+    this.listener?.({ added: [name], removed: [] });
+  }
+  removeDevice(name: string): void {
+    this.present.delete(name);
+    this.plugged.delete(name);
+    this.listener?.({ added: [], removed: [name] });
+  }
+}
+
+/** Nova's tap name for a port: tap + the first 11 characters of its id. */
+export const tapName = (portId: string): string => `tap${portId.slice(0, 11)}`;

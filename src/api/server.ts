@@ -20,7 +20,8 @@ import { QuotaEngine } from '../plugins/quotas/quota-engine.js';
 import { SecurityGroupPlugin, SecurityGroupRulePlugin } from '../plugins/securitygroups/security-groups.js';
 import type { Services } from '../plugins/services.js';
 import { HTTPBadRequest, HTTPNotFound, MalformedRequestBody, NeutronError } from './errors.js';
-import { noauthContext } from './http-context.js';
+import { makeAuthHook } from './auth/auth-hook.js';
+import type { KeystoneAuth } from './auth/keystone.js';
 import type { Handler, ResourceDef } from './resource.js';
 import { agentDef } from './resources/agent.js';
 import { networkDef } from './resources/network.js';
@@ -72,7 +73,7 @@ function hasNul(v: unknown): boolean {
   return false;
 }
 
-export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus }): Api {
+export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; auth?: KeystoneAuth }): Api {
   const { config, db, log, bus } = opts;
   const services: Services = {
     db, config, log, bus,
@@ -122,10 +123,10 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus }
     done(null, parsed);
   });
 
-  const defaultProject = config.str('DEFAULT', 'noauth_project_id');
+  const authenticate = makeAuthHook(config, log, opts.auth);
   app.addHook('onRequest', async (req) => {
     if (/%00/.test(req.url)) throw HTTPBadRequest({ msg: 'The URL may not contain NUL (%00) characters' });
-    req.neutrinoContext = noauthContext(req, defaultProject);
+    await authenticate(req);
   });
   // as Neutron: every answer names its request, the id the log lines carry
   app.addHook('onSend', async (req, reply) => {

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The `neutrino` command.
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { Config, ConfigError } from '../config/config.js';
 import { sampleConfig } from '../config/sample.js';
 import { makeLogger } from '../common/logger.js';
 import { openDatabase } from '../db/connection.js';
 import { currentRevision, pendingMigrations, upgrade } from '../db/migrate.js';
 import { startApiServer } from '../server/api-server.js';
+import { AGENT_KINDS, runAgent, type AgentKind } from '../agents/run-agent.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -45,6 +46,40 @@ Examples:
     const stop = async (signal: string) => {
       log.info({ event: 'server.signal', signal }, `received ${signal}, shutting down`);
       await server.close();
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+
+program
+  .command('agent')
+  .description('Run the agent of one kind for one host; it talks to the servers over [DEFAULT] transport_url.')
+  .addArgument(new Argument('<kind>', 'agent kind').choices(AGENT_KINDS))
+  .option('--host <name>', 'the host name ports are bound to (default: [DEFAULT] host, else the machine hostname)')
+  .option('--config-file <path>', 'INI file(s): transport_url, [agent], [linux_bridge], [vxlan], [ovs]', collect, [])
+  .addHelpText(
+    'after',
+    `
+The linuxbridge and openvswitch agents register, heartbeat (report_state every [agent]
+report_interval) and report their mappings, so ML2 binds ports to their host; their kernel
+side (bridges, VXLAN, firewall) is not built yet and they say so when they start.
+
+Examples:
+  neutrino agent linuxbridge --host compute1 --config-file /etc/neutrino/neutrino.conf
+      # with: [DEFAULT] transport_url = rabbit://guest:guest@127.0.0.1:5672/
+      #       [linux_bridge] physical_interface_mappings = physnet1:eth1
+      #       [vxlan] local_ip = 192.0.2.11
+  neutrino agent openvswitch --host compute2 --config-file ovs.conf
+  openstack network agent list`,
+  )
+  .action(async (kind: AgentKind, opts: { host?: string; configFile: string[] }) => {
+    const config = loadConfig(opts);
+    const log = makeLogger(config, `neutrino-${kind}-agent`);
+    const agent = await runAgent(kind, config, log, opts.host);
+    const stop = async (signal: string) => {
+      log.info({ event: 'agent.signal', signal }, `received ${signal}, shutting down`);
+      await agent.stop();
       process.exit(0);
     };
     process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -12,6 +12,7 @@ import { scratchDatabase } from './postgres.js';
 import { openBus } from '../../src/rpc/index.js';
 import type { Bus, Consumer } from '../../src/rpc/bus.js';
 import { serveRpc } from '../../src/server/rpc-server.js';
+import { makeKeystoneAuth } from '../../src/api/auth/auth-hook.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -68,7 +69,8 @@ export async function startTestServer(
   await upgrade(db);
   const transportUrl = opts.config?.DEFAULT?.transport_url ?? `memory://test-${process.pid}-${++serial}`;
   const bus = await openBus(transportUrl, { log, responseTimeoutMs: 10_000, connectionName: `neutrino:test-server:${process.pid}` });
-  const api = buildApi({ config, db, log, bus });
+  const auth = config.str('DEFAULT', 'auth_strategy') === 'keystone' ? makeKeystoneAuth(config, log) : undefined;
+  const api = buildApi({ config, db, log, bus, auth });
   const consumers: Consumer[] = await serveRpc(bus, api);
   let url: string | null = null;
   if (opts.listen) {

@@ -1,0 +1,37 @@
+// The kernel side of the linuxbridge and openvswitch agents is not built yet (it is the
+// Linux bridge agent issue). Until then an agent run from the command line registers,
+// heartbeats and reports its mappings — so ML2 binds ports to its host — but sees no
+// devices and wires nothing, and it says so when it starts.
+import type { Logger } from 'pino';
+import type { DeviceDetails, SecurityGroupInfo } from '../plugin-api.js';
+import type { DeviceChange, L2Dataplane } from './dataplane.js';
+
+export class RegistrationOnlyDataplane implements L2Dataplane {
+  constructor(
+    readonly agentType: string,
+    readonly binary: string,
+    private readonly config: Record<string, unknown>,
+    log: Logger,
+  ) {
+    log.warn(
+      { event: 'agent.dataplane_not_built', agent_type: agentType },
+      `${agentType}: the kernel side is not built yet; this agent registers and reports its mappings (ports bind to this host) but wires no devices`,
+    );
+  }
+  configurations(): Record<string, unknown> {
+    return this.config;
+  }
+  async devices(): Promise<Set<string>> {
+    return new Set();
+  }
+  watch(_onChange: (c: DeviceChange) => void): void {}
+  async plug(_devices: DeviceDetails[]): Promise<void> {}
+  async cleanup(_present: DeviceDetails[]): Promise<void> {}
+  async applyFirewall(_info: SecurityGroupInfo): Promise<void> {}
+  async fdbAdd(): Promise<void> {}
+  async fdbRemove(): Promise<void> {}
+  tunnelIp(): string | null {
+    return (this.config.tunneling_ip as string | null) ?? null;
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,50 @@
+// `neutrino agent <kind>`: one agent process for one host.
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { probeVlanSupport } from '../linux/kernel-features.js';
+import { LINUXBRIDGE_AGENT } from '../plugins/ml2/mech/linuxbridge.js';
+import { OVS_AGENT } from '../plugins/ml2/mech/openvswitch.js';
+import { openBus } from '../rpc/index.js';
+import { L2Agent } from './l2/l2-agent.js';
+import { RegistrationOnlyDataplane } from './l2/registration-only-dataplane.js';
+import { linuxbridgeConfigurations } from './linuxbridge/configurations.js';
+import { openvswitchConfigurations } from './openvswitch/configurations.js';
+
+export const AGENT_KINDS = ['linuxbridge', 'openvswitch'] as const;
+export type AgentKind = (typeof AGENT_KINDS)[number];
+
+export interface RunningAgent {
+  stop(): Promise<void>;
+}
+
+export async function runAgent(kind: AgentKind, config: Config, log: Logger, hostOverride?: string): Promise<RunningAgent> {
+  const transport = config.str('DEFAULT', 'transport_url');
+  if (transport.startsWith('memory:')) {
+    throw new Error('[DEFAULT] transport_url = memory:// only reaches consumers inside one process: an agent process needs the same rabbit://… URL as the server');
+  }
+  const host = hostOverride || config.str('DEFAULT', 'host') || hostname();
+  let dataplane;
+  if (kind === 'linuxbridge') {
+    const vlan = await probeVlanSupport();
+    if (!vlan.supported) log.warn({ event: 'agent.no_vlan', reason: vlan.reason }, `VLAN networks cannot be served on this host: ${vlan.reason}`);
+    dataplane = new RegistrationOnlyDataplane(LINUXBRIDGE_AGENT, 'neutrino-linuxbridge-agent', linuxbridgeConfigurations(config, vlan), log);
+  } else {
+    dataplane = new RegistrationOnlyDataplane(OVS_AGENT, 'neutrino-openvswitch-agent', openvswitchConfigurations(config), log);
+  }
+  const bus = await openBus(transport, { log, responseTimeoutMs: config.int('DEFAULT', 'rpc_response_timeout') * 1000, connectionName: `neutrino:${kind}-agent:${host}:${process.pid}` });
+  const agent = new L2Agent({ bus, log, host, reportInterval: config.int('agent', 'report_interval'), dataplane });
+  try {
+    await agent.start();
+  } catch (e) {
+    await agent.stop().catch(() => undefined);
+    await bus.close();
+    throw e;
+  }
+  return {
+    async stop() {
+      await agent.stop();
+      await bus.close();
+    },
+  };
+}

@@ -20,6 +20,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { L2Agent } from '../../src/agents/l2/l2-agent.js';
+import { FakeDataplane } from '../helpers/fake-dataplane.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -65,7 +68,7 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'neutrino-osc-'));
-    s = await startTestServer('sqlite', { listen: true, config: { quotas: QUOTA_DEFAULTS } });
+    s = await startTestServer('sqlite', { listen: true, config: { quotas: QUOTA_DEFAULTS, ml2_type_vlan: { network_vlan_ranges: 'physnet1:100:199' } } });
     assert.ok(s.url, 'the test server must listen');
     url = s.url;
     project = s.api.services.config.str('DEFAULT', 'noauth_project_id');
@@ -566,5 +569,38 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
     assert.equal(q['floating-ips'], 23);
     assert.equal(q.rbac_policies, 9);
     assert.equal(q.subnet_pools, -1);
+  });
+  // ---- ML2: provider networks, agents, binding -----------------------------------------------
+
+  it('network create --provider-*, network agent list, port create --host (ML2 and agents)', async () => {
+    // a real L2 agent (its kernel side in memory) on compute1, talking to the server over its bus
+    const dp = new FakeDataplane('Open vSwitch agent', 'neutrino-openvswitch-agent', { bridge_mappings: { physnet1: 'br-eth1' }, tunnel_types: [] });
+    const agent = new L2Agent({ bus: s.bus, log: pino({ level: 'silent' }), host: `${pfx}-compute1`, reportInterval: 0, dataplane: dp });
+    await agent.start();
+    try {
+      const net = await json(['network', 'create', '--provider-network-type', 'vlan', '--provider-physical-network', 'physnet1', '--provider-segment', '120', `${pfx}-vlan`]);
+      assert.equal(net['provider:network_type'], 'vlan');
+      assert.equal(net['provider:physical_network'], 'physnet1');
+      assert.equal(net['provider:segmentation_id'], 120);
+      const taken = await fails(['network', 'create', '--provider-network-type', 'vlan', '--provider-physical-network', 'physnet1', '--provider-segment', '120', `${pfx}-vlan2`]);
+      assert.match(taken, /VLAN 120 on physical network physnet1/);
+      const agents: Json[] = await json(['network', 'agent', 'list']);
+      const mine = agents.find((a) => a.Host === `${pfx}-compute1`);
+      assert.ok(mine, JSON.stringify(agents));
+      assert.equal(mine['Agent Type'], 'Open vSwitch agent');
+      assert.equal(mine.Alive, true);
+      assert.equal(mine.State, true);
+      assert.equal(mine.Binary, 'neutrino-openvswitch-agent');
+      await ok(['subnet', 'create', '--network', net.id, '--subnet-range', '10.120.0.0/24', `${pfx}-vlan-sub`]);
+      const port = await json(['port', 'create', '--network', net.id, '--host', `${pfx}-compute1`, `${pfx}-bound`]);
+      assert.equal(port.binding_host_id, `${pfx}-compute1`);
+      assert.equal(port.binding_vif_type, 'ovs');
+      const fromApi = (await api('GET', `/v2.0/ports/${port.id}`)).port;
+      assert.equal(fromApi['binding:vif_type'], 'ovs');
+      await ok(['port', 'delete', port.id]);
+      await ok(['network', 'delete', net.id]);
+    } finally {
+      await agent.stop();
+    }
   });
 });

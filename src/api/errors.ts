@@ -139,3 +139,11 @@ export const TunnelIdInUse = declare<{ tunnel_id: number }>(
 export const FlatNetworkInUse = declare<{ physical_network: string }>(
   'FlatNetworkInUse', 409, (a) => `Unable to create the flat network: physical network ${a.physical_network} already carries a flat network.`);
 export const AgentNotFound = declare<{ id: string }>('AgentNotFound', 404, (a) => `Agent ${a.id} could not be found.`);
+
+// rbac-policies
+export const RbacPolicyNotFound = declare<{ id: string; object_type: string }>(
+  'RbacPolicyNotFound', 404, (a) => `No RBAC policy with ID ${a.id} (object type ${a.object_type}) was found.`);
+export const RbacPolicyInUse = declare<{ object_id: string; details: string }>(
+  'RbacPolicyInUse', 409, (a) => `The RBAC policy on object ${a.object_id} is still needed and cannot be removed or narrowed. Details: ${a.details}`);
+export const DuplicateRbacPolicy = declare<Record<string, never>>(
+  'DuplicateRbacPolicy', 409, () => 'An RBAC policy with the same object, action and target already exists.');

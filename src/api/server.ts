@@ -18,6 +18,7 @@ import { PortPlugin } from '../plugins/ml2/ports.js';
 import { SubnetPlugin } from '../plugins/ml2/subnets.js';
 import { QuotaEngine } from '../plugins/quotas/quota-engine.js';
 import { SecurityGroupPlugin, SecurityGroupRulePlugin } from '../plugins/securitygroups/security-groups.js';
+import { RbacPolicyPlugin, rbacPolicyDef } from '../plugins/rbac/rbac-policies.js';
 import type { Services } from '../plugins/services.js';
 import { HTTPBadRequest, HTTPNotFound, MalformedRequestBody, NeutronError } from './errors.js';
 import { makeAuthHook } from './auth/auth-hook.js';
@@ -94,6 +95,7 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
     [agentDef, agents],
     [securityGroupDef, groups],
     [securityGroupRuleDef, new SecurityGroupRulePlugin(services, groups)],
+    [rbacPolicyDef, new RbacPolicyPlugin(services, networks)],
   ];
 
   const app = Fastify({

@@ -158,6 +158,17 @@ export interface TunnelEndpointTable {
   host: string;
 }
 
+/** One rbac-policies entry on a network (Neutron's networkrbacs). */
+export interface NetworkRbacTable {
+  id: string;
+  project_id: string;
+  object_id: string;
+  /** access_as_shared | access_as_external */
+  action: string;
+  /** a project id, or '*' for every project */
+  target_tenant: string;
+}
+
 export interface MigrationMarker {
   seq: Generated<number>;
 }
@@ -180,4 +191,5 @@ export interface Database {
   provisioningblocks: ProvisioningBlockTable;
   networkdhcpagentbindings: NetworkDhcpAgentBindingTable;
   ml2_tunnel_endpoints: TunnelEndpointTable;
+  networkrbacs: NetworkRbacTable;
 }

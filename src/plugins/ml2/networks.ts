@@ -1,6 +1,6 @@
 // Networks: the core plugin's L2 domains.
 import { randomUUID } from 'node:crypto';
-import { listRows } from '../../api/collection.js';
+import { convertFilterValue, listRows } from '../../api/collection.js';
 import { owns, type RequestContext } from '../../api/context.js';
 import { InvalidInput, InvalidSharedSetting, NetworkInUse, NetworkNotFound, PolicyNotAuthorized } from '../../api/errors.js';
 import { NOT_SPECIFIED, type ApiObject, type Handler, type ListQuery } from '../../api/resource.js';
@@ -12,6 +12,7 @@ import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
+import { ACCESS_EXTERNAL, ACCESS_SHARED, actionsGranted, addWildcard, networksOpenTo, portsDependOn, syncNetworkFlags, WILDCARD } from '../rbac/network-access.js';
 import { bool, countBy, groupBy, inTransaction, int, lockedIf, rowsForIds, type IdSet, type Trx } from '../transaction.js';
 import { providerView } from './types/type-manager.js';
 import type { Segment } from './types/type-driver.js';
@@ -48,17 +49,28 @@ export const ROUTER_OWNERS = ['network:router_interface', 'network:router_gatewa
 export class NetworkPlugin implements Handler {
   constructor(private readonly s: Services, private readonly groups: SecurityGroupPlugin) {}
 
+  /** Own networks, and those an rbac-policies entry (shared or external) opens to the caller or to all. */
   private visible(trx: Trx, ctx: RequestContext) {
     let qb = trx.selectFrom('networks as n').selectAll('n');
     if (!ctx.isAdmin) {
-      qb = qb.where((eb) => eb.or([eb('n.project_id', '=', ctx.projectId), eb('n.shared', '=', 1), eb('n.router_external', '=', 1)]));
+      qb = qb.where((eb) => eb.or([eb('n.project_id', '=', ctx.projectId), eb('n.id', 'in', networksOpenTo(trx, ctx.projectId, [ACCESS_SHARED, ACCESS_EXTERNAL]))]));
     }
     return qb;
   }
 
-  /** The visibility rule of visible(), for a row already in hand. */
-  visibleTo(ctx: RequestContext, n: NetworkTable): boolean {
-    return ctx.isAdmin || n.project_id === ctx.projectId || bool(n.shared) || bool(n.router_external);
+  /**
+   * What the caller may do with a network row already in hand: see it (visible()'s rule) and
+   * put ports on it (its own, or access_as_shared to it or '*'; access_as_external is not enough).
+   */
+  async accessTo(trx: Trx, ctx: RequestContext, n: NetworkTable): Promise<{ visible: boolean; ports: boolean }> {
+    if (ctx.isAdmin || n.project_id === ctx.projectId) return { visible: true, ports: true };
+    const granted = await actionsGranted(trx, n.id, ctx.projectId);
+    return { visible: granted.size > 0, ports: granted.has(ACCESS_SHARED) };
+  }
+
+  /** Networks shared with exactly this project (not through '*'), which show shared=true to it, as in Neutron. */
+  private sharedToProject(trx: Trx, ctx: RequestContext) {
+    return trx.selectFrom('networkrbacs').select('object_id').where('action', '=', ACCESS_SHARED).where('target_tenant', '=', ctx.projectId);
   }
 
   /** A network the caller can see, or NetworkNotFound. */
@@ -85,13 +97,16 @@ export class NetworkPlugin implements Handler {
         )
       : new Map<string, { id: string }[]>();
     const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
+    const sharedHere = want('shared')
+      ? new Set((await rowsForIds(this.s.db, ids, 'object_id', (where) => this.sharedToProject(trx, ctx).where(where).execute())).map((r) => r.object_id))
+      : new Set<string>();
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
       admin_state_up: bool(r.admin_state_up),
       status: r.status,
       subnets: (subnets.get(r.id) ?? []).map((s) => s.id),
-      shared: bool(r.shared),
+      shared: bool(r.shared) || sharedHere.has(r.id),
       'router:external': bool(r.router_external),
       mtu: r.mtu,
       port_security_enabled: bool(r.port_security_enabled),
@@ -104,7 +119,21 @@ export class NetworkPlugin implements Handler {
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const trx = this.s.db.kysely;
-    const { rows, ids } = await listRows<NetworkTable>(networkDef, this.visible(trx, ctx), q, 'n', (qb, rest) => {
+    // shared=… follows the rendered value: a wildcard entry, or one for the caller's project
+    const sharedWanted = q.filters.get('shared');
+    const filters = new Map(q.filters);
+    filters.delete('shared');
+    const sharedAttr = networkDef.attributes.find((a) => a.name === 'shared')!;
+    const sharedValues = new Set((sharedWanted ?? []).map((v) => convertFilterValue(sharedAttr, v)));
+    const { rows, ids } = await listRows<NetworkTable>(networkDef, this.visible(trx, ctx), { ...q, filters }, 'n', (qb, rest) => {
+      if (sharedValues.size === 1) {
+        const yes = sharedValues.has(1);
+        qb = qb.where((eb) =>
+          yes
+            ? eb.or([eb('n.shared', '=', 1), eb('n.id', 'in', this.sharedToProject(trx, ctx))])
+            : eb.and([eb('n.shared', '=', 0), eb('n.id', 'not in', this.sharedToProject(trx, ctx))]),
+        );
+      }
       // provider:* filters match any segment of the network
       for (const a of PROVIDER_ATTRS) {
         const values = rest.get(a);
@@ -140,6 +169,11 @@ export class NetworkPlugin implements Handler {
         rows.push(this.newRow(id, i, now, segments));
       }
       await trx.insertInto('networks').values(rows).execute();
+      // as Neutron: shared and router:external are wildcard rbac-policies entries of the owner
+      for (const r of rows) {
+        if (bool(r.shared)) await addWildcard(trx, r, ACCESS_SHARED);
+        if (bool(r.router_external)) await addWildcard(trx, r, ACCESS_EXTERNAL);
+      }
       return rows;
     });
     for (const r of rows) this.s.log.info({ event: 'network.create', network_id: r.id, project_id: r.project_id, request_id: ctx.requestId }, 'network created');
@@ -182,20 +216,23 @@ export class NetworkPlugin implements Handler {
         set.mtu = changes.mtu as number;
       }
       if ('port_security_enabled' in changes) set.port_security_enabled = int(changes.port_security_enabled as boolean);
-      if ('router:external' in changes) set.router_external = int(changes['router:external'] as boolean);
-      if ('shared' in changes) {
-        if (bool(row.shared) && !changes.shared) {
-          const foreign = await trx
-            .selectFrom('ports')
-            .select('id')
-            .where('network_id', '=', id)
-            .where('project_id', '!=', row.project_id)
-            .where('device_owner', 'not in', AUTO_DELETE_OWNERS)
-            .executeTakeFirst();
-          if (foreign) throw InvalidSharedSetting({ network: id });
+      // shared and router:external are rbac-policies entries; the columns follow them
+      if ('router:external' in changes && (changes['router:external'] as boolean) !== bool(row.router_external)) {
+        if (changes['router:external']) await addWildcard(trx, row, ACCESS_EXTERNAL);
+        else await trx.deleteFrom('networkrbacs').where('object_id', '=', id).where('action', '=', ACCESS_EXTERNAL).execute();
+        set.router_external = int(changes['router:external'] as boolean);
+      }
+      if ('shared' in changes && (changes.shared as boolean) !== bool(row.shared)) {
+        if (changes.shared) {
+          await addWildcard(trx, row, ACCESS_SHARED);
+        } else {
+          // other projects' ports that only the wildcard lets in forbid unsharing
+          if (await portsDependOn(trx, row, WILDCARD)) throw InvalidSharedSetting({ network: id });
+          await trx.deleteFrom('networkrbacs').where('object_id', '=', id).where('action', '=', ACCESS_SHARED).where('target_tenant', '=', WILDCARD).execute();
         }
         set.shared = int(changes.shared as boolean);
       }
+      if ('shared' in set || 'router_external' in set) Object.assign(set, await syncNetworkFlags(trx, id));
       return saveChanges(trx, 'networks', row, set);
     });
     this.s.log.info({ event: 'network.update', network_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'network updated');
@@ -230,6 +267,7 @@ export class NetworkPlugin implements Handler {
       await trx.deleteFrom('ipallocations').where('network_id', '=', id).execute();
       await trx.deleteFrom('ports').where('network_id', '=', id).execute();
       await trx.deleteFrom('subnets').where('network_id', '=', id).execute();
+      await trx.deleteFrom('networkrbacs').where('object_id', '=', id).execute();
       await trx.deleteFrom('networks').where('id', '=', id).execute();
       uow.onCommit(() => subnets.forEach((s) => this.s.ipam.invalidate(s.id)));
     });

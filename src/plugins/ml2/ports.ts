@@ -378,13 +378,18 @@ export class PortPlugin implements Handler {
         const subnets = new Map<string, SubnetTable[]>();
         const defaultGroups = new Map<string, string>();
         const macs = new Set<string>();
+        // whether the caller may put ports on each network (owner, admin or access_as_shared)
+        const mayUse = new Map<string, boolean>();
         const projects = countBy(items.map((i) => i.project_id as string));
         const netIds = new Set(items.map((i) => i.network_id as string));
         if (this.s.db.dialect === 'postgres' && projects.size === 1 && netIds.size === 1) {
           const [[project, n]] = [...projects];
           const [netId] = [...netIds];
           const pre = await this.prefetch(trx, netId, project);
-          if (!pre.network || !this.networks.visibleTo(ctx, pre.network)) throw NetworkNotFound({ id: netId });
+          if (!pre.network) throw NetworkNotFound({ id: netId });
+          const access = await this.networks.accessTo(trx, ctx, pre.network);
+          if (!access.visible) throw NetworkNotFound({ id: netId });
+          mayUse.set(netId, access.ports);
           networks.set(netId, pre.network);
           subnets.set(netId, pre.subnets);
           if (pre.defaultGroup) defaultGroups.set(project, pre.defaultGroup);
@@ -400,7 +405,8 @@ export class PortPlugin implements Handler {
           networks.set(netId, network);
           if (!subnets.has(netId)) subnets.set(netId, await this.subnetsOf(trx, netId));
           const networkOwner = owns(ctx, network.project_id);
-          if (!networkOwner && !bool(network.shared)) throw PolicyNotAuthorized({ action: 'create_port' });
+          if (!mayUse.has(netId)) mayUse.set(netId, (await this.networks.accessTo(trx, ctx, network)).ports);
+          if (!networkOwner && !mayUse.get(netId)) throw PolicyNotAuthorized({ action: 'create_port' });
           const projectId = item.project_id as string;
           const id = randomUUID();
           const deviceOwner = item.device_owner as string;

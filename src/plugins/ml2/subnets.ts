@@ -20,6 +20,7 @@ import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, countBy, inTransaction, int, lockedIf, type IdSet, type Trx } from '../transaction.js';
 import { AUTO_DELETE_OWNERS, isSlaac, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
+import { ACCESS_SHARED, networksOpenTo } from '../rbac/network-access.js';
 
 interface Pool { start: string; end: string }
 interface Route { destination: string; nexthop: string }
@@ -33,7 +34,8 @@ export class SubnetPlugin implements Handler {
       qb = qb.where((eb) =>
         eb.or([
           eb('s.project_id', '=', ctx.projectId),
-          eb('s.network_id', 'in', eb.selectFrom('networks').select('id').where('shared', '=', 1)),
+          // as Neutron: subnets of networks shared with the project (or all); external alone is not enough
+          eb('s.network_id', 'in', networksOpenTo(trx, ctx.projectId, [ACCESS_SHARED])),
         ]),
       );
     }

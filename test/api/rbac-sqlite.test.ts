@@ -1,0 +1,3 @@
+import { rbacSuite } from './suite-rbac.js';
+
+rbacSuite('sqlite');

@@ -1,0 +1,3 @@
+import { rbacSuite } from '../api/suite-rbac.js';
+
+rbacSuite('postgres');

@@ -3,6 +3,7 @@
 // Under CI (CI=true) a tier that cannot run is a failure, not a skip.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -10,6 +11,7 @@ const dist = join(root, 'dist', 'test');
 const ci = process.env.CI === 'true';
 // built by `tsc` just before this script runs
 const { pgProblem } = await import(join(dist, 'helpers', 'postgres.js'));
+const { keystoneProblem } = await import(join(dist, 'helpers', 'keystone.js'));
 
 function files(dir) {
   if (!existsSync(dir)) return [];
@@ -25,11 +27,26 @@ function openstackProblem() {
   return r.status === 0 ? null : 'the openstack CLI is not installed (apt-get install python3-openstackclient)';
 }
 
+// The integration tests use RabbitMQ too; a TCP connect says whether anything listens.
+function rabbitProblem(host = '127.0.0.1', port = 5672) {
+  return new Promise((resolve) => {
+    const sock = connect({ host, port, timeout: 3000 });
+    const done = (problem) => {
+      sock.destroy();
+      resolve(problem);
+    };
+    sock.once('connect', () => done(null));
+    sock.once('timeout', () => done(`RabbitMQ on ${host}:${port} does not answer (start it: rabbitmq-server -detached)`));
+    sock.once('error', (e) => done(`RabbitMQ on ${host}:${port} is not reachable (${e.code ?? e.message}): start it with rabbitmq-server -detached`));
+  });
+}
+
 const tiers = [
   { name: 'unit', dir: 'unit', problem: async () => null },
   { name: 'api (SQLite)', dir: 'api', problem: async () => null },
-  { name: 'integration (PostgreSQL)', dir: 'integration', problem: () => pgProblem() },
+  { name: 'integration (PostgreSQL, RabbitMQ)', dir: 'integration', problem: async () => (await pgProblem()) ?? (await rabbitProblem()) },
   { name: 'clients (openstack CLI)', dir: 'clients', problem: async () => openstackProblem() },
+  { name: 'keystone (scripts/keystone/setup.sh)', dir: 'keystone', problem: async () => (await keystoneProblem()) ?? openstackProblem() },
 ];
 
 const run = [];

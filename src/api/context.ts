@@ -5,6 +5,12 @@ export interface RequestContext {
   userId: string | null;
   roles: string[];
   isAdmin: boolean;
+  /** Keystone only: the token's user name, for logs. */
+  userName?: string;
+  /** Keystone only: domain of the token's project (or of its domain scope). */
+  domainId?: string | null;
+  /** Keystone only: 'all' for a system-scoped token (projectId is then ''). */
+  systemScope?: string | null;
 }
 
 export function adminContext(projectId: string, requestId = 'internal'): RequestContext {

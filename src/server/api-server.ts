@@ -1,6 +1,7 @@
 // `neutrino server`: opens the database, checks or runs migrations, serves the API, and
 // shuts down cleanly on SIGTERM/SIGINT.
 import type { Logger } from 'pino';
+import { makeKeystoneAuth } from '../api/auth/auth-hook.js';
 import { buildApi, type Api } from '../api/server.js';
 import type { Config } from '../config/config.js';
 import { openDatabase, type Db } from '../db/connection.js';
@@ -24,15 +25,15 @@ export async function startApiServer(config: Config, log: Logger, opts: { upgrad
   const host = config.str('DEFAULT', 'bind_host');
   const port = config.int('DEFAULT', 'bind_port');
   const strategy = config.str('DEFAULT', 'auth_strategy');
-  if (strategy !== 'noauth') {
-    throw new Error(`auth_strategy = ${strategy} is not built yet: use auth_strategy = noauth (Keystone support is tracked separately)`);
-  }
-  if (!LOOPBACK.test(host) && !config.bool('DEFAULT', 'allow_insecure_noauth')) {
+  // Only noauth is dangerous off loopback: with keystone every request proves who it is.
+  if (strategy === 'noauth' && !LOOPBACK.test(host) && !config.bool('DEFAULT', 'allow_insecure_noauth')) {
     throw new Error(
       `refusing to listen on ${host} with auth_strategy = noauth: anyone who can reach it would be admin. ` +
         'Bind to 127.0.0.1, or set [DEFAULT] allow_insecure_noauth = true if you really mean it.',
     );
   }
+  // Before the database and bus: a missing [keystone_authtoken] option fails at once.
+  const auth = strategy === 'keystone' ? makeKeystoneAuth(config, log) : undefined;
   const db = openDatabase(config.str('database', 'connection'), {
     maxPoolSize: config.int('database', 'max_pool_size'),
     onIdleError: (err) => log.warn({ event: 'db.connection_lost', err: err.message }, 'an idle database connection was closed by the server; it will be replaced'),
@@ -62,7 +63,7 @@ export async function startApiServer(config: Config, log: Logger, opts: { upgrad
     await db.close();
     throw new Error(`cannot reach the message bus: ${(e as Error).message}. Check [DEFAULT] transport_url and that RabbitMQ is running.`);
   }
-  const api = buildApi({ config, db, log, bus });
+  const api = buildApi({ config, db, log, bus, auth });
   const consumers = await serveRpc(bus, api);
   await api.app.listen({ host, port });
   const addr = api.app.server.address();

@@ -92,3 +92,72 @@ export async function revokeToken(token: string): Promise<void> {
   });
   if (res.status !== 204) throw new Error(`Keystone did not revoke the token: ${res.status} ${await res.text()}`);
 }
+
+/**
+ * startTestServer config for auth_strategy = keystone against the test Keystone, as the
+ * service user; `authtoken` overrides [keystone_authtoken] options (e.g. auth_url).
+ */
+export function keystoneServerConfig(authtoken: Record<string, string> = {}): Record<string, Record<string, string>> {
+  return {
+    DEFAULT: { auth_strategy: 'keystone' },
+    keystone_authtoken: {
+      www_authenticate_uri: KEYSTONE_URL,
+      auth_url: KEYSTONE_URL,
+      username: NEUTRINO_SERVICE.name,
+      password: NEUTRINO_SERVICE.password,
+      project_name: NEUTRINO_SERVICE.project,
+      user_domain_name: 'Default',
+      project_domain_name: 'Default',
+      region_name: 'RegionOne',
+      ...authtoken,
+    },
+  };
+}
+
+/** The id of a Default-domain project, looked up as admin. */
+export async function projectId(name: string): Promise<string> {
+  const admin = await tokenOf(ADMIN);
+  const res = await fetch(`${KEYSTONE_URL}/projects?name=${encodeURIComponent(name)}&domain_id=default`, {
+    headers: { 'X-Auth-Token': admin },
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as { projects?: { id: string }[] };
+  const id = body.projects?.[0]?.id;
+  if (!id) throw new Error(`Keystone has no project ${name}: run scripts/keystone/setup.sh`);
+  return id;
+}
+
+export interface CatalogEndpoint {
+  id: string;
+  interface: string;
+  url: string;
+}
+
+/**
+ * Points every RegionOne endpoint of the `network` service at `url` (as admin) and returns
+ * a function that puts the old URLs back. scripts/keystone/setup.sh also moves them back
+ * to NEUTRINO_ENDPOINT, should a test die before restoring.
+ */
+export async function moveNetworkEndpoints(url: string, region = 'RegionOne'): Promise<() => Promise<void>> {
+  const admin = await tokenOf(ADMIN);
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const res = await fetch(`${KEYSTONE_URL}${path}`, {
+      method,
+      headers: { 'X-Auth-Token': admin, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) throw new Error(`Keystone: ${method} ${path} answered ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const services = (await call('GET', '/services?type=network')) as { services: { id: string }[] };
+  const service = services.services[0]?.id;
+  if (!service) throw new Error('Keystone has no network service: run scripts/keystone/setup.sh');
+  const listed = (await call('GET', `/endpoints?service_id=${service}&region_id=${encodeURIComponent(region)}`)) as { endpoints: CatalogEndpoint[] };
+  if (!listed.endpoints.length) throw new Error(`Keystone has no network endpoint in ${region}: run scripts/keystone/setup.sh`);
+  const old = listed.endpoints.map((e) => ({ id: e.id, url: e.url }));
+  for (const e of old) await call('PATCH', `/endpoints/${e.id}`, { endpoint: { url } });
+  return async () => {
+    for (const e of old) await call('PATCH', `/endpoints/${e.id}`, { endpoint: { url: e.url } });
+  };
+}

@@ -137,6 +137,9 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
 
   app.setErrorHandler((err: FastifyError | NeutronError, req, reply) => {
     if (err instanceof NeutronError) {
+      // e.g. WWW-Authenticate on a 401 from the Keystone hook
+      const extra = (err as { headers?: Record<string, string> }).headers;
+      if (extra) reply.headers(extra);
       if (err.status >= 500) req.log.error({ err, url: req.url }, 'request failed');
       else req.log.debug({ event: 'request.refused', request_id: req.id, status: err.status, type: err.type, url: req.url }, err.message);
       return reply.code(err.status).send(err.toBody());

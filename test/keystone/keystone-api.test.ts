@@ -78,9 +78,8 @@ describe('auth_strategy = keystone: tokens', () => {
   });
 
   // The hook throws AuthenticationRequired with `headers`; the error handler in
-  // src/api/server.ts must copy err.headers onto the reply. Until it does this is a TODO
-  // (reported, not failing the run): remove the todo option once it passes.
-  it('sends WWW-Authenticate: Keystone uri="<www_authenticate_uri>" with every 401', { todo: 'src/api/server.ts error handler does not send err.headers yet' }, async () => {
+  // src/api/server.ts copies them onto the reply.
+  it('sends WWW-Authenticate: Keystone uri="<www_authenticate_uri>" with every 401', async () => {
     const noToken = await call(url, 'GET', '/v2.0/networks');
     assert.equal(noToken.headers.get('www-authenticate'), 'Keystone uri="http://127.0.0.1:5000"');
     const garbage = await call(url, 'GET', '/v2.0/networks', 'gAAAAABnot-a-real-fernet-token');

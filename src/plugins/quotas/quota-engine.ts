@@ -14,7 +14,7 @@ export const QUOTA_RESOURCES: Record<string, string | null> = {
   security_group_rule: 'securitygrouprules',
   router: null,
   floatingip: null,
-  rbac_policy: null,
+  rbac_policy: 'networkrbacs',
   subnetpool: null,
 };
 

@@ -9,14 +9,10 @@ import { rbacPolicyDef } from '../../api/resources/rbac-policy.js';
 import { uniqueViolation } from '../../db/connection.js';
 import type { NetworkRbacTable } from '../../db/schema.js';
 import type { NetworkPlugin } from '../ml2/networks.js';
-import { QUOTA_RESOURCES } from '../quotas/quota-engine.js';
 import type { Services } from '../services.js';
 import { countBy, inTransaction, lockedIf, type Trx } from '../transaction.js';
 import { ACCESS_EXTERNAL, ACCESS_SHARED, portsDependOn, syncNetworkFlags, WILDCARD } from './network-access.js';
 
-// The quota engine counts usage from a table per resource; rbac_policy had none until now.
-// (The proper home of this line is QUOTA_RESOURCES itself, in src/plugins/quotas.)
-QUOTA_RESOURCES.rbac_policy = 'networkrbacs';
 
 /** target_tenant and target_project are one attribute, as tenant_id and project_id are. */
 function targetOf(item: ApiObject, required: boolean): string | null {

@@ -4,7 +4,7 @@
 //   reply:   {v: 1, msg_id, result} or {v: 1, msg_id, error: {type, message}}
 // decode() answers null for anything else (bad JSON, unknown version, wrong shape); the
 // carrier logs and drops such a message rather than letting it reach a handler.
-import { BUS_MESSAGE_VERSION, type Endpoints, type MessageMeta } from './bus.js';
+import { BUS_MESSAGE_VERSION, RemoteError, type Endpoints, type MessageMeta } from './bus.js';
 
 export type MessageKind = 'call' | 'cast' | 'fanout';
 
@@ -135,4 +135,23 @@ export function encodeReply(msgId: string, o: Outcome): string {
   } catch (err) {
     return encode(errorReply(msgId, { type: 'SerializationError', message: `the result could not be sent as JSON: ${errorInfo(err).message}` }));
   }
+}
+
+/** A call waiting for its reply (both carriers keep these by msg_id). */
+export interface PendingCall {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+  topic: string;
+  method: string;
+}
+
+/** Hands a decoded reply to the call waiting for it; a reply for a call that timed out is ignored. */
+export function settleReply(pending: Map<string, PendingCall>, r: ReplyEnvelope): void {
+  const p = pending.get(r.msg_id);
+  if (!p) return;
+  pending.delete(r.msg_id);
+  clearTimeout(p.timer);
+  if ('error' in r) p.reject(new RemoteError(r.error.type, r.error.message, p.topic, p.method));
+  else p.resolve(r.result);
 }

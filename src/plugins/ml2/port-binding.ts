@@ -7,7 +7,7 @@ import type { NetworkSegmentTable, PortBindingTable, PortTable } from '../../db/
 import type { AgentStore } from '../agents/agent-store.js';
 import type { DhcpScheduler } from '../agents/dhcp-scheduler.js';
 import type { Services } from '../services.js';
-import { groupBy, rowsForIds, type IdSet, type Trx } from '../transaction.js';
+import { rowsForIds, type IdSet, type Trx } from '../transaction.js';
 import type { MechanismManager } from './mech/mechanism-manager.js';
 import type { PortEvent } from './mech/mechanism-driver.js';
 import { addBlocks, clearBlocks, DHCP_ENTITY, L2_AGENT_ENTITY } from './provisioning-blocks.js';
@@ -71,20 +71,24 @@ export class PortBinder {
     return new Map(rows.map((r) => [r.port_id, r]));
   }
 
-  /** The port as postcommit hooks see it, read after commit. */
+  /**
+   * The port as postcommit hooks see it; null for a port that was never bound (the common
+   * case on update and delete: one query, and nothing for the hooks or agents to do).
+   */
   async portEvent(trx: Trx, portId: string): Promise<PortEvent | null> {
+    const b = await trx.selectFrom('ml2_port_bindings').selectAll().where('port_id', '=', portId).executeTakeFirst();
+    if (!b) return null;
     const p = await trx.selectFrom('ports').selectAll().where('id', '=', portId).executeTakeFirst();
     if (!p) return null;
-    const b = await trx.selectFrom('ml2_port_bindings').selectAll().where('port_id', '=', portId).executeTakeFirst();
     const ips = await trx.selectFrom('ipallocations').select('ip_address').where('port_id', '=', portId).execute();
-    const segment = b?.segment_id ? ((await trx.selectFrom('networksegments').selectAll().where('id', '=', b.segment_id).executeTakeFirst()) ?? null) : null;
-    return { portId, networkId: p.network_id, mac: p.mac_address, ips: ips.map((i) => i.ip_address), host: b?.host ?? '', status: p.status, segment, deviceOwner: p.device_owner };
+    const segment = b.segment_id ? ((await trx.selectFrom('networksegments').selectAll().where('id', '=', b.segment_id).executeTakeFirst()) ?? null) : null;
+    return { portId, networkId: p.network_id, mac: p.mac_address, ips: ips.map((i) => i.ip_address), host: b.host, status: p.status, segment, deviceOwner: p.device_owner };
   }
 
   /** Segments by id, for rendering what ports are bound to. */
   async segments(trx: Trx, ids: string[]): Promise<Map<string, NetworkSegmentTable>> {
     if (!ids.length) return new Map();
     const rows = await trx.selectFrom('networksegments').selectAll().where('id', 'in', ids).execute();
-    return new Map([...groupBy(rows, (r) => r.id)].map(([k, v]) => [k, v[0]]));
+    return new Map(rows.map((r) => [r.id, r]));
   }
 }

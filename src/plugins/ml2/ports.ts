@@ -491,7 +491,7 @@ export class PortPlugin implements Handler {
       p.groups.forEach((g) => groups.add(g));
       const wasBound = before.get(p.row.id)?.host;
       if (p.binding.host || wasBound) this.s.notifier.portUpdate(await this.agentView(p), await this.boundSegment(p.binding));
-      if (before.size || p.binding.host) {
+      if (before.get(p.row.id) || p.binding.host) {
         const now = await this.binder.portEvent(this.s.db.kysely, p.row.id);
         if (now) await this.mech.portUpdated(now, before.get(p.row.id) ?? null);
       }

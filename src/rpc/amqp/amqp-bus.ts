@@ -30,8 +30,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage, type Options } from 'amqplib';
 import type { Logger } from 'pino';
-import { MessagingTimeout, RemoteError, TransportUnavailable, type Bus, type CallOptions, type ConsumeOptions, type Consumer, type Endpoints } from '../bus.js';
-import { decodeReply, decodeRequest, encode, encodeReply, invoke, request } from '../envelope.js';
+import { MessagingTimeout, TransportUnavailable, type Bus, type CallOptions, type ConsumeOptions, type Consumer, type Endpoints } from '../bus.js';
+import { decodeReply, decodeRequest, encode, encodeReply, invoke, request, settleReply, type PendingCall } from '../envelope.js';
 
 export interface AmqpBusOptions {
   log: Logger;
@@ -95,13 +95,7 @@ interface Link {
   dead: boolean;
 }
 
-interface Pending {
-  resolve: (v: unknown) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-  topic: string;
-  method: string;
-}
+type Pending = PendingCall;
 
 class AmqpConsumer implements Consumer {
   stopped = false;
@@ -458,12 +452,7 @@ export class AmqpBus implements Bus {
       this.log.warn({ event: 'rpc.bad_message', transport: this.describe, topic: m.fields.routingKey, bytes: m.content.length }, 'dropped a reply that is not a version-1 reply');
       return;
     }
-    const p = this.pending.get(r.msg_id);
-    if (!p) return; // timed out already
-    this.pending.delete(r.msg_id);
-    clearTimeout(p.timer);
-    if ('error' in r) p.reject(new RemoteError(r.error.type, r.error.message, p.topic, p.method));
-    else p.resolve(r.result);
+    settleReply(this.pending, r);
   }
 
   onReconnect(listener: () => void): () => void {

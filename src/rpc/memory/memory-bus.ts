@@ -12,8 +12,8 @@
 // rather than a microtask so two consumers casting to each other can't starve timers and I/O.
 // A broker lives while at least one bus uses it; when the last one closes its queues go too.
 import type { Logger } from 'pino';
-import { MessagingTimeout, RemoteError, TransportUnavailable, type Bus, type CallOptions, type ConsumeOptions, type Consumer, type Endpoints } from '../bus.js';
-import { decodeReply, decodeRequest, encode, encodeReply, invoke, request } from '../envelope.js';
+import { MessagingTimeout, TransportUnavailable, type Bus, type CallOptions, type ConsumeOptions, type Consumer, type Endpoints } from '../bus.js';
+import { decodeReply, decodeRequest, encode, encodeReply, invoke, request, settleReply, type PendingCall } from '../envelope.js';
 
 interface Delivery {
   raw: string;
@@ -134,13 +134,7 @@ class MemoryConsumer implements Consumer {
   }
 }
 
-interface Pending {
-  resolve: (v: unknown) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-  topic: string;
-  method: string;
-}
+type Pending = PendingCall;
 
 let busSeq = 0;
 
@@ -252,12 +246,7 @@ export class MemoryBus implements Bus {
       this.log.warn({ event: 'rpc.bad_message', transport: this.describe, topic: this.id, bytes: raw.length }, 'dropped a reply that is not a version-1 reply');
       return;
     }
-    const p = this.pending.get(r.msg_id);
-    if (!p) return; // timed out already
-    this.pending.delete(r.msg_id);
-    clearTimeout(p.timer);
-    if ('error' in r) p.reject(new RemoteError(r.error.type, r.error.message, p.topic, p.method));
-    else p.resolve(r.result);
+    settleReply(this.pending, r);
   }
 
   forget(c: MemoryConsumer): void {

@@ -41,3 +41,8 @@ export function mappingHas(value: unknown, physnet: string | null): boolean {
 }
 
 export const listHas = (value: unknown, item: string): boolean => Array.isArray(value) && value.includes(item);
+
+/** "segment vlan:physnet1:120", for binding failure reasons. */
+export function describeSegment(s: NetworkSegmentTable): string {
+  return `segment ${s.network_type}${s.physical_network ? `:${s.physical_network}` : ''}${s.segmentation_id !== null ? `:${s.segmentation_id}` : ''}`;
+}

@@ -1,7 +1,7 @@
 // linuxbridge: ports plug into one Linux bridge per network (brq…); flat and VLAN networks
 // through the host's interface for the physical network, VXLAN through its tunnel endpoint.
 import type { NetworkSegmentTable } from '../../../db/schema.js';
-import { AgentMechanismDriver, listHas, mappingHas } from './agent-mechanism-driver.js';
+import { AgentMechanismDriver, describeSegment, listHas, mappingHas } from './agent-mechanism-driver.js';
 
 export const LINUXBRIDGE_AGENT = 'Linux bridge agent';
 
@@ -11,7 +11,7 @@ export class LinuxbridgeMechanismDriver extends AgentMechanismDriver {
   readonly vifType = 'bridge';
 
   canServe(s: NetworkSegmentTable, c: Record<string, unknown>): string | null {
-    const where = `segment ${s.network_type}${s.physical_network ? `:${s.physical_network}` : ''}${s.segmentation_id !== null ? `:${s.segmentation_id}` : ''}`;
+    const where = describeSegment(s);
     switch (s.network_type) {
       case 'local':
         return null;

@@ -1,7 +1,7 @@
 // openvswitch: ports plug into the integration bridge; flat and VLAN networks leave through
 // the bridge mapped to their physical network, VXLAN through tunnel ports.
 import type { NetworkSegmentTable } from '../../../db/schema.js';
-import { AgentMechanismDriver, listHas, mappingHas } from './agent-mechanism-driver.js';
+import { AgentMechanismDriver, describeSegment, listHas, mappingHas } from './agent-mechanism-driver.js';
 
 export const OVS_AGENT = 'Open vSwitch agent';
 
@@ -11,7 +11,7 @@ export class OpenvswitchMechanismDriver extends AgentMechanismDriver {
   readonly vifType = 'ovs';
 
   canServe(s: NetworkSegmentTable, c: Record<string, unknown>): string | null {
-    const where = `segment ${s.network_type}${s.physical_network ? `:${s.physical_network}` : ''}${s.segmentation_id !== null ? `:${s.segmentation_id}` : ''}`;
+    const where = describeSegment(s);
     switch (s.network_type) {
       case 'local':
         return null;

@@ -41,11 +41,26 @@ function rabbitProblem(host = '127.0.0.1', port = 5672) {
   });
 }
 
+// The dataplane tier changes the real kernel (namespaces, bridges, VXLAN, nftables).
+function dataplaneProblem() {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces, bridges, nftables)';
+  for (const [cmd, pkg] of [['ip', 'iproute2'], ['bridge', 'iproute2'], ['nft', 'nftables'], ['ping', 'iputils-ping'], ['conntrack', 'conntrack']]) {
+    const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+    if (r.status !== 0) return `${cmd} is missing (apt-get install ${pkg})`;
+  }
+  const ns = `nprobe-tier-${process.pid}`;
+  const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
+  if (add.status !== 0) return `cannot create a network namespace: ${add.stderr.trim()}`;
+  spawnSync('ip', ['netns', 'delete', ns]);
+  return null;
+}
+
 const tiers = [
   { name: 'unit', dir: 'unit', problem: async () => null },
   { name: 'api (SQLite)', dir: 'api', problem: async () => null },
   { name: 'integration (PostgreSQL, RabbitMQ)', dir: 'integration', problem: async () => (await pgProblem()) ?? (await rabbitProblem()) },
   { name: 'clients (openstack CLI)', dir: 'clients', problem: async () => openstackProblem() },
+  { name: 'dataplane (root, kernel, RabbitMQ)', dir: 'dataplane', problem: async () => dataplaneProblem() ?? (await rabbitProblem()) },
   { name: 'keystone (scripts/keystone/setup.sh)', dir: 'keystone', problem: async () => (await keystoneProblem()) ?? openstackProblem() },
 ];
 

@@ -68,6 +68,11 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     report_interval: { type: 'float', default: 30, min: 0, help: 'Seconds between agent heartbeats (report_state); 0 disables them.' },
     tunnel_types: { type: 'list', default: [], help: 'Open vSwitch agent: tunnel types it serves (vxlan).' },
     l2_population: { type: 'bool', default: true, help: 'Open vSwitch agent: use l2population fdb entries.' },
+    host_namespace: { type: 'string', default: '', help: 'Network namespace that stands for this host: every device the agent makes lives there (empty: the real host). Lets several hosts share one machine (neutrino lab).' },
+  },
+  securitygroup: {
+    enable_security_group: { type: 'bool', default: true, help: 'Filter port traffic by security groups and anti-spoofing (false: the noop driver).' },
+    firewall_driver: { type: 'string', default: 'nftables', choices: ['nftables', 'noop'], help: 'Linux bridge agent: how port filtering is done: nftables (stateful, per-port chains, member sets) or noop.' },
   },
   linux_bridge: {
     physical_interface_mappings: { type: 'list', default: [], help: 'physnet:interface pairs: flat and VLAN networks of physnet go through interface.' },
@@ -77,6 +82,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     enable_vxlan: { type: 'bool', default: true, help: 'Linux bridge agent: serve VXLAN networks.' },
     local_ip: { type: 'string', default: '', help: 'Tunnel endpoint address of this host (VXLAN).' },
     l2_population: { type: 'bool', default: true, help: 'Learn remote MACs and endpoints from the server (unicast flooding, no multicast).' },
+    udp_dstport: { type: 'int', default: 4789, min: 1, max: 65535, help: 'UDP port of VXLAN traffic (IANA 4789).' },
   },
   ovs: {
     bridge_mappings: { type: 'list', default: [], help: 'Open vSwitch agent: physnet:bridge pairs.' },
@@ -98,6 +104,9 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     memcached_servers: { type: 'list', default: [], help: 'Accepted for compatibility, unused: validated tokens are cached in this process\'s memory only.' },
     token_cache_time: { type: 'int', default: 300, min: 0, help: 'Seconds a validated token is reused without asking Keystone; a revoked token keeps working here at most this long (0: ask every time).' },
     http_connect_timeout: { type: 'int', default: 5, min: 1, help: 'Seconds each request to Keystone may take before it counts as unreachable (503).' },
+  },
+  oslo_policy: {
+    policy_file: { type: 'string', default: '', help: 'YAML (or JSON) file of oslo.policy rules overriding the defaults, e.g. "create_network:shared": "role:admin" (empty or missing: defaults only).' },
   },
   quotas: {
     default_quota: { type: 'int', default: -1, help: 'Default for resources without their own option (-1: unlimited).' },

@@ -30,6 +30,10 @@ export class FakeDataplane implements L2Dataplane {
   async plug(devices: DeviceDetails[]): Promise<void> {
     for (const d of devices) this.plugged.set(d.device, d);
   }
+  readonly removedDevices: string[] = [];
+  async removed(devices: string[]): Promise<void> {
+    this.removedDevices.push(...devices);
+  }
   async cleanup(): Promise<void> {}
   async applyFirewall(info: SecurityGroupInfo): Promise<void> {
     this.firewall = info;

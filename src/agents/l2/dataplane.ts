@@ -21,7 +21,9 @@ export interface L2Dataplane {
   watch(onChange: (change: DeviceChange) => void): void;
   /** wires devices into their networks (idempotent: already wired devices are left as they are) */
   plug(devices: DeviceDetails[]): Promise<void>;
-  /** removes what the agent made for devices that are gone, and anything stale it owns */
+  /** devices that vanished from the host: drop their firewall rules, empty bridges … */
+  removed(devices: string[]): Promise<void>;
+  /** at resync: presentPorts are every port wired here; removes anything stale it owns */
   cleanup(presentPorts: DeviceDetails[]): Promise<void>;
   /** applies security groups and anti-spoofing for the given ports */
   applyFirewall(info: SecurityGroupInfo): Promise<void>;

@@ -108,15 +108,18 @@ export class L2Agent {
   private async handle(batch: Map<string, DeviceEvent>): Promise<void> {
     const toWire: string[] = [];
     const gone: string[] = [];
+    const vanished: string[] = [];
     for (const [device, ev] of batch) {
       if (ev === 'removed') {
         this.present.delete(device);
+        vanished.push(device);
         if (this.wired.delete(device)) gone.push(device);
       } else {
         this.present.add(device);
         toWire.push(device);
       }
     }
+    if (vanished.length) await this.dp.removed(vanished);
     if (toWire.length) await this.wire(toWire);
     if (gone.length) {
       await this.core.rpc.updateDeviceList([], gone);

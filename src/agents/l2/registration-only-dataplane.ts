@@ -26,6 +26,7 @@ export class RegistrationOnlyDataplane implements L2Dataplane {
   }
   watch(_onChange: (c: DeviceChange) => void): void {}
   async plug(_devices: DeviceDetails[]): Promise<void> {}
+  async removed(_devices: string[]): Promise<void> {}
   async cleanup(_present: DeviceDetails[]): Promise<void> {}
   async applyFirewall(_info: SecurityGroupInfo): Promise<void> {}
   async fdbAdd(): Promise<void> {}

@@ -1,0 +1,15 @@
+// The security-group firewall of an L2 agent's ports ([securitygroup] firewall_driver).
+// The dataplane hands it what security_group_info_for_devices returned; it keeps the
+// kernel's rules equal to that, in one atomic transaction per change.
+import type { SecurityGroupInfo } from '../plugin-api.js';
+
+export interface PortFirewall {
+  /** Sets the rules of these ports (other known ports keep theirs); remote-group member sets are replaced by info's. */
+  update(info: SecurityGroupInfo): Promise<void>;
+  /** Forgets ports (by port id) whose devices are gone. */
+  remove(portIds: string[]): Promise<void>;
+  /** Full resync: info holds every port there is; rules of any other port are removed. */
+  sync(info: SecurityGroupInfo): Promise<void>;
+  /** Leaves the rules in place (an agent restart must not open or close anything). */
+  close(): Promise<void>;
+}

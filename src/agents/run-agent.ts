@@ -3,12 +3,12 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { probeVlanSupport } from '../linux/kernel-features.js';
-import { LINUXBRIDGE_AGENT } from '../plugins/ml2/mech/linuxbridge.js';
 import { OVS_AGENT } from '../plugins/ml2/mech/openvswitch.js';
 import { openBus } from '../rpc/index.js';
+import type { L2Dataplane } from './l2/dataplane.js';
 import { L2Agent } from './l2/l2-agent.js';
 import { RegistrationOnlyDataplane } from './l2/registration-only-dataplane.js';
-import { linuxbridgeConfigurations } from './linuxbridge/configurations.js';
+import { LinuxBridgeDataplane } from './linuxbridge/linuxbridge-dataplane.js';
 import { openvswitchConfigurations } from './openvswitch/configurations.js';
 
 export const AGENT_KINDS = ['linuxbridge', 'openvswitch'] as const;
@@ -24,15 +24,22 @@ export async function runAgent(kind: AgentKind, config: Config, log: Logger, hos
     throw new Error('[DEFAULT] transport_url = memory:// only reaches consumers inside one process: an agent process needs the same rabbit://… URL as the server');
   }
   const host = hostOverride || config.str('DEFAULT', 'host') || hostname();
-  let dataplane;
+  let dataplane: L2Dataplane;
   if (kind === 'linuxbridge') {
     const vlan = await probeVlanSupport();
     if (!vlan.supported) log.warn({ event: 'agent.no_vlan', reason: vlan.reason }, `VLAN networks cannot be served on this host: ${vlan.reason}`);
-    dataplane = new RegistrationOnlyDataplane(LINUXBRIDGE_AGENT, 'neutrino-linuxbridge-agent', linuxbridgeConfigurations(config, vlan), log);
+    dataplane = await LinuxBridgeDataplane.fromConfig(config, log, vlan);
   } else {
+    // the Open vSwitch kernel side is not built: it registers (ports bind) but wires nothing, and says so
     dataplane = new RegistrationOnlyDataplane(OVS_AGENT, 'neutrino-openvswitch-agent', openvswitchConfigurations(config), log);
   }
-  const bus = await openBus(transport, { log, responseTimeoutMs: config.int('DEFAULT', 'rpc_response_timeout') * 1000, connectionName: `neutrino:${kind}-agent:${host}:${process.pid}` });
+  let bus;
+  try {
+    bus = await openBus(transport, { log, responseTimeoutMs: config.int('DEFAULT', 'rpc_response_timeout') * 1000, connectionName: `neutrino:${kind}-agent:${host}:${process.pid}` });
+  } catch (e) {
+    await dataplane.close();
+    throw e;
+  }
   const agent = new L2Agent({ bus, log, host, reportInterval: config.int('agent', 'report_interval'), dataplane });
   try {
     await agent.start();

@@ -7,6 +7,8 @@ import { mappings } from '../mappings.js';
 export function linuxbridgeConfigurations(config: Config, vlan: Capability): Record<string, unknown> {
   const vxlan = config.bool('vxlan', 'enable_vxlan') && config.str('vxlan', 'local_ip') !== '';
   return {
+    // which netns stands for this host ('' is the machine itself): tells lab hosts apart
+    host_namespace: config.str('agent', 'host_namespace'),
     interface_mappings: mappings(config.list('linux_bridge', 'physical_interface_mappings'), '[linux_bridge] physical_interface_mappings'),
     bridge_mappings: mappings(config.list('linux_bridge', 'bridge_mappings'), '[linux_bridge] bridge_mappings'),
     tunnel_types: vxlan ? ['vxlan'] : [],

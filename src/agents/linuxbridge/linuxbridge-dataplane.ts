@@ -1,0 +1,346 @@
+// The kernel side of the Linux bridge agent (Neutron's LinuxBridgeManager, event-driven and
+// batched): one brq bridge per network with its segment device (vxlan-<vni>, a mapped
+// interface, or nothing for local networks), taps enslaved to it, l2population fdb entries
+// on the vxlan devices, and the port firewall. Each batch reads the kernel once and changes
+// it with one `ip -batch -`; whatever is already right is left alone.
+import type { Logger } from 'pino';
+import type { Config } from '../../config/config.js';
+import { applyFdb, fdbAddLines, fdbRemoveLines, type FdbRemote } from '../../linux/bridge-fdb.js';
+import type { Capability } from '../../linux/kernel-features.js';
+import { LinkMonitor } from '../../linux/link-monitor.js';
+import { interfaceOf, ipBatch, listLinks, netnsExists } from '../../linux/links.js';
+import { setSysctls } from '../../linux/sysctl.js';
+import { LINUXBRIDGE_AGENT } from '../../plugins/ml2/mech/linuxbridge.js';
+import type { FdbEntries } from '../../plugins/ml2/agent-notifier.js';
+import type { PortFirewall } from '../firewall/port-firewall.js';
+import type { DeviceChange, L2Dataplane } from '../l2/dataplane.js';
+import { mappings } from '../mappings.js';
+import type { DeviceDetails, SecurityGroupInfo } from '../plugin-api.js';
+import { linuxbridgeConfigurations } from './configurations.js';
+import { TAP_PREFIX, vxlanName } from './names.js';
+import { networkWiring, planBridgeRemoval, planCleanup, planWiring, type LinuxBridgeSettings, type NetworkWiring, type RemovalPlan } from './wiring-plan.js';
+
+export interface LinuxBridgeDataplaneOptions {
+  /** [agent] host_namespace: every device and command lives there (null: the real host) */
+  netns: string | null;
+  log: Logger;
+  firewall: PortFirewall;
+  interfaceMappings: Record<string, string>;
+  bridgeMappings: Record<string, string>;
+  /** null: VXLAN off */
+  vxlan: { localIp: string; dstport: number; l2population: boolean } | null;
+  vlanSupported: boolean;
+  /** what report_state carries */
+  configurations: Record<string, unknown>;
+}
+
+interface PortWiring {
+  portId: string;
+  networkId: string;
+  bridge: string;
+  ownBridge: boolean;
+}
+
+/** l2population entries of one network: tunnel endpoint → MACs behind it */
+interface NetworkFdb {
+  segmentId: number;
+  remotes: Map<string, Set<string>>;
+}
+
+export class LinuxBridgeDataplane implements L2Dataplane {
+  readonly agentType = LINUXBRIDGE_AGENT;
+  readonly binary = 'neutrino-linuxbridge-agent';
+  private readonly netns: string | null;
+  private readonly log: Logger;
+  private readonly firewall: PortFirewall;
+  private readonly settings: LinuxBridgeSettings;
+  private readonly monitor: LinkMonitor;
+  /** port devices wired by this process, by device name */
+  private readonly ports = new Map<string, PortWiring>();
+  private readonly fdb = new Map<string, NetworkFdb>();
+  /** vxlan devices known to exist, whose fdb entries are loaded */
+  private readonly vxlanReady = new Set<string>();
+  /** what the firewall was last told, merged (the full view a resync hands to firewall.sync) */
+  private firewallInfo: SecurityGroupInfo = { devices: {}, security_groups: {}, sg_member_ips: {} };
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly o: LinuxBridgeDataplaneOptions, vxlanDev: string | null) {
+    this.netns = o.netns || null;
+    this.log = o.log;
+    this.firewall = o.firewall;
+    this.settings = {
+      interfaceMappings: o.interfaceMappings,
+      bridgeMappings: o.bridgeMappings,
+      vxlan: o.vxlan && vxlanDev ? { localIp: o.vxlan.localIp, dev: vxlanDev, dstport: o.vxlan.dstport, learning: false } : null,
+      vlanSupported: o.vlanSupported,
+    };
+    this.monitor = new LinkMonitor({ netns: this.netns, log: o.log, match: (n) => n.startsWith(TAP_PREFIX) });
+  }
+
+  /** Checks the host namespace, sets the sysctls the firewall relies on and starts watching devices. */
+  static async create(o: LinuxBridgeDataplaneOptions): Promise<LinuxBridgeDataplane> {
+    const netns = o.netns || null;
+    const where = netns ? `network namespace ${netns}` : 'the host namespace';
+    if (!(await netnsExists(netns))) {
+      throw new Error(
+        `[agent] host_namespace = ${netns}: no such network namespace. Create it first (ip netns add ${netns}, with the host's interfaces in it), or set host_namespace to empty to use this machine's own network stack.`,
+      );
+    }
+    // bridged IPv4/IPv6 must pass the IP hooks, where the firewall's stateful rules are
+    await setSysctls(netns, { 'net.bridge.bridge-nf-call-iptables': 1, 'net.bridge.bridge-nf-call-ip6tables': 1 });
+    let vxlanDev: string | null = null;
+    if (o.vxlan) {
+      vxlanDev = await interfaceOf(netns, o.vxlan.localIp);
+      if (!vxlanDev) {
+        throw new Error(`[vxlan] local_ip = ${o.vxlan.localIp} is not an address of any interface in ${where}: give the tunnel endpoint address of this host, or set [vxlan] enable_vxlan = false`);
+      }
+      if (!o.vxlan.l2population) {
+        o.log.warn({ event: 'lb.no_l2population' }, '[vxlan] l2_population = false: VXLAN flooding needs l2population here (multicast groups are not built), so VXLAN ports will reach no other host');
+      }
+    }
+    const dp = new LinuxBridgeDataplane(o, vxlanDev);
+    await dp.monitor.start();
+    o.log.info(
+      { event: 'lb.started', netns, vxlan_dev: vxlanDev, interface_mappings: o.interfaceMappings, bridge_mappings: o.bridgeMappings },
+      `Linux bridge dataplane watching ${where}`,
+    );
+    return dp;
+  }
+
+  /** From the agent's options ([agent], [linux_bridge], [vxlan], [securitygroup]). */
+  static async fromConfig(config: Config, log: Logger, vlan: Capability, firewall?: PortFirewall): Promise<LinuxBridgeDataplane> {
+    const netns = config.str('agent', 'host_namespace') || null;
+    const localIp = config.str('vxlan', 'local_ip');
+    if (!firewall) {
+      // loaded on demand: the drivers (nft …) matter only to an agent that was not handed one
+      const { createFirewall } = await import('../firewall/index.js');
+      firewall = createFirewall(config.str('securitygroup', 'firewall_driver'), config.bool('securitygroup', 'enable_security_group'), { netns, log });
+    }
+    return LinuxBridgeDataplane.create({
+      netns,
+      log,
+      firewall,
+      interfaceMappings: mappings(config.list('linux_bridge', 'physical_interface_mappings'), '[linux_bridge] physical_interface_mappings'),
+      bridgeMappings: mappings(config.list('linux_bridge', 'bridge_mappings'), '[linux_bridge] bridge_mappings'),
+      vxlan: config.bool('vxlan', 'enable_vxlan') && localIp ? { localIp, dstport: config.int('vxlan', 'udp_dstport'), l2population: config.bool('vxlan', 'l2_population') } : null,
+      vlanSupported: vlan.supported,
+      configurations: linuxbridgeConfigurations(config, vlan),
+    });
+  }
+
+  configurations(): Record<string, unknown> {
+    return this.o.configurations;
+  }
+
+  tunnelIp(): string | null {
+    return this.settings.vxlan?.localIp ?? null;
+  }
+
+  devices(): Promise<Set<string>> {
+    return this.monitor.list();
+  }
+
+  watch(onChange: (change: DeviceChange) => void): void {
+    this.monitor.onChange(onChange);
+  }
+
+  /** One kernel change at a time: a plug must not read state a removal is changing. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  plug(devices: DeviceDetails[]): Promise<void> {
+    if (!devices.length) return Promise.resolve();
+    return this.serial(() => this.plugNow(devices));
+  }
+
+  private async plugNow(devices: DeviceDetails[]): Promise<void> {
+    const byNetwork = new Map<string, { net: NetworkWiring; taps: string[] }>();
+    for (const d of devices) {
+      if (!d.network_id || !d.port_id) continue;
+      const known = byNetwork.get(d.network_id);
+      if (known) {
+        known.taps.push(d.device);
+        continue;
+      }
+      const net = networkWiring(d, this.settings);
+      if ('error' in net) {
+        this.log.error({ event: 'lb.port_unwired', port_id: d.port_id, device: d.device, network_id: d.network_id, network_type: d.network_type, err: net.error }, `port ${d.port_id} is left unwired: ${net.error}`);
+        continue;
+      }
+      byNetwork.set(d.network_id, { net, taps: [d.device] });
+    }
+    if (!byNetwork.size) return;
+    const links = await listLinks(this.netns);
+    const wanted = [...byNetwork.values()];
+    const plan = planWiring(links, wanted);
+    const failures = await ipBatch(this.netns, plan.lines.map((l) => l.line));
+    const failedNetworks = new Set<string>();
+    for (const p of plan.problems) {
+      failedNetworks.add(p.networkId);
+      this.log.error({ event: 'lb.port_unwired', network_id: p.networkId, devices: p.taps, err: p.error }, `ports of network ${p.networkId} are left unwired: ${p.error}`);
+    }
+    for (const f of failures) {
+      const owner = plan.lines[f.line];
+      failedNetworks.add(owner?.networkId ?? '');
+      this.log.error({ event: 'lb.plug_failed', network_id: owner?.networkId, devices: owner?.taps, command: f.command, err: f.error }, `ip ${f.command} failed: ${f.error}`);
+    }
+    const ports = new Map(devices.map((d) => [d.device, d]));
+    const fdbLines: string[] = [];
+    for (const { net, taps } of wanted) {
+      for (const tap of taps) {
+        const d = ports.get(tap)!;
+        this.ports.set(tap, { portId: d.port_id!, networkId: net.networkId, bridge: net.bridge, ownBridge: net.ownBridge });
+      }
+      const seg = net.segment;
+      if (seg.kind === 'vxlan' && !failedNetworks.has(net.networkId) && !this.vxlanReady.has(seg.name)) {
+        // the server may have told us the network's endpoints before its device existed
+        this.vxlanReady.add(seg.name);
+        fdbLines.push(...fdbAddLines(seg.name, this.remotes(net.networkId)));
+      }
+    }
+    if (fdbLines.length) await applyFdb(this.netns, fdbLines, this.log);
+    if (plan.lines.length) {
+      this.log.info(
+        { event: 'lb.plugged', devices: devices.map((d) => d.device), networks: wanted.map((w) => w.net.networkId), commands: plan.lines.length, created_vxlan: plan.createdVxlan, failed: failures.length },
+        `wired ${devices.length} device(s) with ${plan.lines.length} change(s)`,
+      );
+    } else {
+      this.log.debug({ event: 'lb.already_wired', devices: devices.map((d) => d.device) }, 'devices already wired');
+    }
+  }
+
+  removed(devices: string[]): Promise<void> {
+    return this.serial(async () => {
+      const gone = devices.map((d) => [d, this.ports.get(d)] as const).filter((x): x is readonly [string, PortWiring] => x[1] !== undefined);
+      if (!gone.length) return;
+      const portIds = gone.map(([, p]) => p.portId);
+      for (const [d, p] of gone) {
+        this.ports.delete(d);
+        delete this.firewallInfo.devices[p.portId];
+      }
+      await this.firewall.remove(portIds);
+      const bridges = [...new Set(gone.filter(([, p]) => p.ownBridge).map(([, p]) => p.bridge))];
+      if (!bridges.length) return;
+      const links = await listLinks(this.netns);
+      await this.runRemoval(planBridgeRemoval(links, bridges, new Set(devices)), 'lb.bridge_removed');
+    });
+  }
+
+  cleanup(presentPorts: DeviceDetails[]): Promise<void> {
+    return this.serial(async () => {
+      const keep = new Set<string>();
+      const present = new Set<string>();
+      for (const d of presentPorts) {
+        present.add(d.device);
+        if (!d.network_id) continue;
+        const net = networkWiring(d, this.settings);
+        if (!('error' in net)) keep.add(net.bridge);
+      }
+      const stalePorts: string[] = [];
+      for (const [device, p] of this.ports) {
+        if (present.has(device)) continue;
+        this.ports.delete(device);
+        stalePorts.push(p.portId);
+      }
+      const links = await listLinks(this.netns);
+      await this.runRemoval(planCleanup(links, keep), 'lb.stale_removed');
+      // the firewall was just given every present port: anything else it holds is stale
+      const presentIds = new Set(presentPorts.map((d) => d.port_id).filter((x): x is string => !!x));
+      const fw = this.firewallInfo;
+      if ([...presentIds].every((id) => id in fw.devices)) {
+        const devicesNow = Object.fromEntries(Object.entries(fw.devices).filter(([id]) => presentIds.has(id)));
+        this.firewallInfo = { ...fw, devices: devicesNow };
+        await this.firewall.sync(this.firewallInfo);
+      } else if (stalePorts.length) {
+        await this.firewall.remove(stalePorts);
+      }
+    });
+  }
+
+  private async runRemoval(plan: RemovalPlan, event: string): Promise<void> {
+    if (!plan.lines.length) return;
+    const failures = await ipBatch(this.netns, plan.lines);
+    for (const f of failures) this.log.error({ event: 'lb.remove_failed', command: f.command, err: f.error }, `ip ${f.command} failed: ${f.error}`);
+    for (const s of plan.segments) this.vxlanReady.delete(s);
+    this.log.info(
+      { event, bridges: plan.bridges, segments: plan.segments, released: plan.released, failed: failures.length },
+      `removed ${plan.bridges.length} bridge(s) without ports and ${plan.segments.length} segment device(s)`,
+    );
+  }
+
+  applyFirewall(info: SecurityGroupInfo): Promise<void> {
+    return this.serial(async () => {
+      const fw = this.firewallInfo;
+      this.firewallInfo = {
+        devices: { ...fw.devices, ...info.devices },
+        security_groups: { ...fw.security_groups, ...info.security_groups },
+        sg_member_ips: { ...fw.sg_member_ips, ...info.sg_member_ips },
+      };
+      await this.firewall.update(info);
+    });
+  }
+
+  /** The remembered remotes of a network, without this host's own endpoint. */
+  private remotes(networkId: string): FdbRemote[] {
+    const e = this.fdb.get(networkId);
+    if (!e) return [];
+    return [...e.remotes].filter(([dst]) => dst !== this.settings.vxlan?.localIp).map(([dst, macs]) => ({ dst, macs: [...macs] }));
+  }
+
+  fdbAdd(entries: FdbEntries): Promise<void> {
+    return this.serial(async () => {
+      const lines: string[] = [];
+      for (const [networkId, e] of Object.entries(entries)) {
+        if (e.network_type !== 'vxlan' || e.segment_id === null) continue;
+        const known = this.fdb.get(networkId);
+        const net = known && known.segmentId === e.segment_id ? known : { segmentId: e.segment_id, remotes: new Map<string, Set<string>>() };
+        this.fdb.set(networkId, net);
+        const added: FdbRemote[] = [];
+        for (const [dst, pairs] of Object.entries(e.ports)) {
+          if (dst === this.settings.vxlan?.localIp) continue;
+          const macs = net.remotes.get(dst) ?? new Set<string>();
+          net.remotes.set(dst, macs);
+          for (const [mac] of pairs) macs.add(mac);
+          added.push({ dst, macs: pairs.map(([mac]) => mac) });
+        }
+        const device = vxlanName(e.segment_id);
+        if (this.vxlanReady.has(device)) lines.push(...fdbAddLines(device, added));
+      }
+      if (!lines.length) return;
+      const failures = await applyFdb(this.netns, lines, this.log);
+      this.log.info({ event: 'lb.fdb_added', networks: Object.keys(entries), entries: lines.length, failed: failures.length }, `added ${lines.length} fdb entries`);
+    });
+  }
+
+  fdbRemove(entries: FdbEntries): Promise<void> {
+    return this.serial(async () => {
+      const lines: string[] = [];
+      for (const [networkId, e] of Object.entries(entries)) {
+        if (e.network_type !== 'vxlan' || e.segment_id === null) continue;
+        const net = this.fdb.get(networkId);
+        const removed: FdbRemote[] = [];
+        for (const [dst, pairs] of Object.entries(e.ports)) {
+          if (dst === this.settings.vxlan?.localIp) continue;
+          const macs = net?.remotes.get(dst);
+          for (const [mac] of pairs) macs?.delete(mac);
+          if (macs && !macs.size) net!.remotes.delete(dst);
+          removed.push({ dst, macs: pairs.map(([mac]) => mac) });
+        }
+        const device = vxlanName(e.segment_id);
+        if (this.vxlanReady.has(device)) lines.push(...fdbRemoveLines(device, removed));
+      }
+      if (!lines.length) return;
+      const failures = await applyFdb(this.netns, lines, this.log);
+      this.log.info({ event: 'lb.fdb_removed', networks: Object.keys(entries), entries: lines.length, failed: failures.length }, `removed ${lines.length} fdb entries`);
+    });
+  }
+
+  /** Stops watching; every device, fdb entry and firewall rule stays as it is. */
+  async close(): Promise<void> {
+    await this.monitor.close();
+    await this.firewall.close();
+  }
+}

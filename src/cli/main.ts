@@ -8,6 +8,8 @@ import { openDatabase } from '../db/connection.js';
 import { currentRevision, pendingMigrations, upgrade } from '../db/migrate.js';
 import { startApiServer } from '../server/api-server.js';
 import { AGENT_KINDS, runAgent, type AgentKind } from '../agents/run-agent.js';
+import { instanceCommands } from '../compute/cli.js';
+import { labCommands } from '../lab/cli.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -61,9 +63,13 @@ program
   .addHelpText(
     'after',
     `
-The linuxbridge and openvswitch agents register, heartbeat (report_state every [agent]
-report_interval) and report their mappings, so ML2 binds ports to their host; their kernel
-side (bridges, VXLAN, firewall) is not built yet and they say so when they start.
+Both kinds register, heartbeat (report_state every [agent] report_interval) and report their
+mappings, so ML2 binds ports to their host. The linuxbridge agent wires ports in the kernel:
+one brq bridge per network, VXLAN devices over [vxlan] local_ip with l2population flood and
+FDB entries, flat networks through [linux_bridge] physical_interface_mappings, and security
+groups with nftables ([securitygroup] firewall_driver). With [agent] host_namespace = NS all
+its devices live in netns NS (how \`neutrino lab\` runs several hosts on one machine).
+The openvswitch agent still only registers: it wires nothing, and says so when it starts.
 
 Examples:
   neutrino agent linuxbridge --host compute1 --config-file /etc/neutrino/neutrino.conf
@@ -85,6 +91,9 @@ Examples:
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
   });
+
+program.addCommand(instanceCommands());
+program.addCommand(labCommands());
 
 const db = program.command('db').description('Database schema management.');
 db.command('upgrade')

@@ -1,0 +1,82 @@
+// The kernel side of an instance, as os-vif plugs a VM: a network namespace stands for the
+// VM, a veth for its NIC — eth0 inside, the tap end in the host's namespace for the agent to
+// wire. Two `ip` processes per boot: one batch in the root namespace (netns + veth), one
+// inside the instance (addresses and routes), since batch lines cannot switch namespaces.
+import { run } from '../linux/exec.js';
+
+export interface InstanceAddress {
+  ip: string;
+  prefixlen: number;
+  version: 4 | 6;
+}
+
+export interface InstanceInterface {
+  netns: string;
+  /** '' = the real host (root namespace) */
+  hostNamespace: string;
+  tap: string;
+  mac: string;
+  mtu: number;
+  addresses: InstanceAddress[];
+  /** default gateways, at most one per IP version */
+  gateways: { ip: string; version: 4 | 6 }[];
+}
+
+// libvirt gives the tap the port MAC with fe: as first byte, so the bridge never takes the
+// VM's address as its own and the tap's address is never mistaken for the VM's.
+export const tapMac = (mac: string): string => `fe${mac.slice(2)}`;
+
+/** The two batches that plug an instance: [root namespace, inside the instance]. */
+export function plugBatches(i: InstanceInterface): { root: string; instance: string } {
+  // Main end = the tap (it may carry `up`); the peer may not (see research 7b).
+  const tapNs = i.hostNamespace ? ` netns ${i.hostNamespace}` : '';
+  const root = [
+    `netns add ${i.netns}`,
+    `link add ${i.tap}${tapNs} address ${tapMac(i.mac)} mtu ${i.mtu} up type veth peer name eth0 netns ${i.netns} address ${i.mac} mtu ${i.mtu}`,
+  ];
+  const inside = ['link set lo up', 'link set eth0 up'];
+  for (const a of i.addresses) {
+    // nodad: the address is ours by IPAM; DAD would only delay the first packets by ~1 s
+    inside.push(`addr add ${a.ip}/${a.prefixlen} dev eth0${a.version === 6 ? ' nodad' : ''}`);
+  }
+  for (const g of i.gateways) inside.push(`route add ${g.version === 6 ? '::/0' : 'default'} via ${g.ip} dev eth0`);
+  return { root: `${root.join('\n')}\n`, instance: `${inside.join('\n')}\n` };
+}
+
+export async function plugInstance(i: InstanceInterface): Promise<void> {
+  const b = plugBatches(i);
+  await run('ip', ['-batch', '-'], { input: b.root });
+  await run('ip', ['-batch', '-'], { netns: i.netns, input: b.instance });
+}
+
+export async function netnsExists(name: string): Promise<boolean> {
+  const r = await run('ip', ['netns', 'pids', name], { allowFailure: true });
+  return r.code === 0;
+}
+
+/** Pids of the processes inside a namespace ([] when it is gone). */
+export async function netnsPids(name: string): Promise<number[]> {
+  const r = await run('ip', ['netns', 'pids', name], { allowFailure: true });
+  if (r.code !== 0) return [];
+  return r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+}
+
+/**
+ * Kills what runs in the namespace and deletes it with its devices. Tolerates a half-gone
+ * state. Processes must go first: `ip netns del` with a process inside only drops the name,
+ * the namespace and its veth live on (research 8).
+ */
+export async function removeNetns(name: string, opts: { devices?: string[] } = {}): Promise<void> {
+  if (!(await netnsExists(name))) return;
+  for (const pid of await netnsPids(name)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  // Deleting one end of a veth takes the peer with it at once; the namespace itself is
+  // torn down asynchronously by the kernel, so its devices would linger for a while.
+  for (const dev of opts.devices ?? []) await run('ip', ['link', 'del', dev], { netns: name, allowFailure: true });
+  await run('ip', ['netns', 'del', name], { allowFailure: true });
+}

@@ -1,0 +1,170 @@
+// Booting and deleting instances, in Nova's order: create the port without a host, plug the
+// VIF (namespace + veth), then set binding:host_id and wait for the agent to make the port
+// ACTIVE. Callable in-process (the wiring benchmark boots hundreds this way).
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { tapName } from '../agents/linuxbridge/names.js';
+import { ApiError, type Json, type NetworkApi } from './api-client.js';
+import { checkInstanceName, type InstanceRecord, type InstanceStore } from './instance-store.js';
+import { netnsExists, plugInstance, removeNetns, type InstanceAddress } from './instance-netns.js';
+import { chooseHost, findOne, type FixedIpSpec } from './resolve.js';
+import { Reverter } from './reverter.js';
+
+export interface BootOptions {
+  name: string;
+  /** network name or id */
+  network: string;
+  fixedIps?: FixedIpSpec[];
+  /** names or ids; none → the project's default group (Neutron's choice) */
+  securityGroups?: string[];
+  host?: string;
+  /** false → port_security_enabled=false and no security groups */
+  portSecurity?: boolean;
+  /** how long to wait for ACTIVE (default 30 s) */
+  timeoutMs?: number;
+  /** how often to look at the port's status (default 10 ms) */
+  pollMs?: number;
+  onProgress?: (line: string) => void;
+}
+
+export interface BootResult {
+  instance: InstanceRecord;
+  /** binding:host_id set → port ACTIVE, milliseconds */
+  wiringMs: number;
+}
+
+export class BootTimeout extends Error {}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: BootOptions): Promise<BootResult> {
+  checkInstanceName(opts.name);
+  const progress = opts.onProgress ?? (() => undefined);
+  if (store.read(opts.name)) throw new Error(`instance ${opts.name} exists already (neutrino instance show ${opts.name}; delete it first with neutrino instance delete ${opts.name})`);
+  const portSecurity = opts.portSecurity !== false;
+  if (!portSecurity && opts.securityGroups?.length) throw new Error('--no-port-security and --security-group do not go together: a port without port security has no security groups');
+
+  const network = await findOne(api, 'networks', 'network', opts.network);
+  const fixedIps: Json[] = [];
+  for (const f of opts.fixedIps ?? []) {
+    const entry: Json = {};
+    if (f.subnet) entry.subnet_id = (await findOne(api, 'subnets', 'subnet', f.subnet)).id;
+    if (f.ip) entry.ip_address = f.ip;
+    fixedIps.push(entry);
+  }
+  const groups: string[] = [];
+  for (const g of opts.securityGroups ?? []) groups.push((await findOne(api, 'security-groups', 'security_group', g)).id);
+  const where = await chooseHost(api, opts.host, store.settings().host_namespaces);
+  progress(`host ${where.host} (${where.hostNamespace ? `namespace ${where.hostNamespace}` : 'the root namespace'}), network ${network.name || network.id} (mtu ${network.mtu})`);
+  const netns = store.netnsFor(opts.name);
+  if (await netnsExists(netns)) throw new Error(`network namespace ${netns} exists already but no instance record does: remove it (ip netns del ${netns}) or pick another name`);
+
+  const revert = new Reverter();
+  try {
+    const instanceId = randomUUID();
+    const body: Json = { name: opts.name, network_id: network.id, device_owner: 'compute:nova', device_id: instanceId, admin_state_up: true };
+    if (fixedIps.length) body.fixed_ips = fixedIps;
+    if (groups.length) body.security_groups = groups;
+    if (!portSecurity) {
+      body.port_security_enabled = false;
+      body.security_groups = [];
+    }
+    const port = (await api.post('/ports', { port: body })).port as Json;
+    revert.add(`delete port ${port.id}`, () => api.deleteIfExists(`/ports/${port.id}`));
+    progress(`port ${port.id} created (${port.mac_address}, ${port.fixed_ips.map((f: Json) => f.ip_address).join(', ')})`);
+
+    const addresses = await instanceAddresses(api, port.fixed_ips as Json[]);
+    const rec: InstanceRecord = {
+      name: opts.name,
+      id: instanceId,
+      host: where.host,
+      netns,
+      host_namespace: where.hostNamespace,
+      port_id: port.id,
+      tap: tapName(port.id),
+      mac: port.mac_address,
+      network_id: network.id,
+      network_name: network.name ?? '',
+      mtu: Number(network.mtu) || 1500,
+      fixed_ips: (port.fixed_ips as Json[]).map((f) => ({ subnet_id: f.subnet_id, ip_address: f.ip_address })),
+      created_at: new Date().toISOString(),
+    };
+    // The record comes before the kernel work so `instance delete` can clean up after a crash.
+    store.save(rec);
+    revert.add(`remove the record of ${opts.name}`, async () => store.remove(opts.name));
+
+    revert.add(`delete namespace ${netns}`, () => removeNetns(netns, { devices: ['eth0'] }));
+    await plugInstance({ netns, hostNamespace: where.hostNamespace, tap: rec.tap, mac: rec.mac, mtu: rec.mtu, addresses: addresses.addresses, gateways: addresses.gateways });
+    progress(`namespace ${netns}: eth0 ${rec.mac} mtu ${rec.mtu}; ${rec.tap} in ${where.hostNamespace || 'the root namespace'}`);
+
+    const t0 = performance.now();
+    const bound = (await api.put(`/ports/${port.id}`, { port: { 'binding:host_id': where.host } })).port as Json;
+    if (bound['binding:vif_type'] === 'binding_failed') {
+      throw new Error(`port ${port.id} could not be bound on host ${where.host}: no mechanism driver found a live agent there that serves network ${network.name || network.id} (check the ${where.agentType} on ${where.host} is alive and maps the network's physical network or serves vxlan; the server log names each driver's reason)`);
+    }
+    const wiringMs = await waitActive(api, port.id, where, opts.timeoutMs ?? 30_000, opts.pollMs ?? 10, t0);
+    rec.wiring_ms = Math.round(wiringMs);
+    store.save(rec);
+    revert.disarm();
+    return { instance: rec, wiringMs };
+  } catch (e) {
+    const failed = await revert.revert();
+    const undone = failed.length ? ` Cleanup was incomplete: ${failed.join('; ')}.` : ' Everything this boot made was removed.';
+    const err = e instanceof BootTimeout ? new BootTimeout(`${e.message}.${undone}`) : new Error(`${(e as Error).message}.${undone}`);
+    throw err;
+  }
+}
+
+async function waitActive(api: NetworkApi, portId: string, where: { host: string; agentType: string }, timeoutMs: number, pollMs: number, t0: number): Promise<number> {
+  let status = '';
+  for (;;) {
+    status = (await api.get(`/ports/${portId}?fields=status`)).port.status;
+    if (status === 'ACTIVE') return performance.now() - t0;
+    if (performance.now() - t0 > timeoutMs) {
+      throw new BootTimeout(
+        `port ${portId} did not become ACTIVE within ${(timeoutMs / 1000).toFixed(0)} s on host ${where.host} (status ${status}): check that the ${where.agentType} of ${where.host} is running and wires devices — its log, \`openstack network agent list --host ${where.host}\`, \`neutrino lab status\` in a lab`,
+      );
+    }
+    await sleep(pollMs);
+  }
+}
+
+/** Prefix lengths and gateways of the port's subnets, one request however many. */
+async function instanceAddresses(api: NetworkApi, fixedIps: Json[]): Promise<{ addresses: InstanceAddress[]; gateways: { ip: string; version: 4 | 6 }[] }> {
+  const ids = [...new Set(fixedIps.map((f) => f.subnet_id as string))];
+  if (ids.length === 0) return { addresses: [], gateways: [] };
+  const subnets = new Map<string, Json>();
+  for (const s of (await api.get(`/subnets?${ids.map((id) => `id=${id}`).join('&')}`)).subnets as Json[]) subnets.set(s.id, s);
+  const addresses: InstanceAddress[] = [];
+  const gateways = new Map<4 | 6, string>();
+  for (const f of fixedIps) {
+    const s = subnets.get(f.subnet_id);
+    if (!s) throw new Error(`subnet ${f.subnet_id} of the port is not visible`);
+    const version = Number(s.ip_version) === 6 ? 6 : 4;
+    addresses.push({ ip: f.ip_address, prefixlen: Number(String(s.cidr).split('/')[1]), version });
+    if (s.gateway_ip && !gateways.has(version)) gateways.set(version, s.gateway_ip);
+  }
+  return { addresses, gateways: [...gateways].map(([version, ip]) => ({ ip, version })) };
+}
+
+export interface DeleteOptions {
+  /** do not fail when the API cannot be reached (lab down: the server goes away anyway) */
+  portBestEffort?: boolean;
+}
+
+/** Deletes an instance: processes, namespace and devices, port, record. Half-gone is fine. */
+export async function deleteInstance(api: NetworkApi, store: InstanceStore, name: string, opts: DeleteOptions = {}): Promise<{ portDeleted: boolean; warning?: string }> {
+  const rec = store.read(name);
+  if (!rec) throw new Error(`no instance named ${name} in ${store.dir} (neutrino instance list shows them; give the same --config-file as at boot)`);
+  await removeNetns(rec.netns, { devices: ['eth0'] });
+  let portDeleted = false;
+  let warning: string | undefined;
+  try {
+    portDeleted = await api.deleteIfExists(`/ports/${rec.port_id}`);
+  } catch (e) {
+    if (!opts.portBestEffort || !(e instanceof ApiError)) throw new Error(`namespace ${rec.netns} removed, but port ${rec.port_id} could not be deleted: ${(e as Error).message}; run the delete again when the API answers`);
+    warning = `port ${rec.port_id} not deleted: ${(e as Error).message}`;
+  }
+  store.remove(name);
+  return { portDeleted, warning };
+}

@@ -1,0 +1,145 @@
+// `neutrino lab up|down|status|restart-agent`: a multi-host cloud on one machine.
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { DEFAULT_TRANSPORT_URL, labDown, labStatus, labUp, locateLab, restartAgent, type LabRecord } from './lab.js';
+import { DEFAULT_PREFIX, labPaths, UNDERLAY } from './topology.js';
+
+/** How to run this CLI in printed examples: `neutrino` when it is on PATH, else node + script. */
+function cliName(): string {
+  for (const d of (process.env.PATH ?? '').split(delimiter)) {
+    try {
+      accessSync(join(d, 'neutrino'), fsConstants.X_OK);
+      return 'neutrino';
+    } catch {
+      // not here
+    }
+  }
+  return `node ${fileURLToPath(new URL('../cli/main.js', import.meta.url))}`;
+}
+
+function summary(r: LabRecord, seconds: number): string {
+  const n = cliName();
+  const conf = labPaths(r.dir).serverConf;
+  const computes = r.hosts.filter((h) => h.name.startsWith('compute')).map((h) => h.name);
+  const second = computes[1] ?? computes[0];
+  const prefixArg = r.prefix === DEFAULT_PREFIX ? '' : ` --prefix ${r.prefix}`;
+  const hostRows = r.hosts.map(
+    (h) => `    ${h.name.padEnd(11)} netns ${h.netns.padEnd(22)} eth0 ${h.mgmtIp.padEnd(12)} eth1 ${h.tunnelIp.padEnd(12)} ${h.agent ? 'linuxbridge agent' : 'no agent (the server runs in the root namespace)'}`,
+  );
+  return [
+    `lab ${r.prefix} is up in ${seconds.toFixed(1)} s: server ${r.url}, ${r.hosts.filter((h) => h.agent).length} agents, RabbitMQ vhost ${r.vhost}`,
+    '  hosts:',
+    ...hostRows,
+    `  underlay (netns ${r.underlay_netns}): ${UNDERLAY.map((u) => `${u.bridge} ${u.role} on ${u.nic}`).join('; ')}`,
+    `  files: ${r.dir} (neutrino.conf, agent-<host>.conf, logs/, run/*.pid)`,
+    '',
+    'Try:',
+    `  export OS_AUTH_TYPE=none OS_ENDPOINT=${r.url}`,
+    '  openstack network agent list',
+    '  openstack network create net1',
+    '  openstack subnet create --network net1 --subnet-range 10.0.0.0/24 sub1',
+    `  ${n} instance boot vm1 --network net1 --host ${computes[0]} --fixed-ip 10.0.0.11 --config-file ${conf}`,
+    `  ${n} instance boot vm2 --network net1 --host ${second} --fixed-ip 10.0.0.12 --config-file ${conf}`,
+    `  ${n} instance exec vm1 --config-file ${conf} -- ping -c 3 10.0.0.12`,
+    `  ${n} instance list --config-file ${conf}`,
+    `  ${n} lab status${prefixArg}`,
+    `  ${n} lab down${prefixArg}`,
+  ].join('\n');
+}
+
+interface Where {
+  prefix?: string;
+  dir?: string;
+}
+
+const whereOptions = (c: Command) =>
+  c.option('--prefix <p>', `name prefix of the lab's namespaces (default ${DEFAULT_PREFIX}, or the one in --dir)`).option('--dir <path>', 'the lab directory (default: $TMPDIR/neutrino-<prefix>)');
+
+export function labCommands(): Command {
+  const lab = new Command('lab').description('A multi-host cloud on one machine: host namespaces joined by underlay bridges, a server and one Linux bridge agent per host.');
+  lab.addHelpText(
+    'after',
+    `
+Examples:
+  neutrino lab up --computes 2
+  neutrino lab status
+  neutrino lab restart-agent compute1
+  neutrino lab down
+  neutrino lab up --prefix demo- --port 9797 --dir /tmp/demo-lab`,
+  );
+
+  lab
+    .command('up')
+    .description('Make the host namespaces and underlay, start the server and the agents, wait until all are alive.')
+    .option('--computes <n>', 'number of compute hosts', '2')
+    .option('--prefix <p>', 'name prefix of every namespace the lab makes', DEFAULT_PREFIX)
+    .option('--dir <path>', 'where configs, the SQLite database, logs and pid files go (default: $TMPDIR/neutrino-<prefix>)')
+    .option('--port <port>', 'API port on 127.0.0.1', '9696')
+    .option('--transport-url <url>', 'RabbitMQ to use; the lab makes its own vhost on it', DEFAULT_TRANSPORT_URL)
+    .option('--timeout <seconds>', 'how long to wait for the server and for the agents', '60')
+    .addHelpText('after', '\nExamples:\n  neutrino lab up\n  neutrino lab up --computes 3 --prefix t1- --port 9797')
+    .action(async (o: { computes: string; prefix: string; dir?: string; port: string; transportUrl: string; timeout: string }) => {
+      const t0 = Date.now();
+      const abort = new AbortController();
+      const onSignal = () => {
+        console.log('interrupted: undoing what lab up made …');
+        abort.abort(new Error('interrupted'));
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      console.log(`lab up: prefix ${o.prefix}, ${o.computes} compute host(s), API port ${o.port}`);
+      const r = await labUp({
+        prefix: o.prefix,
+        computes: Number(o.computes),
+        dir: o.dir,
+        port: Number(o.port),
+        transportUrl: o.transportUrl,
+        timeoutS: Number(o.timeout) || 60,
+        signal: abort.signal,
+        onProgress: (line) => console.log(`  ${line}`),
+      });
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      console.log(summary(r, (Date.now() - t0) / 1000));
+    });
+
+  whereOptions(lab.command('down').description('Delete the lab\'s instances, stop its processes (by pid), delete its namespaces and vhost. Safe to run again.'))
+    .addHelpText('after', '\nExamples:\n  neutrino lab down\n  neutrino lab down --prefix t1-')
+    .action(async (o: Where) => {
+      const { prefix, dir } = locateLab(o.prefix, o.dir, DEFAULT_PREFIX);
+      console.log(`lab down: prefix ${prefix}, ${dir}`);
+      const r = await labDown(prefix, dir, (line) => console.log(`  ${line}`));
+      const nothing = !r.instances && !r.processes.length && !r.namespaces && !r.vhost;
+      console.log(nothing ? `lab ${prefix} was not up: nothing to do` : `lab ${prefix} is down (logs and configs stay in ${dir})`);
+    });
+
+  whereOptions(lab.command('status').description('Show the lab\'s namespaces, processes, agents and instances; exit 1 unless all is well.'))
+    .addHelpText('after', '\nExample:\n  neutrino lab status')
+    .action(async (o: Where) => {
+      const { prefix, dir } = locateLab(o.prefix, o.dir, DEFAULT_PREFIX);
+      const s = await labStatus(prefix, dir);
+      if (!s.record) {
+        console.log(`no lab with prefix ${prefix} in ${dir} (neutrino lab up${prefix === DEFAULT_PREFIX ? '' : ` --prefix ${prefix}`})`);
+      } else {
+        console.log(`lab ${prefix} in ${dir}: ${s.up ? 'UP' : 'NOT HEALTHY'} (API ${s.record.url})`);
+      }
+      for (const l of s.lines) console.log(`  ${l.ok ? 'ok ' : 'BAD'} ${l.what.padEnd(24)} ${l.detail}`);
+      if (!s.up) process.exitCode = 1;
+    });
+
+  whereOptions(
+    lab
+      .command('restart-agent')
+      .description('Start a host\'s agent again with its original command line (stops it first if it runs) and wait until the server sees it start.')
+      .argument('<host>', 'e.g. compute1'),
+  )
+    .addHelpText('after', '\nExample:\n  neutrino lab restart-agent compute1')
+    .action(async (host: string, o: Where) => {
+      const { dir } = locateLab(o.prefix, o.dir, DEFAULT_PREFIX);
+      const r = await restartAgent(dir, host, 30, (line) => console.log(`  ${line}`));
+      console.log(`agent of ${host} is back (pid ${r.pid}, reported its start after ${r.ms} ms)`);
+    });
+  return lab;
+}

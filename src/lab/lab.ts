@@ -1,0 +1,352 @@
+// `neutrino lab`: a multi-host cloud on one machine. Host namespaces (controller, network,
+// compute1..N) joined by underlay bridges in their own namespace; the server and one Linux
+// bridge agent per host run as processes in the root namespace (they reach RabbitMQ and the
+// API on loopback) and each agent makes its devices inside its host's namespace
+// ([agent] host_namespace).
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NetworkApi, type Json } from '../compute/api-client.js';
+import { InstanceStore } from '../compute/instance-store.js';
+import { netnsPids, removeNetns } from '../compute/instance-netns.js';
+import { Reverter } from '../compute/reverter.js';
+import { run } from '../linux/exec.js';
+import { isOurs, logTail, readPid, startDetached, stopProcess } from './processes.js';
+import { addVhost, checkRabbitReachable, deleteVhost } from './rabbit.js';
+import {
+  agentConfig, checkPrefix, defaultLabDir, hostBatch, labLayout, labPaths, netnsBatch, serverConfig, underlayBatch, vhostName, withVhost,
+  type LabHost,
+} from './topology.js';
+
+export const DEFAULT_TRANSPORT_URL = 'rabbit://guest:guest@127.0.0.1:5672/';
+const CLI_SCRIPT = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface LabRecord {
+  prefix: string;
+  dir: string;
+  port: number;
+  url: string;
+  computes: number;
+  vhost: string;
+  transport_url: string;
+  underlay_netns: string;
+  hosts: LabHost[];
+  /** process name (server, agent-<host>) → its command line, to start it again */
+  processes: Record<string, string[]>;
+  created_at: string;
+}
+
+export type Progress = (line: string) => void;
+
+/** The lab dir and prefix from what the user gave (a lab.json in the dir wins for the prefix). */
+export function locateLab(prefix: string | undefined, dir: string | undefined, defaultPrefix: string): { prefix: string; dir: string; record?: LabRecord } {
+  const p = prefix ?? defaultPrefix;
+  checkPrefix(p);
+  const d = resolvePath(dir ?? defaultLabDir(p, tmpdir()));
+  const record = readRecord(d);
+  if (record && prefix !== undefined && record.prefix !== prefix) {
+    throw new Error(`the lab in ${d} has prefix ${record.prefix}, not ${prefix}: give the matching --prefix or --dir`);
+  }
+  return { prefix: record?.prefix ?? p, dir: d, record };
+}
+
+export function readRecord(dir: string): LabRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(labPaths(dir).record, 'utf8')) as LabRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Namespaces whose name starts with prefix. */
+export async function labNamespaces(prefix: string): Promise<string[]> {
+  const r = await run('ip', ['-j', 'netns', 'list']);
+  const list = (r.stdout.trim() ? JSON.parse(r.stdout) : []) as { name: string }[];
+  return list.map((n) => n.name).filter((n) => n.startsWith(prefix)).sort();
+}
+
+/** Kills what runs in every prefix* namespace, then deletes them in one batch. */
+async function removeLabNamespaces(prefix: string): Promise<number> {
+  const names = await labNamespaces(prefix);
+  for (const n of names) {
+    for (const pid of await netnsPids(n)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  }
+  if (names.length) await run('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}`).join('\n') + '\n', allowFailure: true });
+  return names.length;
+}
+
+export interface LabUpOptions {
+  prefix: string;
+  computes: number;
+  dir?: string;
+  port: number;
+  transportUrl?: string;
+  /** seconds to wait for the server and for the agents */
+  timeoutS?: number;
+  signal?: AbortSignal;
+  onProgress?: Progress;
+}
+
+export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
+  const progress = opts.onProgress ?? (() => undefined);
+  const dir = resolvePath(opts.dir ?? defaultLabDir(opts.prefix, tmpdir()));
+  const l = labLayout(opts.prefix, opts.computes, dir, opts.port);
+  const paths = labPaths(dir);
+  const timeoutMs = (opts.timeoutS ?? 60) * 1000;
+  const aborted = () => opts.signal?.throwIfAborted();
+
+  const old = readRecord(dir);
+  if (old && Object.keys(old.processes).some((p) => isRunning(dir, p))) {
+    throw new Error(`a lab is up already in ${dir} (neutrino lab status --dir ${dir}; take it down with neutrino lab down --dir ${dir})`);
+  }
+  const left = await labNamespaces(l.prefix);
+  if (left.length) throw new Error(`namespaces with prefix ${l.prefix} are left from an earlier lab (${left.join(', ')}): run neutrino lab down --prefix ${l.prefix} first, or choose another --prefix`);
+  const base = opts.transportUrl ?? DEFAULT_TRANSPORT_URL;
+  if (!/^(rabbit|amqp):\/\//.test(base)) throw new Error(`--transport-url ${base}: the lab's processes need RabbitMQ (rabbit://user:pass@host:5672/); the vhost is the lab's own`);
+  await checkRabbitReachable(base);
+  const transport = withVhost(base, l.vhost);
+  const url = `http://127.0.0.1:${l.port}`;
+  const api = new NetworkApi({ url, timeoutMs: 2000 });
+  await assertPortFree(api, l.port);
+
+  // a fresh state each time: no database, instances or pid files of an earlier lab
+  for (const p of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.run, new InstanceStore(dir).dir, resolvePath(dir, 'hosts')]) rmSync(p, { recursive: true, force: true });
+  mkdirSync(paths.logs, { recursive: true });
+
+  const started = Date.now();
+  const revert = new Reverter();
+  revert.add('remove the lab state', async () => {
+    for (const p of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, new InstanceStore(dir).dir, resolvePath(dir, 'hosts')]) rmSync(p, { recursive: true, force: true });
+  });
+  try {
+    progress(`RabbitMQ vhost ${l.vhost}`);
+    await addVhost(l.vhost, decodeURIComponent(new URL(base).username) || 'guest');
+    revert.add(`delete vhost ${l.vhost}`, () => deleteVhost(l.vhost));
+    aborted();
+
+    progress(`namespaces ${l.underlayNetns}, ${l.hosts.map((h) => h.netns).join(', ')}`);
+    revert.add(`delete namespaces ${l.prefix}*`, () => removeLabNamespaces(l.prefix));
+    await run('ip', ['-batch', '-'], { input: netnsBatch(l) });
+    await run('ip', ['-batch', '-'], { netns: l.underlayNetns, input: underlayBatch(l) });
+    await Promise.all(l.hosts.map((h) => run('ip', ['-batch', '-'], { netns: h.netns, input: hostBatch(h) })));
+    progress('underlay: br-mgmt (eth0, 10.20.0.0/24), br-tun (eth1, 10.21.0.0/24), br-phys1 (eth2, physnet1), br-ext (eth3, public)');
+    aborted();
+
+    const record: LabRecord = {
+      prefix: l.prefix, dir, port: l.port, url, computes: l.computes, vhost: l.vhost, transport_url: transport,
+      underlay_netns: l.underlayNetns, hosts: l.hosts, processes: {}, created_at: new Date().toISOString(),
+    };
+    writeFileSync(paths.serverConf, serverConfig(l, transport));
+    record.processes.server = [process.execPath, CLI_SCRIPT, 'server', '--config-file', paths.serverConf, '--db-upgrade'];
+    for (const h of l.hosts.filter((x) => x.agent)) {
+      writeFileSync(paths.agentConf(h.name), agentConfig(l, h, transport));
+      record.processes[`agent-${h.name}`] = [process.execPath, CLI_SCRIPT, 'agent', 'linuxbridge', '--host', h.name, '--config-file', paths.agentConf(h.name)];
+    }
+    new InstanceStore(dir).writeSettings({ netns_prefix: `${l.prefix}vm-`, host_namespaces: Object.fromEntries(l.hosts.map((h) => [h.name, h.netns])) });
+    writeRecord(dir, record);
+    revert.add('remove lab.json', async () => rmSync(paths.record, { force: true }));
+
+    progress(`server on ${url} (log ${paths.log('server')})`);
+    revert.add('stop the server', () => stopProcess(paths.pid('server'), dir));
+    startDetached(record.processes.server, paths.log('server'), paths.pid('server'));
+    await until(timeoutMs, opts.signal, async () => {
+      assertRunning(dir, 'server');
+      return (await api.get('/agents').catch(() => undefined)) !== undefined;
+    }, `the server did not answer on ${url}`, () => logTail(paths.log('server')));
+    progress(`server answers (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+
+    const agents = l.hosts.filter((h) => h.agent);
+    for (const h of agents) {
+      revert.add(`stop the agent of ${h.name}`, () => stopProcess(paths.pid(`agent-${h.name}`), dir));
+      startDetached(record.processes[`agent-${h.name}`], paths.log(`agent-${h.name}`), paths.pid(`agent-${h.name}`));
+    }
+    progress(`agents starting: ${agents.map((h) => h.name).join(', ')}`);
+    const seen = new Set<string>();
+    await until(timeoutMs, opts.signal, async () => {
+      for (const h of agents) assertRunning(dir, `agent-${h.name}`);
+      const list = (await api.get('/agents?agent_type=Linux%20bridge%20agent')).agents as Json[];
+      for (const a of list) {
+        if (a.alive && !seen.has(a.host) && agents.some((h) => h.name === a.host)) {
+          seen.add(a.host);
+          progress(`agent of ${a.host} alive (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        }
+      }
+      return seen.size === agents.length;
+    }, 'not every agent reported alive', () => agents.filter((h) => !seen.has(h.name)).map((h) => `agent-${h.name}:\n${logTail(paths.log(`agent-${h.name}`))}`).join('\n'));
+    revert.disarm();
+    return record;
+  } catch (e) {
+    progress('lab up failed: undoing what it made');
+    const failed = await revert.revert();
+    rmSync(paths.run, { recursive: true, force: true });
+    const undone = failed.length ? `cleanup was incomplete (${failed.join('; ')}): run neutrino lab down --dir ${dir}` : 'everything it made was removed';
+    throw new Error(`lab up failed: ${(e as Error).message}\n${undone}; logs stay in ${paths.logs}`);
+  }
+}
+
+function writeRecord(dir: string, r: LabRecord): void {
+  writeFileSync(labPaths(dir).record, `${JSON.stringify(r, null, 2)}\n`);
+}
+
+function isRunning(dir: string, proc: string): boolean {
+  const pid = readPid(labPaths(dir).pid(proc));
+  return pid !== undefined && isOurs(pid, dir);
+}
+
+function assertRunning(dir: string, proc: string): void {
+  if (!isRunning(dir, proc)) throw new StopWaiting(`${proc} exited; the end of ${labPaths(dir).log(proc)}:\n${logTail(labPaths(dir).log(proc))}`);
+}
+
+class StopWaiting extends Error {}
+
+async function until(ms: number, signal: AbortSignal | undefined, probe: () => Promise<boolean>, what: string, detail: () => string): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    signal?.throwIfAborted();
+    if (await probe()) return;
+    if (Date.now() > end) throw new Error(`${what} within ${ms / 1000} s:\n${detail()}`);
+    await sleep(200);
+  }
+}
+
+async function assertPortFree(api: NetworkApi, port: number): Promise<void> {
+  const answer = await fetch(api.url, { signal: AbortSignal.timeout(1000) }).then(() => true, () => false);
+  if (answer) throw new Error(`something already answers on 127.0.0.1:${port} (another lab or server?): choose another --port`);
+}
+
+export interface DownReport {
+  instances: number;
+  processes: string[];
+  namespaces: number;
+  vhost: boolean;
+}
+
+/** Takes a lab down, whole or half made; safe to run again. */
+export async function labDown(prefix: string, dir: string, progress: Progress = () => undefined): Promise<DownReport> {
+  checkPrefix(prefix);
+  const paths = labPaths(dir);
+  const record = readRecord(dir);
+  const report: DownReport = { instances: 0, processes: [], namespaces: 0, vhost: false };
+
+  const store = new InstanceStore(dir);
+  for (const inst of store.list()) {
+    await removeNetns(inst.netns, { devices: ['eth0'] });
+    store.remove(inst.name);
+    report.instances++;
+  }
+  if (report.instances) progress(`instances deleted: ${report.instances}`);
+
+  // agents before the server, so none of them reports a missing server in its last breath
+  let procs: string[] = [];
+  try {
+    procs = readdirSync(paths.run).filter((f) => f.endsWith('.pid')).map((f) => f.slice(0, -4));
+  } catch {
+    // no run dir: nothing was started
+  }
+  procs.sort((a, b) => Number(a === 'server') - Number(b === 'server'));
+  await Promise.all(
+    procs.filter((p) => p !== 'server').map(async (p) => {
+      const how = await stopProcess(paths.pid(p), dir);
+      if (how !== 'not running') report.processes.push(`${p} ${how}`);
+    }),
+  );
+  if (procs.includes('server')) {
+    const how = await stopProcess(paths.pid('server'), dir);
+    if (how !== 'not running') report.processes.push(`server ${how}`);
+  }
+  if (report.processes.length) progress(`processes: ${report.processes.join(', ')}`);
+
+  report.namespaces = await removeLabNamespaces(prefix);
+  if (report.namespaces) progress(`namespaces deleted: ${report.namespaces}`);
+
+  const vhost = record?.vhost ?? vhostName(prefix);
+  try {
+    report.vhost = await deleteVhost(vhost);
+    if (report.vhost) progress(`RabbitMQ vhost ${vhost} deleted`);
+  } catch (e) {
+    progress(`warning: ${(e as Error).message}`);
+  }
+
+  for (const p of [paths.record, paths.run, paths.db, `${paths.db}-wal`, `${paths.db}-shm`, store.dir, resolvePath(dir, 'hosts')]) rmSync(p, { recursive: true, force: true });
+  return report;
+}
+
+export interface StatusLine {
+  what: string;
+  ok: boolean;
+  detail: string;
+}
+
+export async function labStatus(prefix: string, dir: string): Promise<{ up: boolean; lines: StatusLine[]; record?: LabRecord }> {
+  const record = readRecord(dir);
+  const lines: StatusLine[] = [];
+  const present = new Set(await labNamespaces(prefix));
+  if (!record) {
+    if (present.size) lines.push({ what: 'namespaces', ok: false, detail: `left over without a lab record: ${[...present].join(', ')} (neutrino lab down --prefix ${prefix})` });
+    return { up: false, lines, record };
+  }
+  for (const n of [record.underlay_netns, ...record.hosts.map((h) => h.netns)]) {
+    lines.push({ what: `netns ${n}`, ok: present.has(n), detail: present.has(n) ? 'present' : 'MISSING' });
+  }
+  const api = new NetworkApi({ url: record.url, timeoutMs: 2000 });
+  let agents: Json[] | undefined;
+  try {
+    agents = (await api.get('/agents')).agents as Json[];
+  } catch {
+    // reported below
+  }
+  for (const proc of Object.keys(record.processes)) {
+    const pid = readPid(labPaths(dir).pid(proc));
+    const running = pid !== undefined && isOurs(pid, dir);
+    let detail = running ? `pid ${pid}` : 'NOT RUNNING';
+    let ok = running;
+    if (proc === 'server') {
+      detail += agents ? `, answers on ${record.url}` : `, NO ANSWER on ${record.url}`;
+      ok &&= agents !== undefined;
+    } else if (agents) {
+      const host = proc.slice('agent-'.length);
+      const a = agents.find((x) => x.host === host && x.agent_type === 'Linux bridge agent');
+      detail += a ? `, ${a.alive ? 'alive' : 'DEAD'} (last heartbeat ${a.heartbeat_timestamp})` : ', NOT REGISTERED';
+      ok &&= Boolean(a?.alive);
+    }
+    lines.push({ what: proc, ok, detail });
+  }
+  const instances = new InstanceStore(dir).list();
+  lines.push({ what: 'instances', ok: true, detail: instances.length ? instances.map((i) => `${i.name}@${i.host}`).join(', ') : 'none' });
+  return { up: lines.every((x) => x.ok), lines, record };
+}
+
+/**
+ * Starts a host's agent again with the same command line (stopping it first if it runs) and
+ * waits until the server has seen it start. Returns the new pid and how long it took.
+ */
+export async function restartAgent(dir: string, host: string, timeoutS = 30, progress: Progress = () => undefined): Promise<{ pid: number; ms: number }> {
+  const record = readRecord(dir);
+  if (!record) throw new Error(`no lab in ${dir} (neutrino lab up, or give --dir / --prefix)`);
+  const proc = `agent-${host}`;
+  const argv = record.processes[proc];
+  if (!argv) throw new Error(`the lab has no agent on host ${host}; hosts with agents: ${Object.keys(record.processes).filter((p) => p.startsWith('agent-')).map((p) => p.slice(6)).join(', ')}`);
+  const paths = labPaths(dir);
+  const api = new NetworkApi({ url: record.url, timeoutMs: 2000 });
+  const before = ((await api.get(`/agents?host=${encodeURIComponent(host)}&agent_type=Linux%20bridge%20agent`)).agents as Json[])[0]?.started_at;
+  const how = await stopProcess(paths.pid(proc), dir);
+  if (how !== 'not running') progress(`agent of ${host} ${how}`);
+  const t0 = Date.now();
+  const pid = startDetached(argv, paths.log(proc), paths.pid(proc));
+  progress(`agent of ${host} started again (pid ${pid})`);
+  await until(timeoutS * 1000, undefined, async () => {
+    assertRunning(dir, proc);
+    const a = ((await api.get(`/agents?host=${encodeURIComponent(host)}&agent_type=Linux%20bridge%20agent`)).agents as Json[])[0];
+    return Boolean(a?.alive && a.started_at !== before);
+  }, `the agent of ${host} did not report its start`, () => logTail(paths.log(proc)));
+  return { pid, ms: Date.now() - t0 };
+}
+

@@ -1,0 +1,88 @@
+// Long-running lab processes: started detached with a log file and a pid file, stopped by
+// pid only after /proc/PID/cmdline shows the process is still ours (pids get reused).
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function startDetached(argv: string[], logFile: string, pidFile: string): number {
+  mkdirSync(dirname(logFile), { recursive: true });
+  mkdirSync(dirname(pidFile), { recursive: true });
+  const fd = openSync(logFile, 'a');
+  try {
+    const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+    if (child.pid === undefined) throw new Error(`cannot start ${argv.join(' ')}`);
+    child.unref();
+    writeFileSync(pidFile, `${child.pid}\n`);
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readPid(pidFile: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Running (not a zombie) and its command line mentions marker (the lab dir). */
+export function isOurs(pid: number, marker: string): boolean {
+  try {
+    const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    if (state === 'Z' || state === 'X') return false;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((a) => a.includes(marker));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * SIGTERM, then SIGKILL after graceMs. Returns what happened. A process whose command line
+ * does not mention marker is left alone (its pid was reused by something else).
+ */
+export async function stopProcess(pidFile: string, marker: string, graceMs = 5000): Promise<'stopped' | 'killed' | 'not running'> {
+  const pid = readPid(pidFile);
+  let outcome: 'stopped' | 'killed' | 'not running' = 'not running';
+  if (pid !== undefined && isOurs(pid, marker)) {
+    outcome = 'stopped';
+    signal(pid, 'SIGTERM');
+    if (!(await exited(pid, marker, graceMs))) {
+      outcome = 'killed';
+      signal(pid, 'SIGKILL');
+      await exited(pid, marker, 3000);
+    }
+  }
+  rmSync(pidFile, { force: true });
+  return outcome;
+}
+
+async function exited(pid: number, marker: string, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (!isOurs(pid, marker)) return true;
+    await sleep(50);
+  }
+  return !isOurs(pid, marker);
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone meanwhile
+  }
+}
+
+/** The last lines of a log, to show why a process died. */
+export function logTail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

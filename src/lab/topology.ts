@@ -1,0 +1,156 @@
+// The shape of a lab: which host namespaces, which underlay bridges, which addresses, and
+// the config files of the server and of each agent. Pure, so it can be unit tested.
+import { join } from 'node:path';
+
+/** The networks a Neutron deployment keeps apart, each an underlay bridge. */
+export const UNDERLAY = [
+  { nic: 'eth0', bridge: 'br-mgmt', role: 'management', cidr: '10.20.0.0/24', net: '10.20.0' },
+  { nic: 'eth1', bridge: 'br-tun', role: 'tunnel (VXLAN between hosts)', cidr: '10.21.0.0/24', net: '10.21.0' },
+  { nic: 'eth2', bridge: 'br-phys1', role: 'provider physnet1 (flat)', cidr: '', net: '' },
+  { nic: 'eth3', bridge: 'br-ext', role: 'external "public"', cidr: '', net: '' },
+] as const;
+
+export const PHYSICAL_INTERFACE_MAPPINGS = 'physnet1:eth2,public:eth3';
+export const DEFAULT_PREFIX = 'lab-';
+export const MAX_COMPUTES = 50;
+
+export interface LabHost {
+  name: string;
+  netns: string;
+  /** index in the underlay: its addresses end in 10 + index, its underlay ports are h<index>-ethN */
+  index: number;
+  mgmtIp: string;
+  tunnelIp: string;
+  /** controller runs no L2 agent */
+  agent: boolean;
+}
+
+export interface LabLayout {
+  prefix: string;
+  dir: string;
+  port: number;
+  computes: number;
+  underlayNetns: string;
+  hosts: LabHost[];
+  vhost: string;
+}
+
+const PREFIX_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,19}$/;
+
+export function checkPrefix(prefix: string): void {
+  // An empty or odd prefix would make `lab down` match namespaces that are not the lab's.
+  if (!PREFIX_RE.test(prefix)) throw new Error(`--prefix ${JSON.stringify(prefix)}: use 1-20 letters, digits, '.', '_' or '-' (e.g. lab-)`);
+}
+
+export const defaultLabDir = (prefix: string, tmp: string): string => join(tmp, `neutrino-${prefix.replace(/[-_.]+$/, '')}`);
+
+export const vhostName = (prefix: string): string => `neutrino-${prefix}lab`;
+
+export function labLayout(prefix: string, computes: number, dir: string, port: number): LabLayout {
+  checkPrefix(prefix);
+  if (!Number.isInteger(computes) || computes < 1 || computes > MAX_COMPUTES) throw new Error(`--computes ${computes}: give 1 to ${MAX_COMPUTES}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port ${port}: give a TCP port 1-65535`);
+  const names = ['controller', 'network', ...Array.from({ length: computes }, (_, i) => `compute${i + 1}`)];
+  const hosts = names.map((name, index) => ({
+    name,
+    netns: `${prefix}${name}`,
+    index,
+    mgmtIp: `${UNDERLAY[0].net}.${10 + index}`,
+    tunnelIp: `${UNDERLAY[1].net}.${10 + index}`,
+    agent: name !== 'controller',
+  }));
+  return { prefix, dir, port, computes, underlayNetns: `${prefix}underlay`, hosts, vhost: vhostName(prefix) };
+}
+
+/** `ip -batch` run in the root namespace: every namespace of the lab. */
+export function netnsBatch(l: LabLayout): string {
+  return [l.underlayNetns, ...l.hosts.map((h) => h.netns)].map((n) => `netns add ${n}`).join('\n') + '\n';
+}
+
+/** `ip -n UNDERLAY -batch`: the underlay bridges and one veth per host and network. */
+export function underlayBatch(l: LabLayout): string {
+  const lines = ['link set lo up'];
+  for (const u of UNDERLAY) lines.push(`link add ${u.bridge} type bridge`, `link set ${u.bridge} up`);
+  for (const h of l.hosts) {
+    for (const u of UNDERLAY) {
+      const port = `h${h.index}-${u.nic}`;
+      // the host end is the main device so it can come up in the same line (research 7b)
+      lines.push(`link add ${u.nic} netns ${h.netns} up type veth peer name ${port}`, `link set ${port} master ${u.bridge} up`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** `ip -n HOST -batch`: loopback and the addresses of the management and tunnel NICs. */
+export function hostBatch(h: LabHost): string {
+  return ['link set lo up', `addr add ${h.mgmtIp}/24 dev eth0`, `addr add ${h.tunnelIp}/24 dev eth1`].join('\n') + '\n';
+}
+
+export function serverConfig(l: LabLayout, transportUrl: string): string {
+  return [
+    '# neutrino lab: the server (runs in the root namespace, on loopback)',
+    '[DEFAULT]',
+    'bind_host = 127.0.0.1',
+    `bind_port = ${l.port}`,
+    `state_path = ${l.dir}`,
+    `transport_url = ${transportUrl}`,
+    'agent_down_time = 10',
+    '',
+    '[database]',
+    `connection = sqlite:///${join(l.dir, 'neutrino.sqlite')}`,
+    '',
+    '[ml2]',
+    'type_drivers = local,flat,vlan,vxlan',
+    'tenant_network_types = vxlan',
+    'mechanism_drivers = linuxbridge,l2population',
+    '',
+    '[ml2_type_vxlan]',
+    'vni_ranges = 1000:1999',
+    '',
+    '[ml2_type_flat]',
+    'flat_networks = physnet1,public',
+    '',
+  ].join('\n');
+}
+
+export function agentConfig(l: LabLayout, h: LabHost, transportUrl: string): string {
+  return [
+    `# neutrino lab: the Linux bridge agent of ${h.name} (runs in the root namespace; its devices live in ${h.netns})`,
+    '[DEFAULT]',
+    `host = ${h.name}`,
+    `state_path = ${join(l.dir, 'hosts', h.name)}`,
+    `transport_url = ${transportUrl}`,
+    '',
+    '[agent]',
+    `host_namespace = ${h.netns}`,
+    'report_interval = 2',
+    '',
+    '[vxlan]',
+    `local_ip = ${h.tunnelIp}`,
+    '',
+    '[linux_bridge]',
+    `physical_interface_mappings = ${PHYSICAL_INTERFACE_MAPPINGS}`,
+    '',
+  ].join('\n');
+}
+
+/** transport_url with the lab's own vhost, so labs sharing one RabbitMQ do not hear each other. */
+export function withVhost(baseUrl: string, vhost: string): string {
+  const u = new URL(baseUrl);
+  u.pathname = `/${encodeURIComponent(vhost)}`;
+  return u.toString();
+}
+
+/** Where each file of a lab lives. */
+export function labPaths(dir: string) {
+  return {
+    record: join(dir, 'lab.json'),
+    serverConf: join(dir, 'neutrino.conf'),
+    agentConf: (host: string) => join(dir, `agent-${host}.conf`),
+    logs: join(dir, 'logs'),
+    log: (proc: string) => join(dir, 'logs', `${proc}.log`),
+    run: join(dir, 'run'),
+    pid: (proc: string) => join(dir, 'run', `${proc}.pid`),
+    db: join(dir, 'neutrino.sqlite'),
+  };
+}

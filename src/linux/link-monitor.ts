@@ -53,6 +53,11 @@ export class LinkMonitor {
     await this.spawnMonitor();
   }
 
+  /** the running `ip monitor` child's pid (tests) */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   onChange(listener: (c: LinkChange) => void): void {
     this.listener = listener;
   }

@@ -14,6 +14,7 @@ import { LinuxBridgeDataplane } from '../../src/agents/linuxbridge/linuxbridge-d
 import { bridgeName, tapName, vxlanName } from '../../src/agents/linuxbridge/names.js';
 import { Config } from '../../src/config/config.js';
 import { run } from '../../src/linux/exec.js';
+import { LinkMonitor } from '../../src/linux/link-monitor.js';
 import { listLinks } from '../../src/linux/links.js';
 import { asAdmin, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -214,6 +215,19 @@ describe('Linux bridge agent on the kernel', () => {
     assert.ok(await ping(inst.f1.vm, inst.f2.ip), 'f1 → f2 over physnet1');
   });
 
+  it('admin_state_up = false takes the tap down (port DOWN, no traffic); true brings it back', async () => {
+    const id = inst.a2.port.id;
+    const tap = tapName(id);
+    assert.equal((await req('PUT', `/v2.0/ports/${id}`, { port: { admin_state_up: false } })).status, 200);
+    await until('tap down', async () => (await listLinks(HOSTS[1])).get(tap)?.up === false);
+    await until('port DOWN', async () => (await portStatus(id)) === 'DOWN');
+    assert.equal(await ping(inst.a1.vm, inst.a2.ip, 2), false, 'a1 must not reach a port that is administratively down');
+    assert.equal((await req('PUT', `/v2.0/ports/${id}`, { port: { admin_state_up: true } })).status, 200);
+    await active(id);
+    assert.equal((await listLinks(HOSTS[1])).get(tap)?.up, true);
+    assert.ok(await ping(inst.a1.vm, inst.a2.ip), 'a1 → a2 again');
+  });
+
   it('a new agent on the same host touches no device, and removes stale ones', async () => {
     const before = await listLinks(HOSTS[0]);
     const watched = [bridgeName(vx1.net.id), vxlanName(vx1.net['provider:segmentation_id']), tapName(inst.a1.port.id), bridgeName(flat.net.id), tapName(inst.f1.port.id), PHYS_IF];
@@ -259,6 +273,31 @@ describe('Linux bridge agent on the kernel', () => {
     // the other networks on that host are untouched
     assert.equal((await listLinks(h)).get(tapName(inst.a2.port.id))?.master, bridgeName(vx1.net.id));
     assert.ok(await ping(inst.a2.vm, inst.a1.ip), 'a2 → a1 still');
+  });
+
+  it('the link monitor comes back after its ip process dies, and reports what it missed', async () => {
+    const mon = new LinkMonitor({ netns: HOSTS[2], log, match: (n) => n.startsWith('tap') });
+    const changes: { added: string[]; removed: string[] }[] = [];
+    mon.onChange((c) => changes.push(c));
+    await mon.start();
+    try {
+      await mon.list();
+      await ip(HOSTS[2], ['link', 'add', 'tapmon0000001', 'type', 'veth', 'peer', 'name', `${P}m1`]);
+      await until('tap added', async () => changes.some((c) => c.added.includes('tapmon0000001')));
+      const pid = mon.pid!;
+      process.kill(pid, 'SIGKILL'); // our own child
+      await ip(HOSTS[2], ['link', 'add', 'tapmon0000002', 'type', 'veth', 'peer', 'name', `${P}m2`]);
+      await ip(HOSTS[2], ['link', 'del', 'tapmon0000001']);
+      await until('missed changes reported after restart', async () =>
+        changes.some((c) => c.added.includes('tapmon0000002')) && changes.some((c) => c.removed.includes('tapmon0000001')),
+      );
+      assert.notEqual(mon.pid, pid);
+      await ip(HOSTS[2], ['link', 'del', 'tapmon0000002']);
+      await until('events flow again', async () => changes.some((c) => c.removed.includes('tapmon0000002')));
+    } finally {
+      await mon.close();
+    }
+    assert.equal(mon.pid, undefined);
   });
 
   it('fdb entries told before the vxlan device exists are loaded when it is made; own endpoint skipped', async () => {

@@ -109,6 +109,13 @@ describe('planWiring', () => {
     );
   });
 
+  it('a port with admin_state_up = false is enslaved but kept down', () => {
+    const p = planWiring(state(link('eth0'), bridge(BR), vxlan(1001), tap('tap11111111-22'), tap('tapdown', { master: null })), [
+      { net: wiring(port()), taps: ['tap11111111-22', 'tapdown'], down: new Set(['tap11111111-22', 'tapdown']) },
+    ]);
+    assert.deepEqual(p.lines.map((l) => l.line), [`link set dev tap11111111-22 master ${BR} down`, `link set dev tapdown master ${BR} down`]);
+  });
+
   it('recreates a vxlan device made with another local address', () => {
     const p = planWiring(state(link('eth0'), bridge(BR), vxlan(1001, { data: { id: 1001, local: '198.51.100.1', port: 4789, learning: false } })), [{ net: wiring(port()), taps: [] }]);
     assert.deepEqual(

@@ -18,7 +18,7 @@ import { mappings } from '../mappings.js';
 import type { DeviceDetails, SecurityGroupInfo } from '../plugin-api.js';
 import { linuxbridgeConfigurations } from './configurations.js';
 import { TAP_PREFIX, vxlanName } from './names.js';
-import { networkWiring, planBridgeRemoval, planCleanup, planWiring, type LinuxBridgeSettings, type NetworkWiring, type RemovalPlan } from './wiring-plan.js';
+import { networkWiring, planBridgeRemoval, planCleanup, planWiring, type LinuxBridgeSettings, type RemovalPlan, type WantedNetwork } from './wiring-plan.js';
 
 export interface LinuxBridgeDataplaneOptions {
   /** [agent] host_namespace: every device and command lives there (null: the real host) */
@@ -157,12 +157,13 @@ export class LinuxBridgeDataplane implements L2Dataplane {
   }
 
   private async plugNow(devices: DeviceDetails[]): Promise<void> {
-    const byNetwork = new Map<string, { net: NetworkWiring; taps: string[] }>();
+    const byNetwork = new Map<string, WantedNetwork & { down: Set<string> }>();
     for (const d of devices) {
       if (!d.network_id || !d.port_id) continue;
       const known = byNetwork.get(d.network_id);
       if (known) {
         known.taps.push(d.device);
+        if (d.admin_state_up === false) known.down.add(d.device);
         continue;
       }
       const net = networkWiring(d, this.settings);
@@ -170,7 +171,7 @@ export class LinuxBridgeDataplane implements L2Dataplane {
         this.log.error({ event: 'lb.port_unwired', port_id: d.port_id, device: d.device, network_id: d.network_id, network_type: d.network_type, err: net.error }, `port ${d.port_id} is left unwired: ${net.error}`);
         continue;
       }
-      byNetwork.set(d.network_id, { net, taps: [d.device] });
+      byNetwork.set(d.network_id, { net, taps: [d.device], down: new Set(d.admin_state_up === false ? [d.device] : []) });
     }
     if (!byNetwork.size) return;
     const links = await listLinks(this.netns);

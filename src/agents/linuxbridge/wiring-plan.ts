@@ -90,10 +90,17 @@ function vxlanMatches(l: Link, seg: Extract<SegmentDevice, { kind: 'vxlan' }>): 
   return l.kind === 'vxlan' && d.id === seg.vni && (d.local ?? d.local6) === seg.local && d.port === seg.dstport && (d.link === undefined || d.link === seg.dev) && Boolean(d.learning) === seg.learning;
 }
 
+export interface WantedNetwork {
+  net: NetworkWiring;
+  taps: string[];
+  /** taps of ports with admin_state_up = false: enslaved but kept down, as Neutron does */
+  down?: Set<string>;
+}
+
 /** The lines that bring `links` to the wanted wiring of each network and its taps. */
-export function planWiring(links: Map<string, Link>, wanted: { net: NetworkWiring; taps: string[] }[]): WiringPlan {
+export function planWiring(links: Map<string, Link>, wanted: WantedNetwork[]): WiringPlan {
   const plan: WiringPlan = { lines: [], problems: [], createdVxlan: [] };
-  for (const { net, taps } of wanted) {
+  for (const { net, taps, down } of wanted) {
     const lines: string[] = [];
     const problem = (error: string) => plan.problems.push({ networkId: net.networkId, taps, error });
     const br = links.get(net.bridge);
@@ -159,7 +166,8 @@ export function planWiring(links: Map<string, Link>, wanted: { net: NetworkWirin
       const t = links.get(tap);
       if (!t) continue; // gone already: the link monitor reports it
       const mtu = mtuArg(net.mtu, t.mtu);
-      if (t.master !== net.bridge || mtu || !t.up) lines.push(`link set dev ${tap}${mtu} master ${net.bridge} up`);
+      const up = !down?.has(tap);
+      if (t.master !== net.bridge || mtu || t.up !== up) lines.push(`link set dev ${tap}${mtu} master ${net.bridge} ${up ? 'up' : 'down'}`);
     }
     for (const line of lines) plan.lines.push({ line, networkId: net.networkId, taps });
   }

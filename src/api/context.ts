@@ -16,8 +16,3 @@ export interface RequestContext {
 export function adminContext(projectId: string, requestId = 'internal'): RequestContext {
   return { requestId, projectId, userId: null, roles: ['admin', 'member', 'reader'], isAdmin: true };
 }
-
-/** The project a resource belongs to is the caller's, or the caller is admin. */
-export function owns(ctx: RequestContext, projectId: string): boolean {
-  return ctx.isAdmin || ctx.projectId === projectId;
-}

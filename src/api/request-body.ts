@@ -1,6 +1,6 @@
 // Turns a POST/PUT body into validated attribute values, from the resource's declaration:
-// unknown, read-only and missing attributes, wrong types and admin-only attributes are refused
-// here, before any plugin runs.
+// unknown, read-only and missing attributes and wrong types are refused here, before any plugin
+// runs. Who may set what is the policy table's business (src/api/policy/).
 import type { RequestContext } from './context.js';
 import { HTTPBadRequest, PolicyNotAuthorized } from './errors.js';
 import type { ApiObject, Attribute, ResourceDef } from './resource.js';
@@ -63,9 +63,7 @@ function createItem(def: ResourceDef, item: unknown, ctx: RequestContext): ApiOb
   for (const a of def.attributes) {
     if (!a.post || a.name === 'tenant_id') continue;
     if (a.name in item) {
-      const v = validateValue(a, item[a.name]);
-      if (a.adminPost && !ctx.isAdmin) throw PolicyNotAuthorized({ action: `create_${def.member}:${a.name}` });
-      out[a.name] = v;
+      out[a.name] = validateValue(a, item[a.name]);
     } else if (a.default === undefined) {
       throw HTTPBadRequest({ msg: `Failed to parse request. Required attribute '${a.name}' not specified` });
     } else {
@@ -75,7 +73,7 @@ function createItem(def: ResourceDef, item: unknown, ctx: RequestContext): ApiOb
   return out;
 }
 
-/** tenant_id and project_id are one attribute; only admins act for another project. */
+/** tenant_id and project_id are one attribute; only admins (context_is_admin) act for another project. */
 function reconcileProject(item: Record<string, unknown>, ctx: RequestContext): void {
   const t = item.tenant_id;
   const p = item.project_id;
@@ -97,7 +95,7 @@ function reconcileProject(item: Record<string, unknown>, ctx: RequestContext): v
   item.project_id = given;
 }
 
-export function updateChanges(def: ResourceDef, body: unknown, ctx: RequestContext): ApiObject {
+export function updateChanges(def: ResourceDef, body: unknown): ApiObject {
   if (!isObject(body) || !(def.member in body)) {
     throw HTTPBadRequest({ msg: `Unable to find '${def.member}' in request body` });
   }
@@ -109,9 +107,7 @@ export function updateChanges(def: ResourceDef, body: unknown, ctx: RequestConte
   const out: ApiObject = {};
   for (const a of def.attributes) {
     if (!(a.name in item)) continue;
-    const v = validateValue(a, item[a.name]);
-    if (a.adminPut && !ctx.isAdmin) throw PolicyNotAuthorized({ action: `update_${def.member}:${a.name}` });
-    out[a.name] = v;
+    out[a.name] = validateValue(a, item[a.name]);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // How a resource and its extension attributes are declared, as neutron-lib's attribute maps.
 import type { RequestContext } from './context.js';
+import type { NeutronError } from './errors.js';
 import type { Validator } from './validators.js';
 
 /** Marks a default the plugin fills in (neutron-lib's ATTR_NOT_SPECIFIED). */
@@ -21,9 +22,6 @@ export interface Attribute {
   /** how a query-string value of this attribute is converted for filtering */
   filter?: FilterKind;
   sort?: boolean;
-  /** only admins may set it on create / update */
-  adminPost?: boolean;
-  adminPut?: boolean;
   /** the extension alias that adds this attribute, if any */
   extension?: string;
 }
@@ -39,12 +37,28 @@ export interface ListQuery {
   pageReverse: boolean;
 }
 
+/**
+ * The policy check of a create: the plugin calls it for each item, inside its transaction,
+ * with the facts of the item's parents the rules name (network:project_id, network:shared,
+ * security_group:project_id). Throws PolicyNotAuthorized.
+ */
+export type AuthorizeCreate = (item: ApiObject, parents?: ApiObject) => void;
+/**
+ * The policy check of an update or delete: the plugin calls it with the resource as it is
+ * (API names and values, plus its parents' facts) once it has found it. Throws
+ * PolicyNotAuthorized, or the resource's NotFound when the caller may not even read it.
+ */
+export type AuthorizeChange = (current: ApiObject) => void;
+
+/** A caller that may do anything (internal calls, tests of a plugin alone). */
+export const ALLOW_ALL = (): void => undefined;
+
 export interface Handler {
   list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]>;
   show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject>;
-  create?(ctx: RequestContext, items: ApiObject[]): Promise<ApiObject[]>;
-  update?(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject>;
-  delete?(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void>;
+  create?(ctx: RequestContext, items: ApiObject[], authorize: AuthorizeCreate): Promise<ApiObject[]>;
+  update?(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null, authorize: AuthorizeChange): Promise<ApiObject>;
+  delete?(ctx: RequestContext, id: string, ifMatch: number | null, authorize: AuthorizeChange): Promise<void>;
 }
 
 export interface ResourceDef {
@@ -63,6 +77,8 @@ export interface ResourceDef {
   bulk: boolean;
   /** query parameters accepted besides attributes (e.g. fixed_ips sub-filters) */
   extraFilters?: string[];
+  /** the resource's NotFound, for a caller the policy does not let read it */
+  notFound?: (id: string) => NeutronError;
 }
 
 export interface Extension {

@@ -23,6 +23,8 @@ import type { Services } from '../plugins/services.js';
 import { HTTPBadRequest, HTTPNotFound, MalformedRequestBody, NeutronError } from './errors.js';
 import { makeAuthHook } from './auth/auth-hook.js';
 import type { KeystoneAuth } from './auth/keystone.js';
+import { loadPolicy } from './policy/policy-file.js';
+import type { Policy } from './policy/policy.js';
 import type { Handler, ResourceDef } from './resource.js';
 import { agentDef } from './resources/agent.js';
 import { networkDef } from './resources/network.js';
@@ -39,6 +41,8 @@ import { registerTags } from './routes/tags.js';
 export interface Api {
   app: FastifyInstance;
   services: Services;
+  /** the policy table in force */
+  policy: Policy;
   /** what agents call over the bus (served by src/server/rpc-server.ts) */
   rpc: Ml2RpcCallbacks;
 }
@@ -74,8 +78,13 @@ function hasNul(v: unknown): boolean {
   return false;
 }
 
-export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; auth?: KeystoneAuth }): Api {
+/**
+ * `policy`: the table in force; when not given it is loaded here from [oslo_policy]
+ * policy_file (src/server/api-server.ts loads it first, so that a bad file fails the start).
+ */
+export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; auth?: KeystoneAuth; policy?: Policy }): Api {
   const { config, db, log, bus } = opts;
+  const policy = opts.policy ?? loadPolicy(config, log);
   const services: Services = {
     db, config, log, bus,
     quotas: new QuotaEngine(config),
@@ -125,7 +134,7 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
     done(null, parsed);
   });
 
-  const authenticate = makeAuthHook(config, log, opts.auth);
+  const authenticate = makeAuthHook(config, log, policy, opts.auth);
   app.addHook('onRequest', async (req) => {
     if (/%00/.test(req.url)) throw HTTPBadRequest({ msg: 'The URL may not contain NUL (%00) characters' });
     await authenticate(req);
@@ -164,10 +173,10 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
   const maxLimit = config.int('DEFAULT', 'pagination_max_limit');
   registerDiscovery(app, handlers.map(([d]) => d));
   for (const [def, handler] of handlers) {
-    registerResource(app, def, handler, maxLimit);
-    if (def.taggable) registerTags(app, db, def, handler);
+    registerResource(app, def, handler, maxLimit, policy);
+    if (def.taggable) registerTags(app, db, def, handler, policy);
   }
-  registerQuotas(app, db, services.quotas);
-  registerIpAvailability(app, db);
-  return { app, services, rpc: new Ml2RpcCallbacks(services, binder, mech, agents) };
+  registerQuotas(app, db, services.quotas, policy);
+  registerIpAvailability(app, db, policy);
+  return { app, services, policy, rpc: new Ml2RpcCallbacks(services, binder, mech, agents) };
 }

@@ -2,6 +2,7 @@
 // shuts down cleanly on SIGTERM/SIGINT.
 import type { Logger } from 'pino';
 import { makeKeystoneAuth } from '../api/auth/auth-hook.js';
+import { loadPolicy } from '../api/policy/policy-file.js';
 import { buildApi, type Api } from '../api/server.js';
 import type { Config } from '../config/config.js';
 import { openDatabase, type Db } from '../db/connection.js';
@@ -34,6 +35,8 @@ export async function startApiServer(config: Config, log: Logger, opts: { upgrad
   }
   // Before the database and bus: a missing [keystone_authtoken] option fails at once.
   const auth = strategy === 'keystone' ? makeKeystoneAuth(config, log) : undefined;
+  // So does a malformed [oslo_policy] policy_file: a server must not start with rules nobody meant.
+  const policy = loadPolicy(config, log);
   const db = openDatabase(config.str('database', 'connection'), {
     maxPoolSize: config.int('database', 'max_pool_size'),
     onIdleError: (err) => log.warn({ event: 'db.connection_lost', err: err.message }, 'an idle database connection was closed by the server; it will be replaced'),
@@ -63,7 +66,7 @@ export async function startApiServer(config: Config, log: Logger, opts: { upgrad
     await db.close();
     throw new Error(`cannot reach the message bus: ${(e as Error).message}. Check [DEFAULT] transport_url and that RabbitMQ is running.`);
   }
-  const api = buildApi({ config, db, log, bus, auth });
+  const api = buildApi({ config, db, log, bus, auth, policy });
   const consumers = await serveRpc(bus, api);
   await api.app.listen({ host, port });
   const addr = api.app.server.address();

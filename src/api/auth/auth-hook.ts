@@ -6,6 +6,7 @@ import type { Config } from '../../config/config.js';
 import type { RequestContext } from '../context.js';
 import { NeutronError } from '../errors.js';
 import { noauthContext } from '../http-context.js';
+import type { Policy } from '../policy/policy.js';
 import { IdentityUnavailable, KeystoneAuth, Unauthorized, type TokenInfo } from './keystone.js';
 
 /**
@@ -55,11 +56,15 @@ export function makeKeystoneAuth(config: Config, log: Logger): KeystoneAuth {
   });
 }
 
-/** The request context a validated token grants. */
-export function tokenContext(requestId: string, info: TokenInfo): RequestContext {
+/**
+ * The request context a validated token grants. Admin is what the policy's context_is_admin
+ * rule says of the token's roles (Keystone's is_admin role check when no policy is given).
+ */
+export function tokenContext(requestId: string, info: TokenInfo, policy?: Policy): RequestContext {
+  const adminRoles = policy ? policy.isAdminRoles(info.roles, info.projectId ?? '') : info.isAdmin;
   // Only a project-scoped token acts in a project. A system-scoped admin token is admin
   // everywhere; a domain-scoped one is not admin here (Neutron has no domain resources).
-  const isAdmin = info.projectId !== null ? info.isAdmin : info.isAdmin && info.systemScope === 'all';
+  const isAdmin = info.projectId !== null ? adminRoles : adminRoles && info.systemScope === 'all';
   return {
     requestId,
     projectId: info.projectId ?? '',
@@ -88,12 +93,14 @@ function isPublic(req: FastifyRequest): boolean {
  * The onRequest step: sets req.neutrinoContext or throws a NeutronError (401 / 503).
  * `auth` is required when [DEFAULT] auth_strategy = keystone.
  */
-export function makeAuthHook(config: Config, log: Logger, auth?: KeystoneAuth): (req: FastifyRequest) => Promise<void> {
+export function makeAuthHook(config: Config, log: Logger, policy: Policy, auth?: KeystoneAuth): (req: FastifyRequest) => Promise<void> {
   const strategy = config.str('DEFAULT', 'auth_strategy');
   if (strategy === 'noauth') {
     const defaultProject = config.str('DEFAULT', 'noauth_project_id');
     return async (req) => {
-      req.neutrinoContext = noauthContext(req, defaultProject);
+      const ctx = noauthContext(req, defaultProject);
+      ctx.isAdmin = policy.isAdminRoles(ctx.roles, ctx.projectId);
+      req.neutrinoContext = ctx;
     };
   }
   if (!auth) throw new Error(`auth_strategy = ${strategy} needs a KeystoneAuth (makeKeystoneAuth) passed to buildApi`);
@@ -114,6 +121,6 @@ export function makeAuthHook(config: Config, log: Logger, auth?: KeystoneAuth): 
       }
       throw e;
     }
-    req.neutrinoContext = tokenContext(req.id, info);
+    req.neutrinoContext = tokenContext(req.id, info, policy);
   };
 }

@@ -1,3 +1,4 @@
+import { AgentNotFound } from '../errors.js';
 import type { ResourceDef } from '../resource.js';
 import * as v from '../validators.js';
 import { idAttr } from './common.js';
@@ -9,6 +10,7 @@ export const agentDef: ResourceDef = {
   member: 'agent',
   path: 'agents',
   table: 'agents',
+  notFound: (id) => AgentNotFound({ id }),
   taggable: false,
   bulk: false,
   attributes: [

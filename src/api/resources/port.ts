@@ -1,3 +1,4 @@
+import { PortNotFound } from '../errors.js';
 import { NOT_SPECIFIED, type ResourceDef } from '../resource.js';
 import * as v from '../validators.js';
 import { idAttr, nameAttr, projectAttrs, standardAttrs } from './common.js';
@@ -12,6 +13,7 @@ export const portDef: ResourceDef = {
   member: 'port',
   path: 'ports',
   table: 'ports',
+  notFound: (id) => PortNotFound({ id }),
   taggable: true,
   bulk: true,
   extraFilters: ['fixed_ips', 'security_groups', 'binding:host_id', 'binding:vif_type', 'binding:vnic_type'],
@@ -21,7 +23,7 @@ export const portDef: ResourceDef = {
     ...projectAttrs,
     { name: 'network_id', post: true, put: false, validate: v.uuid, column: 'network_id', filter: 'string', sort: true },
     { name: 'admin_state_up', post: true, put: true, default: true, validate: v.boolean, column: 'admin_state_up', filter: 'bool', sort: true },
-    { name: 'mac_address', post: true, put: true, default: NOT_SPECIFIED, validate: v.macAddress, column: 'mac_address', filter: 'string', sort: true, adminPut: true },
+    { name: 'mac_address', post: true, put: true, default: NOT_SPECIFIED, validate: v.macAddress, column: 'mac_address', filter: 'string', sort: true },
     { name: 'fixed_ips', post: true, put: true, default: NOT_SPECIFIED, validate: v.list(fixedIp) },
     { name: 'device_id', post: true, put: true, default: '', validate: v.string(255), column: 'device_id', filter: 'string', sort: true },
     { name: 'device_owner', post: true, put: true, default: '', validate: v.string(255), column: 'device_owner', filter: 'string', sort: true },
@@ -41,9 +43,9 @@ export const portDef: ResourceDef = {
     { name: 'port_security_enabled', post: true, put: true, default: NOT_SPECIFIED, validate: v.boolean, column: 'port_security_enabled', filter: 'bool', extension: 'port-security' },
     { name: 'security_groups', post: true, put: true, default: NOT_SPECIFIED, validate: v.list(v.uuid), extension: 'security-group' },
     // binding: where the port lives and how its host plugs it (src/plugins/ml2/port-binding.ts)
-    { name: 'binding:host_id', post: true, put: true, default: '', validate: v.string(255), adminPost: true, adminPut: true, extension: 'binding' },
+    { name: 'binding:host_id', post: true, put: true, default: '', validate: v.string(255), extension: 'binding' },
     { name: 'binding:vnic_type', post: true, put: true, default: 'normal', validate: v.oneOf(VNIC_TYPES), extension: 'binding' },
-    { name: 'binding:profile', post: true, put: true, default: {}, validate: v.freeDict, adminPost: true, adminPut: true, extension: 'binding' },
+    { name: 'binding:profile', post: true, put: true, default: {}, validate: v.freeDict, extension: 'binding' },
     { name: 'binding:vif_type', post: false, put: false, extension: 'binding' },
     { name: 'binding:vif_details', post: false, put: false, extension: 'binding' },
     ...standardAttrs,

@@ -1,5 +1,6 @@
 // rbac-policies: who besides its owner may use a network (access_as_shared) or reach it as an
 // external network (access_as_external). Neutron's extensions/rbac.py; only networks so far.
+import { RbacPolicyNotFound } from '../errors.js';
 import { NOT_SPECIFIED, type ResourceDef } from '../resource.js';
 import * as v from '../validators.js';
 import { AttributeInvalid } from '../validators.js';
@@ -31,6 +32,7 @@ export const rbacPolicyDef: ResourceDef = {
   member: 'rbac_policy',
   path: 'rbac-policies',
   table: 'networkrbacs',
+  notFound: (id) => RbacPolicyNotFound({ id, object_type: 'network' }),
   taggable: false,
   bulk: true,
   attributes: [

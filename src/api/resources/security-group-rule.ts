@@ -1,6 +1,6 @@
 import type { ResourceDef } from '../resource.js';
 import * as v from '../validators.js';
-import { InvalidCIDR } from '../errors.js';
+import { InvalidCIDR, SecurityGroupRuleNotFound } from '../errors.js';
 import { parseCidr } from '../../ipam/address.js';
 import { idAttr, projectAttrs, standardAttrs } from './common.js';
 
@@ -18,6 +18,7 @@ export const securityGroupRuleDef: ResourceDef = {
   member: 'security_group_rule',
   path: 'security-group-rules',
   table: 'securitygrouprules',
+  notFound: (id) => SecurityGroupRuleNotFound({ id }),
   taggable: false,
   bulk: true,
   attributes: [

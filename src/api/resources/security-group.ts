@@ -1,6 +1,6 @@
 import type { ResourceDef } from '../resource.js';
 import * as v from '../validators.js';
-import { SecurityGroupDefaultAlreadyExists } from '../errors.js';
+import { SecurityGroupDefaultAlreadyExists, SecurityGroupNotFound } from '../errors.js';
 import { idAttr, nameAttr, projectAttrs, standardAttrs } from './common.js';
 
 /** Only the project's own default group may be called "default" (in any case). */
@@ -15,6 +15,7 @@ export const securityGroupDef: ResourceDef = {
   member: 'security_group',
   path: 'security-groups',
   table: 'securitygroups',
+  notFound: (id) => SecurityGroupNotFound({ id }),
   taggable: true,
   bulk: true,
   attributes: [

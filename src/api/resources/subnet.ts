@@ -1,3 +1,4 @@
+import { SubnetNotFound } from '../errors.js';
 import { NOT_SPECIFIED, type ResourceDef } from '../resource.js';
 import * as v from '../validators.js';
 import { idAttr, nameAttr, projectAttrs, standardAttrs } from './common.js';
@@ -9,6 +10,7 @@ export const subnetDef: ResourceDef = {
   member: 'subnet',
   path: 'subnets',
   table: 'subnets',
+  notFound: (id) => SubnetNotFound({ id }),
   taggable: true,
   bulk: true,
   attributes: [

@@ -4,6 +4,7 @@ import type { Db } from '../../db/connection.js';
 import { poolsOf } from '../../ipam/allocator.js';
 import { HTTPBadRequest, NetworkNotFound } from '../errors.js';
 import { contextOf } from '../http-context.js';
+import type { Policy } from '../policy/policy.js';
 
 type Query = Record<string, string | string[] | undefined>;
 const FILTERS = ['network_id', 'network_name', 'project_id', 'tenant_id', 'ip_version'];
@@ -14,7 +15,8 @@ export function bigJson(value: unknown): string {
   return marked.replace(/"\\u0000big:(\d+)"/g, '$1');
 }
 
-export function registerIpAvailability(app: FastifyInstance, db: Db): void {
+export function registerIpAvailability(app: FastifyInstance, db: Db, policy: Policy): void {
+  const rule = 'get_network_ip_availability';
   const compute = async (filters: Query) => {
     let nq = db.kysely.selectFrom('networks').select(['id', 'name', 'project_id']);
     const vals = (k: string) => {
@@ -63,18 +65,21 @@ export function registerIpAvailability(app: FastifyInstance, db: Db): void {
       .filter((n) => !versions || n.subnet_ip_availability.length > 0);
   };
 
-  // Admin only, as in Neutron: others get an empty list, and a 404 that does not reveal the network.
+  // get_network_ip_availability (admin or service by default), per network: others get an
+  // empty list, and a 404 that does not reveal the network.
   app.get('/v2.0/network-ip-availabilities', async (req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
     for (const k of Object.keys(req.query)) {
       if (!FILTERS.includes(k) && k !== 'fields') throw HTTPBadRequest({ msg: `'${k}' is not a valid filter for network_ip_availabilities` });
     }
-    const list = contextOf(req).isAdmin ? await compute(req.query) : [];
+    const ctx = contextOf(req);
+    const list = (await compute(req.query)).filter((n) => policy.allows(ctx, rule, n));
     return reply.type('application/json').send(bigJson({ network_ip_availabilities: list }));
   });
 
   app.get('/v2.0/network-ip-availabilities/:id', async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-    const [found] = contextOf(req).isAdmin ? await compute({ network_id: req.params.id }) : [];
-    if (!found) throw NetworkNotFound({ id: req.params.id });
+    const ctx = contextOf(req);
+    const [found] = await compute({ network_id: req.params.id });
+    if (!found || !policy.allows(ctx, rule, found)) throw NetworkNotFound({ id: req.params.id });
     return reply.type('application/json').send(bigJson({ network_ip_availability: found }));
   });
 }

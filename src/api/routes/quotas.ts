@@ -4,18 +4,21 @@ import type { Db } from '../../db/connection.js';
 import { QUOTA_RESOURCES, type QuotaEngine } from '../../plugins/quotas/quota-engine.js';
 import { inTransaction } from '../../plugins/transaction.js';
 import type { RequestContext } from '../context.js';
-import { HTTPBadRequest, InvalidInput, PolicyNotAuthorized, QuotaBelowUsage, TenantQuotaNotFound } from '../errors.js';
+import { HTTPBadRequest, InvalidInput, QuotaBelowUsage, TenantQuotaNotFound } from '../errors.js';
 import { contextOf } from '../http-context.js';
+import type { Policy } from '../policy/policy.js';
 
 type P = { project: string };
 
-function mayRead(ctx: RequestContext, project: string): void {
-  if (!ctx.isAdmin && ctx.projectId !== project) throw PolicyNotAuthorized({ action: 'get_quota' });
-}
+export function registerQuotas(app: FastifyInstance, db: Db, quotas: QuotaEngine, policy: Policy): void {
+  /** get_/update_/delete_quota with the project as target (403 PolicyNotAuthorized). */
+  const enforce = (ctx: RequestContext, action: string, project?: string) =>
+    policy.enforce(ctx, action, project === undefined ? {} : { project_id: project, tenant_id: project });
+  const mayRead = (ctx: RequestContext, project: string) => enforce(ctx, 'get_quota', project);
 
-export function registerQuotas(app: FastifyInstance, db: Db, quotas: QuotaEngine): void {
   app.get('/v2.0/quotas', async (req) => {
-    if (!contextOf(req).isAdmin) throw PolicyNotAuthorized({ action: 'get_quota' });
+    // every project's quota: get_quota with no project to own it (admins, by default)
+    enforce(contextOf(req), 'get_quota');
     const rows = await db.kysely.selectFrom('quotas').select(['project_id', 'resource', 'limit']).orderBy('project_id').execute();
     const byProject = new Map<string, Record<string, number>>();
     for (const r of rows) {
@@ -52,8 +55,7 @@ export function registerQuotas(app: FastifyInstance, db: Db, quotas: QuotaEngine
   });
 
   app.put('/v2.0/quotas/:project', async (req: FastifyRequest<{ Params: P }>) => {
-    const ctx = contextOf(req);
-    if (!ctx.isAdmin) throw PolicyNotAuthorized({ action: 'update_quota' });
+    enforce(contextOf(req), 'update_quota', req.params.project);
     const body = req.body as { quota?: Record<string, unknown> } | null;
     if (!body || typeof body.quota !== 'object' || body.quota === null || Array.isArray(body.quota)) {
       throw HTTPBadRequest({ msg: "Unable to find 'quota' in request body" });
@@ -86,8 +88,7 @@ export function registerQuotas(app: FastifyInstance, db: Db, quotas: QuotaEngine
   });
 
   app.delete('/v2.0/quotas/:project', async (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) => {
-    const ctx = contextOf(req);
-    if (!ctx.isAdmin) throw PolicyNotAuthorized({ action: 'delete_quota' });
+    enforce(contextOf(req), 'delete_quota', req.params.project);
     const r = await db.kysely.deleteFrom('quotas').where('project_id', '=', req.params.project).executeTakeFirst();
     if (Number(r.numDeletedRows) === 0) throw TenantQuotaNotFound({ project: req.params.project });
     req.log.info({ event: 'quota.reset', project_id: req.params.project }, 'quota reset to defaults');

@@ -5,11 +5,12 @@ import { bumpRevision } from '../../plugins/revision.js';
 import { addTag, removeTag, replaceTags, tagsOf } from '../../plugins/tags/tag-store.js';
 import { inTransaction } from '../../plugins/transaction.js';
 import type { RequestContext } from '../context.js';
-import { InvalidInput, PolicyNotAuthorized, TagNotFound, TooManyTags } from '../errors.js';
+import { InvalidInput, TagNotFound, TooManyTags } from '../errors.js';
 import { contextOf } from '../http-context.js';
+import type { Policy } from '../policy/policy.js';
+import { ResourcePolicy } from '../policy/resource-policy.js';
 import type { Handler, ResourceDef } from '../resource.js';
 import { AttributeInvalid, MAX_TAGS, tag as validateTag } from '../validators.js';
-import { readOnlyGuard } from './resources.js';
 
 type P = { id: string; tag?: string };
 
@@ -22,16 +23,18 @@ function checkTag(t: unknown): string {
   }
 }
 
-export function registerTags(app: FastifyInstance, db: Db, def: ResourceDef, handler: Handler): void {
+export function registerTags(app: FastifyInstance, db: Db, def: ResourceDef, handler: Handler, policy: Policy): void {
   const base = `/v2.0/${def.path}/:id/tags`;
+  const rp = new ResourcePolicy(policy, def);
 
-  /** The resource must be visible (404 otherwise) and, to change tags, the caller's. */
-  const target = async (ctx: RequestContext, id: string, write: boolean) => {
+  /**
+   * The resource must be visible (404 otherwise); a change must pass update_<member>:tags
+   * (setting) or delete_<member>:tags (removing) with the resource as target.
+   */
+  const target = async (ctx: RequestContext, id: string, write: 'update' | 'delete' | null) => {
     const obj = await handler.show(ctx, id, ['id', 'project_id']);
-    if (write) {
-      readOnlyGuard(ctx, `update_${def.member}:tags`);
-      if (!ctx.isAdmin && obj.project_id !== ctx.projectId) throw PolicyNotAuthorized({ action: `update_${def.member}:tags` });
-    }
+    rp.checkRead(ctx, obj, id);
+    if (write) rp.authorizeChange(ctx, write, obj, null, `${write}_${def.member}:tags`);
     return id;
   };
   /** Runs a tag change; the resource's revision moves only when the tags did. */
@@ -41,12 +44,12 @@ export function registerTags(app: FastifyInstance, db: Db, def: ResourceDef, han
     });
 
   app.get(base, async (req: FastifyRequest<{ Params: P }>) => {
-    const id = await target(contextOf(req), req.params.id, false);
+    const id = await target(contextOf(req), req.params.id, null);
     return { tags: (await tagsOf(db, db.kysely, [id])).get(id) ?? [] };
   });
 
   app.put(base, async (req: FastifyRequest<{ Params: P }>) => {
-    const id = await target(contextOf(req), req.params.id, true);
+    const id = await target(contextOf(req), req.params.id, 'update');
     const body = req.body as { tags?: unknown } | null;
     if (!body || !Array.isArray(body.tags)) throw InvalidInput({ msg: 'tags: the body must be {"tags": [...]}' });
     const tags = body.tags.map(checkTag);
@@ -60,7 +63,7 @@ export function registerTags(app: FastifyInstance, db: Db, def: ResourceDef, han
   });
 
   app.delete(base, async (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) => {
-    const id = await target(contextOf(req), req.params.id, true);
+    const id = await target(contextOf(req), req.params.id, 'delete');
     await change(id, async (trx) => {
       await replaceTags(trx, id, []);
       return true;
@@ -69,14 +72,14 @@ export function registerTags(app: FastifyInstance, db: Db, def: ResourceDef, han
   });
 
   app.get(`${base}/:tag`, async (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) => {
-    const id = await target(contextOf(req), req.params.id, false);
+    const id = await target(contextOf(req), req.params.id, null);
     const tag = req.params.tag!;
     if (!((await tagsOf(db, db.kysely, [id])).get(id) ?? []).includes(tag)) throw TagNotFound({ resource: def.member, id, tag });
     return reply.code(204).send();
   });
 
   app.put(`${base}/:tag`, async (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) => {
-    const id = await target(contextOf(req), req.params.id, true);
+    const id = await target(contextOf(req), req.params.id, 'update');
     const tag = checkTag(req.params.tag);
     await change(id, async (trx) => {
       const current = (await tagsOf(db, trx, [id])).get(id) ?? [];
@@ -89,7 +92,7 @@ export function registerTags(app: FastifyInstance, db: Db, def: ResourceDef, han
   });
 
   app.delete(`${base}/:tag`, async (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) => {
-    const id = await target(contextOf(req), req.params.id, true);
+    const id = await target(contextOf(req), req.params.id, 'delete');
     const tag = req.params.tag!;
     await change(id, async (trx) => {
       if (!(await removeTag(trx, id, tag))) throw TagNotFound({ resource: def.member, id, tag });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import { AgentNotFound } from '../../api/errors.js';
-import type { ApiObject, Handler, ListQuery } from '../../api/resource.js';
+import type { ApiObject, AuthorizeChange, Handler, ListQuery } from '../../api/resource.js';
 import { agentDef } from '../../api/resources/agent.js';
 import { jsonColumn } from '../../common/json.js';
 import type { AgentTable } from '../../db/schema.js';
@@ -63,26 +63,26 @@ export class AgentStore implements Handler {
     };
   }
 
-  async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
-    // agents are operator business (Neutron's get_agent policy is admin only)
-    if (!ctx.isAdmin) return [];
+  // who may see agents is the policy's get_agent (admin only by default), asked by the controller
+  async list(_ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const { rows } = await listRows<AgentTable>(agentDef, this.s.db.kysely.selectFrom('agents as a').selectAll('a'), q, 'a');
     return rows.map((r) => this.render(r));
   }
 
-  private async find(trx: Trx, ctx: RequestContext, id: string, lock = false): Promise<AgentTable> {
-    const row = ctx.isAdmin ? await lockedIf(this.s.db, trx.selectFrom('agents').selectAll().where('id', '=', id), lock).executeTakeFirst() : undefined;
+  private async find(trx: Trx, id: string, lock = false): Promise<AgentTable> {
+    const row = await lockedIf(this.s.db, trx.selectFrom('agents').selectAll().where('id', '=', id), lock).executeTakeFirst();
     if (!row) throw AgentNotFound({ id });
     return row;
   }
 
-  async show(ctx: RequestContext, id: string): Promise<ApiObject> {
-    return this.render(await this.find(this.s.db.kysely, ctx, id));
+  async show(_ctx: RequestContext, id: string): Promise<ApiObject> {
+    return this.render(await this.find(this.s.db.kysely, id));
   }
 
-  async update(ctx: RequestContext, id: string, changes: ApiObject): Promise<ApiObject> {
+  async update(ctx: RequestContext, id: string, changes: ApiObject, _ifMatch: number | null, authorize: AuthorizeChange): Promise<ApiObject> {
     const row = await inTransaction(this.s.db, async (trx) => {
-      const row = await this.find(trx, ctx, id, true);
+      const row = await this.find(trx, id, true);
+      authorize(this.render(row));
       const set: Partial<AgentTable> = {};
       if ('admin_state_up' in changes) set.admin_state_up = int(changes.admin_state_up as boolean);
       if ('description' in changes) set.description = (changes.description as string | null) ?? '';
@@ -93,9 +93,10 @@ export class AgentStore implements Handler {
     return this.render(row);
   }
 
-  async delete(ctx: RequestContext, id: string): Promise<void> {
+  async delete(ctx: RequestContext, id: string, _ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
     const row = await inTransaction(this.s.db, async (trx) => {
-      const row = await this.find(trx, ctx, id, true);
+      const row = await this.find(trx, id, true);
+      authorize(this.render(row));
       await trx.deleteFrom('agents').where('id', '=', id).execute();
       return row;
     });

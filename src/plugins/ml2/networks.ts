@@ -1,9 +1,9 @@
 // Networks: the core plugin's L2 domains.
 import { randomUUID } from 'node:crypto';
 import { convertFilterValue, listRows } from '../../api/collection.js';
-import { owns, type RequestContext } from '../../api/context.js';
-import { InvalidInput, InvalidSharedSetting, NetworkInUse, NetworkNotFound, PolicyNotAuthorized } from '../../api/errors.js';
-import { NOT_SPECIFIED, type ApiObject, type Handler, type ListQuery } from '../../api/resource.js';
+import type { RequestContext } from '../../api/context.js';
+import { InvalidInput, InvalidSharedSetting, NetworkInUse, NetworkNotFound } from '../../api/errors.js';
+import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
 import { networkDef } from '../../api/resources/network.js';
 import type { NetworkSegmentTable, NetworkTable } from '../../db/schema.js';
 import { timestamp } from '../../common/time.js';
@@ -46,6 +46,22 @@ export const isSlaac = (s: { ip_version: number; ipv6_address_mode: string | nul
 /** Device owners of router ports: the only ones that may hold a subnet's gateway address. */
 export const ROUTER_OWNERS = ['network:router_interface', 'network:router_gateway', 'network:ha_router_replicated_interface', 'network:router_interface_distributed'];
 
+/** A network as the policy rules see it (and as the parent of subnets and ports, with network: names). */
+export function policyTarget(n: NetworkTable): ApiObject {
+  return { id: n.id, project_id: n.project_id, name: n.name, shared: bool(n.shared), 'router:external': bool(n.router_external) };
+}
+
+/** What the policy rules of a subnet or port may ask of its network (network:project_id, network:shared …). */
+export function parentFacts(network: NetworkTable, sharedWithCaller?: boolean): ApiObject {
+  const n = policyTarget(network);
+  return {
+    'network:project_id': n.project_id,
+    'network:tenant_id': n.project_id,
+    'network:shared': sharedWithCaller ?? n.shared,
+    'network:router:external': n['router:external'],
+  };
+}
+
 export class NetworkPlugin implements Handler {
   constructor(private readonly s: Services, private readonly groups: SecurityGroupPlugin) {}
 
@@ -82,9 +98,9 @@ export class NetworkPlugin implements Handler {
 
   private async render(trx: Trx, ctx: RequestContext, rows: NetworkTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
     const want = (f: string) => !fields || fields.includes(f);
-    // provider attributes are for admins only, as in Neutron's default policy
+    // who may see provider attributes is the policy's call (get_network:provider:*), made on the way out
     const segments =
-      ctx.isAdmin && (!fields || fields.some((f) => f.startsWith('provider:') || f === 'segments'))
+      !fields || fields.some((f) => f.startsWith('provider:') || f === 'segments')
         ? groupBy(
             await rowsForIds(this.s.db, ids, 'network_id', (where) => trx.selectFrom('networksegments').selectAll().where(where).orderBy('segment_index').execute()),
             (r) => r.network_id,
@@ -152,7 +168,8 @@ export class NetworkPlugin implements Handler {
     return (await this.render(trx, ctx, [await this.find(trx, ctx, id)], fields))[0];
   }
 
-  async create(ctx: RequestContext, items: ApiObject[]): Promise<ApiObject[]> {
+  async create(ctx: RequestContext, items: ApiObject[], authorize: AuthorizeCreate): Promise<ApiObject[]> {
+    for (const i of items) authorize(i);
     // provider segments are checked before anything is written
     const requested = items.map((i) => this.s.types.validate(requestedSegments(i)));
     const rows = await inTransaction(this.s.db, async (trx) => {
@@ -200,10 +217,10 @@ export class NetworkPlugin implements Handler {
     };
   }
 
-  async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject> {
+  async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null, authorize: AuthorizeChange): Promise<ApiObject> {
     const row = await inTransaction(this.s.db, async (trx) => {
       const row = await this.find(trx, ctx, id, true);
-      if (!owns(ctx, row.project_id)) throw PolicyNotAuthorized({ action: 'update_network' });
+      authorize(policyTarget(row));
       checkRevision(row.revision_number, ifMatch);
       const set: Partial<NetworkTable> = {};
       if ('name' in changes) set.name = changes.name as string;
@@ -249,10 +266,10 @@ export class NetworkPlugin implements Handler {
     }
   }
 
-  async delete(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void> {
+  async delete(ctx: RequestContext, id: string, ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
     await inTransaction(this.s.db, async (trx, uow) => {
       const row = await this.find(trx, ctx, id, true);
-      if (!owns(ctx, row.project_id)) throw PolicyNotAuthorized({ action: 'delete_network' });
+      authorize(policyTarget(row));
       checkRevision(row.revision_number, ifMatch);
       const inUse = await trx
         .selectFrom('ports')

@@ -3,14 +3,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { listRows } from '../../api/collection.js';
-import { owns, type RequestContext } from '../../api/context.js';
+import type { RequestContext } from '../../api/context.js';
 import {
   AddressPairAndPortSecurityRequired, AllowedAddressPairExhausted, DuplicateAddressPairInRequest, HTTPBadRequest,
   InvalidInput, InvalidIpForNetwork, InvalidIpForSubnet, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
-  MacAddressInUse, NetworkMacAddressGenerationFailure, NetworkNotFound, PolicyNotAuthorized, PortNotFound,
+  MacAddressInUse, NetworkMacAddressGenerationFailure, NetworkNotFound, PortNotFound,
   PortSecurityAndIPRequiredForSecurityGroups, PortSecurityPortHasSecurityGroup,
 } from '../../api/errors.js';
-import { NOT_SPECIFIED, type ApiObject, type Handler, type ListQuery } from '../../api/resource.js';
+import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
 import { portDef } from '../../api/resources/port.js';
 import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
@@ -23,7 +23,7 @@ import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, countBy, groupBy, inTransaction, int, lockedIf, rowsForIds, type IdSet, type Trx, type UnitOfWork } from '../transaction.js';
-import { isSlaac, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
+import { isSlaac, parentFacts, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
 import type { MechanismManager } from './mech/mechanism-manager.js';
 import type { PortEvent } from './mech/mechanism-driver.js';
 import { unboundBinding, type BindingWish, type PortBinder } from './port-binding.js';
@@ -48,6 +48,11 @@ function bindingWish(item: ApiObject): BindingWish | null {
   const profile = item['binding:profile'] as Record<string, unknown>;
   if (host === '' && vnicType === 'normal' && Object.keys(profile).length === 0) return null;
   return { host, vnicType, profile };
+}
+
+/** A port row as the policy rules see it. */
+function policyView(r: PortTable): ApiObject {
+  return { id: r.id, project_id: r.project_id, network_id: r.network_id, device_owner: r.device_owner, device_id: r.device_id, mac_address: r.mac_address };
 }
 
 export class PortPlugin implements Handler {
@@ -85,19 +90,41 @@ export class PortPlugin implements Handler {
     return row as PortTable;
   }
 
-  private renderOne(p: PortParts, isAdmin: boolean): ApiObject {
+  /**
+   * A port the caller may see, locked, with what the policy rules ask of its network, in one
+   * statement (subqueries, so that the network row is not locked with it).
+   */
+  private async findForChange(trx: Trx, ctx: RequestContext, id: string): Promise<{ row: PortTable; target: ApiObject }> {
+    const found = await lockedIf(
+      this.s.db,
+      this.visible(trx, ctx)
+        .where('p.id', '=', id)
+        .select((eb) => eb.selectFrom('networks as n').select('n.project_id').whereRef('n.id', '=', 'p.network_id').as('network_project_id'))
+        .select((eb) => eb.selectFrom('networks as n').select('n.shared').whereRef('n.id', '=', 'p.network_id').as('network_shared'))
+        .select((eb) => eb.selectFrom('networks as n').select('n.router_external').whereRef('n.id', '=', 'p.network_id').as('network_router_external')),
+      true,
+    ).executeTakeFirst();
+    if (!found) throw PortNotFound({ id });
+    const { network_project_id, network_shared, network_router_external, ...row } = found as PortTable & {
+      network_project_id: string; network_shared: number | boolean; network_router_external: number | boolean;
+    };
+    const net = { id: row.network_id, project_id: network_project_id, shared: Number(network_shared), router_external: Number(network_router_external) } as NetworkTable;
+    // rule:shared asks whether the network is shared with the caller's project (RBAC included)
+    const sharedWithCaller = bool(net.shared) || (net.project_id !== ctx.projectId && (await this.networks.accessTo(trx, ctx, net)).ports);
+    return { row, target: { ...policyView(row), ...parentFacts(net, sharedWithCaller) } };
+  }
+
+  private renderOne(p: PortParts): ApiObject {
     const r = p.row;
     const b = p.binding;
-    // as Neutron's default policy: only admins see where and how a port is bound
-    const binding: ApiObject = isAdmin
-      ? {
-          'binding:host_id': b.host,
-          'binding:vnic_type': b.vnic_type,
-          'binding:profile': jsonColumn(b.profile, {}),
-          'binding:vif_type': b.vif_type,
-          'binding:vif_details': jsonColumn(b.vif_details, {}),
-        }
-      : { 'binding:vnic_type': b.vnic_type };
+    // who sees where and how a port is bound is the policy's call (get_port:binding:*)
+    const binding: ApiObject = {
+      'binding:host_id': b.host,
+      'binding:vnic_type': b.vnic_type,
+      'binding:profile': jsonColumn(b.profile, {}),
+      'binding:vif_type': b.vif_type,
+      'binding:vif_details': jsonColumn(b.vif_details, {}),
+    };
     const ips = p.ips.length > 1 ? [...p.ips].sort(byAddress) : p.ips;
     return {
       id: r.id,
@@ -137,7 +164,6 @@ export class PortPlugin implements Handler {
           tags: tags.get(row.id) ?? [],
           binding: bindings.get(row.id) ?? unboundBinding(row.id),
         },
-        ctx.isAdmin,
       ),
     );
   }
@@ -369,7 +395,7 @@ export class PortPlugin implements Handler {
     });
   }
 
-  async create(ctx: RequestContext, items: ApiObject[]): Promise<ApiObject[]> {
+  async create(ctx: RequestContext, items: ApiObject[], authorize: AuthorizeCreate): Promise<ApiObject[]> {
     const parts = await inTransaction(
       this.s.db,
       async (trx, uow) => {
@@ -404,9 +430,9 @@ export class PortPlugin implements Handler {
           const network = networks.get(netId) ?? (await this.networks.find(trx, ctx, netId));
           networks.set(netId, network);
           if (!subnets.has(netId)) subnets.set(netId, await this.subnetsOf(trx, netId));
-          const networkOwner = owns(ctx, network.project_id);
           if (!mayUse.has(netId)) mayUse.set(netId, (await this.networks.accessTo(trx, ctx, network)).ports);
-          if (!networkOwner && !mayUse.get(netId)) throw PolicyNotAuthorized({ action: 'create_port' });
+          // rule:shared asks whether the network is shared with the caller's project (RBAC included)
+          authorize(item, parentFacts(network, bool(network.shared) || (network.project_id !== ctx.projectId && mayUse.get(netId))));
           const projectId = item.project_id as string;
           const id = randomUUID();
           const deviceOwner = item.device_owner as string;
@@ -421,7 +447,6 @@ export class PortPlugin implements Handler {
               if (++tries > this.s.config.int('DEFAULT', 'mac_generation_retries')) throw NetworkMacAddressGenerationFailure({ net: netId });
             } while (macs.has(`${netId}|${mac}`));
           } else {
-            if (!networkOwner) throw PolicyNotAuthorized({ action: 'create_port:mac_address' });
             mac = item.mac_address as string;
             if (macs.has(`${netId}|${mac}`)) throw MacAddressInUse({ net: netId, mac });
             await this.checkMacFree(trx, netId, mac);
@@ -478,7 +503,7 @@ export class PortPlugin implements Handler {
       this.s.log.info({ event: 'port.create', port_id: p.row.id, network_id: p.row.network_id, ips: p.ips.map((i) => i.ip_address), host: p.binding.host || undefined, request_id: ctx.requestId }, 'port created');
     }
     await this.notifyChanged(parts, new Map());
-    return parts.map((p) => this.renderOne({ ...p, groups: [...p.groups].sort() }, ctx.isAdmin));
+    return parts.map((p) => this.renderOne({ ...p, groups: [...p.groups].sort() }));
   }
 
   /**
@@ -520,15 +545,15 @@ export class PortPlugin implements Handler {
     };
   }
 
-  async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject> {
+  async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null, authorize: AuthorizeChange): Promise<ApiObject> {
     const before = await this.binder.portEvent(this.s.db.kysely, id);
     let groupsBefore: string[] = [];
     const parts = await inTransaction(this.s.db, async (trx, uow): Promise<PortParts> => {
-      const row = await this.find(trx, ctx, id, true);
+      const { row, target } = await this.findForChange(trx, ctx, id);
+      authorize(target);
       groupsBefore = (await trx.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id).execute()).map((g) => g.security_group_id);
       checkRevision(row.revision_number, ifMatch);
       const network = () => trx.selectFrom('networks').selectAll().where('id', '=', row.network_id).executeTakeFirstOrThrow();
-      if (!owns(ctx, row.project_id) && !owns(ctx, (await network()).project_id)) throw PolicyNotAuthorized({ action: 'update_port' });
       const set: Partial<PortTable> = {};
       for (const k of ['name', 'description', 'device_id', 'device_owner'] as const) {
         if (k in changes) set[k] = changes[k] as string;
@@ -602,19 +627,16 @@ export class PortPlugin implements Handler {
     });
     this.s.log.info({ event: 'port.update', port_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'port updated');
     await this.notifyChanged([parts], new Map([[id, before]]), groupsBefore);
-    return this.renderOne(parts, ctx.isAdmin);
+    return this.renderOne(parts);
   }
 
-  async delete(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void> {
+  async delete(ctx: RequestContext, id: string, ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
     const before = await this.binder.portEvent(this.s.db.kysely, id);
     const groups = (await this.s.db.kysely.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id).execute()).map((g) => g.security_group_id);
     await inTransaction(this.s.db, async (trx, uow) => {
-      const row = await this.find(trx, ctx, id, true);
+      const { row, target } = await this.findForChange(trx, ctx, id);
+      authorize(target);
       checkRevision(row.revision_number, ifMatch);
-      if (!owns(ctx, row.project_id)) {
-        const network = await trx.selectFrom('networks').select('project_id').where('id', '=', row.network_id).executeTakeFirst();
-        if (!network || !owns(ctx, network.project_id)) throw PolicyNotAuthorized({ action: 'delete_port' });
-      }
       const freed = await trx.deleteFrom('ipallocations').where('port_id', '=', id).returning(['subnet_id', 'ip_address']).execute();
       for (const a of freed) this.s.ipam.release(uow, a.subnet_id, a.ip_address);
       await removeAllTags(this.s.db, trx, [id]);

@@ -1,12 +1,12 @@
 // Subnets: cidr, gateway, allocation pools, DNS and host routes, validated as Neutron does.
 import { randomUUID } from 'node:crypto';
 import { listRows } from '../../api/collection.js';
-import { owns, type RequestContext } from '../../api/context.js';
+import type { RequestContext } from '../../api/context.js';
 import {
   DNSNameServersExhausted, GatewayConflictWithAllocationPools, GatewayIpInUse, HostRoutesExhausted, InvalidAllocationPool, InvalidInput,
-  OutOfBoundsAllocationPool, OverlappingAllocationPools, PolicyNotAuthorized, SubnetInUse, SubnetNotFound,
+  OutOfBoundsAllocationPool, OverlappingAllocationPools, SubnetInUse, SubnetNotFound,
 } from '../../api/errors.js';
-import { NOT_SPECIFIED, type ApiObject, type Handler, type ListQuery } from '../../api/resource.js';
+import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
 import { subnetDef } from '../../api/resources/subnet.js';
 import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
@@ -19,7 +19,7 @@ import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, countBy, inTransaction, int, lockedIf, type IdSet, type Trx } from '../transaction.js';
-import { AUTO_DELETE_OWNERS, isSlaac, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
+import { AUTO_DELETE_OWNERS, isSlaac, parentFacts, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
 import { ACCESS_SHARED, networksOpenTo } from '../rbac/network-access.js';
 
 interface Pool { start: string; end: string }
@@ -40,6 +40,18 @@ export class SubnetPlugin implements Handler {
       );
     }
     return qb;
+  }
+
+  /** A subnet the caller may see, as the policy rules see it: with its network's owner. */
+  private async findForChange(trx: Trx, ctx: RequestContext, id: string): Promise<{ row: SubnetTable; target: ApiObject }> {
+    const found = await lockedIf(
+      this.s.db,
+      this.visible(trx, ctx).where('s.id', '=', id).select((eb) => eb.selectFrom('networks as n').select('n.project_id').whereRef('n.id', '=', 's.network_id').as('network_project_id')),
+      true,
+    ).executeTakeFirst();
+    if (!found) throw SubnetNotFound({ id });
+    const { network_project_id, ...row } = found as SubnetTable & { network_project_id: string | null };
+    return { row, target: { id, project_id: row.project_id, network_id: row.network_id, name: row.name, 'network:project_id': network_project_id } };
   }
 
   async find(trx: Trx, ctx: RequestContext, id: string, lock = false): Promise<SubnetTable> {
@@ -79,16 +91,22 @@ export class SubnetPlugin implements Handler {
     return (await this.render(trx, [await this.find(trx, ctx, id)], fields))[0];
   }
 
-  async create(ctx: RequestContext, items: ApiObject[]): Promise<ApiObject[]> {
+  async create(ctx: RequestContext, items: ApiObject[], authorize: AuthorizeCreate): Promise<ApiObject[]> {
     const rows = await inTransaction(this.s.db, async (trx) => {
+      // policy before quota: a caller who may not create learns nothing of the quota
+      const networks = [];
+      for (const item of items) {
+        const network = await this.networks.find(trx, ctx, item.network_id as string);
+        authorize(item, parentFacts(network));
+        networks.push(network);
+      }
       for (const [project, n] of countBy(items.map((i) => i.project_id as string))) {
         await this.s.quotas.check(trx, project, 'subnet', n);
       }
       const now = timestamp();
       const created: SubnetTable[] = [];
-      for (const item of items) {
-        const network = await this.networks.find(trx, ctx, item.network_id as string);
-        if (!owns(ctx, network.project_id)) throw PolicyNotAuthorized({ action: 'create_subnet' });
+      for (const [n, item] of items.entries()) {
+        const network = networks[n];
         const row = this.buildRow(item, now);
         const others = await trx.selectFrom('subnets').select(['id', 'cidr']).where('network_id', '=', network.id).execute();
         const cidr = parseCidr(row.cidr)!;
@@ -230,10 +248,10 @@ export class SubnetPlugin implements Handler {
     return parsed.map((p) => ({ start: p.start, end: p.end }));
   }
 
-  async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject> {
+  async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null, authorize: AuthorizeChange): Promise<ApiObject> {
     const row = await inTransaction(this.s.db, async (trx, uow) => {
-      const row = await this.find(trx, ctx, id, true);
-      if (!owns(ctx, row.project_id)) throw PolicyNotAuthorized({ action: 'update_subnet' });
+      const { row, target } = await this.findForChange(trx, ctx, id);
+      authorize(target);
       checkRevision(row.revision_number, ifMatch);
       const cidr = parseCidr(row.cidr)!;
       const set: Partial<SubnetTable> = {};
@@ -276,10 +294,10 @@ export class SubnetPlugin implements Handler {
     return (await this.render(this.s.db.kysely, [row], null))[0];
   }
 
-  async delete(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void> {
+  async delete(ctx: RequestContext, id: string, ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
     await inTransaction(this.s.db, async (trx, uow) => {
-      const row = await this.find(trx, ctx, id, true);
-      if (!owns(ctx, row.project_id)) throw PolicyNotAuthorized({ action: 'delete_subnet' });
+      const { row, target } = await this.findForChange(trx, ctx, id);
+      authorize(target);
       checkRevision(row.revision_number, ifMatch);
       const inUse = await trx
         .selectFrom('ipallocations as a')

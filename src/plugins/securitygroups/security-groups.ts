@@ -1,16 +1,16 @@
 // Security groups and their rules (the API side; enforcement is the L2 agent's).
 import { randomUUID } from 'node:crypto';
 import { listRows } from '../../api/collection.js';
-import { owns, type RequestContext } from '../../api/context.js';
+import type { RequestContext } from '../../api/context.js';
 import {
-  HTTPBadRequest, PolicyNotAuthorized, SecurityGroupCannotRemoveDefault, SecurityGroupCannotUpdateDefault,
+  HTTPBadRequest, SecurityGroupCannotRemoveDefault, SecurityGroupCannotUpdateDefault,
   SecurityGroupEthertypeConflictWithProtocol, SecurityGroupInUse,
   SecurityGroupInvalidIcmpValue, SecurityGroupInvalidPortRange, SecurityGroupInvalidPortValue, SecurityGroupInvalidProtocolForPort,
   SecurityGroupMissingIcmpType, SecurityGroupNotFound, SecurityGroupProtocolRequiredWithPorts, SecurityGroupMultipleRemoteEntites,
   SecurityGroupRuleExists, SecurityGroupRuleInvalidEtherType, SecurityGroupRuleInvalidProtocol, SecurityGroupRuleNotFound,
   SecurityGroupRuleParameterConflict, DuplicateSecurityGroupRuleInPost,
 } from '../../api/errors.js';
-import type { ApiObject, Handler, ListQuery } from '../../api/resource.js';
+import type { ApiObject, AuthorizeChange, AuthorizeCreate, Handler, ListQuery } from '../../api/resource.js';
 import { securityGroupDef } from '../../api/resources/security-group.js';
 import { securityGroupRuleDef } from '../../api/resources/security-group-rule.js';
 import { timestamp } from '../../common/time.js';
@@ -129,7 +129,8 @@ export class SecurityGroupPlugin implements Handler {
     return (await this.render(trx, [await this.find(trx, ctx, id)], fields))[0];
   }
 
-  async create(ctx: RequestContext, items: ApiObject[]): Promise<ApiObject[]> {
+  async create(ctx: RequestContext, items: ApiObject[], authorize: AuthorizeCreate): Promise<ApiObject[]> {
+    for (const i of items) authorize(i);
     const rows = await inTransaction(this.s.db, async (trx) => {
       const now = timestamp();
       const rows: SecurityGroupTable[] = [];
@@ -153,9 +154,10 @@ export class SecurityGroupPlugin implements Handler {
     return this.render(this.s.db.kysely, rows, null);
   }
 
-  async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null): Promise<ApiObject> {
+  async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null, authorize: AuthorizeChange): Promise<ApiObject> {
     const row = await inTransaction(this.s.db, async (trx) => {
       const row = await this.find(trx, ctx, id, true);
+      authorize({ id, project_id: row.project_id, name: row.name });
       checkRevision(row.revision_number, ifMatch);
       if ('name' in changes && changes.name !== row.name && (await this.defaultIds(trx, [id])).has(id)) {
         throw SecurityGroupCannotUpdateDefault({});
@@ -176,9 +178,10 @@ export class SecurityGroupPlugin implements Handler {
     return (await this.render(this.s.db.kysely, [row], null))[0];
   }
 
-  async delete(ctx: RequestContext, id: string, ifMatch: number | null): Promise<void> {
+  async delete(ctx: RequestContext, id: string, ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
     await inTransaction(this.s.db, async (trx) => {
       const row = await this.find(trx, ctx, id, true);
+      authorize({ id, project_id: row.project_id, name: row.name });
       checkRevision(row.revision_number, ifMatch);
       if ((await this.defaultIds(trx, [id])).has(id) && !ctx.isAdmin) throw SecurityGroupCannotRemoveDefault({});
       const used = await trx.selectFrom('securitygroupportbindings').select('port_id').where('security_group_id', '=', id).executeTakeFirst();
@@ -244,7 +247,7 @@ export class SecurityGroupRulePlugin implements Handler {
     return (await this.render(trx, [row as SecurityGroupRuleTable]))[0];
   }
 
-  async create(ctx: RequestContext, items: ApiObject[]): Promise<ApiObject[]> {
+  async create(ctx: RequestContext, items: ApiObject[], authorize: AuthorizeCreate): Promise<ApiObject[]> {
     const rows = await inTransaction(this.s.db, async (trx) => {
       const now = timestamp();
       const rows: SecurityGroupRuleTable[] = [];
@@ -252,8 +255,8 @@ export class SecurityGroupRulePlugin implements Handler {
         const sgId = item.security_group_id as string;
         const sg = await trx.selectFrom('securitygroups').select(['id', 'project_id']).where('id', '=', sgId).executeTakeFirst();
         if (!sg) throw SecurityGroupNotFound({ id: sgId });
-        // Neutron's sg_owner rule: the group exists but is someone else's
-        if (!owns(ctx, sg.project_id)) throw PolicyNotAuthorized({ action: 'create_security_group_rule' });
+        // any group is looked up, so that another project's gets 403 from the sg_owner rule, as in Neutron
+        authorize(item, { 'security_group:project_id': sg.project_id, 'security_group:tenant_id': sg.project_id });
         const spec = normalizeRule(item, sg.project_id);
         if (spec.remote_group_id) await this.groups.find(trx, ctx, spec.remote_group_id);
         const twin = rows.find((r) => r.security_group_id === sg.id && sameRule(r, spec));
@@ -275,12 +278,12 @@ export class SecurityGroupRulePlugin implements Handler {
     return this.render(this.s.db.kysely, rows);
   }
 
-  async delete(ctx: RequestContext, id: string): Promise<void> {
+  async delete(ctx: RequestContext, id: string, _ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
     const group = await inTransaction(this.s.db, async (trx) => {
       const row = await this.visible(trx, ctx).where('r.id', '=', id).executeTakeFirst();
       if (!row) throw SecurityGroupRuleNotFound({ id });
       const sg = await trx.selectFrom('securitygroups').select('project_id').where('id', '=', row.security_group_id).executeTakeFirst();
-      if (!ctx.isAdmin && sg?.project_id !== ctx.projectId) throw PolicyNotAuthorized({ action: 'delete_security_group_rule' });
+      authorize({ id, project_id: row.project_id, security_group_id: row.security_group_id, 'security_group:project_id': sg?.project_id, 'security_group:tenant_id': sg?.project_id });
       await trx.deleteFrom('securitygrouprules').where('id', '=', id).execute();
       await bumpRevision(trx, 'securitygroups', row.security_group_id);
       return row.security_group_id;

@@ -70,6 +70,8 @@ describe('networkWiring', () => {
     assert.match((unmapped as { error: string }).error, /physnet9/);
     const noVxlan = networkWiring(port(), { ...SETTINGS, vxlan: null });
     assert.match((noVxlan as { error: string }).error, /VXLAN is not enabled/);
+    const noAddress = networkWiring(port(), { ...SETTINGS, vxlan: { ...SETTINGS.vxlan!, dev: null } });
+    assert.match((noAddress as { error: string }).error, /local_ip 192\.0\.2\.1 is not an address of any interface/);
   });
   it('vlan on a kernel with 8021q: a subinterface of the mapped interface', () => {
     const w = networkWiring(port({ network_type: 'vlan', physical_network: 'physnet1', segmentation_id: 101 }), { ...SETTINGS, vlanSupported: true }) as NetworkWiring;

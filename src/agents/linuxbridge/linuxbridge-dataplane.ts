@@ -71,7 +71,7 @@ export class LinuxBridgeDataplane implements L2Dataplane {
     this.settings = {
       interfaceMappings: o.interfaceMappings,
       bridgeMappings: o.bridgeMappings,
-      vxlan: o.vxlan && vxlanDev ? { localIp: o.vxlan.localIp, dev: vxlanDev, dstport: o.vxlan.dstport, learning: false } : null,
+      vxlan: o.vxlan ? { localIp: o.vxlan.localIp, dev: vxlanDev, dstport: o.vxlan.dstport, learning: false } : null,
       vlanSupported: o.vlanSupported,
     };
     this.monitor = new LinkMonitor({ netns: this.netns, log: o.log, match: (n) => n.startsWith(TAP_PREFIX) });
@@ -92,7 +92,12 @@ export class LinuxBridgeDataplane implements L2Dataplane {
     if (o.vxlan) {
       vxlanDev = await interfaceOf(netns, o.vxlan.localIp);
       if (!vxlanDev) {
-        throw new Error(`[vxlan] local_ip = ${o.vxlan.localIp} is not an address of any interface in ${where}: give the tunnel endpoint address of this host, or set [vxlan] enable_vxlan = false`);
+        // not fatal (the address may come later, e.g. while a lab host is built); VXLAN ports
+        // stay unwired, each with this reason, until it is there
+        o.log.error(
+          { event: 'lb.local_ip_missing', local_ip: o.vxlan.localIp, netns },
+          `[vxlan] local_ip = ${o.vxlan.localIp} is not an address of any interface in ${where}: VXLAN ports cannot be wired until it is (or set [vxlan] enable_vxlan = false)`,
+        );
       }
       if (!o.vxlan.l2population) {
         o.log.warn({ event: 'lb.no_l2population' }, '[vxlan] l2_population = false: VXLAN flooding needs l2population here (multicast groups are not built), so VXLAN ports will reach no other host');
@@ -157,6 +162,11 @@ export class LinuxBridgeDataplane implements L2Dataplane {
   }
 
   private async plugNow(devices: DeviceDetails[]): Promise<void> {
+    const vx = this.settings.vxlan;
+    if (vx && !vx.dev && devices.some((d) => d.network_type === 'vxlan')) {
+      vx.dev = await interfaceOf(this.netns, vx.localIp);
+      if (vx.dev) this.log.info({ event: 'lb.local_ip_found', local_ip: vx.localIp, dev: vx.dev }, `local_ip ${vx.localIp} is on ${vx.dev} now`);
+    }
     const byNetwork = new Map<string, WantedNetwork & { down: Set<string> }>();
     for (const d of devices) {
       if (!d.network_id || !d.port_id) continue;

@@ -12,7 +12,8 @@ export interface LinuxBridgeSettings {
   /** physnet → existing bridge ([linux_bridge] bridge_mappings): that bridge is the network's */
   bridgeMappings: Record<string, string>;
   /** null when VXLAN is off ([vxlan] enable_vxlan, local_ip) */
-  vxlan: { localIp: string; dev: string; dstport: number; learning: boolean } | null;
+  /** dev: the interface holding local_ip (null while no interface has it) */
+  vxlan: { localIp: string; dev: string | null; dstport: number; learning: boolean } | null;
   /** the kernel can make 802.1Q subinterfaces */
   vlanSupported: boolean;
 }
@@ -47,6 +48,7 @@ export function networkWiring(d: DeviceDetails, s: LinuxBridgeSettings): Network
       if (!s.vxlan) return { error: 'VXLAN is not enabled on this host ([vxlan] enable_vxlan and local_ip)' };
       const vni = d.segmentation_id;
       if (vni === null || vni === undefined) return { error: 'the VXLAN segment has no VNI' };
+      if (!s.vxlan.dev) return { error: `[vxlan] local_ip ${s.vxlan.localIp} is not an address of any interface of this host` };
       return own({ kind: 'vxlan', name: vxlanName(vni), vni, local: s.vxlan.localIp, dev: s.vxlan.dev, dstport: s.vxlan.dstport, learning: s.vxlan.learning });
     }
     case 'flat': {

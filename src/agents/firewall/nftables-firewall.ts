@@ -1,0 +1,142 @@
+// [securitygroup] firewall_driver = nftables: the security groups of a Linux bridge host's ports
+// in nftables (see ruleset.ts for the layout and docs/security-groups.md for the why).
+// Every change is one `nft -f -` transaction computed against the ruleset applied last: only the
+// chains, sets and elements that differ are touched. The first apply of a process replaces the
+// tables whole, atomically, so an agent restart neither opens nor closes anything; rule numbers
+// and conntrack zones are read back from the kernel first so they keep their meaning.
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { deleteConntrack, type ConntrackFilter } from '../../linux/conntrack.js';
+import { applyNftScript, listNftTable } from '../../linux/nft.js';
+import type { SecurityGroupInfo } from '../plugin-api.js';
+import { connectionsToClose, ruleMark } from './conntrack-closing.js';
+import { emptyModel, FirewallState, type FirewallModel } from './model.js';
+import { diffTable, replaceTable, type NftTable } from './nft-table.js';
+import type { PortFirewall } from './port-firewall.js';
+import { readBack } from './read-back.js';
+import { renderTables, TABLE } from './ruleset.js';
+
+interface Applied {
+  model: FirewallModel;
+  bridge: NftTable;
+  inet: NftTable;
+}
+
+export class NftablesFirewall implements PortFirewall {
+  private readonly netns: string | null;
+  private readonly log: Logger;
+  private readonly state = new FirewallState();
+  private applied: Applied | null = null;
+  /** direction of rule numbers read back at start (to close their flows if the rules are gone) */
+  private recoveredDirections = new Map<string, 'ingress' | 'egress'>();
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: { netns: string | null; log: Logger }) {
+    this.netns = opts.netns;
+    this.log = opts.log;
+  }
+
+  update(info: SecurityGroupInfo): Promise<void> {
+    return this.serial(() => {
+      this.state.merge(info);
+      return this.apply('update', false);
+    });
+  }
+
+  remove(portIds: string[]): Promise<void> {
+    return this.serial(async () => {
+      if (!this.state.forget(portIds).length && this.applied) return;
+      await this.apply('remove', false);
+    });
+  }
+
+  sync(info: SecurityGroupInfo): Promise<void> {
+    return this.serial(() => {
+      this.state.replace(info);
+      return this.apply('sync', true);
+    });
+  }
+
+  async close(): Promise<void> {
+    // the rules stay: instances keep their protection while the agent is away
+    await this.tail.catch(() => undefined);
+  }
+
+  /** Runs changes one after another: each is computed against the one before. */
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async apply(reason: string, fullSync: boolean): Promise<void> {
+    const started = performance.now();
+    if (!this.applied) await this.recover();
+    const { model, skipped } = this.state.build();
+    for (const s of skipped) this.log.warn({ event: 'firewall.rule_skipped', security_group_id: s.group, rule: s.key, reason: s.reason }, `security group rule ${s.key} not applied: ${s.reason}`);
+    const tables = renderTables(model);
+
+    let lines = this.applied ? [...diffTable(this.applied.bridge, tables.bridge), ...diffTable(this.applied.inet, tables.inet)] : this.replaceLines(tables);
+    const incremental = this.applied !== null;
+    try {
+      await applyNftScript(this.netns, `${lines.join('\n')}\n`);
+    } catch (err) {
+      if (!incremental) throw err;
+      // someone changed our tables behind our back: put the whole thing right, atomically
+      this.log.warn({ event: 'firewall.incremental_failed', err: (err as Error).message }, 'incremental nft change failed; replacing the tables');
+      lines = this.replaceLines(tables);
+      await applyNftScript(this.netns, `${lines.join('\n')}\n`);
+    }
+    const nftMs = performance.now() - started;
+
+    const closing = connectionsToClose(this.applied?.model ?? emptyModel(), model);
+    if (fullSync) closing.push(...this.goneWhileAway());
+    if (closing.length) {
+      try {
+        await deleteConntrack(this.netns, closing);
+      } catch (err) {
+        this.log.error({ event: 'firewall.conntrack_failed', err: (err as Error).message, filters: closing.length }, 'could not delete the tracked connections of removed rules');
+      }
+    }
+    this.state.prune(model);
+    this.applied = { model, ...tables };
+    this.log.info(
+      {
+        event: 'firewall.applied',
+        reason,
+        ports: model.ports.size,
+        groups: model.groups.size,
+        nft_lines: lines.length,
+        incremental,
+        conntrack_deletes: closing.length,
+        nft_ms: Math.round(nftMs * 10) / 10,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      },
+      `firewall: ${model.ports.size} filtered port(s), ${lines.length} nft line(s)`,
+    );
+  }
+
+  private replaceLines(t: { bridge: NftTable; inet: NftTable }): string[] {
+    return [...replaceTable(t.bridge), ...replaceTable(t.inet)];
+  }
+
+  /** Reads the rule numbers and zones a previous process left in the kernel. */
+  private async recover(): Promise<void> {
+    const objects = await listNftTable(this.netns, 'inet', TABLE);
+    if (!objects) return;
+    const found = readBack(objects);
+    this.state.recover(found);
+    this.recoveredDirections = found.directions;
+    this.log.info({ event: 'firewall.recovered', rules: found.ruleNumbers.size, zones: found.zones.size }, 'read back rule numbers and conntrack zones from the kernel');
+  }
+
+  /** Flows of rules that were deleted while no agent ran (known only at a full sync). */
+  private goneWhileAway(): ConntrackFilter[] {
+    const out: ConntrackFilter[] = [];
+    for (const [key, n] of this.state.dropUnseen()) {
+      const direction = this.recoveredDirections.get(key) ?? 'ingress';
+      for (const family of ['ipv4', 'ipv6'] as const) out.push({ family, mark: ruleMark(direction, n) });
+    }
+    return out;
+  }
+}

@@ -39,7 +39,7 @@ export async function findOne(api: NetworkApi, collection: string, singular: str
       if (!(e instanceof ApiError && e.status === 404)) throw e;
     }
   }
-  const found = (await api.get(`/${collection}?name=${encodeURIComponent(ref)}`))[collection] as Json[];
+  const found = (await api.get(`/${collection}?name=${encodeURIComponent(ref)}`))[collection.replace('-', '_')] as Json[];
   if (found.length === 1) return found[0];
   if (found.length === 0) throw new Error(`no ${singular.replace('_', ' ')} named or with id ${JSON.stringify(ref)} (list them: openstack ${singular.replace('_', ' ')} list)`);
   throw new Error(`${found.length} ${collection.replace('-', ' ')} are named ${JSON.stringify(ref)}: give the id instead (${found.map((r) => r.id).join(', ')})`);

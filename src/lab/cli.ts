@@ -1,10 +1,11 @@
 // `neutrino lab up|down|status|restart-agent`: a multi-host cloud on one machine.
 import { accessSync, constants as fsConstants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { DEFAULT_TRANSPORT_URL, labDown, labStatus, labUp, locateLab, restartAgent, type LabRecord } from './lab.js';
-import { DEFAULT_PREFIX, labPaths, UNDERLAY } from './topology.js';
+import { DEFAULT_PREFIX, defaultLabDir, labPaths, UNDERLAY } from './topology.js';
 
 /** How to run this CLI in printed examples: `neutrino` when it is on PATH, else node + script. */
 function cliName(): string {
@@ -24,7 +25,8 @@ function summary(r: LabRecord, seconds: number): string {
   const conf = labPaths(r.dir).serverConf;
   const computes = r.hosts.filter((h) => h.name.startsWith('compute')).map((h) => h.name);
   const second = computes[1] ?? computes[0];
-  const prefixArg = r.prefix === DEFAULT_PREFIX ? '' : ` --prefix ${r.prefix}`;
+  const defaultDir = resolvePath(defaultLabDir(r.prefix, tmpdir())) === r.dir;
+  const prefixArg = `${r.prefix === DEFAULT_PREFIX ? '' : ` --prefix ${r.prefix}`}${defaultDir ? '' : ` --dir ${r.dir}`}`;
   const hostRows = r.hosts.map(
     (h) => `    ${h.name.padEnd(11)} netns ${h.netns.padEnd(22)} eth0 ${h.mgmtIp.padEnd(12)} eth1 ${h.tunnelIp.padEnd(12)} ${h.agent ? 'linuxbridge agent' : 'no agent (the server runs in the root namespace)'}`,
   );

@@ -46,10 +46,21 @@ export function locateLab(prefix: string | undefined, dir: string | undefined, d
   checkPrefix(p);
   const d = resolvePath(dir ?? defaultLabDir(p, tmpdir()));
   const record = readRecord(d);
-  if (record && prefix !== undefined && record.prefix !== prefix) {
-    throw new Error(`the lab in ${d} has prefix ${record.prefix}, not ${prefix}: give the matching --prefix or --dir`);
+  // the prefix file outlives `lab down`, so `lab down --dir D` twice never falls back to the
+  // default prefix and touches another lab's namespaces
+  const known = record?.prefix ?? readPrefixFile(d);
+  if (known !== undefined && prefix !== undefined && known !== prefix) {
+    throw new Error(`the lab in ${d} has prefix ${known}, not ${prefix}: give the matching --prefix or --dir`);
   }
-  return { prefix: record?.prefix ?? p, dir: d, record };
+  return { prefix: known ?? p, dir: d, record };
+}
+
+function readPrefixFile(dir: string): string | undefined {
+  try {
+    return readFileSync(labPaths(dir).prefixFile, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function readRecord(dir: string): LabRecord | undefined {
@@ -120,6 +131,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
   // a fresh state each time: no database, instances or pid files of an earlier lab
   for (const p of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.run, new InstanceStore(dir).dir, resolvePath(dir, 'hosts')]) rmSync(p, { recursive: true, force: true });
   mkdirSync(paths.logs, { recursive: true });
+  writeFileSync(paths.prefixFile, `${l.prefix}\n`);
 
   const started = Date.now();
   const revert = new Reverter();

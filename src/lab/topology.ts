@@ -145,6 +145,7 @@ export function withVhost(baseUrl: string, vhost: string): string {
 export function labPaths(dir: string) {
   return {
     record: join(dir, 'lab.json'),
+    prefixFile: join(dir, 'prefix'),
     serverConf: join(dir, 'neutrino.conf'),
     agentConf: (host: string) => join(dir, `agent-${host}.conf`),
     logs: join(dir, 'logs'),

@@ -1,0 +1,301 @@
+// The multi-host lab end to end, in the real kernel with real agents over a real RabbitMQ:
+// `neutrino lab up --computes 2`, instances on VXLAN and flat networks, security groups and
+// anti-spoofing, an agent killed with -9 and started again under traffic, instance delete,
+// and `lab down` leaving nothing behind. Runs the CLI as a user would.
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { freePort } from '../helpers/free-port.js';
+
+const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
+const P = `t${process.pid % 10000}l-`;
+const DIR = mkdtempSync(join(tmpdir(), `neutrino-${P}`));
+const CONF = join(DIR, 'neutrino.conf');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Out {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function sh(file: string, args: string[], timeoutMs = 120_000): Promise<Out> {
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+const neutrino = (...args: string[]) => sh(process.execPath, [CLI, ...args]);
+
+async function ok(...args: string[]): Promise<string> {
+  const r = await neutrino(...args);
+  assert.equal(r.code, 0, `neutrino ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+let URL_ = '';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function api(method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${URL_}/v2.0${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : {};
+}
+
+async function network(name: string, cidr: string, provider?: Record<string, string>): Promise<string> {
+  const net = (await api('POST', '/networks', { network: { name, ...provider } })).network;
+  await api('POST', '/subnets', { subnet: { network_id: net.id, name: `${name}-v4`, ip_version: 4, cidr } });
+  return net.id;
+}
+
+async function boot(name: string, net: string, host: string, ip: string, ...extra: string[]): Promise<{ port_id: string; tap: string; mac: string; netns: string }> {
+  await ok('instance', 'boot', name, '--network', net, '--host', host, '--fixed-ip', ip, '--config-file', CONF, '--timeout', '20', ...extra);
+  return JSON.parse(readFileSync(join(DIR, 'instances', `${name}.json`), 'utf8'));
+}
+
+const inInstance = (name: string, ...cmd: string[]) => neutrino('instance', 'exec', name, '--config-file', CONF, '--', ...cmd);
+const pings = async (from: string, ip: string, count = 3) => (await inInstance(from, 'ping', '-c', String(count), '-W', '1', ip)).code === 0;
+
+/** Waits until ping from→ip succeeds (want=true) or fails (want=false); rules apply asynchronously. */
+async function pingBecomes(from: string, ip: string, want: boolean, ms = 10_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const got = (await inInstance(from, 'ping', '-c', '1', '-W', '1', ip)).code === 0;
+    if (got === want) return true;
+    if (Date.now() > end) return false;
+    await sleep(200);
+  }
+}
+
+async function ifindexes(netns: string): Promise<Map<string, number>> {
+  const r = await sh('ip', ['-n', netns, '-j', 'link', 'show']);
+  return new Map((JSON.parse(r.stdout) as { ifname: string; ifindex: number }[]).map((l) => [l.ifname, l.ifindex]));
+}
+
+const labNetns = async () => (await sh('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(P));
+
+function labPids(): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1];
+      if (cmd.includes(DIR) && state !== 'Z') out.push(Number(d));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
+  const children: ChildProcess[] = [];
+  let net1 = '';
+
+  before(async () => {
+    const port = await freePort();
+    URL_ = `http://127.0.0.1:${port}`;
+    const r = await neutrino('lab', 'up', '--computes', '2', '--prefix', P, '--dir', DIR, '--port', String(port));
+    assert.equal(r.code, 0, `lab up failed:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /export OS_AUTH_TYPE=none OS_ENDPOINT=/);
+  });
+
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    const down = await neutrino('lab', 'down', '--prefix', P, '--dir', DIR);
+    if (down.code !== 0) console.error(`lab down failed:\n${down.stdout}\n${down.stderr}`);
+    // belt and braces, by name and pid only: whatever lab down could not remove
+    for (const pid of labPids()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    for (const n of await labNetns()) await sh('ip', ['netns', 'del', n]);
+    await sh('rabbitmqctl', ['delete_vhost', `neutrino-${P}lab`]);
+    rmSync(DIR, { recursive: true, force: true });
+  });
+
+  it('lab status: every namespace, the server and three live agents', async () => {
+    const out = await ok('lab', 'status', '--prefix', P, '--dir', DIR);
+    assert.match(out, /: UP /);
+    for (const h of ['underlay', 'controller', 'network', 'compute1', 'compute2']) assert.ok((await labNetns()).includes(`${P}${h}`), `netns ${P}${h}`);
+    const agents = (await api('GET', '/agents')).agents;
+    assert.deepEqual(agents.filter((a: { alive: boolean }) => a.alive).map((a: { host: string }) => a.host).sort(), ['compute1', 'compute2', 'network']);
+  });
+
+  it('instances on two hosts on one VXLAN network ping each other', async () => {
+    net1 = await network('net1', '10.0.0.0/24');
+    const a = await boot('a', 'net1', 'compute1', '10.0.0.11');
+    await boot('b', 'net1', 'compute2', '10.0.0.12');
+    assert.equal(a.netns, `${P}vm-a`);
+    assert.ok((await ifindexes(`${P}compute1`)).has(a.tap), `${a.tap} is in ${P}compute1`);
+    const port = (await api('GET', `/ports/${a.port_id}`)).port;
+    assert.equal(port.status, 'ACTIVE');
+    assert.equal(port['binding:host_id'], 'compute1');
+    assert.ok(await pings('a', '10.0.0.12'), 'a (compute1) → b (compute2) over VXLAN');
+    assert.ok(await pings('b', '10.0.0.11'), 'b → a');
+  });
+
+  it('an instance on another VXLAN network cannot reach them (same addresses, other VNI)', async () => {
+    await network('net2', '10.0.0.0/24');
+    await boot('d', 'net2', 'compute1', '10.0.0.12');
+    await boot('e', 'net2', 'compute2', '10.0.0.11');
+    assert.ok(await pings('d', '10.0.0.11'), 'positive control: d → e inside net2');
+    // d has b's address and e has a's: only L2 isolation keeps them apart
+    assert.ok(!(await pings('d', '10.0.0.13', 2)), 'nothing at .13');
+    const arp = await inInstance('d', 'ip', 'neigh', 'show', '10.0.0.11');
+    const eMac = JSON.parse(readFileSync(join(DIR, 'instances', 'e.json'), 'utf8')).mac;
+    assert.match(arp.stdout, new RegExp(eMac), 'd resolved .11 to e, not to a on net1');
+    assert.ok(!(await pings('a', '10.0.0.13', 2)), 'a does not reach net2');
+  });
+
+  it('a flat network on physnet1 works across hosts', async () => {
+    await network('flat1', '192.168.50.0/24', { 'provider:network_type': 'flat', 'provider:physical_network': 'physnet1' });
+    await boot('f1', 'flat1', 'compute1', '192.168.50.11');
+    await boot('f2', 'flat1', 'compute2', '192.168.50.12');
+    assert.ok(await pings('f1', '192.168.50.12'), 'f1 → f2 through eth2 and the provider underlay');
+    assert.ok(!(await pings('f1', '10.0.0.12', 2)), 'the flat network does not reach net1');
+  });
+
+  describe('security groups', () => {
+    let defaultSg = '';
+    let otherSg = '';
+
+    it('ingress from another group is dropped by default; a rule opens it, deleting it closes it', async () => {
+      defaultSg = (await api('GET', '/security-groups?name=default')).security_groups[0].id;
+      otherSg = (await api('POST', '/security-groups', { security_group: { name: 'other' } })).security_group.id;
+      await boot('c', 'net1', 'compute2', '10.0.0.14', '--security-group', 'other');
+      assert.ok(await pings('c', '10.0.0.12', 2) === false, 'c (other) → b (default): dropped');
+      assert.ok(await pings('a', '10.0.0.12'), 'control: a → b, both default');
+      const rule = (await api('POST', '/security-group-rules', { security_group_rule: { security_group_id: defaultSg, direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp', remote_group_id: otherSg } })).security_group_rule;
+      assert.ok(await pingBecomes('c', '10.0.0.12', true), 'the rule opens icmp from other → default, with no restart');
+      await api('DELETE', `/security-group-rules/${rule.id}`);
+      assert.ok(await pingBecomes('c', '10.0.0.12', false), 'deleting the rule closes it again');
+    });
+
+    it('an established TCP connection allowed by a rule survives an unrelated rule change', async () => {
+      await api('POST', '/security-group-rules', { security_group_rule: { security_group_id: defaultSg, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 5000, port_range_max: 5000, remote_group_id: otherSg } });
+      const server = join(DIR, 'echo-server.mjs');
+      writeFileSync(server, "import net from 'node:net';\nnet.createServer((s) => s.pipe(s)).listen(5000, '0.0.0.0', () => console.log('listening'));\n");
+      const client = join(DIR, 'echo-client.mjs');
+      // one byte every 50 ms for 5 s; reports when echoes came back and whether the connection broke
+      writeFileSync(
+        client,
+        "import net from 'node:net';\nconst t0 = Date.now(); const echoes = []; let error = null;\n" +
+          "const s = net.connect(5000, process.argv[2], () => { const i = setInterval(() => s.write('x'), 50); setTimeout(() => { clearInterval(i); s.end(); }, 5000); });\n" +
+          "s.on('data', (d) => { for (let k = 0; k < d.length; k++) echoes.push(Date.now() - t0); });\n" +
+          "s.on('error', (e) => { error = e.message; });\ns.on('close', () => { console.log(JSON.stringify({ echoes, error })); });\n",
+      );
+      const srv = spawn(process.execPath, [CLI, 'instance', 'exec', 'b', '--config-file', CONF, '--', process.execPath, server], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(srv);
+      await new Promise<void>((resolve, reject) => {
+        srv.stdout!.once('data', () => resolve());
+        srv.once('exit', (code) => reject(new Error(`echo server exited ${code}`)));
+      });
+      const run = inInstance('c', process.execPath, client, '10.0.0.12');
+      await sleep(1500);
+      const t = Date.now();
+      // unrelated: another group's rule and a rule on default for another port
+      await api('POST', '/security-group-rules', { security_group_rule: { security_group_id: defaultSg, direction: 'ingress', ethertype: 'IPv4', protocol: 'udp', port_range_min: 53, port_range_max: 53, remote_ip_prefix: '0.0.0.0/0' } });
+      const changedAt = Date.now() - t + 1500;
+      const r = await run;
+      assert.equal(r.code, 0, r.stderr);
+      const { echoes, error } = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      assert.equal(error, null, `the connection broke: ${error}`);
+      const late = echoes.filter((ms: number) => ms > changedAt + 1500).length;
+      assert.ok(late >= 20, `echoes kept coming after the rule change (${late} in the last ${(5000 - changedAt - 1500) / 1000} s; ${echoes.length} in all)`);
+      srv.kill('SIGKILL');
+    });
+
+    it('forged source IP and MAC are dropped; port_security_enabled=false lets them through', async () => {
+      const open = (await api('POST', '/security-groups', { security_group: { name: 'open' } })).security_group.id;
+      await api('POST', '/security-group-rules', { security_group_rule: { security_group_id: open, direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp', remote_ip_prefix: '0.0.0.0/0' } });
+      await boot('o', 'net1', 'compute1', '10.0.0.15', '--security-group', 'open');
+      const c = JSON.parse(readFileSync(join(DIR, 'instances', 'c.json'), 'utf8'));
+      assert.ok(await pingBecomes('c', '10.0.0.15', true), 'control: c → o (o takes icmp from anywhere)');
+
+      await inInstance('c', 'ip', 'addr', 'add', '10.0.0.200/32', 'dev', 'eth0');
+      const forgedIp = async () => (await inInstance('c', 'ping', '-c', '2', '-W', '1', '-I', '10.0.0.200', '10.0.0.15')).code === 0;
+      const forgedMac = async () => {
+        await inInstance('c', 'ip', 'link', 'set', 'eth0', 'address', 'fa:16:3e:00:be:ef');
+        await inInstance('o', 'ip', 'neigh', 'flush', 'all');
+        await inInstance('c', 'ip', 'neigh', 'flush', 'all');
+        const got = (await inInstance('c', 'ping', '-c', '2', '-W', '1', '10.0.0.15')).code === 0;
+        await inInstance('c', 'ip', 'link', 'set', 'eth0', 'address', c.mac);
+        await inInstance('o', 'ip', 'neigh', 'flush', 'all');
+        await inInstance('c', 'ip', 'neigh', 'flush', 'all');
+        return got;
+      };
+      assert.equal(await forgedIp(), false, 'a forged source IP is dropped');
+      assert.equal(await forgedMac(), false, 'a forged source MAC is dropped');
+      assert.ok(await pings('c', '10.0.0.15'), 'with its own MAC and IP c gets through again');
+
+      await api('PUT', `/ports/${c.port_id}`, { port: { security_groups: [], port_security_enabled: false } });
+      const end = Date.now() + 10_000;
+      while (!(await forgedIp()) && Date.now() < end) await sleep(200);
+      assert.equal(await forgedIp(), true, 'without port security a forged source IP passes');
+      assert.equal(await forgedMac(), true, 'without port security a forged source MAC passes');
+    });
+  });
+
+  it('kill -9 of the compute1 agent under 10 pings/s, then restart: at most 1 lost, devices kept', async () => {
+    const a = JSON.parse(readFileSync(join(DIR, 'instances', 'a.json'), 'utf8'));
+    const bridge = `brq${net1.slice(0, 11)}`;
+    const before = await ifindexes(`${P}compute1`);
+    assert.ok(before.has(a.tap) && before.has(bridge), `${a.tap} and ${bridge} exist in ${P}compute1`);
+    const ping = inInstance('a', 'ping', '-i', '0.1', '-w', '10', '-q', '10.0.0.12');
+    await sleep(1500);
+    const pidFile = join(DIR, 'run', 'agent-compute1.pid');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    assert.ok(readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(DIR), 'the pid file names the lab agent');
+    process.kill(pid, 'SIGKILL');
+    await sleep(1000);
+    await ok('lab', 'restart-agent', 'compute1', '--prefix', P, '--dir', DIR);
+    const r = await ping;
+    const m = /(\d+) packets transmitted, (\d+) received/.exec(r.stdout);
+    assert.ok(m, r.stdout + r.stderr);
+    const lost = Number(m[1]) - Number(m[2]);
+    assert.ok(Number(m[1]) >= 90, `about 100 pings sent (${m[1]})`);
+    assert.ok(lost <= 1, `${lost} of ${m[1]} pings lost across the agent restart`);
+    const afterwards = await ifindexes(`${P}compute1`);
+    assert.equal(afterwards.get(a.tap), before.get(a.tap), 'the tap was not recreated');
+    assert.equal(afterwards.get(bridge), before.get(bridge), 'the bridge was not recreated');
+    assert.ok(await pings('a', '10.0.0.12'), 'still wired after the restart');
+  });
+
+  it('instance delete removes its namespace, devices, rules and port', async () => {
+    const o = JSON.parse(readFileSync(join(DIR, 'instances', 'o.json'), 'utf8'));
+    const host = `${P}compute1`;
+    const rules = async () => (await sh('ip', ['netns', 'exec', host, 'nft', 'list', 'ruleset'])).stdout;
+    assert.ok((await rules()).includes(o.tap), `the firewall of ${host} names ${o.tap} while o exists`);
+    await ok('instance', 'delete', 'o', '--config-file', CONF);
+    assert.ok(!(await labNetns()).includes(o.netns), 'netns gone');
+    assert.ok(!(await ifindexes(host)).has(o.tap), 'tap gone');
+    const end = Date.now() + 10_000;
+    while ((await rules()).includes(o.tap) && Date.now() < end) await sleep(200);
+    assert.ok(!(await rules()).includes(o.tap), `no rule names ${o.tap}`);
+    assert.ok(!(await rules()).includes(o.mac), `no rule names ${o.mac}`);
+    const res = await fetch(`${URL_}/v2.0/ports/${o.port_id}`);
+    assert.equal(res.status, 404, 'port deleted');
+    const list = await ok('instance', 'list', '--config-file', CONF);
+    assert.doesNotMatch(list, /^o\s/m);
+  });
+
+  it('lab down leaves no namespace and no process of the lab, and can run again', async () => {
+    const out = await ok('lab', 'down', '--prefix', P, '--dir', DIR);
+    assert.match(out, /is down/);
+    assert.deepEqual(await labNetns(), [], 'no namespace with the prefix');
+    assert.deepEqual(labPids(), [], 'no process of the lab');
+    assert.ok(!(await sh('rabbitmqctl', ['list_vhosts'])).stdout.includes(`neutrino-${P}lab`), 'vhost deleted');
+    assert.match(await ok('lab', 'down', '--prefix', P, '--dir', DIR), /nothing to do/);
+  });
+});

@@ -1,0 +1,69 @@
+// The lab's shape: namespaces, underlay batches, addresses and config files.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Config } from '../../src/config/config.js';
+import { agentConfig, checkPrefix, hostBatch, labLayout, netnsBatch, serverConfig, underlayBatch, withVhost } from '../../src/lab/topology.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+describe('lab topology', () => {
+  const l = labLayout('lab-', 2, '/tmp/neutrino-lab', 9696);
+
+  it('has controller, network and the computes, each in its prefixed namespace with its own addresses', () => {
+    assert.deepEqual(l.hosts.map((h) => [h.name, h.netns, h.mgmtIp, h.tunnelIp, h.agent]), [
+      ['controller', 'lab-controller', '10.20.0.10', '10.21.0.10', false],
+      ['network', 'lab-network', '10.20.0.11', '10.21.0.11', true],
+      ['compute1', 'lab-compute1', '10.20.0.12', '10.21.0.12', true],
+      ['compute2', 'lab-compute2', '10.20.0.13', '10.21.0.13', true],
+    ]);
+    assert.equal(l.underlayNetns, 'lab-underlay');
+    assert.equal(l.vhost, 'neutrino-lab-lab');
+    assert.deepEqual(netnsBatch(l).trim().split('\n'), ['netns add lab-underlay', 'netns add lab-controller', 'netns add lab-network', 'netns add lab-compute1', 'netns add lab-compute2']);
+  });
+
+  it('joins every host to the four underlay bridges; device names fit in 15 characters', () => {
+    const b = underlayBatch(labLayout('lab-', 50, '/d', 9696));
+    for (const br of ['br-mgmt', 'br-tun', 'br-phys1', 'br-ext']) assert.match(b, new RegExp(`^link add ${br} type bridge$`, 'm'));
+    assert.match(b, /^link add eth2 netns lab-compute1 up type veth peer name h2-eth2$/m);
+    assert.match(b, /^link set h2-eth2 master br-phys1 up$/m);
+    const names = [...b.matchAll(/peer name (\S+)/g)].map((m) => m[1]);
+    assert.equal(names.length, 52 * 4);
+    assert.ok(names.every((n) => n.length <= 15), names.find((n) => n.length > 15));
+    assert.equal(hostBatch(l.hosts[2]), 'link set lo up\naddr add 10.20.0.12/24 dev eth0\naddr add 10.21.0.12/24 dev eth1\n');
+  });
+
+  it('writes configs the server and agents read as intended', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'neutrino-labconf-'));
+    try {
+      const url = withVhost('rabbit://guest:guest@127.0.0.1:5672/', 'neutrino-lab-lab');
+      assert.equal(url, 'rabbit://guest:guest@127.0.0.1:5672/neutrino-lab-lab');
+      writeFileSync(join(dir, 's.conf'), serverConfig(l, url));
+      const s = Config.load([join(dir, 's.conf')]);
+      s.validate();
+      assert.equal(s.int('DEFAULT', 'bind_port'), 9696);
+      assert.equal(s.int('DEFAULT', 'agent_down_time'), 10);
+      assert.equal(s.str('database', 'connection'), 'sqlite:////tmp/neutrino-lab/neutrino.sqlite');
+      assert.deepEqual(s.list('ml2', 'tenant_network_types'), ['vxlan']);
+      assert.deepEqual(s.list('ml2', 'mechanism_drivers'), ['linuxbridge', 'l2population']);
+      assert.deepEqual(s.list('ml2_type_flat', 'flat_networks'), ['physnet1', 'public']);
+      writeFileSync(join(dir, 'a.conf'), agentConfig(l, l.hosts[2], url));
+      const a = Config.load([join(dir, 'a.conf')]);
+      a.validate();
+      assert.equal(a.str('DEFAULT', 'host'), 'compute1');
+      assert.equal(a.str('DEFAULT', 'transport_url'), url);
+      assert.equal(a.str('agent', 'host_namespace'), 'lab-compute1');
+      assert.equal(a.int('agent', 'report_interval'), 2);
+      assert.equal(a.str('vxlan', 'local_ip'), '10.21.0.12');
+      assert.deepEqual(a.list('linux_bridge', 'physical_interface_mappings'), ['physnet1:eth2', 'public:eth3']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses prefixes that could match other namespaces, and out-of-range sizes', () => {
+    for (const bad of ['', '-', '*', 'a b', 'x'.repeat(21)]) assert.throws(() => checkPrefix(bad), /--prefix/, bad);
+    assert.throws(() => labLayout('lab-', 0, '/d', 9696), /--computes 0/);
+    assert.throws(() => labLayout('lab-', 2, '/d', 70000), /--port 70000/);
+  });
+});

@@ -45,10 +45,14 @@ export function connectionsToClose(from: FirewallModel, to: FirewallModel): Conn
     const users = [...now.values()].filter((r) => r.remoteGroup === g);
     if (!users.length) continue;
     for (const f of [4, 6] as const) {
-      const remaining = (f === 4 ? after.v4 : after.v6).map((a) => parseCidr(a)!);
-      for (const addr of f === 4 ? before.v4 : before.v6) {
-        const c = parseCidr(addr)!;
-        if (remaining.some((p) => inside(p, c))) continue;
+      const now4or6 = f === 4 ? after.v4 : after.v6;
+      const still = new Set(now4or6);
+      const removed = (f === 4 ? before.v4 : before.v6).filter((a) => !still.has(a));
+      if (!removed.length) continue;
+      // a removed address may still be let in through a prefix that remains
+      const prefixes = now4or6.filter((a) => a.includes('/')).map((a) => parseCidr(a)!);
+      for (const addr of removed) {
+        if (prefixes.length && prefixes.some((p) => inside(p, parseCidr(addr)!))) continue;
         for (const r of users) {
           if (r.family !== f) continue;
           out.push({ family: family(f), mark: ruleMark(r.direction, r.number), ...(r.direction === 'ingress' ? { src: addr } : { dst: addr }) });

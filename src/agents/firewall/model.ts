@@ -81,6 +81,8 @@ export class FirewallState {
   readonly portIndexes = new Map<string, number>();
   readonly ruleNumbers = new Map<string, number>();
   readonly zones = new Map<string, number>();
+  /** the last SecuredPort built from a device entry: unchanged ports are not recomputed */
+  private readonly portCache = new Map<string, { from: DeviceInfo; index: number; port: SecuredPort }>();
   /** rule numbers read back from the kernel whose rules this process has not seen yet */
   readonly recoveredUnseen = new Set<string>();
 
@@ -135,7 +137,10 @@ export class FirewallState {
       if (!model.zones.has(bridge)) model.zones.set(bridge, this.zones.get(bridge) ?? take(this.zones, bridge, usedZones));
       if (!isFiltered(d)) continue;
       const index = this.portIndexes.get(d.port_id) ?? take(this.portIndexes, d.port_id, usedIndexes);
-      model.ports.set(d.port_id, securedPort(d, index, bridge));
+      const cached = this.portCache.get(d.port_id);
+      const port = cached && cached.from === d && cached.index === index ? cached.port : securedPort(d, index, bridge);
+      this.portCache.set(d.port_id, { from: d, index, port });
+      model.ports.set(d.port_id, port);
     }
 
     for (const p of model.ports.values()) {
@@ -170,6 +175,7 @@ export class FirewallState {
   /** Gives back the numbers of what model no longer has (after the kernel let go of them). */
   prune(model: FirewallModel): void {
     for (const id of [...this.portIndexes.keys()]) if (!model.ports.has(id)) this.portIndexes.delete(id);
+    for (const id of [...this.portCache.keys()]) if (!model.ports.has(id)) this.portCache.delete(id);
     for (const b of [...this.zones.keys()]) if (!model.zones.has(b)) this.zones.delete(b);
     const live = new Set<string>();
     for (const rules of model.groups.values()) for (const r of rules) live.add(r.key);
@@ -224,9 +230,9 @@ function securedPort(d: DeviceInfo, index: number, bridge: string): SecuredPort 
   const raw = new Map<string, { v4: string[]; v6: string[] }>();
   const own = { v4: [] as string[], v6: [] as string[] };
   const add = (mac: string, addr: string) => {
-    const c = parseCidr(addr);
-    if (!c) return;
-    const text = cidrText(c);
+    const p = parseAddress(addr);
+    if (!p) return;
+    const { c, text } = p;
     const entry = raw.get(mac) ?? { v4: [], v6: [] };
     raw.set(mac, entry);
     (c.version === 4 ? entry.v4 : entry.v6).push(text);
@@ -259,27 +265,37 @@ function securedPort(d: DeviceInfo, index: number, bridge: string): SecuredPort 
 
 const cidrText = (c: Cidr): string => (c.prefixlen === (c.version === 4 ? 32 : 128) ? formatIp(c.version, c.network) : formatCidr(c));
 
+// Parsing addresses is most of the work of a build; the same ones come back every time.
+const parsed = new Map<string, { c: Cidr; text: string } | null>();
+function parseAddress(a: string): { c: Cidr; text: string } | null {
+  let p = parsed.get(a);
+  if (p === undefined) {
+    const c = parseCidr(a);
+    p = c ? { c, text: cidrText(c) } : null;
+    if (parsed.size > 200_000) parsed.clear();
+    parsed.set(a, p);
+  }
+  return p;
+}
+
 /** Addresses and prefixes of one family, deduplicated, with those inside another dropped (interval sets refuse overlaps). */
 export function collapse(addrs: string[], family: Family): string[] {
-  const parsed: Cidr[] = [];
-  for (const a of addrs) {
-    const c = parseCidr(a);
-    if (c && c.version === family) parsed.push(c);
-  }
-  parsed.sort((a, b) => a.prefixlen - b.prefixlen || (a.network < b.network ? -1 : a.network > b.network ? 1 : 0));
-  const kept: Cidr[] = [];
-  const prefixes: Cidr[] = [];
-  const seen = new Set<string>();
   const full = family === 4 ? 32 : 128;
-  for (const c of parsed) {
-    const text = cidrText(c);
-    if (seen.has(text)) continue;
-    if (prefixes.some((p) => inside(p, c))) continue;
-    seen.add(text);
-    kept.push(c);
-    if (c.prefixlen < full) prefixes.push(c);
+  const hosts = new Map<string, Cidr>();
+  const nets: { c: Cidr; text: string }[] = [];
+  for (const a of addrs) {
+    const p = parseAddress(a);
+    if (!p || p.c.version !== family) continue;
+    if (p.c.prefixlen === full) hosts.set(p.text, p.c);
+    else nets.push(p);
   }
-  return kept.map(cidrText);
+  if (!nets.length) return [...hosts.keys()];
+  nets.sort((a, b) => a.c.prefixlen - b.c.prefixlen);
+  const kept: { c: Cidr; text: string }[] = [];
+  for (const n of nets) if (!kept.some((k) => inside(k.c, n.c))) kept.push(n);
+  const out = kept.map((k) => k.text);
+  for (const [text, c] of hosts) if (!kept.some((k) => inside(k.c, c))) out.push(text);
+  return out;
 }
 
 /** c lies within p */

@@ -29,8 +29,18 @@ const q = (s: string): string => `"${s}"`;
 export const groupChain = (group: string, direction: 'ingress' | 'egress'): string => `sg-${group}-${direction === 'ingress' ? 'i' : 'e'}`;
 export const remoteSet = (group: string, family: 4 | 6): string => `rg-${group}-${family}`;
 /** the chain of a set of groups: ports in the same groups share it */
-export const groupSetChain = (groups: string[], direction: 'ingress' | 'egress'): string =>
-  `gs-${createHash('sha1').update(groups.join(',')).digest('hex').slice(0, 16)}-${direction === 'ingress' ? 'i' : 'e'}`;
+export const groupSetChain = (groups: string[], direction: 'ingress' | 'egress'): string => `gs-${groupSetDigest(groups)}-${direction === 'ingress' ? 'i' : 'e'}`;
+const digests = new Map<string, string>();
+function groupSetDigest(groups: string[]): string {
+  const key = groups.join(',');
+  let d = digests.get(key);
+  if (d === undefined) {
+    d = createHash('sha1').update(key).digest('hex').slice(0, 16);
+    if (digests.size > 10_000) digests.clear();
+    digests.set(key, d);
+  }
+  return d;
+}
 export const toPortChain = (index: number): string => `to-${index}`;
 
 /** The comment that lets a restarted agent find its rule numbers again. */

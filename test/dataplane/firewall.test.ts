@@ -247,6 +247,23 @@ describe('nftables port firewall on the kernel', () => {
     assert.equal(await ping(vm3, vm2.ip), true, 'the other member is still let in');
   });
 
+  it('a port joining a group gets its rules; leaving it ends the flows those rules let in', async () => {
+    assert.equal(await ping(vm3, vm1.ip), false, 'vm1 (group A only) does not let vm3 in');
+    info.devices[vm1.port].security_groups = [GA, GB];
+    await fw.update(info);
+    assert.equal(await ping(vm3, vm1.ip), true, 'in group B too: B lets its members in');
+
+    const series = pingSeries(vm3, vm1.ip, 3);
+    await sleep(1000);
+    info.devices[vm1.port].security_groups = [GA];
+    const leftAt = Date.now() / 1000;
+    await fw.update(info);
+    const replies = await series;
+    assert.ok(replies.some((x) => x < leftAt), 'pings flowed while vm1 was in B');
+    assert.deepEqual(replies.filter((x) => x > leftAt + 1), [], 'pings stop within a second of leaving B');
+    assert.equal(await ping(vm3, vm2.ip), true, 'B still lets vm3 into vm2');
+  });
+
   it('drops a forged source address and a forged MAC; port security off lets them through', async () => {
     info.security_groups[GA].push(rule('a-icmp-net', { protocol: 'icmp', remote_ip_prefix: '10.9.0.0/24' }));
     await fw.update(info);
@@ -319,6 +336,14 @@ describe('nftables port firewall on the kernel', () => {
       const listed = await run('nft', ['list', 'set', 'bridge', TABLE, 'port_ipv4'], { netns: host });
       assert.match(listed.stdout, /10\.120\.0\.1/);
       assert.equal(lastApplied()?.nft_lines, 0, 'nothing changed, nothing applied');
+
+      t0 = performance.now();
+      await perf.remove([id]);
+      t.diagnostic(`one port removed from 501: ${(performance.now() - t0).toFixed(1)} ms, ${lastApplied()?.nft_lines} nft lines`);
+      const after = await run('nft', ['list', 'table', 'bridge', TABLE], { netns: host });
+      assert.doesNotMatch(after.stdout, new RegExp(`"${P}px"`), 'its elements are gone');
+      assert.doesNotMatch(after.stdout, /chain to-501 /, 'its receiver chain is gone');
+      assert.match(after.stdout, /chain to-500 /);
     } finally {
       await run('ip', ['netns', 'del', host], { allowFailure: true });
     }

@@ -116,8 +116,10 @@ export class FirewallState {
 
   /** Numbers read back from the kernel at start: reserved so they keep their meaning. */
   recover(rec: { ruleNumbers: Map<string, number>; zones: Map<string, number> }): void {
+    const held = new Set(this.ruleNumbers.values());
     for (const [k, n] of rec.ruleNumbers) {
-      if (this.ruleNumbers.has(k) || [...this.ruleNumbers.values()].includes(n)) continue;
+      if (this.ruleNumbers.has(k) || held.has(n) || !(n >= 1 && n <= MAX_NUMBER)) continue;
+      held.add(n);
       this.ruleNumbers.set(k, n);
       this.recoveredUnseen.add(k);
     }
@@ -128,9 +130,9 @@ export class FirewallState {
   build(): { model: FirewallModel; skipped: SkippedRule[] } {
     const model = emptyModel();
     const skipped: SkippedRule[] = [];
-    const usedIndexes = new Set(this.portIndexes.values());
-    const usedNumbers = new Set(this.ruleNumbers.values());
-    const usedZones = new Set(this.zones.values());
+    const usedIndexes = { used: new Set(this.portIndexes.values()), next: 1 };
+    const usedNumbers = { used: new Set(this.ruleNumbers.values()), next: 1 };
+    const usedZones = { used: new Set(this.zones.values()), next: 1 };
 
     for (const d of this.devices.values()) {
       const bridge = bridgeName(d.network_id);
@@ -200,11 +202,12 @@ export class FirewallState {
   }
 }
 
-/** Lowest number in 1..65535 nobody holds; recorded under key. */
-function take(map: Map<string, number>, key: string, used: Set<number>): number {
-  for (let n = 1; n <= MAX_NUMBER; n++) {
-    if (!used.has(n)) {
-      used.add(n);
+/** Lowest number in 1..65535 nobody holds; recorded under key. Nothing is freed during a build, so the search resumes where the last one ended. */
+function take(map: Map<string, number>, key: string, pool: { used: Set<number>; next: number }): number {
+  for (let n = pool.next; n <= MAX_NUMBER; n++) {
+    if (!pool.used.has(n)) {
+      pool.used.add(n);
+      pool.next = n + 1;
       map.set(key, n);
       return n;
     }

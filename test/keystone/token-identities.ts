@@ -106,8 +106,11 @@ export class KeystoneIdentities implements IdentityTranslation {
     });
   }
 
-  /** A project-scoped token for the role set on the Keystone project (rescoped, no password hashing). */
-  private token(roles: string[], projectName: string): Promise<string> {
+  /**
+   * A project-scoped token of a user holding exactly `roles` (and what Keystone implies) on the
+   * Keystone project standing for `projectName`; rescoped, so no password hashing per token.
+   */
+  token(roles: string[], projectName: string): Promise<string> {
     return this.memo(this.tokens, `${roles.join('+')}@${projectName}`, async () => {
       const [user, project] = await Promise.all([this.user(roles), this.project(projectName)]);
       const strongest = STRENGTH.find((r) => roles.includes(r));

@@ -2,6 +2,7 @@
 // VM, a veth for its NIC — eth0 inside, the tap end in the host's namespace for the agent to
 // wire. Two `ip` processes per boot: one batch in the root namespace (netns + veth), one
 // inside the instance (addresses and routes), since batch lines cannot switch namespaces.
+import { existsSync } from 'node:fs';
 import { run } from '../linux/exec.js';
 
 export interface InstanceAddress {
@@ -49,9 +50,11 @@ export async function plugInstance(i: InstanceInterface): Promise<void> {
   await run('ip', ['-batch', '-'], { netns: i.netns, input: b.instance });
 }
 
+// `ip netns` keeps named namespaces as files here; looking costs no process (boot stays at two).
+const NETNS_RUN_DIR = '/run/netns';
+
 export async function netnsExists(name: string): Promise<boolean> {
-  const r = await run('ip', ['netns', 'pids', name], { allowFailure: true });
-  return r.code === 0;
+  return existsSync(`${NETNS_RUN_DIR}/${name}`);
 }
 
 /** Pids of the processes inside a namespace ([] when it is gone). */

@@ -203,3 +203,13 @@ describe('policy file', () => {
     assert.deepEqual(parsePolicyText('# only comments\n', 'x'), {});
   });
 });
+
+describe('docs/policy.md', () => {
+  it('lists every default rule with its default', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../../docs/policy.md', import.meta.url), 'utf8');
+    for (const r of DEFAULT_RULES) {
+      assert.ok(doc.includes(`| \`${r.name}\` | \`${r.check.replace(/\|/g, '\\|')}\` |`), `docs/policy.md: ${r.name} = ${r.check}`);
+    }
+  });
+});

@@ -45,7 +45,8 @@ export class NftablesFirewall implements PortFirewall {
 
   remove(portIds: string[]): Promise<void> {
     return this.serial(async () => {
-      if (!this.state.forget(portIds).length && this.applied) return;
+      // nothing known of them: nothing to change (and no first apply that would replace a previous process's tables)
+      if (!this.state.forget(portIds).length) return;
       await this.apply('remove', false);
     });
   }

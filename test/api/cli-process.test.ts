@@ -56,6 +56,20 @@ describe('neutrino command', () => {
     assert.match(missing.stderr, /cannot read config file/);
   });
 
+  it('refuses to start with a malformed policy file, naming the file and the rule', async () => {
+    const port = await freePort();
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, '"create_network": "rule:admin_only or"\n');
+    const r = await run(process.execPath, [CLI, 'server', '--db-upgrade', '--config-file', conf(port, `[oslo_policy]\npolicy_file = ${policy}`)]).catch((e) => e);
+    assert.equal(r.code, 1, `${r.stdout ?? ''}${r.stderr ?? ''}`);
+    assert.match(r.stderr, /policy\.yaml/);
+    assert.match(r.stderr, /"create_network"/);
+    writeFileSync(policy, 'create_network: [unclosed\n');
+    const y = await run(process.execPath, [CLI, 'server', '--db-upgrade', '--config-file', conf(port, `[oslo_policy]\npolicy_file = ${policy}`)]).catch((e) => e);
+    assert.equal(y.code, 1);
+    assert.match(y.stderr, /not valid YAML/);
+  });
+
   it('serves, logs structured lines, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, [CLI, 'server', '--db-upgrade', '--config-file', conf(port)], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -89,7 +89,11 @@ export class LinkMonitor {
     this.buffered = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => this.consume(d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr = (stderr + d).slice(-2000);
+      // the kernel dropped events (a burst outran the socket buffer); ip goes on, we list again
+      if (/No buffer space available/.test(d)) void this.catchUp('events were dropped (ENOBUFS)');
+    });
     child.once('error', (e) => this.o.log.error({ event: 'linkmon.error', netns: this.o.netns, err: e.message }, 'link monitor could not run'));
     child.once('exit', (code, signal) => {
       if (this.child === child) this.child = null;
@@ -105,17 +109,41 @@ export class LinkMonitor {
     if (this.closed) return;
     try {
       await this.spawnMonitor();
-      // events while no monitor ran are lost: compare a fresh listing with what was known
-      const before = this.known;
-      const now = await this.list();
-      const added = [...now].filter((n) => !before.has(n));
-      const removed = [...before].filter((n) => !now.has(n));
       this.restarts = 0;
-      this.o.log.info({ event: 'linkmon.restarted', netns: this.o.netns, added, removed }, 'link monitor running again');
-      if (added.length || removed.length) this.listener?.({ added, removed });
+      this.o.log.info({ event: 'linkmon.restarted', netns: this.o.netns }, 'link monitor running again');
     } catch (err) {
       this.o.log.error({ event: 'linkmon.restart_failed', netns: this.o.netns, err: (err as Error).message }, 'could not restart the link monitor');
+      return;
     }
+    await this.catchUp('the link monitor was restarted');
+  }
+
+  private catchingUp: Promise<void> | null = null;
+  private catchUpAgain = false;
+
+  /** Events were lost: compares a fresh listing with what was known and reports the difference. */
+  private catchUp(why: string): Promise<void> {
+    if (this.catchingUp) {
+      this.catchUpAgain = true;
+      return this.catchingUp;
+    }
+    this.catchingUp = (async () => {
+      do {
+        this.catchUpAgain = false;
+        if (this.closed) break;
+        try {
+          const before = this.known;
+          const now = await this.list();
+          const added = [...now].filter((n) => !before.has(n));
+          const removed = [...before].filter((n) => !now.has(n));
+          this.o.log.warn({ event: 'linkmon.caught_up', netns: this.o.netns, why, added: added.length, removed: removed.length }, `${why}: devices listed again`);
+          if (added.length || removed.length) this.listener?.({ added, removed });
+        } catch (err) {
+          this.o.log.error({ event: 'linkmon.catch_up_failed', netns: this.o.netns, err: (err as Error).message }, 'could not list devices to catch up');
+        }
+      } while (this.catchUpAgain);
+    })().finally(() => (this.catchingUp = null));
+    return this.catchingUp;
   }
 
   /**

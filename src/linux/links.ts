@@ -48,6 +48,24 @@ export async function listLinks(netns: string | null): Promise<Map<string, Link>
   return new Map(parseLinks(r.stdout).map((l) => [l.name, l]));
 }
 
+/**
+ * Only the named links (one `ip -batch` of `link show dev X`): a few lookups instead of
+ * dumping every device of a host with hundreds of ports. Names that do not exist are absent.
+ */
+export async function showLinks(netns: string | null, names: string[]): Promise<Map<string, Link>> {
+  const unique = [...new Set(names)];
+  if (!unique.length) return new Map();
+  const r = await run('ip', ['-d', '-json', '-force', '-batch', '-'], { netns, input: unique.map((n) => `link show dev ${n}`).join('\n') + '\n', allowFailure: true });
+  const unexpected = r.stderr.split('\n').filter((l) => l.trim() && !/does not exist|^Command failed/.test(l));
+  if (r.code !== 0 && unexpected.length) throw new Error(`ip link show in ${netns || 'the host namespace'} failed: ${unexpected.join(' ')}`);
+  const out = new Map<string, Link>();
+  for (const line of r.stdout.split('\n')) {
+    if (!line.trim()) continue;
+    for (const l of parseLinks(line)) out.set(l.name, l);
+  }
+  return out;
+}
+
 export interface InterfaceAddress {
   ifname: string;
   family: 'inet' | 'inet6';

@@ -335,6 +335,11 @@ describe('Linux bridge agent on the kernel', () => {
       assert.ok(entries.some((e) => e.mac === '00:00:00:00:00:00' && e.dst === '198.51.100.7'));
       assert.ok(entries.some((e) => e.mac === 'fa:16:3e:00:00:07' && e.dst === '198.51.100.7'));
       assert.ok(!entries.some((e) => e.dst === tunnelIp(2)));
+      // a vxlan device deleted behind the agent's back is made again with its entries
+      await ip(HOSTS[2], ['link', 'del', 'vxlan-1090']);
+      await dp.plug([{ device: 'tapfdb0000000', port_id: 'fdb00000-0000-4000-8000-000000000002', network_id: netId, network_type: 'vxlan', segmentation_id: 1090, mtu: 1450 }]);
+      entries = await fdb();
+      assert.ok(entries.some((e) => e.mac === 'fa:16:3e:00:00:07' && e.dst === '198.51.100.7'), JSON.stringify(entries));
       // the same entries again change nothing and do not fail
       await dp.fdbAdd({ [netId]: { segment_id: 1090, network_type: 'vxlan', ports: { '198.51.100.7': [['00:00:00:00:00:00', '0.0.0.0']] } } });
       await dp.fdbRemove({ [netId]: { segment_id: 1090, network_type: 'vxlan', ports: { '198.51.100.7': [['00:00:00:00:00:00', '0.0.0.0'], ['fa:16:3e:00:00:07', '10.9.0.7']] } } });

@@ -210,8 +210,10 @@ export class LinuxBridgeDataplane implements L2Dataplane {
         this.ports.set(tap, { portId: d.port_id!, networkId: net.networkId, bridge: net.bridge, ownBridge: net.ownBridge });
       }
       const seg = net.segment;
-      if (seg.kind === 'vxlan' && !failedNetworks.has(net.networkId) && !this.vxlanReady.has(seg.name)) {
-        // the server may have told us the network's endpoints before its device existed
+      const fresh = seg.kind === 'vxlan' && (!this.vxlanReady.has(seg.name) || plan.createdVxlan.includes(seg.name));
+      if (seg.kind === 'vxlan' && fresh && !failedNetworks.has(net.networkId)) {
+        // the server may have told us the network's endpoints before its device existed (or
+        // someone deleted the device and it was made again)
         this.vxlanReady.add(seg.name);
         fdbLines.push(...fdbAddLines(seg.name, this.remotes(net.networkId)));
       }

@@ -342,6 +342,21 @@ export function ml2Suite(o: Ml2SuiteOptions): void {
       compute2.dp.removeDevice(tapName(p.id));
     });
 
+    it('a device the kernel side cannot wire stays DOWN and is tried again until it can be wired', async () => {
+      const p = await port(vxlanNet, 'compute1');
+      const tap = tapName(p.id);
+      compute1.dp.unwirable.add(tap);
+      compute1.dp.addDevice(tap);
+      await compute1.agent.idle();
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal((await req('GET', `/v2.0/ports/${p.id}`)).body.port.status, 'DOWN', 'an unwired port is not reported up');
+      compute1.dp.unwirable.delete(tap);
+      // the first retry comes after 1 s
+      await until('port ACTIVE after the retry', async () => (await req('GET', `/v2.0/ports/${p.id}`)).body.port.status === 'ACTIVE', 4000);
+      compute1.dp.removeDevice(tap);
+      await until('port DOWN', async () => (await req('GET', `/v2.0/ports/${p.id}`)).body.port.status === 'DOWN');
+    });
+
     it('with a DHCP agent serving the network, the port waits for DHCP too (dhcp_ready_on_ports)', async () => {
       const dhcpBus = transport ? await openBus(transport, { log, connectionName: 'neutrino:test-dhcp' }) : s.bus;
       if (transport) buses.push(dhcpBus);

@@ -27,8 +27,11 @@ export class FakeDataplane implements L2Dataplane {
   watch(onChange: (c: DeviceChange) => void): void {
     this.listener = onChange;
   }
-  async plug(devices: DeviceDetails[]): Promise<void> {
-    for (const d of devices) this.plugged.set(d.device, d);
+  /** devices plug() refuses, as a kernel that can't wire them would */
+  readonly unwirable = new Set<string>();
+  async plug(devices: DeviceDetails[]): Promise<string[]> {
+    for (const d of devices) if (!this.unwirable.has(d.device)) this.plugged.set(d.device, d);
+    return devices.filter((d) => this.unwirable.has(d.device)).map((d) => d.device);
   }
   readonly removedDevices: string[] = [];
   async removed(devices: string[]): Promise<void> {

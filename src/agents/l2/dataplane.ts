@@ -19,8 +19,9 @@ export interface L2Dataplane {
   devices(): Promise<Set<string>>;
   /** calls back when port devices appear or go (event-driven, never a timer) */
   watch(onChange: (change: DeviceChange) => void): void;
-  /** wires devices into their networks (idempotent: already wired devices are left as they are) */
-  plug(devices: DeviceDetails[]): Promise<void>;
+  /** wires devices into their networks (idempotent: already wired devices are left as they are);
+   *  resolves to the devices it could not wire (they are not reported up, and are retried) */
+  plug(devices: DeviceDetails[]): Promise<string[]>;
   /** devices that vanished from the host: drop their firewall rules, empty bridges … */
   removed(devices: string[]): Promise<void>;
   /** at resync: presentPorts are every port wired here; removes anything stale it owns */

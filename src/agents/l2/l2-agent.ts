@@ -27,6 +27,7 @@ export class L2Agent {
   /** devices present on the host and known to be wired, by device name */
   private readonly wired = new Map<string, DeviceDetails>();
   private present = new Set<string>();
+  private readonly retries = new Map<string, { delay: number; timer: NodeJS.Timeout }>();
   private readonly dp: L2Dataplane;
   private readonly log: Logger;
 
@@ -89,8 +90,11 @@ export class L2Agent {
       return [];
     }
     const { devices: details, failed_devices } = await this.core.rpc.devicesDetails(devices);
-    const mine = details.filter((d) => d.port_id);
-    await this.dp.plug(mine);
+    const bound = details.filter((d) => d.port_id);
+    const unwired = new Set(await this.dp.plug(bound));
+    const mine = bound.filter((d) => !unwired.has(d.device));
+    for (const d of unwired) this.retryLater(d);
+    for (const d of mine) this.forgetRetry(d.device);
     if (mine.length) await this.dp.applyFirewall(await this.core.rpc.securityGroupInfo(mine.map((d) => d.port_id!)));
     for (const d of mine) this.wired.set(d.device, d);
     const up = mine.filter((d) => d.admin_state_up !== false).map((d) => d.device);
@@ -105,6 +109,28 @@ export class L2Agent {
     return mine;
   }
 
+  /** A device the kernel side could not wire is tried again, backing off from 1 s to 60 s
+   *  (an event-driven agent has no polling loop that would pick it up again). */
+  private retryLater(device: string): void {
+    const prev = this.retries.get(device);
+    if (prev) clearTimeout(prev.timer);
+    const delay = prev ? Math.min(prev.delay * 2, 60_000) : 1000;
+    const timer = setTimeout(() => {
+      if (this.present.has(device)) this.queue.push(device, 'updated');
+    }, delay);
+    timer.unref?.();
+    this.retries.set(device, { delay, timer });
+    this.log.warn({ event: 'agent.device_unwired', device, retry_in_ms: delay }, `device ${device} could not be wired; trying again in ${delay / 1000} s`);
+  }
+
+  private forgetRetry(device: string): void {
+    const r = this.retries.get(device);
+    if (r) {
+      clearTimeout(r.timer);
+      this.retries.delete(device);
+    }
+  }
+
   private async handle(batch: Map<string, DeviceEvent>): Promise<void> {
     const toWire: string[] = [];
     const gone: string[] = [];
@@ -112,6 +138,7 @@ export class L2Agent {
     for (const [device, ev] of batch) {
       if (ev === 'removed') {
         this.present.delete(device);
+        this.forgetRetry(device);
         vanished.push(device);
         if (this.wired.delete(device)) gone.push(device);
       } else {
@@ -159,6 +186,7 @@ export class L2Agent {
   }
 
   async stop(): Promise<void> {
+    for (const d of [...this.retries.keys()]) this.forgetRetry(d);
     this.queue.close();
     await this.core.stop();
     await this.dp.close();

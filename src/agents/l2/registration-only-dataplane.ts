@@ -1,7 +1,6 @@
-// The kernel side of the linuxbridge and openvswitch agents is not built yet (it is the
-// Linux bridge agent issue). Until then an agent run from the command line registers,
-// heartbeats and reports its mappings — so ML2 binds ports to its host — but sees no
-// devices and wires nothing, and it says so when it starts.
+// The openvswitch agent's kernel side is not built (the linuxbridge one is). An openvswitch
+// agent run from the command line registers, heartbeats and reports its mappings — so ML2
+// binds ports to its host — but sees no devices and wires nothing, and it says so when it starts.
 import type { Logger } from 'pino';
 import type { DeviceDetails, SecurityGroupInfo } from '../plugin-api.js';
 import type { DeviceChange, L2Dataplane } from './dataplane.js';
@@ -25,7 +24,9 @@ export class RegistrationOnlyDataplane implements L2Dataplane {
     return new Set();
   }
   watch(_onChange: (c: DeviceChange) => void): void {}
-  async plug(_devices: DeviceDetails[]): Promise<void> {}
+  async plug(_devices: DeviceDetails[]): Promise<string[]> {
+    return [];
+  }
   async removed(_devices: string[]): Promise<void> {}
   async cleanup(_present: DeviceDetails[]): Promise<void> {}
   async applyFirewall(_info: SecurityGroupInfo): Promise<void> {}

@@ -159,12 +159,14 @@ export class LinuxBridgeDataplane implements L2Dataplane {
     return next;
   }
 
-  plug(devices: DeviceDetails[]): Promise<void> {
-    if (!devices.length) return Promise.resolve();
+  plug(devices: DeviceDetails[]): Promise<string[]> {
+    if (!devices.length) return Promise.resolve([]);
     return this.serial(() => this.plugNow(devices));
   }
 
-  private async plugNow(devices: DeviceDetails[]): Promise<void> {
+  /** Returns the devices left unwired (reported to the L2 agent, which retries them). */
+  private async plugNow(devices: DeviceDetails[]): Promise<string[]> {
+    const unwired = new Set<string>();
     const started = performance.now();
     const vx = this.settings.vxlan;
     if (vx && !vx.dev && devices.some((d) => d.network_type === 'vxlan')) {
@@ -183,11 +185,12 @@ export class LinuxBridgeDataplane implements L2Dataplane {
       const net = networkWiring(d, this.settings);
       if ('error' in net) {
         this.log.error({ event: 'lb.port_unwired', port_id: d.port_id, device: d.device, network_id: d.network_id, network_type: d.network_type, err: net.error }, `port ${d.port_id} is left unwired: ${net.error}`);
+        unwired.add(d.device);
         continue;
       }
       byNetwork.set(d.network_id, { net, taps: [d.device], down: new Set(d.admin_state_up === false ? [d.device] : []) });
     }
-    if (!byNetwork.size) return;
+    if (!byNetwork.size) return [...unwired];
     const wanted = [...byNetwork.values()];
     const links = await this.linksFor(wanted);
     const plan = planWiring(links, wanted);
@@ -200,8 +203,10 @@ export class LinuxBridgeDataplane implements L2Dataplane {
     for (const f of failures) {
       const owner = plan.lines[f.line];
       failedNetworks.add(owner?.networkId ?? '');
+      for (const t of owner?.taps ?? []) unwired.add(t);
       this.log.error({ event: 'lb.plug_failed', network_id: owner?.networkId, devices: owner?.taps, command: f.command, err: f.error }, `ip ${f.command} failed: ${f.error}`);
     }
+    for (const w of wanted) if (failedNetworks.has(w.net.networkId)) for (const t of w.taps) unwired.add(t);
     const ports = new Map(devices.map((d) => [d.device, d]));
     const fdbLines: string[] = [];
     for (const { net, taps } of wanted) {
@@ -227,6 +232,7 @@ export class LinuxBridgeDataplane implements L2Dataplane {
     } else {
       this.log.debug({ event: 'lb.already_wired', devices: devices.map((d) => d.device) }, 'devices already wired');
     }
+    return [...unwired];
   }
 
   /** The kernel's view of what a batch touches: looked up by name when few, else one full dump. */

@@ -1,7 +1,8 @@
 // The L2 agent logic shared by linuxbridge and openvswitch (Neutron's CommonAgentLoop, made
 // event-driven): devices appearing on the host and port fanouts from the server become
-// events; a batch asks the server for the ports' details once, wires them, applies their
-// security groups, and reports them up (which makes the server turn them ACTIVE).
+// events; a batch asks the server for the ports' details and security groups once (both at
+// once), applies the filter, wires the devices, and reports them up (which makes the server
+// turn them ACTIVE).
 import type { Logger } from 'pino';
 import type { FdbEntries } from '../../plugins/ml2/agent-notifier.js';
 import type { Bus } from '../../rpc/bus.js';
@@ -84,18 +85,26 @@ export class L2Agent {
     await this.dp.cleanup(details);
   }
 
-  /** Gets details for devices, wires those bound here, applies their groups, reports them up. */
+  /** Gets details for devices, filters and wires those bound here, reports them up. */
   private async wire(devices: string[]): Promise<DeviceDetails[]> {
     if (!devices.length) {
       return [];
     }
-    const { devices: details, failed_devices } = await this.core.rpc.devicesDetails(devices);
+    // both questions need only the device names: ask them at once
+    const [{ devices: details, failed_devices }, groups] = await Promise.all([
+      this.core.rpc.devicesDetails(devices),
+      this.core.rpc.securityGroupInfo(devices),
+    ]);
     const bound = details.filter((d) => d.port_id);
+    if (bound.length) {
+      // the filter goes in before the tap joins its bridge, so a new port is never unfiltered
+      const ids = new Set(bound.map((d) => d.port_id!));
+      await this.dp.applyFirewall({ ...groups, devices: Object.fromEntries(Object.entries(groups.devices).filter(([id]) => ids.has(id))) });
+    }
     const unwired = new Set(await this.dp.plug(bound));
     const mine = bound.filter((d) => !unwired.has(d.device));
     for (const d of unwired) this.retryLater(d);
     for (const d of mine) this.forgetRetry(d.device);
-    if (mine.length) await this.dp.applyFirewall(await this.core.rpc.securityGroupInfo(mine.map((d) => d.port_id!)));
     for (const d of mine) this.wired.set(d.device, d);
     const up = mine.filter((d) => d.admin_state_up !== false).map((d) => d.device);
     const down = mine.filter((d) => d.admin_state_up === false).map((d) => d.device);

@@ -33,8 +33,9 @@ export class PluginApi {
     return this.bus.call(PLUGIN, 'get_devices_details_list_and_failed_devices', { devices, agent_id: this.agentId, host: this.host });
   }
 
-  updateDeviceList(up: string[], down: string[]): Promise<{ devices_up: string[]; failed_devices_up: string[]; devices_down: string[]; failed_devices_down: string[] }> {
-    return this.bus.call(PLUGIN, 'update_device_list', { devices_up: up, devices_down: down, agent_id: this.agentId, host: this.host });
+  /** refreshTunnels: after a full sync, ask for every l2population entry of these ports' networks again */
+  updateDeviceList(up: string[], down: string[], refreshTunnels = false): Promise<{ devices_up: string[]; failed_devices_up: string[]; devices_down: string[]; failed_devices_down: string[] }> {
+    return this.bus.call(PLUGIN, 'update_device_list', { devices_up: up, devices_down: down, agent_id: this.agentId, host: this.host, ...(refreshTunnels ? { refresh_tunnels: true } : {}) });
   }
 
   securityGroupInfo(devices: string[]): Promise<SecurityGroupInfo> {

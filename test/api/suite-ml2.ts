@@ -398,6 +398,30 @@ export function ml2Suite(o: Ml2SuiteOptions): void {
       );
     });
 
+    it('a restarted agent is told every l2population entry of its networks again (refresh_tunnels)', async () => {
+      const a = await port(vxlanNet, 'compute1');
+      compute1.dp.addDevice(tapName(a.id));
+      const b = await port(vxlanNet, 'compute2');
+      compute2.dp.addDevice(tapName(b.id));
+      for (const p of [a, b]) await until('ACTIVE', async () => (await req('GET', `/v2.0/ports/${p.id}`)).body.port.status === 'ACTIVE');
+      // compute2's agent restarts: a new process, nothing in memory, its device still there
+      const old = compute2;
+      await old.agent.stop();
+      agents.splice(agents.indexOf(old.agent), 1);
+      const dp = new FakeDataplane(OVS, 'neutrino-openvswitch-agent', old.dp.configurations());
+      dp.present.add(tapName(b.id));
+      const bus = transport ? await openBus(transport, { log, connectionName: 'neutrino:test-agent:compute2b' }) : s.bus;
+      if (transport) buses.push(bus);
+      const agent = new L2Agent({ bus, log, host: 'compute2', reportInterval: 0, dataplane: dp });
+      await agent.start();
+      agents.push(agent);
+      compute2 = { agent, dp };
+      await until('the restarted compute2 learns port a on 10.0.0.1 again', async () =>
+        dp.fdb.some((f) => f.op === 'add' && (f.entries[vxlanNet.id]?.ports['10.0.0.1'] ?? []).some(([m]) => m === a.mac_address)),
+      );
+      for (const p of [a, b]) await req('DELETE', `/v2.0/ports/${p.id}`);
+    });
+
     it('security_group_info_for_devices gives rules and remote group members; tunnel_sync gives every endpoint', async () => {
       const p = await port(vxlanNet, 'compute1');
       const info = await s.bus.call<Obj>(topics.PLUGIN, 'security_group_info_for_devices', { devices: [tapName(p.id)] });

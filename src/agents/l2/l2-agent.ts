@@ -81,12 +81,12 @@ export class L2Agent {
     if (tunnelIp) await this.core.rpc.tunnelSync(tunnelIp, 'vxlan');
     this.present = await this.dp.devices();
     for (const d of [...this.wired.keys()]) if (!this.present.has(d)) this.wired.delete(d);
-    const details = await this.wire([...this.present]);
+    const details = await this.wire([...this.present], true);
     await this.dp.cleanup(details);
   }
 
   /** Gets details for devices, filters and wires those bound here, reports them up. */
-  private async wire(devices: string[]): Promise<DeviceDetails[]> {
+  private async wire(devices: string[], refreshTunnels = false): Promise<DeviceDetails[]> {
     if (!devices.length) {
       return [];
     }
@@ -109,7 +109,7 @@ export class L2Agent {
     const up = mine.filter((d) => d.admin_state_up !== false).map((d) => d.device);
     const down = mine.filter((d) => d.admin_state_up === false).map((d) => d.device);
     if (up.length || down.length) {
-      const r = await this.core.rpc.updateDeviceList(up, down);
+      const r = await this.core.rpc.updateDeviceList(up, down, refreshTunnels);
       if (r.failed_devices_up.length || r.failed_devices_down.length) {
         this.log.warn({ event: 'agent.device_report_failed', failed_up: r.failed_devices_up, failed_down: r.failed_devices_down }, 'the server could not record some devices; they are retried at the next resync');
       }

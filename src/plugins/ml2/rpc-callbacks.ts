@@ -51,9 +51,10 @@ export class Ml2RpcCallbacks {
         if (r.failed.length) throw new Error(`update_device_down failed for ${a.device}`);
         return { device: a.device, exists: r.existing.includes(a.device) };
       },
-      update_device_list: async (a: { devices_up?: string[]; devices_down?: string[]; agent_id?: string; host?: string }) => {
+      update_device_list: async (a: { devices_up?: string[]; devices_down?: string[]; agent_id?: string; host?: string; refresh_tunnels?: boolean }) => {
         const up = await this.devicesUp(strings(a.devices_up ?? [], 'devices_up'), a.host ?? '');
         const down = await this.devicesDown(strings(a.devices_down ?? [], 'devices_down'), a.host ?? '');
+        if (a.refresh_tunnels === true && a.host && up.done.length) await this.refreshTunnels(a.host, up.done);
         return { devices_up: up.done, failed_devices_up: up.failed, devices_down: down.done, failed_devices_down: down.failed };
       },
       security_group_info_for_devices: (a: { devices: string[] }) => this.securityGroupInfo(strings(a.devices, 'devices')),
@@ -166,6 +167,12 @@ export class Ml2RpcCallbacks {
     if (!now || now.status === before?.status) return;
     this.s.log.info({ event: 'port.status', port_id: portId, status: now.status, host: now.host }, `port ${portId} is ${now.status}`);
     await this.mech.portUpdated(now, before);
+  }
+
+  /** After an agent's full sync: tell it again where everything on its networks is. */
+  private async refreshTunnels(host: string, devices: string[]): Promise<void> {
+    const ports = await this.resolve(this.s.db.kysely, devices);
+    await this.mech.refreshHost(host, [...new Set([...ports.values()].map((p) => p.network_id))]);
   }
 
   async devicesUp(devices: string[], host: string): Promise<{ done: string[]; failed: string[] }> {

@@ -84,6 +84,33 @@ export class L2populationMechanismDriver implements MechanismDriver {
     }
   }
 
+  /** A restarted agent's full picture: every other host's endpoint and ports on each of these
+   *  overlay networks, in one cast (fanouts it missed while it was down are covered). */
+  async refreshHost(host: string, networkIds: string[]): Promise<void> {
+    if (!networkIds.length) return;
+    const rows = await this.s.db.kysely
+      .selectFrom('ports as p')
+      .innerJoin('ml2_port_bindings as b', 'b.port_id', 'p.id')
+      .innerJoin('networksegments as s', 's.id', 'b.segment_id')
+      .leftJoin('ipallocations as i', 'i.port_id', 'p.id')
+      .select(['p.network_id', 'p.mac_address', 'b.host', 'i.ip_address', 's.network_type', 's.segmentation_id'])
+      .where('p.network_id', 'in', networkIds)
+      .where('p.status', '=', 'ACTIVE')
+      .where('b.host', '!=', '')
+      .execute();
+    const overlay = rows.filter((r) => TUNNEL_TYPES.includes(r.network_type));
+    const eps = await this.endpoints([...new Set(overlay.map((r) => r.host))]);
+    const entries: FdbEntries = {};
+    for (const r of overlay) {
+      const ep = eps.get(r.host);
+      if (!ep || r.host === host) continue;
+      const net = (entries[r.network_id] ??= { segment_id: r.segmentation_id, network_type: r.network_type, ports: {} });
+      const pairs = (net.ports[ep] ??= [FLOODING_ENTRY]);
+      if (r.ip_address) pairs.push([r.mac_address, r.ip_address]);
+    }
+    this.s.notifier.addFdbEntries(entries, host);
+  }
+
   private async portGone(port: PortEvent): Promise<void> {
     if (!port.segment || !TUNNEL_TYPES.includes(port.segment.network_type)) return;
     const eps = await this.endpoints([port.host]);

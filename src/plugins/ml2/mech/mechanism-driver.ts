@@ -35,4 +35,7 @@ export interface MechanismDriver {
   /** the port changed (original: before the change) */
   updatePortPostcommit?(port: PortEvent, original: PortEvent | null): Promise<void> | void;
   deletePortPostcommit?(port: PortEvent): Promise<void> | void;
+  /** an agent that restarted asks to be told again everything about these networks
+   *  (Neutron's refresh_tunnels on update_device_list) */
+  refreshHost?(host: string, networkIds: string[]): Promise<void> | void;
 }

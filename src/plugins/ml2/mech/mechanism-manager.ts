@@ -53,6 +53,16 @@ export class MechanismManager {
     }
   }
 
+  async refreshHost(host: string, networkIds: string[]): Promise<void> {
+    for (const d of this.drivers) {
+      try {
+        await d.refreshHost?.(host, networkIds);
+      } catch (err) {
+        this.log.error({ event: 'ml2.refresh_failed', driver: d.name, host, err: (err as Error).message }, `${d.name} could not refresh host ${host}`);
+      }
+    }
+  }
+
   async portDeleted(port: PortEvent): Promise<void> {
     for (const d of this.drivers) {
       try {

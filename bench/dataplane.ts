@@ -61,6 +61,8 @@ async function main(): Promise<void> {
     const api = new NetworkApi({ url: lab.url });
     const store = new InstanceStore(dir);
     const net = (await api.post('/networks', { network: { name: 'bench' } })).network;
+    // more instances than the default port quota (500) of one project
+    await api.put(`/quotas/${net.project_id}`, { quota: { port: -1 } });
     await api.post('/subnets', { subnet: { network_id: net.id, cidr: '10.100.0.0/20', ip_version: 4, name: 'bench-v4' } });
     // a group that lets the benchmark's iperf3 in (the default group already does: same group)
     let n = 0;

@@ -12,7 +12,10 @@ import { EventQueue } from '../event-queue.js';
 import type { DeviceDetails } from '../plugin-api.js';
 import type { L2Dataplane } from './dataplane.js';
 
-type DeviceEvent = 'added' | 'removed' | 'updated';
+type DeviceEvent = 'added' | 'removed' | 'updated' | 'firewall';
+
+/** the queue key of "security groups changed": not a device */
+const FIREWALL = '\0firewall';
 
 export interface L2AgentOptions {
   bus: Bus;
@@ -144,8 +147,11 @@ export class L2Agent {
     const toWire: string[] = [];
     const gone: string[] = [];
     const vanished: string[] = [];
+    let refreshFirewall = false;
     for (const [device, ev] of batch) {
-      if (ev === 'removed') {
+      if (device === FIREWALL) {
+        refreshFirewall = true;
+      } else if (ev === 'removed') {
         this.present.delete(device);
         this.forgetRetry(device);
         vanished.push(device);
@@ -161,6 +167,22 @@ export class L2Agent {
       await this.core.rpc.updateDeviceList([], gone);
       this.log.info({ event: 'agent.devices_down', devices: gone }, `${gone.length} device(s) gone`);
     }
+    if (refreshFirewall) await this.refreshFirewall();
+  }
+
+  /** Rules or members of groups changed: nothing needs rewiring, only the filter. Ports with the
+   *  same groups have the same rules and remote groups, so one port of each distinct set of
+   *  groups is enough to ask about — the cost follows the number of group sets, not of ports
+   *  (Neutron refreshes every port's filter). */
+  private async refreshFirewall(): Promise<void> {
+    const representatives = new Map<string, string>();
+    for (const [device, d] of this.wired) {
+      if (d.port_security_enabled === false) continue;
+      const key = [...(d.security_groups ?? [])].sort().join(',');
+      if (!representatives.has(key)) representatives.set(key, device);
+    }
+    if (!representatives.size) return;
+    await this.dp.applyFirewall(await this.core.rpc.securityGroupInfo([...representatives.values()]));
   }
 
   /** The device of a port on this host, if it is present. */
@@ -181,8 +203,8 @@ export class L2Agent {
 
   private groupsChanged(_groups: string[]): void {
     // a group's rules or members matter to its own ports and to every port whose rules name
-    // it as a remote group: refresh all wired ports (one batch, one security_group_info call)
-    this.refreshAll();
+    // it as a remote group: one filter refresh (bursts coalesce into one)
+    this.queue.push(FIREWALL, 'firewall');
   }
 
   private refreshAll(): void {

@@ -12,6 +12,7 @@ import { openBus, type Bus } from '../../src/rpc/index.js';
 import * as topics from '../../src/rpc/topics.js';
 import { FakeDataplane, tapName } from '../helpers/fake-dataplane.js';
 import { asAdmin, asMember, startTestServer, type DbKind, type Reply, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/until.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
@@ -26,15 +27,6 @@ export interface Ml2SuiteOptions {
   transportUrl?: (label: string) => string;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const ML2_CONFIG = {
   ml2: { type_drivers: 'local,flat,vlan,vxlan', tenant_network_types: 'vxlan,vlan', mechanism_drivers: 'linuxbridge,openvswitch' },

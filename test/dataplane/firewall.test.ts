@@ -15,6 +15,7 @@ import { TABLE } from '../../src/agents/firewall/ruleset.js';
 import { bridgeName } from '../../src/agents/linuxbridge/names.js';
 import type { SecurityGroupInfo } from '../../src/agents/plugin-api.js';
 import { run } from '../../src/linux/exec.js';
+import { sgRule } from '../helpers/sg-rule.js';
 
 type Rule = SecurityGroupInfo['security_groups'][string][number] & { id: string };
 
@@ -58,17 +59,7 @@ function pingSeries(from: { ns: string }, to: string, seconds: number): Promise<
   });
 }
 
-const rule = (id: string, r: Partial<Rule>): Rule => ({
-  id: `${P}-${id}`,
-  direction: 'ingress',
-  ethertype: 'IPv4',
-  protocol: null,
-  port_range_min: null,
-  port_range_max: null,
-  remote_ip_prefix: null,
-  remote_group_id: null,
-  ...r,
-});
+const rule = (id: string, r: Partial<Rule>): Rule => sgRule(`${P}-${id}`, r);
 
 // Group A: vm1. Group B: vm2 and vm3 (the default-group shape: ingress from members, all egress).
 // vm4 has port security off.

@@ -17,6 +17,8 @@ import { run } from '../../src/linux/exec.js';
 import { LinkMonitor } from '../../src/linux/link-monitor.js';
 import { listLinks } from '../../src/linux/links.js';
 import { asAdmin, startTestServer, type TestServer } from '../helpers/server.js';
+import { until as untilWithin } from '../helpers/until.js';
+const until = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000) => untilWithin(what, probe, timeoutMs);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
@@ -35,15 +37,6 @@ const FIREWALL = process.env.NEUTRINO_TEST_FIREWALL ?? 'noop';
 const ip = (netns: string | null, args: string[]) => run('ip', args, { netns });
 const batch = (netns: string | null, lines: string[]) => run('ip', ['-batch', '-'], { netns, input: lines.join('\n') + '\n' });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function ping(fromVm: string, to: string, count = 3): Promise<boolean> {
   const r = await run('ping', ['-c', String(count), '-i', '0.2', '-W', '1', to], { netns: fromVm, allowFailure: true, timeoutMs: 15_000 });

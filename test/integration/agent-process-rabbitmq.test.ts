@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { freePort } from '../helpers/free-port.js';
 import { after, describe, it } from 'node:test';
 import { probeVlanSupport } from '../../src/linux/kernel-features.js';
+import { until as untilWithin } from '../helpers/until.js';
+const until = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000) => untilWithin(what, probe, { timeoutMs, intervalMs: 100, tolerateErrors: true });
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 
@@ -20,15 +22,6 @@ function start(args: string[]): { child: ChildProcess; out: () => string } {
   return { child, out: () => out };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 15000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
 

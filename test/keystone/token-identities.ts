@@ -6,9 +6,11 @@
 // project of its own the first time it is seen (in a header, a URL or a body), and the names
 // are swapped for the Keystone ids on the way in and back on the way out. The suites' own
 // assertions (n.project_id === A …) then hold unchanged.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { KEYSTONE_URL, keystoneServerConfig, tokenOf, ADMIN } from '../helpers/keystone.js';
-import type { IdentityTranslation } from '../helpers/server.js';
+import { after, before } from 'node:test';
+import { KEYSTONE_URL, keystoneServerConfig, keystoneProblem, tokenOf, ADMIN } from '../helpers/keystone.js';
+import { useIdentityTranslation, type IdentityTranslation } from '../helpers/server.js';
 
 const NOAUTH_DEFAULT_PROJECT = 'a6a5b8f4c2d94c6c9e9b5f0f2b1a0001';
 /** Project names the suites make up: proj-a-1a2b3c4d, paging-1a2b3c4d, label-<uuid>. */
@@ -164,4 +166,23 @@ export class KeystoneIdentities implements IdentityTranslation {
       if (id) await this.keystone('DELETE', `/projects/${id}`, undefined, undefined, [204, 404]);
     }
   }
+}
+
+/**
+ * Runs a foundation API suite with real Keystone tokens: every identity the suite asks for
+ * becomes a real user's token on a real project; afterwards the projects go, and the run must
+ * have used tokens (proof that it did not fall back to noauth headers).
+ */
+export function onKeystoneTokens(registerSuite: () => void): void {
+  const identities = new KeystoneIdentities();
+  useIdentityTranslation(identities);
+  before(async () => {
+    const problem = await keystoneProblem();
+    if (problem) throw new Error(problem);
+  });
+  after(async () => {
+    await identities.cleanup();
+    assert.ok(identities.tokensIssued > 0, `only ${identities.tokensIssued} Keystone tokens were used`);
+  });
+  registerSuite();
 }

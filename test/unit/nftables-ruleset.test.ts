@@ -10,22 +10,13 @@ import { groupChain, groupSetChain, renderTables, TABLE } from '../../src/agents
 import type { SecurityGroupInfo } from '../../src/agents/plugin-api.js';
 import { conntrackDeleteLine } from '../../src/linux/conntrack.js';
 import type { NftJsonObject } from '../../src/linux/nft.js';
+import { sgRule } from '../helpers/sg-rule.js';
 
 type Rule = SecurityGroupInfo['security_groups'][string][number] & { id?: string };
 const G = 'default-group';
 const W = 'web-group';
 
-const rule = (id: string, r: Partial<Rule>): Rule => ({
-  id,
-  direction: 'ingress',
-  ethertype: 'IPv4',
-  protocol: null,
-  port_range_min: null,
-  port_range_max: null,
-  remote_ip_prefix: null,
-  remote_group_id: null,
-  ...r,
-});
+const rule = (id: string, r: Partial<Rule>): Rule => sgRule(id, r);
 
 const port = (n: number, extra: Partial<SecurityGroupInfo['devices'][string]> & { device_owner?: string } = {}) => ({
   device: `tap${n}`,

@@ -35,6 +35,9 @@ export interface ListQuery {
   limit: number | null;
   marker: string | null;
   pageReverse: boolean;
+  /** whether the policy lets the caller see an attribute of an item (get_<member>:<attr>);
+   *  a plugin may skip fetching what nobody in the list may see */
+  mayShow?: (attr: string, item: ApiObject) => boolean;
 }
 
 /**

@@ -107,6 +107,12 @@ export class ResourcePolicy {
     if (!this.mayRead(ctx, item)) throw this.notFound(id);
   }
 
+  /** Whether get_<member>:<attr> (if there is such a rule) lets the caller see attr of item. */
+  mayShow(ctx: RequestContext, attr: string, item: ApiObject): boolean {
+    const rule = `get_${this.def.member}:${attr}`;
+    return !this.policy.has(rule) || this.policy.check(rule, asTarget(item), this.policy.credentials(ctx));
+  }
+
   /** The item without the attributes get_<member>:<attr> hides from this caller. */
   shown(ctx: RequestContext, item: ApiObject): ApiObject {
     if (!this.shownRules.length) return item;

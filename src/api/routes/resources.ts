@@ -29,7 +29,7 @@ export function registerResource(app: FastifyInstance, def: ResourceDef, handler
     const q = parseListQuery(def, req.query, maxLimit);
     // the filter for get_<member> needs each item's owner, which `fields` may leave out
     const fields = q.fields && !q.fields.includes('project_id') ? [...q.fields, 'project_id'] : q.fields;
-    const found = (await handler.list(ctx, { ...q, fields })).filter((i) => rp.mayRead(ctx, i));
+    const found = (await handler.list(ctx, { ...q, fields, mayShow: (attr, item) => rp.mayShow(ctx, attr, item) })).filter((i) => rp.mayRead(ctx, i));
     const items = found.map((i) => selectFields(rp.shown(ctx, i), q.fields));
     const body: Record<string, unknown> = { [def.collection]: items };
     // links come from the full items: `fields` may leave out the id the marker needs

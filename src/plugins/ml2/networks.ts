@@ -96,11 +96,21 @@ export class NetworkPlugin implements Handler {
     return row as NetworkTable;
   }
 
-  private async render(trx: Trx, ctx: RequestContext, rows: NetworkTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
+  private async render(
+    trx: Trx,
+    ctx: RequestContext,
+    rows: NetworkTable[],
+    fields: string[] | null,
+    ids: IdSet = rows.map((r) => r.id),
+    mayShow?: ListQuery['mayShow'],
+  ): Promise<ApiObject[]> {
     const want = (f: string) => !fields || fields.includes(f);
-    // who may see provider attributes is the policy's call (get_network:provider:*), made on the way out
+    // who may see provider attributes is the policy's call (get_network:provider:*), made on the
+    // way out; a list where the caller may see them on no row (a member, by default) skips the query
+    const segmentAttrs = [...PROVIDER_ATTRS, 'segments'].filter((a) => !fields || fields.includes(a));
+    const anyShown = !mayShow || rows.some((r) => segmentAttrs.some((a) => mayShow(a, policyTarget(r))));
     const segments =
-      !fields || fields.some((f) => f.startsWith('provider:') || f === 'segments')
+      segmentAttrs.length && anyShown
         ? groupBy(
             await rowsForIds(this.s.db, ids, 'network_id', (where) => trx.selectFrom('networksegments').selectAll().where(where).orderBy('segment_index').execute()),
             (r) => r.network_id,
@@ -160,7 +170,7 @@ export class NetworkPlugin implements Handler {
       }
       return qb;
     });
-    return this.render(trx, ctx, rows, q.fields, ids);
+    return this.render(trx, ctx, rows, q.fields, ids, q.mayShow);
   }
 
   async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {

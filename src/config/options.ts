@@ -106,7 +106,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     http_connect_timeout: { type: 'int', default: 5, min: 1, help: 'Seconds each request to Keystone may take before it counts as unreachable (503).' },
   },
   oslo_policy: {
-    policy_file: { type: 'string', default: '', help: 'YAML (or JSON) file of oslo.policy rules overriding the defaults, e.g. "create_network:shared": "role:admin" (empty or missing: defaults only).' },
+    policy_file: { type: 'string', default: '', help: 'YAML (or JSON) file of oslo.policy rules overriding the defaults, e.g. "create_network:shared": "role:admin" (empty or missing: defaults only; a relative path is taken from the working directory). See docs/policy.md.' },
   },
   quotas: {
     default_quota: { type: 'int', default: -1, help: 'Default for resources without their own option (-1: unlimited).' },

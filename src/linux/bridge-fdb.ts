@@ -2,6 +2,7 @@
 // one remote per host is the flood list (head-end replication, no multicast); a port's MAC
 // points at its host's tunnel endpoint. One `bridge -batch -` per change.
 import type { Logger } from 'pino';
+import { run } from './exec.js';
 import { bridgeBatch, type BatchFailure } from './links.js';
 
 export const FLOOD_MAC = '00:00:00:00:00:00';
@@ -29,6 +30,20 @@ export function fdbRemoveLines(device: string, remotes: FdbRemote[]): string[] {
   const lines: string[] = [];
   for (const r of remotes) for (const mac of new Set(r.macs)) lines.push(`fdb del ${mac} dev ${device} dst ${r.dst}`);
   return lines;
+}
+
+/** Remote entries (those with a dst) on a VXLAN device now. */
+export async function remoteFdb(netns: string | null, device: string): Promise<{ mac: string; dst: string }[]> {
+  const r = await run('bridge', ['-j', 'fdb', 'show', 'dev', device], { netns, allowFailure: true });
+  if (r.code !== 0) return [];
+  const entries = JSON.parse(r.stdout || '[]') as { mac: string; dst?: string }[];
+  return entries.filter((e): e is { mac: string; dst: string } => typeof e.dst === 'string');
+}
+
+/** Lines that delete the remote entries of a device that `wanted` does not have. */
+export function staleFdbLines(device: string, current: { mac: string; dst: string }[], wanted: FdbRemote[]): string[] {
+  const keep = new Set(wanted.flatMap((r) => r.macs.map((m) => `${m.toLowerCase()} ${r.dst}`)));
+  return current.filter((e) => !keep.has(`${e.mac.toLowerCase()} ${e.dst}`)).map((e) => `fdb del ${e.mac} dev ${device} dst ${e.dst}`);
 }
 
 // an entry that is already there (add) or already gone (del) is the state we wanted

@@ -408,8 +408,8 @@ export function ml2Suite(o: Ml2SuiteOptions): void {
       await agent.start();
       agents.push(agent);
       compute2 = { agent, dp };
-      await until('the restarted compute2 learns port a on 10.0.0.1 again', async () =>
-        dp.fdb.some((f) => f.op === 'add' && (f.entries[vxlanNet.id]?.ports['10.0.0.1'] ?? []).some(([m]) => m === a.mac_address)),
+      await until('the restarted compute2 learns port a on 10.0.0.1 again, as the full picture', async () =>
+        dp.fdb.some((f) => f.op === 'add' && f.full === true && (f.entries[vxlanNet.id]?.ports['10.0.0.1'] ?? []).some(([m]) => m === a.mac_address)),
       );
       for (const p of [a, b]) await req('DELETE', `/v2.0/ports/${p.id}`);
     });

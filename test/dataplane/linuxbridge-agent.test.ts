@@ -233,7 +233,13 @@ describe('Linux bridge agent on the kernel', () => {
       'link set vxlan-1098 master brqdeadbeef-00 up',
       `link add vxlan-1097 type vxlan id 1097 local ${tunnelIp(0)} dev ${TUN_IF} dstport 4789 nolearning`,
     ]);
+    // fdb entries that went stale while the agent was away: a host and a port that are gone
+    const vx = vxlanName(vx1.net['provider:segmentation_id']);
+    await run('bridge', ['-batch', '-'], { netns: HOSTS[0], input: `fdb append 00:00:00:00:00:00 dev ${vx} dst 10.99.99.99\nfdb replace fa:16:3e:de:ad:01 dev ${vx} dst 10.99.99.98\n` });
     await startAgent(0);
+    const fdbOf = async () => JSON.parse((await run('bridge', ['-j', 'fdb', 'show', 'dev', vx], { netns: HOSTS[0] })).stdout || '[]') as { mac: string; dst?: string }[];
+    await until('stale fdb entries removed after the refresh', async () => !(await fdbOf()).some((e) => e.dst?.startsWith('10.99.99.')));
+    assert.ok((await fdbOf()).some((e) => e.mac === inst.a2.port.mac_address && e.dst === tunnelIp(1)), 'the live entry of a2 stays');
     const now = await listLinks(HOSTS[0]);
     for (const name of watched) {
       assert.equal(now.get(name)?.ifindex, before.get(name)?.ifindex, `${name} kept its ifindex`);

@@ -8,7 +8,7 @@ import type { FdbEntries } from '../../src/plugins/ml2/agent-notifier.js';
 export class FakeDataplane implements L2Dataplane {
   readonly present = new Set<string>();
   readonly plugged = new Map<string, DeviceDetails>();
-  readonly fdb: { op: 'add' | 'remove'; entries: FdbEntries }[] = [];
+  readonly fdb: { op: 'add' | 'remove'; entries: FdbEntries; full?: boolean }[] = [];
   firewall: SecurityGroupInfo | null = null;
   private listener: ((c: DeviceChange) => void) | null = null;
 
@@ -41,8 +41,8 @@ export class FakeDataplane implements L2Dataplane {
   async applyFirewall(info: SecurityGroupInfo): Promise<void> {
     this.firewall = info;
   }
-  async fdbAdd(entries: FdbEntries): Promise<void> {
-    this.fdb.push({ op: 'add', entries });
+  async fdbAdd(entries: FdbEntries, full = false): Promise<void> {
+    this.fdb.push({ op: 'add', entries, full });
   }
   async fdbRemove(entries: FdbEntries): Promise<void> {
     this.fdb.push({ op: 'remove', entries });

@@ -28,7 +28,8 @@ export interface L2Dataplane {
   cleanup(presentPorts: DeviceDetails[]): Promise<void>;
   /** applies security groups and anti-spoofing for the given ports */
   applyFirewall(info: SecurityGroupInfo): Promise<void>;
-  fdbAdd(entries: FdbEntries): Promise<void>;
+  /** full: entries are everything about their networks (a refresh); anything else there is stale */
+  fdbAdd(entries: FdbEntries, full?: boolean): Promise<void>;
   fdbRemove(entries: FdbEntries): Promise<void>;
   /** the tunnel endpoint this host uses, if it serves tunnels */
   tunnelIp(): string | null;

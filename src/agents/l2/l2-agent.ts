@@ -62,7 +62,7 @@ export class L2Agent {
           security_groups_member_updated: (a: { security_groups: string[] }) => this.groupsChanged(a.security_groups),
         },
         [topics.L2POP_UPDATE]: {
-          add_fdb_entries: (a: { fdb_entries: FdbEntries }) => this.dp.fdbAdd(a.fdb_entries),
+          add_fdb_entries: (a: { fdb_entries: FdbEntries; refresh?: boolean }) => this.dp.fdbAdd(a.fdb_entries, a.refresh === true),
           remove_fdb_entries: (a: { fdb_entries: FdbEntries }) => this.dp.fdbRemove(a.fdb_entries),
         },
         [topics.TUNNEL_UPDATE]: { tunnel_update: () => undefined },

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
-import { applyFdb, fdbAddLines, fdbRemoveLines, type FdbRemote } from '../../linux/bridge-fdb.js';
+import { applyFdb, fdbAddLines, fdbRemoveLines, remoteFdb, staleFdbLines, type FdbRemote } from '../../linux/bridge-fdb.js';
 import type { Capability } from '../../linux/kernel-features.js';
 import { LinkMonitor } from '../../linux/link-monitor.js';
 import { interfaceOf, ipBatch, listLinks, netnsExists, showLinks, type Link } from '../../linux/links.js';
@@ -326,13 +326,15 @@ export class LinuxBridgeDataplane implements L2Dataplane {
     return [...e.remotes].filter(([dst]) => dst !== this.settings.vxlan?.localIp).map(([dst, macs]) => ({ dst, macs: [...macs] }));
   }
 
-  fdbAdd(entries: FdbEntries): Promise<void> {
+  /** full: the server's whole picture of these networks (after our full sync): what the
+   *  kernel has beyond it went stale while we were away and is removed. */
+  fdbAdd(entries: FdbEntries, full = false): Promise<void> {
     return this.serial(async () => {
       const lines: string[] = [];
       for (const [networkId, e] of Object.entries(entries)) {
         if (e.network_type !== 'vxlan' || e.segment_id === null) continue;
         const known = this.fdb.get(networkId);
-        const net = known && known.segmentId === e.segment_id ? known : { segmentId: e.segment_id, remotes: new Map<string, Set<string>>() };
+        const net = known && known.segmentId === e.segment_id && !full ? known : { segmentId: e.segment_id, remotes: new Map<string, Set<string>>() };
         this.fdb.set(networkId, net);
         const added: FdbRemote[] = [];
         for (const [dst, pairs] of Object.entries(e.ports)) {
@@ -343,6 +345,7 @@ export class LinuxBridgeDataplane implements L2Dataplane {
           added.push({ dst, macs: pairs.map(([mac]) => mac) });
         }
         const device = vxlanName(e.segment_id);
+        if (full && this.vxlanReady.has(device)) lines.push(...staleFdbLines(device, await remoteFdb(this.netns, device), this.remotes(networkId)));
         if (this.vxlanReady.has(device)) lines.push(...fdbAddLines(device, added));
       }
       if (!lines.length) return;

@@ -62,9 +62,10 @@ export class AgentNotifier {
   }
 
   /** l2population: to every host, or (host given) only to that one. */
-  addFdbEntries(entries: FdbEntries, host?: string): void {
+  /** refresh: entries are the host's whole picture of their networks (sent after its full sync) */
+  addFdbEntries(entries: FdbEntries, host?: string, refresh = false): void {
     if (!Object.keys(entries).length) return;
-    if (host) this.send('cast', topics.onHost(topics.L2POP_UPDATE, host), 'add_fdb_entries', { fdb_entries: entries });
+    if (host) this.send('cast', topics.onHost(topics.L2POP_UPDATE, host), 'add_fdb_entries', { fdb_entries: entries, ...(refresh ? { refresh: true } : {}) });
     else this.send('fanout', topics.L2POP_UPDATE, 'add_fdb_entries', { fdb_entries: entries });
   }
 

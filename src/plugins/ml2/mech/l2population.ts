@@ -102,13 +102,14 @@ export class L2populationMechanismDriver implements MechanismDriver {
     const eps = await this.endpoints([...new Set(overlay.map((r) => r.host))]);
     const entries: FdbEntries = {};
     for (const r of overlay) {
+      // every network is named, even one with no other host: whatever the agent has there is stale
+      const net = (entries[r.network_id] ??= { segment_id: r.segmentation_id, network_type: r.network_type, ports: {} });
       const ep = eps.get(r.host);
       if (!ep || r.host === host) continue;
-      const net = (entries[r.network_id] ??= { segment_id: r.segmentation_id, network_type: r.network_type, ports: {} });
       const pairs = (net.ports[ep] ??= [FLOODING_ENTRY]);
       if (r.ip_address) pairs.push([r.mac_address, r.ip_address]);
     }
-    this.s.notifier.addFdbEntries(entries, host);
+    this.s.notifier.addFdbEntries(entries, host, true);
   }
 
   private async portGone(port: PortEvent): Promise<void> {

@@ -327,14 +327,17 @@ export class LinuxBridgeDataplane implements L2Dataplane {
   }
 
   /** full: the server's whole picture of these networks (after our full sync): what the
-   *  kernel has beyond it went stale while we were away and is removed. */
+   *  kernel has beyond it and beyond what this process has been told went stale while the
+   *  agent was away, and is removed. */
   fdbAdd(entries: FdbEntries, full = false): Promise<void> {
     return this.serial(async () => {
       const lines: string[] = [];
       for (const [networkId, e] of Object.entries(entries)) {
         if (e.network_type !== 'vxlan' || e.segment_id === null) continue;
         const known = this.fdb.get(networkId);
-        const net = known && known.segmentId === e.segment_id && !full ? known : { segmentId: e.segment_id, remotes: new Map<string, Set<string>>() };
+        // a refresh is merged with what this process already heard (an add that overtook the
+        // refresh on the bus is newer than it): only what nobody told this process is stale
+        const net = known && known.segmentId === e.segment_id ? known : { segmentId: e.segment_id, remotes: new Map<string, Set<string>>() };
         this.fdb.set(networkId, net);
         const added: FdbRemote[] = [];
         for (const [dst, pairs] of Object.entries(e.ports)) {

@@ -32,12 +32,18 @@ export function fdbRemoveLines(device: string, remotes: FdbRemote[]): string[] {
   return lines;
 }
 
-/** Remote entries (those with a dst) on a VXLAN device now. */
-export async function remoteFdb(netns: string | null, device: string): Promise<{ mac: string; dst: string }[]> {
-  const r = await run('bridge', ['-j', 'fdb', 'show', 'dev', device], { netns, allowFailure: true });
-  if (r.code !== 0) return [];
-  const entries = JSON.parse(r.stdout || '[]') as { mac: string; dst?: string }[];
-  return entries.filter((e): e is { mac: string; dst: string } => typeof e.dst === 'string');
+/** Remote entries (those with a dst) of every device in netns, by device: one read. */
+export async function remoteFdb(netns: string | null): Promise<Map<string, { mac: string; dst: string }[]>> {
+  const r = await run('bridge', ['-j', 'fdb', 'show'], { netns, allowFailure: true });
+  const out = new Map<string, { mac: string; dst: string }[]>();
+  if (r.code !== 0) return out;
+  for (const e of JSON.parse(r.stdout || '[]') as { mac: string; ifname?: string; dst?: string }[]) {
+    if (typeof e.dst !== 'string' || !e.ifname) continue;
+    const list = out.get(e.ifname) ?? [];
+    list.push({ mac: e.mac, dst: e.dst });
+    out.set(e.ifname, list);
+  }
+  return out;
 }
 
 /** Lines that delete the remote entries of a device that `wanted` does not have. */

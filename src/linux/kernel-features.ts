@@ -1,9 +1,6 @@
 // What this host's kernel can do, found by trying it in a throwaway network namespace
 // (the kernel may load a module on first use, so looking for it is not enough).
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { CommandError, run } from './exec.js';
 
 export interface Capability {
   supported: boolean;
@@ -17,16 +14,16 @@ export async function probeVlanSupport(): Promise<Capability> {
   try {
     await run('ip', ['netns', 'add', ns]);
   } catch (e) {
-    return { supported: false, reason: `cannot create a network namespace to probe: ${(e as Error).message.trim()}` };
+    return { supported: false, reason: `cannot create a network namespace to probe: ${(e as CommandError).stderr?.trim() || (e as Error).message}` };
   }
   try {
-    await run('ip', ['-n', ns, 'link', 'add', 'probe0', 'type', 'veth', 'peer', 'name', 'probe1']);
-    await run('ip', ['-n', ns, 'link', 'add', 'link', 'probe0', 'name', 'probe0.42', 'type', 'vlan', 'id', '42']);
+    await run('ip', ['link', 'add', 'probe0', 'type', 'veth', 'peer', 'name', 'probe1'], { netns: ns });
+    await run('ip', ['link', 'add', 'link', 'probe0', 'name', 'probe0.42', 'type', 'vlan', 'id', '42'], { netns: ns });
     return { supported: true, reason: null };
   } catch (e) {
-    const err = e as { stderr?: string; message: string };
+    const err = e as CommandError;
     return { supported: false, reason: `ip link add type vlan failed: ${(err.stderr || err.message).trim()} (no 8021q support in this kernel)` };
   } finally {
-    await run('ip', ['netns', 'delete', ns]).catch(() => undefined);
+    await run('ip', ['netns', 'delete', ns], { allowFailure: true });
   }
 }

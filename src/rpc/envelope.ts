@@ -4,7 +4,7 @@
 //   reply:   {v: 1, msg_id, result} or {v: 1, msg_id, error: {type, message}}
 // decode() answers null for anything else (bad JSON, unknown version, wrong shape); the
 // carrier logs and drops such a message rather than letting it reach a handler.
-import { BUS_MESSAGE_VERSION, RemoteError, type Endpoints, type MessageMeta } from './bus.js';
+import { BUS_MESSAGE_VERSION, MessagingTimeout, RemoteError, type Endpoints, type MessageMeta } from './bus.js';
 
 export type MessageKind = 'call' | 'cast' | 'fanout';
 
@@ -144,6 +144,35 @@ export interface PendingCall {
   timer: NodeJS.Timeout;
   topic: string;
   method: string;
+}
+
+/**
+ * Registers a call waiting for its reply (failing with MessagingTimeout after timeoutMs), then
+ * sends it with `send`; a send that throws fails the call at once.
+ */
+export function awaitReply<T>(
+  pending: Map<string, PendingCall>,
+  msgId: string,
+  topic: string,
+  method: string,
+  timeoutMs: number,
+  send: () => void,
+  unsent: (err: unknown) => Error,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      pending.delete(msgId);
+      reject(new MessagingTimeout(topic, method, timeoutMs));
+    }, timeoutMs);
+    pending.set(msgId, { resolve: resolve as (v: unknown) => void, reject, timer, topic, method });
+    try {
+      send();
+    } catch (err) {
+      clearTimeout(timer);
+      pending.delete(msgId);
+      reject(unsent(err));
+    }
+  });
 }
 
 /** Hands a decoded reply to the call waiting for it; a reply for a call that timed out is ignored. */

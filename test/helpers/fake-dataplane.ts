@@ -64,5 +64,5 @@ export class FakeDataplane implements L2Dataplane {
   }
 }
 
-/** Nova's tap name for a port: tap + the first 11 characters of its id. */
-export const tapName = (portId: string): string => `tap${portId.slice(0, 11)}`;
+/** Nova's tap name for a port (the agent's own naming, re-exported for the tests). */
+export { tapName } from '../../src/agents/linuxbridge/names.js';

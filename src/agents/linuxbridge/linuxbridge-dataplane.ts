@@ -332,6 +332,7 @@ export class LinuxBridgeDataplane implements L2Dataplane {
   fdbAdd(entries: FdbEntries, full = false): Promise<void> {
     return this.serial(async () => {
       const lines: string[] = [];
+      const kernel = full ? await remoteFdb(this.netns) : null;
       for (const [networkId, e] of Object.entries(entries)) {
         if (e.network_type !== 'vxlan' || e.segment_id === null) continue;
         const known = this.fdb.get(networkId);
@@ -348,7 +349,7 @@ export class LinuxBridgeDataplane implements L2Dataplane {
           added.push({ dst, macs: pairs.map(([mac]) => mac) });
         }
         const device = vxlanName(e.segment_id);
-        if (full && this.vxlanReady.has(device)) lines.push(...staleFdbLines(device, await remoteFdb(this.netns, device), this.remotes(networkId)));
+        if (kernel && this.vxlanReady.has(device)) lines.push(...staleFdbLines(device, kernel.get(device) ?? [], this.remotes(networkId)));
         if (this.vxlanReady.has(device)) lines.push(...fdbAddLines(device, added));
       }
       if (!lines.length) return;

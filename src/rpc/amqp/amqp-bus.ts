@@ -30,8 +30,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage, type Options } from 'amqplib';
 import type { Logger } from 'pino';
-import { MessagingTimeout, TransportUnavailable, type Bus, type CallOptions, type ConsumeOptions, type Consumer, type Endpoints } from '../bus.js';
-import { decodeReply, decodeRequest, encode, encodeReply, invoke, request, settleReply, type PendingCall } from '../envelope.js';
+import { TransportUnavailable, type Bus, type CallOptions, type ConsumeOptions, type Consumer, type Endpoints } from '../bus.js';
+import { awaitReply, decodeReply, decodeRequest, encode, encodeReply, invoke, request, settleReply, type PendingCall } from '../envelope.js';
 
 export interface AmqpBusOptions {
   log: Logger;
@@ -325,20 +325,11 @@ export class AmqpBus implements Bus {
     const timeoutMs = opts?.timeoutMs ?? this.opts.responseTimeoutMs;
     const msgId = randomUUID();
     const body = Buffer.from(encode(request('call', method, args, msgId, link.replyQueue)));
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(msgId);
-        reject(new MessagingTimeout(topic, method, timeoutMs));
-      }, timeoutMs);
-      this.pending.set(msgId, { resolve: resolve as (v: unknown) => void, reject, timer, topic, method });
-      try {
-        link.ch.publish(this.exchange, topic, body, { contentType: 'application/json', correlationId: msgId, replyTo: link.replyQueue, expiration: String(timeoutMs) });
-      } catch (err) {
-        clearTimeout(timer);
-        this.pending.delete(msgId);
-        reject(this.unsent(link, topic, method, err));
-      }
-    });
+    return awaitReply<T>(
+      this.pending, msgId, topic, method, timeoutMs,
+      () => link.ch.publish(this.exchange, topic, body, { contentType: 'application/json', correlationId: msgId, replyTo: link.replyQueue, expiration: String(timeoutMs) }),
+      (err) => this.unsent(link, topic, method, err),
+    );
   }
 
   // publish() returning false only means amqplib buffered the frame; it is still sent

@@ -12,8 +12,8 @@
 // rather than a microtask so two consumers casting to each other can't starve timers and I/O.
 // A broker lives while at least one bus uses it; when the last one closes its queues go too.
 import type { Logger } from 'pino';
-import { MessagingTimeout, TransportUnavailable, type Bus, type CallOptions, type ConsumeOptions, type Consumer, type Endpoints } from '../bus.js';
-import { decodeReply, decodeRequest, encode, encodeReply, invoke, request, settleReply, type PendingCall } from '../envelope.js';
+import { TransportUnavailable, type Bus, type CallOptions, type ConsumeOptions, type Consumer, type Endpoints } from '../bus.js';
+import { awaitReply, decodeReply, decodeRequest, encode, encodeReply, invoke, request, settleReply, type PendingCall } from '../envelope.js';
 
 interface Delivery {
   raw: string;
@@ -171,16 +171,15 @@ export class MemoryBus implements Bus {
     const timeoutMs = opts?.timeoutMs ?? this.responseTimeoutMs;
     const msgId = String(++this.msgSeq);
     const raw = encode(request('call', method, args, msgId, this.id));
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(msgId);
-        reject(new MessagingTimeout(topic, method, timeoutMs));
-      }, timeoutMs);
-      this.pending.set(msgId, { resolve: resolve as (v: unknown) => void, reject, timer, topic, method });
-      if (!this.broker.route(topic, { raw, expires: Date.now() + timeoutMs })) {
-        this.log.debug({ event: 'rpc.unroutable', transport: this.describe, topic, method }, `no queue for topic ${topic}: call will time out`);
-      }
-    });
+    return awaitReply<T>(
+      this.pending, msgId, topic, method, timeoutMs,
+      () => {
+        if (!this.broker.route(topic, { raw, expires: Date.now() + timeoutMs })) {
+          this.log.debug({ event: 'rpc.unroutable', transport: this.describe, topic, method }, `no queue for topic ${topic}: call will time out`);
+        }
+      },
+      (err) => (err instanceof Error ? err : new Error(String(err))),
+    );
   }
 
   async cast(topic: string, method: string, args?: object): Promise<void> {

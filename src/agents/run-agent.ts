@@ -10,8 +10,10 @@ import { L2Agent } from './l2/l2-agent.js';
 import { RegistrationOnlyDataplane } from './l2/registration-only-dataplane.js';
 import { LinuxBridgeDataplane } from './linuxbridge/linuxbridge-dataplane.js';
 import { openvswitchConfigurations } from './openvswitch/configurations.js';
+import { startDhcpAgent } from './dhcp/start.js';
+import { startL3Agent } from './l3/start.js';
 
-export const AGENT_KINDS = ['linuxbridge', 'openvswitch'] as const;
+export const AGENT_KINDS = ['linuxbridge', 'openvswitch', 'dhcp', 'l3'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
 
 export interface RunningAgent {
@@ -24,6 +26,7 @@ export async function runAgent(kind: AgentKind, config: Config, log: Logger, hos
     throw new Error('[DEFAULT] transport_url = memory:// only reaches consumers inside one process: an agent process needs the same rabbit://… URL as the server');
   }
   const host = hostOverride || config.str('DEFAULT', 'host') || hostname();
+  if (kind === 'dhcp' || kind === 'l3') return runServiceAgent(kind, config, log, host, transport);
   let dataplane: L2Dataplane;
   if (kind === 'linuxbridge') {
     const vlan = await probeVlanSupport();
@@ -54,4 +57,21 @@ export async function runAgent(kind: AgentKind, config: Config, log: Logger, hos
       await bus.close();
     },
   };
+}
+
+/** The DHCP and L3 agents: no L2 dataplane, their own namespaces. */
+async function runServiceAgent(kind: 'dhcp' | 'l3', config: Config, log: Logger, host: string, transport: string): Promise<RunningAgent> {
+  const bus = await openBus(transport, { log, responseTimeoutMs: config.int('DEFAULT', 'rpc_response_timeout') * 1000, connectionName: `neutrino:${kind}-agent:${host}:${process.pid}` });
+  try {
+    const agent = kind === 'dhcp' ? await startDhcpAgent({ bus, log, host, config }) : await startL3Agent({ bus, log, host, config });
+    return {
+      async stop() {
+        await agent.stop();
+        await bus.close();
+      },
+    };
+  } catch (e) {
+    await bus.close();
+    throw e;
+  }
 }

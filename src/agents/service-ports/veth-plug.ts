@@ -1,0 +1,82 @@
+// Plugging a network service's port (a DHCP server's, a router's) as Neutron's
+// BridgeInterfaceDriver does: a veth whose host end is the port's tap (tap + 11 characters of
+// the port id, in the host's namespace, where the L2 agent finds it, wires it into the
+// network's bridge and reports it up) and whose other end (ns-/qr-/qg-…) lives in the
+// service's namespace with the port's MAC and addresses. Idempotent: a port already plugged
+// as asked costs one read; a restart of the agent changes nothing that is right.
+import { run } from '../../linux/exec.js';
+import { listLinks } from '../../linux/links.js';
+import { tapName } from '../linuxbridge/names.js';
+import { servicePortDevice, type ServicePortPrefix } from './names.js';
+
+export interface ServicePort {
+  /** '' = the real host */
+  hostNamespace: string;
+  /** the service namespace (it must exist) */
+  namespace: string;
+  portId: string;
+  mac: string;
+  mtu: number;
+  prefix: ServicePortPrefix;
+}
+
+// as libvirt does for instances: the host end never carries the port's own MAC
+const hostEndMac = (mac: string): string => `fe${mac.slice(2)}`;
+
+/** Makes sure the port's veth exists with the right MAC and MTU, both ends up; returns the inner device name. */
+export async function plugServicePort(p: ServicePort): Promise<string> {
+  const tap = tapName(p.portId);
+  const dev = servicePortDevice(p.prefix, p.portId);
+  const inside = await listLinks(p.namespace);
+  const inner = inside.get(dev);
+  const mac = p.mac.toLowerCase();
+  if (inner) {
+    const lines: string[] = [];
+    if ((inner.address ?? '').toLowerCase() !== mac) lines.push(`link set ${dev} address ${mac}`);
+    if (inner.mtu !== p.mtu) lines.push(`link set ${dev} mtu ${p.mtu}`);
+    if (!inner.up) lines.push(`link set ${dev} up`);
+    if (lines.length) await run('ip', ['-batch', '-'], { netns: p.namespace, input: lines.join('\n') + '\n' });
+    if (inner.mtu !== p.mtu) await run('ip', ['link', 'set', tap, 'mtu', String(p.mtu)], { netns: p.hostNamespace || null, allowFailure: true });
+    return dev;
+  }
+  // a tap left from a half-made plug would block the name
+  await run('ip', ['link', 'del', tap], { netns: p.hostNamespace || null, allowFailure: true });
+  const hostNs = p.hostNamespace ? ` netns ${p.hostNamespace}` : '';
+  // main end = the tap (it may carry `up`), peer straight into the service namespace (research 7b)
+  await run('ip', ['-batch', '-'], {
+    input: `link add ${tap}${hostNs} address ${hostEndMac(mac)} mtu ${p.mtu} up type veth peer name ${dev} netns ${p.namespace} address ${mac} mtu ${p.mtu}\n`,
+  });
+  await run('ip', ['link', 'set', dev, 'up'], { netns: p.namespace });
+  return dev;
+}
+
+/** Removes the port's veth (both ends go together); a port already gone is fine. */
+export async function unplugServicePort(namespace: string, prefix: ServicePortPrefix, portId: string): Promise<void> {
+  await run('ip', ['link', 'del', servicePortDevice(prefix, portId)], { netns: namespace, allowFailure: true });
+}
+
+interface AddrInfo {
+  ifname: string;
+  addr_info: { family: string; local: string; prefixlen: number; scope: string }[];
+}
+
+/** The global addresses (ip/prefixlen) of every device in the namespace. */
+export async function addressesIn(namespace: string): Promise<Map<string, string[]>> {
+  const r = await run('ip', ['-json', 'addr', 'show'], { netns: namespace });
+  const out = new Map<string, string[]>();
+  for (const i of JSON.parse(r.stdout.trim() || '[]') as AddrInfo[]) {
+    out.set(i.ifname, i.addr_info.filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`));
+  }
+  return out;
+}
+
+/**
+ * `ip -batch` lines that make dev carry exactly the wanted addresses (ip/prefixlen), given
+ * what it has; IPv6 addresses are added nodad (IPAM made them ours).
+ */
+export function addressLines(dev: string, have: string[], want: string[]): string[] {
+  const lines: string[] = [];
+  for (const a of have) if (!want.includes(a)) lines.push(`addr del ${a} dev ${dev}`);
+  for (const a of want) if (!have.includes(a)) lines.push(`addr add ${a} dev ${dev}${a.includes(':') ? ' nodad' : ''}`);
+  return lines;
+}

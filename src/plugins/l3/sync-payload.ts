@@ -1,0 +1,74 @@
+// What the server tells an L3 agent about a router (Neutron's sync_routers answer, the
+// fields an agent needs). The contract between src/plugins/l3 (server) and src/agents/l3.
+//
+// RPC, topic names as Neutron's:
+//   agent → server, topic q-l3-plugin (call):
+//     sync_routers {host, router_ids?: string[]}           → SyncRouter[] (routers scheduled to host;
+//                                                            only those ids when given)
+//     get_router_ids {host}                                 → string[] (every router scheduled to host;
+//                                                            auto-schedules unscheduled ones first)
+//     update_floatingip_statuses {router_id, fip_statuses: {fip_id: 'ACTIVE'|'DOWN'|'ERROR'}} → null
+//     get_external_network_id {host}                       → string | null
+//   server → agent, topic l3_agent.<host> (cast), after commit:
+//     routers_updated {routers: string[]}                  (anything about these routers changed:
+//                                                            interfaces, gateway, routes, floating IPs)
+//     router_deleted {router_id}
+//     router_added_to_agent {payload: string[]}           (scheduled here)
+//     router_removed_from_agent {payload: {router_id}}    (unscheduled from here)
+
+export const L3_PLUGIN_TOPIC = 'q-l3-plugin';
+
+export interface SyncFixedIp {
+  subnet_id: string;
+  ip_address: string;
+  prefixlen: number;
+}
+
+export interface SyncSubnet {
+  id: string;
+  cidr: string;
+  gateway_ip: string | null;
+  ip_version: 4 | 6;
+}
+
+/** A router port (gateway or interface), bound to the agent's host. */
+export interface SyncPort {
+  id: string;
+  network_id: string;
+  mac_address: string;
+  device_owner: string;
+  admin_state_up: boolean;
+  fixed_ips: SyncFixedIp[];
+  /** the subnets of fixed_ips */
+  subnets: SyncSubnet[];
+  mtu: number;
+}
+
+export interface SyncFloatingIp {
+  id: string;
+  floating_ip_address: string;
+  floating_network_id: string;
+  /** the associated internal address and port */
+  fixed_ip_address: string;
+  port_id: string;
+  status: string;
+}
+
+export interface SyncRouter {
+  id: string;
+  name: string;
+  project_id: string;
+  admin_state_up: boolean;
+  status: string;
+  /** extraroute: destination CIDR via nexthop */
+  routes: { destination: string; nexthop: string }[];
+  enable_snat: boolean;
+  /** null: no external gateway */
+  gw_port: SyncPort | null;
+  /** internal interfaces (device_owner network:router_interface) */
+  _interfaces: SyncPort[];
+  /** floating IPs associated through this router */
+  _floatingips: SyncFloatingIp[];
+  ha: false;
+  distributed: false;
+}

@@ -37,6 +37,8 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     rpc_response_timeout: { type: 'int', default: 60, min: 1, help: 'Seconds to wait for the answer to an RPC call.' },
     dhcp_agents_per_network: { type: 'int', default: 1, min: 1, help: 'DHCP agents scheduled to serve each network.' },
     network_auto_schedule: { type: 'bool', default: true, help: 'Schedule networks to DHCP agents automatically.' },
+    interface_driver: { type: 'string', default: 'linuxbridge', help: 'L3 agent: how router ports are plugged: linuxbridge (or Neutron\'s neutron.agent.linux.interface.BridgeInterfaceDriver): a veth whose tap the Linux bridge agent wires.' },
+    agent_mode: { type: 'string', default: 'legacy', help: 'L3 agent: legacy (one qrouter namespace per router on this host). dvr, dvr_snat and dvr_no_external are not built and refused.' },
     debug: { type: 'bool', default: false, help: 'Log at debug level.' },
     log_level: { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Log level (overridden by debug=true).' },
   },

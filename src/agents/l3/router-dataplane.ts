@@ -1,0 +1,161 @@
+// Makes a router real in its qrouter namespace and takes it away again. Every pass compares
+// the plan with what the kernel has (devices, addresses, static routes, the NAT table) and
+// changes only the difference, so a restarted agent changes nothing that is right: the
+// namespace is never deleted and conntrack never flushed, and established flows carry on.
+import type { Logger } from 'pino';
+import { sendGratuitousArp } from '../../linux/arp.js';
+import { deleteConntrack, type ConntrackFilter } from '../../linux/conntrack.js';
+import { listLinks, runBatch } from '../../linux/links.js';
+import { deleteNamespace, ensureNamespace, namespaceExists } from '../../linux/netns.js';
+import { applyNftScript, listNftTable } from '../../linux/nft.js';
+import { listRoutes } from '../../linux/routes.js';
+import { setSysctls } from '../../linux/sysctl.js';
+import { diffTable, replaceTable, type NftTable } from '../firewall/nft-table.js';
+import { serviceNamespace } from '../service-ports/names.js';
+import { addressesIn, plugServicePort } from '../service-ports/veth-plug.js';
+import { floatingChanges, floatingOfTable, NAT_TABLE, renderNat } from './nat-table.js';
+import { addressChanges, canonicalRoutes, devicesToDelete, isRouterDevice, linkMatches, routeChanges } from './router-diff.js';
+import type { RouterPlan } from './router-plan.js';
+
+interface AppliedRouter {
+  nat: NftTable;
+  floating: Map<string, string>;
+}
+
+export interface ApplyResult {
+  /** floating IPs this pass added or moved (gratuitous ARP sent) */
+  announced: string[];
+  /** floating IPs whose conntrack entries were deleted (released or moved) */
+  forgotten: string[];
+  /** kernel changes made (0: everything was already right) */
+  changes: number;
+}
+
+export class RouterDataplane {
+  private readonly applied = new Map<string, AppliedRouter>();
+  private readonly background = new Set<Promise<void>>();
+
+  constructor(private readonly o: { hostNamespace: string; log: Logger }) {}
+
+  namespaceOf(routerId: string): string {
+    return serviceNamespace('qrouter', routerId, this.o.hostNamespace);
+  }
+
+  get count(): number {
+    return this.applied.size;
+  }
+
+  async apply(plan: RouterPlan): Promise<ApplyResult> {
+    const ns = this.namespaceOf(plan.id);
+    const prev = this.applied.get(plan.id);
+    let changes = 0;
+    if (await ensureNamespace(ns)) changes++;
+    if (!prev) {
+      // once per process and router: cheap enough, and right even if someone reset them
+      await setSysctls(ns, { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1 });
+    }
+
+    // devices: gone ones out, missing or wrong ones (re)plugged
+    const links = await listLinks(ns);
+    const stale = devicesToDelete(links.keys(), plan.ports);
+    if (stale.length) {
+      await runBatch('ip', ns, stale.map((d) => `link del ${d}`));
+      changes += stale.length;
+    }
+    for (const p of plan.ports) {
+      if (linkMatches(links.get(p.dev), p)) continue;
+      await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: p.portId, mac: p.mac, mtu: p.mtu, prefix: p.prefix });
+      changes++;
+    }
+
+    // addresses, then routes (a nexthop needs its subnet on a device first)
+    const addrLines = addressChanges(await addressesIn(ns), plan.ports);
+    if (addrLines.length) {
+      const failed = await runBatch('ip', ns, addrLines);
+      const real = failed.filter((f) => !/File exists|Cannot assign requested address/.test(f.error));
+      if (real.length) throw new Error(`addresses of router ${plan.id}: ${real.map((f) => `${f.command}: ${f.error}`).join('; ')}`);
+      changes += addrLines.length;
+    }
+    const [v4, v6] = await Promise.all([listRoutes(ns, 4, 'static'), listRoutes(ns, 6, 'static')]);
+    const { del, add } = routeChanges([...canonicalRoutes(v4, false), ...canonicalRoutes(v6, true)], plan.routes);
+    if (del.length || add.length) {
+      const failed = await runBatch('ip', ns, [...del, ...add]);
+      // a deletion fails when removing an address already took the route with it
+      const real = failed.filter((f) => f.line >= del.length);
+      if (real.length) throw new Error(`routes of router ${plan.id}: ${real.map((f) => `${f.command}: ${f.error}`).join('; ')}`);
+      changes += del.length + add.length;
+    }
+
+    // NAT: one transaction; the first of this process replaces the table whole
+    const nat = renderNat(plan.nat);
+    let before: Map<string, string>;
+    let lines: string[];
+    if (prev) {
+      before = prev.floating;
+      lines = diffTable(prev.nat, nat);
+    } else {
+      const left = await listNftTable(ns, 'ip', NAT_TABLE);
+      before = left ? floatingOfTable(left) : new Map();
+      lines = replaceTable(nat);
+    }
+    if (lines.length) {
+      try {
+        await applyNftScript(ns, `${lines.join('\n')}\n`);
+      } catch (err) {
+        if (!prev) throw err;
+        this.o.log.warn({ event: 'l3.nat_incremental_failed', router_id: plan.id, err: (err as Error).message }, 'incremental nft change failed; replacing the NAT table');
+        await applyNftScript(ns, `${replaceTable(nat).join('\n')}\n`);
+      }
+      if (prev) changes += lines.length;
+    }
+    const after = new Map(plan.nat.gatewayDev ? plan.nat.floating : []);
+    const fc = floatingChanges(before, after);
+    // after the rules: a packet between the two would otherwise re-create the old mapping
+    const forgotten = [...fc.removed, ...fc.moved];
+    if (forgotten.length) {
+      const filters: ConntrackFilter[] = forgotten.flatMap((ip) => [
+        { family: 'ipv4', dst: ip },
+        { family: 'ipv4', replyDst: ip },
+      ]);
+      try {
+        await deleteConntrack(ns, filters);
+      } catch (err) {
+        this.o.log.error({ event: 'l3.conntrack_failed', router_id: plan.id, err: (err as Error).message }, 'could not delete the tracked connections of released floating IPs');
+      }
+      changes += forgotten.length;
+    }
+    const announced = [...fc.added, ...fc.moved];
+    if (announced.length && plan.nat.gatewayDev) {
+      const dev = plan.nat.gatewayDev;
+      for (const ip of announced) this.inBackground(sendGratuitousArp(ns, dev, ip));
+      changes += announced.length;
+    }
+    this.applied.set(plan.id, { nat, floating: after });
+    return { announced, forgotten, changes };
+  }
+
+  /** Removes the router's namespace: its devices first (their taps go with them), then the name. */
+  async remove(routerId: string): Promise<boolean> {
+    this.applied.delete(routerId);
+    const ns = this.namespaceOf(routerId);
+    if (!namespaceExists(ns)) return false;
+    const devices = [...(await listLinks(ns).catch(() => new Map())).keys()].filter(isRouterDevice);
+    if (devices.length) await runBatch('ip', ns, devices.map((d) => `link del ${d}`)).catch(() => undefined);
+    await deleteNamespace(ns);
+    return true;
+  }
+
+  /** Forgets what this process applied (as a new process would be). For tests and benches. */
+  forget(): void {
+    this.applied.clear();
+  }
+
+  private inBackground(p: Promise<void>): void {
+    const q = p.catch(() => undefined).finally(() => this.background.delete(q));
+    this.background.add(q);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.background]);
+  }
+}

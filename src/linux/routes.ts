@@ -6,12 +6,16 @@ export interface KernelRoute {
   dst: string;
   gateway?: string;
   dev?: string;
-  protocol?: string;
+  /** absent for the main table */
+  table?: string;
 }
 
-/** Routes of one family and protocol (e.g. `static`) in the main table. */
-export async function listRoutes(netns: string | null, family: 4 | 6, proto?: string): Promise<KernelRoute[]> {
-  const args = [`-${family}`, '-json', 'route', 'show', ...(proto ? ['proto', proto] : [])];
-  const r = await run('ip', args, { netns });
-  return JSON.parse(r.stdout.trim() || '[]') as KernelRoute[];
+/** Routes of both families in the main table with protocol `proto` (e.g. static), one process. */
+export async function listRoutes(netns: string | null, proto: string): Promise<KernelRoute[]> {
+  const r = await run('ip', ['-json', 'route', 'show', 'table', 'all', 'proto', proto], { netns });
+  return parseRoutes(r.stdout);
+}
+
+export function parseRoutes(json: string): KernelRoute[] {
+  return (JSON.parse(json.trim() || '[]') as KernelRoute[]).filter((x) => !x.table || x.table === 'main');
 }

@@ -101,6 +101,17 @@ export class RouterControl {
     await this.updated(routerId);
   }
 
+  /** A floating IP on the first router's external network, not associated. */
+  async createFloatingIp(): Promise<{ id: string; address: string }> {
+    const r = [...this.routers.values()][0];
+    const extNet = (await this.req('GET', `/v2.0/networks/${r.gw!.network_id}`)).body.network;
+    const extSub = (await this.req('GET', `/v2.0/subnets/${r.gw!.fixed_ips[0].subnet_id}`)).body.subnet;
+    const p = await this.port({ net: extNet, subnet: extSub }, 'network:floatingip', randomUUID());
+    const f = { id: randomUUID(), floating_ip_address: p.fixed_ips[0].ip_address, floating_network_id: extNet.id, fixed_ip_address: '', port_id: '', status: 'DOWN', router_id: null };
+    this.fips.set(f.id, f);
+    return { id: f.id, address: f.floating_ip_address };
+  }
+
   /** Associates floating IP `fipId` (null: a new one on the router's external network) with an instance's port. */
   async associate(fipId: string | null, inst: { port: Obj; ip: string }): Promise<{ id: string; address: string }> {
     const r = [...this.routers.values()][0];
@@ -173,6 +184,11 @@ export class ApiRouterControl {
   async addInterface(routerId: string, net: { net: Obj; subnet: Obj }): Promise<void> {
     await this.req('PUT', `/v2.0/routers/${routerId}/add_router_interface`, { subnet_id: net.subnet.id });
     this.interfaces.get(routerId)?.push(net.subnet.id);
+  }
+
+  async createFloatingIp(): Promise<{ id: string; address: string }> {
+    const f = (await this.req('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: this.extNet } })).floatingip;
+    return { id: f.id, address: f.floating_ip_address };
   }
 
   async associate(fipId: string | null, inst: { port: Obj; ip: string }): Promise<{ id: string; address: string }> {

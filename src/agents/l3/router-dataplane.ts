@@ -6,9 +6,9 @@ import type { Logger } from 'pino';
 import { sendGratuitousArp } from '../../linux/arp.js';
 import { deleteConntrack, type ConntrackFilter } from '../../linux/conntrack.js';
 import { listLinks, runBatch } from '../../linux/links.js';
+import { snapshotNamespace } from '../../linux/namespace-snapshot.js';
 import { deleteNamespace, ensureNamespace, namespaceExists } from '../../linux/netns.js';
 import { applyNftScript, listNftTable } from '../../linux/nft.js';
-import { listRoutes } from '../../linux/routes.js';
 import { setSysctls } from '../../linux/sysctl.js';
 import { diffTable, replaceTable, type NftTable } from '../firewall/nft-table.js';
 import { serviceNamespace } from '../service-ports/names.js';
@@ -50,34 +50,36 @@ export class RouterDataplane {
     const prev = this.applied.get(plan.id);
     let changes = 0;
     if (await ensureNamespace(ns)) changes++;
-    if (!prev) {
-      // once per process and router: cheap enough, and right even if someone reset them
+    // one process reads what the kernel has; the NAT table a previous process left is read meanwhile
+    const [have, left] = await Promise.all([snapshotNamespace(ns, 'static'), prev ? Promise.resolve(null) : listNftTable(ns, 'ip', NAT_TABLE)]);
+    if (!have.forwarding.ipv4 || !have.forwarding.ipv6) {
       await setSysctls(ns, { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1 });
+      changes++;
     }
 
     // devices: gone ones out, missing or wrong ones (re)plugged
-    const links = await listLinks(ns);
-    const stale = devicesToDelete(links.keys(), plan.ports);
+    const stale = devicesToDelete(have.links.keys(), plan.ports);
     if (stale.length) {
       await runBatch('ip', ns, stale.map((d) => `link del ${d}`));
       changes += stale.length;
     }
+    let plugged = false;
     for (const p of plan.ports) {
-      if (linkMatches(links.get(p.dev), p)) continue;
+      if (linkMatches(have.links.get(p.dev), p)) continue;
       await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: p.portId, mac: p.mac, mtu: p.mtu, prefix: p.prefix });
+      plugged = true;
       changes++;
     }
 
     // addresses, then routes (a nexthop needs its subnet on a device first)
-    const addrLines = addressChanges(await addressesIn(ns), plan.ports);
+    const addrLines = addressChanges(plugged ? await addressesIn(ns) : have.addresses, plan.ports);
     if (addrLines.length) {
       const failed = await runBatch('ip', ns, addrLines);
       const real = failed.filter((f) => !/File exists|Cannot assign requested address/.test(f.error));
       if (real.length) throw new Error(`addresses of router ${plan.id}: ${real.map((f) => `${f.command}: ${f.error}`).join('; ')}`);
       changes += addrLines.length;
     }
-    const [v4, v6] = await Promise.all([listRoutes(ns, 4, 'static'), listRoutes(ns, 6, 'static')]);
-    const { del, add } = routeChanges([...canonicalRoutes(v4, false), ...canonicalRoutes(v6, true)], plan.routes);
+    const { del, add } = routeChanges(canonicalRoutes(have.routes), plan.routes);
     if (del.length || add.length) {
       const failed = await runBatch('ip', ns, [...del, ...add]);
       // a deletion fails when removing an address already took the route with it
@@ -94,7 +96,6 @@ export class RouterDataplane {
       before = prev.floating;
       lines = diffTable(prev.nat, nat);
     } else {
-      const left = await listNftTable(ns, 'ip', NAT_TABLE);
       before = left ? floatingOfTable(left) : new Map();
       lines = replaceTable(nat);
     }

@@ -30,9 +30,9 @@ export function addressChanges(have: Map<string, string[]>, ports: PortPlan[]): 
   return ports.flatMap((p) => addressLines(p.dev, have.get(p.dev) ?? [], p.addresses));
 }
 
-/** Routes as `ip -json route show proto static` lists them, canonical. */
-export function canonicalRoutes(raw: KernelRoute[], v6: boolean): RoutePlan[] {
-  return raw.filter((r) => r.gateway).map((r) => ({ destination: canonicalDestination(r.dst, v6), via: r.gateway! }));
+/** Routes as `ip -json route show proto static` lists them (both families), canonical. */
+export function canonicalRoutes(raw: KernelRoute[]): RoutePlan[] {
+  return raw.filter((r) => r.gateway).map((r) => ({ destination: canonicalDestination(r.dst, r.gateway!.includes(':')), via: r.gateway! }));
 }
 
 const routeKey = (r: RoutePlan): string => `${r.destination} via ${r.via}`;

@@ -185,6 +185,9 @@ async function main(): Promise<void> {
     const prefix = serviceNamespacePrefix('qrouter', HOSTS[0]);
     await until(`${ROUTERS} router namespaces`, async () => listNamespaces(prefix).length >= ROUTERS, 300_000);
     await l3.idle();
+    // the Linux bridge agent wires the routers' taps in this same process: let it finish first
+    await until('router ports ACTIVE', async () => (await req('GET', '/v2.0/ports?device_owner=network:router_interface&status=ACTIVE&fields=id')).ports.length >= ROUTERS, 300_000);
+    await l2[0].idle();
     console.log(`  ${ROUTERS} routers made through the API and built by the agent in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const warm: number[] = [];
@@ -228,6 +231,8 @@ async function main(): Promise<void> {
     const cold: number[] = [];
     for (let round = 0; round < 2; round++) {
       for (const ns of listNamespaces(prefix)) await run('ip', ['netns', 'delete', ns]);
+      await new Promise((r) => setTimeout(r, 500));
+      await l2[0].idle();
       const t = performance.now();
       l3 = await startL3();
       cold.push(performance.now() - t);

@@ -165,7 +165,7 @@ export class L3Agent {
     this.routers.set(id, { gateway: !!router.gw_port, interfaces: router._interfaces.length, floatingIps: fipIds.size, fipIds });
     if (Object.keys(statuses).length) await this.reportStatuses(id, statuses);
     this.log.info(
-      { event: 'l3.router_processed', router_id: id, changes: result.changes, announced: result.announced, forgotten: result.forgotten, ms: ms(t0) },
+      { event: 'l3.router_processed', router_id: id, changes: result.changes, ...result.timings, announced: result.announced, forgotten: result.forgotten, ms: ms(t0) },
       `router ${id}: ${result.changes} change(s)`,
     );
   }

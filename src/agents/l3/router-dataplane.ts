@@ -12,7 +12,7 @@ import { applyNftScript, listNftTable } from '../../linux/nft.js';
 import { setSysctls } from '../../linux/sysctl.js';
 import { diffTable, replaceTable, type NftTable } from '../firewall/nft-table.js';
 import { serviceNamespace } from '../service-ports/names.js';
-import { addressesIn, plugServicePort } from '../service-ports/veth-plug.js';
+import { plugServicePort } from '../service-ports/veth-plug.js';
 import { floatingChanges, floatingOfTable, NAT_TABLE, renderNat } from './nat-table.js';
 import { addressChanges, canonicalRoutes, devicesToDelete, isRouterDevice, linkMatches, routeChanges } from './router-diff.js';
 import type { RouterPlan } from './router-plan.js';
@@ -29,6 +29,8 @@ export interface ApplyResult {
   forgotten: string[];
   /** kernel changes made (0: everything was already right) */
   changes: number;
+  /** ms spent reading the namespace, on devices/addresses/routes, on NAT (nft and conntrack) */
+  timings: { read: number; links: number; nat: number };
 }
 
 export class RouterDataplane {
@@ -49,6 +51,7 @@ export class RouterDataplane {
     const ns = this.namespaceOf(plan.id);
     const prev = this.applied.get(plan.id);
     let changes = 0;
+    const t0 = performance.now();
     if (await ensureNamespace(ns)) changes++;
     // one process reads what the kernel has; the NAT table a previous process left is read meanwhile
     const [have, left] = await Promise.all([snapshotNamespace(ns, 'static'), prev ? Promise.resolve(null) : listNftTable(ns, 'ip', NAT_TABLE)]);
@@ -57,22 +60,23 @@ export class RouterDataplane {
       changes++;
     }
 
+    const t1 = performance.now();
     // devices: gone ones out, missing or wrong ones (re)plugged
     const stale = devicesToDelete(have.links.keys(), plan.ports);
     if (stale.length) {
       await runBatch('ip', ns, stale.map((d) => `link del ${d}`));
       changes += stale.length;
     }
-    let plugged = false;
     for (const p of plan.ports) {
-      if (linkMatches(have.links.get(p.dev), p)) continue;
-      await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: p.portId, mac: p.mac, mtu: p.mtu, prefix: p.prefix });
-      plugged = true;
+      const l = have.links.get(p.dev);
+      if (linkMatches(l, p)) continue;
+      // a device that exists keeps its addresses; a new one has none, so the snapshot stays right
+      await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: p.portId, mac: p.mac, mtu: p.mtu, prefix: p.prefix }, { inner: l ?? null });
       changes++;
     }
 
     // addresses, then routes (a nexthop needs its subnet on a device first)
-    const addrLines = addressChanges(plugged ? await addressesIn(ns) : have.addresses, plan.ports);
+    const addrLines = addressChanges(have.addresses, plan.ports);
     if (addrLines.length) {
       const failed = await runBatch('ip', ns, addrLines);
       const real = failed.filter((f) => !/File exists|Cannot assign requested address/.test(f.error));
@@ -88,6 +92,7 @@ export class RouterDataplane {
       changes += del.length + add.length;
     }
 
+    const t2 = performance.now();
     // NAT: one transaction; the first of this process replaces the table whole
     const nat = renderNat(plan.nat);
     let before: Map<string, string>;
@@ -132,7 +137,9 @@ export class RouterDataplane {
       changes += announced.length;
     }
     this.applied.set(plan.id, { nat, floating: after });
-    return { announced, forgotten, changes };
+    const t3 = performance.now();
+    const r1 = (x: number) => Math.round(x * 10) / 10;
+    return { announced, forgotten, changes, timings: { read: r1(t1 - t0), links: r1(t2 - t1), nat: r1(t3 - t2) } };
   }
 
   /** Removes the router's namespace: its devices first (their taps go with them), then the name. */

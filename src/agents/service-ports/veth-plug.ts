@@ -5,7 +5,7 @@
 // service's namespace with the port's MAC and addresses. Idempotent: a port already plugged
 // as asked costs one read; a restart of the agent changes nothing that is right.
 import { run } from '../../linux/exec.js';
-import { listLinks } from '../../linux/links.js';
+import { listLinks, type Link } from '../../linux/links.js';
 import { tapName } from '../linuxbridge/names.js';
 import { servicePortDevice, type ServicePortPrefix } from './names.js';
 
@@ -23,12 +23,15 @@ export interface ServicePort {
 // as libvirt does for instances: the host end never carries the port's own MAC
 const hostEndMac = (mac: string): string => `fe${mac.slice(2)}`;
 
-/** Makes sure the port's veth exists with the right MAC and MTU, both ends up; returns the inner device name. */
-export async function plugServicePort(p: ServicePort): Promise<string> {
+/**
+ * Makes sure the port's veth exists with the right MAC and MTU, both ends up; returns the inner
+ * device name. `inner`: what the caller already read of the inner device (null: it is absent),
+ * which saves reading the namespace again.
+ */
+export async function plugServicePort(p: ServicePort, known?: { inner: Link | null }): Promise<string> {
   const tap = tapName(p.portId);
   const dev = servicePortDevice(p.prefix, p.portId);
-  const inside = await listLinks(p.namespace);
-  const inner = inside.get(dev);
+  const inner = known ? known.inner : (await listLinks(p.namespace)).get(dev);
   const mac = p.mac.toLowerCase();
   if (inner) {
     const lines: string[] = [];

@@ -21,7 +21,7 @@ export const EXTENSIONS: Extension[] = [
   ext('standard-attr-timestamp', 'Resource timestamps', 'created_at and updated_at on every resource.'),
   ext('standard-attr-revisions', 'Resource revision numbers', 'A revision_number on every resource, bumped on each change.'),
   ext('revision-if-match', 'If-Match constraints based on revision_number', 'Updates and deletes honour If-Match: revision_number=N (412 on mismatch).'),
-  ext('standard-attr-tag', 'Tag support for resources with standard attributes', 'Tags on networks, subnets, ports and security groups, with tag filters.'),
+  ext('standard-attr-tag', 'Tag support for resources with standard attributes', 'Tags on networks, subnets, ports, security groups, routers and floating IPs, with tag filters.'),
   ext('quotas', 'Quota management support', 'Per-project quotas at /v2.0/quotas.'),
   ext('quota_details', 'Quota details management support', 'Limit, usage and reservations at /v2.0/quotas/{project_id}/details.'),
   ext('network-ip-availability', 'Network IP Availability', 'Used and total IP addresses per network and subnet.'),

@@ -147,3 +147,43 @@ export const RbacPolicyInUse = declare<{ object_id: string; details: string }>(
   'RbacPolicyInUse', 409, (a) => `The RBAC policy on object ${a.object_id} is still needed and cannot be removed or narrowed. Details: ${a.details}`);
 export const DuplicateRbacPolicy = declare<Record<string, never>>(
   'DuplicateRbacPolicy', 409, () => 'An RBAC policy with the same object, action and target already exists.');
+
+// L3: routers, floating IPs, L3 agent scheduling
+export const RouterNotFound = declare<{ router_id: string }>('RouterNotFound', 404, (a) => `Router ${a.router_id} could not be found`);
+export const FloatingIPNotFound = declare<{ floatingip_id: string }>('FloatingIPNotFound', 404, (a) => `Floating IP ${a.floatingip_id} could not be found`);
+export const RouterInterfaceNotFound = declare<{ router_id: string; port_id: string }>(
+  'RouterInterfaceNotFound', 404, (a) => `Router ${a.router_id} does not have an interface with id ${a.port_id}`);
+export const RouterInterfaceNotFoundForSubnet = declare<{ router_id: string; subnet_id: string }>(
+  'RouterInterfaceNotFoundForSubnet', 404, (a) => `Router ${a.router_id} has no interface on subnet ${a.subnet_id}`);
+export const ExternalGatewayForFloatingIPNotFound = declare<{ external_network_id: string; subnet_id: string; port_id: string }>(
+  'ExternalGatewayForFloatingIPNotFound', 404,
+  (a) => `External network ${a.external_network_id} is not reachable from subnet ${a.subnet_id}: no router has a gateway on it and an interface on the subnet, so port ${a.port_id} cannot get a floating IP.`);
+export const RouterInUse = declare<{ router_id: string; reason?: string }>('RouterInUse', 409, (a) => `Router ${a.router_id} ${a.reason ?? 'still has ports'}`);
+export const RouterInterfaceInUseByFloatingIP = declare<{ router_id: string; subnet_id: string }>(
+  'RouterInterfaceInUseByFloatingIP', 409,
+  (a) => `Router interface for subnet ${a.subnet_id} on router ${a.router_id} cannot be deleted: one or more floating IPs need it.`);
+export const RouterInterfaceInUseByRoute = declare<{ router_id: string; subnet_id: string }>(
+  'RouterInterfaceInUseByRoute', 409,
+  (a) => `Router interface for subnet ${a.subnet_id} on router ${a.router_id} cannot be deleted: one or more routes need it.`);
+export const RouterExternalGatewayInUseByFloatingIp = declare<{ router_id: string; net_id: string }>(
+  'RouterExternalGatewayInUseByFloatingIp', 409,
+  (a) => `Gateway cannot be updated for router ${a.router_id}: floating IPs need its gateway to external network ${a.net_id}.`);
+export const FloatingIPPortAlreadyAssociated = declare<{ floating_ip_address: string; fip_id: string; port_id: string; fixed_ip: string; net_id: string }>(
+  'FloatingIPPortAlreadyAssociated', 409,
+  (a) => `Cannot associate floating IP ${a.floating_ip_address} (${a.fip_id}) with port ${a.port_id} using fixed IP ${a.fixed_ip}: that fixed IP already has a floating IP on external network ${a.net_id}.`);
+export const PortInUse = declare<{ port_id: string; net_id: string; device_id: string }>(
+  'PortInUse', 409, (a) => `Unable to complete operation on port ${a.port_id} for network ${a.net_id}. Port already has an attached device ${a.device_id}.`);
+export const ServicePortInUse = declare<{ port_id: string; reason: string }>(
+  'ServicePortInUse', 409, (a) => `Port ${a.port_id} cannot be deleted directly via the port API: ${a.reason}.`);
+export const ExternalNetworkInUse = declare<{ net_id: string }>(
+  'ExternalNetworkInUse', 409, (a) => `External network ${a.net_id} cannot be made non-external: router gateways or floating IPs use it.`);
+export const InvalidRoutes = declare<{ routes: string; reason: string }>('InvalidRoutes', 400, (a) => `Invalid format for routes: ${a.routes}, ${a.reason}`);
+export const RoutesExhausted = declare<{ router_id: string; quota: number }>(
+  'RoutesExhausted', 400, (a) => `Unable to complete operation for ${a.router_id}. The number of routes exceeds the maximum ${a.quota}.`);
+export const InvalidL3Agent = declare<{ id: string }>('InvalidL3Agent', 404, (a) => `Agent ${a.id} is not a L3 Agent or has been disabled`);
+export const RouterHostedByL3Agent = declare<{ router_id: string; agent_id: string }>(
+  'RouterHostedByL3Agent', 409, (a) => `The router ${a.router_id} has been already hosted by the L3 Agent ${a.agent_id}.`);
+export const RouterNotHostedByL3Agent = declare<{ router_id: string; agent_id: string }>(
+  'RouterNotHostedByL3Agent', 409, (a) => `The router ${a.router_id} is not hosted by the L3 Agent ${a.agent_id}.`);
+export const SubnetMismatchForPort = declare<{ port_id: string; subnet_id: string }>(
+  'SubnetMismatchForPort', 400, (a) => `Subnet on port ${a.port_id} does not match the requested subnet ${a.subnet_id}`);

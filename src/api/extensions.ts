@@ -21,7 +21,7 @@ export const EXTENSIONS: Extension[] = [
   ext('standard-attr-timestamp', 'Resource timestamps', 'created_at and updated_at on every resource.'),
   ext('standard-attr-revisions', 'Resource revision numbers', 'A revision_number on every resource, bumped on each change.'),
   ext('revision-if-match', 'If-Match constraints based on revision_number', 'Updates and deletes honour If-Match: revision_number=N (412 on mismatch).'),
-  ext('standard-attr-tag', 'Tag support for resources with standard attributes', 'Tags on networks, subnets, ports and security groups, with tag filters.'),
+  ext('standard-attr-tag', 'Tag support for resources with standard attributes', 'Tags on networks, subnets, ports, security groups, routers and floating IPs, with tag filters.'),
   ext('quotas', 'Quota management support', 'Per-project quotas at /v2.0/quotas.'),
   ext('quota_details', 'Quota details management support', 'Limit, usage and reservations at /v2.0/quotas/{project_id}/details.'),
   ext('network-ip-availability', 'Network IP Availability', 'Used and total IP addresses per network and subnet.'),
@@ -34,4 +34,9 @@ export const EXTENSIONS: Extension[] = [
   ext('agent', 'agent', 'The agents that serve each host, with their liveness, at /v2.0/agents.'),
   ext('rbac-policies', 'RBAC Policies', 'Share networks with chosen projects or all (access_as_shared), or offer them as external networks (access_as_external), at /v2.0/rbac-policies.'),
   ext('project-id', 'project_id field enabled', 'Resources carry project_id beside tenant_id.'),
+  ext('router', 'Neutron L3 Router', 'Routers between networks, with a NAT gateway to an external network, and floating IPs.'),
+  ext('ext-gw-mode', 'Neutron L3 Configurable external gateway mode', 'Whether a router SNATs on its external gateway (external_gateway_info.enable_snat).'),
+  ext('extraroute', 'Neutron Extra Route', 'Static routes on a router (routes).'),
+  ext('extraroute-atomic', 'Atomically add/remove extra routes', 'PUT /v2.0/routers/{id}/add_extraroutes and remove_extraroutes change routes without a read-modify-write.'),
+  ext('l3_agent_scheduler', 'L3 Agent Scheduler', 'Which L3 agent hosts a router: /v2.0/routers/{id}/l3-agents and /v2.0/agents/{id}/l3-routers.'),
 ];

@@ -19,6 +19,8 @@ import { SubnetPlugin } from '../plugins/ml2/subnets.js';
 import { QuotaEngine } from '../plugins/quotas/quota-engine.js';
 import { SecurityGroupPlugin, SecurityGroupRulePlugin } from '../plugins/securitygroups/security-groups.js';
 import { RbacPolicyPlugin, rbacPolicyDef } from '../plugins/rbac/rbac-policies.js';
+import { buildL3 } from '../plugins/l3/l3-plugin.js';
+import type { L3RpcCallbacks } from '../plugins/l3/l3-rpc-callbacks.js';
 import type { Services } from '../plugins/services.js';
 import { HTTPBadRequest, HTTPNotFound, MalformedRequestBody, NeutronError } from './errors.js';
 import { makeAuthHook } from './auth/auth-hook.js';
@@ -27,6 +29,8 @@ import { loadPolicy } from './policy/policy-file.js';
 import type { Policy } from './policy/policy.js';
 import type { Handler, ResourceDef } from './resource.js';
 import { agentDef } from './resources/agent.js';
+import { floatingIpDef } from './resources/floatingip.js';
+import { routerDef } from './resources/router.js';
 import { networkDef } from './resources/network.js';
 import { portDef } from './resources/port.js';
 import { securityGroupRuleDef } from './resources/security-group-rule.js';
@@ -34,6 +38,7 @@ import { securityGroupDef } from './resources/security-group.js';
 import { subnetDef } from './resources/subnet.js';
 import { registerDiscovery } from './routes/discovery.js';
 import { registerIpAvailability } from './routes/ip-availability.js';
+import { registerL3Routes } from './routes/l3.js';
 import { registerQuotas } from './routes/quotas.js';
 import { registerResource } from './routes/resources.js';
 import { registerTags } from './routes/tags.js';
@@ -45,6 +50,8 @@ export interface Api {
   policy: Policy;
   /** what agents call over the bus (served by src/server/rpc-server.ts) */
   rpc: Ml2RpcCallbacks;
+  /** what L3 agents call on q-l3-plugin */
+  l3Rpc: L3RpcCallbacks;
 }
 
 /** "/v2.0/networks.json?x" → "/v2.0/networks?x": Neutron accepts a .json suffix on any path. */
@@ -97,14 +104,18 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
   const binder = new PortBinder(services, agents, mech, new DhcpScheduler(services, agents));
   const groups = new SecurityGroupPlugin(services);
   const networks = new NetworkPlugin(services, groups);
+  const ports = new PortPlugin(services, networks, groups, binder, mech);
+  const l3 = buildL3(services, { networks, ports, binder, mech, agents });
   const handlers: [ResourceDef, Handler][] = [
     [networkDef, networks],
     [subnetDef, new SubnetPlugin(services, networks)],
-    [portDef, new PortPlugin(services, networks, groups, binder, mech)],
+    [portDef, ports],
     [agentDef, agents],
     [securityGroupDef, groups],
     [securityGroupRuleDef, new SecurityGroupRulePlugin(services, groups)],
     [rbacPolicyDef, new RbacPolicyPlugin(services, networks)],
+    [routerDef, l3.routers],
+    [floatingIpDef, l3.floatingIps],
   ];
 
   const app = Fastify({
@@ -178,5 +189,6 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
   }
   registerQuotas(app, db, services.quotas, policy);
   registerIpAvailability(app, db, policy);
-  return { app, services, policy, rpc: new Ml2RpcCallbacks(services, binder, mech, agents) };
+  registerL3Routes(app, l3, policy);
+  return { app, services, policy, rpc: new Ml2RpcCallbacks(services, binder, mech, agents), l3Rpc: l3.rpc };
 }

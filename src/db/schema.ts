@@ -169,6 +169,48 @@ export interface NetworkRbacTable {
   target_tenant: string;
 }
 
+export interface RouterTable extends StandardColumns {
+  status: string;
+  admin_state_up: number;
+  gw_port_id: string | null;
+  enable_snat: number;
+}
+
+/** Which ports a router owns, and as what (network:router_gateway, network:router_interface). */
+export interface RouterPortTable {
+  router_id: string;
+  port_id: string;
+  port_type: string;
+}
+
+/** extraroute: a router's static routes. */
+export interface RouterRouteTable {
+  router_id: string;
+  destination: string;
+  nexthop: string;
+}
+
+export interface FloatingIpTable {
+  id: string;
+  project_id: string;
+  description: string;
+  floating_ip_address: string;
+  floating_network_id: string;
+  floating_port_id: string;
+  fixed_port_id: string | null;
+  fixed_ip_address: string | null;
+  router_id: string | null;
+  status: string;
+  created_at: string;
+  updated_at: string;
+  revision_number: number;
+}
+
+export interface RouterL3AgentBindingTable {
+  router_id: string;
+  l3_agent_id: string;
+}
+
 export interface MigrationMarker {
   seq: Generated<number>;
 }
@@ -192,4 +234,9 @@ export interface Database {
   networkdhcpagentbindings: NetworkDhcpAgentBindingTable;
   ml2_tunnel_endpoints: TunnelEndpointTable;
   networkrbacs: NetworkRbacTable;
+  routers: RouterTable;
+  routerports: RouterPortTable;
+  routerroutes: RouterRouteTable;
+  floatingips: FloatingIpTable;
+  routerl3agentbindings: RouterL3AgentBindingTable;
 }

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { DEFAULT_TRANSPORT_URL, labDown, labStatus, labUp, locateLab, restartAgent, type LabRecord } from './lab.js';
-import { DEFAULT_PREFIX, defaultLabDir, labPaths, UNDERLAY } from './topology.js';
+import { AGENT_KINDS, agentOfProcess, DEFAULT_TRANSPORT_URL, labDown, labStatus, labUp, locateLab, restartAgent, type LabAgentKind, type LabRecord } from './lab.js';
+import { DEFAULT_PREFIX, defaultLabDir, EXTERNAL, labPaths, PRIVATE, UNDERLAY } from './topology.js';
 
 /** How to run this CLI in printed examples: `neutrino` when it is on PATH, else node + script. */
 function cliName(): string {
@@ -27,24 +27,40 @@ function summary(r: LabRecord, seconds: number): string {
   const second = computes[1] ?? computes[0];
   const defaultDir = resolvePath(defaultLabDir(r.prefix, tmpdir())) === r.dir;
   const prefixArg = `${r.prefix === DEFAULT_PREFIX ? '' : ` --prefix ${r.prefix}`}${defaultDir ? '' : ` --dir ${r.dir}`}`;
+  const agentsOf = (host: string) =>
+    Object.keys(r.processes).map(agentOfProcess).filter((a) => a?.host === host).map((a) => a!.kind).join(' + ');
   const hostRows = r.hosts.map(
-    (h) => `    ${h.name.padEnd(11)} netns ${h.netns.padEnd(22)} eth0 ${h.mgmtIp.padEnd(12)} eth1 ${h.tunnelIp.padEnd(12)} ${h.agent ? 'linuxbridge agent' : 'no agent (the server runs in the root namespace)'}`,
+    (h) => `    ${h.name.padEnd(11)} netns ${h.netns.padEnd(22)} eth0 ${h.mgmtIp.padEnd(12)} eth1 ${h.tunnelIp.padEnd(12)} ${h.agent ? `${agentsOf(h.name)} agents` : 'no agent (the server runs in the root namespace)'}`,
   );
+  const agentCount = Object.keys(r.processes).filter((p) => agentOfProcess(p)).length;
+  const inet = r.internet_netns ?? `${r.prefix}internet`;
+  const external = r.external
+    ? [
+        `  external: network ${EXTERNAL.network} ${EXTERNAL.cidr}; ${PRIVATE.network} ${PRIVATE.cidr} (DHCP) behind router ${PRIVATE.router} (gateway ${r.external.router_gateway_ip}, SNAT)`,
+        `  outside world: netns ${inet} (${EXTERNAL.gateway} on br-ext, ${EXTERNAL.internetHost} "on the internet")`,
+        '',
+        'Try:',
+        `  export OS_AUTH_TYPE=none OS_ENDPOINT=${r.url}`,
+        '  openstack network agent list',
+        `  ${n} instance boot vm1 --network ${PRIVATE.network} --host ${computes[0]} --config-file ${conf}     # address by DHCP`,
+        `  ${n} instance exec vm1 --config-file ${conf} -- ping -c 3 ${EXTERNAL.internetHost}              # out through SNAT`,
+        `  openstack floating ip create ${EXTERNAL.network}`,
+        '  openstack floating ip set --port <vm1 port id> <floating ip>',
+        `  ip netns exec ${inet} ping -c 3 <floating ip>                                   # in through the floating IP`,
+      ]
+    : ['', 'Try:', `  export OS_AUTH_TYPE=none OS_ENDPOINT=${r.url}`, '  openstack network agent list'];
   return [
-    `lab ${r.prefix} is up in ${seconds.toFixed(1)} s: server ${r.url}, ${r.hosts.filter((h) => h.agent).length} agents, RabbitMQ vhost ${r.vhost}`,
+    `lab ${r.prefix} is up in ${seconds.toFixed(1)} s: server ${r.url}, ${agentCount} agents, RabbitMQ vhost ${r.vhost}`,
     '  hosts:',
     ...hostRows,
     `  underlay (netns ${r.underlay_netns}): ${UNDERLAY.map((u) => `${u.bridge} ${u.role} on ${u.nic}`).join('; ')}`,
     `  files: ${r.dir} (neutrino.conf, agent-<host>.conf, logs/, run/*.pid)`,
-    '',
-    'Try:',
-    `  export OS_AUTH_TYPE=none OS_ENDPOINT=${r.url}`,
-    '  openstack network agent list',
+    ...external,
     '  openstack network create net1',
-    '  openstack subnet create --network net1 --subnet-range 10.0.0.0/24 sub1',
-    `  ${n} instance boot vm1 --network net1 --host ${computes[0]} --fixed-ip 10.0.0.11 --config-file ${conf}`,
-    `  ${n} instance boot vm2 --network net1 --host ${second} --fixed-ip 10.0.0.12 --config-file ${conf}`,
-    `  ${n} instance exec vm1 --config-file ${conf} -- ping -c 3 10.0.0.12`,
+    '  openstack subnet create --network net1 --subnet-range 10.9.0.0/24 --no-dhcp sub1',
+    `  ${n} instance boot vm11 --network net1 --host ${computes[0]} --fixed-ip 10.9.0.11 --config-file ${conf}   # static address`,
+    `  ${n} instance boot vm12 --network net1 --host ${second} --fixed-ip 10.9.0.12 --config-file ${conf}`,
+    `  ${n} instance exec vm11 --config-file ${conf} -- ping -c 3 10.9.0.12`,
     `  ${n} instance list --config-file ${conf}`,
     `  ${n} lab status${prefixArg}`,
     `  ${n} lab down${prefixArg}`,
@@ -81,8 +97,9 @@ Examples:
     .option('--port <port>', 'API port on 127.0.0.1', '9696')
     .option('--transport-url <url>', 'RabbitMQ to use; the lab makes its own vhost on it', DEFAULT_TRANSPORT_URL)
     .option('--timeout <seconds>', 'how long to wait for the server and for the agents', '60')
-    .addHelpText('after', '\nExamples:\n  neutrino lab up\n  neutrino lab up --computes 3 --prefix t1- --port 9797')
-    .action(async (o: { computes: string; prefix: string; dir?: string; port: string; transportUrl: string; timeout: string }) => {
+    .option('--no-external', `do not make the external network ${EXTERNAL.network}, the network ${PRIVATE.network} and the router ${PRIVATE.router}`)
+    .addHelpText('after', '\nExamples:\n  neutrino lab up\n  neutrino lab up --computes 3 --prefix t1- --port 9797\n  neutrino lab up --no-external      # hosts and agents only')
+    .action(async (o: { computes: string; prefix: string; dir?: string; port: string; transportUrl: string; timeout: string; external: boolean }) => {
       const t0 = Date.now();
       const abort = new AbortController();
       const onSignal = () => {
@@ -100,6 +117,7 @@ Examples:
         transportUrl: o.transportUrl,
         timeoutS: Number(o.timeout) || 60,
         signal: abort.signal,
+        external: o.external,
         onProgress: (line) => console.log(`  ${line}`),
       });
       process.off('SIGINT', onSignal);
@@ -135,13 +153,15 @@ Examples:
     lab
       .command('restart-agent')
       .description('Start a host\'s agent again with its original command line (stops it first if it runs) and wait until the server sees it start.')
-      .argument('<host>', 'e.g. compute1'),
+      .argument('<host>', 'e.g. compute1')
+      .option('--kind <kind>', `which agent of the host: ${Object.keys(AGENT_KINDS).join(', ')}`, 'linuxbridge'),
   )
-    .addHelpText('after', '\nExample:\n  neutrino lab restart-agent compute1')
-    .action(async (host: string, o: Where) => {
+    .addHelpText('after', '\nExamples:\n  neutrino lab restart-agent compute1\n  neutrino lab restart-agent network --kind dhcp')
+    .action(async (host: string, o: Where & { kind: string }) => {
+      if (!(o.kind in AGENT_KINDS)) throw new Error(`--kind ${o.kind}: give one of ${Object.keys(AGENT_KINDS).join(', ')}`);
       const { dir } = locateLab(o.prefix, o.dir, DEFAULT_PREFIX);
-      const r = await restartAgent(dir, host, 30, (line) => console.log(`  ${line}`));
-      console.log(`agent of ${host} is back (pid ${r.pid}, reported its start after ${r.ms} ms)`);
+      const r = await restartAgent(dir, host, 30, (line) => console.log(`  ${line}`), o.kind as LabAgentKind);
+      console.log(`${o.kind} agent of ${host} is back (pid ${r.pid}, reported its start after ${r.ms} ms)`);
     });
   return lab;
 }

@@ -13,9 +13,10 @@ import { netnsPids, removeNetns } from '../compute/instance-netns.js';
 import { Reverter } from '../compute/reverter.js';
 import { run } from '../linux/exec.js';
 import { isOurs, logTail, readPid, startDetached, stopProcess } from './processes.js';
+import { answersFromOutside, createExternalTopology, type LabExternal } from './external.js';
 import { addVhost, checkRabbitReachable, deleteVhost } from './rabbit.js';
 import {
-  agentConfig, checkPrefix, defaultLabDir, hostBatch, labLayout, labPaths, netnsBatch, serverConfig, underlayBatch, vhostName, withVhost,
+  agentConfig, checkPrefix, defaultLabDir, hostBatch, internetBatch, labLayout, labPaths, netnsBatch, serverConfig, underlayBatch, vhostName, withVhost,
   type LabHost,
 } from './topology.js';
 
@@ -32,10 +33,32 @@ export interface LabRecord {
   vhost: string;
   transport_url: string;
   underlay_netns: string;
+  /** the outside world on br-ext (absent in labs made before it existed) */
+  internet_netns?: string;
   hosts: LabHost[];
-  /** process name (server, agent-<host>) → its command line, to start it again */
+  /** process name (server, agent-<host>, dhcp-agent-<host>, l3-agent-<host>) → its command line, to start it again */
   processes: Record<string, string[]>;
+  /** what lab up made through the API (absent with --no-external) */
+  external?: LabExternal;
   created_at: string;
+}
+
+/** The agents of a lab: one Linux bridge agent per host but the controller; DHCP and L3 on the network host. */
+export const AGENT_KINDS = {
+  linuxbridge: { type: 'Linux bridge agent', process: (host: string) => `agent-${host}` },
+  dhcp: { type: 'DHCP agent', process: (host: string) => `dhcp-agent-${host}` },
+  l3: { type: 'L3 agent', process: (host: string) => `l3-agent-${host}` },
+} as const;
+export type LabAgentKind = keyof typeof AGENT_KINDS;
+export const SERVICE_HOST = 'network';
+
+/** The agent a lab process is, or null for the server. */
+export function agentOfProcess(proc: string): { kind: LabAgentKind; host: string } | null {
+  for (const [kind, a] of Object.entries(AGENT_KINDS) as [LabAgentKind, (typeof AGENT_KINDS)[LabAgentKind]][]) {
+    const prefix = a.process('');
+    if (proc.startsWith(prefix) && !(kind === 'linuxbridge' && /^(dhcp|l3)-agent-/.test(proc))) return { kind, host: proc.slice(prefix.length) };
+  }
+  return null;
 }
 
 export type Progress = (line: string) => void;
@@ -104,6 +127,8 @@ export interface LabUpOptions {
   timeoutS?: number;
   signal?: AbortSignal;
   onProgress?: Progress;
+  /** make the external network, a project network and a router with SNAT (default true) */
+  external?: boolean;
 }
 
 export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
@@ -149,18 +174,25 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     await run('ip', ['-batch', '-'], { input: netnsBatch(l) });
     await run('ip', ['-batch', '-'], { netns: l.underlayNetns, input: underlayBatch(l) });
     await Promise.all(l.hosts.map((h) => run('ip', ['-batch', '-'], { netns: h.netns, input: hostBatch(h) })));
-    progress('underlay: br-mgmt (eth0, 10.20.0.0/24), br-tun (eth1, 10.21.0.0/24), br-phys1 (eth2, physnet1), br-ext (eth3, public)');
+    await run('ip', ['-batch', '-'], { netns: l.internetNetns, input: internetBatch() });
+    progress(`underlay: br-mgmt (eth0, 10.20.0.0/24), br-tun (eth1, 10.21.0.0/24), br-phys1 (eth2, physnet1), br-ext (eth3, public; the outside world is ${l.internetNetns})`);
     aborted();
 
     const record: LabRecord = {
       prefix: l.prefix, dir, port: l.port, url, computes: l.computes, vhost: l.vhost, transport_url: transport,
-      underlay_netns: l.underlayNetns, hosts: l.hosts, processes: {}, created_at: new Date().toISOString(),
+      underlay_netns: l.underlayNetns, internet_netns: l.internetNetns, hosts: l.hosts, processes: {}, created_at: new Date().toISOString(),
     };
     writeFileSync(paths.serverConf, serverConfig(l, transport));
     record.processes.server = [process.execPath, CLI_SCRIPT, 'server', '--config-file', paths.serverConf, '--db-upgrade'];
+    const agents: { kind: LabAgentKind; host: string; proc: string }[] = [];
     for (const h of l.hosts.filter((x) => x.agent)) {
       writeFileSync(paths.agentConf(h.name), agentConfig(l, h, transport));
-      record.processes[`agent-${h.name}`] = [process.execPath, CLI_SCRIPT, 'agent', 'linuxbridge', '--host', h.name, '--config-file', paths.agentConf(h.name)];
+      const kinds: LabAgentKind[] = h.name === SERVICE_HOST ? ['linuxbridge', 'dhcp', 'l3'] : ['linuxbridge'];
+      for (const kind of kinds) {
+        const proc = AGENT_KINDS[kind].process(h.name);
+        agents.push({ kind, host: h.name, proc });
+        record.processes[proc] = [process.execPath, CLI_SCRIPT, 'agent', kind, '--host', h.name, '--config-file', paths.agentConf(h.name)];
+      }
     }
     new InstanceStore(dir).writeSettings({ netns_prefix: `${l.prefix}vm-`, host_namespaces: Object.fromEntries(l.hosts.map((h) => [h.name, h.netns])) });
     writeRecord(dir, record);
@@ -175,24 +207,33 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     }, `the server did not answer on ${url}`, () => logTail(paths.log('server')));
     progress(`server answers (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
-    const agents = l.hosts.filter((h) => h.agent);
-    for (const h of agents) {
-      revert.add(`stop the agent of ${h.name}`, () => stopProcess(paths.pid(`agent-${h.name}`), dir));
-      startDetached(record.processes[`agent-${h.name}`], paths.log(`agent-${h.name}`), paths.pid(`agent-${h.name}`));
+    for (const a of agents) {
+      revert.add(`stop ${a.proc}`, () => stopProcess(paths.pid(a.proc), dir));
+      startDetached(record.processes[a.proc], paths.log(a.proc), paths.pid(a.proc));
     }
-    progress(`agents starting: ${agents.map((h) => h.name).join(', ')}`);
+    progress(`agents starting: ${agents.map((a) => `${a.kind}@${a.host}`).join(', ')}`);
     const seen = new Set<string>();
     await until(timeoutMs, opts.signal, async () => {
-      for (const h of agents) assertRunning(dir, `agent-${h.name}`);
-      const list = (await api.get('/agents?agent_type=Linux%20bridge%20agent')).agents as Json[];
-      for (const a of list) {
-        if (a.alive && !seen.has(a.host) && agents.some((h) => h.name === a.host)) {
-          seen.add(a.host);
-          progress(`agent of ${a.host} alive (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      for (const a of agents) assertRunning(dir, a.proc);
+      const list = (await api.get('/agents')).agents as Json[];
+      for (const a of agents) {
+        const found = list.find((x) => x.host === a.host && x.agent_type === AGENT_KINDS[a.kind].type);
+        if (found?.alive && !seen.has(a.proc)) {
+          seen.add(a.proc);
+          progress(`${AGENT_KINDS[a.kind].type} of ${a.host} alive (${((Date.now() - started) / 1000).toFixed(1)} s)`);
         }
       }
       return seen.size === agents.length;
-    }, 'not every agent reported alive', () => agents.filter((h) => !seen.has(h.name)).map((h) => `agent-${h.name}:\n${logTail(paths.log(`agent-${h.name}`))}`).join('\n'));
+    }, 'not every agent reported alive', () => agents.filter((a) => !seen.has(a.proc)).map((a) => `${a.proc}:\n${logTail(paths.log(a.proc))}`).join('\n'));
+
+    if (opts.external !== false) {
+      record.external = await createExternalTopology(api, progress);
+      writeRecord(dir, record);
+      const gw = record.external.router_gateway_ip;
+      await until(timeoutMs, opts.signal, () => answersFromOutside(l.internetNetns, gw), `router ${gw} did not answer from ${l.internetNetns}`, () =>
+        agents.filter((a) => a.kind !== 'dhcp').map((a) => `${a.proc}:\n${logTail(paths.log(a.proc))}`).join('\n'));
+      progress(`the router's gateway ${gw} answers from the outside (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    }
     revert.disarm();
     return record;
   } catch (e) {
@@ -305,7 +346,7 @@ export async function labStatus(prefix: string, dir: string): Promise<{ up: bool
     if (present.size) lines.push({ what: 'namespaces', ok: false, detail: `left over without a lab record: ${[...present].join(', ')} (neutrino lab down --prefix ${prefix})` });
     return { up: false, lines, record };
   }
-  for (const n of [record.underlay_netns, ...record.hosts.map((h) => h.netns)]) {
+  for (const n of [record.underlay_netns, ...record.hosts.map((h) => h.netns), ...(record.internet_netns ? [record.internet_netns] : [])]) {
     lines.push({ what: `netns ${n}`, ok: present.has(n), detail: present.has(n) ? 'present' : 'MISSING' });
   }
   const api = new NetworkApi({ url: record.url, timeoutMs: 2000 });
@@ -324,8 +365,8 @@ export async function labStatus(prefix: string, dir: string): Promise<{ up: bool
       detail += agents ? `, answers on ${record.url}` : `, NO ANSWER on ${record.url}`;
       ok &&= agents !== undefined;
     } else if (agents) {
-      const host = proc.slice('agent-'.length);
-      const a = agents.find((x) => x.host === host && x.agent_type === 'Linux bridge agent');
+      const which = agentOfProcess(proc);
+      const a = which && agents.find((x) => x.host === which.host && x.agent_type === AGENT_KINDS[which.kind].type);
       detail += a ? `, ${a.alive ? 'alive' : 'DEAD'} (last heartbeat ${a.heartbeat_timestamp})` : ', NOT REGISTERED';
       ok &&= Boolean(a?.alive);
     }
@@ -340,15 +381,19 @@ export async function labStatus(prefix: string, dir: string): Promise<{ up: bool
  * Starts a host's agent again with the same command line (stopping it first if it runs) and
  * waits until the server has seen it start. Returns the new pid and how long it took.
  */
-export async function restartAgent(dir: string, host: string, timeoutS = 30, progress: Progress = () => undefined): Promise<{ pid: number; ms: number }> {
+export async function restartAgent(dir: string, host: string, timeoutS = 30, progress: Progress = () => undefined, kind: LabAgentKind = 'linuxbridge'): Promise<{ pid: number; ms: number }> {
   const record = readRecord(dir);
   if (!record) throw new Error(`no lab in ${dir} (neutrino lab up, or give --dir / --prefix)`);
-  const proc = `agent-${host}`;
+  const proc = AGENT_KINDS[kind].process(host);
   const argv = record.processes[proc];
-  if (!argv) throw new Error(`the lab has no agent on host ${host}; hosts with agents: ${Object.keys(record.processes).filter((p) => p.startsWith('agent-')).map((p) => p.slice(6)).join(', ')}`);
+  if (!argv) {
+    const have = Object.keys(record.processes).map(agentOfProcess).filter((a) => a !== null).map((a) => `${a.kind}@${a.host}`);
+    throw new Error(`the lab has no ${kind} agent on host ${host}; its agents: ${have.join(', ')}`);
+  }
   const paths = labPaths(dir);
   const api = new NetworkApi({ url: record.url, timeoutMs: 2000 });
-  const before = ((await api.get(`/agents?host=${encodeURIComponent(host)}&agent_type=Linux%20bridge%20agent`)).agents as Json[])[0]?.started_at;
+  const typeQuery = `agent_type=${encodeURIComponent(AGENT_KINDS[kind].type)}`;
+  const before = ((await api.get(`/agents?host=${encodeURIComponent(host)}&${typeQuery}`)).agents as Json[])[0]?.started_at;
   const how = await stopProcess(paths.pid(proc), dir);
   if (how !== 'not running') progress(`agent of ${host} ${how}`);
   const t0 = Date.now();
@@ -356,7 +401,7 @@ export async function restartAgent(dir: string, host: string, timeoutS = 30, pro
   progress(`agent of ${host} started again (pid ${pid})`);
   await until(timeoutS * 1000, undefined, async () => {
     assertRunning(dir, proc);
-    const a = ((await api.get(`/agents?host=${encodeURIComponent(host)}&agent_type=Linux%20bridge%20agent`)).agents as Json[])[0];
+    const a = ((await api.get(`/agents?host=${encodeURIComponent(host)}&${typeQuery}`)).agents as Json[])[0];
     return Boolean(a?.alive && a.started_at !== before);
   }, `the agent of ${host} did not report its start`, () => logTail(paths.log(proc)));
   return { pid, ms: Date.now() - t0 };

@@ -25,12 +25,32 @@ export interface LabHost {
   agent: boolean;
 }
 
+/**
+ * The outside world of a lab: a namespace on br-ext that is the external subnet's gateway
+ * (EXTERNAL.gateway on its eth0) and owns a public address block on its loopback, standing
+ * for hosts on the internet. Routers SNAT to, and floating IPs come from, EXTERNAL.cidr.
+ */
+export const EXTERNAL = {
+  network: 'public',
+  subnet: 'public-subnet',
+  cidr: '172.24.4.0/24',
+  gateway: '172.24.4.1',
+  pool: { start: '172.24.4.10', end: '172.24.4.250' },
+  /** an address "on the internet", behind the gateway */
+  internetHost: '198.51.100.1',
+} as const;
+
+/** The project network `lab up` makes and attaches to the default router. */
+export const PRIVATE = { network: 'private', subnet: 'private-subnet', cidr: '10.0.0.0/24', router: 'router1' } as const;
+
 export interface LabLayout {
   prefix: string;
   dir: string;
   port: number;
   computes: number;
   underlayNetns: string;
+  /** the outside world (see EXTERNAL) */
+  internetNetns: string;
   hosts: LabHost[];
   vhost: string;
 }
@@ -59,12 +79,12 @@ export function labLayout(prefix: string, computes: number, dir: string, port: n
     tunnelIp: `${UNDERLAY[1].net}.${10 + index}`,
     agent: name !== 'controller',
   }));
-  return { prefix, dir, port, computes, underlayNetns: `${prefix}underlay`, hosts, vhost: vhostName(prefix) };
+  return { prefix, dir, port, computes, underlayNetns: `${prefix}underlay`, internetNetns: `${prefix}internet`, hosts, vhost: vhostName(prefix) };
 }
 
 /** `ip -batch` run in the root namespace: every namespace of the lab. */
 export function netnsBatch(l: LabLayout): string {
-  return [l.underlayNetns, ...l.hosts.map((h) => h.netns)].map((n) => `netns add ${n}`).join('\n') + '\n';
+  return [l.underlayNetns, ...l.hosts.map((h) => h.netns), l.internetNetns].map((n) => `netns add ${n}`).join('\n') + '\n';
 }
 
 /** `ip -n UNDERLAY -batch`: the underlay bridges and one veth per host and network. */
@@ -78,7 +98,15 @@ export function underlayBatch(l: LabLayout): string {
       lines.push(`link add ${u.nic} netns ${h.netns} up type veth peer name ${port}`, `link set ${port} master ${u.bridge} up`);
     }
   }
+  // the outside world hangs on the external bridge only
+  lines.push(`link add eth0 netns ${l.internetNetns} up type veth peer name inet-eth0`, 'link set inet-eth0 master br-ext up');
   return lines.join('\n') + '\n';
+}
+
+/** `ip -n INTERNET -batch`: the external subnet's gateway, and a host "out there" on loopback. */
+export function internetBatch(): string {
+  const prefixlen = EXTERNAL.cidr.split('/')[1];
+  return ['link set lo up', `addr add ${EXTERNAL.gateway}/${prefixlen} dev eth0`, `addr add ${EXTERNAL.internetHost}/32 dev lo`].join('\n') + '\n';
 }
 
 /** `ip -n HOST -batch`: loopback and the addresses of the management and tunnel NICs. */

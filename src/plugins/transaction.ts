@@ -35,6 +35,7 @@ const RETRYABLE = [
   'uniq_agents0agent_type0host',
   'agents.agent_type',
   'networkdhcpagentbindings',
+  'routerl3agentbindings',
 ];
 
 export const MAX_RETRIES = 10;

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { L2Agent } from '../../src/agents/l2/l2-agent.js';
+import { REPORTS } from '../../src/rpc/topics.js';
 import { FakeDataplane } from '../helpers/fake-dataplane.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -602,5 +603,70 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
     } finally {
       await agent.stop();
     }
+  });
+
+  // ---- L3: routers, floating IPs, the L3 agent ------------------------------------------------
+
+  it('router create/set --external-gateway/add subnet/show/remove subnet/delete, floating ip create/set --port/unset --port, network agent list (L3)', async () => {
+    // an L3 agent and an L2 agent on one network host, registered as real agents do (report_state)
+    const host = `${pfx}-network1`;
+    const report = (agentType: string, binary: string, topic: string) =>
+      s.bus.call(REPORTS, 'report_state', { agent_state: { agent_state: { agent_type: agentType, binary, host, topic, configurations: {}, start_flag: true } }, time: new Date().toISOString() });
+    await report('Linux bridge agent', 'neutrino-linuxbridge-agent', 'N/A');
+    await report('L3 agent', 'neutrino-l3-agent', 'l3_agent');
+    const agents: Json[] = await json(['network', 'agent', 'list']);
+    const l3 = agents.find((a) => a.Host === host && a['Agent Type'] === 'L3 agent');
+    assert.ok(l3, JSON.stringify(agents));
+    assert.equal(l3.Alive, true);
+    assert.equal(l3.Binary, 'neutrino-l3-agent');
+
+    const ext = await json(['network', 'create', '--external', `${pfx}-ext`]);
+    assert.equal(ext['router:external'], true);
+    await ok(['subnet', 'create', '--network', ext.id, '--subnet-range', '203.0.113.0/24', '--no-dhcp', `${pfx}-ext-sub`]);
+    const int = await json(['network', 'create', `${pfx}-int`]);
+    const intSub = await json(['subnet', 'create', '--network', int.id, '--subnet-range', '10.77.0.0/24', `${pfx}-int-sub`]);
+
+    const created = await json(['router', 'create', `${pfx}-r1`]);
+    assert.match(created.id, UUID_RE);
+    assert.equal(created.external_gateway_info, null);
+    await ok(['router', 'set', '--external-gateway', `${pfx}-ext`, `${pfx}-r1`]);
+    await ok(['router', 'add', 'subnet', `${pfx}-r1`, `${pfx}-int-sub`]);
+    const r = await json(['router', 'show', `${pfx}-r1`]);
+    const fromApi = (await api('GET', `/v2.0/routers/${created.id}`)).router;
+    sameAsApi(r, fromApi, ['id', 'name', 'project_id', 'status', 'external_gateway_info', 'routes', 'revision_number'], 'router show');
+    assert.equal(r.external_gateway_info.network_id, ext.id);
+    assert.equal(r.external_gateway_info.enable_snat, true);
+    assert.deepEqual(r.interfaces_info.map((i: Json) => [i.subnet_id, i.ip_address]), [[intSub.id, '10.77.0.1']]);
+    // scheduled to the L3 agent, which the CLI shows both ways
+    const hosting: Json[] = await json(['network', 'agent', 'list', '--router', `${pfx}-r1`]);
+    assert.deepEqual(hosting.map((a) => a.Host), [host]);
+    const onAgent: Json[] = await json(['router', 'list', '--agent', l3.ID]);
+    assert.ok(onAgent.some((x) => x.ID === created.id), JSON.stringify(onAgent));
+
+    const vm = await json(['port', 'create', '--network', int.id, '--device-owner', 'compute:nova', `${pfx}-vm`]);
+    const fip = await json(['floating', 'ip', 'create', `${pfx}-ext`]);
+    assert.match(fip.floating_ip_address, /^203\.0\.113\./);
+    assert.equal(fip.status, 'DOWN');
+    assert.equal(fip.port_id, null);
+    await ok(['floating', 'ip', 'set', '--port', `${pfx}-vm`, fip.id]);
+    const assoc = await json(['floating', 'ip', 'show', fip.id]);
+    assert.equal(assoc.port_id, vm.id);
+    assert.equal(assoc.router_id, created.id);
+    assert.equal(assoc.fixed_ip_address, vm.fixed_ips[0].ip_address);
+    const removeBusy = await fails(['router', 'remove', 'subnet', `${pfx}-r1`, `${pfx}-int-sub`]);
+    assert.match(removeBusy, /required by one or more floating IPs|floating IPs need it/);
+    await ok(['floating', 'ip', 'unset', '--port', fip.id]);
+    const unset = (await api('GET', `/v2.0/floatingips/${fip.id}`)).floatingip;
+    assert.equal(unset.port_id, null);
+    assert.equal(unset.router_id, null);
+    await ok(['floating', 'ip', 'delete', fip.id]);
+
+    await ok(['router', 'remove', 'subnet', `${pfx}-r1`, `${pfx}-int-sub`]);
+    assert.deepEqual((await json(['router', 'show', `${pfx}-r1`])).interfaces_info, []);
+    await ok(['router', 'unset', '--external-gateway', `${pfx}-r1`]);
+    await ok(['router', 'delete', `${pfx}-r1`]);
+    assert.equal(await apiStatus('GET', `/v2.0/routers/${created.id}`), 404);
+    await ok(['port', 'delete', vm.id]);
+    await ok(['network', 'delete', int.id, ext.id]);
   });
 });

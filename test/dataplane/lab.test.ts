@@ -124,12 +124,101 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
     rmSync(DIR, { recursive: true, force: true });
   });
 
-  it('lab status: every namespace, the server and three live agents', async () => {
+  it('lab status: every namespace, the server and five live agents', async () => {
     const out = await ok('lab', 'status', '--prefix', P, '--dir', DIR);
     assert.match(out, /: UP /);
-    for (const h of ['underlay', 'controller', 'network', 'compute1', 'compute2']) assert.ok((await labNetns()).includes(`${P}${h}`), `netns ${P}${h}`);
-    const agents = (await api('GET', '/agents')).agents;
-    assert.deepEqual(agents.filter((a: { alive: boolean }) => a.alive).map((a: { host: string }) => a.host).sort(), ['compute1', 'compute2', 'network']);
+    for (const h of ['underlay', 'controller', 'network', 'compute1', 'compute2', 'internet']) assert.ok((await labNetns()).includes(`${P}${h}`), `netns ${P}${h}`);
+    const agents = (await api('GET', '/agents')).agents as { alive: boolean; host: string; agent_type: string }[];
+    assert.deepEqual(agents.filter((a) => a.alive).map((a) => `${a.agent_type}@${a.host}`).sort(), [
+      'DHCP agent@network', 'L3 agent@network', 'Linux bridge agent@compute1', 'Linux bridge agent@compute2', 'Linux bridge agent@network',
+    ]);
+  });
+
+  describe('the default topology: private behind router1, public outside', () => {
+    let web = '';
+    const fipWaitMs: number[] = [];
+    const INTERNET = `${P}internet`;
+    const fromOutside = async (ip: string) => (await sh('ip', ['netns', 'exec', INTERNET, 'ping', '-c', '1', '-W', '1', ip])).code === 0;
+    /** The name the instance behind address answers with on TCP 7000 (from the outside), or '' when none answers. */
+    const whoAnswers = async (ip: string) => {
+      const probe = "const s=require('net').connect(7000,process.argv[1]);let d='';s.setTimeout(500,()=>s.destroy());s.on('data',(x)=>d+=x);s.on('close',()=>console.log(d.trim()));s.on('error',()=>{});";
+      return (await sh('ip', ['netns', 'exec', INTERNET, process.execPath, '-e', probe, ip], 5000)).stdout.trim();
+    };
+    const nameServer = (name: string) => {
+      const srv = spawn(process.execPath, [CLI, 'instance', 'exec', name, '--config-file', CONF, '--', process.execPath, '-e',
+        `require('net').createServer((s)=>s.end('${name}\\n')).listen(7000,()=>console.log('listening'))`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(srv);
+      return new Promise<void>((resolve, reject) => {
+        srv.stdout!.once('data', () => resolve());
+        srv.once('exit', (code) => reject(new Error(`name server in ${name} exited ${code}`)));
+      });
+    };
+
+    it('lab up made public, private and router1; an instance on private takes its address by DHCP', async () => {
+      const routers = (await api('GET', '/routers?name=router1')).routers;
+      assert.equal(routers.length, 1);
+      const pub = (await api('GET', '/networks?name=public')).networks[0];
+      assert.equal(pub['router:external'], true);
+      assert.equal(routers[0].external_gateway_info.network_id, pub.id);
+      web = (await api('POST', '/security-groups', { security_group: { name: 'web' } })).security_group.id;
+      for (const rule of [{ protocol: 'icmp' }, { protocol: 'tcp', port_range_min: 7000, port_range_max: 7000 }]) {
+        await api('POST', '/security-group-rules', { security_group_rule: { security_group_id: web, direction: 'ingress', ethertype: 'IPv4', remote_ip_prefix: '0.0.0.0/0', ...rule } });
+      }
+      await ok('instance', 'boot', 'w1', '--network', 'private', '--host', 'compute1', '--security-group', 'web', '--config-file', CONF, '--timeout', '20');
+      const w1 = JSON.parse(readFileSync(join(DIR, 'instances', 'w1.json'), 'utf8'));
+      const port = (await api('GET', `/ports/${w1.port_id}`)).port;
+      const want = port.fixed_ips[0].ip_address as string;
+      assert.match(want, /^10\.0\.0\./);
+      const addr = await inInstance('w1', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0');
+      assert.match(addr.stdout, new RegExp(`inet ${want.replace(/\./g, '\\.')}/24`), `w1 has its port's address by DHCP: ${addr.stdout}`);
+      const route = await inInstance('w1', 'ip', '-4', 'route', 'show', 'default');
+      assert.match(route.stdout, /default via 10\.0\.0\.1 /, route.stdout);
+    });
+
+    it('the instance reaches the internet by SNAT (the outside has no route to 10.0.0.0/24)', async () => {
+      assert.ok(await pings('w1', '198.51.100.1'), 'w1 → 198.51.100.1 through router1');
+      const routes = (await sh('ip', ['-n', INTERNET, 'route', 'get', '10.0.0.5'])).code;
+      assert.notEqual(routes, 0, 'the outside cannot route to the private network, so the answers came back to the SNAT address');
+    });
+
+    it('a floating IP lets the outside in, and no longer after disassociation; moving it answers within a second', async () => {
+      await nameServer('w1');
+      await ok('instance', 'boot', 'w2', '--network', 'private', '--host', 'compute2', '--security-group', 'web', '--config-file', CONF, '--timeout', '20');
+      await nameServer('w2');
+      const pub = (await api('GET', '/networks?name=public')).networks[0];
+      const w1 = JSON.parse(readFileSync(join(DIR, 'instances', 'w1.json'), 'utf8'));
+      const w2 = JSON.parse(readFileSync(join(DIR, 'instances', 'w2.json'), 'utf8'));
+      const fip = (await api('POST', '/floatingips', { floatingip: { floating_network_id: pub.id } })).floatingip;
+      assert.equal(await fromOutside(fip.floating_ip_address), false, 'an unassociated floating IP answers nothing');
+
+      const reachedBy = async (name: string, ms = 10_000) => {
+        const t0 = Date.now();
+        while (Date.now() - t0 < ms) {
+          if ((await whoAnswers(fip.floating_ip_address)) === name) return Date.now() - t0;
+          await sleep(20);
+        }
+        return -1;
+      };
+      await api('PUT', `/floatingips/${fip.id}`, { floatingip: { port_id: w1.port_id } });
+      const first = await reachedBy('w1');
+      assert.ok(first >= 0, 'the outside reaches w1 through its floating IP');
+      assert.ok(await fromOutside(fip.floating_ip_address), 'and ping answers');
+
+      await api('PUT', `/floatingips/${fip.id}`, { floatingip: { port_id: null } });
+      const end = Date.now() + 10_000;
+      while ((await fromOutside(fip.floating_ip_address)) && Date.now() < end) await sleep(100);
+      assert.equal(await fromOutside(fip.floating_ip_address), false, 'no longer after disassociation');
+
+      await api('PUT', `/floatingips/${fip.id}`, { floatingip: { port_id: w1.port_id } });
+      assert.ok((await reachedBy('w1')) >= 0, 'associated with w1 again');
+      const t0 = Date.now();
+      await api('PUT', `/floatingips/${fip.id}`, { floatingip: { port_id: w2.port_id } });
+      const moved = await reachedBy('w2', 5000);
+      fipWaitMs.push(moved < 0 ? -1 : Date.now() - t0);
+      assert.ok(moved >= 0 && moved < 1000, `after the move the floating IP reaches w2 within a second (took ${moved} ms)`);
+      const status = (await api('GET', `/floatingips/${fip.id}`)).floatingip.status;
+      assert.equal(status, 'ACTIVE');
+    });
   });
 
   it('instances on two hosts on one VXLAN network ping each other', async () => {

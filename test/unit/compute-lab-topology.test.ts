@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Config } from '../../src/config/config.js';
-import { agentConfig, checkPrefix, hostBatch, labLayout, netnsBatch, serverConfig, underlayBatch, withVhost } from '../../src/lab/topology.js';
+import { agentConfig, checkPrefix, hostBatch, internetBatch, labLayout, netnsBatch, serverConfig, underlayBatch, withVhost } from '../../src/lab/topology.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,8 @@ describe('lab topology', () => {
     ]);
     assert.equal(l.underlayNetns, 'lab-underlay');
     assert.equal(l.vhost, 'neutrino-lab-lab');
-    assert.deepEqual(netnsBatch(l).trim().split('\n'), ['netns add lab-underlay', 'netns add lab-controller', 'netns add lab-network', 'netns add lab-compute1', 'netns add lab-compute2']);
+    assert.deepEqual(netnsBatch(l).trim().split('\n'), ['netns add lab-underlay', 'netns add lab-controller', 'netns add lab-network', 'netns add lab-compute1', 'netns add lab-compute2', 'netns add lab-internet']);
+    assert.equal(l.internetNetns, 'lab-internet');
   });
 
   it('joins every host to the four underlay bridges; device names fit in 15 characters', () => {
@@ -28,7 +29,10 @@ describe('lab topology', () => {
     assert.match(b, /^link add eth2 netns lab-compute1 up type veth peer name h2-eth2$/m);
     assert.match(b, /^link set h2-eth2 master br-phys1 up$/m);
     const names = [...b.matchAll(/peer name (\S+)/g)].map((m) => m[1]);
-    assert.equal(names.length, 52 * 4);
+    // four per host, and the outside world's one on br-ext
+    assert.equal(names.length, 52 * 4 + 1);
+    assert.match(b, /^link add eth0 netns lab-internet up type veth peer name inet-eth0\nlink set inet-eth0 master br-ext up$/m);
+    assert.equal(internetBatch(), 'link set lo up\naddr add 172.24.4.1/24 dev eth0\naddr add 198.51.100.1/32 dev lo\n');
     assert.ok(names.every((n) => n.length <= 15), names.find((n) => n.length > 15));
     assert.equal(hostBatch(l.hosts[2]), 'link set lo up\naddr add 10.20.0.12/24 dev eth0\naddr add 10.21.0.12/24 dev eth1\n');
   });

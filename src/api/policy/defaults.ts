@@ -149,6 +149,39 @@ export const DEFAULT_RULES: readonly RuleDefault[] = [
   rule('update_agent', ADMIN, 'Update an agent (admin_state_up, description).'),
   rule('delete_agent', ADMIN, 'Delete an agent.'),
 
+  // routers and floating IPs
+  rule('create_router', ADMIN_OR_MEMBER, 'Create a router.'),
+  rule('create_router:external_gateway_info', ADMIN_OR_MEMBER, 'Give a new router an external gateway.'),
+  rule('create_router:external_gateway_info:network_id', ADMIN_OR_MEMBER, 'Choose the external network of a new router\'s gateway.'),
+  rule('create_router:external_gateway_info:enable_snat', ADMIN, 'Choose whether a new router SNATs on its gateway.'),
+  rule('create_router:external_gateway_info:external_fixed_ips', ADMIN, 'Choose the addresses of a new router\'s gateway.'),
+  rule('get_router', ADMIN_OR_READER, 'Show a router.'),
+  rule('update_router', ADMIN_OR_MEMBER, 'Update a router.'),
+  rule('update_router:external_gateway_info', ADMIN_OR_MEMBER, 'Set or clear a router\'s external gateway.'),
+  rule('update_router:external_gateway_info:network_id', ADMIN_OR_MEMBER, 'Choose the external network of a router\'s gateway.'),
+  rule('update_router:external_gateway_info:enable_snat', ADMIN, 'Choose whether a router SNATs on its gateway.'),
+  rule('update_router:external_gateway_info:external_fixed_ips', ADMIN, 'Choose the addresses of a router\'s gateway.'),
+  rule('update_router:tags', ADMIN_OR_MEMBER, 'Change a router\'s tags.'),
+  rule('delete_router', ADMIN_OR_MEMBER, 'Delete a router.'),
+  rule('delete_router:tags', ADMIN_OR_MEMBER, 'Remove a router\'s tags.'),
+  rule('add_router_interface', ADMIN_OR_MEMBER, 'Attach a subnet or port to a router.'),
+  rule('remove_router_interface', ADMIN_OR_MEMBER, 'Detach a subnet or port from a router.'),
+  rule('add_extraroutes', ADMIN_OR_MEMBER, 'Add routes to a router (extraroute-atomic).'),
+  rule('remove_extraroutes', ADMIN_OR_MEMBER, 'Remove routes from a router (extraroute-atomic).'),
+  rule('create_floatingip', ADMIN_OR_MEMBER, 'Create a floating IP.'),
+  // Neutron: admin or the project's manager; Keystone releases before 2023.2 have no manager role
+  rule('create_floatingip:floating_ip_address', ADMIN, 'Choose the address of a new floating IP.'),
+  rule('get_floatingip', ADMIN_OR_READER, 'Show a floating IP.'),
+  rule('update_floatingip', ADMIN_OR_MEMBER, 'Associate, disassociate or describe a floating IP.'),
+  rule('update_floatingip:tags', ADMIN_OR_MEMBER, 'Change a floating IP\'s tags.'),
+  rule('delete_floatingip', ADMIN_OR_MEMBER, 'Delete (release) a floating IP.'),
+  rule('delete_floatingip:tags', ADMIN_OR_MEMBER, 'Remove a floating IP\'s tags.'),
+  // l3_agent_scheduler
+  rule('create_l3-router', ADMIN, 'Schedule a router to an L3 agent.'),
+  rule('get_l3-routers', ADMIN, 'List the routers an L3 agent hosts.'),
+  rule('delete_l3-router', ADMIN, 'Take a router off an L3 agent.'),
+  rule('get_l3-agents', ADMIN, 'List the L3 agents hosting a router.'),
+
   // quotas: Neutron's current default reads need the "manager" role, which Keystone releases
   // before 2023.2 (such as Debian's Zed) do not have; a project's readers read its quota
   rule('get_quota', ADMIN_OR_READER, 'Read a project\'s quota (the list of all quotas: admin).'),

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { convertFilterValue, listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
-import { InvalidInput, InvalidSharedSetting, NetworkInUse, NetworkNotFound } from '../../api/errors.js';
+import { ExternalNetworkInUse, InvalidInput, InvalidSharedSetting, NetworkInUse, NetworkNotFound } from '../../api/errors.js';
 import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
 import { networkDef } from '../../api/resources/network.js';
 import type { NetworkSegmentTable, NetworkTable } from '../../db/schema.js';
@@ -36,6 +36,9 @@ function requestedSegments(item: ApiObject): Segment[] {
 
 /** Device owners whose ports Neutron removes itself when their network or subnet goes away. */
 export const AUTO_DELETE_OWNERS = ['network:dhcp'];
+
+/** Ports that need their network to stay router:external: router gateways and floating IPs. */
+const EXTERNAL_NETWORK_OWNERS = ['network:router_gateway', 'network:floatingip'];
 
 const SLAAC_MODES = ['slaac', 'dhcpv6-stateless'];
 
@@ -246,6 +249,7 @@ export class NetworkPlugin implements Handler {
       // shared and router:external are rbac-policies entries; the columns follow them
       if ('router:external' in changes && (changes['router:external'] as boolean) !== bool(row.router_external)) {
         if (changes['router:external']) await addWildcard(trx, row, ACCESS_EXTERNAL);
+        else if (await trx.selectFrom('ports').select('id').where('network_id', '=', id).where('device_owner', 'in', EXTERNAL_NETWORK_OWNERS).executeTakeFirst()) throw ExternalNetworkInUse({ net_id: id });
         else await trx.deleteFrom('networkrbacs').where('object_id', '=', id).where('action', '=', ACCESS_EXTERNAL).execute();
         set.router_external = int(changes['router:external'] as boolean);
       }

@@ -55,8 +55,15 @@ function policyView(r: PortTable): ApiObject {
   return { id: r.id, project_id: r.project_id, network_id: r.network_id, device_owner: r.device_owner, device_id: r.device_id, mac_address: r.mac_address };
 }
 
+/**
+ * A service plugin's say in deleting a port through the API (Neutron's port delete callbacks):
+ * refuse by throwing, or clean up in the same transaction and return what to do after commit.
+ */
+export type PortDeleteHook = (trx: Trx, port: PortTable) => Promise<(() => void) | void>;
+
 export class PortPlugin implements Handler {
   private readonly baseMac: string[];
+  readonly deleteHooks: PortDeleteHook[] = [];
 
   constructor(
     private readonly s: Services,
@@ -395,10 +402,12 @@ export class PortPlugin implements Handler {
     });
   }
 
-  async create(ctx: RequestContext, items: ApiObject[], authorize: AuthorizeCreate): Promise<ApiObject[]> {
-    const parts = await inTransaction(
-      this.s.db,
-      async (trx, uow) => {
+  /**
+   * `within`: a service plugin (routers, floating IPs) making its ports inside its own
+   * transaction; it calls announce() with their ids after commit.
+   */
+  async create(ctx: RequestContext, items: ApiObject[], authorize: AuthorizeCreate, within?: { trx: Trx; uow: UnitOfWork }): Promise<ApiObject[]> {
+    const work = async (trx: Trx, uow: UnitOfWork): Promise<PortParts[]> => {
         // looked up once per request, however many ports it creates
         const networks = new Map<string, NetworkTable>();
         const subnets = new Map<string, SubnetTable[]>();
@@ -419,9 +428,10 @@ export class PortPlugin implements Handler {
           networks.set(netId, pre.network);
           subnets.set(netId, pre.subnets);
           if (pre.defaultGroup) defaultGroups.set(project, pre.defaultGroup);
-          await this.s.quotas.checkWithOverride(trx, project, 'port', n, pre.portQuota);
+          // as Neutron, ports a service plugin makes for itself are not held to the quota
+          if (!within) await this.s.quotas.checkWithOverride(trx, project, 'port', n, pre.portQuota);
         } else {
-          for (const [project, n] of projects) await this.s.quotas.check(trx, project, 'port', n);
+          if (!within) for (const [project, n] of projects) await this.s.quotas.check(trx, project, 'port', n);
         }
         const now = timestamp();
         const made: PortParts[] = [];
@@ -497,12 +507,12 @@ export class PortPlugin implements Handler {
           if (wish) made[n].binding = await this.binder.bind(trx, made[n].row, wish);
         }
         return made;
-      },
-    );
+    };
+    const parts = within ? await work(within.trx, within.uow) : await inTransaction(this.s.db, work);
     for (const p of parts) {
       this.s.log.info({ event: 'port.create', port_id: p.row.id, network_id: p.row.network_id, ips: p.ips.map((i) => i.ip_address), host: p.binding.host || undefined, request_id: ctx.requestId }, 'port created');
     }
-    await this.notifyChanged(parts, new Map());
+    if (!within) await this.notifyChanged(parts, new Map());
     return parts.map((p) => this.renderOne({ ...p, groups: [...p.groups].sort() }));
   }
 
@@ -522,6 +532,19 @@ export class PortPlugin implements Handler {
       }
     }
     this.s.notifier.securityGroupsMemberUpdated([...groups]);
+  }
+
+  /** After commit: port_update and postcommit hooks for ports changed inside another plugin's transaction. */
+  async announce(portIds: string[], before: Map<string, PortEvent | null>): Promise<void> {
+    const trx = this.s.db.kysely;
+    const rows = await trx.selectFrom('ports').selectAll().where('id', 'in', portIds).execute();
+    const ips = groupBy(await trx.selectFrom('ipallocations').selectAll().where('port_id', 'in', portIds).execute(), (a) => a.port_id);
+    const groups = groupBy(await trx.selectFrom('securitygroupportbindings').selectAll().where('port_id', 'in', portIds).execute(), (b) => b.port_id);
+    const bindings = await this.binder.bindingsOf(trx, portIds);
+    const parts = rows.map((row) => ({
+      row, ips: ips.get(row.id) ?? [], groups: (groups.get(row.id) ?? []).map((g) => g.security_group_id), tags: [], binding: bindings.get(row.id) ?? unboundBinding(row.id),
+    }));
+    await this.notifyChanged(parts, before);
   }
 
   private async boundSegment(b: PortBindingTable) {
@@ -633,17 +656,24 @@ export class PortPlugin implements Handler {
   async delete(ctx: RequestContext, id: string, ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
     const before = await this.binder.portEvent(this.s.db.kysely, id);
     const groups = (await this.s.db.kysely.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id).execute()).map((g) => g.security_group_id);
-    await inTransaction(this.s.db, async (trx, uow) => {
+    const afterCommit = await inTransaction(this.s.db, async (trx, uow) => {
       const { row, target } = await this.findForChange(trx, ctx, id);
       authorize(target);
       checkRevision(row.revision_number, ifMatch);
+      const afterCommit: (() => void)[] = [];
+      for (const hook of this.deleteHooks) {
+        const after = await hook(trx, row);
+        if (after) afterCommit.push(after);
+      }
       const freed = await trx.deleteFrom('ipallocations').where('port_id', '=', id).returning(['subnet_id', 'ip_address']).execute();
       for (const a of freed) this.s.ipam.release(uow, a.subnet_id, a.ip_address);
       await removeAllTags(this.s.db, trx, [id]);
       // security group bindings go with the port (ON DELETE CASCADE)
       await trx.deleteFrom('ports').where('id', '=', id).execute();
+      return afterCommit;
     });
     this.s.log.info({ event: 'port.delete', port_id: id, request_id: ctx.requestId }, 'port deleted');
+    for (const after of afterCommit) after();
     if (before) {
       this.s.notifier.portDelete(id, before.networkId);
       await this.mech.portDeleted(before);

@@ -12,8 +12,8 @@ export const QUOTA_RESOURCES: Record<string, string | null> = {
   port: 'ports',
   security_group: 'securitygroups',
   security_group_rule: 'securitygrouprules',
-  router: null,
-  floatingip: null,
+  router: 'routers',
+  floatingip: 'floatingips',
   rbac_policy: 'networkrbacs',
   subnetpool: null,
 };

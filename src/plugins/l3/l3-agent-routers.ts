@@ -1,0 +1,65 @@
+// l3_agent_scheduler: admins see and change which L3 agent hosts a router
+// (/v2.0/routers/{id}/l3-agents, /v2.0/agents/{id}/l3-routers).
+import { adminContext, type RequestContext } from '../../api/context.js';
+import { AgentNotFound, InvalidL3Agent, RouterHostedByL3Agent, RouterNotFound, RouterNotHostedByL3Agent } from '../../api/errors.js';
+import type { ApiObject } from '../../api/resource.js';
+import type { AgentStore } from '../agents/agent-store.js';
+import type { Services } from '../services.js';
+import { bool, inTransaction } from '../transaction.js';
+import { L3Changes, type L3Announcer } from './l3-changes.js';
+import { L3_AGENT, type L3Scheduler } from './l3-scheduler.js';
+import type { RouterPlugin } from './routers.js';
+
+export class L3AgentRouters {
+  constructor(
+    private readonly s: Services,
+    private readonly agents: AgentStore,
+    private readonly routers: RouterPlugin,
+    private readonly scheduler: L3Scheduler,
+    private readonly announcer: L3Announcer,
+  ) {}
+
+  async agentsHosting(ctx: RequestContext, routerId: string): Promise<ApiObject[]> {
+    await this.routers.find(this.s.db.kysely, ctx, routerId);
+    const hosting = await this.scheduler.hostingOf(this.s.db.kysely, routerId);
+    return hosting ? [await this.agents.show(ctx, hosting.agentId)] : [];
+  }
+
+  async routersOn(ctx: RequestContext, agentId: string): Promise<ApiObject[]> {
+    await this.agents.show(ctx, agentId);
+    const ids = (await this.s.db.kysely.selectFrom('routerl3agentbindings').select('router_id').where('l3_agent_id', '=', agentId).execute()).map((r) => r.router_id);
+    if (!ids.length) return [];
+    return this.routers.list(adminContext(ctx.projectId, ctx.requestId), { filters: new Map([['id', ids]]), fields: null, sorts: [], limit: null, marker: null, pageReverse: false });
+  }
+
+  async add(ctx: RequestContext, agentId: string, routerId: unknown): Promise<void> {
+    if (typeof routerId !== 'string') throw RouterNotFound({ router_id: String(routerId) });
+    const l3 = await inTransaction(this.s.db, async (trx) => {
+      const l3 = new L3Changes();
+      const agent = await trx.selectFrom('agents').selectAll().where('id', '=', agentId).executeTakeFirst();
+      if (!agent) throw AgentNotFound({ id: agentId });
+      if (agent.agent_type !== L3_AGENT || !bool(agent.admin_state_up)) throw InvalidL3Agent({ id: agentId });
+      await this.routers.find(trx, ctx, routerId, true);
+      const hosting = await this.scheduler.hostingOf(trx, routerId);
+      if (hosting?.agentId === agentId) return l3;
+      if (hosting) throw RouterHostedByL3Agent({ router_id: routerId, agent_id: hosting.agentId });
+      await this.scheduler.bind(trx, routerId, agent, l3);
+      return l3;
+    });
+    await this.announcer.announce(l3);
+  }
+
+  async remove(ctx: RequestContext, agentId: string, routerId: string): Promise<void> {
+    const l3 = await inTransaction(this.s.db, async (trx) => {
+      const l3 = new L3Changes();
+      const agent = await trx.selectFrom('agents').select('id').where('id', '=', agentId).executeTakeFirst();
+      if (!agent) throw AgentNotFound({ id: agentId });
+      await this.routers.find(trx, ctx, routerId, true);
+      const hosting = await this.scheduler.hostingOf(trx, routerId);
+      if (hosting?.agentId !== agentId) throw RouterNotHostedByL3Agent({ router_id: routerId, agent_id: agentId });
+      await this.scheduler.unbind(trx, routerId, l3);
+      return l3;
+    });
+    await this.announcer.announce(l3);
+  }
+}

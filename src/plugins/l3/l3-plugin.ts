@@ -1,0 +1,48 @@
+// The L3 service plugin assembled: routers, floating IPs, L3 agent scheduling, the agents'
+// RPC, and its say in the core plugin's port deletions.
+import type { AgentStore } from '../agents/agent-store.js';
+import type { MechanismManager } from '../ml2/mech/mechanism-manager.js';
+import type { NetworkPlugin } from '../ml2/networks.js';
+import type { PortBinder } from '../ml2/port-binding.js';
+import type { PortPlugin } from '../ml2/ports.js';
+import { ServicePortOps } from '../ml2/service-ports.js';
+import type { Services } from '../services.js';
+import { FloatingIpPlugin } from './floating-ips.js';
+import { L3AgentRouters } from './l3-agent-routers.js';
+import { L3Announcer } from './l3-changes.js';
+import { L3Notifier } from './l3-notifier.js';
+import { L3Ports } from './l3-ports.js';
+import { L3RpcCallbacks } from './l3-rpc-callbacks.js';
+import { L3Scheduler } from './l3-scheduler.js';
+import { disassociateOnPortDelete, preventL3PortDeletion } from './port-guards.js';
+import { RouterGateway } from './router-gateway.js';
+import { RouterInterfaces } from './router-interfaces.js';
+import { RouterPlugin } from './routers.js';
+
+export interface L3Service {
+  routers: RouterPlugin;
+  floatingIps: FloatingIpPlugin;
+  interfaces: RouterInterfaces;
+  agentRouters: L3AgentRouters;
+  rpc: L3RpcCallbacks;
+}
+
+export function buildL3(
+  s: Services,
+  core: { networks: NetworkPlugin; ports: PortPlugin; binder: PortBinder; mech: MechanismManager; agents: AgentStore },
+): L3Service {
+  const ops = new ServicePortOps(s, core.binder, core.ports, core.mech);
+  const announcer = new L3Announcer(s.db, ops, new L3Notifier(s.bus, s.log));
+  const scheduler = new L3Scheduler(s, core.agents, ops);
+  const l3ports = new L3Ports(core.ports);
+  const routers = new RouterPlugin(s, new RouterGateway(s, core.networks, l3ports, ops), scheduler, announcer);
+  const floatingIps = new FloatingIpPlugin(s, core.networks, l3ports, ops, announcer);
+  core.ports.deleteHooks.push(preventL3PortDeletion, disassociateOnPortDelete(floatingIps));
+  return {
+    routers,
+    floatingIps,
+    interfaces: new RouterInterfaces(s, routers, scheduler, l3ports, ops, announcer),
+    agentRouters: new L3AgentRouters(s, core.agents, routers, scheduler, announcer),
+    rpc: new L3RpcCallbacks(s, scheduler, announcer),
+  };
+}

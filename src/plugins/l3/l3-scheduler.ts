@@ -1,0 +1,125 @@
+// Which L3 agent hosts a router: the live, enabled one with the fewest routers, chosen when
+// the router is made, gets a gateway or an interface, or when an agent asks for its routers.
+// Every port of the router is bound to that agent's host in the same transaction, so ML2
+// binds it and the host's L2 agent wires the device the L3 agent plugs.
+import type { AgentTable } from '../../db/schema.js';
+import type { AgentStore } from '../agents/agent-store.js';
+import type { ServicePortOps } from '../ml2/service-ports.js';
+import type { Services } from '../services.js';
+import { bool, type Trx } from '../transaction.js';
+import type { L3Changes } from './l3-changes.js';
+
+export const L3_AGENT = 'L3 agent';
+
+export interface Hosting {
+  agentId: string;
+  host: string;
+}
+
+export class L3Scheduler {
+  constructor(private readonly s: Services, private readonly agents: AgentStore, private readonly ports: ServicePortOps) {}
+
+  /** The agent hosting the router, or null. */
+  async hostingOf(trx: Trx, routerId: string): Promise<Hosting | null> {
+    const r = await trx
+      .selectFrom('routerl3agentbindings as b')
+      .innerJoin('agents as a', 'a.id', 'b.l3_agent_id')
+      .select(['a.id', 'a.host'])
+      .where('b.router_id', '=', routerId)
+      .executeTakeFirst();
+    return r ? { agentId: r.id, host: r.host } : null;
+  }
+
+  /** Live, enabled L3 agents, least loaded first. */
+  async candidates(trx: Trx): Promise<AgentTable[]> {
+    const agents = (await trx.selectFrom('agents').selectAll().where('agent_type', '=', L3_AGENT).where('admin_state_up', '=', 1).execute()).filter((a) => this.agents.isAlive(a));
+    if (!agents.length) return [];
+    const load = new Map<string, number>();
+    const counts = await trx.selectFrom('routerl3agentbindings').select(['l3_agent_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('l3_agent_id').execute();
+    for (const c of counts) load.set(c.l3_agent_id, Number(c.n));
+    return agents.sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.host.localeCompare(b.host));
+  }
+
+  /**
+   * The router's host, scheduling it first when it has none and router_auto_schedule is on;
+   * null when no agent can take it (it is scheduled later, when one asks for its routers).
+   */
+  async ensureScheduled(trx: Trx, routerId: string, changes: L3Changes): Promise<string | null> {
+    const hosting = await this.hostingOf(trx, routerId);
+    if (hosting) return hosting.host;
+    if (!this.s.config.bool('DEFAULT', 'router_auto_schedule')) return null;
+    const [agent] = await this.candidates(trx);
+    if (!agent) return null;
+    await this.bind(trx, routerId, agent, changes);
+    return agent.host;
+  }
+
+  /** Hosts the router on `agent` and binds its ports there. */
+  async bind(trx: Trx, routerId: string, agent: AgentTable, changes: L3Changes, announce = true): Promise<void> {
+    await trx.insertInto('routerl3agentbindings').values({ router_id: routerId, l3_agent_id: agent.id }).execute();
+    await this.bindPorts(trx, routerId, agent.host, changes);
+    if (announce) changes.addedToAgent.push({ routerId, host: agent.host });
+    this.s.log.info({ event: 'l3.schedule', router_id: routerId, agent_id: agent.id, host: agent.host }, `router ${routerId} scheduled to the L3 agent on ${agent.host}`);
+  }
+
+  /** Takes the router off its agent; its ports are unbound. */
+  async unbind(trx: Trx, routerId: string, changes: L3Changes): Promise<Hosting | null> {
+    const hosting = await this.hostingOf(trx, routerId);
+    if (!hosting) return null;
+    await trx.deleteFrom('routerl3agentbindings').where('router_id', '=', routerId).execute();
+    await this.bindPorts(trx, routerId, '', changes);
+    changes.removedFromAgent.push({ routerId, host: hosting.host });
+    this.s.log.info({ event: 'l3.unschedule', router_id: routerId, agent_id: hosting.agentId, host: hosting.host }, `router ${routerId} removed from the L3 agent on ${hosting.host}`);
+    return hosting;
+  }
+
+  /** Binds every port of the router to `host` ('' unbinds). */
+  async bindPorts(trx: Trx, routerId: string, host: string, changes: L3Changes): Promise<void> {
+    const ports = await trx.selectFrom('routerports').select('port_id').where('router_id', '=', routerId).execute();
+    for (const p of ports) changes.portChanged(p.port_id, await this.ports.rebind(trx, p.port_id, host));
+  }
+
+  /**
+   * When an agent asks for its routers: unscheduled routers come to it (Neutron's
+   * auto_schedule_routers), and with allow_automatic_l3agent_failover, so do those of dead agents.
+   */
+  async autoSchedule(trx: Trx, agent: AgentTable, changes: L3Changes): Promise<void> {
+    if (!bool(agent.admin_state_up) || !this.agents.isAlive(agent)) return;
+    if (this.s.config.bool('DEFAULT', 'router_auto_schedule')) {
+      const unhosted = await trx
+        .selectFrom('routers')
+        .select('id')
+        .where('id', 'not in', trx.selectFrom('routerl3agentbindings').select('router_id'))
+        .execute();
+      // the asking agent fetches them itself: no router_added_to_agent
+      for (const r of unhosted) await this.bind(trx, r.id, agent, changes, false);
+    }
+    if (this.s.config.bool('DEFAULT', 'allow_automatic_l3agent_failover')) {
+      const bound = await trx
+        .selectFrom('routerl3agentbindings as b')
+        .innerJoin('agents as a', 'a.id', 'b.l3_agent_id')
+        .select(['b.router_id', 'a.id', 'a.host', 'a.heartbeat_timestamp'])
+        .where('a.id', '!=', agent.id)
+        .execute();
+      for (const b of bound.filter((x) => !this.agents.isAlive(x))) {
+        await trx.deleteFrom('routerl3agentbindings').where('router_id', '=', b.router_id).execute();
+        changes.removedFromAgent.push({ routerId: b.router_id, host: b.host });
+        await this.bind(trx, b.router_id, agent, changes, false);
+        this.s.log.warn({ event: 'l3.failover', router_id: b.router_id, from_host: b.host, to_host: agent.host }, `router ${b.router_id} moved from dead L3 agent on ${b.host} to ${agent.host}`);
+      }
+    }
+  }
+
+  /** Ports of the agent's routers whose binding is missing, elsewhere or failed: bound again (an L2 agent may have come up since). */
+  async repairBindings(trx: Trx, agent: AgentTable, changes: L3Changes): Promise<void> {
+    const stale = await trx
+      .selectFrom('routerl3agentbindings as b')
+      .innerJoin('routerports as rp', 'rp.router_id', 'b.router_id')
+      .leftJoin('ml2_port_bindings as pb', 'pb.port_id', 'rp.port_id')
+      .select('rp.port_id')
+      .where('b.l3_agent_id', '=', agent.id)
+      .where((eb) => eb.or([eb('pb.host', 'is', null), eb('pb.host', '!=', agent.host), eb('pb.vif_type', '=', 'binding_failed')]))
+      .execute();
+    for (const p of stale) changes.portChanged(p.port_id, await this.ports.rebind(trx, p.port_id, agent.host));
+  }
+}

@@ -1,0 +1,3 @@
+import { l3Suite } from './suite-l3.js';
+
+l3Suite('sqlite');

@@ -8,10 +8,9 @@
 //    in-process agent restart with everything in place, a fresh `neutrino agent l3` process
 //    (spawn → its agent.resync line), and cold (every qrouter namespace deleted first).
 //
-//   node dist/bench/l3.js [--associations 20] [--routers 100] [--quick] [--fake-server]
+//   node dist/bench/l3.js [--associations 20] [--routers 100] [--quick]
 //
-// --fake-server answers q-l3-plugin from the bench itself (SyncRouter payloads built from real
-// ports) instead of the server's L3 plugin. Needs root, RabbitMQ on 127.0.0.1:5672 with
+// Needs root, RabbitMQ on 127.0.0.1:5672 with
 // rabbitmqctl. A benchmark, not a test: figures are printed.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,7 +28,7 @@ import { addVhost, deleteVhost } from '../src/lab/rabbit.js';
 import { withVhost } from '../src/lab/topology.js';
 import { run } from '../src/linux/exec.js';
 import { listNamespaces } from '../src/linux/netns.js';
-import { ApiRouterControl, RouterControl } from '../test/helpers/l3-control.js';
+import { RouterControl } from '../test/helpers/l3-control.js';
 import { asAdmin, startTestServer, type TestServer } from '../test/helpers/server.js';
 import { until } from '../test/helpers/until.js';
 
@@ -38,7 +37,6 @@ type Obj = Record<string, any>;
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
 const quick = args.includes('--quick');
-const FAKE = args.includes('--fake-server');
 const ASSOCIATIONS = opt('--associations', quick ? 5 : 20);
 const ROUTERS = opt('--routers', quick ? 20 : 100);
 const P = `bl${process.pid % 1000}`;
@@ -74,14 +72,12 @@ async function main(): Promise<void> {
   let s: TestServer | null = null;
   const l2: L2Agent[] = [];
   let l3: L3Agent | null = null;
-  let fake: RouterControl | null = null;
   const vms: string[] = [];
   let child: ReturnType<typeof spawn> | null = null;
   const cleanup = async () => {
     if (child?.pid && child.exitCode === null) child.kill('SIGKILL');
     await l3?.stop().catch(() => undefined);
     for (const a of l2) await a.stop().catch(() => undefined);
-    await fake?.close().catch(() => undefined);
     await s?.close().catch(() => undefined);
     for (const ns of listNamespaces(`${HOSTS[0]}.`)) await run('ip', ['netns', 'delete', ns], { allowFailure: true });
     for (const ns of [...vms, ...HOSTS, UNDERLAY, INTERNET]) await run('ip', ['netns', 'delete', ns], { allowFailure: true });
@@ -133,9 +129,8 @@ async function main(): Promise<void> {
       await a.start();
       return a;
     };
-    if (FAKE) fake = await RouterControl.start(s, HOST_NAMES[0]);
-    const ctl = fake ?? new ApiRouterControl(s);
     l3 = await startL3();
+    const ctl = new RouterControl(s);
 
     const network = async (name: string, cidr: string, extra: Obj = {}, subnet: Obj = {}) => {
       const net = (await req('POST', '/v2.0/networks', { network: { name, ...extra } })).network;
@@ -144,7 +139,7 @@ async function main(): Promise<void> {
     };
     const ext = await network('public', '172.30.0.0/22', { 'router:external': true, 'provider:network_type': 'flat', 'provider:physical_network': 'public' }, { gateway_ip: EXT_GW });
 
-    console.log(`floating IP association → first reply from outside, ${ASSOCIATIONS} associations${FAKE ? ' (fake q-l3-plugin)' : ''}`);
+    console.log(`floating IP association → first reply from outside, ${ASSOCIATIONS} associations`);
     const r0 = await ctl.createRouter('r0', ext);
     const net0 = await network('n0', '10.200.0.0/24');
     await ctl.addInterface(r0.id, net0);

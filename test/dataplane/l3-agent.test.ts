@@ -4,7 +4,8 @@
 // with a gateway and two VXLAN subnets. Proves: routing between instances on different hosts,
 // SNAT out (the internet sees the gateway address), floating IP in and out again, moved
 // within a second, hairpin, an agent restart that recreates nothing and keeps a TCP flow
-// through a floating IP, admin-down and deleted routers, stale namespaces.
+// through a floating IP, admin-down and deleted routers, stale namespaces. Routers and floating
+// IPs are made through the real API; the server schedules them to the L3 agent.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -177,8 +178,8 @@ describe('L3 agent on the kernel', () => {
     await batch(INTERNET, ['link set lo up', 'link set eth0 up', `addr add ${EXT_GW}/24 dev eth0`, `addr add ${INTERNET_HOST}/32 dev lo`]);
     await watchSources(INTERNET);
     for (let i = 0; i < HOSTS.length; i++) await startL2(i);
-    ctl = await RouterControl.start(s, hostName(NET_HOST));
     await startL3();
+    ctl = new RouterControl(s);
   });
 
   after(async () => {
@@ -235,6 +236,15 @@ describe('L3 agent on the kernel', () => {
     await watchSources(inst.b.vm);
     assert.ok(await ping(inst.a.vm, inst.b.ip), 'a (host 2, vx1) → b (host 3, vx2)');
     assert.deepEqual(await sourcesSeen(inst.b.vm), [inst.a.ip], 'b sees a\'s own address');
+  });
+
+  it('extra routes (router routes) go into the namespace and out again', async () => {
+    const put = await req('PUT', `/v2.0/routers/${routerId}`, { router: { routes: [{ destination: '198.18.5.0/24', nexthop: inst.c.ip }] } });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    await until('extra route in the namespace', async () => /198\.18\.5\.0\/24 via 10\.1\.0\.30 dev qr-\S+ proto static/.test((await run('ip', ['route', 'show'], { netns: ns })).stdout));
+    assert.equal((await req('PUT', `/v2.0/routers/${routerId}`, { router: { routes: [] } })).status, 200);
+    await until('extra route gone', async () => !(await run('ip', ['route', 'show'], { netns: ns })).stdout.includes('198.18.5.0'));
+    assert.match((await run('ip', ['route', 'show', 'default'], { netns: ns })).stdout, new RegExp(`default via ${EXT_GW}`), 'the default route stays');
   });
 
   it('SNAT: an instance reaches the internet, which sees the gateway address', async () => {

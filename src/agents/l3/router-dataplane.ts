@@ -33,6 +33,9 @@ export interface ApplyResult {
   timings: { read: number; links: number; nat: number };
 }
 
+const hasHostAddresses = (addresses: Map<string, string[]>): boolean =>
+  [...addresses].some(([dev, list]) => dev.startsWith('qg-') && list.some((a) => a.endsWith('/32')));
+
 export class RouterDataplane {
   private readonly applied = new Map<string, AppliedRouter>();
   private readonly background = new Set<Promise<void>>();
@@ -53,8 +56,12 @@ export class RouterDataplane {
     let changes = 0;
     const t0 = performance.now();
     if (await ensureNamespace(ns)) changes++;
-    // one process reads what the kernel has; the NAT table a previous process left is read meanwhile
-    const [have, left] = await Promise.all([snapshotNamespace(ns, 'static'), prev ? Promise.resolve(null) : listNftTable(ns, 'ip', NAT_TABLE)]);
+    // one process reads what the kernel has
+    const have = await snapshotNamespace(ns, 'static');
+    // the floating IPs a previous process left (their mapping, to tell moved from unchanged) are
+    // read back from its NAT table; a router whose qg- carries no /32 had none, and a full sync
+    // of routers without floating IPs spares that process
+    const left = !prev && hasHostAddresses(have.addresses) ? await listNftTable(ns, 'ip', NAT_TABLE) : null;
     if (!have.forwarding.ipv4 || !have.forwarding.ipv6) {
       await setSysctls(ns, { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1 });
       changes++;

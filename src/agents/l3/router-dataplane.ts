@@ -12,7 +12,7 @@ import { applyNftScript, listNftTable } from '../../linux/nft.js';
 import { setSysctls } from '../../linux/sysctl.js';
 import { diffTable, replaceTable, type NftTable } from '../firewall/nft-table.js';
 import { serviceNamespace } from '../service-ports/names.js';
-import { plugServicePort } from '../service-ports/veth-plug.js';
+import { plugNewServicePorts, plugServicePort, type ServicePort } from '../service-ports/veth-plug.js';
 import { floatingChanges, floatingOfTable, NAT_TABLE, renderNat } from './nat-table.js';
 import { addressChanges, canonicalRoutes, devicesToDelete, isRouterDevice, linkMatches, routeChanges } from './router-diff.js';
 import type { RouterPlan } from './router-plan.js';
@@ -74,29 +74,32 @@ export class RouterDataplane {
       await runBatch('ip', ns, stale.map((d) => `link del ${d}`));
       changes += stale.length;
     }
+    const absent: ServicePort[] = [];
     for (const p of plan.ports) {
       const l = have.links.get(p.dev);
       if (linkMatches(l, p)) continue;
+      const port = { hostNamespace: this.o.hostNamespace, namespace: ns, portId: p.portId, mac: p.mac, mtu: p.mtu, prefix: p.prefix };
       // a device that exists keeps its addresses; a new one has none, so the snapshot stays right
-      await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: p.portId, mac: p.mac, mtu: p.mtu, prefix: p.prefix }, { inner: l ?? null });
+      if (l) await plugServicePort(port, { inner: l });
+      else absent.push(port);
       changes++;
     }
+    await plugNewServicePorts(absent);
 
-    // addresses, then routes (a nexthop needs its subnet on a device first)
+    // addresses, then routes (a nexthop needs its subnet on a device first), in one batch
     const addrLines = addressChanges(have.addresses, plan.ports);
-    if (addrLines.length) {
-      const failed = await runBatch('ip', ns, addrLines);
-      const real = failed.filter((f) => !/File exists|Cannot assign requested address/.test(f.error));
-      if (real.length) throw new Error(`addresses of router ${plan.id}: ${real.map((f) => `${f.command}: ${f.error}`).join('; ')}`);
-      changes += addrLines.length;
-    }
     const { del, add } = routeChanges(canonicalRoutes(have.routes), plan.routes);
-    if (del.length || add.length) {
-      const failed = await runBatch('ip', ns, [...del, ...add]);
-      // a deletion fails when removing an address already took the route with it
-      const real = failed.filter((f) => f.line >= del.length);
-      if (real.length) throw new Error(`routes of router ${plan.id}: ${real.map((f) => `${f.command}: ${f.error}`).join('; ')}`);
-      changes += del.length + add.length;
+    const ipLines = [...addrLines, ...del, ...add];
+    if (ipLines.length) {
+      const failed = await runBatch('ip', ns, ipLines);
+      const real = failed.filter((f) =>
+        f.line < addrLines.length
+          ? !/File exists|Cannot assign requested address/.test(f.error)
+          : // a route deletion fails when removing an address already took the route with it
+            f.line >= addrLines.length + del.length,
+      );
+      if (real.length) throw new Error(`addresses and routes of router ${plan.id}: ${real.map((f) => `${f.command}: ${f.error}`).join('; ')}`);
+      changes += ipLines.length;
     }
 
     const t2 = performance.now();

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { floatingChanges, floatingOfTable, renderNat } from '../../src/agents/l3/nat-table.js';
 import { planRouter } from '../../src/agents/l3/router-plan.js';
 import { diffTable, replaceTable } from '../../src/agents/firewall/nft-table.js';
+import { conntrackDeleteLine } from '../../src/linux/conntrack.js';
 import type { NftJsonObject } from '../../src/linux/nft.js';
 import { syncFip, syncPort, syncRouter } from '../helpers/sync-router.js';
 
@@ -81,6 +82,11 @@ describe('L3 NAT renderer', () => {
       moved: ['203.0.113.50'],
       removed: ['203.0.113.51'],
     });
+  });
+
+  it('a released or moved floating IP: conntrack entries to it and SNATed to it are deleted', () => {
+    assert.equal(conntrackDeleteLine({ family: 'ipv4', dst: '203.0.113.50' }), '-D -f ipv4 -d 203.0.113.50');
+    assert.equal(conntrackDeleteLine({ family: 'ipv4', replyDst: '203.0.113.50' }), '-D -f ipv4 -q 203.0.113.50');
   });
 
   it('the first apply replaces the table atomically; a previous process is read back from nft -j', () => {

@@ -101,6 +101,16 @@ async function tcpSession(serverNs: string, serverIp: string, fromNs: string, to
   return { echoes: () => echoes, closed: () => closed, stop: () => { cli.kill('SIGKILL'); srv.kill('SIGKILL'); } };
 }
 
+/** Addresses announced by gratuitous ARP (sender = target address) seen on eth0 of ns. */
+async function gratuitousArps(ns: string): Promise<{ raw: () => string; seen: () => string[]; stop: () => void }> {
+  const c = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-n', '-l', '-i', 'eth0', 'arp and arp[14:4] = arp[24:4]'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(c);
+  let out = '';
+  c.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  await new Promise<void>((resolve) => c.stderr!.setEncoding('utf8').on('data', (d: string) => d.includes('listening on') && resolve()));
+  return { raw: () => out, seen: () => [...out.matchAll(/who-has ([\d.]+)(?: \([^)]*\))? tell ([\d.]+)/g)].filter((m) => m[1] === m[2]).map((m) => m[1]), stop: () => c.kill('SIGKILL') };
+}
+
 describe('L3 agent on the kernel', () => {
   let s: TestServer;
   let ctl: RouterControl;
@@ -256,8 +266,11 @@ describe('L3 agent on the kernel', () => {
 
   let fip: { id: string; address: string };
   it('a floating IP lets the internet in (the instance sees the real source) and out as itself; not after disassociation', async () => {
+    const garp = await gratuitousArps(INTERNET);
     fip = await ctl.associate(null, inst.b);
     await until('floating IP answers from the internet', () => ping(INTERNET, fip.address, 1));
+    await until('a gratuitous ARP for the floating IP reached the internet', async () => garp.seen().includes(fip.address), 5000).catch((e) => { throw new Error(`${e.message}: ${garp.raw()}`); });
+    garp.stop();
     await forgetSources(inst.b.vm);
     assert.ok(await ping(INTERNET, fip.address));
     assert.deepEqual(await sourcesSeen(inst.b.vm), [EXT_GW], 'DNAT only: b sees the internet address');

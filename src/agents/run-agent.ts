@@ -11,7 +11,7 @@ import { RegistrationOnlyDataplane } from './l2/registration-only-dataplane.js';
 import { LinuxBridgeDataplane } from './linuxbridge/linuxbridge-dataplane.js';
 import { openvswitchConfigurations } from './openvswitch/configurations.js';
 import { startDhcpAgent } from './dhcp/start.js';
-import { startL3Agent } from './l3/start.js';
+import { l3AgentSettings, startL3Agent } from './l3/start.js';
 
 export const AGENT_KINDS = ['linuxbridge', 'openvswitch', 'dhcp', 'l3'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
@@ -61,6 +61,8 @@ export async function runAgent(kind: AgentKind, config: Config, log: Logger, hos
 
 /** The DHCP and L3 agents: no L2 dataplane, their own namespaces. */
 async function runServiceAgent(kind: 'dhcp' | 'l3', config: Config, log: Logger, host: string, transport: string): Promise<RunningAgent> {
+  // refuse what is not built before connecting anywhere
+  if (kind === 'l3') l3AgentSettings(config);
   const bus = await openBus(transport, { log, responseTimeoutMs: config.int('DEFAULT', 'rpc_response_timeout') * 1000, connectionName: `neutrino:${kind}-agent:${host}:${process.pid}` });
   try {
     const agent = kind === 'dhcp' ? await startDhcpAgent({ bus, log, host, config }) : await startL3Agent({ bus, log, host, config });

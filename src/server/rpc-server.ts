@@ -7,7 +7,7 @@ import { PLUGIN, REPORTS } from '../rpc/topics.js';
 
 export async function serveRpc(bus: Bus, api: Api): Promise<Consumer[]> {
   return [
-    await bus.consume(PLUGIN, api.rpc.pluginEndpoints(), { fanout: false }),
+    await bus.consume(PLUGIN, { ...api.rpc.pluginEndpoints(), ...api.dhcpRpc.endpoints() }, { fanout: false }),
     await bus.consume(REPORTS, api.rpc.reportEndpoints(), { fanout: false }),
   ];
 }

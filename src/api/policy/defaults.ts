@@ -148,6 +148,10 @@ export const DEFAULT_RULES: readonly RuleDefault[] = [
   rule('get_agent', ADMIN, 'List and show agents.'),
   rule('update_agent', ADMIN, 'Update an agent (admin_state_up, description).'),
   rule('delete_agent', ADMIN, 'Delete an agent.'),
+  rule('get_dhcp-networks', ADMIN, 'List the networks a DHCP agent serves.'),
+  rule('create_dhcp-network', ADMIN, 'Give a network to a DHCP agent.'),
+  rule('delete_dhcp-network', ADMIN, 'Take a network from a DHCP agent.'),
+  rule('get_dhcp-agents', ADMIN, 'List the DHCP agents serving a network.'),
 
   // quotas: Neutron's current default reads need the "manager" role, which Keystone releases
   // before 2023.2 (such as Debian's Zed) do not have; a project's readers read its quota

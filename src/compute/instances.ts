@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { tapName } from '../agents/linuxbridge/names.js';
 import { ApiError, type Json, type NetworkApi } from './api-client.js';
 import { checkInstanceName, type InstanceRecord, type InstanceStore } from './instance-store.js';
-import { netnsExists, plugInstance, removeNetns, type InstanceAddress } from './instance-netns.js';
+import { configureAddresses, netnsExists, plugInstance, removeNetns, type InstanceAddress } from './instance-netns.js';
 import { chooseHost, findOne, type FixedIpSpec } from './resolve.js';
 import { Reverter } from './reverter.js';
 import { acquireLease, removeResolvConf, type DhcpLease } from './dhcp-client.js';
@@ -118,7 +118,12 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
     const wiringMs = await waitActive(api, port.id, where, opts.timeoutMs ?? 30_000, opts.pollMs ?? 10, t0);
     rec.wiring_ms = Math.round(wiringMs);
     let lease: DhcpLease | undefined;
-    if (addresses.dhcp) {
+    if (addresses.dhcp && !(await servedByDhcpAgent(api, network.id))) {
+      // DHCP on the subnet but no DHCP agent for the network: nothing would answer udhcpc
+      await configureAddresses(netns, addresses.addresses.filter((a) => a.version === 4), addresses.gateways.filter((g) => g.version === 4));
+      rec.dhcp = false;
+      progress(`no DHCP agent serves network ${network.name || network.id}: address set statically`);
+    } else if (addresses.dhcp) {
       // ACTIVE means the DHCP agent has the port too (its provisioning block is released)
       lease = await acquireLease(netns, store.dir);
       const expected = rec.fixed_ips.map((f) => f.ip_address);
@@ -134,6 +139,16 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
     const undone = failed.length ? ` Cleanup was incomplete: ${failed.join('; ')}.` : ' Everything this boot made was removed.';
     const err = e instanceof BootTimeout ? new BootTimeout(`${e.message}.${undone}`) : new Error(`${(e as Error).message}.${undone}`);
     throw err;
+  }
+}
+
+/** Whether a DHCP agent serves the network (asked after binding, which schedules it); a caller who may not ask (403) is assumed served. */
+async function servedByDhcpAgent(api: NetworkApi, networkId: string): Promise<boolean> {
+  try {
+    return ((await api.get(`/networks/${networkId}/dhcp-agents`)).agents as Json[]).length > 0;
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 403 || e.status === 404)) return e.status === 403;
+    throw e;
   }
 }
 

@@ -38,6 +38,11 @@ export class DhcpAgent {
   private readonly queue: EventQueue<NetworkEvent>;
   /** networks served, as last converged */
   private readonly served = new Map<string, DhcpNetwork>();
+  /** one change at a time per network: a full sync and an event batch must not both plug or start dnsmasq */
+  private readonly busy = new Map<string, Promise<unknown>>();
+  /** when (a counter) each network was last converged from fresh information */
+  private readonly convergedAt = new Map<string, number>();
+  private clock = 0;
   private readonly log: Logger;
 
   constructor(private readonly o: DhcpAgentOptions) {
@@ -97,9 +102,20 @@ export class DhcpAgent {
     await this.core.start();
   }
 
+  private exclusive<T>(networkId: string, work: () => Promise<T>): Promise<T> {
+    const prev = this.busy.get(networkId) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(work);
+    this.busy.set(networkId, next);
+    void next.catch(() => undefined).finally(() => {
+      if (this.busy.get(networkId) === next) this.busy.delete(networkId);
+    });
+    return next;
+  }
+
   /** Everything again: the server's networks for this host converged, the rest removed. */
   private async resync(why: string): Promise<void> {
     const t0 = Date.now();
+    const asked = ++this.clock;
     const nets = (await this.rpc.activeNetworks()).filter((n) => servedSubnets(n).length > 0);
     const wanted = new Set(nets.map((n) => n.id));
     let started = 0;
@@ -107,7 +123,10 @@ export class DhcpAgent {
     const ready: string[] = [];
     await inParallel(nets, this.o.syncConcurrency ?? 8, async (n) => {
       try {
-        const r = await this.networks.converge(n);
+        // an event handled since the question was asked saw fresher facts than this snapshot
+        const r = await this.exclusive(n.id, async () => ((this.convergedAt.get(n.id) ?? 0) > asked ? null : this.networks.converge(n)));
+        if (!r) return;
+        this.convergedAt.set(n.id, ++this.clock);
         this.served.set(n.id, n);
         if (r.started) started++;
         if (r.reloaded) reloaded++;
@@ -119,7 +138,7 @@ export class DhcpAgent {
     const stale = new Set([...this.networks.present(), ...this.served.keys()].filter((id) => !wanted.has(id)));
     for (const id of stale) {
       this.served.delete(id);
-      await this.networks.teardown(id, true);
+      await this.exclusive(id, () => this.networks.teardown(id, true));
     }
     if (ready.length) await this.rpc.dhcpReadyOnPorts(ready);
     this.log.info(
@@ -135,9 +154,10 @@ export class DhcpAgent {
 
   private async handle(batch: Map<string, NetworkEvent>): Promise<void> {
     const ready: string[] = [];
-    await inParallel([...batch], 8, async ([id, ev]) => {
+    await inParallel([...batch], 8, ([id, ev]) => this.exclusive(id, async () => {
       try {
         const n = ev.gone ? null : await this.rpc.networkInfo(id);
+        this.convergedAt.set(id, ++this.clock);
         if (!n || !n.admin_state_up || servedSubnets(n).length === 0) {
           if (this.served.delete(id) || this.networks.present().has(id)) await this.networks.teardown(id, n !== null);
           return;
@@ -149,7 +169,7 @@ export class DhcpAgent {
       } catch (err) {
         this.log.error({ event: 'dhcp.network_failed', network_id: id, err: (err as Error).message }, `could not update DHCP for ${id}; the next full sync retries`);
       }
-    });
+    }));
     if (ready.length) await this.rpc.dhcpReadyOnPorts(ready);
   }
 

@@ -139,7 +139,8 @@ export class NetworkDhcp {
     }
     if (running) {
       await stopDnsmasq(pidFile);
-      this.log.info({ event: 'dhcp.restart', network_id: net.id, old_pid: running.pid }, `dnsmasq of ${net.id} restarts: its command line changed (subnets, MTU or options)`);
+      const changed = { removed: running.argv.filter((a) => !argv.includes(a)), added: argv.filter((a) => !running.argv.includes(a)) };
+      this.log.info({ event: 'dhcp.restart', network_id: net.id, old_pid: running.pid, ...changed }, `dnsmasq of ${net.id} restarts: its command line changed (subnets, MTU or options)`);
     }
     released = await this.releaseStaleOffline(net, dir);
     const pid = await startDnsmasq(ns, argv);

@@ -126,6 +126,9 @@ export class DhcpRpcCallbacks {
     const networkId = str(port.network_id, 'port.network_id');
     const net = await this.s.db.kysely.selectFrom('networks').select(['id', 'project_id']).where('id', '=', networkId).executeTakeFirst();
     if (!net) return null;
+    // asked twice (an agent restarted mid-way, or a retry): the port it has already
+    const existing = await this.s.db.kysely.selectFrom('ports').select('id').where('network_id', '=', networkId).where('device_id', '=', str(port.device_id, 'port.device_id')).executeTakeFirst();
+    if (existing) return (await this.networkPort(networkId, existing.id)) ?? null;
     let fixed = port.fixed_ips as ApiObject[] | undefined;
     if (!fixed) {
       const subnets = await this.s.db.kysely.selectFrom('subnets').select('id').where('network_id', '=', networkId).where('enable_dhcp', '=', 1).execute();

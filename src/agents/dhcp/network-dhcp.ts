@@ -9,7 +9,7 @@ import { run } from '../../linux/exec.js';
 import { releaseLease, reloadDnsmasq, runningDnsmasq, startDnsmasq, stopDnsmasq } from '../../linux/dnsmasq.js';
 import { deleteNamespace, ensureNamespace, listNamespaces } from '../../linux/netns.js';
 import { idOfServiceNamespace, serviceNamespace, serviceNamespacePrefix, servicePortDevice } from '../service-ports/names.js';
-import { addressesIn, addressLines, plugServicePort } from '../service-ports/veth-plug.js';
+import { addressLines, plugServicePort, readServiceNamespace } from '../service-ports/veth-plug.js';
 import type { DhcpPluginApi } from './dhcp-plugin-api.js';
 import { dhcpDeviceId } from './device-id.js';
 import {
@@ -106,9 +106,11 @@ export class NetworkDhcp {
     await ensureNamespace(ns);
     const port = await this.dhcpPort(net);
     if (!port) throw new Error(`network ${net.id}: the server made no DHCP port (the network is gone?)`);
-    const dev = await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: port.id, mac: port.mac_address, mtu: net.mtu || 1500, prefix: 'ns-' });
+    // one read of the namespace serves both the plug and the addresses
+    const seen = await readServiceNamespace(ns);
+    const dev = await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: port.id, mac: port.mac_address, mtu: net.mtu || 1500, prefix: 'ns-', inside: seen.links });
     const want = dhcpPortAddresses(net, port);
-    const have = (await addressesIn(ns)).get(dev) ?? [];
+    const have = seen.addresses.get(dev) ?? [];
     const lines = addressLines(dev, have, want);
     if (lines.length) await run('ip', ['-batch', '-'], { netns: ns, input: `${lines.join('\n')}\n` });
 

@@ -91,6 +91,7 @@ async function main(): Promise<void> {
       if (!r.lease) throw new Error('no DHCP lease');
       total.push(r.addressMs);
       udhcpc.push(r.lease.ms);
+      if (r.lease.ms > 1000) console.log(`  instance ${i}: udhcpc took ${r.lease.ms.toFixed(0)} ms (a DISCOVER went unanswered; udhcpc retries after 1 s)`);
       wiring.push(r.wiringMs);
     }
     console.log(`  boot start → address:    ${fmt(total)}   (target p50 ≤ 500)`);

@@ -3,7 +3,7 @@
 // everything is right already (two `ip` reads, file comparisons, a look at /proc): a restarted
 // agent adopts a dnsmasq whose command line is what it would start, and only SIGHUPs when a
 // file changed.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { run } from '../../linux/exec.js';
 import { releaseLease, reloadDnsmasq, runningDnsmasq, startDnsmasq, stopDnsmasq } from '../../linux/dnsmasq.js';
@@ -133,7 +133,11 @@ export class NetworkDhcp {
     if (running && sameArgv(running.argv, argv)) {
       if (hostChanged) released = await this.releaseStale(net, ns, s.interfaceName);
       if (hostChanged || optsChanged || addnChanged) {
+        const logFile = filePath(dir, 'log');
+        const offset = fileSize(logFile);
         reloadDnsmasq(pidFile);
+        // dnsmasq rereads in its own loop: the port is ready (and may turn ACTIVE) once it has
+        await logShows(logFile, offset, `read ${filePath(dir, hostChanged ? 'host' : 'opts')}`, 1000);
         this.log.info({ event: 'dhcp.reload', network_id: net.id, pid: running.pid, released }, `dnsmasq of ${net.id} reloaded`);
         return { started: false, reloaded: true, pid: running.pid, released };
       }
@@ -207,6 +211,41 @@ async function devicesIn(ns: string): Promise<string[]> {
     .split('\n')
     .map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1])
     .filter((d): d is string => !!d && d.startsWith('ns-'));
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** What the file holds beyond offset (the log grows with every DHCP exchange: never read it all). */
+function tail(file: string, offset: number): string {
+  let fd: number | null = null;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    if (size <= offset) return '';
+    const buf = Buffer.alloc(Math.min(size - offset, 1 << 20));
+    const n = readSync(fd, buf, 0, buf.length, offset);
+    return buf.subarray(0, n).toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+/** Waits (bounded) until text appears in the file beyond offset; false on timeout. */
+async function logShows(file: string, offset: number, text: string, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (tail(file, offset).includes(text)) return true;
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 /** Writes the file (atomically) unless it already holds `text`; true when it was written. */

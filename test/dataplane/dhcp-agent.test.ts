@@ -7,7 +7,7 @@
 // restarting dnsmasq, and leases still renew.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -225,10 +225,22 @@ describe('DHCP agent with dnsmasq on the kernel', () => {
     dhcp!.child.kill('SIGKILL');
     await new Promise((r) => dhcp!.child.once('exit', r));
     assert.ok(processArgv(pid), 'dnsmasq outlives its agent');
+    // what the host still has of a network no longer served goes at the resync; another host's stays
+    const staleNet = 'dead0000-0000-4000-8000-00000000dead';
+    const staleNs = `${HOSTS[0]}.qdhcp-${staleNet}`;
+    const otherHostNs = `${HOSTS[1]}.qdhcp-${staleNet}`;
+    await ip(null, ['netns', 'add', staleNs]);
+    await ip(null, ['netns', 'add', otherHostNs]);
+    mkdirSync(join(statePath, 'dhcp', staleNet), { recursive: true });
     dhcp = startDhcpAgent();
     const sync = await until('the restarted agent synced', async () => syncs(dhcp!.out())[0]);
     assert.equal(sync.networks, 1);
     assert.equal(sync.started, 0, 'nothing restarted');
+    assert.equal(sync.removed, 1, 'the stale network');
+    assert.ok(!listNamespaces(HOSTS[0]).includes(staleNs), 'stale namespace removed');
+    assert.ok(!existsSync(join(statePath, 'dhcp', staleNet)), 'stale directory removed');
+    assert.ok(listNamespaces(HOSTS[1]).includes(otherHostNs), 'another host\'s namespace is not this agent\'s');
+    await ip(null, ['netns', 'delete', otherHostNs]);
     assert.equal(sync.reloaded, 0, 'nothing even reloaded: every file was already right');
     assert.equal(readPidFile(join(netDir(), 'pid')), pid);
     const renewed = await renewInstance(api, store, 'vm2');

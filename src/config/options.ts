@@ -42,7 +42,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     dnsmasq_dns_servers: { type: 'list', default: [], help: 'DHCP agent: DNS servers given to instances of subnets without dns_nameservers (empty: none).' },
     dnsmasq_lease_max: { type: 'int', default: 16777216, min: 1, help: 'DHCP agent: most leases one dnsmasq holds (--dhcp-lease-max).' },
     dhcp_domain: { type: 'string', default: 'openstacklocal', help: 'DHCP agent: domain of the host names dnsmasq hands out.' },
-    interface_driver: { type: 'string', default: 'linuxbridge', choices: ['linuxbridge'], help: 'DHCP and L3 agents: how service ports are plugged (only linuxbridge: a veth whose tap the Linux bridge agent wires).' },
+    interface_driver: { type: 'string', default: 'linuxbridge', choices: ['linuxbridge', 'neutron.agent.linux.interface.BridgeInterfaceDriver'], help: 'DHCP and L3 agents: how service ports are plugged (only linuxbridge: a veth whose tap the Linux bridge agent wires).' },
     debug: { type: 'bool', default: false, help: 'Log at debug level.' },
     log_level: { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Log level (overridden by debug=true).' },
   },

@@ -259,6 +259,20 @@ describe('DHCP agent with dnsmasq on the kernel', () => {
     assert.equal(renewed.lease.ip, '10.61.0.77');
   });
 
+  it('a DHCP port deleted behind the agent\'s back is replaced; its old device does not linger', async () => {
+    const ns = `${HOSTS[0]}.qdhcp-${net.id}`;
+    const old = (await req('GET', `/v2.0/ports?network_id=${net.id}&device_owner=network:dhcp`)).body.ports[0];
+    assert.equal((await req('DELETE', `/v2.0/ports/${old.id}`)).status, 204);
+    const fresh = await until('a new DHCP port', async () => (await req('GET', `/v2.0/ports?network_id=${net.id}&device_owner=network:dhcp`)).body.ports.find((p: Obj) => p.id !== old.id));
+    await until('its device in the namespace, the old one gone', async () => {
+      const links = (await run('ip', ['-o', 'link', 'show'], { netns: ns })).stdout;
+      return links.includes(`ns-${fresh.id.slice(0, 11)}`) && !links.includes(`ns-${old.id.slice(0, 11)}`);
+    });
+    await until('the new port ACTIVE', async () => (await portStatus(fresh.id)) === 'ACTIVE');
+    const renewed = await until('vm2 renews', async () => renewInstance(api, store, 'vm2').catch(() => null), 20_000);
+    assert.equal(renewed.lease.ip, '10.61.0.77');
+  });
+
   it('SIGTERM stops the agent cleanly and leaves dnsmasq serving', async () => {
     const pid = readPidFile(join(netDir(), 'pid'))!;
     dhcp!.child.kill('SIGTERM');

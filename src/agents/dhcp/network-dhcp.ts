@@ -109,6 +109,8 @@ export class NetworkDhcp {
     // one read of the namespace serves both the plug and the addresses
     const seen = await readServiceNamespace(ns);
     const dev = await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: port.id, mac: port.mac_address, mtu: net.mtu || 1500, prefix: 'ns-', inside: seen.links });
+    // a DHCP port replaced (deleted behind the agent's back) leaves its veth: it must not keep its address
+    for (const name of seen.links.keys()) if (name.startsWith('ns-') && name !== dev) await run('ip', ['link', 'del', name], { netns: ns, allowFailure: true });
     const want = dhcpPortAddresses(net, port);
     const have = seen.addresses.get(dev) ?? [];
     const lines = addressLines(dev, have, want);

@@ -14,6 +14,8 @@ export interface DhcpAgentStartOptions {
 
 export function dhcpAgentFromConfig(o: DhcpAgentStartOptions): DhcpAgent {
   const c = o.config;
+  // read for its check: a Neutron config naming the openvswitch driver must fail here, not plug wrongly
+  c.str('DEFAULT', 'interface_driver');
   return new DhcpAgent({
     bus: o.bus,
     log: o.log,

@@ -7,6 +7,7 @@ import { ALLOW_ALL, type ApiObject } from '../../api/resource.js';
 import { portDef } from '../../api/resources/port.js';
 import { jsonColumn } from '../../common/json.js';
 import type { DhcpNetwork, DhcpPort, DhcpSubnet } from '../../agents/dhcp/network-info.js';
+import type { IpAllocationTable, PortTable, SubnetTable } from '../../db/schema.js';
 import type { Endpoints } from '../../rpc/bus.js';
 import type { PortPlugin } from '../ml2/ports.js';
 import type { Services } from '../services.js';
@@ -80,9 +81,9 @@ export class DhcpRpcCallbacks {
 
   private async build(
     nq: Promise<{ id: string; name: string; project_id: string; admin_state_up: number; mtu: number }[]>,
-    sq: Promise<import('../../db/schema.js').SubnetTable[]>,
-    pq: Promise<import('../../db/schema.js').PortTable[]>,
-    aq: Promise<import('../../db/schema.js').IpAllocationTable[]>,
+    sq: Promise<SubnetTable[]>,
+    pq: Promise<PortTable[]>,
+    aq: Promise<IpAllocationTable[]>,
     bq: Promise<{ port_id: string; host: string }[]>,
   ): Promise<DhcpNetwork[]> {
     // the five queries are independent: on PostgreSQL they run on separate connections at once

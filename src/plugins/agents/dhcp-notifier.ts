@@ -44,12 +44,17 @@ export class DhcpAgentNotifier {
   }
 
   /** An event of a network: to its agents, preceded by network_create_end if it was scheduled just now. */
-  async notify(networkId: string, method: DhcpEvent, payload: object): Promise<void> {
+  notify(networkId: string, method: DhcpEvent, payload: object): Promise<void> {
+    return this.notifyEach(networkId, method, [payload]);
+  }
+
+  /** Several events of one network (a bulk create): one look-up of its agents. */
+  async notifyEach(networkId: string, method: DhcpEvent, payloads: object[]): Promise<void> {
     try {
       const hosts = await this.hostsOf(networkId);
       if (!hosts.length) return;
       if (this.scheduler.recentlyScheduled.delete(networkId)) this.cast(hosts, 'network_create_end', { network: { id: networkId } });
-      this.cast(hosts, method, payload);
+      for (const payload of payloads) this.cast(hosts, method, payload);
     } catch (err) {
       this.log.warn({ event: 'rpc.notify_failed', network_id: networkId, method, err: (err as Error).message }, `could not notify DHCP agents of ${method}`);
     }

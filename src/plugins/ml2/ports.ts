@@ -504,7 +504,7 @@ export class PortPlugin implements Handler {
     }
     await this.notifyChanged(parts, new Map());
     const shown = parts.map((p) => this.renderOne({ ...p, groups: [...p.groups].sort() }));
-    for (const p of shown) await this.s.dhcpNotifier?.notify(p.network_id as string, 'port_create_end', { port: p });
+    for (const [networkId, ports] of groupBy(shown, (p) => p.network_id as string)) await this.s.dhcpNotifier?.notifyEach(networkId, 'port_create_end', ports.map((port) => ({ port })));
     return shown;
   }
 

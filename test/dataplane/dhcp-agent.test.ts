@@ -199,6 +199,19 @@ describe('DHCP agent with dnsmasq on the kernel', () => {
     await ip(HOSTS[1], ['link', 'del', tapName(portId)]).catch(() => undefined);
   });
 
+  it('a burst of 20 new ports is one rewrite of the files and one SIGHUP', async () => {
+    const before = dhcp!.out().length;
+    const r = await req('POST', '/v2.0/ports', { ports: Array.from({ length: 20 }, () => ({ network_id: net.id, device_owner: 'compute:nova' })) });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const macs = r.body.ports.map((p: Obj) => p.mac_address as string);
+    await until('all 20 in the host file', async () => macs.every((m: string) => hostFile().includes(m)));
+    await new Promise((res) => setTimeout(res, 300));
+    const reloads = dhcp!.out().slice(before).split('\n').filter((l) => l.includes('"event":"dhcp.reload"') && l.includes(net.id));
+    assert.ok(reloads.length >= 1 && reloads.length <= 2, `${reloads.length} reloads for one burst`);
+    for (const p of r.body.ports) await req('DELETE', `/v2.0/ports/${p.id}`);
+    await until('gone from the host file', async () => !macs.some((m: string) => hostFile().includes(m)));
+  });
+
   it('a changed fixed IP is taken by a renew (files rewritten and SIGHUP, dnsmasq not restarted)', async () => {
     const pid = readPidFile(join(netDir(), 'pid'));
     const r = await req('PUT', `/v2.0/ports/${vm1.port_id}`, { port: { fixed_ips: [{ subnet_id: subnet.id, ip_address: '10.61.0.77' }] } });

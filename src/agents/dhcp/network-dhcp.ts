@@ -103,8 +103,11 @@ export class NetworkDhcp {
   /** Makes the network's DHCP server what `net` says. */
   async converge(net: DhcpNetwork): Promise<ConvergeResult> {
     const ns = this.namespace(net.id);
+    const t0 = Date.now();
     await ensureNamespace(ns);
+    const t1 = Date.now();
     const port = await this.dhcpPort(net);
+    const t2 = Date.now();
     if (!port) throw new Error(`network ${net.id}: the server made no DHCP port (the network is gone?)`);
     // one read of the namespace serves both the plug and the addresses
     const seen = await readServiceNamespace(ns);
@@ -151,8 +154,9 @@ export class NetworkDhcp {
       this.log.info({ event: 'dhcp.restart', network_id: net.id, old_pid: running.pid, ...changed }, `dnsmasq of ${net.id} restarts: its command line changed (subnets, MTU or options)`);
     }
     released = await this.releaseStaleOffline(net, dir);
+    const t3 = Date.now();
     const pid = await startDnsmasq(ns, argv);
-    this.log.info({ event: 'dhcp.start', network_id: net.id, pid, namespace: ns }, `dnsmasq of ${net.id} started`);
+    this.log.info({ event: 'dhcp.start', network_id: net.id, pid, namespace: ns, ms: { namespace: t1 - t0, port: t2 - t1, plug_and_files: t3 - t2, dnsmasq: Date.now() - t3 } }, `dnsmasq of ${net.id} started`);
     return { started: true, reloaded: false, pid, released };
   }
 

@@ -59,7 +59,7 @@ program
   .description('Run the agent of one kind for one host; it talks to the servers over [DEFAULT] transport_url.')
   .addArgument(new Argument('<kind>', 'agent kind').choices(AGENT_KINDS))
   .option('--host <name>', 'the host name ports are bound to (default: [DEFAULT] host, else the machine hostname)')
-  .option('--config-file <path>', 'INI file(s): transport_url, state_path, [agent], [linux_bridge], [vxlan], [ovs]', collect, [])
+  .option('--config-file <path>', 'INI file(s): transport_url, state_path, interface_driver, agent_mode, [agent], [linux_bridge], [vxlan], [ovs]', collect, [])
   .addHelpText(
     'after',
     `
@@ -69,6 +69,10 @@ one brq bridge per network, VXLAN devices over [vxlan] local_ip with l2populatio
 FDB entries, flat networks through [linux_bridge] physical_interface_mappings, and security
 groups with nftables ([securitygroup] firewall_driver). With [agent] host_namespace = NS all
 its devices live in netns NS (how \`neutrino lab\` runs several hosts on one machine).
+The l3 agent (on a network host that also runs the linuxbridge agent) keeps one
+qrouter-<router> namespace per router scheduled to it: qr-/qg- veths, routes, and SNAT and
+floating IPs in nftables ([DEFAULT] agent_mode = legacy, interface_driver = linuxbridge; DVR
+is not built). A restart changes nothing that is right and keeps connections.
 The openvswitch agent still only registers: it wires nothing, and says so when it starts.
 The dhcp agent serves the networks scheduled to its host: one qdhcp-<network> namespace
 (<host_namespace>.qdhcp-<network> with [agent] host_namespace) per network with the agent's
@@ -82,6 +86,10 @@ Examples:
       # with: [DEFAULT] transport_url = rabbit://guest:guest@127.0.0.1:5672/
       #       [linux_bridge] physical_interface_mappings = physnet1:eth1
       #       [vxlan] local_ip = 192.0.2.11
+  neutrino agent l3 --host network1 --config-file /etc/neutrino/l3_agent.ini
+      # with: [DEFAULT] transport_url = rabbit://guest:guest@127.0.0.1:5672/
+      #       [DEFAULT] interface_driver = linuxbridge
+      #       [DEFAULT] agent_mode = legacy
   neutrino agent openvswitch --host compute2 --config-file ovs.conf
   neutrino agent dhcp --host network1 --config-file /etc/neutrino/neutrino.conf
       # with: [DEFAULT] transport_url = rabbit://guest:guest@127.0.0.1:5672/

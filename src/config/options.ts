@@ -37,6 +37,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     rpc_response_timeout: { type: 'int', default: 60, min: 1, help: 'Seconds to wait for the answer to an RPC call.' },
     dhcp_agents_per_network: { type: 'int', default: 1, min: 1, help: 'DHCP agents scheduled to serve each network.' },
     network_auto_schedule: { type: 'bool', default: true, help: 'Schedule networks to DHCP agents automatically.' },
+    agent_mode: { type: 'string', default: 'legacy', help: 'L3 agent: legacy (one qrouter namespace per router on this host). dvr, dvr_snat and dvr_no_external are not built and refused.' },
     router_auto_schedule: { type: 'bool', default: true, help: 'Schedule routers to L3 agents automatically (when they get a gateway or an interface, and when an agent asks for its routers).' },
     allow_automatic_l3agent_failover: { type: 'bool', default: false, help: 'Move routers off L3 agents that stopped reporting to live ones (checked when an L3 agent asks for its routers).' },
     enable_snat_by_default: { type: 'bool', default: true, help: 'enable_snat of a router gateway when the request does not say.' },

@@ -13,6 +13,8 @@ export interface ConntrackFilter {
   /** original-direction source / destination: an address or a prefix (a.b.c.d/n) */
   src?: string;
   dst?: string;
+  /** reply-direction destination (`-q`): the address a source NAT rewrote to */
+  replyDst?: string;
 }
 
 /** The conntrack command line that deletes what filter matches. */
@@ -26,6 +28,7 @@ export function conntrackDeleteLine(f: ConntrackFilter): string {
     args.push(flag, ip);
     if (len !== undefined) args.push(maskFlag, prefixToMask(f.family, Number(len)));
   }
+  if (f.replyDst) args.push('-q', f.replyDst);
   return args.join(' ');
 }
 

@@ -1,7 +1,10 @@
-// `neutrino agent l3`: builds and starts the agent (placeholder until it is built).
+// `neutrino agent l3`: reads the L3 agent's options, refuses what is not built, starts it.
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
+import { ConfigError } from '../../config/config.js';
+import { namespaceExists } from '../../linux/netns.js';
 import type { Bus } from '../../rpc/bus.js';
+import { L3Agent } from './l3-agent.js';
 
 export interface L3AgentStartOptions {
   bus: Bus;
@@ -10,6 +13,35 @@ export interface L3AgentStartOptions {
   config: Config;
 }
 
-export async function startL3Agent(_o: L3AgentStartOptions): Promise<{ stop(): Promise<void> }> {
-  throw new Error('the l3 agent is not built yet');
+// Neutron's names for the Linux bridge interface driver
+const LINUXBRIDGE_DRIVERS = new Set(['linuxbridge', 'neutron.agent.linux.interface.BridgeInterfaceDriver']);
+
+/** The L3 agent's own options, checked: only legacy routers on Linux bridge hosts are built. */
+export function l3AgentSettings(config: Config): { hostNamespace: string; reportInterval: number } {
+  const mode = config.str('DEFAULT', 'agent_mode');
+  if (mode !== 'legacy') {
+    const what = mode.startsWith('dvr') ? 'distributed routers (DVR) are not built' : 'it is not one of Neutron\'s agent modes';
+    throw new ConfigError(`[DEFAULT] agent_mode = ${mode}: ${what}; use agent_mode = legacy (one qrouter namespace per router on this network host)`);
+  }
+  const driver = config.str('DEFAULT', 'interface_driver');
+  if (!LINUXBRIDGE_DRIVERS.has(driver)) {
+    throw new ConfigError(`[DEFAULT] interface_driver = ${driver}: only linuxbridge is built (router ports are veths whose tap the Linux bridge agent on this host wires)`);
+  }
+  const hostNamespace = config.str('agent', 'host_namespace');
+  if (hostNamespace && !namespaceExists(hostNamespace)) {
+    throw new ConfigError(`[agent] host_namespace = ${hostNamespace}: no such network namespace (create it with: ip netns add ${hostNamespace})`);
+  }
+  return { hostNamespace, reportInterval: Number(config.get('agent', 'report_interval')) };
+}
+
+export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Promise<void> }> {
+  const s = l3AgentSettings(o.config);
+  const agent = new L3Agent({ bus: o.bus, log: o.log, host: o.host, hostNamespace: s.hostNamespace, reportInterval: s.reportInterval });
+  try {
+    await agent.start();
+  } catch (e) {
+    await agent.stop().catch(() => undefined);
+    throw e;
+  }
+  return agent;
 }

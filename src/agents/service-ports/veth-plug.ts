@@ -5,7 +5,7 @@
 // service's namespace with the port's MAC and addresses. Idempotent: a port already plugged
 // as asked costs one read; a restart of the agent changes nothing that is right.
 import { run } from '../../linux/exec.js';
-import { listLinks, parseLinks, type Link } from '../../linux/links.js';
+import { listLinks, parseLinks, runBatch, type Link } from '../../linux/links.js';
 import { tapName } from '../linuxbridge/names.js';
 import { servicePortDevice, type ServicePortPrefix } from './names.js';
 
@@ -25,12 +25,15 @@ export interface ServicePort {
 // as libvirt does for instances: the host end never carries the port's own MAC
 const hostEndMac = (mac: string): string => `fe${mac.slice(2)}`;
 
-/** Makes sure the port's veth exists with the right MAC and MTU, both ends up; returns the inner device name. */
-export async function plugServicePort(p: ServicePort): Promise<string> {
+/**
+ * Makes sure the port's veth exists with the right MAC and MTU, both ends up; returns the inner
+ * device name. `inner`: what the caller already read of the inner device (null: it is absent),
+ * which saves reading the namespace again.
+ */
+export async function plugServicePort(p: ServicePort, known?: { inner: Link | null }): Promise<string> {
   const tap = tapName(p.portId);
   const dev = servicePortDevice(p.prefix, p.portId);
-  const inside = p.inside ?? (await listLinks(p.namespace));
-  const inner = inside.get(dev);
+  const inner = known ? known.inner : (p.inside ?? (await listLinks(p.namespace))).get(dev);
   const mac = p.mac.toLowerCase();
   if (inner) {
     const lines: string[] = [];
@@ -50,6 +53,27 @@ export async function plugServicePort(p: ServicePort): Promise<string> {
   });
   await run('ip', ['link', 'set', dev, 'up'], { netns: p.namespace });
   return dev;
+}
+
+/**
+ * Plugs several ports whose inner devices are known to be absent (a service namespace being
+ * built): one `ip -batch` makes every veth and one brings the inner ends up, instead of four
+ * processes a port. A port the batch could not make (a tap left behind) goes the one-by-one way.
+ */
+export async function plugNewServicePorts(ports: ServicePort[]): Promise<string[]> {
+  if (!ports.length) return [];
+  const lines = ports.map((p) => {
+    const hostNs = p.hostNamespace ? ` netns ${p.hostNamespace}` : '';
+    const mac = p.mac.toLowerCase();
+    return `link add ${tapName(p.portId)}${hostNs} address ${hostEndMac(mac)} mtu ${p.mtu} up type veth peer name ${servicePortDevice(p.prefix, p.portId)} netns ${p.namespace} address ${mac} mtu ${p.mtu}`;
+  });
+  const failed = new Set((await runBatch('ip', null, lines)).map((f) => f.line));
+  const made = ports.filter((_, i) => !failed.has(i));
+  const byNamespace = new Map<string, string[]>();
+  for (const p of made) byNamespace.set(p.namespace, [...(byNamespace.get(p.namespace) ?? []), `link set ${servicePortDevice(p.prefix, p.portId)} up`]);
+  for (const [ns, up] of byNamespace) await run('ip', ['-batch', '-'], { netns: ns, input: up.join('\n') + '\n' });
+  for (const p of ports.filter((_, i) => failed.has(i))) await plugServicePort(p, { inner: null });
+  return ports.map((p) => servicePortDevice(p.prefix, p.portId));
 }
 
 /** Removes the port's veth (both ends go together); a port already gone is fine. */

@@ -1,0 +1,193 @@
+// The L3 agent (Neutron's L3NATAgent, legacy mode, event-driven): the server's casts on topic
+// l3_agent become router passes in a RouterQueue; a full sync on start, reconnect and revival
+// asks for every router id of the host, fetches them in chunks and converges each router's
+// namespace; namespaces of routers that are no longer here are removed.
+import type { Logger } from 'pino';
+import type { SyncRouter } from '../../plugins/l3/sync-payload.js';
+import { listNamespaces } from '../../linux/netns.js';
+import type { Bus } from '../../rpc/bus.js';
+import { L3_AGENT } from '../../rpc/topics.js';
+import { AgentCore } from '../agent-core.js';
+import { idOfServiceNamespace, serviceNamespacePrefix } from '../service-ports/names.js';
+import { L3PluginApi, type FloatingIpStatus } from './l3-plugin-api.js';
+import { RouterDataplane } from './router-dataplane.js';
+import { RouterQueue } from './router-queue.js';
+import { planRouter } from './router-plan.js';
+
+export const L3_AGENT_TYPE = 'L3 agent';
+export const L3_AGENT_BINARY = 'neutrino-l3-agent';
+
+export interface L3AgentOptions {
+  bus: Bus;
+  log: Logger;
+  host: string;
+  /** '' = the real host */
+  hostNamespace: string;
+  reportInterval: number;
+  /** routers processed at once (default 8) */
+  concurrency?: number;
+  /** routers per sync_routers call in a full sync (Neutron's sync_routers_chunk_size, default 64) */
+  syncChunkSize?: number;
+}
+
+interface RouterStats {
+  gateway: boolean;
+  interfaces: number;
+  floatingIps: number;
+  /** floating IP ids applied last, for DOWN when they go */
+  fipIds: Set<string>;
+}
+
+export class L3Agent {
+  readonly core: AgentCore;
+  readonly rpc: L3PluginApi;
+  readonly dataplane: RouterDataplane;
+  private readonly queue: RouterQueue;
+  private readonly routers = new Map<string, RouterStats>();
+  private readonly log: Logger;
+
+  constructor(private readonly o: L3AgentOptions) {
+    this.log = o.log;
+    this.rpc = new L3PluginApi(o.bus, o.host);
+    this.dataplane = new RouterDataplane({ hostNamespace: o.hostNamespace, log: o.log });
+    const chunk = o.syncChunkSize ?? 64;
+    this.queue = new RouterQueue({
+      concurrency: o.concurrency ?? 8,
+      chunkSize: chunk,
+      gatherMs: 2,
+      fetch: (ids) => this.rpc.syncRouters(ids),
+      process: (id, router) => this.processRouter(id, router),
+      log: o.log,
+    });
+    this.core = new AgentCore({
+      bus: o.bus,
+      log: o.log,
+      host: o.host,
+      agentType: L3_AGENT_TYPE,
+      binary: L3_AGENT_BINARY,
+      topic: L3_AGENT,
+      reportInterval: o.reportInterval,
+      configurations: () => this.configurations(),
+      resync: () => this.fullSync(),
+      listen: {
+        [L3_AGENT]: {
+          routers_updated: (a: { routers?: string[] }) => this.updated(a.routers ?? []),
+          router_deleted: (a: { router_id: string }) => void this.queue.push(a.router_id, null),
+          router_added_to_agent: (a: { payload?: string[] }) => this.updated(a.payload ?? []),
+          router_removed_from_agent: (a: { payload?: { router_id: string } }) => {
+            if (a.payload?.router_id) void this.queue.push(a.payload.router_id, null);
+          },
+        },
+      },
+    });
+  }
+
+  configurations(): Record<string, unknown> {
+    let gw = 0;
+    let ifs = 0;
+    let fips = 0;
+    for (const r of this.routers.values()) {
+      gw += r.gateway ? 1 : 0;
+      ifs += r.interfaces;
+      fips += r.floatingIps;
+    }
+    return {
+      agent_mode: 'legacy',
+      routers: this.routers.size,
+      ex_gw_ports: gw,
+      interfaces: ifs,
+      floating_ips: fips,
+      interface_driver: 'linuxbridge',
+      handle_internal_only_routers: true,
+      log_agent_heartbeats: false,
+      host_namespace: this.o.hostNamespace,
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.core.start();
+  }
+
+  private updated(ids: string[]): void {
+    for (const id of ids) void this.queue.push(id);
+  }
+
+  /** Every router of the host, fetched in chunks; stale namespaces and routers go. */
+  async fullSync(): Promise<void> {
+    const ids = await this.rpc.getRouterIds();
+    const wanted = new Set(ids);
+    const passes: Promise<void>[] = [];
+    const gone = new Set<string>();
+    for (const ns of listNamespaces(serviceNamespacePrefix('qrouter', this.o.hostNamespace))) {
+      const id = idOfServiceNamespace('qrouter', ns, this.o.hostNamespace);
+      if (id && !wanted.has(id) && !id.includes('.')) gone.add(id);
+    }
+    for (const id of this.routers.keys()) if (!wanted.has(id)) gone.add(id);
+    for (const id of gone) passes.push(this.queue.push(id, null));
+    const chunk = this.o.syncChunkSize ?? 64;
+    for (let i = 0; i < ids.length; i += chunk) {
+      const part = ids.slice(i, i + chunk);
+      const routers = await this.rpc.syncRouters(part);
+      const got = new Map(routers.map((r) => [r.id, r]));
+      for (const id of part) passes.push(this.queue.push(id, got.get(id) ?? null));
+    }
+    await Promise.all(passes);
+  }
+
+  private async processRouter(id: string, router: SyncRouter | null): Promise<void> {
+    const t0 = performance.now();
+    if (!router || router.admin_state_up === false) {
+      // Neutron's server leaves admin-down routers out of sync_routers: the agent removes them
+      const known = this.routers.get(id);
+      this.routers.delete(id);
+      const removed = await this.dataplane.remove(id);
+      if (known?.fipIds.size) await this.reportStatuses(id, Object.fromEntries([...known.fipIds].map((f) => [f, 'DOWN' as const])));
+      if (removed || known) this.log.info({ event: 'l3.router_removed', router_id: id, ms: ms(t0) }, `router ${id} removed`);
+      return;
+    }
+    const plan = planRouter(router);
+    const prev = this.routers.get(id);
+    let result;
+    try {
+      result = await this.dataplane.apply(plan);
+    } catch (err) {
+      const statuses = Object.fromEntries(plan.floatingIps.map((f) => [f.id, 'ERROR' as const]));
+      if (plan.floatingIps.length) await this.reportStatuses(id, statuses);
+      throw err;
+    }
+    const fipIds = new Set(plan.floatingIps.map((f) => f.id));
+    const statuses: Record<string, FloatingIpStatus> = {};
+    for (const f of plan.floatingIps) if (f.status !== 'ACTIVE') statuses[f.id] = 'ACTIVE';
+    // floating IPs of the router the server no longer lists on it (disassociated) and that this
+    // agent had applied: DOWN (an unassociated one is left out of _floatingips)
+    for (const f of router._floatingips) if (!fipIds.has(f.id) && f.status !== 'DOWN') statuses[f.id] = 'DOWN';
+    for (const f of prev?.fipIds ?? []) if (!fipIds.has(f) && !(f in statuses)) statuses[f] = 'DOWN';
+    this.routers.set(id, { gateway: !!router.gw_port, interfaces: router._interfaces.length, floatingIps: fipIds.size, fipIds });
+    if (Object.keys(statuses).length) await this.reportStatuses(id, statuses);
+    this.log.info(
+      { event: 'l3.router_processed', router_id: id, changes: result.changes, ...result.timings, announced: result.announced, forgotten: result.forgotten, ms: ms(t0) },
+      `router ${id}: ${result.changes} change(s)`,
+    );
+  }
+
+  private async reportStatuses(id: string, statuses: Record<string, FloatingIpStatus>): Promise<void> {
+    try {
+      await this.rpc.updateFloatingIpStatuses(id, statuses);
+    } catch (err) {
+      this.log.warn({ event: 'l3.fip_status_failed', router_id: id, err: (err as Error).message }, 'could not report floating IP statuses; the next pass reports them again');
+    }
+  }
+
+  /** Resolves when no router pass is waiting or running (tests, benches). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  async stop(): Promise<void> {
+    await this.queue.close();
+    await this.core.stop();
+    await this.dataplane.close();
+  }
+}
+
+const ms = (t0: number): number => Math.round((performance.now() - t0) * 10) / 10;

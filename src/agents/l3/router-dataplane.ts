@@ -1,0 +1,179 @@
+// Makes a router real in its qrouter namespace and takes it away again. Every pass compares
+// the plan with what the kernel has (devices, addresses, static routes, the NAT table) and
+// changes only the difference, so a restarted agent changes nothing that is right: the
+// namespace is never deleted and conntrack never flushed, and established flows carry on.
+import type { Logger } from 'pino';
+import { sendGratuitousArp } from '../../linux/arp.js';
+import { deleteConntrack, type ConntrackFilter } from '../../linux/conntrack.js';
+import { listLinks, runBatch } from '../../linux/links.js';
+import { snapshotNamespace } from '../../linux/namespace-snapshot.js';
+import { deleteNamespace, ensureNamespace, namespaceExists } from '../../linux/netns.js';
+import { applyNftScript, listNftTable } from '../../linux/nft.js';
+import { setSysctls } from '../../linux/sysctl.js';
+import { diffTable, replaceTable, type NftTable } from '../firewall/nft-table.js';
+import { serviceNamespace } from '../service-ports/names.js';
+import { plugNewServicePorts, plugServicePort, type ServicePort } from '../service-ports/veth-plug.js';
+import { floatingChanges, floatingOfTable, NAT_TABLE, renderNat } from './nat-table.js';
+import { addressChanges, canonicalRoutes, devicesToDelete, isRouterDevice, linkMatches, routeChanges } from './router-diff.js';
+import type { RouterPlan } from './router-plan.js';
+
+interface AppliedRouter {
+  nat: NftTable;
+  floating: Map<string, string>;
+}
+
+export interface ApplyResult {
+  /** floating IPs this pass added or moved (gratuitous ARP sent) */
+  announced: string[];
+  /** floating IPs whose conntrack entries were deleted (released or moved) */
+  forgotten: string[];
+  /** kernel changes made (0: everything was already right) */
+  changes: number;
+  /** ms spent reading the namespace, on devices/addresses/routes, on NAT (nft and conntrack) */
+  timings: { read: number; links: number; nat: number };
+}
+
+const hasHostAddresses = (addresses: Map<string, string[]>): boolean =>
+  [...addresses].some(([dev, list]) => dev.startsWith('qg-') && list.some((a) => a.endsWith('/32')));
+
+export class RouterDataplane {
+  private readonly applied = new Map<string, AppliedRouter>();
+  private readonly background = new Set<Promise<void>>();
+
+  constructor(private readonly o: { hostNamespace: string; log: Logger }) {}
+
+  namespaceOf(routerId: string): string {
+    return serviceNamespace('qrouter', routerId, this.o.hostNamespace);
+  }
+
+  get count(): number {
+    return this.applied.size;
+  }
+
+  async apply(plan: RouterPlan): Promise<ApplyResult> {
+    const ns = this.namespaceOf(plan.id);
+    const prev = this.applied.get(plan.id);
+    let changes = 0;
+    const t0 = performance.now();
+    if (await ensureNamespace(ns)) changes++;
+    // one process reads what the kernel has
+    const have = await snapshotNamespace(ns, 'static');
+    // the floating IPs a previous process left (their mapping, to tell moved from unchanged) are
+    // read back from its NAT table; a router whose qg- carries no /32 had none, and a full sync
+    // of routers without floating IPs spares that process
+    const left = !prev && hasHostAddresses(have.addresses) ? await listNftTable(ns, 'ip', NAT_TABLE) : null;
+    if (!have.forwarding.ipv4 || !have.forwarding.ipv6) {
+      await setSysctls(ns, { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1 });
+      changes++;
+    }
+
+    const t1 = performance.now();
+    // devices: gone ones out, missing or wrong ones (re)plugged
+    const stale = devicesToDelete(have.links.keys(), plan.ports);
+    if (stale.length) {
+      await runBatch('ip', ns, stale.map((d) => `link del ${d}`));
+      changes += stale.length;
+    }
+    const absent: ServicePort[] = [];
+    for (const p of plan.ports) {
+      const l = have.links.get(p.dev);
+      if (linkMatches(l, p)) continue;
+      const port = { hostNamespace: this.o.hostNamespace, namespace: ns, portId: p.portId, mac: p.mac, mtu: p.mtu, prefix: p.prefix };
+      // a device that exists keeps its addresses; a new one has none, so the snapshot stays right
+      if (l) await plugServicePort(port, { inner: l });
+      else absent.push(port);
+      changes++;
+    }
+    await plugNewServicePorts(absent);
+
+    // addresses, then routes (a nexthop needs its subnet on a device first), in one batch
+    const addrLines = addressChanges(have.addresses, plan.ports);
+    const { del, add } = routeChanges(canonicalRoutes(have.routes), plan.routes);
+    const ipLines = [...addrLines, ...del, ...add];
+    if (ipLines.length) {
+      const failed = await runBatch('ip', ns, ipLines);
+      const real = failed.filter((f) =>
+        f.line < addrLines.length
+          ? !/File exists|Cannot assign requested address/.test(f.error)
+          : // a route deletion fails when removing an address already took the route with it
+            f.line >= addrLines.length + del.length,
+      );
+      if (real.length) throw new Error(`addresses and routes of router ${plan.id}: ${real.map((f) => `${f.command}: ${f.error}`).join('; ')}`);
+      changes += ipLines.length;
+    }
+
+    const t2 = performance.now();
+    // NAT: one transaction; the first of this process replaces the table whole
+    const nat = renderNat(plan.nat);
+    let before: Map<string, string>;
+    let lines: string[];
+    if (prev) {
+      before = prev.floating;
+      lines = diffTable(prev.nat, nat);
+    } else {
+      before = left ? floatingOfTable(left) : new Map();
+      lines = replaceTable(nat);
+    }
+    if (lines.length) {
+      try {
+        await applyNftScript(ns, `${lines.join('\n')}\n`);
+      } catch (err) {
+        if (!prev) throw err;
+        this.o.log.warn({ event: 'l3.nat_incremental_failed', router_id: plan.id, err: (err as Error).message }, 'incremental nft change failed; replacing the NAT table');
+        await applyNftScript(ns, `${replaceTable(nat).join('\n')}\n`);
+      }
+      if (prev) changes += lines.length;
+    }
+    const after = new Map(plan.nat.gatewayDev ? plan.nat.floating : []);
+    const fc = floatingChanges(before, after);
+    // after the rules: a packet between the two would otherwise re-create the old mapping
+    const forgotten = [...fc.removed, ...fc.moved];
+    if (forgotten.length) {
+      const filters: ConntrackFilter[] = forgotten.flatMap((ip) => [
+        { family: 'ipv4', dst: ip },
+        { family: 'ipv4', replyDst: ip },
+      ]);
+      try {
+        await deleteConntrack(ns, filters);
+      } catch (err) {
+        this.o.log.error({ event: 'l3.conntrack_failed', router_id: plan.id, err: (err as Error).message }, 'could not delete the tracked connections of released floating IPs');
+      }
+      changes += forgotten.length;
+    }
+    const announced = [...fc.added, ...fc.moved];
+    if (announced.length && plan.nat.gatewayDev) {
+      const dev = plan.nat.gatewayDev;
+      for (const ip of announced) this.inBackground(sendGratuitousArp(ns, dev, ip));
+      changes += announced.length;
+    }
+    this.applied.set(plan.id, { nat, floating: after });
+    const t3 = performance.now();
+    const r1 = (x: number) => Math.round(x * 10) / 10;
+    return { announced, forgotten, changes, timings: { read: r1(t1 - t0), links: r1(t2 - t1), nat: r1(t3 - t2) } };
+  }
+
+  /** Removes the router's namespace: its devices first (their taps go with them), then the name. */
+  async remove(routerId: string): Promise<boolean> {
+    this.applied.delete(routerId);
+    const ns = this.namespaceOf(routerId);
+    if (!namespaceExists(ns)) return false;
+    const devices = [...(await listLinks(ns).catch(() => new Map())).keys()].filter(isRouterDevice);
+    if (devices.length) await runBatch('ip', ns, devices.map((d) => `link del ${d}`)).catch(() => undefined);
+    await deleteNamespace(ns);
+    return true;
+  }
+
+  /** Forgets what this process applied (as a new process would be). For tests and benches. */
+  forget(): void {
+    this.applied.clear();
+  }
+
+  private inBackground(p: Promise<void>): void {
+    const q = p.catch(() => undefined).finally(() => this.background.delete(q));
+    this.background.add(q);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.background]);
+  }
+}

@@ -1,0 +1,128 @@
+// What a router should look like in its namespace, worked out from the server's SyncRouter
+// (pure: no kernel). The dataplane compares this with what the kernel has and changes only
+// the difference.
+import type { SyncPort, SyncRouter } from '../../plugins/l3/sync-payload.js';
+import { servicePortDevice, type ServicePortPrefix } from '../service-ports/names.js';
+
+export interface PortPlan {
+  portId: string;
+  prefix: Extract<ServicePortPrefix, 'qr-' | 'qg-'>;
+  dev: string;
+  mac: string;
+  mtu: number;
+  /** ip/prefixlen, as the kernel lists them */
+  addresses: string[];
+}
+
+export interface RoutePlan {
+  /** canonical: always a prefix (0.0.0.0/0, ::/0, 10.1.2.3/32) */
+  destination: string;
+  via: string;
+}
+
+/** An IPv4 subnet behind a qr- device, and the router's address on it. */
+export interface InternalSubnet {
+  dev: string;
+  cidr: string;
+  address: string;
+}
+
+export interface NatPlan {
+  /** the qg- device (null: no gateway, so no NAT at all) */
+  gatewayDev: string | null;
+  /** the gateway port's first IPv4 address: the source of SNAT */
+  gatewayIp: string | null;
+  snat: boolean;
+  internal: InternalSubnet[];
+  /** floating → fixed (IPv4) */
+  floating: Map<string, string>;
+}
+
+export interface FloatingPlan {
+  id: string;
+  floating: string;
+  fixed: string;
+  status: string;
+}
+
+export interface RouterPlan {
+  id: string;
+  /** gateway first: its addresses carry the default route */
+  ports: PortPlan[];
+  routes: RoutePlan[];
+  nat: NatPlan;
+  floatingIps: FloatingPlan[];
+}
+
+const isV6 = (ip: string): boolean => ip.includes(':');
+
+/** 10.1.2.3 → 10.1.2.3/32, default → 0.0.0.0/0 (v6 when `v6`). */
+export function canonicalDestination(dst: string, v6: boolean): string {
+  if (dst === 'default') return v6 ? '::/0' : '0.0.0.0/0';
+  if (dst.includes('/')) return dst;
+  return `${dst}/${v6 ? 128 : 32}`;
+}
+
+function portPlan(p: SyncPort, prefix: 'qr-' | 'qg-', extra: string[] = []): PortPlan {
+  return {
+    portId: p.id,
+    prefix,
+    dev: servicePortDevice(prefix, p.id),
+    mac: p.mac_address.toLowerCase(),
+    mtu: p.mtu,
+    addresses: [...p.fixed_ips.map((f) => `${f.ip_address}/${f.prefixlen}`), ...extra],
+  };
+}
+
+export function planRouter(r: SyncRouter): RouterPlan {
+  const gw = r.gw_port;
+  // Neutron leaves an interface that is administratively down unplugged
+  const interfaces = r._interfaces.filter((p) => p.admin_state_up !== false);
+  // floating IPs need a gateway to live on; only IPv4 is NATed
+  const fips = gw ? r._floatingips.filter((f) => !isV6(f.floating_ip_address) && f.fixed_ip_address) : [];
+  const floating = new Map<string, string>();
+  const floatingIps: FloatingPlan[] = [];
+  for (const f of fips) {
+    if (floating.has(f.floating_ip_address)) continue;
+    floating.set(f.floating_ip_address, f.fixed_ip_address);
+    floatingIps.push({ id: f.id, floating: f.floating_ip_address, fixed: f.fixed_ip_address, status: f.status });
+  }
+  const ports: PortPlan[] = [];
+  const gwAddresses = new Set(gw?.fixed_ips.map((f) => f.ip_address) ?? []);
+  if (gw) ports.push(portPlan(gw, 'qg-', [...floating.keys()].filter((a) => !gwAddresses.has(a)).map((a) => `${a}/32`)));
+  for (const p of interfaces) ports.push(portPlan(p, 'qr-'));
+
+  const routes: RoutePlan[] = [];
+  const seen = new Set<string>();
+  const addRoute = (destination: string, via: string) => {
+    const key = `${destination} via ${via}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    routes.push({ destination, via });
+  };
+  if (gw) {
+    for (const family of [4, 6] as const) {
+      const sub = gw.subnets.find((s) => s.ip_version === family && s.gateway_ip);
+      if (sub?.gateway_ip) addRoute(family === 4 ? '0.0.0.0/0' : '::/0', sub.gateway_ip);
+    }
+  }
+  for (const rt of r.routes ?? []) addRoute(canonicalDestination(rt.destination, isV6(rt.nexthop)), rt.nexthop);
+
+  const internal: InternalSubnet[] = [];
+  for (const p of interfaces) {
+    const dev = servicePortDevice('qr-', p.id);
+    for (const f of p.fixed_ips) {
+      if (isV6(f.ip_address)) continue;
+      const sub = p.subnets.find((s) => s.id === f.subnet_id);
+      if (sub) internal.push({ dev, cidr: sub.cidr, address: f.ip_address });
+    }
+  }
+  const gatewayIp = gw?.fixed_ips.find((f) => !isV6(f.ip_address))?.ip_address ?? null;
+  return {
+    id: r.id,
+    ports,
+    routes,
+    nat: { gatewayDev: gw ? servicePortDevice('qg-', gw.id) : null, gatewayIp, snat: r.enable_snat !== false, internal, floating },
+    floatingIps,
+  };
+}

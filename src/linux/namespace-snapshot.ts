@@ -1,0 +1,42 @@
+// Everything a service namespace's owner needs to know about it, read in one `ip -batch`
+// process: devices with their addresses, routes of one protocol, and whether it forwards.
+import { run } from './exec.js';
+import { parseLinks, type Link } from './links.js';
+import { parseRoutes, type KernelRoute } from './routes.js';
+
+export interface NamespaceSnapshot {
+  links: Map<string, Link>;
+  /** dev → global addresses as ip/prefixlen */
+  addresses: Map<string, string[]>;
+  /** main-table routes with the protocol asked for */
+  routes: KernelRoute[];
+  forwarding: { ipv4: boolean; ipv6: boolean };
+}
+
+interface RawAddrLink {
+  ifname: string;
+  addr_info?: { local: string; prefixlen: number; scope: string }[];
+}
+
+interface RawNetconf {
+  family: string;
+  interface: string;
+  forwarding?: boolean;
+}
+
+export async function snapshotNamespace(netns: string, routeProto: string): Promise<NamespaceSnapshot> {
+  const r = await run('ip', ['-d', '-json', '-batch', '-'], { netns, input: `addr show\nroute show table all proto ${routeProto}\nnetconf show\n` });
+  const [addrJson = '[]', routeJson = '[]', netconfJson = '[]'] = r.stdout.split('\n').filter((l) => l.trim());
+  const addresses = new Map<string, string[]>();
+  for (const l of JSON.parse(addrJson) as RawAddrLink[]) {
+    addresses.set(l.ifname, (l.addr_info ?? []).filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`));
+  }
+  const netconf = JSON.parse(netconfJson) as RawNetconf[];
+  const fwd = (family: string) => netconf.find((n) => n.family === family && n.interface === 'all')?.forwarding === true;
+  return {
+    links: new Map(parseLinks(addrJson).map((l) => [l.name, l])),
+    addresses,
+    routes: parseRoutes(routeJson),
+    forwarding: { ipv4: fwd('inet'), ipv6: fwd('inet6') },
+  };
+}

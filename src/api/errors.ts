@@ -139,6 +139,12 @@ export const TunnelIdInUse = declare<{ tunnel_id: number }>(
 export const FlatNetworkInUse = declare<{ physical_network: string }>(
   'FlatNetworkInUse', 409, (a) => `Unable to create the flat network: physical network ${a.physical_network} already carries a flat network.`);
 export const AgentNotFound = declare<{ id: string }>('AgentNotFound', 404, (a) => `Agent ${a.id} could not be found.`);
+// dhcp_agent_scheduler (neutron_lib.exceptions.dhcpagentscheduler)
+export const InvalidDHCPAgent = declare<{ id: string }>('InvalidDHCPAgent', 404, (a) => `Agent ${a.id} is not a valid DHCP Agent or has been disabled.`);
+export const NetworkHostedByDHCPAgent = declare<{ network_id: string; agent_id: string }>(
+  'NetworkHostedByDHCPAgent', 409, (a) => `The network ${a.network_id} has been already hosted by the DHCP Agent ${a.agent_id}.`);
+export const NetworkNotHostedByDhcpAgent = declare<{ network_id: string; agent_id: string }>(
+  'NetworkNotHostedByDhcpAgent', 409, (a) => `The network ${a.network_id} is not hosted by the DHCP agent ${a.agent_id}.`);
 
 // rbac-policies
 export const RbacPolicyNotFound = declare<{ id: string; object_type: string }>(

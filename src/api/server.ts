@@ -6,6 +6,9 @@ import type { Config } from '../config/config.js';
 import type { Db } from '../db/connection.js';
 import { IpAllocator } from '../ipam/allocator.js';
 import { AgentStore } from '../plugins/agents/agent-store.js';
+import { DhcpAgentScheduling } from '../plugins/agents/dhcp-agent-scheduling.js';
+import { DhcpAgentNotifier } from '../plugins/agents/dhcp-notifier.js';
+import { DhcpRpcCallbacks } from '../plugins/agents/dhcp-rpc.js';
 import { DhcpScheduler } from '../plugins/agents/dhcp-scheduler.js';
 import { AgentNotifier } from '../plugins/ml2/agent-notifier.js';
 import { MechanismManager } from '../plugins/ml2/mech/mechanism-manager.js';
@@ -36,6 +39,7 @@ import { portDef } from './resources/port.js';
 import { securityGroupRuleDef } from './resources/security-group-rule.js';
 import { securityGroupDef } from './resources/security-group.js';
 import { subnetDef } from './resources/subnet.js';
+import { registerDhcpAgentScheduler } from './routes/dhcp-agent-scheduler.js';
 import { registerDiscovery } from './routes/discovery.js';
 import { registerIpAvailability } from './routes/ip-availability.js';
 import { registerL3Routes } from './routes/l3.js';
@@ -52,6 +56,10 @@ export interface Api {
   rpc: Ml2RpcCallbacks;
   /** what L3 agents call on q-l3-plugin */
   l3Rpc: L3RpcCallbacks;
+  /** what DHCP agents call over the bus (q-plugin) */
+  dhcpRpc: DhcpRpcCallbacks;
+  /** the dhcp_agent_scheduler extension and DHCP failover */
+  dhcpScheduling: DhcpAgentScheduling;
 }
 
 /** "/v2.0/networks.json?x" → "/v2.0/networks?x": Neutron accepts a .json suffix on any path. */
@@ -101,14 +109,19 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
   };
   const agents = new AgentStore(services);
   const mech = new MechanismManager(services, agents);
-  const binder = new PortBinder(services, agents, mech, new DhcpScheduler(services, agents));
+  const dhcpScheduler = new DhcpScheduler(services, agents);
+  services.dhcpNotifier = new DhcpAgentNotifier(db, bus, log, dhcpScheduler);
+  const binder = new PortBinder(services, agents, mech, dhcpScheduler);
   const groups = new SecurityGroupPlugin(services);
   const networks = new NetworkPlugin(services, groups);
+  const subnets = new SubnetPlugin(services, networks);
+  subnets.dhcpScheduler = dhcpScheduler;
   const ports = new PortPlugin(services, networks, groups, binder, mech);
   const l3 = buildL3(services, { networks, ports, binder, mech, agents });
+  const dhcpScheduling = new DhcpAgentScheduling(services, agents, dhcpScheduler, services.dhcpNotifier, networks, ports);
   const handlers: [ResourceDef, Handler][] = [
     [networkDef, networks],
-    [subnetDef, new SubnetPlugin(services, networks)],
+    [subnetDef, subnets],
     [portDef, ports],
     [agentDef, agents],
     [securityGroupDef, groups],
@@ -190,5 +203,11 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
   registerQuotas(app, db, services.quotas, policy);
   registerIpAvailability(app, db, policy);
   registerL3Routes(app, l3, policy);
-  return { app, services, policy, rpc: new Ml2RpcCallbacks(services, binder, mech, agents), l3Rpc: l3.rpc };
+  registerDhcpAgentScheduler(app, dhcpScheduling, policy);
+  dhcpScheduling.startFailover();
+  app.addHook('onClose', async () => dhcpScheduling.stopFailover());
+  return {
+    app, services, policy, rpc: new Ml2RpcCallbacks(services, binder, mech, agents), l3Rpc: l3.rpc,
+    dhcpRpc: new DhcpRpcCallbacks(services, ports), dhcpScheduling,
+  };
 }

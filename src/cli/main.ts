@@ -59,7 +59,7 @@ program
   .description('Run the agent of one kind for one host; it talks to the servers over [DEFAULT] transport_url.')
   .addArgument(new Argument('<kind>', 'agent kind').choices(AGENT_KINDS))
   .option('--host <name>', 'the host name ports are bound to (default: [DEFAULT] host, else the machine hostname)')
-  .option('--config-file <path>', 'INI file(s): transport_url, interface_driver, agent_mode, [agent], [linux_bridge], [vxlan], [ovs]', collect, [])
+  .option('--config-file <path>', 'INI file(s): transport_url, state_path, interface_driver, agent_mode, [agent], [linux_bridge], [vxlan], [ovs]', collect, [])
   .addHelpText(
     'after',
     `
@@ -74,6 +74,12 @@ qrouter-<router> namespace per router scheduled to it: qr-/qg- veths, routes, an
 floating IPs in nftables ([DEFAULT] agent_mode = legacy, interface_driver = linuxbridge; DVR
 is not built). A restart changes nothing that is right and keeps connections.
 The openvswitch agent still only registers: it wires nothing, and says so when it starts.
+The dhcp agent serves the networks scheduled to its host: one qdhcp-<network> namespace
+(<host_namespace>.qdhcp-<network> with [agent] host_namespace) per network with the agent's
+DHCP port plugged as a veth (its tap wired by the host's linuxbridge agent, so run one on the
+same --host) and one dnsmasq in static mode; files under [DEFAULT] state_path/dhcp/<network>.
+Port changes rewrite the files and SIGHUP dnsmasq. dnsmasq keeps running when the agent stops
+and is adopted, not restarted, when it starts again. See docs/dhcp.md.
 
 Examples:
   neutrino agent linuxbridge --host compute1 --config-file /etc/neutrino/neutrino.conf
@@ -85,7 +91,11 @@ Examples:
       #       [DEFAULT] interface_driver = linuxbridge
       #       [DEFAULT] agent_mode = legacy
   neutrino agent openvswitch --host compute2 --config-file ovs.conf
-  openstack network agent list`,
+  neutrino agent dhcp --host network1 --config-file /etc/neutrino/neutrino.conf
+      # with: [DEFAULT] transport_url = rabbit://guest:guest@127.0.0.1:5672/
+      #       [DEFAULT] state_path = /var/lib/neutrino   (dhcp_lease_duration, dnsmasq_dns_servers …)
+  openstack network agent list --agent-type dhcp
+  openstack network agent list --network net1          # the DHCP agents serving net1`,
   )
   .action(async (kind: AgentKind, opts: { host?: string; configFile: string[] }) => {
     const config = loadConfig(opts);

@@ -7,7 +7,7 @@ import { inNetns } from '../linux/exec.js';
 import { DEFAULT_OS_URL, NetworkApi, type Json } from './api-client.js';
 import { InstanceStore, type InstanceRecord } from './instance-store.js';
 import { netnsExists } from './instance-netns.js';
-import { bootInstance, deleteInstance } from './instances.js';
+import { bootInstance, deleteInstance, renewInstance } from './instances.js';
 import { parseFixedIp } from './resolve.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -37,7 +37,7 @@ export function computeContext(opts: CommonOpts): { api: NetworkApi; store: Inst
 const ips = (r: InstanceRecord) => r.fixed_ips.map((f) => f.ip_address).join(', ');
 
 export function instanceCommands(): Command {
-  const instance = new Command('instance').description('Instances as network namespaces (what Nova and os-vif do): boot, list, show, exec, delete.');
+  const instance = new Command('instance').description('Instances as network namespaces (what Nova and os-vif do): boot, list, show, exec, renew, delete.');
   instance.addHelpText(
     'after',
     `
@@ -47,13 +47,14 @@ Examples (against a lab: neutrino lab up; export OS_ENDPOINT=http://127.0.0.1:96
   neutrino instance boot vm1 --network net1 --host compute1 --config-file /tmp/neutrino-lab/neutrino.conf
   neutrino instance boot vm2 --network net1 --host compute2 --config-file /tmp/neutrino-lab/neutrino.conf
   neutrino instance exec vm1 --config-file /tmp/neutrino-lab/neutrino.conf -- ping -c 3 10.0.0.4
+  neutrino instance renew vm1 --config-file /tmp/neutrino-lab/neutrino.conf
   neutrino instance delete vm1 --config-file /tmp/neutrino-lab/neutrino.conf`,
   );
 
   withCommon(
     instance
       .command('boot')
-      .description('Create a port, a namespace with eth0 configured from it (tap end on the host), bind the port to the host and wait until it is ACTIVE.')
+      .description('Create a port, a namespace with eth0 (tap end on the host), bind the port to the host and wait until it is ACTIVE; then take the address by DHCP (busybox udhcpc) when the subnet has enable_dhcp, else configure it statically.')
       .argument('<name>', 'instance name (also the port name)')
       .requiredOption('--network <net>', 'network name or id')
       .option('--fixed-ip <ip|subnet=ID,ip=IP>', 'fixed IP (repeatable); default: one from each subnet', collect, [])
@@ -79,6 +80,7 @@ Examples (against a lab: neutrino lab up; export OS_ENDPOINT=http://127.0.0.1:96
         onProgress: (line) => console.log(`  ${line}`),
       });
       console.log(`  port ACTIVE in ${Math.round(r.wiringMs)} ms (binding:host_id set → ACTIVE)`);
+      console.log(`  address ${r.lease ? `by DHCP (udhcpc ${Math.round(r.lease.ms)} ms)` : 'set statically'}: ${Math.round(r.addressMs)} ms from boot start`);
       console.log(`${name}: ACTIVE on ${r.instance.host}, ${ips(r.instance)} (namespace ${r.instance.netns})`);
     });
 
@@ -123,6 +125,7 @@ Examples (against a lab: neutrino lab up; export OS_ENDPOINT=http://127.0.0.1:96
       ['security groups', port ? (port.security_groups as string[]).join(', ') || '(none)' : ''],
       ['port security', port ? String(port.port_security_enabled) : ''],
       ['wired in', r.wiring_ms !== undefined ? `${r.wiring_ms} ms` : ''],
+      ['address', r.dhcp ? `DHCP${r.dhcp_ms !== undefined ? ` (last lease in ${r.dhcp_ms} ms)` : ''}` : 'static'],
       ['created', r.created_at],
     ];
     for (const [k, v] of fields) console.log(`${k.padEnd(17)} ${v}`);
@@ -150,6 +153,15 @@ Examples (against a lab: neutrino lab up; export OS_ENDPOINT=http://127.0.0.1:96
         child.once('exit', (c, signal) => resolve(c ?? (signal ? 128 + (constants.signals[signal] ?? 1) : 1)));
       });
       process.exit(code);
+    });
+
+  withCommon(instance.command('renew').description('Take the address by DHCP again (a fresh DISCOVER): picks up a changed fixed IP, gateway, routes, MTU and DNS.').argument('<name>'))
+    .addHelpText('after', '\nExamples:\n  openstack port set --no-fixed-ip --fixed-ip subnet=sub1,ip-address=10.0.0.50 vm1\n  neutrino instance renew vm1\n  neutrino instance exec vm1 -- ip -4 addr show eth0')
+    .action(async (name: string, o: CommonOpts) => {
+      const { api, store } = computeContext(o);
+      const r = await renewInstance(api, store, name);
+      const l = r.lease;
+      console.log(`${name}: ${l.ip}/${l.prefixlen} router ${l.router ?? 'none'} mtu ${l.mtu ?? 'none'} dns ${l.dns.join(' ') || 'none'} (DHCP ${Math.round(l.ms)} ms)`);
     });
 
   withCommon(instance.command('delete').description('Delete instances: stop their processes, remove namespace and devices, delete the port.').argument('<name...>')).action(async (names: string[], o: CommonOpts) => {

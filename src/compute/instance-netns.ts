@@ -44,6 +44,13 @@ export function plugBatches(i: InstanceInterface): { root: string; instance: str
   return { root: `${root.join('\n')}\n`, instance: `${inside.join('\n')}\n` };
 }
 
+/** Addresses and default routes set inside an instance after it was plugged (one `ip` process). */
+export async function configureAddresses(netns: string, addresses: InstanceAddress[], gateways: { ip: string; version: 4 | 6 }[]): Promise<void> {
+  const lines = addresses.map((a) => `addr add ${a.ip}/${a.prefixlen} dev eth0${a.version === 6 ? ' nodad' : ''}`);
+  for (const g of gateways) lines.push(`route add ${g.version === 6 ? '::/0' : 'default'} via ${g.ip} dev eth0`);
+  if (lines.length) await run('ip', ['-batch', '-'], { netns, input: `${lines.join('\n')}\n` });
+}
+
 export async function plugInstance(i: InstanceInterface): Promise<void> {
   const b = plugBatches(i);
   await run('ip', ['-batch', '-'], { input: b.root });

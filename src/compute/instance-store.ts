@@ -24,6 +24,10 @@ export interface InstanceRecord {
   created_at: string;
   /** milliseconds from binding:host_id set to port ACTIVE at boot */
   wiring_ms?: number;
+  /** the address comes from DHCP (udhcpc), not from static configuration */
+  dhcp?: boolean;
+  /** milliseconds udhcpc took for the last lease */
+  dhcp_ms?: number;
 }
 
 export interface InstanceSettings {

@@ -6,9 +6,10 @@ import { performance } from 'node:perf_hooks';
 import { tapName } from '../agents/linuxbridge/names.js';
 import { ApiError, type Json, type NetworkApi } from './api-client.js';
 import { checkInstanceName, type InstanceRecord, type InstanceStore } from './instance-store.js';
-import { netnsExists, plugInstance, removeNetns, type InstanceAddress } from './instance-netns.js';
+import { configureAddresses, netnsExists, plugInstance, removeNetns, type InstanceAddress } from './instance-netns.js';
 import { chooseHost, findOne, type FixedIpSpec } from './resolve.js';
 import { Reverter } from './reverter.js';
+import { acquireLease, removeResolvConf, type DhcpLease } from './dhcp-client.js';
 
 export interface BootOptions {
   name: string;
@@ -31,6 +32,10 @@ export interface BootResult {
   instance: InstanceRecord;
   /** binding:host_id set → port ACTIVE, milliseconds */
   wiringMs: number;
+  /** the lease, when the port's subnet has DHCP (else the address was set statically) */
+  lease?: DhcpLease;
+  /** boot start → address applied, milliseconds */
+  addressMs: number;
 }
 
 export class BootTimeout extends Error {}
@@ -59,6 +64,7 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
   const netns = store.netnsFor(opts.name);
   if (await netnsExists(netns)) throw new Error(`network namespace ${netns} exists already but no instance record does: remove it (ip netns del ${netns}) or pick another name`);
 
+  const bootStart = performance.now();
   const revert = new Reverter();
   try {
     const instanceId = randomUUID();
@@ -88,13 +94,20 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
       mtu: Number(network.mtu) || 1500,
       fixed_ips: (port.fixed_ips as Json[]).map((f) => ({ subnet_id: f.subnet_id, ip_address: f.ip_address })),
       created_at: new Date().toISOString(),
+      ...(addresses.dhcp ? { dhcp: true } : {}),
     };
     // The record comes before the kernel work so `instance delete` can clean up after a crash.
     store.save(rec);
     revert.add(`remove the record of ${opts.name}`, async () => store.remove(opts.name));
 
-    revert.add(`delete namespace ${netns}`, () => removeNetns(netns, { devices: ['eth0'] }));
-    await plugInstance({ netns, hostNamespace: where.hostNamespace, tap: rec.tap, mac: rec.mac, mtu: rec.mtu, addresses: addresses.addresses, gateways: addresses.gateways });
+    revert.add(`delete namespace ${netns}`, async () => {
+      await removeNetns(netns, { devices: ['eth0'] });
+      removeResolvConf(netns);
+    });
+    // with DHCP, IPv4 comes from the DHCP server; only what DHCP does not serve is set here
+    const statics = addresses.dhcp ? addresses.addresses.filter((a) => a.version === 6) : addresses.addresses;
+    const gateways = addresses.dhcp ? addresses.gateways.filter((g) => g.version === 6) : addresses.gateways;
+    await plugInstance({ netns, hostNamespace: where.hostNamespace, tap: rec.tap, mac: rec.mac, mtu: rec.mtu, addresses: statics, gateways });
     progress(`namespace ${netns}: eth0 ${rec.mac} mtu ${rec.mtu}; ${rec.tap} in ${where.hostNamespace || 'the root namespace'}`);
 
     const t0 = performance.now();
@@ -104,14 +117,38 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
     }
     const wiringMs = await waitActive(api, port.id, where, opts.timeoutMs ?? 30_000, opts.pollMs ?? 10, t0);
     rec.wiring_ms = Math.round(wiringMs);
+    let lease: DhcpLease | undefined;
+    if (addresses.dhcp && !(await servedByDhcpAgent(api, network.id))) {
+      // DHCP on the subnet but no DHCP agent for the network: nothing would answer udhcpc
+      await configureAddresses(netns, addresses.addresses.filter((a) => a.version === 4), addresses.gateways.filter((g) => g.version === 4));
+      rec.dhcp = false;
+      progress(`no DHCP agent serves network ${network.name || network.id}: address set statically`);
+    } else if (addresses.dhcp) {
+      // ACTIVE means the DHCP agent has the port too (its provisioning block is released)
+      lease = await acquireLease(netns, store.dir);
+      const expected = rec.fixed_ips.map((f) => f.ip_address);
+      if (!expected.includes(lease.ip)) throw new Error(`DHCP gave ${lease.ip}, but the port's fixed IPs are ${expected.join(', ')}: another DHCP server on network ${network.name || network.id}?`);
+      rec.dhcp_ms = Math.round(lease.ms);
+      progress(`DHCP lease ${lease.ip}/${lease.prefixlen} router ${lease.router ?? 'none'} mtu ${lease.mtu ?? 'none'} dns ${lease.dns.join(' ') || 'none'} in ${Math.round(lease.ms)} ms`);
+    }
     store.save(rec);
     revert.disarm();
-    return { instance: rec, wiringMs };
+    return { instance: rec, wiringMs, lease, addressMs: performance.now() - bootStart };
   } catch (e) {
     const failed = await revert.revert();
     const undone = failed.length ? ` Cleanup was incomplete: ${failed.join('; ')}.` : ' Everything this boot made was removed.';
     const err = e instanceof BootTimeout ? new BootTimeout(`${e.message}.${undone}`) : new Error(`${(e as Error).message}.${undone}`);
     throw err;
+  }
+}
+
+/** Whether a DHCP agent serves the network (asked after binding, which schedules it); a caller who may not ask (403) is assumed served. */
+async function servedByDhcpAgent(api: NetworkApi, networkId: string): Promise<boolean> {
+  try {
+    return ((await api.get(`/networks/${networkId}/dhcp-agents`)).agents as Json[]).length > 0;
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 403 || e.status === 404)) return e.status === 403;
+    throw e;
   }
 }
 
@@ -130,9 +167,9 @@ async function waitActive(api: NetworkApi, portId: string, where: { host: string
 }
 
 /** Prefix lengths and gateways of the port's subnets, one request however many. */
-async function instanceAddresses(api: NetworkApi, fixedIps: Json[]): Promise<{ addresses: InstanceAddress[]; gateways: { ip: string; version: 4 | 6 }[] }> {
+async function instanceAddresses(api: NetworkApi, fixedIps: Json[]): Promise<{ addresses: InstanceAddress[]; gateways: { ip: string; version: 4 | 6 }[]; dhcp: boolean }> {
   const ids = [...new Set(fixedIps.map((f) => f.subnet_id as string))];
-  if (ids.length === 0) return { addresses: [], gateways: [] };
+  if (ids.length === 0) return { addresses: [], gateways: [], dhcp: false };
   const subnets = new Map<string, Json>();
   for (const s of (await api.get(`/subnets?${ids.map((id) => `id=${id}`).join('&')}`)).subnets as Json[]) subnets.set(s.id, s);
   const addresses: InstanceAddress[] = [];
@@ -144,7 +181,24 @@ async function instanceAddresses(api: NetworkApi, fixedIps: Json[]): Promise<{ a
     addresses.push({ ip: f.ip_address, prefixlen: Number(String(s.cidr).split('/')[1]), version });
     if (s.gateway_ip && !gateways.has(version)) gateways.set(version, s.gateway_ip);
   }
-  return { addresses, gateways: [...gateways].map(([version, ip]) => ({ ip, version })) };
+  // DHCP when the port's IPv4 subnets have it (IPv6 stays static: udhcpc speaks DHCPv4 only)
+  const v4 = fixedIps.map((f) => subnets.get(f.subnet_id)!).filter((s) => Number(s.ip_version) === 4);
+  const dhcp = v4.length > 0 && v4.every((s) => s.enable_dhcp === true);
+  return { addresses, gateways: [...gateways].map(([version, ip]) => ({ ip, version })), dhcp };
+}
+
+/** Runs DHCP again in the instance (a fresh DISCOVER): picks up a changed fixed IP, routes, DNS. */
+export async function renewInstance(api: NetworkApi, store: InstanceStore, name: string): Promise<{ instance: InstanceRecord; lease: DhcpLease }> {
+  const rec = store.read(name);
+  if (!rec) throw new Error(`no instance named ${name} in ${store.dir} (neutrino instance list)`);
+  if (!(await netnsExists(rec.netns))) throw new Error(`namespace ${rec.netns} of ${name} is missing: delete the instance and boot it again`);
+  const lease = await acquireLease(rec.netns, store.dir);
+  const port = (await api.get(`/ports/${rec.port_id}`)).port as Json;
+  rec.fixed_ips = (port.fixed_ips as Json[]).map((f) => ({ subnet_id: f.subnet_id, ip_address: f.ip_address }));
+  rec.dhcp = true;
+  rec.dhcp_ms = Math.round(lease.ms);
+  store.save(rec);
+  return { instance: rec, lease };
 }
 
 export interface DeleteOptions {
@@ -157,6 +211,7 @@ export async function deleteInstance(api: NetworkApi, store: InstanceStore, name
   const rec = store.read(name);
   if (!rec) throw new Error(`no instance named ${name} in ${store.dir} (neutrino instance list shows them; give the same --config-file as at boot)`);
   await removeNetns(rec.netns, { devices: ['eth0'] });
+  removeResolvConf(rec.netns);
   let portDeleted = false;
   let warning: string | undefined;
   try {

@@ -1,7 +1,8 @@
 // The server's side of the bus: answers agents on q-plugin (device details, device up/down,
-// security group info, tunnels, DHCP readiness), q-reports-plugin (heartbeats) and
-// q-l3-plugin (L3 agents: their routers, floating IP statuses). Every
-// server consumes the same shared topics, so agents' calls spread over all of them.
+// security group info, tunnels, DHCP readiness, the DHCP agents' networks and ports),
+// q-reports-plugin (heartbeats) and q-l3-plugin (L3 agents: their routers, floating IP
+// statuses). Every server consumes the same shared topics, so agents' calls spread over all
+// of them.
 import type { Api } from '../api/server.js';
 import type { Bus, Consumer } from '../rpc/bus.js';
 import { PLUGIN, REPORTS } from '../rpc/topics.js';
@@ -9,7 +10,7 @@ import { L3_PLUGIN_TOPIC } from '../plugins/l3/sync-payload.js';
 
 export async function serveRpc(bus: Bus, api: Api): Promise<Consumer[]> {
   return [
-    await bus.consume(PLUGIN, api.rpc.pluginEndpoints(), { fanout: false }),
+    await bus.consume(PLUGIN, { ...api.rpc.pluginEndpoints(), ...api.dhcpRpc.endpoints() }, { fanout: false }),
     await bus.consume(REPORTS, api.rpc.reportEndpoints(), { fanout: false }),
     await bus.consume(L3_PLUGIN_TOPIC, api.l3Rpc.endpoints(), { fanout: false }),
   ];

@@ -148,6 +148,10 @@ export const DEFAULT_RULES: readonly RuleDefault[] = [
   rule('get_agent', ADMIN, 'List and show agents.'),
   rule('update_agent', ADMIN, 'Update an agent (admin_state_up, description).'),
   rule('delete_agent', ADMIN, 'Delete an agent.'),
+  rule('get_dhcp-networks', ADMIN, 'List the networks a DHCP agent serves.'),
+  rule('create_dhcp-network', ADMIN, 'Give a network to a DHCP agent.'),
+  rule('delete_dhcp-network', ADMIN, 'Take a network from a DHCP agent.'),
+  rule('get_dhcp-agents', ADMIN, 'List the DHCP agents serving a network.'),
 
   // routers and floating IPs
   rule('create_router', ADMIN_OR_MEMBER, 'Create a router.'),

@@ -1,5 +1,6 @@
 // Which DHCP agent serves a network (dhcp_agents_per_network of them, the least loaded
 // live ones), decided the first time a port or subnet of the network needs it.
+import type { AgentTable } from '../../db/schema.js';
 import type { Services } from '../services.js';
 import type { Trx } from '../transaction.js';
 import type { AgentStore } from './agent-store.js';
@@ -7,6 +8,13 @@ import type { AgentStore } from './agent-store.js';
 export const DHCP_AGENT = 'DHCP agent';
 
 export class DhcpScheduler {
+  /**
+   * Networks scheduled inside a transaction that may not have committed yet: the notifier
+   * tells their agents (network_create_end) after the commit, with the next event of the
+   * network, and only if the binding is really there.
+   */
+  readonly recentlyScheduled = new Set<string>();
+
   constructor(private readonly s: Services, private readonly agents: AgentStore) {}
 
   /** The DHCP agents serving the network, scheduling it first if it has DHCP but no agent. */
@@ -15,17 +23,23 @@ export class DhcpScheduler {
     if (bound.length || !this.s.config.bool('DEFAULT', 'network_auto_schedule')) return bound.map((b) => b.dhcp_agent_id);
     const dhcp = await trx.selectFrom('subnets').select('id').where('network_id', '=', networkId).where('enable_dhcp', '=', 1).executeTakeFirst();
     if (!dhcp) return [];
-    const candidates = (await trx.selectFrom('agents').selectAll().where('agent_type', '=', DHCP_AGENT).where('admin_state_up', '=', 1).execute()).filter((a) =>
-      this.agents.isAlive(a),
-    );
-    if (!candidates.length) return [];
-    const load = new Map<string, number>();
-    for (const r of await trx.selectFrom('networkdhcpagentbindings').select('dhcp_agent_id').execute()) load.set(r.dhcp_agent_id, (load.get(r.dhcp_agent_id) ?? 0) + 1);
-    const chosen = candidates
-      .sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.host.localeCompare(b.host))
-      .slice(0, this.s.config.int('DEFAULT', 'dhcp_agents_per_network'));
+    const chosen = await this.choose(trx, this.s.config.int('DEFAULT', 'dhcp_agents_per_network'), []);
+    if (!chosen.length) return [];
     await trx.insertInto('networkdhcpagentbindings').values(chosen.map((a) => ({ network_id: networkId, dhcp_agent_id: a.id }))).execute();
     for (const a of chosen) this.s.log.info({ event: 'dhcp.schedule', network_id: networkId, agent_id: a.id, host: a.host }, `network ${networkId} scheduled to the DHCP agent on ${a.host}`);
+    this.recentlyScheduled.add(networkId);
     return chosen.map((a) => a.id);
+  }
+
+  /** Live, enabled DHCP agents other than `exclude`, least loaded first. */
+  async choose(trx: Trx, n: number, exclude: string[]): Promise<AgentTable[]> {
+    const now = Date.now();
+    const candidates = (await trx.selectFrom('agents').selectAll().where('agent_type', '=', DHCP_AGENT).where('admin_state_up', '=', 1).execute()).filter(
+      (a) => this.agents.isAlive(a, now) && !exclude.includes(a.id),
+    );
+    if (!candidates.length || n <= 0) return [];
+    const load = new Map<string, number>();
+    for (const r of await trx.selectFrom('networkdhcpagentbindings').select('dhcp_agent_id').execute()) load.set(r.dhcp_agent_id, (load.get(r.dhcp_agent_id) ?? 0) + 1);
+    return candidates.sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.host.localeCompare(b.host)).slice(0, n);
   }
 }

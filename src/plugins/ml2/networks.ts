@@ -268,6 +268,7 @@ export class NetworkPlugin implements Handler {
     });
     this.s.log.info({ event: 'network.update', network_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'network updated');
     this.s.notifier.networkUpdate(row);
+    await this.s.dhcpNotifier?.notify(id, 'network_update_end', { network: { id, admin_state_up: bool(row.admin_state_up), mtu: row.mtu } });
     return (await this.render(this.s.db.kysely, ctx, [row], null))[0];
   }
 
@@ -281,6 +282,8 @@ export class NetworkPlugin implements Handler {
   }
 
   async delete(ctx: RequestContext, id: string, ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
+    // the DHCP bindings go with the network: whom to tell is read first
+    const dhcpHosts = (await this.s.dhcpNotifier?.hostsOf(id)) ?? [];
     await inTransaction(this.s.db, async (trx, uow) => {
       const row = await this.find(trx, ctx, id, true);
       authorize(policyTarget(row));
@@ -304,5 +307,6 @@ export class NetworkPlugin implements Handler {
     });
     this.s.log.info({ event: 'network.delete', network_id: id, request_id: ctx.requestId }, 'network deleted');
     this.s.notifier.networkDelete(id);
+    this.s.dhcpNotifier?.networkRemoved(id, dhcpHosts);
   }
 }

@@ -513,7 +513,10 @@ export class PortPlugin implements Handler {
       this.s.log.info({ event: 'port.create', port_id: p.row.id, network_id: p.row.network_id, ips: p.ips.map((i) => i.ip_address), host: p.binding.host || undefined, request_id: ctx.requestId }, 'port created');
     }
     if (!within) await this.notifyChanged(parts, new Map());
-    return parts.map((p) => this.renderOne({ ...p, groups: [...p.groups].sort() }));
+    const shown = parts.map((p) => this.renderOne({ ...p, groups: [...p.groups].sort() }));
+    // ports made inside a service plugin's transaction are told of by its announce()
+    if (!within) for (const [networkId, ports] of groupBy(shown, (p) => p.network_id as string)) await this.s.dhcpNotifier?.notifyEach(networkId, 'port_create_end', ports.map((port) => ({ port })));
+    return shown;
   }
 
   /**
@@ -545,6 +548,9 @@ export class PortPlugin implements Handler {
       row, ips: ips.get(row.id) ?? [], groups: (groups.get(row.id) ?? []).map((g) => g.security_group_id), tags: [], binding: bindings.get(row.id) ?? unboundBinding(row.id),
     }));
     await this.notifyChanged(parts, before);
+    for (const [networkId, ports] of groupBy(parts, (p) => p.row.network_id)) {
+      await this.s.dhcpNotifier?.notifyEach(networkId, 'port_update_end', ports.map((p) => ({ port: this.renderOne({ ...p, groups: [...p.groups].sort() }) })));
+    }
   }
 
   private async boundSegment(b: PortBindingTable) {
@@ -650,13 +656,15 @@ export class PortPlugin implements Handler {
     });
     this.s.log.info({ event: 'port.update', port_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'port updated');
     await this.notifyChanged([parts], new Map([[id, before]]), groupsBefore);
-    return this.renderOne(parts);
+    const shown = this.renderOne(parts);
+    await this.s.dhcpNotifier?.notify(parts.row.network_id, 'port_update_end', { port: shown });
+    return shown;
   }
 
   async delete(ctx: RequestContext, id: string, ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
     const before = await this.binder.portEvent(this.s.db.kysely, id);
     const groups = (await this.s.db.kysely.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id).execute()).map((g) => g.security_group_id);
-    const afterCommit = await inTransaction(this.s.db, async (trx, uow) => {
+    const gone = await inTransaction(this.s.db, async (trx, uow) => {
       const { row, target } = await this.findForChange(trx, ctx, id);
       authorize(target);
       checkRevision(row.revision_number, ifMatch);
@@ -670,10 +678,11 @@ export class PortPlugin implements Handler {
       await removeAllTags(this.s.db, trx, [id]);
       // security group bindings go with the port (ON DELETE CASCADE)
       await trx.deleteFrom('ports').where('id', '=', id).execute();
-      return afterCommit;
+      return { afterCommit, networkId: row.network_id, fixedIps: freed.map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })) };
     });
     this.s.log.info({ event: 'port.delete', port_id: id, request_id: ctx.requestId }, 'port deleted');
-    for (const after of afterCommit) after();
+    for (const after of gone.afterCommit) after();
+    await this.s.dhcpNotifier?.notify(gone.networkId, 'port_delete_end', { port_id: id, network_id: gone.networkId, fixed_ips: gone.fixedIps });
     if (before) {
       this.s.notifier.portDelete(id, before.networkId);
       await this.mech.portDeleted(before);

@@ -21,12 +21,30 @@ import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, countBy, inTransaction, int, lockedIf, type IdSet, type Trx } from '../transaction.js';
 import { AUTO_DELETE_OWNERS, isSlaac, parentFacts, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
 import { ACCESS_SHARED, networksOpenTo } from '../rbac/network-access.js';
+import type { DhcpScheduler } from '../agents/dhcp-scheduler.js';
+import type { DhcpEvent } from '../agents/dhcp-notifier.js';
 
 interface Pool { start: string; end: string }
 interface Route { destination: string; nexthop: string }
 
 export class SubnetPlugin implements Handler {
+  /** set by the server: a network's first DHCP subnet schedules it to a DHCP agent */
+  dhcpScheduler?: DhcpScheduler;
+
   constructor(private readonly s: Services, private readonly networks: NetworkPlugin) {}
+
+  /** After commit: the network's DHCP agents hear of it; a network with DHCP but no agent gets one first (network_create_end). */
+  private async notifyDhcp(networkId: string, dhcp: boolean, method: DhcpEvent, payload: object): Promise<void> {
+    const n = this.s.dhcpNotifier;
+    if (!n) return;
+    if (dhcp && this.dhcpScheduler && !(await n.hostsOf(networkId)).length) {
+      const scheduler = this.dhcpScheduler;
+      await inTransaction(this.s.db, (trx) => scheduler.agentsFor(trx, networkId));
+      const hosts = await n.hostsOf(networkId);
+      if (hosts.length) return n.networkAdded(networkId, hosts);
+    }
+    await n.notify(networkId, method, payload);
+  }
 
   private visible(trx: Trx, ctx: RequestContext) {
     let qb = trx.selectFrom('subnets as s').selectAll('s');
@@ -122,7 +140,9 @@ export class SubnetPlugin implements Handler {
       return created;
     });
     for (const r of rows) this.s.log.info({ event: 'subnet.create', subnet_id: r.id, network_id: r.network_id, cidr: r.cidr, request_id: ctx.requestId }, 'subnet created');
-    return this.render(this.s.db.kysely, rows, null);
+    const shown = await this.render(this.s.db.kysely, rows, null);
+    for (const [i, r] of rows.entries()) await this.notifyDhcp(r.network_id, bool(r.enable_dhcp), 'subnet_create_end', { subnet: shown[i] });
+    return shown;
   }
 
   /** As Neutron: a new SLAAC subnet gives every port already on the network (routers aside) its EUI-64 address. */
@@ -291,11 +311,13 @@ export class SubnetPlugin implements Handler {
       return saveChanges(trx, 'subnets', row, set);
     });
     this.s.log.info({ event: 'subnet.update', subnet_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'subnet updated');
-    return (await this.render(this.s.db.kysely, [row], null))[0];
+    const shown = (await this.render(this.s.db.kysely, [row], null))[0];
+    await this.notifyDhcp(row.network_id, bool(row.enable_dhcp), 'subnet_update_end', { subnet: shown });
+    return shown;
   }
 
   async delete(ctx: RequestContext, id: string, ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
-    await inTransaction(this.s.db, async (trx, uow) => {
+    const networkId = await inTransaction(this.s.db, async (trx, uow) => {
       const { row, target } = await this.findForChange(trx, ctx, id);
       authorize(target);
       checkRevision(row.revision_number, ifMatch);
@@ -312,7 +334,9 @@ export class SubnetPlugin implements Handler {
       await removeAllTags(this.s.db, trx, [id]);
       await trx.deleteFrom('subnets').where('id', '=', id).execute();
       uow.onCommit(() => this.s.ipam.invalidate(id));
+      return row.network_id;
     });
     this.s.log.info({ event: 'subnet.delete', subnet_id: id, request_id: ctx.requestId }, 'subnet deleted');
+    await this.notifyDhcp(networkId, false, 'subnet_delete_end', { subnet_id: id, network_id: networkId });
   }
 }

@@ -1,0 +1,40 @@
+// What the server tells a DHCP agent about a network it serves (get_network_info,
+// get_active_networks_info): the shape both sides agree on.
+
+export interface DhcpSubnet {
+  id: string;
+  network_id: string;
+  cidr: string;
+  ip_version: number;
+  gateway_ip: string | null;
+  enable_dhcp: boolean;
+  dns_nameservers: string[];
+  host_routes: { destination: string; nexthop: string }[];
+  ipv6_address_mode: string | null;
+  ipv6_ra_mode: string | null;
+}
+
+export interface DhcpPort {
+  id: string;
+  network_id: string;
+  mac_address: string;
+  device_owner: string;
+  device_id: string;
+  admin_state_up: boolean;
+  status?: string;
+  fixed_ips: { subnet_id: string; ip_address: string }[];
+  extra_dhcp_opts: { opt_name: string; opt_value: string; ip_version?: number }[];
+  'binding:host_id'?: string;
+}
+
+export interface DhcpNetwork {
+  id: string;
+  name: string;
+  project_id: string;
+  admin_state_up: boolean;
+  mtu: number;
+  subnets: DhcpSubnet[];
+  ports: DhcpPort[];
+}
+
+export const DEVICE_OWNER_DHCP = 'network:dhcp';

@@ -304,6 +304,7 @@ describe('L3 agent on the kernel', () => {
       const ms = performance.now() - t0;
       t.diagnostic(`floating IP moved (API PUT) and the running flow answered by the new instance in ${ms.toFixed(0)} ms`);
       assert.ok(ms < 1000, `moved within a second (${ms.toFixed(0)} ms)`);
+      assert.equal(await ctl.fipStatus(fip.id), 'ACTIVE', 'reported ACTIVE once the rules were in');
     } finally {
       flow.kill('SIGKILL');
     }

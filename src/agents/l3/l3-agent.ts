@@ -147,14 +147,6 @@ export class L3Agent {
     }
     const plan = planRouter(router);
     const prev = this.routers.get(id);
-    let result;
-    try {
-      result = await this.dataplane.apply(plan);
-    } catch (err) {
-      const statuses = Object.fromEntries(plan.floatingIps.map((f) => [f.id, 'ERROR' as const]));
-      if (plan.floatingIps.length) await this.reportStatuses(id, statuses);
-      throw err;
-    }
     const fipIds = new Set(plan.floatingIps.map((f) => f.id));
     const statuses: Record<string, FloatingIpStatus> = {};
     for (const f of plan.floatingIps) if (f.status !== 'ACTIVE') statuses[f.id] = 'ACTIVE';
@@ -162,8 +154,18 @@ export class L3Agent {
     // agent had applied: DOWN (an unassociated one is left out of _floatingips)
     for (const f of router._floatingips) if (!fipIds.has(f.id) && f.status !== 'DOWN') statuses[f.id] = 'DOWN';
     for (const f of prev?.fipIds ?? []) if (!fipIds.has(f) && !(f in statuses)) statuses[f] = 'DOWN';
+    let result;
+    try {
+      // the statuses go out as soon as the NAT rules are in, not after the clean-up
+      result = await this.dataplane.apply(plan, async () => {
+        if (Object.keys(statuses).length) await this.reportStatuses(id, statuses);
+      });
+    } catch (err) {
+      const failed = Object.fromEntries(plan.floatingIps.map((f) => [f.id, 'ERROR' as const]));
+      if (plan.floatingIps.length) await this.reportStatuses(id, failed);
+      throw err;
+    }
     this.routers.set(id, { gateway: !!router.gw_port, interfaces: router._interfaces.length, floatingIps: fipIds.size, fipIds });
-    if (Object.keys(statuses).length) await this.reportStatuses(id, statuses);
     this.log.info(
       { event: 'l3.router_processed', router_id: id, changes: result.changes, ...result.timings, announced: result.announced, forgotten: result.forgotten, ms: ms(t0) },
       `router ${id}: ${result.changes} change(s)`,

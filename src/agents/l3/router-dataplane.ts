@@ -50,7 +50,11 @@ export class RouterDataplane {
     return this.applied.size;
   }
 
-  async apply(plan: RouterPlan): Promise<ApplyResult> {
+  /**
+   * Converges the router's namespace to the plan. `natApplied` runs once the NAT rules are in
+   * (the floating IPs' statuses can go out then), alongside the conntrack clean-up.
+   */
+  async apply(plan: RouterPlan, natApplied?: () => Promise<void>): Promise<ApplyResult> {
     const ns = this.namespaceOf(plan.id);
     const prev = this.applied.get(plan.id);
     let changes = 0;
@@ -128,6 +132,7 @@ export class RouterDataplane {
     const fc = floatingChanges(before, after);
     // after the rules: a packet between the two would otherwise re-create the old mapping
     const forgotten = [...fc.removed, ...fc.moved];
+    const told = natApplied?.();
     if (forgotten.length) {
       const filters: ConntrackFilter[] = forgotten.flatMap((ip) => [
         { family: 'ipv4', dst: ip },
@@ -146,6 +151,7 @@ export class RouterDataplane {
       for (const ip of announced) this.inBackground(sendGratuitousArp(ns, dev, ip));
       changes += announced.length;
     }
+    await told;
     this.applied.set(plan.id, { nat, floating: after });
     const t3 = performance.now();
     const r1 = (x: number) => Math.round(x * 10) / 10;

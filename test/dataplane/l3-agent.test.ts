@@ -287,17 +287,19 @@ describe('L3 agent on the kernel', () => {
     assert.deepEqual(await sourcesSeen(INTERNET), [gwIp], 'b goes out by SNAT again');
   });
 
-  it('moving a floating IP to another instance takes effect within a second, for a flow already going too', async (t) => {
-    await ctl.associate(fip.id, inst.a);
-    await until('floating IP answers (on a)', () => ping(INTERNET, fip.address, 1));
+  it('associating and then moving a floating IP takes effect within a second, for a flow already going too', async (t) => {
+    await watchSources(inst.a.vm);
     await watchSources(inst.c.vm);
     await forgetSources(inst.c.vm);
-    // one ping process = one ICMP flow, tracked by conntrack as DNATed to a: only deleting that
-    // entry when the floating IP moves lets the same flow reach c
-    const flow = spawn('ip', ['netns', 'exec', INTERNET, 'ping', '-n', '-q', '-i', '0.02', '-w', '8', fip.address], { stdio: 'ignore' });
+    // one ping process = one ICMP flow. Sent while the floating IP is nobody's, it is tracked
+    // un-NATed; then DNATed to a. Only deleting those conntrack entries when the floating IP is
+    // associated and when it moves lets the same flow reach a, then c.
+    const flow = spawn('ip', ['netns', 'exec', INTERNET, 'ping', '-n', '-q', '-i', '0.02', '-w', '15', fip.address], { stdio: 'ignore' });
     children.push(flow);
     try {
       await sleep(300);
+      await ctl.associate(fip.id, inst.a);
+      await until('the running flow reaches a once associated', async () => (await sourcesSeen(inst.a.vm)).includes(EXT_GW), 3000);
       const t0 = performance.now();
       await ctl.associate(fip.id, inst.c);
       await until('the running flow reaches c', async () => (await sourcesSeen(inst.c.vm)).includes(EXT_GW), 5000);

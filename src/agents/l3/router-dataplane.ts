@@ -90,8 +90,13 @@ export class RouterDataplane {
     }
     await plugNewServicePorts(absent);
 
-    // addresses, then routes (a nexthop needs its subnet on a device first), in one batch
-    const addrLines = addressChanges(have.addresses, plan.ports);
+    // addresses, then routes (a nexthop needs its subnet on a device first), in one batch; a new
+    // floating address waits for its DNAT rule, else the router itself would answer the first
+    // packets to it and conntrack would keep those flows un-NATed
+    const newFloating = new Set([...plan.nat.floating.keys()].map((ip) => `addr add ${ip}/32 dev ${plan.nat.gatewayDev}`));
+    const allAddrLines = addressChanges(have.addresses, plan.ports);
+    const addrLines = allAddrLines.filter((l) => !newFloating.has(l));
+    const floatingLines = allAddrLines.filter((l) => newFloating.has(l));
     const { del, add } = routeChanges(canonicalRoutes(have.routes), plan.routes);
     const ipLines = [...addrLines, ...del, ...add];
     if (ipLines.length) {
@@ -128,16 +133,25 @@ export class RouterDataplane {
       }
       if (prev) changes += lines.length;
     }
+    if (floatingLines.length) {
+      const failed = (await runBatch('ip', ns, floatingLines)).filter((f) => !/File exists/.test(f.error));
+      if (failed.length) throw new Error(`floating addresses of router ${plan.id}: ${failed.map((f) => `${f.command}: ${f.error}`).join('; ')}`);
+      changes += floatingLines.length;
+    }
     const after = new Map(plan.nat.gatewayDev ? plan.nat.floating : []);
     const fc = floatingChanges(before, after);
-    // after the rules: a packet between the two would otherwise re-create the old mapping
+    // after the rules: a packet between the two would otherwise re-create the old mapping. A new
+    // floating IP's flows (tracked un-NATed while it was not ours) go too, so they take the DNAT.
     const forgotten = [...fc.removed, ...fc.moved];
     const told = natApplied?.();
-    if (forgotten.length) {
-      const filters: ConntrackFilter[] = forgotten.flatMap((ip) => [
-        { family: 'ipv4', dst: ip },
-        { family: 'ipv4', replyDst: ip },
-      ]);
+    if (forgotten.length || fc.added.length) {
+      const filters: ConntrackFilter[] = [
+        ...forgotten.flatMap((ip): ConntrackFilter[] => [
+          { family: 'ipv4', dst: ip },
+          { family: 'ipv4', replyDst: ip },
+        ]),
+        ...fc.added.map((ip): ConntrackFilter => ({ family: 'ipv4', dst: ip })),
+      ];
       try {
         await deleteConntrack(ns, filters);
       } catch (err) {

@@ -104,13 +104,13 @@ export class NetworkDhcp {
   async converge(net: DhcpNetwork): Promise<ConvergeResult> {
     const ns = this.namespace(net.id);
     const t0 = Date.now();
-    await ensureNamespace(ns);
+    const fresh = await ensureNamespace(ns);
     const t1 = Date.now();
     const port = await this.dhcpPort(net);
     const t2 = Date.now();
     if (!port) throw new Error(`network ${net.id}: the server made no DHCP port (the network is gone?)`);
-    // one read of the namespace serves both the plug and the addresses
-    const seen = await readServiceNamespace(ns);
+    // one read of the namespace serves both the plug and the addresses (a namespace made just now holds nothing)
+    const seen = fresh ? { links: new Map(), addresses: new Map<string, string[]>() } : await readServiceNamespace(ns);
     const dev = await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: port.id, mac: port.mac_address, mtu: net.mtu || 1500, prefix: 'ns-', inside: seen.links });
     // a DHCP port replaced (deleted behind the agent's back) leaves its veth: it must not keep its address
     for (const name of seen.links.keys()) if (name.startsWith('ns-') && name !== dev) await run('ip', ['link', 'del', name], { netns: ns, allowFailure: true });

@@ -7,8 +7,8 @@ import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readd
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { run } from '../../linux/exec.js';
-import { releaseLease, reloadDnsmasq, runningDnsmasq, startDnsmasq, stopDnsmasq } from '../../linux/dnsmasq.js';
-import { deleteNamespace, ensureNamespace, listNamespaces } from '../../linux/netns.js';
+import { processArgv, releaseLease, reloadDnsmasq, runningDnsmasq, startDnsmasq, stopDnsmasq } from '../../linux/dnsmasq.js';
+import { deleteNamespace, ensureNamespace, listNamespaces, namespacePids } from '../../linux/netns.js';
 import { idOfServiceNamespace, serviceNamespace, serviceNamespacePrefix, servicePortDevice } from '../service-ports/names.js';
 import { addressLines, plugServicePort, readServiceNamespace } from '../service-ports/veth-plug.js';
 import type { DhcpPluginApi } from './dhcp-plugin-api.js';
@@ -223,8 +223,19 @@ export class NetworkDhcp {
   /** Stops serving the network here: dnsmasq, the port's veth, the namespace, the files; the port goes back to the server. */
   async teardown(networkId: string, releasePort: boolean): Promise<void> {
     const dir = this.dir(networkId);
-    const stopped = await stopDnsmasq(filePath(dir, 'pid'));
+    const pidFile = filePath(dir, 'pid');
+    const stopped = await stopDnsmasq(pidFile);
     const ns = this.namespace(networkId);
+    // a dnsmasq of this network whose pid file was lost (a crash mid-start) still holds the namespace
+    for (const pid of await namespacePids(ns)) {
+      if (processArgv(pid)?.includes(`--pid-file=${pidFile}`)) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
     const devices = await devicesIn(ns);
     await deleteNamespace(ns, devices);
     rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // bridge agent per host run as processes in the root namespace (they reach RabbitMQ and the
 // API on loopback) and each agent makes its devices inside its host's namespace
 // ([agent] host_namespace).
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,9 +94,6 @@ async function removeLabNamespaces(prefix: string): Promise<number> {
   return names.length;
 }
 
-/** process name of a host's DHCP agent: dhcp-agent-<host> */
-const DHCP_PROC = 'dhcp-agent-';
-
 export interface LabUpOptions {
   prefix: string;
   computes: number;
@@ -134,8 +131,6 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
   // a fresh state each time: no database, instances or pid files of an earlier lab
   for (const p of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.run, new InstanceStore(dir).dir, resolvePath(dir, 'hosts')]) rmSync(p, { recursive: true, force: true });
   mkdirSync(paths.logs, { recursive: true });
-  // the DHCP agent's dnsmasq (user nobody) reads its files under the lab dir
-  chmodSync(dir, 0o755);
   writeFileSync(paths.prefixFile, `${l.prefix}\n`);
 
   const started = Date.now();
@@ -167,9 +162,6 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
       writeFileSync(paths.agentConf(h.name), agentConfig(l, h, transport));
       record.processes[`agent-${h.name}`] = [process.execPath, CLI_SCRIPT, 'agent', 'linuxbridge', '--host', h.name, '--config-file', paths.agentConf(h.name)];
     }
-    // the network host also serves DHCP; its Linux bridge agent wires the DHCP ports
-    const dhcpHost = l.hosts.find((h) => h.name === 'network' && h.agent);
-    if (dhcpHost) record.processes[`${DHCP_PROC}${dhcpHost.name}`] = [process.execPath, CLI_SCRIPT, 'agent', 'dhcp', '--host', dhcpHost.name, '--config-file', paths.agentConf(dhcpHost.name)];
     new InstanceStore(dir).writeSettings({ netns_prefix: `${l.prefix}vm-`, host_namespaces: Object.fromEntries(l.hosts.map((h) => [h.name, h.netns])) });
     writeRecord(dir, record);
     revert.add('remove lab.json', async () => rmSync(paths.record, { force: true }));
@@ -201,16 +193,6 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
       }
       return seen.size === agents.length;
     }, 'not every agent reported alive', () => agents.filter((h) => !seen.has(h.name)).map((h) => `agent-${h.name}:\n${logTail(paths.log(`agent-${h.name}`))}`).join('\n'));
-    if (dhcpHost) {
-      const proc = `${DHCP_PROC}${dhcpHost.name}`;
-      revert.add(`stop the DHCP agent of ${dhcpHost.name}`, () => stopProcess(paths.pid(proc), dir));
-      startDetached(record.processes[proc], paths.log(proc), paths.pid(proc));
-      await until(timeoutMs, opts.signal, async () => {
-        assertRunning(dir, proc);
-        return Boolean(((await api.get(`/agents?agent_type=DHCP%20agent&host=${dhcpHost.name}`)).agents as Json[])[0]?.alive);
-      }, `the DHCP agent of ${dhcpHost.name} did not report alive`, () => logTail(paths.log(proc)));
-      progress(`DHCP agent of ${dhcpHost.name} alive (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    }
     revert.disarm();
     return record;
   } catch (e) {
@@ -342,9 +324,8 @@ export async function labStatus(prefix: string, dir: string): Promise<{ up: bool
       detail += agents ? `, answers on ${record.url}` : `, NO ANSWER on ${record.url}`;
       ok &&= agents !== undefined;
     } else if (agents) {
-      const dhcp = proc.startsWith(DHCP_PROC);
-      const host = proc.slice(dhcp ? DHCP_PROC.length : 'agent-'.length);
-      const a = agents.find((x) => x.host === host && x.agent_type === (dhcp ? 'DHCP agent' : 'Linux bridge agent'));
+      const host = proc.slice('agent-'.length);
+      const a = agents.find((x) => x.host === host && x.agent_type === 'Linux bridge agent');
       detail += a ? `, ${a.alive ? 'alive' : 'DEAD'} (last heartbeat ${a.heartbeat_timestamp})` : ', NOT REGISTERED';
       ok &&= Boolean(a?.alive);
     }

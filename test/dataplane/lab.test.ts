@@ -129,10 +129,7 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
     assert.match(out, /: UP /);
     for (const h of ['underlay', 'controller', 'network', 'compute1', 'compute2']) assert.ok((await labNetns()).includes(`${P}${h}`), `netns ${P}${h}`);
     const agents = (await api('GET', '/agents')).agents;
-    const alive = (type: string) => agents.filter((a: { alive: boolean; agent_type: string }) => a.alive && a.agent_type === type).map((a: { host: string }) => a.host).sort();
-    assert.deepEqual(alive('Linux bridge agent'), ['compute1', 'compute2', 'network']);
-    assert.deepEqual(alive('DHCP agent'), ['network']);
-    assert.match(out, /dhcp-agent-network/);
+    assert.deepEqual(agents.filter((a: { alive: boolean }) => a.alive).map((a: { host: string }) => a.host).sort(), ['compute1', 'compute2', 'network']);
   });
 
   it('instances on two hosts on one VXLAN network ping each other', async () => {
@@ -140,7 +137,6 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
     const a = await boot('a', 'net1', 'compute1', '10.0.0.11');
     await boot('b', 'net1', 'compute2', '10.0.0.12');
     assert.equal(a.netns, `${P}vm-a`);
-    assert.equal((a as { dhcp?: boolean }).dhcp, true, 'the address came by DHCP from the network host');
     assert.ok((await ifindexes(`${P}compute1`)).has(a.tap), `${a.tap} is in ${P}compute1`);
     const port = (await api('GET', `/ports/${a.port_id}`)).port;
     assert.equal(port.status, 'ACTIVE');

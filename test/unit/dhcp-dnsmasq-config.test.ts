@@ -1,16 +1,12 @@
 // What the DHCP agent tells dnsmasq, without a kernel: host file, options file, command line,
 // lease parsing, which leases are stale, and the DHCP port's device id.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   dhcpPortAddresses, dnsmasqArgs, parseLeases, renderAddnHosts, renderHosts, renderOpts, servedSubnets, staleLeases, type DnsmasqSettings,
 } from '../../src/agents/dhcp/dnsmasq-config.js';
 import { dhcpDeviceId, uuid5 } from '../../src/agents/dhcp/device-id.js';
 import type { DhcpNetwork, DhcpPort, DhcpSubnet } from '../../src/agents/dhcp/network-info.js';
-import { closedAncestor } from '../../src/agents/dhcp/network-dhcp.js';
 
 const NET = '11111111-1111-4111-8111-111111111111';
 const SUB = '22222222-2222-4222-8222-222222222222';
@@ -159,18 +155,5 @@ describe('the DHCP port', () => {
     // python3 -c "import uuid;print(uuid.uuid5(uuid.NAMESPACE_DNS,'compute1'))"
     assert.equal(uuid5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'compute1'), 'e0130025-5ee5-5094-8d98-24d0a68981b3');
     assert.equal(dhcpDeviceId('compute1', NET), `dhcpe0130025-5ee5-5094-8d98-24d0a68981b3-${NET}`);
-  });
-});
-
-describe('state_path for dnsmasq', () => {
-  it('names the first directory user nobody cannot pass through (dnsmasq rereads its files as nobody)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'neutrino-closed-'));
-    try {
-      assert.equal(closedAncestor(join(dir, 'state', 'dhcp')), dir, 'mkdtemp makes 0700');
-      chmodSync(dir, 0o755);
-      assert.equal(closedAncestor(join(dir, 'state', 'dhcp')), null);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

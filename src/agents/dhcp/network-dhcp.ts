@@ -4,7 +4,6 @@
 // agent adopts a dnsmasq whose command line is what it would start, and only SIGHUPs when a
 // file changed.
 import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { run } from '../../linux/exec.js';
 import { processArgv, releaseLease, reloadDnsmasq, runningDnsmasq, startDnsmasq, stopDnsmasq } from '../../linux/dnsmasq.js';
@@ -40,31 +39,6 @@ export interface ConvergeResult {
 }
 
 const sameArgv = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-
-/**
- * dnsmasq drops to nobody and rereads its files on SIGHUP as nobody: every directory above
- * them must let others through, or reloads fail silently and new ports get no lease. Returns
- * the first directory that does not (null when all do).
- */
-export function closedAncestor(dir: string): string | null {
-  let d = resolve(dir);
-  const seen: string[] = [];
-  for (;;) {
-    seen.push(d);
-    const up = dirname(d);
-    if (up === d) break;
-    d = up;
-  }
-  for (const a of seen.reverse()) {
-    try {
-      if ((statSync(a).mode & 0o001) === 0) return a;
-    } catch {
-      // not made yet: mkdir makes it 0755
-      return null;
-    }
-  }
-  return null;
-}
 
 export class NetworkDhcp {
   constructor(private readonly o: DhcpHostSettings, private readonly rpc: DhcpPluginApi, private readonly log: Logger) {}

@@ -3,9 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import type { Bus } from '../../rpc/bus.js';
-import { statSync } from 'node:fs';
 import { DhcpAgent } from './dhcp-agent.js';
-import { closedAncestor } from './network-dhcp.js';
 
 export interface DhcpAgentStartOptions {
   bus: Bus;
@@ -35,10 +33,6 @@ export function dhcpAgentFromConfig(o: DhcpAgentStartOptions): DhcpAgent {
 
 export async function startDhcpAgent(o: DhcpAgentStartOptions): Promise<{ stop(): Promise<void> }> {
   const agent = dhcpAgentFromConfig(o);
-  const closed = closedAncestor(agent.networks.dir(''));
-  if (closed) {
-    throw new Error(`dnsmasq runs as nobody and rereads its files under ${agent.networks.dir('')} on every port change, but ${closed} does not let others through (mode ${(statSync(closed).mode & 0o777).toString(8)}): chmod o+x ${closed}, or set [DEFAULT] state_path elsewhere`);
-  }
   try {
     await agent.start();
   } catch (e) {

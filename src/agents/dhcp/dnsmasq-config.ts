@@ -17,6 +17,8 @@ export interface DnsmasqSettings {
   dnsServers: string[];
   /** [DEFAULT] dhcp_domain */
   domain: string;
+  /** --user: null leaves dnsmasq to drop to its default (nobody); 'root' when nobody could not read the files on SIGHUP */
+  user?: string | null;
 }
 
 export const subnetTag = (id: string): string => `subnet-${id}`;
@@ -127,6 +129,7 @@ export function dnsmasqArgs(net: DhcpNetwork, o: DnsmasqSettings): string[] {
     '--local-service',
     '--bind-dynamic',
   ];
+  if (o.user) args.push(`--user=${o.user}`);
   const lease = o.leaseDuration === -1 ? 'infinite' : `${o.leaseDuration}s`;
   let possible = 0n;
   for (const s of servedSubnets(net)) {

@@ -27,6 +27,8 @@ export interface DhcpHostSettings {
   leaseMax: number;
   dnsServers: string[];
   domain: string;
+  /** dnsmasq's --user (see dnsmasqUser in start.ts); null: its default */
+  dnsmasqUser?: string | null;
 }
 
 export interface ConvergeResult {
@@ -97,6 +99,7 @@ export class NetworkDhcp {
       leaseMax: this.o.leaseMax,
       dnsServers: this.o.dnsServers,
       domain: this.o.domain,
+      user: this.o.dnsmasqUser ?? null,
     };
   }
 

@@ -47,6 +47,9 @@ const pct = (xs: number[], p: number) => {
 const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(0)} ms, p99 ${pct(xs, 99).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms (n=${xs.length})`;
 const batch = (netns: string | null, lines: string[]) => run('ip', ['-batch', '-'], { netns, input: lines.join('\n') + '\n' });
 
+// piped into head, a closed stdout must not kill the bench before it cleans up
+process.stdout.on('error', () => undefined);
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'neutrino-bench-dhcp-'));
   chmodSync(dir, 0o755);
@@ -61,6 +64,25 @@ async function main(): Promise<void> {
   });
   const l2: L2Agent[] = [];
   let dhcp: DhcpAgent | null = null;
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    await dhcp?.stop().catch(() => undefined);
+    for (const a of l2) await a.stop().catch(() => undefined);
+    await s.close().catch(() => undefined);
+    try {
+      for (const n of readdirSync(dhcpDir)) await stopDnsmasq(join(dhcpDir, n, 'pid'));
+    } catch {
+      // none started
+    }
+    for (const ns of listNamespaces(P)) {
+      removeResolvConf(ns);
+      await run('ip', ['netns', 'delete', ns], { allowFailure: true });
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().finally(() => process.exit(130)));
   const newDhcpAgent = () =>
     new DhcpAgent({ bus: s.bus, log, host: hostName(0), reportInterval: 0, hostNamespace: HOSTS[0], dhcpDir, leaseDuration: 86400, leaseMax: 16777216, dnsServers: [], domain: 'openstacklocal' });
   try {
@@ -137,19 +159,7 @@ async function main(): Promise<void> {
     console.log(`  boot → DHCP address: ${fmt(total)}   (target p50 ≤ 500)`);
     console.log(`  full sync ${NETWORKS} networks / ${count} ports: cold ${colds[0].toFixed(0)} ms, warm ${warm.map((x) => x.toFixed(0)).join(' / ')} ms   (target ≤ 3000)`);
   } finally {
-    await dhcp?.stop().catch(() => undefined);
-    for (const a of l2) await a.stop().catch(() => undefined);
-    await s.close().catch(() => undefined);
-    try {
-      for (const n of readdirSync(dhcpDir)) await stopDnsmasq(join(dhcpDir, n, 'pid'));
-    } catch {
-      // none started
-    }
-    for (const ns of listNamespaces(P)) {
-      removeResolvConf(ns);
-      await run('ip', ['netns', 'delete', ns], { allowFailure: true });
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await cleanup();
   }
 }
 

@@ -63,7 +63,7 @@ program
   .addHelpText(
     'after',
     `
-Both kinds register, heartbeat (report_state every [agent] report_interval) and report their
+The L2 kinds (linuxbridge, openvswitch) register, heartbeat (report_state every [agent] report_interval) and report their
 mappings, so ML2 binds ports to their host. The linuxbridge agent wires ports in the kernel:
 one brq bridge per network, VXLAN devices over [vxlan] local_ip with l2population flood and
 FDB entries, flat networks through [linux_bridge] physical_interface_mappings, and security

@@ -125,7 +125,9 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
       progress(`no DHCP agent serves network ${network.name || network.id}: address set statically`);
     } else if (addresses.dhcp) {
       // ACTIVE means the DHCP agent has the port too (its provisioning block is released)
-      lease = await acquireLease(netns, store.dir);
+      lease = await acquireLease(netns, store.dir).catch((e: Error) => {
+        throw new Error(`${e.message}: check the DHCP agent serving network ${network.name || network.id} (openstack network agent list --network ${network.id}) and its dnsmasq log (state_path/dhcp/${network.id}/log on that host)`);
+      });
       const expected = rec.fixed_ips.map((f) => f.ip_address);
       if (!expected.includes(lease.ip)) throw new Error(`DHCP gave ${lease.ip}, but the port's fixed IPs are ${expected.join(', ')}: another DHCP server on network ${network.name || network.id}?`);
       rec.dhcp_ms = Math.round(lease.ms);

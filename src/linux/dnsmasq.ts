@@ -48,6 +48,9 @@ export async function startDnsmasq(netns: string, argv: string[]): Promise<numbe
   const pidArg = argv.find((a) => a.startsWith('--pid-file='));
   if (!pidArg) throw new Error('dnsmasq needs --pid-file so that it can be found again');
   const pidFile = pidArg.slice('--pid-file='.length);
+  // a second one would take the pid file and leave the first running unseen
+  const already = runningDnsmasq(pidFile);
+  if (already) throw new Error(`dnsmasq ${already.pid} already runs with ${pidFile}: stop it first`);
   rmSync(pidFile, { force: true });
   // dnsmasq returns once its daemon is up and the pid file written
   await run(argv[0], argv.slice(1), { netns });

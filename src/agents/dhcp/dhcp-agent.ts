@@ -135,10 +135,14 @@ export class DhcpAgent {
         this.log.error({ event: 'dhcp.network_failed', network_id: n.id, err: (err as Error).message }, `could not serve DHCP for ${n.id}`);
       }
     });
-    const stale = new Set([...this.networks.present(), ...this.served.keys()].filter((id) => !wanted.has(id)));
+    // a network an event brought since the question was asked is not stale
+    const stale = new Set([...this.networks.present(), ...this.served.keys()].filter((id) => !wanted.has(id) && (this.convergedAt.get(id) ?? 0) <= asked));
     for (const id of stale) {
-      this.served.delete(id);
-      await this.exclusive(id, () => this.networks.teardown(id, true));
+      await this.exclusive(id, async () => {
+        if ((this.convergedAt.get(id) ?? 0) > asked) return;
+        this.served.delete(id);
+        await this.networks.teardown(id, true);
+      });
     }
     if (ready.length) await this.rpc.dhcpReadyOnPorts(ready);
     this.log.info(
@@ -156,13 +160,15 @@ export class DhcpAgent {
     const ready: string[] = [];
     await inParallel([...batch], 8, ([id, ev]) => this.exclusive(id, async () => {
       try {
+        const fresh = ++this.clock;
         const n = ev.gone ? null : await this.rpc.networkInfo(id);
-        this.convergedAt.set(id, ++this.clock);
         if (!n || !n.admin_state_up || servedSubnets(n).length === 0) {
           if (this.served.delete(id) || this.networks.present().has(id)) await this.networks.teardown(id, n !== null);
+          this.convergedAt.set(id, fresh);
           return;
         }
         await this.networks.converge(n);
+        this.convergedAt.set(id, fresh);
         this.served.set(id, n);
         const known = new Set(n.ports.map((p) => p.id));
         for (const p of ev.ports) if (known.has(p)) ready.push(p);

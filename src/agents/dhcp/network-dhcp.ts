@@ -6,8 +6,8 @@
 import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { run } from '../../linux/exec.js';
-import { releaseLease, reloadDnsmasq, runningDnsmasq, startDnsmasq, stopDnsmasq } from '../../linux/dnsmasq.js';
-import { deleteNamespace, ensureNamespace, listNamespaces } from '../../linux/netns.js';
+import { processArgv, releaseLease, reloadDnsmasq, runningDnsmasq, startDnsmasq, stopDnsmasq } from '../../linux/dnsmasq.js';
+import { deleteNamespace, ensureNamespace, listNamespaces, namespacePids } from '../../linux/netns.js';
 import { idOfServiceNamespace, serviceNamespace, serviceNamespacePrefix, servicePortDevice } from '../service-ports/names.js';
 import { addressLines, plugServicePort, readServiceNamespace } from '../service-ports/veth-plug.js';
 import type { DhcpPluginApi } from './dhcp-plugin-api.js';
@@ -107,13 +107,13 @@ export class NetworkDhcp {
   async converge(net: DhcpNetwork): Promise<ConvergeResult> {
     const ns = this.namespace(net.id);
     const t0 = Date.now();
-    await ensureNamespace(ns);
+    const fresh = await ensureNamespace(ns);
     const t1 = Date.now();
     const port = await this.dhcpPort(net);
     const t2 = Date.now();
     if (!port) throw new Error(`network ${net.id}: the server made no DHCP port (the network is gone?)`);
-    // one read of the namespace serves both the plug and the addresses
-    const seen = await readServiceNamespace(ns);
+    // one read of the namespace serves both the plug and the addresses (a namespace made just now holds nothing)
+    const seen = fresh ? { links: new Map(), addresses: new Map<string, string[]>() } : await readServiceNamespace(ns);
     const dev = await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: port.id, mac: port.mac_address, mtu: net.mtu || 1500, prefix: 'ns-', inside: seen.links });
     // a DHCP port replaced (deleted behind the agent's back) leaves its veth: it must not keep its address
     for (const name of seen.links.keys()) if (name.startsWith('ns-') && name !== dev) await run('ip', ['link', 'del', name], { netns: ns, allowFailure: true });
@@ -145,7 +145,8 @@ export class NetworkDhcp {
         const offset = fileSize(logFile);
         reloadDnsmasq(pidFile);
         // dnsmasq rereads in its own loop: the port is ready (and may turn ACTIVE) once it has
-        await logShows(logFile, offset, `read ${filePath(dir, hostChanged ? 'host' : 'opts')}`, 1000);
+        const reread = await logShows(logFile, offset, `read ${filePath(dir, hostChanged ? 'host' : 'opts')}`, 1000);
+        if (!reread) this.log.warn({ event: 'dhcp.reload_unconfirmed', network_id: net.id, pid: running.pid, log: logFile }, `dnsmasq of ${net.id} did not log rereading its files within 1 s after SIGHUP (can user nobody read ${dir}?)`);
         this.log.info({ event: 'dhcp.reload', network_id: net.id, pid: running.pid, released }, `dnsmasq of ${net.id} reloaded`);
         return { started: false, reloaded: true, pid: running.pid, released };
       }
@@ -199,8 +200,19 @@ export class NetworkDhcp {
   /** Stops serving the network here: dnsmasq, the port's veth, the namespace, the files; the port goes back to the server. */
   async teardown(networkId: string, releasePort: boolean): Promise<void> {
     const dir = this.dir(networkId);
-    const stopped = await stopDnsmasq(filePath(dir, 'pid'));
+    const pidFile = filePath(dir, 'pid');
+    const stopped = await stopDnsmasq(pidFile);
     const ns = this.namespace(networkId);
+    // a dnsmasq of this network whose pid file was lost (a crash mid-start) still holds the namespace
+    for (const pid of await namespacePids(ns)) {
+      if (processArgv(pid)?.includes(`--pid-file=${pidFile}`)) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
     const devices = await devicesIn(ns);
     await deleteNamespace(ns, devices);
     rmSync(dir, { recursive: true, force: true });

@@ -72,7 +72,8 @@ its devices live in netns NS (how \`neutrino lab\` runs several hosts on one mac
 The l3 agent (on a network host that also runs the linuxbridge agent) keeps one
 qrouter-<router> namespace per router scheduled to it: qr-/qg- veths, routes, and SNAT and
 floating IPs in nftables ([DEFAULT] agent_mode = legacy, interface_driver = linuxbridge; DVR
-is not built). A restart changes nothing that is right and keeps connections.
+is not built). A restart changes nothing that is right and keeps connections. See
+docs/l3-agent.md.
 The openvswitch agent still only registers: it wires nothing, and says so when it starts.
 The dhcp agent serves the networks scheduled to its host: one qdhcp-<network> namespace
 (<host_namespace>.qdhcp-<network> with [agent] host_namespace) per network with the agent's

@@ -346,6 +346,24 @@ describe('L3 agent on the kernel', () => {
     session.stop();
   });
 
+  it('a floating IP released while the agent was away: the next agent ends its flows (read back from the old table)', async () => {
+    const session = await tcpSession(inst.c.vm, inst.c.ip, INTERNET, fip.address, 5002);
+    await until('echoes through the floating IP', async () => session.echoes() >= 3);
+    await l3!.stop();
+    l3 = null;
+    await ctl.disassociate(fip.id);
+    await startL3();
+    await l3!.idle();
+    await until('floating address gone from qg-', async () => !(await run('ip', ['-br', 'addr'], { netns: ns })).stdout.includes(`${fip.address}/32`));
+    await sleep(300);
+    const n = session.echoes();
+    await sleep(1500);
+    assert.ok(session.echoes() - n <= 1, `the flow through the released floating IP ended (${session.echoes() - n} echoes after)`);
+    session.stop();
+    await ctl.associate(fip.id, inst.c);
+    await until('floating IP answers again', () => ping(INTERNET, fip.address, 1));
+  });
+
   it('an administratively down router is taken away; up again it comes back', async () => {
     await ctl.setAdminState(routerId, false);
     await until('namespace removed', async () => !namespaceExists(ns));

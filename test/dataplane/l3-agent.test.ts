@@ -249,6 +249,16 @@ describe('L3 agent on the kernel', () => {
     assert.deepEqual(await sourcesSeen(inst.b.vm), [inst.a.ip], 'b sees a\'s own address');
   });
 
+  it('an IPv6 subnet on the router: its own qr- with the address (no DAD wait), forwarding on, an instance reaches it', async () => {
+    const sn = await req('POST', '/v2.0/subnets', { subnet: { network_id: vx1.net.id, cidr: 'fd00:1::/64', ip_version: 6, enable_dhcp: false } });
+    assert.equal(sn.status, 201, JSON.stringify(sn.body));
+    await ctl.addInterface(routerId, { net: vx1.net, subnet: sn.body.subnet });
+    await until('the IPv6 address in the namespace', async () => /fd00:1::1\/64/.test((await run('ip', ['-6', '-br', 'addr'], { netns: ns })).stdout));
+    assert.equal((await run('sysctl', ['-n', 'net.ipv6.conf.all.forwarding'], { netns: ns })).stdout.trim(), '1');
+    await batch(inst.a.vm, ['addr add fd00:1::10/64 dev eth0 nodad']);
+    await until('a reaches the router over IPv6', () => ping(inst.a.vm, 'fd00:1::1', 1));
+  });
+
   it('extra routes (router routes) go into the namespace and out again', async () => {
     const put = await req('PUT', `/v2.0/routers/${routerId}`, { router: { routes: [{ destination: '198.18.5.0/24', nexthop: inst.c.ip }] } });
     assert.equal(put.status, 200, JSON.stringify(put.body));

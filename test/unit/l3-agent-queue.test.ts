@@ -87,7 +87,7 @@ describe('L3 agent configuration', () => {
   });
   it('refuses DVR and other drivers, saying why', () => {
     assert.throws(() => l3AgentSettings(Config.load([], { DEFAULT: { agent_mode: 'dvr_snat' } })), /agent_mode = dvr_snat: distributed routers \(DVR\) are not built; use agent_mode = legacy/);
-    assert.throws(() => l3AgentSettings(Config.load([], { DEFAULT: { interface_driver: 'openvswitch' } })), /interface_driver = openvswitch: only linuxbridge is built/);
+    assert.throws(() => l3AgentSettings(Config.load([], { DEFAULT: { interface_driver: 'openvswitch' } })), /interface_driver = openvswitch: must be one of linuxbridge/);
     assert.throws(() => l3AgentSettings(Config.load([], { agent: { host_namespace: 'no-such-ns-l3-test' } })), /no such network namespace/);
   });
 });

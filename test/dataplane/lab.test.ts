@@ -218,8 +218,10 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
       const moved = await reachedBy('w2', 5000);
       fipWaitMs.push(moved < 0 ? -1 : Date.now() - t0);
       assert.ok(moved >= 0 && moved < 1000, `after the move the floating IP reaches w2 within a second (took ${moved} ms)`);
-      const status = (await api('GET', `/floatingips/${fip.id}`)).floatingip.status;
-      assert.equal(status, 'ACTIVE');
+      // the agent reports the status after it applied the change; the answer may come first
+      let status = '';
+      for (const end = Date.now() + 5000; status !== 'ACTIVE' && Date.now() < end; await sleep(100)) status = (await api('GET', `/floatingips/${fip.id}`)).floatingip.status;
+      assert.equal(status, 'ACTIVE', 'the L3 agent reported the floating IP ACTIVE');
     });
   });
 

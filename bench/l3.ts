@@ -8,7 +8,9 @@
 //    in-process agent restart with everything in place, a fresh `neutrino agent l3` process
 //    (spawn → its agent.resync line), and cold (every qrouter namespace deleted first).
 //
-//   node dist/bench/l3.js [--associations 20] [--routers 100] [--quick]
+//   node dist/bench/l3.js [--associations 20] [--routers 100] [--concurrency 16] [--quick]
+//
+// --concurrency: routers the in-process agents process at once (the process keeps its default, 16).
 //
 // Needs root, RabbitMQ on 127.0.0.1:5672 with
 // rabbitmqctl. A benchmark, not a test: figures are printed.
@@ -39,6 +41,7 @@ const opt = (name: string, dflt: number) => (args.includes(name) ? Number(args[a
 const quick = args.includes('--quick');
 const ASSOCIATIONS = opt('--associations', quick ? 5 : 20);
 const ROUTERS = opt('--routers', quick ? 20 : 100);
+const CONCURRENCY = opt('--concurrency', 16);
 const P = `bl${process.pid % 1000}`;
 const UNDERLAY = `${P}u`;
 const INTERNET = `${P}i`;
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
       l2.push(a);
     }
     const startL3 = async () => {
-      const a = new L3Agent({ bus: srv.bus, log, host: HOST_NAMES[0], hostNamespace: HOSTS[0], reportInterval: 0 });
+      const a = new L3Agent({ bus: srv.bus, log, host: HOST_NAMES[0], hostNamespace: HOSTS[0], reportInterval: 0, concurrency: CONCURRENCY });
       await a.start();
       return a;
     };

@@ -25,6 +25,17 @@ export interface AgentCoreOptions extends AgentIdentity {
   listen: Record<string, Endpoints>;
 }
 
+/** Starts an agent; one that fails half-way is stopped again before the error goes on. */
+export async function startOrUndo<T extends { start(): Promise<void>; stop(): Promise<void> }>(agent: T): Promise<T> {
+  try {
+    await agent.start();
+  } catch (e) {
+    await agent.stop().catch(() => undefined);
+    throw e;
+  }
+  return agent;
+}
+
 export class AgentCore {
   readonly rpc: PluginApi;
   private consumers: Consumer[] = [];

@@ -3,7 +3,7 @@
 // their host: the L3 agent registers, builds a router made through the API, stops on SIGTERM
 // leaving the router in place, and a new process changes nothing.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,24 +15,17 @@ import { run } from '../../src/linux/exec.js';
 import { listLinks } from '../../src/linux/links.js';
 import { listNamespaces, namespaceExists } from '../../src/linux/netns.js';
 import { freePort } from '../helpers/free-port.js';
+import { exited, startCli } from '../helpers/cli-process.js';
 import { until as untilWithin } from '../helpers/until.js';
 
 const until = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000) => untilWithin(what, probe, { timeoutMs, intervalMs: 100, tolerateErrors: true });
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
-const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const P = `t${process.pid % 10000}q`;
 const HOST_NS = `${P}n`;
 const VHOST = `neutrino-test-l3proc-${process.pid}`;
 
-function start(args: string[]): { child: ChildProcess; out: () => string } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return { child, out: () => out };
-}
-const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
+const start = startCli;
 
 describe('the L3 agent as a process over RabbitMQ', () => {
   const dir = mkdtempSync(join(tmpdir(), 'neutrino-l3proc-'));

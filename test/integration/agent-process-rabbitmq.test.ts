@@ -2,28 +2,21 @@
 // the agent registers with its mappings and the kernel's VLAN capability, ports bind to its
 // host, and both exit 0 on SIGTERM.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../helpers/free-port.js';
 import { after, describe, it } from 'node:test';
 import { probeVlanSupport } from '../../src/linux/kernel-features.js';
+import { exited, startCli } from '../helpers/cli-process.js';
 import { until as untilWithin } from '../helpers/until.js';
 const until = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000) => untilWithin(what, probe, { timeoutMs, intervalMs: 100, tolerateErrors: true });
 
-const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 
-function start(args: string[]): { child: ChildProcess; out: () => string } {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return { child, out: () => out };
-}
+const start = startCli;
 
 
-const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
 
 describe('server and linuxbridge agent processes over RabbitMQ', () => {
   const dir = mkdtempSync(join(tmpdir(), 'neutrino-agentproc-'));

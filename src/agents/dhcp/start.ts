@@ -1,4 +1,5 @@
 // `neutrino agent dhcp`: builds the DHCP agent from the config and starts it.
+import { startOrUndo } from '../agent-core.js';
 import { statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
@@ -63,11 +64,5 @@ export function closedAncestor(dir: string): string | null {
 
 export async function startDhcpAgent(o: DhcpAgentStartOptions): Promise<{ stop(): Promise<void> }> {
   const agent = dhcpAgentFromConfig(o);
-  try {
-    await agent.start();
-  } catch (e) {
-    await agent.stop().catch(() => undefined);
-    throw e;
-  }
-  return agent;
+  return startOrUndo(agent);
 }

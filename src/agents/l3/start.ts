@@ -1,4 +1,5 @@
 // `neutrino agent l3`: reads the L3 agent's options, refuses what is not built, starts it.
+import { startOrUndo } from '../agent-core.js';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import { ConfigError } from '../../config/config.js';
@@ -13,9 +14,6 @@ export interface L3AgentStartOptions {
   config: Config;
 }
 
-// Neutron's names for the Linux bridge interface driver
-const LINUXBRIDGE_DRIVERS = new Set(['linuxbridge', 'neutron.agent.linux.interface.BridgeInterfaceDriver']);
-
 /** The L3 agent's own options, checked: only legacy routers on Linux bridge hosts are built. */
 export function l3AgentSettings(config: Config): { hostNamespace: string; reportInterval: number } {
   const mode = config.str('DEFAULT', 'agent_mode');
@@ -23,10 +21,8 @@ export function l3AgentSettings(config: Config): { hostNamespace: string; report
     const what = mode.startsWith('dvr') ? 'distributed routers (DVR) are not built' : 'it is not one of Neutron\'s agent modes';
     throw new ConfigError(`[DEFAULT] agent_mode = ${mode}: ${what}; use agent_mode = legacy (one qrouter namespace per router on this network host)`);
   }
-  const driver = config.str('DEFAULT', 'interface_driver');
-  if (!LINUXBRIDGE_DRIVERS.has(driver)) {
-    throw new ConfigError(`[DEFAULT] interface_driver = ${driver}: only linuxbridge is built (router ports are veths whose tap the Linux bridge agent on this host wires)`);
-  }
+  // read for its check: the option's choices are the Linux bridge driver's names only
+  config.str('DEFAULT', 'interface_driver');
   const hostNamespace = config.str('agent', 'host_namespace');
   if (hostNamespace && !namespaceExists(hostNamespace)) {
     throw new ConfigError(`[agent] host_namespace = ${hostNamespace}: no such network namespace (create it with: ip netns add ${hostNamespace})`);
@@ -37,11 +33,5 @@ export function l3AgentSettings(config: Config): { hostNamespace: string; report
 export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Promise<void> }> {
   const s = l3AgentSettings(o.config);
   const agent = new L3Agent({ bus: o.bus, log: o.log, host: o.host, hostNamespace: s.hostNamespace, reportInterval: s.reportInterval });
-  try {
-    await agent.start();
-  } catch (e) {
-    await agent.stop().catch(() => undefined);
-    throw e;
-  }
-  return agent;
+  return startOrUndo(agent);
 }

@@ -35,7 +35,7 @@ export function l3Suite(kind: DbKind): void {
     const cidr = () => `10.${100 + Math.floor(++cidrSeq / 200)}.${cidrSeq % 200}.0/24`;
 
     before(async () => {
-      s = await startTestServer(kind, { config: { DEFAULT: { max_routes: '3', agent_down_time: '30' } } });
+      s = await startTestServer(kind, { config: { DEFAULT: { max_routes: '3', agent_down_time: '30', allow_automatic_l3agent_failover: 'true' } } });
     });
     after(async () => {
       for (const c of consumers) await c.stop();
@@ -415,6 +415,30 @@ export function l3Suite(kind: DbKind): void {
       });
     });
 
+    describe('quotas and routes through the gateway', () => {
+      it('floating IPs count against [quotas] quota_floatingip (409 OverQuota past it)', async () => {
+        const P = `l3-fq-${randomUUID().slice(0, 8)}`;
+        await ok('PUT', `/v2.0/quotas/${P}`, { quota: { floatingip: 1 } });
+        const ext = await external();
+        const f = (await ok('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id } }, asMember(P))).floatingip;
+        await fails(409, 'OverQuota', 'POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id } }, asMember(P));
+        await ok('DELETE', `/v2.0/floatingips/${f.id}`, undefined, asMember(P));
+      });
+
+      it('a nexthop on the gateway network is a valid route; clearing the gateway under it is 400 InvalidRoutes', async () => {
+        const ext = await external();
+        const r = await router({ external_gateway_info: { network_id: ext.net.id } });
+        const hop = ext.subnet.allocation_pools[0].end;
+        const set = (await ok('PUT', `/v2.0/routers/${r.id}`, { router: { routes: [{ destination: '198.51.100.0/24', nexthop: hop }] } }, MA)).router;
+        assert.equal(set.routes.length, 1);
+        await fails(400, 'InvalidRoutes', 'PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null } }, MA);
+        const both = (await ok('PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null, routes: [] } }, MA)).router;
+        assert.equal(both.external_gateway_info, null);
+        assert.deepEqual(both.routes, []);
+        await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+      });
+    });
+
     describe('L3 agents: scheduling, binding, RPC and notifications', () => {
       const H1 = `net-${randomUUID().slice(0, 8)}`;
       const H2 = `net2-${randomUUID().slice(0, 8)}`;
@@ -547,6 +571,46 @@ export function l3Suite(kind: DbKind): void {
         await fails(404, 'InvalidL3Agent', 'POST', `/v2.0/agents/${l2.id}/l3-routers`, { router_id: r.id });
         await ok('PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null } }, MA);
         await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+      });
+
+      it('router ports whose binding failed (no L2 agent on the host yet) are bound again when the agent syncs', async () => {
+        const H3 = `net3-${randomUUID().slice(0, 8)}`;
+        // an L3 agent alone on H3: no L2 agent, so ML2 cannot bind there
+        assert.equal(await reportState(H3, 'L3 agent'), 'alive');
+        const a3 = (await ok('GET', `/v2.0/agents?agent_type=L3%20agent&host=${H3}`)).agents[0];
+        const r = await router();
+        const [hosting] = (await ok('GET', `/v2.0/routers/${r.id}/l3-agents`)).agents;
+        if (hosting && hosting.id !== a3.id) await ok('DELETE', `/v2.0/agents/${hosting.id}/l3-routers/${r.id}`);
+        if (!hosting || hosting.id !== a3.id) assert.equal((await s.req('POST', `/v2.0/agents/${a3.id}/l3-routers`, { router_id: r.id })).status, 201);
+        await ok('PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: { network_id: ext.net.id } } }, MA);
+        const [failed] = await portsOf(r.id);
+        assert.equal(failed['binding:host_id'], H3);
+        assert.equal(failed['binding:vif_type'], 'binding_failed');
+        await reportState(H3, 'Linux bridge agent', { interface_mappings: {}, tunnel_types: [] });
+        const [sr] = await l3call<SyncRouter[]>('sync_routers', { host: H3, router_ids: [r.id] });
+        assert.equal(sr.id, r.id);
+        const [bound] = await portsOf(r.id);
+        assert.equal(bound['binding:vif_type'], 'bridge');
+        await ok('PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null } }, MA);
+        await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+        await ok('DELETE', `/v2.0/agents/${a3.id}`);
+      });
+
+      it('allow_automatic_l3agent_failover: routers of an agent that stopped reporting move to the one that syncs', async () => {
+        const agents = (await ok('GET', '/v2.0/agents?agent_type=L3%20agent')).agents as Obj[];
+        const a1 = agents.find((a) => a.host === H1)!;
+        const a2 = agents.find((a) => a.host === H2)!;
+        const r = await router({ external_gateway_info: { network_id: ext.net.id } });
+        const [hosting] = (await ok('GET', `/v2.0/routers/${r.id}/l3-agents`)).agents;
+        const [dead, live] = hosting.id === a1.id ? [a1, a2] : [a2, a1];
+        await s.db.kysely.updateTable('agents').set({ heartbeat_timestamp: '2000-01-01 00:00:00' }).where('id', '=', dead.id).execute();
+        const ids = await l3call<string[]>('get_router_ids', { host: live.host });
+        assert.ok(ids.includes(r.id), JSON.stringify(ids));
+        assert.equal((await ok('GET', `/v2.0/routers/${r.id}/l3-agents`)).agents[0].host, live.host);
+        assert.equal((await portsOf(r.id))[0]['binding:host_id'], live.host);
+        await ok('PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null } }, MA);
+        await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+        await reportState(dead.host, 'L3 agent');
       });
 
       it('get_external_network_id names the external network when there is exactly one', async () => {

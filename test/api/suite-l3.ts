@@ -295,6 +295,21 @@ export function l3Suite(kind: DbKind): void {
         assert.equal((await removeIface(r.id, { subnet_id: i.subnet.id })).status, 200);
         await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
       });
+      it('another project\'s subnet: only when its network is shared with the project by name (RBAC), not with everyone (400)', async () => {
+        const r = await router();
+        const everyone = await net({ shared: true });
+        const everyoneSub = await subnet(everyone.id, cidr());
+        assert.match(await fails(400, 'BadRequest', 'PUT', `/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: everyoneSub.id }, MA), /not owned by project/);
+        const named = await net();
+        const namedSub = await subnet(named.id, cidr());
+        await fails(404, 'SubnetNotFound', 'PUT', `/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: namedSub.id }, MA);
+        await ok('POST', '/v2.0/rbac-policies', { rbac_policy: { object_type: 'network', object_id: named.id, action: 'access_as_shared', target_tenant: A } });
+        const add = await addIface(r.id, { subnet_id: namedSub.id });
+        assert.equal(add.status, 200, JSON.stringify(add.body));
+        assert.equal(add.body.project_id, A, 'the interface port is the router\'s project\'s');
+        assert.equal((await removeIface(r.id, { subnet_id: namedSub.id })).status, 200);
+        await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+      });
     });
 
     describe('extra routes', () => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import { RouterExternalGatewayInUseByFloatingIp, RouterInUse, RouterNotFound } from '../../api/errors.js';
-import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
+import { type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
 import { routerDef } from '../../api/resources/router.js';
 import { timestamp } from '../../common/time.js';
 import type { RouterTable } from '../../db/schema.js';
@@ -139,7 +139,7 @@ export class RouterPlugin implements Handler {
         const host = info ? ((await this.scheduler.ensureScheduled(trx, id, l3)) ?? '') : '';
         Object.assign(set, await this.gateway.apply(trx, uow, ctx, row, info, host, l3));
       }
-      if ('routes' in changes && changes.routes !== NOT_SPECIFIED) {
+      if ('routes' in changes) {
         const routes = changes.routes as Route[];
         validateRoutes(id, routes, await routerReach(trx, id, gatewayNetwork), this.s.config.int('DEFAULT', 'max_routes'));
         await saveRoutes(trx, id, routes);

@@ -628,6 +628,56 @@ export function l3Suite(kind: DbKind): void {
         await reportState(dead.host, 'L3 agent');
       });
 
+      it('sync_routers asks the database a fixed number of queries however many routers it sends (no N+1)', async () => {
+        const H4 = `net4-${randomUUID().slice(0, 8)}`;
+        await networkHost(H4);
+        const others = ((await ok('GET', '/v2.0/agents?agent_type=L3%20agent')).agents as Obj[]).filter((a) => a.host !== H4);
+        // only H4 takes new routers meanwhile
+        for (const a of others) await ok('PUT', `/v2.0/agents/${a.id}`, { agent: { admin_state_up: false } });
+        const made: { r: Obj; f: Obj }[] = [];
+        try {
+          for (let n = 0; n < 4; n++) {
+            const i = await internal();
+            const r = await router({ external_gateway_info: { network_id: ext.net.id } });
+            assert.equal((await addIface(r.id, { subnet_id: i.subnet.id })).status, 200);
+            const vm = await port(i.net.id, { device_owner: 'compute:nova' }, MA);
+            const f = (await ok('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id, port_id: vm.id } }, MA)).floatingip;
+            made.push({ r, f });
+          }
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any
+          const executor = s.db.kysely.getExecutor() as any;
+          const original = executor.executeQuery;
+          let queries = 0;
+          executor.executeQuery = function (...a: unknown[]) {
+            queries++;
+            return original.apply(this, a);
+          };
+          const counted = async (ids: string[]) => {
+            queries = 0;
+            const got = await l3call<SyncRouter[]>('sync_routers', { host: H4, router_ids: ids });
+            assert.deepEqual(got.map((x) => x.id).sort(), [...ids].sort());
+            assert.ok(got.every((x) => x.gw_port && x._interfaces.length === 1 && x._floatingips.length === 1));
+            return queries;
+          };
+          try {
+            const one = await counted([made[0].r.id]);
+            const four = await counted(made.map((m) => m.r.id));
+            assert.equal(four, one, `1 router: ${one} queries, 4 routers: ${four}`);
+            assert.ok(one <= 10, `${one} queries`);
+          } finally {
+            executor.executeQuery = original;
+          }
+        } finally {
+          for (const a of others) await ok('PUT', `/v2.0/agents/${a.id}`, { agent: { admin_state_up: true } });
+          for (const { r, f } of made) {
+            await ok('DELETE', `/v2.0/floatingips/${f.id}`, undefined, MA);
+            const iface = (await portsOf(r.id)).find((p) => p.device_owner === 'network:router_interface')!;
+            assert.equal((await removeIface(r.id, { port_id: iface.id })).status, 200);
+            await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+          }
+        }
+      });
+
       it('get_external_network_id names the external network when there is exactly one', async () => {
         const id = await l3call<string | null>('get_external_network_id', { host: H1 });
         const externals = (await ok('GET', '/v2.0/networks?router:external=true')).networks;

@@ -104,11 +104,12 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
   const binder = new PortBinder(services, agents, mech, new DhcpScheduler(services, agents));
   const groups = new SecurityGroupPlugin(services);
   const networks = new NetworkPlugin(services, groups);
+  const subnets = new SubnetPlugin(services, networks);
   const ports = new PortPlugin(services, networks, groups, binder, mech);
-  const l3 = buildL3(services, { networks, ports, binder, mech, agents });
+  const l3 = buildL3(services, { networks, subnets, ports, binder, mech, agents });
   const handlers: [ResourceDef, Handler][] = [
     [networkDef, networks],
-    [subnetDef, new SubnetPlugin(services, networks)],
+    [subnetDef, subnets],
     [portDef, ports],
     [agentDef, agents],
     [securityGroupDef, groups],

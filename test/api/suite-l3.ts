@@ -529,6 +529,14 @@ export function l3Suite(kind: DbKind): void {
         assert.deepEqual(iface.fixed_ips, [{ subnet_id: i.subnet.id, ip_address: i.subnet.gateway_ip, prefixlen: 24 }]);
         assert.deepEqual(iface.subnets, [{ id: i.subnet.id, cidr: i.subnet.cidr, gateway_ip: i.subnet.gateway_ip, ip_version: 4 }]);
 
+        // a subnet's new gateway_ip reaches the agent of a router on it
+        const gwSent = casts1.length;
+        const base = i.subnet.cidr.replace(/0\/24$/, '');
+        await ok('PUT', `/v2.0/subnets/${i.subnet.id}`, { subnet: { gateway_ip: `${base}254`, allocation_pools: [{ start: `${base}2`, end: `${base}253` }] } }, MA);
+        await until('routers_updated after the gateway_ip change', async () => casts1.slice(gwSent).find((c) => c.method === 'routers_updated' && c.args.routers.includes(r.id)));
+        const [moved] = await l3call<SyncRouter[]>('sync_routers', { host: H1, router_ids: [r.id] });
+        assert.equal(moved._interfaces[0].subnets[0].gateway_ip, `${base}254`);
+
         // floating IPs: in the router's data, ACTIVE when the agent says so
         const vm = await port(i.net.id, { device_id: 'vm-b', device_owner: 'compute:nova' }, MA);
         const sent = casts1.length;

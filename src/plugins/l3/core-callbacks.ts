@@ -1,11 +1,14 @@
-// What the L3 plugin says when a port is deleted through the port API (Neutron's
-// prevent_l3_port_deletion and disassociate_floatingips callbacks).
+// What the L3 plugin says when the core plugin deletes a port through the port API (Neutron's
+// prevent_l3_port_deletion and disassociate_floatingips callbacks) or changes a subnet.
 import { ServicePortInUse } from '../../api/errors.js';
-import type { PortTable } from '../../db/schema.js';
+import type { Logger } from 'pino';
+import type { Db } from '../../db/connection.js';
+import type { PortTable, SubnetTable } from '../../db/schema.js';
 import type { PortDeleteHook } from '../ml2/ports.js';
 import type { Trx } from '../transaction.js';
 import { DEVICE_OWNER_FLOATINGIP, L3_DEVICE_OWNERS } from './device-owners.js';
 import type { FloatingIpPlugin } from './floating-ips.js';
+import { L3Changes, type L3Announcer } from './l3-changes.js';
 
 /** Router and floating IP ports go with their router or floating IP, not through DELETE /ports (409 ServicePortInUse). */
 export const preventL3PortDeletion: PortDeleteHook = async (trx: Trx, port: PortTable) => {
@@ -23,5 +26,24 @@ export function disassociateOnPortDelete(fips: FloatingIpPlugin): PortDeleteHook
   return async (trx, port) => {
     const routers = await fips.disassociateFromPort(trx, port.id);
     if (routers.length) return () => fips.routersChanged(routers);
+  };
+}
+
+/** A subnet's gateway_ip changed: the agents of routers with ports on it re-read it (a gateway's default route follows it). */
+export function routersOnSubnetChanged(db: Db, announcer: L3Announcer, log: Logger): (before: SubnetTable, after: SubnetTable) => void {
+  return (before, after) => {
+    if (before.gateway_ip === after.gateway_ip) return;
+    void (async () => {
+      const rows = await db.kysely
+        .selectFrom('routerports as rp')
+        .innerJoin('ipallocations as a', 'a.port_id', 'rp.port_id')
+        .select('rp.router_id')
+        .where('a.subnet_id', '=', after.id)
+        .distinct()
+        .execute();
+      const changes = new L3Changes();
+      rows.forEach((r) => changes.routersUpdated.add(r.router_id));
+      await announcer.announce(changes);
+    })().catch((err: Error) => log.warn({ event: 'l3.notify_failed', subnet_id: after.id, err: err.message }, 'could not tell L3 agents about a subnet gateway change'));
   };
 }

@@ -406,6 +406,8 @@ export function l3Suite(kind: DbKind): void {
         await fails(404, 'FloatingIPNotFound', 'PUT', `/v2.0/floatingips/${f2.id}`, { floatingip: { port_id: other.id } }, MB);
 
         // what the association holds in place
+        const m2 = await fails(400, 'BadRequest', 'PUT', `/v2.0/ports/${vm.id}`, { port: { fixed_ips: [{ subnet_id: i.subnet.id, ip_address: i.subnet.cidr.replace(/0\/24$/, '99') }] } }, ADMIN);
+        assert.match(m2, /associated to a floating ip/);
         await fails(409, 'RouterInterfaceInUseByFloatingIP', 'PUT', `/v2.0/routers/${r.id}/remove_router_interface`, { subnet_id: i.subnet.id }, MA);
         await fails(409, 'RouterExternalGatewayInUseByFloatingIp', 'PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null } }, MA);
 

@@ -1,9 +1,10 @@
 // What the L3 plugin says when the core plugin deletes a port through the port API (Neutron's
-// prevent_l3_port_deletion and disassociate_floatingips callbacks) or changes a subnet.
-import { ServicePortInUse } from '../../api/errors.js';
+// prevent_l3_port_deletion, disassociate_floatingips and prevent_internal_ip_change_for_fip
+// callbacks) or changes a subnet.
+import { BadRequest, ServicePortInUse } from '../../api/errors.js';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/connection.js';
-import type { PortTable, SubnetTable } from '../../db/schema.js';
+import type { IpAllocationTable, PortTable, SubnetTable } from '../../db/schema.js';
 import type { PortDeleteHook } from '../ml2/ports.js';
 import type { Trx } from '../transaction.js';
 import { DEVICE_OWNER_FLOATINGIP, L3_DEVICE_OWNERS } from './device-owners.js';
@@ -27,6 +28,14 @@ export function disassociateOnPortDelete(fips: FloatingIpPlugin): PortDeleteHook
     const routers = await fips.disassociateFromPort(trx, port.id);
     if (routers.length) return () => fips.routersChanged(routers);
   };
+}
+
+/** A port may not lose the fixed IP a floating IP is associated with (400, as Neutron). */
+export async function keepFloatingIpAddress(trx: Trx, port: PortTable, ips: IpAllocationTable[]): Promise<void> {
+  const fips = await trx.selectFrom('floatingips').select('fixed_ip_address').where('fixed_port_id', '=', port.id).execute();
+  if (fips.some((f) => !ips.some((i) => i.ip_address === f.fixed_ip_address))) {
+    throw BadRequest({ resource: 'port', msg: `Cannot update the fixed_ips of the port ${port.id}, because its original fixed_ip has been associated to a floating ip` });
+  }
 }
 
 /** A subnet's gateway_ip changed: the agents of routers with ports on it re-read it (a gateway's default route follows it). */

@@ -1,6 +1,5 @@
 // The server's side of the bus: answers agents on q-plugin (device details, device up/down,
-// security group info, tunnels, DHCP readiness), q-reports-plugin (heartbeats) and
-// q-l3-plugin (L3 agents: their routers, floating IP statuses). Every
+// security group info, tunnels, DHCP readiness) and q-reports-plugin (heartbeats). Every
 // server consumes the same shared topics, so agents' calls spread over all of them.
 import type { Api } from '../api/server.js';
 import type { Bus, Consumer } from '../rpc/bus.js';
@@ -11,6 +10,7 @@ export async function serveRpc(bus: Bus, api: Api): Promise<Consumer[]> {
   return [
     await bus.consume(PLUGIN, api.rpc.pluginEndpoints(), { fanout: false }),
     await bus.consume(REPORTS, api.rpc.reportEndpoints(), { fanout: false }),
+    // L3 agents: their routers, floating IP statuses (src/plugins/l3/l3-rpc-callbacks.ts)
     await bus.consume(L3_PLUGIN_TOPIC, api.l3Rpc.endpoints(), { fanout: false }),
   ];
 }

@@ -14,7 +14,7 @@ import { until } from '../helpers/until.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
-const ADMIN = asAdmin('l3-admin');
+const ADMIN = asAdmin('admin-project');
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface Cast {
@@ -26,8 +26,8 @@ export function l3Suite(kind: DbKind): void {
   describe(`L3 API on ${kind}`, () => {
     let s: TestServer;
     const consumers: Consumer[] = [];
-    const A = `l3-a-${randomUUID().slice(0, 8)}`;
-    const B = `l3-b-${randomUUID().slice(0, 8)}`;
+    const A = `proj-a-${randomUUID().slice(0, 8)}`;
+    const B = `proj-b-${randomUUID().slice(0, 8)}`;
     const MA = asMember(A);
     const MB = asMember(B);
     let cidrSeq = 0;
@@ -133,7 +133,7 @@ export function l3Suite(kind: DbKind): void {
       });
 
       it('counts against [quotas] quota_router (10): the eleventh is 409 OverQuota', async () => {
-        const P = asMember(`l3-q-${randomUUID().slice(0, 8)}`);
+        const P = asMember(`proj-q-${randomUUID().slice(0, 8)}`);
         const made = [];
         for (let i = 0; i < 10; i++) made.push(await router({}, P));
         await fails(409, 'OverQuota', 'POST', '/v2.0/routers', { router: { name: 'x' } }, P);
@@ -434,7 +434,7 @@ export function l3Suite(kind: DbKind): void {
 
     describe('quotas and routes through the gateway', () => {
       it('floating IPs count against [quotas] quota_floatingip (409 OverQuota past it)', async () => {
-        const P = `l3-fq-${randomUUID().slice(0, 8)}`;
+        const P = `proj-f-${randomUUID().slice(0, 8)}`;
         await ok('PUT', `/v2.0/quotas/${P}`, { quota: { floatingip: 1 } });
         const ext = await external();
         const f = (await ok('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id } }, asMember(P))).floatingip;

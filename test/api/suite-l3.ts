@@ -295,6 +295,21 @@ export function l3Suite(kind: DbKind): void {
         assert.equal((await removeIface(r.id, { subnet_id: i.subnet.id })).status, 200);
         await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
       });
+      it('IPv6: a SLAAC subnet gets an interface on its gateway; a subnet with address mode but no RA mode is 400', async () => {
+        const r = await router();
+        const n = await net({}, MA);
+        const v6 = await subnet(n.id, 'fd00:77::/64', { ipv6_ra_mode: 'slaac', ipv6_address_mode: 'slaac' }, MA);
+        const add = await addIface(r.id, { subnet_id: v6.id });
+        assert.equal(add.status, 200, JSON.stringify(add.body));
+        const p = (await ok('GET', `/v2.0/ports/${add.body.port_id}`, undefined, MA)).port;
+        assert.deepEqual(p.fixed_ips, [{ subnet_id: v6.id, ip_address: 'fd00:77::1' }]);
+        const n2 = await net({}, MA);
+        const external = await subnet(n2.id, 'fd00:78::/64', { ipv6_address_mode: 'slaac' }, MA);
+        await fails(400, 'BadRequest', 'PUT', `/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: external.id }, MA);
+        assert.equal((await removeIface(r.id, { subnet_id: v6.id })).status, 200);
+        await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+      });
+
       it('another project\'s subnet: only when its network is shared with the project by name (RBAC), not with everyone (400)', async () => {
         const r = await router();
         const everyone = await net({ shared: true });

@@ -642,6 +642,10 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
     assert.deepEqual(hosting.map((a) => a.Host), [host]);
     const onAgent: Json[] = await json(['router', 'list', '--agent', l3.ID]);
     assert.ok(onAgent.some((x) => x.ID === created.id), JSON.stringify(onAgent));
+    await ok(['network', 'agent', 'remove', 'router', '--l3', l3.ID, `${pfx}-r1`]);
+    assert.deepEqual(await json(['network', 'agent', 'list', '--router', `${pfx}-r1`]), []);
+    await ok(['network', 'agent', 'add', 'router', '--l3', l3.ID, `${pfx}-r1`]);
+    assert.deepEqual((await json(['network', 'agent', 'list', '--router', `${pfx}-r1`])).map((a: Json) => a.Host), [host]);
 
     // extra routes: set, and the atomic add/remove (extraroute-atomic)
     await ok(['router', 'set', '--route', 'destination=192.168.50.0/24,gateway=10.77.0.50', `${pfx}-r1`]);

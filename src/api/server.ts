@@ -117,7 +117,7 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
   const subnets = new SubnetPlugin(services, networks);
   subnets.dhcpScheduler = dhcpScheduler;
   const ports = new PortPlugin(services, networks, groups, binder, mech);
-  const l3 = buildL3(services, { networks, ports, binder, mech, agents });
+  const l3 = buildL3(services, { networks, subnets, ports, binder, mech, agents });
   const dhcpScheduling = new DhcpAgentScheduling(services, agents, dhcpScheduler, services.dhcpNotifier, networks, ports);
   const handlers: [ResourceDef, Handler][] = [
     [networkDef, networks],

@@ -36,6 +36,8 @@ const RETRYABLE = [
   'agents.agent_type',
   'networkdhcpagentbindings',
   'routerl3agentbindings',
+  // two associations of one fixed address: the retry finds the first and answers 409
+  'uniq_floatingips0floatingnetworkid0fixedportid0fixedipaddress',
 ];
 
 export const MAX_RETRIES = 10;

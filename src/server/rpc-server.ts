@@ -12,6 +12,7 @@ export async function serveRpc(bus: Bus, api: Api): Promise<Consumer[]> {
   return [
     await bus.consume(PLUGIN, { ...api.rpc.pluginEndpoints(), ...api.dhcpRpc.endpoints() }, { fanout: false }),
     await bus.consume(REPORTS, api.rpc.reportEndpoints(), { fanout: false }),
+    // L3 agents: their routers, floating IP statuses (src/plugins/l3/l3-rpc-callbacks.ts)
     await bus.consume(L3_PLUGIN_TOPIC, api.l3Rpc.endpoints(), { fanout: false }),
   ];
 }

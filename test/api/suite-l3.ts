@@ -14,7 +14,7 @@ import { until } from '../helpers/until.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
-const ADMIN = asAdmin('l3-admin');
+const ADMIN = asAdmin('admin-project');
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface Cast {
@@ -26,8 +26,8 @@ export function l3Suite(kind: DbKind): void {
   describe(`L3 API on ${kind}`, () => {
     let s: TestServer;
     const consumers: Consumer[] = [];
-    const A = `l3-a-${randomUUID().slice(0, 8)}`;
-    const B = `l3-b-${randomUUID().slice(0, 8)}`;
+    const A = `proj-a-${randomUUID().slice(0, 8)}`;
+    const B = `proj-b-${randomUUID().slice(0, 8)}`;
     const MA = asMember(A);
     const MB = asMember(B);
     let cidrSeq = 0;
@@ -35,7 +35,7 @@ export function l3Suite(kind: DbKind): void {
     const cidr = () => `10.${100 + Math.floor(++cidrSeq / 200)}.${cidrSeq % 200}.0/24`;
 
     before(async () => {
-      s = await startTestServer(kind, { config: { DEFAULT: { max_routes: '3', agent_down_time: '30' } } });
+      s = await startTestServer(kind, { config: { DEFAULT: { max_routes: '3', agent_down_time: '30', allow_automatic_l3agent_failover: 'true' } } });
     });
     after(async () => {
       for (const c of consumers) await c.stop();
@@ -133,7 +133,7 @@ export function l3Suite(kind: DbKind): void {
       });
 
       it('counts against [quotas] quota_router (10): the eleventh is 409 OverQuota', async () => {
-        const P = asMember(`l3-q-${randomUUID().slice(0, 8)}`);
+        const P = asMember(`proj-q-${randomUUID().slice(0, 8)}`);
         const made = [];
         for (let i = 0; i < 10; i++) made.push(await router({}, P));
         await fails(409, 'OverQuota', 'POST', '/v2.0/routers', { router: { name: 'x' } }, P);
@@ -295,6 +295,36 @@ export function l3Suite(kind: DbKind): void {
         assert.equal((await removeIface(r.id, { subnet_id: i.subnet.id })).status, 200);
         await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
       });
+      it('IPv6: a SLAAC subnet gets an interface on its gateway; a subnet with address mode but no RA mode is 400', async () => {
+        const r = await router();
+        const n = await net({}, MA);
+        const v6 = await subnet(n.id, 'fd00:77::/64', { ipv6_ra_mode: 'slaac', ipv6_address_mode: 'slaac' }, MA);
+        const add = await addIface(r.id, { subnet_id: v6.id });
+        assert.equal(add.status, 200, JSON.stringify(add.body));
+        const p = (await ok('GET', `/v2.0/ports/${add.body.port_id}`, undefined, MA)).port;
+        assert.deepEqual(p.fixed_ips, [{ subnet_id: v6.id, ip_address: 'fd00:77::1' }]);
+        const n2 = await net({}, MA);
+        const external = await subnet(n2.id, 'fd00:78::/64', { ipv6_address_mode: 'slaac' }, MA);
+        await fails(400, 'BadRequest', 'PUT', `/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: external.id }, MA);
+        assert.equal((await removeIface(r.id, { subnet_id: v6.id })).status, 200);
+        await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+      });
+
+      it('another project\'s subnet: only when its network is shared with the project by name (RBAC), not with everyone (400)', async () => {
+        const r = await router();
+        const everyone = await net({ shared: true });
+        const everyoneSub = await subnet(everyone.id, cidr());
+        assert.match(await fails(400, 'BadRequest', 'PUT', `/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: everyoneSub.id }, MA), /not owned by project/);
+        const named = await net();
+        const namedSub = await subnet(named.id, cidr());
+        await fails(404, 'SubnetNotFound', 'PUT', `/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: namedSub.id }, MA);
+        await ok('POST', '/v2.0/rbac-policies', { rbac_policy: { object_type: 'network', object_id: named.id, action: 'access_as_shared', target_tenant: A } });
+        const add = await addIface(r.id, { subnet_id: namedSub.id });
+        assert.equal(add.status, 200, JSON.stringify(add.body));
+        assert.equal(add.body.project_id, A, 'the interface port is the router\'s project\'s');
+        assert.equal((await removeIface(r.id, { subnet_id: namedSub.id })).status, 200);
+        await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+      });
     });
 
     describe('extra routes', () => {
@@ -391,6 +421,8 @@ export function l3Suite(kind: DbKind): void {
         await fails(404, 'FloatingIPNotFound', 'PUT', `/v2.0/floatingips/${f2.id}`, { floatingip: { port_id: other.id } }, MB);
 
         // what the association holds in place
+        const m2 = await fails(400, 'BadRequest', 'PUT', `/v2.0/ports/${vm.id}`, { port: { fixed_ips: [{ subnet_id: i.subnet.id, ip_address: i.subnet.cidr.replace(/0\/24$/, '99') }] } }, ADMIN);
+        assert.match(m2, /associated to a floating ip/);
         await fails(409, 'RouterInterfaceInUseByFloatingIP', 'PUT', `/v2.0/routers/${r.id}/remove_router_interface`, { subnet_id: i.subnet.id }, MA);
         await fails(409, 'RouterExternalGatewayInUseByFloatingIp', 'PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null } }, MA);
 
@@ -411,6 +443,30 @@ export function l3Suite(kind: DbKind): void {
         for (const x of [f, f2, f3]) await ok('DELETE', `/v2.0/floatingips/${x.id}`, undefined, MA);
         await ok('DELETE', `/v2.0/ports/${other.id}`, undefined, MA);
         assert.equal((await removeIface(r.id, { subnet_id: i.subnet.id })).status, 200);
+        await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+      });
+    });
+
+    describe('quotas and routes through the gateway', () => {
+      it('floating IPs count against [quotas] quota_floatingip (409 OverQuota past it)', async () => {
+        const P = `proj-f-${randomUUID().slice(0, 8)}`;
+        await ok('PUT', `/v2.0/quotas/${P}`, { quota: { floatingip: 1 } });
+        const ext = await external();
+        const f = (await ok('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id } }, asMember(P))).floatingip;
+        await fails(409, 'OverQuota', 'POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id } }, asMember(P));
+        await ok('DELETE', `/v2.0/floatingips/${f.id}`, undefined, asMember(P));
+      });
+
+      it('a nexthop on the gateway network is a valid route; clearing the gateway under it is 400 InvalidRoutes', async () => {
+        const ext = await external();
+        const r = await router({ external_gateway_info: { network_id: ext.net.id } });
+        const hop = ext.subnet.allocation_pools[0].end;
+        const set = (await ok('PUT', `/v2.0/routers/${r.id}`, { router: { routes: [{ destination: '198.51.100.0/24', nexthop: hop }] } }, MA)).router;
+        assert.equal(set.routes.length, 1);
+        await fails(400, 'InvalidRoutes', 'PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null } }, MA);
+        const both = (await ok('PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null, routes: [] } }, MA)).router;
+        assert.equal(both.external_gateway_info, null);
+        assert.deepEqual(both.routes, []);
         await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
       });
     });
@@ -490,6 +546,14 @@ export function l3Suite(kind: DbKind): void {
         assert.deepEqual(iface.fixed_ips, [{ subnet_id: i.subnet.id, ip_address: i.subnet.gateway_ip, prefixlen: 24 }]);
         assert.deepEqual(iface.subnets, [{ id: i.subnet.id, cidr: i.subnet.cidr, gateway_ip: i.subnet.gateway_ip, ip_version: 4 }]);
 
+        // a subnet's new gateway_ip reaches the agent of a router on it
+        const gwSent = casts1.length;
+        const base = i.subnet.cidr.replace(/0\/24$/, '');
+        await ok('PUT', `/v2.0/subnets/${i.subnet.id}`, { subnet: { gateway_ip: `${base}254`, allocation_pools: [{ start: `${base}2`, end: `${base}253` }] } }, MA);
+        await until('routers_updated after the gateway_ip change', async () => casts1.slice(gwSent).find((c) => c.method === 'routers_updated' && c.args.routers.includes(r.id)));
+        const [moved] = await l3call<SyncRouter[]>('sync_routers', { host: H1, router_ids: [r.id] });
+        assert.equal(moved._interfaces[0].subnets[0].gateway_ip, `${base}254`);
+
         // floating IPs: in the router's data, ACTIVE when the agent says so
         const vm = await port(i.net.id, { device_id: 'vm-b', device_owner: 'compute:nova' }, MA);
         const sent = casts1.length;
@@ -547,6 +611,96 @@ export function l3Suite(kind: DbKind): void {
         await fails(404, 'InvalidL3Agent', 'POST', `/v2.0/agents/${l2.id}/l3-routers`, { router_id: r.id });
         await ok('PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null } }, MA);
         await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+      });
+
+      it('router ports whose binding failed (no L2 agent on the host yet) are bound again when the agent syncs', async () => {
+        const H3 = `net3-${randomUUID().slice(0, 8)}`;
+        // an L3 agent alone on H3: no L2 agent, so ML2 cannot bind there
+        assert.equal(await reportState(H3, 'L3 agent'), 'alive');
+        const a3 = (await ok('GET', `/v2.0/agents?agent_type=L3%20agent&host=${H3}`)).agents[0];
+        const r = await router();
+        const [hosting] = (await ok('GET', `/v2.0/routers/${r.id}/l3-agents`)).agents;
+        if (hosting && hosting.id !== a3.id) await ok('DELETE', `/v2.0/agents/${hosting.id}/l3-routers/${r.id}`);
+        if (!hosting || hosting.id !== a3.id) assert.equal((await s.req('POST', `/v2.0/agents/${a3.id}/l3-routers`, { router_id: r.id })).status, 201);
+        await ok('PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: { network_id: ext.net.id } } }, MA);
+        const [failed] = await portsOf(r.id);
+        assert.equal(failed['binding:host_id'], H3);
+        assert.equal(failed['binding:vif_type'], 'binding_failed');
+        await reportState(H3, 'Linux bridge agent', { interface_mappings: {}, tunnel_types: [] });
+        const [sr] = await l3call<SyncRouter[]>('sync_routers', { host: H3, router_ids: [r.id] });
+        assert.equal(sr.id, r.id);
+        const [bound] = await portsOf(r.id);
+        assert.equal(bound['binding:vif_type'], 'bridge');
+        await ok('PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null } }, MA);
+        await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+        await ok('DELETE', `/v2.0/agents/${a3.id}`);
+      });
+
+      it('allow_automatic_l3agent_failover: routers of an agent that stopped reporting move to the one that syncs', async () => {
+        const agents = (await ok('GET', '/v2.0/agents?agent_type=L3%20agent')).agents as Obj[];
+        const a1 = agents.find((a) => a.host === H1)!;
+        const a2 = agents.find((a) => a.host === H2)!;
+        const r = await router({ external_gateway_info: { network_id: ext.net.id } });
+        const [hosting] = (await ok('GET', `/v2.0/routers/${r.id}/l3-agents`)).agents;
+        const [dead, live] = hosting.id === a1.id ? [a1, a2] : [a2, a1];
+        await s.db.kysely.updateTable('agents').set({ heartbeat_timestamp: '2000-01-01 00:00:00' }).where('id', '=', dead.id).execute();
+        const ids = await l3call<string[]>('get_router_ids', { host: live.host });
+        assert.ok(ids.includes(r.id), JSON.stringify(ids));
+        assert.equal((await ok('GET', `/v2.0/routers/${r.id}/l3-agents`)).agents[0].host, live.host);
+        assert.equal((await portsOf(r.id))[0]['binding:host_id'], live.host);
+        await ok('PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null } }, MA);
+        await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+        await reportState(dead.host, 'L3 agent');
+      });
+
+      it('sync_routers asks the database a fixed number of queries however many routers it sends (no N+1)', async () => {
+        const H4 = `net4-${randomUUID().slice(0, 8)}`;
+        await networkHost(H4);
+        const others = ((await ok('GET', '/v2.0/agents?agent_type=L3%20agent')).agents as Obj[]).filter((a) => a.host !== H4);
+        // only H4 takes new routers meanwhile
+        for (const a of others) await ok('PUT', `/v2.0/agents/${a.id}`, { agent: { admin_state_up: false } });
+        const made: { r: Obj; f: Obj }[] = [];
+        try {
+          for (let n = 0; n < 4; n++) {
+            const i = await internal();
+            const r = await router({ external_gateway_info: { network_id: ext.net.id } });
+            assert.equal((await addIface(r.id, { subnet_id: i.subnet.id })).status, 200);
+            const vm = await port(i.net.id, { device_owner: 'compute:nova' }, MA);
+            const f = (await ok('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id, port_id: vm.id } }, MA)).floatingip;
+            made.push({ r, f });
+          }
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any
+          const executor = s.db.kysely.getExecutor() as any;
+          const original = executor.executeQuery;
+          let queries = 0;
+          executor.executeQuery = function (...a: unknown[]) {
+            queries++;
+            return original.apply(this, a);
+          };
+          const counted = async (ids: string[]) => {
+            queries = 0;
+            const got = await l3call<SyncRouter[]>('sync_routers', { host: H4, router_ids: ids });
+            assert.deepEqual(got.map((x) => x.id).sort(), [...ids].sort());
+            assert.ok(got.every((x) => x.gw_port && x._interfaces.length === 1 && x._floatingips.length === 1));
+            return queries;
+          };
+          try {
+            const one = await counted([made[0].r.id]);
+            const four = await counted(made.map((m) => m.r.id));
+            assert.equal(four, one, `1 router: ${one} queries, 4 routers: ${four}`);
+            assert.ok(one <= 10, `${one} queries`);
+          } finally {
+            executor.executeQuery = original;
+          }
+        } finally {
+          for (const a of others) await ok('PUT', `/v2.0/agents/${a.id}`, { agent: { admin_state_up: true } });
+          for (const { r, f } of made) {
+            await ok('DELETE', `/v2.0/floatingips/${f.id}`, undefined, MA);
+            const iface = (await portsOf(r.id)).find((p) => p.device_owner === 'network:router_interface')!;
+            assert.equal((await removeIface(r.id, { port_id: iface.id })).status, 200);
+            await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+          }
+        }
       });
 
       it('get_external_network_id names the external network when there is exactly one', async () => {

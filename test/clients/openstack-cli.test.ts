@@ -607,7 +607,7 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
 
   // ---- L3: routers, floating IPs, the L3 agent ------------------------------------------------
 
-  it('router create/set --external-gateway/add subnet/show/remove subnet/delete, floating ip create/set --port/unset --port, network agent list (L3)', async () => {
+  it('router create/set --external-gateway/add subnet/add route/show/remove subnet/delete, floating ip create/set --port/unset --port, network agent list (L3)', async () => {
     // an L3 agent and an L2 agent on one network host, registered as real agents do (report_state)
     const host = `${pfx}-network1`;
     const report = (agentType: string, binary: string, topic: string) =>
@@ -642,6 +642,22 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
     assert.deepEqual(hosting.map((a) => a.Host), [host]);
     const onAgent: Json[] = await json(['router', 'list', '--agent', l3.ID]);
     assert.ok(onAgent.some((x) => x.ID === created.id), JSON.stringify(onAgent));
+    await ok(['network', 'agent', 'remove', 'router', '--l3', l3.ID, `${pfx}-r1`]);
+    assert.deepEqual(await json(['network', 'agent', 'list', '--router', `${pfx}-r1`]), []);
+    await ok(['network', 'agent', 'add', 'router', '--l3', l3.ID, `${pfx}-r1`]);
+    assert.deepEqual((await json(['network', 'agent', 'list', '--router', `${pfx}-r1`])).map((a: Json) => a.Host), [host]);
+
+    // extra routes: set, and the atomic add/remove (extraroute-atomic)
+    await ok(['router', 'set', '--route', 'destination=192.168.50.0/24,gateway=10.77.0.50', `${pfx}-r1`]);
+    await ok(['router', 'add', 'route', '--route', 'destination=192.168.51.0/24,gateway=10.77.0.51', `${pfx}-r1`]);
+    assert.deepEqual((await api('GET', `/v2.0/routers/${created.id}`)).router.routes, [
+      { destination: '192.168.50.0/24', nexthop: '10.77.0.50' },
+      { destination: '192.168.51.0/24', nexthop: '10.77.0.51' },
+    ]);
+    assert.match(await fails(['router', 'add', 'route', '--route', 'destination=192.168.52.0/24,gateway=172.31.0.1', `${pfx}-r1`]), /not connected with router/);
+    await ok(['router', 'remove', 'route', '--route', 'destination=192.168.51.0/24,gateway=10.77.0.51', `${pfx}-r1`]);
+    await ok(['router', 'unset', '--route', 'destination=192.168.50.0/24,gateway=10.77.0.50', `${pfx}-r1`]);
+    assert.deepEqual((await api('GET', `/v2.0/routers/${created.id}`)).router.routes, []);
 
     const vm = await json(['port', 'create', '--network', int.id, '--device-owner', 'compute:nova', `${pfx}-vm`]);
     const fip = await json(['floating', 'ip', 'create', `${pfx}-ext`]);

@@ -5,6 +5,7 @@ import type { MechanismManager } from '../ml2/mech/mechanism-manager.js';
 import type { NetworkPlugin } from '../ml2/networks.js';
 import type { PortBinder } from '../ml2/port-binding.js';
 import type { PortPlugin } from '../ml2/ports.js';
+import type { SubnetPlugin } from '../ml2/subnets.js';
 import { ServicePortOps } from '../ml2/service-ports.js';
 import type { Services } from '../services.js';
 import { FloatingIpPlugin } from './floating-ips.js';
@@ -14,7 +15,7 @@ import { L3Notifier } from './l3-notifier.js';
 import { L3Ports } from './l3-ports.js';
 import { L3RpcCallbacks } from './l3-rpc-callbacks.js';
 import { L3Scheduler } from './l3-scheduler.js';
-import { disassociateOnPortDelete, preventL3PortDeletion } from './port-guards.js';
+import { disassociateOnPortDelete, keepFloatingIpAddress, preventL3PortDeletion, routersOnSubnetChanged } from './core-callbacks.js';
 import { RouterGateway } from './router-gateway.js';
 import { RouterInterfaces } from './router-interfaces.js';
 import { RouterPlugin } from './routers.js';
@@ -29,7 +30,7 @@ export interface L3Service {
 
 export function buildL3(
   s: Services,
-  core: { networks: NetworkPlugin; ports: PortPlugin; binder: PortBinder; mech: MechanismManager; agents: AgentStore },
+  core: { networks: NetworkPlugin; subnets: SubnetPlugin; ports: PortPlugin; binder: PortBinder; mech: MechanismManager; agents: AgentStore },
 ): L3Service {
   const ops = new ServicePortOps(s, core.binder, core.ports, core.mech);
   const announcer = new L3Announcer(s.db, ops, new L3Notifier(s.bus, s.log));
@@ -38,6 +39,8 @@ export function buildL3(
   const routers = new RouterPlugin(s, new RouterGateway(s, core.networks, l3ports, ops), scheduler, announcer);
   const floatingIps = new FloatingIpPlugin(s, core.networks, l3ports, ops, announcer);
   core.ports.deleteHooks.push(preventL3PortDeletion, disassociateOnPortDelete(floatingIps));
+  core.ports.fixedIpsHooks.push(keepFloatingIpAddress);
+  core.subnets.updateHooks.push(routersOnSubnetChanged(s.db, announcer, s.log));
   return {
     routers,
     floatingIps,

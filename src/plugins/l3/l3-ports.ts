@@ -27,8 +27,8 @@ export class L3Ports {
     const body: ApiObject = { network_id: spec.network_id, device_id: spec.device_id, device_owner: spec.device_owner, name: '', admin_state_up: true };
     if (spec.fixed_ips) body.fixed_ips = spec.fixed_ips;
     if (spec.host) body['binding:host_id'] = spec.host;
-    const { items } = createItems(portDef, { port: body }, { ...ctx, projectId: 'l3' });
-    items[0].project_id = spec.project_id;
+    // the declared defaults and validation of a port create; the project is the context's
+    const { items } = createItems(portDef, { port: body }, ctx);
     const [port] = await this.ports.create(ctx, items, ALLOW_ALL, { trx, uow });
     changes.portChanged(port.id as string, null);
     return port;

@@ -54,14 +54,28 @@ export class RouterInterfaces {
     private readonly announcer: L3Announcer,
   ) {}
 
-  /** A subnet the caller may see (its own, or on a network shared with it). */
-  private async subnet(trx: Trx, ctx: RequestContext, id: string): Promise<SubnetTable> {
+  /**
+   * A subnet the caller may see. `forAdd`: as Neutron, another project's subnet may be
+   * attached only when its network is shared with the caller's project by name; one shared
+   * with everyone is refused (400), lest any project route into it.
+   */
+  private async subnet(trx: Trx, ctx: RequestContext, id: string, forAdd: boolean): Promise<SubnetTable> {
     const s = await trx.selectFrom('subnets').selectAll().where('id', '=', id).executeTakeFirst();
     if (!s) throw SubnetNotFound({ id });
     if (ctx.isAdmin || s.project_id === ctx.projectId) return s;
-    const n = await trx.selectFrom('networks').select(['project_id', 'shared']).where('id', '=', s.network_id).executeTakeFirstOrThrow();
-    if (n.project_id === ctx.projectId || bool(n.shared) || (await actionsGranted(trx, s.network_id, ctx.projectId)).has(ACCESS_SHARED)) return s;
-    throw SubnetNotFound({ id });
+    const n = await trx.selectFrom('networks').select('project_id').where('id', '=', s.network_id).executeTakeFirstOrThrow();
+    if (n.project_id === ctx.projectId) return s;
+    if (!(await actionsGranted(trx, s.network_id, ctx.projectId)).has(ACCESS_SHARED)) throw SubnetNotFound({ id });
+    if (!forAdd) return s;
+    const byName = await trx
+      .selectFrom('networkrbacs')
+      .select('id')
+      .where('object_id', '=', s.network_id)
+      .where('action', '=', ACCESS_SHARED)
+      .where('target_tenant', '=', ctx.projectId)
+      .executeTakeFirst();
+    if (!byName) throw BadRequest({ resource: 'router', msg: `Cannot add interface to router because subnet ${id} is not owned by project making the request` });
+    return s;
   }
 
   private async port(trx: Trx, ctx: RequestContext, id: string): Promise<PortTable> {
@@ -87,7 +101,7 @@ export class RouterInterfaces {
       let port: { id: string; project_id: string; network_id: string };
       let subnets: SubnetTable[];
       if (subnetId) {
-        const subnet = await this.subnet(trx, ctx, subnetId);
+        const subnet = await this.subnet(trx, ctx, subnetId, true);
         if (!subnet.gateway_ip) throw BadRequest({ resource: 'router', msg: 'Subnet for router interface must have a gateway IP' });
         if (subnet.ip_version === 6 && subnet.ipv6_ra_mode === null && subnet.ipv6_address_mode !== null) {
           throw BadRequest({ resource: 'router', msg: `IPv6 subnet ${subnet.id} configured to receive RAs from an external router cannot be added to Neutron Router.` });
@@ -141,7 +155,7 @@ export class RouterInterfaces {
         if (subnetId && !ids.includes(subnetId)) throw SubnetMismatchForPort({ port_id: port.id, subnet_id: subnetId });
         subnets = ids.length ? await trx.selectFrom('subnets').selectAll().where('id', 'in', ids).execute() : [];
       } else {
-        const subnet = await this.subnet(trx, ctx, subnetId!);
+        const subnet = await this.subnet(trx, ctx, subnetId!, false);
         const p = await ifaces().where('p.id', 'in', trx.selectFrom('ipallocations').select('port_id').where('subnet_id', '=', subnet.id)).executeTakeFirst();
         if (!p) throw RouterInterfaceNotFoundForSubnet({ router_id: routerId, subnet_id: subnet.id });
         port = p as PortTable;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import { RouterExternalGatewayInUseByFloatingIp, RouterInUse, RouterNotFound } from '../../api/errors.js';
-import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
+import { type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
 import { routerDef } from '../../api/resources/router.js';
 import { timestamp } from '../../common/time.js';
 import type { RouterTable } from '../../db/schema.js';
@@ -47,8 +47,8 @@ export class RouterPlugin implements Handler {
   async render(trx: Trx, rows: RouterTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
     const want = (f: string) => !fields || fields.includes(f);
     const gwPorts = want('external_gateway_info') ? rows.map((r) => r.gw_port_id).filter((x): x is string => x !== null) : [];
-    const ports = gwPorts.length ? new Map((await trx.selectFrom('ports').select(['id', 'network_id']).where('id', 'in', gwPorts).execute()).map((p) => [p.id, p])) : new Map();
-    const ips = gwPorts.length ? groupBy(await trx.selectFrom('ipallocations').select(['port_id', 'subnet_id', 'ip_address']).where('port_id', 'in', gwPorts).execute(), (a) => a.port_id) : new Map();
+    const ports = new Map((await rowsForIds(this.s.db, gwPorts, 'id', (where) => trx.selectFrom('ports').select(['id', 'network_id']).where(where).execute())).map((p) => [p.id, p]));
+    const ips = groupBy(await rowsForIds(this.s.db, gwPorts, 'port_id', (where) => trx.selectFrom('ipallocations').select(['port_id', 'subnet_id', 'ip_address']).where(where).execute()), (a) => a.port_id);
     const routes = want('routes')
       ? groupBy(await rowsForIds(this.s.db, ids, 'router_id', (where) => trx.selectFrom('routerroutes').selectAll().where(where).orderBy('destination').orderBy('nexthop').execute()), (r) => r.router_id)
       : new Map<string, Route[]>();
@@ -64,7 +64,7 @@ export class RouterPlugin implements Handler {
           ? {
               network_id: gw.network_id,
               enable_snat: bool(r.enable_snat),
-              external_fixed_ips: (ips.get(gw.id) ?? []).map((a: { subnet_id: string; ip_address: string }) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),
+              external_fixed_ips: (ips.get(gw.id) ?? []).map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),
             }
           : null,
         routes: (routes.get(r.id) ?? []).map((x) => ({ destination: x.destination, nexthop: x.nexthop })),
@@ -139,7 +139,7 @@ export class RouterPlugin implements Handler {
         const host = info ? ((await this.scheduler.ensureScheduled(trx, id, l3)) ?? '') : '';
         Object.assign(set, await this.gateway.apply(trx, uow, ctx, row, info, host, l3));
       }
-      if ('routes' in changes && changes.routes !== NOT_SPECIFIED) {
+      if ('routes' in changes) {
         const routes = changes.routes as Route[];
         validateRoutes(id, routes, await routerReach(trx, id, gatewayNetwork), this.s.config.int('DEFAULT', 'max_routes'));
         await saveRoutes(trx, id, routes);

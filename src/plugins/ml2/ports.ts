@@ -64,6 +64,8 @@ export type PortDeleteHook = (trx: Trx, port: PortTable) => Promise<(() => void)
 export class PortPlugin implements Handler {
   private readonly baseMac: string[];
   readonly deleteHooks: PortDeleteHook[] = [];
+  /** A service plugin's veto on a port's new fixed IPs (a floating IP holds one of the old ones). */
+  readonly fixedIpsHooks: ((trx: Trx, port: PortTable, ips: IpAllocationTable[]) => Promise<void>)[] = [];
 
   constructor(
     private readonly s: Services,
@@ -626,6 +628,7 @@ export class PortPlugin implements Handler {
         }
         await this.insertAllocations(trx, wanted.filter((w) => !currentKeys.has(key(w))));
         ips = wanted;
+        for (const hook of this.fixedIpsHooks) await hook(trx, row, ips);
       } else {
         ips = await trx.selectFrom('ipallocations').selectAll().where('port_id', '=', id).execute();
       }

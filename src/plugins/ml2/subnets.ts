@@ -30,6 +30,8 @@ interface Route { destination: string; nexthop: string }
 export class SubnetPlugin implements Handler {
   /** set by the server: a network's first DHCP subnet schedules it to a DHCP agent */
   dhcpScheduler?: DhcpScheduler;
+  /** After commit: service plugins hear of subnet changes (a router's agent needs a new gateway_ip). */
+  readonly updateHooks: ((before: SubnetTable, after: SubnetTable) => void)[] = [];
 
   constructor(private readonly s: Services, private readonly networks: NetworkPlugin) {}
 
@@ -269,6 +271,7 @@ export class SubnetPlugin implements Handler {
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null, authorize: AuthorizeChange): Promise<ApiObject> {
+    let before: SubnetTable | undefined;
     const row = await inTransaction(this.s.db, async (trx, uow) => {
       const { row, target } = await this.findForChange(trx, ctx, id);
       authorize(target);
@@ -308,9 +311,11 @@ export class SubnetPlugin implements Handler {
       if ('enable_dhcp' in changes) set.enable_dhcp = int(changes.enable_dhcp as boolean);
       if ('name' in changes) set.name = changes.name as string;
       if ('description' in changes) set.description = changes.description as string;
+      before = row;
       return saveChanges(trx, 'subnets', row, set);
     });
     this.s.log.info({ event: 'subnet.update', subnet_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'subnet updated');
+    for (const hook of this.updateHooks) hook(before!, row);
     const shown = (await this.render(this.s.db.kysely, [row], null))[0];
     await this.notifyDhcp(row.network_id, bool(row.enable_dhcp), 'subnet_update_end', { subnet: shown });
     return shown;

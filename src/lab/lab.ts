@@ -395,18 +395,18 @@ export async function restartAgent(dir: string, host: string, timeoutS = 30, pro
   const typeQuery = `agent_type=${encodeURIComponent(AGENT_KINDS[kind].type)}`;
   const before = ((await api.get(`/agents?host=${encodeURIComponent(host)}&${typeQuery}`)).agents as Json[])[0]?.started_at;
   const how = await stopProcess(paths.pid(proc), dir);
-  if (how !== 'not running') progress(`agent of ${host} ${how}`);
+  if (how !== 'not running') progress(`${kind} agent of ${host} ${how}`);
   // started_at has whole seconds: a start within the second of the last would look like no start
   const since = before ? Date.now() - Date.parse(before) : Infinity;
   if (since < 1000) await sleep(1000 - since + 20);
   const t0 = Date.now();
   const pid = startDetached(argv, paths.log(proc), paths.pid(proc));
-  progress(`agent of ${host} started again (pid ${pid})`);
+  progress(`${kind} agent of ${host} started again (pid ${pid})`);
   await until(timeoutS * 1000, undefined, async () => {
     assertRunning(dir, proc);
     const a = ((await api.get(`/agents?host=${encodeURIComponent(host)}&${typeQuery}`)).agents as Json[])[0];
     return Boolean(a?.alive && a.started_at !== before);
-  }, `the agent of ${host} did not report its start`, () => logTail(paths.log(proc)));
+  }, `the ${kind} agent of ${host} did not report its start`, () => logTail(paths.log(proc)));
   return { pid, ms: Date.now() - t0 };
 }
 

@@ -18,6 +18,8 @@ export interface AgentCoreOptions extends AgentIdentity {
   log: Logger;
   /** seconds between heartbeats; 0: none after the first */
   reportInterval: number;
+  /** [agent] availability_zone: DHCP and L3 agents report one (Neutron's AZ extension); L2 agents none */
+  availabilityZone?: string;
   configurations: () => Record<string, unknown>;
   /** converge everything to the server's view (must be idempotent) */
   resync: (why: string) => Promise<void>;
@@ -78,6 +80,7 @@ export class AgentCore {
         topic: this.o.topic,
         host: this.o.host,
         configurations: this.o.configurations(),
+        ...(this.o.availabilityZone ? { availability_zone: this.o.availabilityZone } : {}),
         start_flag: this.startFlag,
       });
       this.startFlag = false;

@@ -77,6 +77,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
   },
   agent: {
     report_interval: { type: 'float', default: 30, min: 0, help: 'Seconds between agent heartbeats (report_state); 0 disables them.' },
+    availability_zone: { type: 'string', default: 'nova', help: 'Availability zone the DHCP and L3 agents report (openstack network agent list shows it); L2 agents report none, as in Neutron.' },
     tunnel_types: { type: 'list', default: [], help: 'Open vSwitch agent: tunnel types it serves (vxlan).' },
     l2_population: { type: 'bool', default: true, help: 'Open vSwitch agent: use l2population fdb entries.' },
     host_namespace: { type: 'string', default: '', help: 'Network namespace that stands for this host: every device the agent makes lives there (empty: the real host). Lets several hosts share one machine (neutrino lab).' },

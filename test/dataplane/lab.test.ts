@@ -134,6 +134,11 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
     assert.deepEqual(agents.filter((a) => a.alive).map((a) => `${a.agent_type}@${a.host}`).sort(), [
       'DHCP agent@network', 'L3 agent@network', 'Linux bridge agent@compute1', 'Linux bridge agent@compute2', 'Linux bridge agent@network',
     ]);
+    // [agent] availability_zone (default nova) is reported by the DHCP and L3 agents only, as in Neutron
+    const zones = Object.fromEntries((agents as { agent_type: string; host: string; availability_zone: string | null }[]).map((a) => [`${a.agent_type}@${a.host}`, a.availability_zone]));
+    assert.equal(zones['DHCP agent@network'], 'nova');
+    assert.equal(zones['L3 agent@network'], 'nova');
+    assert.equal(zones['Linux bridge agent@compute1'], null);
   });
 
   describe('the default topology: private behind router1, public outside', () => {

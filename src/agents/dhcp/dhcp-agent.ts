@@ -27,6 +27,8 @@ export interface DhcpAgentOptions extends DhcpHostSettings {
   bus: Bus;
   log: Logger;
   reportInterval: number;
+  /** [agent] availability_zone */
+  availabilityZone?: string;
   /** networks converged at once during a full sync */
   syncConcurrency?: number;
 }
@@ -64,6 +66,7 @@ export class DhcpAgent {
       binary: DHCP_AGENT_BINARY,
       topic: topics.DHCP_AGENT,
       reportInterval: o.reportInterval,
+      availabilityZone: o.availabilityZone,
       configurations: () => ({
         dhcp_driver: 'dnsmasq',
         dhcp_lease_duration: o.leaseDuration,

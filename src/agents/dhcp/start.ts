@@ -31,6 +31,7 @@ export function dhcpAgentFromConfig(o: DhcpAgentStartOptions): DhcpAgent {
     log: o.log,
     host: o.host,
     reportInterval: c.int('agent', 'report_interval'),
+    availabilityZone: c.str('agent', 'availability_zone'),
     hostNamespace: c.str('agent', 'host_namespace'),
     // absolute: dnsmasq runs with another working directory and reads these paths later
     dhcpDir,

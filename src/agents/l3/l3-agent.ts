@@ -24,6 +24,8 @@ export interface L3AgentOptions {
   /** '' = the real host */
   hostNamespace: string;
   reportInterval: number;
+  /** [agent] availability_zone */
+  availabilityZone?: string;
   /** routers processed at once (default 16: a cold full sync waits on namespace creation and nft commits more than on the CPU) */
   concurrency?: number;
   /** routers per sync_routers call in a full sync (Neutron's sync_routers_chunk_size, default 64) */
@@ -67,6 +69,7 @@ export class L3Agent {
       binary: L3_AGENT_BINARY,
       topic: L3_AGENT,
       reportInterval: o.reportInterval,
+      availabilityZone: o.availabilityZone,
       configurations: () => this.configurations(),
       resync: () => this.fullSync(),
       listen: {

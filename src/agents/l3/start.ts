@@ -15,7 +15,7 @@ export interface L3AgentStartOptions {
 }
 
 /** The L3 agent's own options, checked: only legacy routers on Linux bridge hosts are built. */
-export function l3AgentSettings(config: Config): { hostNamespace: string; reportInterval: number } {
+export function l3AgentSettings(config: Config): { hostNamespace: string; reportInterval: number; availabilityZone: string } {
   const mode = config.str('DEFAULT', 'agent_mode');
   if (mode !== 'legacy') {
     const what = mode.startsWith('dvr') ? 'distributed routers (DVR) are not built' : 'it is not one of Neutron\'s agent modes';
@@ -27,11 +27,11 @@ export function l3AgentSettings(config: Config): { hostNamespace: string; report
   if (hostNamespace && !namespaceExists(hostNamespace)) {
     throw new ConfigError(`[agent] host_namespace = ${hostNamespace}: no such network namespace (create it with: ip netns add ${hostNamespace})`);
   }
-  return { hostNamespace, reportInterval: Number(config.get('agent', 'report_interval')) };
+  return { hostNamespace, reportInterval: Number(config.get('agent', 'report_interval')), availabilityZone: config.str('agent', 'availability_zone') };
 }
 
 export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Promise<void> }> {
   const s = l3AgentSettings(o.config);
-  const agent = new L3Agent({ bus: o.bus, log: o.log, host: o.host, hostNamespace: s.hostNamespace, reportInterval: s.reportInterval });
+  const agent = new L3Agent({ bus: o.bus, log: o.log, host: o.host, hostNamespace: s.hostNamespace, reportInterval: s.reportInterval, availabilityZone: s.availabilityZone });
   return startOrUndo(agent);
 }

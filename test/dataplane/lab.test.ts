@@ -130,12 +130,12 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
     const out = await ok('lab', 'status', '--prefix', P, '--dir', DIR);
     assert.match(out, /: UP /);
     for (const h of ['underlay', 'controller', 'network', 'compute1', 'compute2', 'internet']) assert.ok((await labNetns()).includes(`${P}${h}`), `netns ${P}${h}`);
-    const agents = (await api('GET', '/agents')).agents as { alive: boolean; host: string; agent_type: string }[];
+    const agents = (await api('GET', '/agents')).agents as { alive: boolean; host: string; agent_type: string; availability_zone: string | null }[];
     assert.deepEqual(agents.filter((a) => a.alive).map((a) => `${a.agent_type}@${a.host}`).sort(), [
       'DHCP agent@network', 'L3 agent@network', 'Linux bridge agent@compute1', 'Linux bridge agent@compute2', 'Linux bridge agent@network',
     ]);
     // [agent] availability_zone (default nova) is reported by the DHCP and L3 agents only, as in Neutron
-    const zones = Object.fromEntries((agents as { agent_type: string; host: string; availability_zone: string | null }[]).map((a) => [`${a.agent_type}@${a.host}`, a.availability_zone]));
+    const zones = Object.fromEntries(agents.map((a) => [`${a.agent_type}@${a.host}`, a.availability_zone]));
     assert.equal(zones['DHCP agent@network'], 'nova');
     assert.equal(zones['L3 agent@network'], 'nova');
     assert.equal(zones['Linux bridge agent@compute1'], null);

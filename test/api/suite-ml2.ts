@@ -300,6 +300,17 @@ export function ml2Suite(o: Ml2SuiteOptions): void {
       assert.match(p['binding:vif_details'].binding_failure, /dead/);
     });
 
+    it('a binding that failed before the host\'s agent reported succeeds once that agent asks for the device (Neutron\'s get_bound_port_context)', async () => {
+      const p = await port(vxlanNet, 'compute7');
+      assert.equal(p['binding:vif_type'], 'binding_failed', 'no agent on compute7 yet');
+      const late = await startAgent('compute7', LB, { interface_mappings: {}, tunnel_types: ['vxlan'], tunneling_ip: '10.0.0.7' });
+      late.dp.addDevice(tapName(p.id));
+      await until('port ACTIVE', async () => (await req('GET', `/v2.0/ports/${p.id}`)).body.port.status === 'ACTIVE');
+      const now = (await req('GET', `/v2.0/ports/${p.id}`)).body.port;
+      assert.equal(now['binding:vif_type'], 'bridge');
+      assert.equal(late.dp.plugged.get(tapName(p.id))?.segmentation_id, vxlanNet['provider:segmentation_id']);
+    });
+
     it('drivers are tried in [ml2] mechanism_drivers order; changing binding:host_id rebinds', async () => {
       const p = await port(vxlanNet, 'compute4');
       assert.equal(p['binding:vif_type'], 'bridge', 'linuxbridge comes first');

@@ -5,14 +5,14 @@
 import { sql } from 'kysely';
 import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
-import type { PortTable } from '../../db/schema.js';
+import type { PortBindingTable, PortTable } from '../../db/schema.js';
 import type { Endpoints } from '../../rpc/bus.js';
 import type { AgentState, AgentStore } from '../agents/agent-store.js';
 import type { Services } from '../services.js';
 import { bool, groupBy, inTransaction, type Trx } from '../transaction.js';
 import type { MechanismManager } from './mech/mechanism-manager.js';
 import type { PortEvent } from './mech/mechanism-driver.js';
-import type { PortBinder } from './port-binding.js';
+import { VIF_BINDING_FAILED, type PortBinder } from './port-binding.js';
 import { DHCP_ENTITY, L2_AGENT_ENTITY, provisioningComplete } from './provisioning-blocks.js';
 
 interface DeviceArgs { device: string; agent_id?: string; host?: string }
@@ -103,6 +103,7 @@ export class Ml2RpcCallbacks {
     const ports = await this.resolve(trx, devices);
     const ids = [...new Set([...ports.values()].map((p) => p.id))];
     const bindings = await this.binder.bindingsOf(trx, ids);
+    await this.retryFailedBindings(ports, bindings, host);
     const segments = await this.binder.segments(trx, [...bindings.values()].map((b) => b.segment_id).filter((x): x is string => x !== null));
     const ips = ids.length ? groupBy(await trx.selectFrom('ipallocations').selectAll().where('port_id', 'in', ids).execute(), (r) => r.port_id) : new Map();
     const sgs = ids.length ? groupBy(await trx.selectFrom('securitygroupportbindings').selectAll().where('port_id', 'in', ids).execute(), (r) => r.port_id) : new Map();
@@ -140,6 +141,30 @@ export class Ml2RpcCallbacks {
       });
     }
     return { devices: out, failed_devices: [] };
+  }
+
+  /**
+   * As Neutron's get_bound_port_context: the agent of the port's host asking about it is the
+   * moment a failed binding can succeed (the binding was tried before that agent had reported,
+   * e.g. router ports bound while the network host's L2 agent was starting). Rebinds those
+   * ports in one transaction and updates `bindings` in place.
+   */
+  private async retryFailedBindings(ports: Map<string, PortTable>, bindings: Map<string, PortBindingTable>, host: string): Promise<void> {
+    const failed = [...new Map([...ports.values()].map((p) => [p.id, p])).values()].filter((p) => {
+      const b = bindings.get(p.id);
+      return b !== undefined && b.host === host && b.vif_type === VIF_BINDING_FAILED;
+    });
+    if (!failed.length) return;
+    const rebound = await inTransaction(this.s.db, async (trx) => {
+      const out = new Map<string, PortBindingTable>();
+      for (const p of failed) {
+        const b = bindings.get(p.id)!;
+        out.set(p.id, await this.binder.bind(trx, p, { host, vnicType: b.vnic_type, profile: jsonColumn(b.profile, {}) }));
+      }
+      return out;
+    });
+    for (const [id, b] of rebound) bindings.set(id, b);
+    this.s.log.info({ event: 'port.rebind', host, ports: failed.map((p) => p.id), bound: [...rebound.values()].filter((b) => b.segment_id).length }, `retried ${failed.length} failed binding(s) on ${host} as its agent asked`);
   }
 
   /** Removes a component's provisioning block; with none left, a bound port turns ACTIVE. */

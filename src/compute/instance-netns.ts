@@ -2,8 +2,8 @@
 // VM, a veth for its NIC — eth0 inside, the tap end in the host's namespace for the agent to
 // wire. Two `ip` processes per boot: one batch in the root namespace (netns + veth), one
 // inside the instance (addresses and routes), since batch lines cannot switch namespaces.
-import { existsSync } from 'node:fs';
 import { run } from '../linux/exec.js';
+import { deleteNamespace, namespaceExists, namespacePids } from '../linux/netns.js';
 
 export interface InstanceAddress {
   ip: string;
@@ -57,18 +57,9 @@ export async function plugInstance(i: InstanceInterface): Promise<void> {
   await run('ip', ['-batch', '-'], { netns: i.netns, input: b.instance });
 }
 
-// `ip netns` keeps named namespaces as files here; looking costs no process (boot stays at two).
-const NETNS_RUN_DIR = '/run/netns';
-
+// looking costs no process (boot stays at two)
 export async function netnsExists(name: string): Promise<boolean> {
-  return existsSync(`${NETNS_RUN_DIR}/${name}`);
-}
-
-/** Pids of the processes inside a namespace ([] when it is gone). */
-export async function netnsPids(name: string): Promise<number[]> {
-  const r = await run('ip', ['netns', 'pids', name], { allowFailure: true });
-  if (r.code !== 0) return [];
-  return r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  return namespaceExists(name);
 }
 
 /**
@@ -77,8 +68,8 @@ export async function netnsPids(name: string): Promise<number[]> {
  * the namespace and its veth live on (research 8).
  */
 export async function removeNetns(name: string, opts: { devices?: string[] } = {}): Promise<void> {
-  if (!(await netnsExists(name))) return;
-  for (const pid of await netnsPids(name)) {
+  if (!namespaceExists(name)) return;
+  for (const pid of await namespacePids(name)) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
@@ -87,6 +78,5 @@ export async function removeNetns(name: string, opts: { devices?: string[] } = {
   }
   // Deleting one end of a veth takes the peer with it at once; the namespace itself is
   // torn down asynchronously by the kernel, so its devices would linger for a while.
-  for (const dev of opts.devices ?? []) await run('ip', ['link', 'del', dev], { netns: name, allowFailure: true });
-  await run('ip', ['netns', 'del', name], { allowFailure: true });
+  await deleteNamespace(name, opts.devices);
 }

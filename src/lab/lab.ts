@@ -9,7 +9,8 @@ import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NetworkApi, type Json } from '../compute/api-client.js';
 import { InstanceStore } from '../compute/instance-store.js';
-import { netnsPids, removeNetns } from '../compute/instance-netns.js';
+import { removeNetns } from '../compute/instance-netns.js';
+import { listNamespaces, namespacePids } from '../linux/netns.js';
 import { Reverter } from '../compute/reverter.js';
 import { run } from '../linux/exec.js';
 import { isOurs, logTail, readPid, startDetached, stopProcess } from './processes.js';
@@ -94,18 +95,11 @@ export function readRecord(dir: string): LabRecord | undefined {
   }
 }
 
-/** Namespaces whose name starts with prefix. */
-export async function labNamespaces(prefix: string): Promise<string[]> {
-  const r = await run('ip', ['-j', 'netns', 'list']);
-  const list = (r.stdout.trim() ? JSON.parse(r.stdout) : []) as { name: string }[];
-  return list.map((n) => n.name).filter((n) => n.startsWith(prefix)).sort();
-}
-
 /** Kills what runs in every prefix* namespace, then deletes them in one batch. */
 async function removeLabNamespaces(prefix: string): Promise<number> {
-  const names = await labNamespaces(prefix);
+  const names = listNamespaces(prefix);
   for (const n of names) {
-    for (const pid of await netnsPids(n)) {
+    for (const pid of await namespacePids(n)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -143,7 +137,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
   if (old && Object.keys(old.processes).some((p) => isRunning(dir, p))) {
     throw new Error(`a lab is up already in ${dir} (neutrino lab status --dir ${dir}; take it down with neutrino lab down --dir ${dir})`);
   }
-  const left = await labNamespaces(l.prefix);
+  const left = listNamespaces(l.prefix);
   if (left.length) throw new Error(`namespaces with prefix ${l.prefix} are left from an earlier lab (${left.join(', ')}): run neutrino lab down --prefix ${l.prefix} first, or choose another --prefix`);
   const base = opts.transportUrl ?? DEFAULT_TRANSPORT_URL;
   if (!/^(rabbit|amqp):\/\//.test(base)) throw new Error(`--transport-url ${base}: the lab's processes need RabbitMQ (rabbit://user:pass@host:5672/); the vhost is the lab's own`);
@@ -341,7 +335,7 @@ export interface StatusLine {
 export async function labStatus(prefix: string, dir: string): Promise<{ up: boolean; lines: StatusLine[]; record?: LabRecord }> {
   const record = readRecord(dir);
   const lines: StatusLine[] = [];
-  const present = new Set(await labNamespaces(prefix));
+  const present = new Set(listNamespaces(prefix));
   if (!record) {
     if (present.size) lines.push({ what: 'namespaces', ok: false, detail: `left over without a lab record: ${[...present].join(', ')} (neutrino lab down --prefix ${prefix})` });
     return { up: false, lines, record };

@@ -1,6 +1,7 @@
 // Network devices as the kernel reports them (`ip -d -json link show`, `ip -json addr show`)
 // and changes to them as one `ip -batch -` / `bridge -batch -` process however many lines.
 import { run } from './exec.js';
+import { namespaceExists } from './netns.js';
 
 export interface Link {
   ifindex: number;
@@ -139,8 +140,5 @@ export const bridgeBatch = (netns: string | null, lines: string[]): Promise<Batc
 
 /** Whether a named network namespace exists ('' / null: the current one always does). */
 export async function netnsExists(netns: string | null): Promise<boolean> {
-  if (!netns) return true;
-  const r = await run('ip', ['-json', 'netns', 'list'], { allowFailure: true });
-  const list = JSON.parse(r.stdout.trim() || '[]') as { name: string }[];
-  return list.some((n) => n.name === netns);
+  return !netns || namespaceExists(netns);
 }

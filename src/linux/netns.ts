@@ -41,6 +41,8 @@ export async function namespacePids(name: string): Promise<number[]> {
  * Devices are deleted first so veth peers in the host namespace go at once.
  */
 export async function deleteNamespace(name: string, devices: string[] = []): Promise<void> {
+  // deleting one end of a veth takes the peer with it at once; the namespace itself is torn
+  // down asynchronously by the kernel, so its devices would linger for a while
   if (!namespaceExists(name)) return;
   for (const dev of devices) await run('ip', ['link', 'del', dev], { netns: name, allowFailure: true });
   await run('ip', ['netns', 'del', name], { allowFailure: true });

@@ -3,6 +3,9 @@
 // bridge agent per host run as processes in the root namespace (they reach RabbitMQ and the
 // API on loopback) and each agent makes its devices inside its host's namespace
 // ([agent] host_namespace).
+import { DHCP_AGENT } from '../plugins/agents/dhcp-scheduler.js';
+import { L3_AGENT } from '../plugins/l3/l3-scheduler.js';
+import { LINUXBRIDGE_AGENT } from '../plugins/ml2/mech/linuxbridge.js';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
@@ -46,9 +49,9 @@ export interface LabRecord {
 
 /** The agents of a lab: one Linux bridge agent per host but the controller; DHCP and L3 on the network host. */
 export const AGENT_KINDS = {
-  linuxbridge: { type: 'Linux bridge agent', process: (host: string) => `agent-${host}` },
-  dhcp: { type: 'DHCP agent', process: (host: string) => `dhcp-agent-${host}` },
-  l3: { type: 'L3 agent', process: (host: string) => `l3-agent-${host}` },
+  linuxbridge: { type: LINUXBRIDGE_AGENT, process: (host: string) => `agent-${host}` },
+  dhcp: { type: DHCP_AGENT, process: (host: string) => `dhcp-agent-${host}` },
+  l3: { type: L3_AGENT, process: (host: string) => `l3-agent-${host}` },
 } as const;
 export type LabAgentKind = keyof typeof AGENT_KINDS;
 export const SERVICE_HOST = 'network';
@@ -57,7 +60,7 @@ export const SERVICE_HOST = 'network';
 export function agentOfProcess(proc: string): { kind: LabAgentKind; host: string } | null {
   for (const [kind, a] of Object.entries(AGENT_KINDS) as [LabAgentKind, (typeof AGENT_KINDS)[LabAgentKind]][]) {
     const prefix = a.process('');
-    if (proc.startsWith(prefix) && !(kind === 'linuxbridge' && /^(dhcp|l3)-agent-/.test(proc))) return { kind, host: proc.slice(prefix.length) };
+    if (proc.startsWith(prefix)) return { kind, host: proc.slice(prefix.length) };
   }
   return null;
 }

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { readPidFile } from '../linux/dnsmasq.js';
+import { processArgv, readPidFile, signalProcess } from '../linux/process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,13 +28,7 @@ export function readPid(pidFile: string): number | undefined {
 
 /** Running (not a zombie) and its command line mentions marker (the lab dir). */
 export function isOurs(pid: number, marker: string): boolean {
-  try {
-    const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    if (state === 'Z' || state === 'X') return false;
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((a) => a.includes(marker));
-  } catch {
-    return false;
-  }
+  return processArgv(pid)?.some((a) => a.includes(marker)) ?? false;
 }
 
 /**
@@ -46,10 +40,10 @@ export async function stopProcess(pidFile: string, marker: string, graceMs = 500
   let outcome: 'stopped' | 'killed' | 'not running' = 'not running';
   if (pid !== undefined && isOurs(pid, marker)) {
     outcome = 'stopped';
-    signal(pid, 'SIGTERM');
+    signalProcess(pid, 'SIGTERM');
     if (!(await exited(pid, marker, graceMs))) {
       outcome = 'killed';
-      signal(pid, 'SIGKILL');
+      signalProcess(pid, 'SIGKILL');
       await exited(pid, marker, 3000);
     }
   }
@@ -66,13 +60,7 @@ async function exited(pid: number, marker: string, ms: number): Promise<boolean>
   return !isOurs(pid, marker);
 }
 
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // gone meanwhile
-  }
-}
+
 
 /** The last lines of a log, to show why a process died. */
 export function logTail(file: string, lines = 15): string {

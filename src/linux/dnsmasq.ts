@@ -2,30 +2,9 @@
 // itself away: its parent is init, not the agent, so it outlives an agent restart, as in
 // Neutron). The pid file names it; before any signal the pid's /proc/PID/cmdline must name
 // that same pid file, because pids wrap and a stale file would otherwise point at a stranger.
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { run } from './exec.js';
-
-/** argv of a live (not zombie) process, or null. */
-export function processArgv(pid: number): string[] | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    // a killed daemon stays a zombie until init reaps it (research 8): it is gone for us
-    if (/^State:\s+Z/m.test(status)) return null;
-    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return raw.split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
-  } catch {
-    return null;
-  }
-}
-
-export function readPidFile(pidFile: string): number | null {
-  try {
-    const n = Number(readFileSync(pidFile, 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? n : null;
-  } catch {
-    return null;
-  }
-}
+import { processArgv, readPidFile, signalProcess } from './process.js';
 
 export interface DnsmasqProcess {
   pid: number;
@@ -74,20 +53,10 @@ export function reloadDnsmasq(pidFile: string): boolean {
 export async function stopDnsmasq(pidFile: string, timeoutMs = 5000): Promise<boolean> {
   const p = runningDnsmasq(pidFile);
   if (p) {
-    try {
-      process.kill(p.pid, 'SIGTERM');
-    } catch {
-      // gone meanwhile
-    }
+    signalProcess(p.pid, 'SIGTERM');
     const t0 = Date.now();
     while (processArgv(p.pid) && Date.now() - t0 < timeoutMs) await sleep(10);
-    if (processArgv(p.pid)) {
-      try {
-        process.kill(p.pid, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
+    if (processArgv(p.pid)) signalProcess(p.pid, 'SIGKILL');
   }
   rmSync(pidFile, { force: true });
   return p !== null;

@@ -2,6 +2,7 @@
 // router. Existence is a file under /run/netns, so checking costs no process.
 import { existsSync, readdirSync } from 'node:fs';
 import { run } from './exec.js';
+import { ipBatch } from './links.js';
 
 const NETNS_RUN_DIR = '/run/netns';
 
@@ -44,6 +45,6 @@ export async function deleteNamespace(name: string, devices: string[] = []): Pro
   // deleting one end of a veth takes the peer with it at once; the namespace itself is torn
   // down asynchronously by the kernel, so its devices would linger for a while
   if (!namespaceExists(name)) return;
-  for (const dev of devices) await run('ip', ['link', 'del', dev], { netns: name, allowFailure: true });
+  if (devices.length) await ipBatch(name, devices.map((d) => `link del ${d}`));
   await run('ip', ['netns', 'del', name], { allowFailure: true });
 }

@@ -3,6 +3,7 @@
 // network — a burst of port changes on a network is one get_network_info, one rewrite of the
 // files that changed and one SIGHUP. Once dnsmasq has a port, the port's DHCP provisioning
 // block is released (dhcp_ready_on_ports, batched). dnsmasq processes outlive the agent.
+import { DHCP_AGENT } from '../../plugins/agents/dhcp-scheduler.js';
 import type { Logger } from 'pino';
 import type { Bus } from '../../rpc/bus.js';
 import * as topics from '../../rpc/topics.js';
@@ -13,7 +14,6 @@ import { servedSubnets } from './dnsmasq-config.js';
 import { NetworkDhcp, type DhcpHostSettings } from './network-dhcp.js';
 import { DEVICE_OWNER_DHCP, type DhcpNetwork } from './network-info.js';
 
-export const DHCP_AGENT_TYPE = 'DHCP agent';
 export const DHCP_AGENT_BINARY = 'neutrino-dhcp-agent';
 
 /** What happened to a network since its last handling. */
@@ -62,7 +62,7 @@ export class DhcpAgent {
       bus: o.bus,
       log: o.log,
       host: o.host,
-      agentType: DHCP_AGENT_TYPE,
+      agentType: DHCP_AGENT,
       binary: DHCP_AGENT_BINARY,
       topic: topics.DHCP_AGENT,
       reportInterval: o.reportInterval,

@@ -6,10 +6,12 @@
 import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { run } from '../../linux/exec.js';
-import { processArgv, releaseLease, reloadDnsmasq, runningDnsmasq, startDnsmasq, stopDnsmasq } from '../../linux/dnsmasq.js';
+import { releaseLease, reloadDnsmasq, runningDnsmasq, startDnsmasq, stopDnsmasq } from '../../linux/dnsmasq.js';
+import { processArgv, signalProcess } from '../../linux/process.js';
 import { deleteNamespace, ensureNamespace, listNamespaces, namespacePids } from '../../linux/netns.js';
 import { idOfServiceNamespace, serviceNamespace, serviceNamespacePrefix, servicePortDevice } from '../service-ports/names.js';
-import { addressLines, plugServicePort, readServiceNamespace } from '../service-ports/veth-plug.js';
+import { readNamespaceDevices } from '../../linux/namespace-snapshot.js';
+import { addressLines, plugServicePort } from '../service-ports/veth-plug.js';
 import type { DhcpPluginApi } from './dhcp-plugin-api.js';
 import { dhcpDeviceId } from './device-id.js';
 import {
@@ -113,8 +115,8 @@ export class NetworkDhcp {
     const t2 = Date.now();
     if (!port) throw new Error(`network ${net.id}: the server made no DHCP port (the network is gone?)`);
     // one read of the namespace serves both the plug and the addresses (a namespace made just now holds nothing)
-    const seen = fresh ? { links: new Map(), addresses: new Map<string, string[]>() } : await readServiceNamespace(ns);
-    const dev = await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: port.id, mac: port.mac_address, mtu: net.mtu || 1500, prefix: 'ns-', inside: seen.links });
+    const seen = fresh ? { links: new Map(), addresses: new Map<string, string[]>() } : await readNamespaceDevices(ns);
+    const dev = await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: port.id, mac: port.mac_address, mtu: net.mtu || 1500, prefix: 'ns-' }, { inner: seen.links.get(servicePortDevice('ns-', port.id)) ?? null });
     // a DHCP port replaced (deleted behind the agent's back) leaves its veth: it must not keep its address
     for (const name of seen.links.keys()) if (name.startsWith('ns-') && name !== dev) await run('ip', ['link', 'del', name], { netns: ns, allowFailure: true });
     const want = dhcpPortAddresses(net, port);
@@ -205,13 +207,7 @@ export class NetworkDhcp {
     const ns = this.namespace(networkId);
     // a dnsmasq of this network whose pid file was lost (a crash mid-start) still holds the namespace
     for (const pid of await namespacePids(ns)) {
-      if (processArgv(pid)?.includes(`--pid-file=${pidFile}`)) {
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {
-          // gone meanwhile
-        }
-      }
+      if (processArgv(pid)?.includes(`--pid-file=${pidFile}`)) signalProcess(pid, 'SIGTERM');
     }
     const devices = await devicesIn(ns);
     await deleteNamespace(ns, devices);

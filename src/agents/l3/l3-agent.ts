@@ -2,6 +2,7 @@
 // l3_agent become router passes in a RouterQueue; a full sync on start, reconnect and revival
 // asks for every router id of the host, fetches them in chunks and converges each router's
 // namespace; namespaces of routers that are no longer here are removed.
+import { L3_AGENT as L3_AGENT_TYPE } from '../../plugins/l3/l3-scheduler.js';
 import type { Logger } from 'pino';
 import type { SyncRouter } from '../../plugins/l3/sync-payload.js';
 import { listNamespaces } from '../../linux/netns.js';
@@ -14,7 +15,6 @@ import { RouterDataplane } from './router-dataplane.js';
 import { RouterQueue } from './router-queue.js';
 import { planRouter } from './router-plan.js';
 
-export const L3_AGENT_TYPE = 'L3 agent';
 export const L3_AGENT_BINARY = 'neutrino-l3-agent';
 
 export interface L3AgentOptions {

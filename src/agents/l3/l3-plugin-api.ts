@@ -19,8 +19,4 @@ export class L3PluginApi {
   updateFloatingIpStatuses(routerId: string, statuses: Record<string, FloatingIpStatus>): Promise<unknown> {
     return this.bus.call(L3_PLUGIN_TOPIC, 'update_floatingip_statuses', { router_id: routerId, fip_statuses: statuses });
   }
-
-  getExternalNetworkId(): Promise<string | null> {
-    return this.bus.call(L3_PLUGIN_TOPIC, 'get_external_network_id', { host: this.host });
-  }
 }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { sendGratuitousArp } from '../../linux/arp.js';
 import { deleteConntrack, type ConntrackFilter } from '../../linux/conntrack.js';
 import { listLinks, runBatch } from '../../linux/links.js';
-import { snapshotNamespace } from '../../linux/namespace-snapshot.js';
+import { EMPTY_SNAPSHOT, snapshotNamespace } from '../../linux/namespace-snapshot.js';
 import { deleteNamespace, ensureNamespace, namespaceExists } from '../../linux/netns.js';
 import { applyNftScript, listNftTable } from '../../linux/nft.js';
 import { setSysctls } from '../../linux/sysctl.js';
@@ -46,10 +46,6 @@ export class RouterDataplane {
     return serviceNamespace('qrouter', routerId, this.o.hostNamespace);
   }
 
-  get count(): number {
-    return this.applied.size;
-  }
-
   /**
    * Converges the router's namespace to the plan. `natApplied` runs once the NAT rules are in
    * (the floating IPs' statuses can go out then), alongside the conntrack clean-up.
@@ -59,9 +55,10 @@ export class RouterDataplane {
     const prev = this.applied.get(plan.id);
     let changes = 0;
     const t0 = performance.now();
-    if (await ensureNamespace(ns)) changes++;
-    // one process reads what the kernel has
-    const have = await snapshotNamespace(ns, 'static');
+    const fresh = await ensureNamespace(ns);
+    if (fresh) changes++;
+    // one process reads what the kernel has (a namespace made just now has nothing)
+    const have = fresh ? EMPTY_SNAPSHOT : await snapshotNamespace(ns, 'static');
     // the floating IPs a previous process left (their mapping, to tell moved from unchanged) are
     // read back from its NAT table; a router whose qg- carries no /32 had none, and a full sync
     // of routers without floating IPs spares that process
@@ -178,14 +175,8 @@ export class RouterDataplane {
     const ns = this.namespaceOf(routerId);
     if (!namespaceExists(ns)) return false;
     const devices = [...(await listLinks(ns).catch(() => new Map())).keys()].filter(isRouterDevice);
-    if (devices.length) await runBatch('ip', ns, devices.map((d) => `link del ${d}`)).catch(() => undefined);
-    await deleteNamespace(ns);
+    await deleteNamespace(ns, devices);
     return true;
-  }
-
-  /** Forgets what this process applied (as a new process would be). For tests and benches. */
-  forget(): void {
-    this.applied.clear();
   }
 
   private inBackground(p: Promise<void>): void {

@@ -5,7 +5,7 @@
 // service's namespace with the port's MAC and addresses. Idempotent: a port already plugged
 // as asked costs one read; a restart of the agent changes nothing that is right.
 import { run } from '../../linux/exec.js';
-import { listLinks, parseLinks, runBatch, type Link } from '../../linux/links.js';
+import { listLinks, runBatch, type Link } from '../../linux/links.js';
 import { tapName } from '../linuxbridge/names.js';
 import { servicePortDevice, type ServicePortPrefix } from './names.js';
 
@@ -18,8 +18,6 @@ export interface ServicePort {
   mac: string;
   mtu: number;
   prefix: ServicePortPrefix;
-  /** the namespace's links, when the caller has just read them (saves a process) */
-  inside?: Map<string, Link>;
 }
 
 // as libvirt does for instances: the host end never carries the port's own MAC
@@ -33,7 +31,7 @@ const hostEndMac = (mac: string): string => `fe${mac.slice(2)}`;
 export async function plugServicePort(p: ServicePort, known?: { inner: Link | null }): Promise<string> {
   const tap = tapName(p.portId);
   const dev = servicePortDevice(p.prefix, p.portId);
-  const inner = known ? known.inner : (p.inside ?? (await listLinks(p.namespace))).get(dev);
+  const inner = known ? known.inner : (await listLinks(p.namespace)).get(dev);
   const mac = p.mac.toLowerCase();
   if (inner) {
     const lines: string[] = [];
@@ -74,36 +72,6 @@ export async function plugNewServicePorts(ports: ServicePort[]): Promise<string[
   for (const [ns, up] of byNamespace) await run('ip', ['-batch', '-'], { netns: ns, input: up.join('\n') + '\n' });
   for (const p of ports.filter((_, i) => failed.has(i))) await plugServicePort(p, { inner: null });
   return ports.map((p) => servicePortDevice(p.prefix, p.portId));
-}
-
-/** Removes the port's veth (both ends go together); a port already gone is fine. */
-export async function unplugServicePort(namespace: string, prefix: ServicePortPrefix, portId: string): Promise<void> {
-  await run('ip', ['link', 'del', servicePortDevice(prefix, portId)], { netns: namespace, allowFailure: true });
-}
-
-interface AddrInfo {
-  ifname: string;
-  addr_info: { family: string; local: string; prefixlen: number; scope: string }[];
-}
-
-/** The global addresses (ip/prefixlen) of every device in the namespace. */
-export async function addressesIn(namespace: string): Promise<Map<string, string[]>> {
-  const r = await run('ip', ['-json', 'addr', 'show'], { netns: namespace });
-  const out = new Map<string, string[]>();
-  for (const i of JSON.parse(r.stdout.trim() || '[]') as AddrInfo[]) {
-    out.set(i.ifname, i.addr_info.filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`));
-  }
-  return out;
-}
-
-/** Links and global addresses of a namespace in one process (`ip -d -json addr show` carries both). */
-export async function readServiceNamespace(namespace: string): Promise<{ links: Map<string, Link>; addresses: Map<string, string[]> }> {
-  const r = await run('ip', ['-d', '-json', 'addr', 'show'], { netns: namespace });
-  const text = r.stdout.trim() || '[]';
-  const links = new Map(parseLinks(text).map((l) => [l.name, l]));
-  const addresses = new Map<string, string[]>();
-  for (const i of JSON.parse(text) as AddrInfo[]) addresses.set(i.ifname, (i.addr_info ?? []).filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`));
-  return { links, addresses };
 }
 
 /**

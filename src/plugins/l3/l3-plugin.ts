@@ -32,7 +32,7 @@ export function buildL3(
   s: Services,
   core: { networks: NetworkPlugin; subnets: SubnetPlugin; ports: PortPlugin; binder: PortBinder; mech: MechanismManager; agents: AgentStore },
 ): L3Service {
-  const ops = new ServicePortOps(s, core.binder, core.ports, core.mech);
+  const ops = new ServicePortOps(s, core.binder, core.ports);
   const announcer = new L3Announcer(s.db, ops, new L3Notifier(s.bus, s.log));
   const scheduler = new L3Scheduler(s, core.agents, ops);
   const l3ports = new L3Ports(core.ports);

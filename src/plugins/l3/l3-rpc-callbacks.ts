@@ -39,34 +39,38 @@ export class L3RpcCallbacks {
   }
 
   /**
-   * The routers the agent on `host` hosts, after giving it the unhosted ones (router_auto_schedule)
-   * and binding again its routers' ports that are not bound to it (an L2 agent may have come up since).
+   * The routers the agent on `host` hosts (of `only`, when given), after binding again their
+   * ports that are not bound to it (an L2 agent may have come up since). Asked for all of them
+   * (a full sync), it first gets the unhosted ones (router_auto_schedule); asked for a few (an
+   * update), as Neutron's sync_routers, nothing is scheduled.
    */
-  private async hostedBy(host: string): Promise<{ agent: AgentTable; ids: string[] } | null> {
+  private async hostedBy(host: string, only: string[] | null): Promise<{ agent: AgentTable; ids: string[] } | null> {
     const agent = await this.agentOn(host);
     if (!agent) return null;
+    if (only !== null && !only.length) return { agent, ids: [] };
     const changes = await inTransaction(this.s.db, async (trx) => {
       const changes = new L3Changes();
-      await this.scheduler.autoSchedule(trx, agent, changes);
-      await this.scheduler.repairBindings(trx, agent, changes);
+      if (only === null) await this.scheduler.autoSchedule(trx, agent, changes);
+      await this.scheduler.repairBindings(trx, agent, changes, only);
       return changes;
     });
     await this.announcer.announce(changes);
-    const rows = await this.s.db.kysely.selectFrom('routerl3agentbindings').select('router_id').where('l3_agent_id', '=', agent.id).orderBy('router_id').execute();
+    let q = this.s.db.kysely.selectFrom('routerl3agentbindings').select('router_id').where('l3_agent_id', '=', agent.id);
+    if (only !== null) q = q.where('router_id', 'in', only);
+    const rows = await q.orderBy('router_id').execute();
     return { agent, ids: rows.map((r) => r.router_id) };
   }
 
   async routerIds(host: string): Promise<string[]> {
-    return (await this.hostedBy(host))?.ids ?? [];
+    return (await this.hostedBy(host, null))?.ids ?? [];
   }
 
   async syncRouters(host: string, routerIds: string[] | null): Promise<SyncRouter[]> {
     if (routerIds !== null && (!Array.isArray(routerIds) || routerIds.some((r) => typeof r !== 'string'))) throw new TypeError('router_ids must be a list of strings');
-    const hosted = await this.hostedBy(host);
+    const hosted = await this.hostedBy(host, routerIds);
     // as Neutron: an agent that is administratively down serves no routers
     if (!hosted || !bool(hosted.agent.admin_state_up)) return [];
-    const wanted = routerIds === null ? hosted.ids : hosted.ids.filter((id) => routerIds.includes(id));
-    const routers = await syncData(this.s.db, wanted);
+    const routers = await syncData(this.s.db, hosted.ids);
     this.s.log.debug({ event: 'l3.sync_routers', host, asked: routerIds?.length ?? 'all', sent: routers.length }, `sync_routers for ${host}`);
     return routers;
   }

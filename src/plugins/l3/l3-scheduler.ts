@@ -111,15 +111,16 @@ export class L3Scheduler {
   }
 
   /** Ports of the agent's routers whose binding is missing, elsewhere or failed: bound again (an L2 agent may have come up since). */
-  async repairBindings(trx: Trx, agent: AgentTable, changes: L3Changes): Promise<void> {
-    const stale = await trx
+  async repairBindings(trx: Trx, agent: AgentTable, changes: L3Changes, only: string[] | null = null): Promise<void> {
+    let q = trx
       .selectFrom('routerl3agentbindings as b')
       .innerJoin('routerports as rp', 'rp.router_id', 'b.router_id')
       .leftJoin('ml2_port_bindings as pb', 'pb.port_id', 'rp.port_id')
       .select('rp.port_id')
       .where('b.l3_agent_id', '=', agent.id)
-      .where((eb) => eb.or([eb('pb.host', 'is', null), eb('pb.host', '!=', agent.host), eb('pb.vif_type', '=', 'binding_failed')]))
-      .execute();
+      .where((eb) => eb.or([eb('pb.host', 'is', null), eb('pb.host', '!=', agent.host), eb('pb.vif_type', '=', 'binding_failed')]));
+    if (only !== null) q = q.where('b.router_id', 'in', only);
+    const stale = await q.execute();
     for (const p of stale) changes.portChanged(p.port_id, await this.ports.rebind(trx, p.port_id, agent.host));
   }
 }

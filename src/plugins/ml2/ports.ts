@@ -676,21 +676,32 @@ export class PortPlugin implements Handler {
         const after = await hook(trx, row);
         if (after) afterCommit.push(after);
       }
-      const freed = await trx.deleteFrom('ipallocations').where('port_id', '=', id).returning(['subnet_id', 'ip_address']).execute();
-      for (const a of freed) this.s.ipam.release(uow, a.subnet_id, a.ip_address);
-      await removeAllTags(this.s.db, trx, [id]);
-      // security group bindings go with the port (ON DELETE CASCADE)
-      await trx.deleteFrom('ports').where('id', '=', id).execute();
-      return { afterCommit, networkId: row.network_id, fixedIps: freed.map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })) };
+      const fixedIps = await this.deleteRow(trx, uow, id);
+      return { afterCommit, networkId: row.network_id, fixedIps };
     });
     this.s.log.info({ event: 'port.delete', port_id: id, request_id: ctx.requestId }, 'port deleted');
     for (const after of gone.afterCommit) after();
-    await this.s.dhcpNotifier?.notify(gone.networkId, 'port_delete_end', { port_id: id, network_id: gone.networkId, fixed_ips: gone.fixedIps });
+    await this.announceDeleted(id, gone.networkId, gone.fixedIps, before);
+    this.s.notifier.securityGroupsMemberUpdated(groups);
+  }
+
+  /** The port's row, addresses and tags, inside the caller's transaction; returns the freed fixed IPs. */
+  async deleteRow(trx: Trx, uow: UnitOfWork, id: string): Promise<{ subnet_id: string; ip_address: string }[]> {
+    const freed = await trx.deleteFrom('ipallocations').where('port_id', '=', id).returning(['subnet_id', 'ip_address']).execute();
+    for (const a of freed) this.s.ipam.release(uow, a.subnet_id, a.ip_address);
+    await removeAllTags(this.s.db, trx, [id]);
+    // security group bindings go with the port (ON DELETE CASCADE)
+    await trx.deleteFrom('ports').where('id', '=', id).execute();
+    return freed.map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address }));
+  }
+
+  /** After commit: the DHCP agents, the L2 agents and the mechanism drivers hear that the port is gone. */
+  async announceDeleted(id: string, networkId: string, fixedIps: { subnet_id: string; ip_address: string }[], before: PortEvent | null): Promise<void> {
+    await this.s.dhcpNotifier?.notify(networkId, 'port_delete_end', { port_id: id, network_id: networkId, fixed_ips: fixedIps });
     if (before) {
       this.s.notifier.portDelete(id, before.networkId);
       await this.mech.portDeleted(before);
     }
-    this.s.notifier.securityGroupsMemberUpdated(groups);
   }
 }
 

@@ -2,9 +2,7 @@ import { jsonColumn } from '../../common/json.js';
 import type { PortTable } from '../../db/schema.js';
 import { saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
-import { removeAllTags } from '../tags/tag-store.js';
 import { lockedIf, type Trx, type UnitOfWork } from '../transaction.js';
-import type { MechanismManager } from './mech/mechanism-manager.js';
 import type { PortEvent } from './mech/mechanism-driver.js';
 import { unboundBinding, VIF_BINDING_FAILED, type PortBinder } from './port-binding.js';
 import type { PortPlugin } from './ports.js';
@@ -12,7 +10,7 @@ import type { PortPlugin } from './ports.js';
 // Ports that service plugins (routers, floating IPs) own: made with create(…, within), changed
 // and removed inside the service plugin's transaction, announced to the agents after commit.
 export class ServicePortOps {
-  constructor(private readonly s: Services, private readonly binder: PortBinder, private readonly ports: PortPlugin, private readonly mech: MechanismManager) {}
+  constructor(private readonly s: Services, private readonly binder: PortBinder, private readonly ports: PortPlugin) {}
 
   /** Binds (host '' unbinds) a port inside the caller's transaction, as an update of binding:host_id does. */
   async rebind(trx: Trx, portId: string, host: string, set: Partial<Pick<PortTable, 'device_id' | 'device_owner'>> = {}): Promise<PortEvent | null> {
@@ -31,10 +29,7 @@ export class ServicePortOps {
   /** Deletes a port inside the caller's transaction, with no service plugin's veto (Neutron's l3_port_check=False). */
   async remove(trx: Trx, uow: UnitOfWork, portId: string): Promise<PortEvent | null> {
     const before = await this.binder.portEvent(trx, portId);
-    const freed = await trx.deleteFrom('ipallocations').where('port_id', '=', portId).returning(['subnet_id', 'ip_address']).execute();
-    for (const a of freed) this.s.ipam.release(uow, a.subnet_id, a.ip_address);
-    await removeAllTags(this.s.db, trx, [portId]);
-    await trx.deleteFrom('ports').where('id', '=', portId).execute();
+    await this.ports.deleteRow(trx, uow, portId);
     this.s.log.info({ event: 'port.delete', port_id: portId }, 'port deleted');
     return before;
   }
@@ -46,7 +41,7 @@ export class ServicePortOps {
 
   /** After commit: tells the agents a port removed with remove() is gone. */
   async announceRemoved(before: PortEvent | null, portId: string, networkId: string): Promise<void> {
-    this.s.notifier.portDelete(portId, networkId);
-    if (before) await this.mech.portDeleted(before);
+    if (!before) this.s.notifier.portDelete(portId, networkId);
+    await this.ports.announceDeleted(portId, networkId, [], before);
   }
 }

@@ -6,7 +6,7 @@ import { Config } from '../config/config.js';
 import { inNetns } from '../linux/exec.js';
 import { DEFAULT_OS_URL, NetworkApi, type Json } from './api-client.js';
 import { InstanceStore, type InstanceRecord } from './instance-store.js';
-import { netnsExists } from './instance-netns.js';
+import { namespaceExists } from '../linux/netns.js';
 import { bootInstance, deleteInstance, renewInstance } from './instances.js';
 import { parseFixedIp } from './resolve.js';
 
@@ -108,7 +108,7 @@ Examples (against a lab: neutrino lab up; export OS_ENDPOINT=http://127.0.0.1:96
     } catch (e) {
       portProblem = (e as Error).message;
     }
-    const present = await netnsExists(r.netns);
+    const present = namespaceExists(r.netns);
     const fields: [string, string][] = [
       ['name', r.name],
       ['id', r.id],

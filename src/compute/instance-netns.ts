@@ -57,10 +57,6 @@ export async function plugInstance(i: InstanceInterface): Promise<void> {
   await run('ip', ['-batch', '-'], { netns: i.netns, input: b.instance });
 }
 
-// looking costs no process (boot stays at two)
-export async function netnsExists(name: string): Promise<boolean> {
-  return namespaceExists(name);
-}
 
 /**
  * Kills what runs in the namespace and deletes it with its devices. Tolerates a half-gone

@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { tapName } from '../agents/linuxbridge/names.js';
 import { ApiError, type Json, type NetworkApi } from './api-client.js';
 import { checkInstanceName, type InstanceRecord, type InstanceStore } from './instance-store.js';
-import { configureAddresses, netnsExists, plugInstance, removeNetns, type InstanceAddress } from './instance-netns.js';
+import { namespaceExists } from '../linux/netns.js';
+import { configureAddresses, plugInstance, removeNetns, type InstanceAddress } from './instance-netns.js';
 import { chooseHost, findOne, type FixedIpSpec } from './resolve.js';
 import { Reverter } from './reverter.js';
 import { acquireLease, removeResolvConf, type DhcpLease } from './dhcp-client.js';
@@ -62,7 +63,7 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
   const where = await chooseHost(api, opts.host, store.settings().host_namespaces);
   progress(`host ${where.host} (${where.hostNamespace ? `namespace ${where.hostNamespace}` : 'the root namespace'}), network ${network.name || network.id} (mtu ${network.mtu})`);
   const netns = store.netnsFor(opts.name);
-  if (await netnsExists(netns)) throw new Error(`network namespace ${netns} exists already but no instance record does: remove it (ip netns del ${netns}) or pick another name`);
+  if (namespaceExists(netns)) throw new Error(`network namespace ${netns} exists already but no instance record does: remove it (ip netns del ${netns}) or pick another name`);
 
   const bootStart = performance.now();
   const revert = new Reverter();
@@ -193,7 +194,7 @@ async function instanceAddresses(api: NetworkApi, fixedIps: Json[]): Promise<{ a
 export async function renewInstance(api: NetworkApi, store: InstanceStore, name: string): Promise<{ instance: InstanceRecord; lease: DhcpLease }> {
   const rec = store.read(name);
   if (!rec) throw new Error(`no instance named ${name} in ${store.dir} (neutrino instance list)`);
-  if (!(await netnsExists(rec.netns))) throw new Error(`namespace ${rec.netns} of ${name} is missing: delete the instance and boot it again`);
+  if (!(namespaceExists(rec.netns))) throw new Error(`namespace ${rec.netns} of ${name} is missing: delete the instance and boot it again`);
   const lease = await acquireLease(rec.netns, store.dir);
   const port = (await api.get(`/ports/${rec.port_id}`)).port as Json;
   rec.fixed_ips = (port.fixed_ips as Json[]).map((f) => ({ subnet_id: f.subnet_id, ip_address: f.ip_address }));

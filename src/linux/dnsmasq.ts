@@ -45,7 +45,8 @@ export async function startDnsmasq(netns: string, argv: string[]): Promise<numbe
 export function reloadDnsmasq(pidFile: string): boolean {
   const p = runningDnsmasq(pidFile);
   if (!p) return false;
-  process.kill(p.pid, 'SIGHUP');
+  // it may have exited since the check
+  signalProcess(p.pid, 'SIGHUP');
   return true;
 }
 

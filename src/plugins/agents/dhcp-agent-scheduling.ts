@@ -4,7 +4,7 @@
 import type { RequestContext } from '../../api/context.js';
 import { adminContext } from '../../api/context.js';
 import { AgentNotFound, InvalidDHCPAgent, NetworkHostedByDHCPAgent, NetworkNotFound, NetworkNotHostedByDhcpAgent } from '../../api/errors.js';
-import { ALLOW_ALL, type ApiObject } from '../../api/resource.js';
+import { ALLOW_ALL, type ApiObject, type ListQuery } from '../../api/resource.js';
 import type { AgentTable } from '../../db/schema.js';
 import type { NetworkPlugin } from '../ml2/networks.js';
 import type { PortPlugin } from '../ml2/ports.js';
@@ -36,18 +36,15 @@ export class DhcpAgentScheduling {
   async agentsHosting(ctx: RequestContext, networkId: string): Promise<ApiObject[]> {
     await this.networks.show(ctx, networkId, ['id']);
     const ids = await this.s.db.kysely.selectFrom('networkdhcpagentbindings').select('dhcp_agent_id').where('network_id', '=', networkId).execute();
-    const out: ApiObject[] = [];
-    for (const { dhcp_agent_id } of ids) out.push(await this.agents.show(ctx, dhcp_agent_id));
-    return out;
+    return ids.length ? this.agents.list(ctx, byIds(ids.map((r) => r.dhcp_agent_id))) : [];
   }
 
   /** GET /v2.0/agents/{id}/dhcp-networks */
   async networksOn(ctx: RequestContext, agentId: string): Promise<ApiObject[]> {
     await this.agent(agentId);
-    const ids = await this.s.db.kysely.selectFrom('networkdhcpagentbindings').select('network_id').where('dhcp_agent_id', '=', agentId).orderBy('network_id').execute();
-    const out: ApiObject[] = [];
-    for (const { network_id } of ids) out.push(await this.networks.show(ctx, network_id, null));
-    return out;
+    const ids = await this.s.db.kysely.selectFrom('networkdhcpagentbindings').select('network_id').where('dhcp_agent_id', '=', agentId).execute();
+    // one list of them all (a fixed number of queries), not a show per network
+    return ids.length ? this.networks.list(ctx, byIds(ids.map((r) => r.network_id))) : [];
   }
 
   /** POST /v2.0/agents/{id}/dhcp-networks {network_id} */
@@ -144,4 +141,9 @@ export class DhcpAgentScheduling {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
+}
+
+/** A list query for exactly these ids, by id. */
+function byIds(ids: string[]): ListQuery {
+  return { filters: new Map([['id', ids]]), fields: null, sorts: [{ key: 'id', dir: 'asc' }], limit: null, marker: null, pageReverse: false };
 }

@@ -44,7 +44,7 @@ export function buildL3(
   return {
     routers,
     floatingIps,
-    interfaces: new RouterInterfaces(s, routers, scheduler, l3ports, ops, announcer),
+    interfaces: new RouterInterfaces(s, routers, scheduler, l3ports, ops, announcer, core.ports),
     agentRouters: new L3AgentRouters(s, core.agents, routers, scheduler, announcer),
     rpc: new L3RpcCallbacks(s, scheduler, announcer),
   };

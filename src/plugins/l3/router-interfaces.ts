@@ -2,7 +2,7 @@
 // for a subnet (holding its gateway_ip) or taken over from an existing port.
 import type { RequestContext } from '../../api/context.js';
 import {
-  BadRequest, PortInUse, PortNotFound, RouterInterfaceInUseByFloatingIP, RouterInterfaceInUseByRoute, RouterInterfaceNotFound,
+  BadRequest, PortInUse, RouterInterfaceInUseByFloatingIP, RouterInterfaceInUseByRoute, RouterInterfaceNotFound,
   RouterInterfaceNotFoundForSubnet, SubnetMismatchForPort, SubnetNotFound,
 } from '../../api/errors.js';
 import type { AuthorizeChange } from '../../api/resource.js';
@@ -12,7 +12,8 @@ import { cidrContains, parseCidr, parseIp } from '../../ipam/address.js';
 import { ACCESS_SHARED, actionsGranted } from '../rbac/network-access.js';
 import type { ServicePortOps } from '../ml2/service-ports.js';
 import type { Services } from '../services.js';
-import { bool, inTransaction, lockedIf, type Trx } from '../transaction.js';
+import { bool, inTransaction, type Trx } from '../transaction.js';
+import type { PortPlugin } from '../ml2/ports.js';
 import { DEVICE_OWNER_ROUTER_INTF } from './device-owners.js';
 import { routesOf } from './extra-routes.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
@@ -52,6 +53,7 @@ export class RouterInterfaces {
     private readonly l3ports: L3Ports,
     private readonly ops: ServicePortOps,
     private readonly announcer: L3Announcer,
+    private readonly ports: PortPlugin,
   ) {}
 
   /**
@@ -76,14 +78,6 @@ export class RouterInterfaces {
       .executeTakeFirst();
     if (!byName) throw BadRequest({ resource: 'router', msg: `Cannot add interface to router because subnet ${id} is not owned by project making the request` });
     return s;
-  }
-
-  private async port(trx: Trx, ctx: RequestContext, id: string): Promise<PortTable> {
-    let q = trx.selectFrom('ports as p').selectAll('p').where('p.id', '=', id);
-    if (!ctx.isAdmin) q = q.where((eb) => eb.or([eb('p.project_id', '=', ctx.projectId), eb('p.network_id', 'in', eb.selectFrom('networks').select('id').where('project_id', '=', ctx.projectId))]));
-    const p = await lockedIf(this.s.db, q, true).executeTakeFirst();
-    if (!p) throw PortNotFound({ id });
-    return p as PortTable;
   }
 
   private async checkInternal(trx: Trx, networkId: string): Promise<void> {
@@ -115,7 +109,7 @@ export class RouterInterfaces {
         port = { id: made.id as string, project_id: made.project_id as string, network_id: made.network_id as string };
         subnets = [subnet];
       } else {
-        const p = await this.port(trx, ctx, portId!);
+        const p = await this.ports.find(trx, ctx, portId!, true);
         if (p.device_id !== '') throw PortInUse({ port_id: p.id, net_id: p.network_id, device_id: p.device_id });
         const ips = await trx.selectFrom('ipallocations').select('subnet_id').where('port_id', '=', p.id).execute();
         if (!ips.length) throw BadRequest({ resource: 'router', msg: 'Router port must have at least one fixed IP' });

@@ -10,8 +10,7 @@ interface SubnetRef {
   cidr: string;
 }
 
-/** `excludePort`: a port about to be replaced (the old gateway). */
-export async function checkRouterSubnets(trx: Trx, routerId: string, added: SubnetRef[], excludePort: string | null = null): Promise<void> {
+export async function checkRouterSubnets(trx: Trx, routerId: string, added: SubnetRef[]): Promise<void> {
   const attached = await trx
     .selectFrom('routerports as rp')
     .innerJoin('ports as p', 'p.id', 'rp.port_id')
@@ -19,13 +18,12 @@ export async function checkRouterSubnets(trx: Trx, routerId: string, added: Subn
     .select(['rp.port_id', 'rp.port_type', 'p.network_id', 'a.subnet_id'])
     .where('rp.router_id', '=', routerId)
     .execute();
-  const mine = attached.filter((a) => a.port_id !== excludePort);
   const addedIds = new Set(added.map((s) => s.id));
-  for (const a of mine) {
+  for (const a of attached) {
     if (addedIds.has(a.subnet_id)) throw BadRequest({ resource: 'router', msg: `Router already has a port on subnet ${a.subnet_id}` });
   }
-  const gwNetworks = [...new Set(mine.filter((a) => a.port_type === DEVICE_OWNER_ROUTER_GW).map((a) => a.network_id))];
-  const ids = [...new Set(mine.filter((a) => a.port_type !== DEVICE_OWNER_ROUTER_GW).map((a) => a.subnet_id))];
+  const gwNetworks = [...new Set(attached.filter((a) => a.port_type === DEVICE_OWNER_ROUTER_GW).map((a) => a.network_id))];
+  const ids = [...new Set(attached.filter((a) => a.port_type !== DEVICE_OWNER_ROUTER_GW).map((a) => a.subnet_id))];
   let q = trx.selectFrom('subnets').select(['id', 'cidr']);
   if (!ids.length && !gwNetworks.length) return;
   q = q.where((eb) => eb.or([...(ids.length ? [eb('id', 'in', ids)] : []), ...(gwNetworks.length ? [eb('network_id', 'in', gwNetworks)] : [])]));

@@ -4,7 +4,7 @@ import type { Config } from '../config/config.js';
 import type { Db } from '../db/connection.js';
 import type { IpAllocator } from '../ipam/allocator.js';
 import type { Bus } from '../rpc/bus.js';
-import type { DhcpAgentNotifier } from './agents/dhcp-notifier.js';
+import type { CallbackRegistry } from './callbacks/registry.js';
 import type { AgentNotifier } from './ml2/agent-notifier.js';
 import type { TypeManager } from './ml2/types/type-manager.js';
 import type { QuotaEngine } from './quotas/quota-engine.js';
@@ -18,6 +18,6 @@ export interface Services {
   bus: Bus;
   types: TypeManager;
   notifier: AgentNotifier;
-  /** casts to the DHCP agents of a network (set once the scheduler exists) */
-  dhcpNotifier?: DhcpAgentNotifier;
+  /** where plugins publish their resources' events and subscribe to each other's */
+  callbacks: CallbackRegistry;
 }

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { makeKeystoneAuth } from '../api/auth/auth-hook.js';
 import { loadPolicy } from '../api/policy/policy-file.js';
-import { buildApi, type Api } from '../api/server.js';
+import { buildApi, type Api } from './assemble.js';
 import type { Config } from '../config/config.js';
 import { openDatabase, type Db } from '../db/connection.js';
 import { pendingMigrations, upgrade } from '../db/migrate.js';

@@ -1,18 +1,12 @@
-// The server's side of the bus: answers agents on q-plugin (device details, device up/down,
-// security group info, tunnels, DHCP readiness, the DHCP agents' networks and ports),
-// q-reports-plugin (heartbeats) and q-l3-plugin (L3 agents: their routers, floating IP
-// statuses). Every server consumes the same shared topics, so agents' calls spread over all
-// of them.
-import type { Api } from '../api/server.js';
+// The server's side of the bus: every loaded plugin's endpoints, by topic (q-plugin for the
+// agents' device, security group and DHCP calls; q-reports-plugin for heartbeats; q-l3-plugin
+// for L3 agents …). Every server consumes the same shared topics, so agents' calls spread
+// over all of them.
 import type { Bus, Consumer } from '../rpc/bus.js';
-import { PLUGIN, REPORTS } from '../rpc/topics.js';
-import { L3_PLUGIN_TOPIC } from '../plugins/l3/sync-payload.js';
+import type { Api } from './assemble.js';
 
-export async function serveRpc(bus: Bus, api: Api): Promise<Consumer[]> {
-  return [
-    await bus.consume(PLUGIN, { ...api.rpc.pluginEndpoints(), ...api.dhcpRpc.endpoints() }, { fanout: false }),
-    await bus.consume(REPORTS, api.rpc.reportEndpoints(), { fanout: false }),
-    // L3 agents: their routers, floating IP statuses (src/plugins/l3/l3-rpc-callbacks.ts)
-    await bus.consume(L3_PLUGIN_TOPIC, api.l3Rpc.endpoints(), { fanout: false }),
-  ];
+export async function serveRpc(bus: Bus, api: Pick<Api, 'rpcEndpoints'>): Promise<Consumer[]> {
+  const consumers: Consumer[] = [];
+  for (const [topic, endpoints] of api.rpcEndpoints) consumers.push(await bus.consume(topic, endpoints, { fanout: false }));
+  return consumers;
 }

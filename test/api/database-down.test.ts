@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { buildApi, type Api } from '../../src/api/server.js';
+import { buildApi, type Api } from '../../src/server/assemble.js';
 import { Config } from '../../src/config/config.js';
 import { openDatabase, type Db } from '../../src/db/connection.js';
 import { openBus, type Bus } from '../../src/rpc/index.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { buildApi, type Api } from '../../src/api/server.js';
+import { buildApi, type Api } from '../../src/server/assemble.js';
 import { Config } from '../../src/config/config.js';
 import { openDatabase, type Db } from '../../src/db/connection.js';
 import { upgrade } from '../../src/db/migrate.js';

@@ -8,6 +8,10 @@ export const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-p
 
 const fixedIp = v.dict({ subnet_id: { validate: v.uuid }, ip_address: { validate: v.ipAddress } });
 
+/**
+ * The core plugin's port; extension drivers add their attributes (port_security_enabled,
+ * allowed_address_pairs, extra_dhcp_opts …: src/plugins/ml2/extensions/).
+ */
 export const portDef: ResourceDef = {
   collection: 'ports',
   member: 'port',
@@ -28,19 +32,6 @@ export const portDef: ResourceDef = {
     { name: 'device_id', post: true, put: true, default: '', validate: v.string(255), column: 'device_id', filter: 'string', sort: true },
     { name: 'device_owner', post: true, put: true, default: '', validate: v.string(255), column: 'device_owner', filter: 'string', sort: true },
     { name: 'status', post: false, put: false, column: 'status', filter: 'string', sort: true },
-    {
-      name: 'allowed_address_pairs', post: true, put: true, default: [], extension: 'allowed-address-pairs',
-      validate: v.list(v.dict({ ip_address: { required: true, validate: v.ipOrCidr }, mac_address: { validate: v.macAddress } })),
-    },
-    {
-      name: 'extra_dhcp_opts', post: true, put: true, default: [], extension: 'extra_dhcp_opt',
-      validate: v.list(v.dict({
-        opt_name: { required: true, validate: v.string(64) },
-        opt_value: { required: true, validate: v.nullableString(255) },
-        ip_version: { validate: v.oneOf([4, 6] as unknown as string[]) },
-      })),
-    },
-    { name: 'port_security_enabled', post: true, put: true, default: NOT_SPECIFIED, validate: v.boolean, column: 'port_security_enabled', filter: 'bool', extension: 'port-security' },
     { name: 'security_groups', post: true, put: true, default: NOT_SPECIFIED, validate: v.list(v.uuid), extension: 'security-group' },
     // binding: where the port lives and how its host plugs it (src/plugins/ml2/port-binding.ts)
     { name: 'binding:host_id', post: true, put: true, default: '', validate: v.string(255), extension: 'binding' },

@@ -4,6 +4,7 @@
 // missed one catches up at its next full sync.
 import type { Logger } from 'pino';
 import type { Db } from '../../db/connection.js';
+import type { Trx } from '../transaction.js';
 import type { Bus } from '../../rpc/bus.js';
 import * as topics from '../../rpc/topics.js';
 import { DHCP_AGENT, type DhcpScheduler } from './dhcp-scheduler.js';
@@ -22,8 +23,8 @@ export class DhcpAgentNotifier {
   ) {}
 
   /** Hosts of the enabled DHCP agents bound to the network (one query). */
-  async hostsOf(networkId: string): Promise<string[]> {
-    const rows = await this.db.kysely
+  async hostsOf(networkId: string, trx: Trx = this.db.kysely): Promise<string[]> {
+    const rows = await trx
       .selectFrom('networkdhcpagentbindings as b')
       .innerJoin('agents as a', 'a.id', 'b.dhcp_agent_id')
       .select('a.host')

@@ -4,7 +4,6 @@
 import { adminContext } from '../../api/context.js';
 import { createItems, updateChanges } from '../../api/request-body.js';
 import { ALLOW_ALL, type ApiObject } from '../../api/resource.js';
-import { portDef } from '../../api/resources/port.js';
 import { jsonColumn } from '../../common/json.js';
 import type { DhcpNetwork, DhcpPort, DhcpSubnet } from '../../agents/dhcp/network-info.js';
 import type { IpAllocationTable, PortTable, SubnetTable } from '../../db/schema.js';
@@ -148,7 +147,7 @@ export class DhcpRpcCallbacks {
         ...(port.mac_address ? { mac_address: port.mac_address } : {}),
       },
     };
-    const { items } = createItems(portDef, body, ctx);
+    const { items } = createItems(this.ports.def, body, ctx);
     const [made] = await this.ports.create(ctx, items, ALLOW_ALL);
     this.s.log.info({ event: 'dhcp.port_create', port_id: made.id, network_id: networkId, host }, `DHCP port ${made.id as string} for ${host}`);
     return (await this.networkPort(networkId, made.id as string)) ?? null;
@@ -158,7 +157,7 @@ export class DhcpRpcCallbacks {
     const row = await this.s.db.kysely.selectFrom('ports').select(['network_id', 'project_id']).where('id', '=', portId).executeTakeFirst();
     if (!row) return null;
     const ctx = adminContext(row.project_id, 'dhcp-agent');
-    await this.ports.update(ctx, portId, updateChanges(portDef, { port: changes }), null, ALLOW_ALL);
+    await this.ports.update(ctx, portId, updateChanges(this.ports.def, { port: changes }), null, ALLOW_ALL);
     return (await this.networkPort(row.network_id, portId)) ?? null;
   }
 

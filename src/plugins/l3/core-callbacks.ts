@@ -5,14 +5,14 @@ import { BadRequest, ServicePortInUse } from '../../api/errors.js';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/connection.js';
 import type { IpAllocationTable, PortTable, SubnetTable } from '../../db/schema.js';
-import type { PortDeleteHook } from '../ml2/ports.js';
+import type { CallbackRegistry } from '../callbacks/registry.js';
 import type { Trx } from '../transaction.js';
 import { DEVICE_OWNER_FLOATINGIP, L3_DEVICE_OWNERS } from './device-owners.js';
 import type { FloatingIpPlugin } from './floating-ips.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
 
 /** Router and floating IP ports go with their router or floating IP, not through DELETE /ports (409 ServicePortInUse). */
-export const preventL3PortDeletion: PortDeleteHook = async (trx: Trx, port: PortTable) => {
+async function preventL3PortDeletion(trx: Trx, port: PortTable): Promise<void> {
   if (!L3_DEVICE_OWNERS.includes(port.device_owner)) return;
   // a port left behind by a router or floating IP that is gone may go
   const owner =
@@ -20,18 +20,11 @@ export const preventL3PortDeletion: PortDeleteHook = async (trx: Trx, port: Port
       ? await trx.selectFrom('floatingips').select('id').where('id', '=', port.device_id).executeTakeFirst()
       : await trx.selectFrom('routers').select('id').where('id', '=', port.device_id).executeTakeFirst();
   if (owner) throw ServicePortInUse({ port_id: port.id, reason: `has device owner ${port.device_owner}` });
-};
-
-/** Floating IPs on the port let go of it; their routers' agents hear of it after commit. */
-export function disassociateOnPortDelete(fips: FloatingIpPlugin): PortDeleteHook {
-  return async (trx, port) => {
-    const routers = await fips.disassociateFromPort(trx, port.id);
-    if (routers.length) return () => fips.routersChanged(routers);
-  };
 }
 
+
 /** A port may not lose the fixed IP a floating IP is associated with (400, as Neutron). */
-export async function keepFloatingIpAddress(trx: Trx, port: PortTable, ips: IpAllocationTable[]): Promise<void> {
+async function keepFloatingIpAddress(trx: Trx, port: PortTable, ips: IpAllocationTable[]): Promise<void> {
   const fips = await trx.selectFrom('floatingips').select('fixed_ip_address').where('fixed_port_id', '=', port.id).execute();
   if (fips.some((f) => !ips.some((i) => i.ip_address === f.fixed_ip_address))) {
     throw BadRequest({ resource: 'port', msg: `Cannot update the fixed_ips of the port ${port.id}, because its original fixed_ip has been associated to a floating ip` });
@@ -39,7 +32,7 @@ export async function keepFloatingIpAddress(trx: Trx, port: PortTable, ips: IpAl
 }
 
 /** A subnet's gateway_ip changed: the agents of routers with ports on it re-read it (a gateway's default route follows it). */
-export function routersOnSubnetChanged(db: Db, announcer: L3Announcer, log: Logger): (before: SubnetTable, after: SubnetTable) => void {
+function routersOnSubnetChanged(db: Db, announcer: L3Announcer, log: Logger): (before: SubnetTable, after: SubnetTable) => void {
   return (before, after) => {
     if (before.gateway_ip === after.gateway_ip) return;
     void (async () => {
@@ -55,4 +48,20 @@ export function routersOnSubnetChanged(db: Db, announcer: L3Announcer, log: Logg
       await announcer.announce(changes);
     })().catch((err: Error) => log.warn({ event: 'l3.notify_failed', subnet_id: after.id, err: err.message }, 'could not tell L3 agents about a subnet gateway change'));
   };
+}
+
+/** The L3 plugin's say in the core plugin's port deletions and updates and subnet changes. */
+export function subscribeL3CoreCallbacks(registry: CallbackRegistry, deps: { db: Db; log: Logger; floatingIps: FloatingIpPlugin; announcer: L3Announcer }): void {
+  const name = 'l3';
+  registry.subscribe('port', 'precommit_delete', async ({ trx, uow, port }) => {
+    await preventL3PortDeletion(trx, port);
+    // floating IPs on the port let go of it; their routers' agents hear of it after commit
+    const routers = await deps.floatingIps.disassociateFromPort(trx, port.id);
+    if (routers.length) uow.onCommit(() => void deps.floatingIps.routersChanged(routers));
+  }, { name });
+  registry.subscribe('port', 'precommit_update', async ({ trx, port, fixedIps }) => {
+    if (fixedIps) await keepFloatingIpAddress(trx, port, fixedIps);
+  }, { name });
+  const onSubnet = routersOnSubnetChanged(deps.db, deps.announcer, deps.log);
+  registry.subscribe('subnet', 'after_update', ({ before, after }) => onSubnet(before, after), { name });
 }

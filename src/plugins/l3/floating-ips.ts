@@ -89,7 +89,7 @@ export class FloatingIpPlugin implements Handler {
         nets.push(await this.networks.find(trx, ctx, i.floating_network_id as string));
         authorize(i);
       }
-      for (const [project, n] of countBy(items.map((i) => i.project_id as string))) await this.s.quotas.check(trx, project, 'floatingip', n);
+      await this.s.callbacks.publish('floatingip', 'before_create', { context: ctx, trx, counts: countBy(items.map((i) => i.project_id as string)) });
       const now = timestamp();
       const rows: FloatingIpTable[] = [];
       for (const [n, i] of items.entries()) {

@@ -15,7 +15,7 @@ import { L3Notifier } from './l3-notifier.js';
 import { L3Ports } from './l3-ports.js';
 import { L3RpcCallbacks } from './l3-rpc-callbacks.js';
 import { L3Scheduler } from './l3-scheduler.js';
-import { disassociateOnPortDelete, keepFloatingIpAddress, preventL3PortDeletion, routersOnSubnetChanged } from './core-callbacks.js';
+import { subscribeL3CoreCallbacks } from './core-callbacks.js';
 import { RouterGateway } from './router-gateway.js';
 import { RouterInterfaces } from './router-interfaces.js';
 import { RouterPlugin } from './routers.js';
@@ -38,9 +38,7 @@ export function buildL3(
   const l3ports = new L3Ports(core.ports);
   const routers = new RouterPlugin(s, new RouterGateway(s, core.networks, l3ports, ops), scheduler, announcer);
   const floatingIps = new FloatingIpPlugin(s, core.networks, l3ports, ops, announcer);
-  core.ports.deleteHooks.push(preventL3PortDeletion, disassociateOnPortDelete(floatingIps));
-  core.ports.fixedIpsHooks.push(keepFloatingIpAddress);
-  core.subnets.updateHooks.push(routersOnSubnetChanged(s.db, announcer, s.log));
+  subscribeL3CoreCallbacks(s.callbacks, { db: s.db, log: s.log, floatingIps, announcer });
   return {
     routers,
     floatingIps,

@@ -2,7 +2,6 @@
 // MAC, binding and all) but inside the L3 transaction, as an admin would.
 import { adminContext } from '../../api/context.js';
 import { ALLOW_ALL, type ApiObject } from '../../api/resource.js';
-import { portDef } from '../../api/resources/port.js';
 import { createItems } from '../../api/request-body.js';
 import type { PortPlugin } from '../ml2/ports.js';
 import type { Trx, UnitOfWork } from '../transaction.js';
@@ -28,7 +27,7 @@ export class L3Ports {
     if (spec.fixed_ips) body.fixed_ips = spec.fixed_ips;
     if (spec.host) body['binding:host_id'] = spec.host;
     // the declared defaults and validation of a port create; the project is the context's
-    const { items } = createItems(portDef, { port: body }, ctx);
+    const { items } = createItems(this.ports.def, { port: body }, ctx);
     const [port] = await this.ports.create(ctx, items, ALLOW_ALL, { trx, uow });
     changes.portChanged(port.id as string, null);
     return port;

@@ -88,7 +88,7 @@ export class RouterPlugin implements Handler {
     for (const i of items) authorize(i);
     const { rows, changes } = await inTransaction(this.s.db, async (trx, uow) => {
       const changes = new L3Changes();
-      for (const [project, n] of countBy(items.map((i) => i.project_id as string))) await this.s.quotas.check(trx, project, 'router', n);
+      await this.s.callbacks.publish('router', 'before_create', { context: ctx, trx, counts: countBy(items.map((i) => i.project_id as string)) });
       const now = timestamp();
       const rows: RouterTable[] = [];
       for (const i of items) {

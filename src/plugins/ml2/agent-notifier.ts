@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../../rpc/bus.js';
 import * as topics from '../../rpc/topics.js';
+import type { CallbackRegistry } from '../callbacks/registry.js';
 
 export interface FdbEntries {
   /** network id → where its ports live */
@@ -72,4 +73,13 @@ export class AgentNotifier {
   removeFdbEntries(entries: FdbEntries): void {
     if (Object.keys(entries).length) this.send('fanout', topics.L2POP_UPDATE, 'remove_fdb_entries', { fdb_entries: entries });
   }
+}
+
+/** The L2 agents hear of network and security group changes through the callback registry. */
+export function subscribeAgentNotifier(registry: CallbackRegistry, notifier: AgentNotifier): void {
+  const name = 'l2-agent-notifier';
+  registry.subscribe('network', 'after_update', (p) => notifier.networkUpdate(p.network), { name });
+  registry.subscribe('network', 'after_delete', (p) => notifier.networkDelete(p.networkId), { name });
+  registry.subscribe('security_group', 'after_rules_update', (p) => notifier.securityGroupsRuleUpdated(p.groupIds), { name });
+  registry.subscribe('security_group', 'after_members_update', (p) => notifier.securityGroupsMemberUpdated(p.groupIds), { name });
 }

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { convertFilterValue, listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
-import { ExternalNetworkInUse, InvalidInput, InvalidSharedSetting, NetworkInUse, NetworkNotFound } from '../../api/errors.js';
+import { InvalidInput, NetworkInUse, NetworkNotFound } from '../../api/errors.js';
 import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
 import { networkDef } from '../../api/resources/network.js';
 import type { NetworkSegmentTable, NetworkTable } from '../../db/schema.js';
@@ -12,7 +12,7 @@ import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { ACCESS_EXTERNAL, ACCESS_SHARED, actionsGranted, addWildcard, networksOpenTo, portsDependOn, syncNetworkFlags, WILDCARD } from '../rbac/network-access.js';
+import { ACCESS_EXTERNAL, ACCESS_SHARED, actionsGranted, networksOpenTo } from '../rbac/network-access.js';
 import { bool, countBy, groupBy, inTransaction, int, lockedIf, rowsForIds, type IdSet, type Trx } from '../transaction.js';
 import { providerView } from './types/type-manager.js';
 import type { Segment } from './types/type-driver.js';
@@ -36,9 +36,6 @@ function requestedSegments(item: ApiObject): Segment[] {
 
 /** Device owners whose ports Neutron removes itself when their network or subnet goes away. */
 export const AUTO_DELETE_OWNERS = ['network:dhcp'];
-
-/** Ports that need their network to stay router:external: router gateways and floating IPs. */
-const EXTERNAL_NETWORK_OWNERS = ['network:router_gateway', 'network:floatingip'];
 
 const SLAAC_MODES = ['slaac', 'dhcpv6-stateless'];
 
@@ -185,12 +182,11 @@ export class NetworkPlugin implements Handler {
     for (const i of items) authorize(i);
     // provider segments are checked before anything is written
     const requested = items.map((i) => this.s.types.validate(requestedSegments(i)));
-    const rows = await inTransaction(this.s.db, async (trx) => {
-      for (const [project, n] of countBy(items.map((i) => i.project_id as string))) {
-        await this.s.quotas.check(trx, project, 'network', n);
-        // as Neutron: a project's first network brings its default security group
-        await this.groups.ensureDefault(trx, project);
-      }
+    const rows = await inTransaction(this.s.db, async (trx, uow) => {
+      const counts = countBy(items.map((i) => i.project_id as string));
+      await this.s.callbacks.publish('network', 'before_create', { context: ctx, trx, counts });
+      // as Neutron: a project's first network brings its default security group
+      for (const project of counts.keys()) await this.groups.ensureDefault(trx, project);
       const now = timestamp();
       const rows: NetworkTable[] = [];
       for (const [n, i] of items.entries()) {
@@ -199,11 +195,8 @@ export class NetworkPlugin implements Handler {
         rows.push(this.newRow(id, i, now, segments));
       }
       await trx.insertInto('networks').values(rows).execute();
-      // as Neutron: shared and router:external are wildcard rbac-policies entries of the owner
-      for (const r of rows) {
-        if (bool(r.shared)) await addWildcard(trx, r, ACCESS_SHARED);
-        if (bool(r.router_external)) await addWildcard(trx, r, ACCESS_EXTERNAL);
-      }
+      // as Neutron: shared and router:external become rbac-policies entries of the owner
+      await this.s.callbacks.publish('network', 'precommit_create', { context: ctx, trx, uow, networks: rows });
       return rows;
     });
     for (const r of rows) this.s.log.info({ event: 'network.create', network_id: r.id, project_id: r.project_id, request_id: ctx.requestId }, 'network created');
@@ -231,7 +224,7 @@ export class NetworkPlugin implements Handler {
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null, authorize: AuthorizeChange): Promise<ApiObject> {
-    const row = await inTransaction(this.s.db, async (trx) => {
+    const row = await inTransaction(this.s.db, async (trx, uow) => {
       const row = await this.find(trx, ctx, id, true);
       authorize(policyTarget(row));
       checkRevision(row.revision_number, ifMatch);
@@ -246,29 +239,12 @@ export class NetworkPlugin implements Handler {
         set.mtu = changes.mtu as number;
       }
       if ('port_security_enabled' in changes) set.port_security_enabled = int(changes.port_security_enabled as boolean);
-      // shared and router:external are rbac-policies entries; the columns follow them
-      if ('router:external' in changes && (changes['router:external'] as boolean) !== bool(row.router_external)) {
-        if (changes['router:external']) await addWildcard(trx, row, ACCESS_EXTERNAL);
-        else if (await trx.selectFrom('ports').select('id').where('network_id', '=', id).where('device_owner', 'in', EXTERNAL_NETWORK_OWNERS).executeTakeFirst()) throw ExternalNetworkInUse({ net_id: id });
-        else await trx.deleteFrom('networkrbacs').where('object_id', '=', id).where('action', '=', ACCESS_EXTERNAL).execute();
-        set.router_external = int(changes['router:external'] as boolean);
-      }
-      if ('shared' in changes && (changes.shared as boolean) !== bool(row.shared)) {
-        if (changes.shared) {
-          await addWildcard(trx, row, ACCESS_SHARED);
-        } else {
-          // other projects' ports that only the wildcard lets in forbid unsharing
-          if (await portsDependOn(trx, row, WILDCARD)) throw InvalidSharedSetting({ network: id });
-          await trx.deleteFrom('networkrbacs').where('object_id', '=', id).where('action', '=', ACCESS_SHARED).where('target_tenant', '=', WILDCARD).execute();
-        }
-        set.shared = int(changes.shared as boolean);
-      }
-      if ('shared' in set || 'router_external' in set) Object.assign(set, await syncNetworkFlags(trx, id));
+      // shared and router:external are the RBAC plugin's (rbac-policies entries)
+      await this.s.callbacks.publish('network', 'precommit_update', { context: ctx, trx, uow, before: row, changes, set });
       return saveChanges(trx, 'networks', row, set);
     });
     this.s.log.info({ event: 'network.update', network_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'network updated');
-    this.s.notifier.networkUpdate(row);
-    await this.s.dhcpNotifier?.notify(id, 'network_update_end', { network: { id, admin_state_up: bool(row.admin_state_up), mtu: row.mtu } });
+    await this.s.callbacks.publish('network', 'after_update', { context: ctx, network: row });
     return (await this.render(this.s.db.kysely, ctx, [row], null))[0];
   }
 
@@ -282,8 +258,6 @@ export class NetworkPlugin implements Handler {
   }
 
   async delete(ctx: RequestContext, id: string, ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
-    // the DHCP bindings go with the network: whom to tell is read first
-    const dhcpHosts = (await this.s.dhcpNotifier?.hostsOf(id)) ?? [];
     await inTransaction(this.s.db, async (trx, uow) => {
       const row = await this.find(trx, ctx, id, true);
       authorize(policyTarget(row));
@@ -301,12 +275,11 @@ export class NetworkPlugin implements Handler {
       await trx.deleteFrom('ipallocations').where('network_id', '=', id).execute();
       await trx.deleteFrom('ports').where('network_id', '=', id).execute();
       await trx.deleteFrom('subnets').where('network_id', '=', id).execute();
-      await trx.deleteFrom('networkrbacs').where('object_id', '=', id).execute();
+      await this.s.callbacks.publish('network', 'precommit_delete', { context: ctx, trx, uow, network: row });
       await trx.deleteFrom('networks').where('id', '=', id).execute();
       uow.onCommit(() => subnets.forEach((s) => this.s.ipam.invalidate(s.id)));
     });
     this.s.log.info({ event: 'network.delete', network_id: id, request_id: ctx.requestId }, 'network deleted');
-    this.s.notifier.networkDelete(id);
-    this.s.dhcpNotifier?.networkRemoved(id, dhcpHosts);
+    await this.s.callbacks.publish('network', 'after_delete', { context: ctx, networkId: id });
   }
 }

@@ -1,45 +1,32 @@
-// Ports: MACs, fixed IPs (through the IP allocator), port security, security groups,
-// allowed address pairs and extra DHCP options.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { sql, type SelectQueryBuilder } from 'kysely';
+// Ports (the core plugin's part): visibility, MAC, fixed IPs, security groups, binding, and
+// the transaction around them. Attributes that extension drivers add (port security, address
+// pairs, DHCP options …) are theirs (extensions/); what happens after commit is the announcer's.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
-import {
-  AddressPairAndPortSecurityRequired, AllowedAddressPairExhausted, DuplicateAddressPairInRequest, HTTPBadRequest,
-  InvalidInput, InvalidIpForNetwork, InvalidIpForSubnet, IpAddressAlreadyAllocated, IpAddressGenerationFailure,
-  MacAddressInUse, NetworkMacAddressGenerationFailure, NetworkNotFound, PortNotFound,
-  PortSecurityAndIPRequiredForSecurityGroups, PortSecurityPortHasSecurityGroup,
-} from '../../api/errors.js';
-import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
+import { MacAddressInUse, NetworkMacAddressGenerationFailure, NetworkNotFound, PortNotFound, PortSecurityAndIPRequiredForSecurityGroups, PortSecurityPortHasSecurityGroup } from '../../api/errors.js';
+import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery, type ResourceDef } from '../../api/resource.js';
 import { portDef } from '../../api/resources/port.js';
 import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
-import { uniqueViolation } from '../../db/connection.js';
 import type { IpAllocationTable, NetworkTable, PortBindingTable, PortTable, SubnetTable } from '../../db/schema.js';
-import { cidrContains, eui64Address, formatIp, normalizeIp, parseCidr, parseIp, usableRange } from '../../ipam/address.js';
 import { checkRevision, saveChanges } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, countBy, groupBy, inTransaction, int, lockedIf, rowsForIds, type IdSet, type Trx, type UnitOfWork } from '../transaction.js';
-import { isSlaac, parentFacts, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
+import type { PortDraft } from './extensions/extension-driver.js';
+import type { ExtensionManager } from './extensions/extension-manager.js';
+import { byAddress, FixedIps, subnetsOf, type FixedIpSpec } from './fixed-ips.js';
 import type { MechanismManager } from './mech/mechanism-manager.js';
 import type { PortEvent } from './mech/mechanism-driver.js';
+import { parentFacts, type NetworkPlugin } from './networks.js';
+import { PortAnnouncer, type PortParts } from './port-announcer.js';
 import { unboundBinding, type BindingWish, type PortBinder } from './port-binding.js';
-
-interface FixedIpSpec { subnet_id?: string; ip_address?: string }
-interface AddressPair { ip_address: string; mac_address?: string }
-interface DhcpOpt { opt_name: string; opt_value: string | null; ip_version?: number }
-
-
-interface PortParts {
-  row: PortTable;
-  ips: IpAllocationTable[];
-  groups: string[];
-  tags: string[];
-  binding: PortBindingTable;
-}
+import { applyPortFilters } from './port-filters.js';
+import { MacAddresses } from './port-macs.js';
 
 /** A binding asked for on create: any binding attribute other than its default. */
 function bindingWish(item: ApiObject): BindingWish | null {
@@ -55,29 +42,27 @@ function policyView(r: PortTable): ApiObject {
   return { id: r.id, project_id: r.project_id, network_id: r.network_id, device_owner: r.device_owner, device_id: r.device_id, mac_address: r.mac_address };
 }
 
-/**
- * A service plugin's say in deleting a port through the API (Neutron's port delete callbacks):
- * refuse by throwing, or clean up in the same transaction and return what to do after commit.
- */
-export type PortDeleteHook = (trx: Trx, port: PortTable) => Promise<(() => void) | void>;
+type Extender = (row: PortTable, port: ApiObject) => void;
 
 export class PortPlugin implements Handler {
-  private readonly baseMac: string[];
-  readonly deleteHooks: PortDeleteHook[] = [];
-  /** A service plugin's veto on a port's new fixed IPs (a floating IP holds one of the old ones). */
-  readonly fixedIpsHooks: ((trx: Trx, port: PortTable, ips: IpAllocationTable[]) => Promise<void>)[] = [];
+  /** the port resource with the loaded extension drivers' attributes */
+  readonly def: ResourceDef;
+  private readonly macs: MacAddresses;
+  private readonly fixedIps: FixedIps;
+  private readonly announcer: PortAnnouncer;
 
   constructor(
     private readonly s: Services,
     private readonly networks: NetworkPlugin,
     private readonly groups: SecurityGroupPlugin,
     private readonly binder: PortBinder,
-    private readonly mech: MechanismManager,
+    mech: MechanismManager,
+    private readonly extensions: ExtensionManager,
   ) {
-    this.baseMac = s.config.str('DEFAULT', 'base_mac').toLowerCase().split(':');
-    if (this.baseMac.length !== 6 || this.baseMac.some((b) => !/^[0-9a-f]{2}$/.test(b))) {
-      throw new Error(`[DEFAULT] base_mac = ${s.config.str('DEFAULT', 'base_mac')}: not a MAC address like fa:16:3e:00:00:00`);
-    }
+    this.def = { ...portDef, attributes: [...portDef.attributes, ...extensions.attributes] };
+    this.macs = new MacAddresses(s.config);
+    this.fixedIps = new FixedIps(s);
+    this.announcer = new PortAnnouncer(s, binder, mech, (parts) => this.show_(parts));
   }
 
   private visible(trx: Trx, ctx: RequestContext) {
@@ -123,19 +108,11 @@ export class PortPlugin implements Handler {
     return { row, target: { ...policyView(row), ...parentFacts(net, sharedWithCaller) } };
   }
 
-  private renderOne(p: PortParts): ApiObject {
+  private renderOne(p: PortParts, extenders: Extender[]): ApiObject {
     const r = p.row;
     const b = p.binding;
-    // who sees where and how a port is bound is the policy's call (get_port:binding:*)
-    const binding: ApiObject = {
-      'binding:host_id': b.host,
-      'binding:vnic_type': b.vnic_type,
-      'binding:profile': jsonColumn(b.profile, {}),
-      'binding:vif_type': b.vif_type,
-      'binding:vif_details': jsonColumn(b.vif_details, {}),
-    };
     const ips = p.ips.length > 1 ? [...p.ips].sort(byAddress) : p.ips;
-    return {
+    const port: ApiObject = {
       id: r.id,
       name: r.name,
       network_id: r.network_id,
@@ -145,16 +122,26 @@ export class PortPlugin implements Handler {
       device_id: r.device_id,
       device_owner: r.device_owner,
       fixed_ips: ips.map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),
-      allowed_address_pairs: jsonColumn<AddressPair[]>(r.allowed_address_pairs, []),
-      extra_dhcp_opts: jsonColumn<DhcpOpt[]>(r.extra_dhcp_opts, []),
-      port_security_enabled: bool(r.port_security_enabled),
       security_groups: p.groups,
-      ...binding,
-      ...standardAttributes(r, p.tags),
+      // who sees where and how a port is bound is the policy's call (get_port:binding:*)
+      'binding:host_id': b.host,
+      'binding:vnic_type': b.vnic_type,
+      'binding:profile': jsonColumn(b.profile, {}),
+      'binding:vif_type': b.vif_type,
+      'binding:vif_details': jsonColumn(b.vif_details, {}),
     };
+    for (const extend of extenders) extend(r, port);
+    return Object.assign(port, standardAttributes(r, p.tags));
   }
 
-  private async render(trx: Trx, ctx: RequestContext, rows: PortTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
+  /** Ports already read (or just written) as the API shows them. */
+  private async show_(parts: PortParts[]): Promise<ApiObject[]> {
+    const rows = parts.map((p) => p.row);
+    const extenders = await this.extensions.extenders(this.s.db.kysely, rows, rows.map((r) => r.id), null);
+    return parts.map((p) => this.renderOne(p, extenders));
+  }
+
+  private async render(trx: Trx, rows: PortTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
     const want = (f: string) => !fields || fields.includes(f);
     const ips = want('fixed_ips')
       ? groupBy(await rowsForIds(this.s.db, ids, 'port_id', (where) => trx.selectFrom('ipallocations').selectAll().where(where).execute()), (a) => a.port_id)
@@ -164,6 +151,7 @@ export class PortPlugin implements Handler {
       : new Map<string, { security_group_id: string }[]>();
     const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
     const bindings = !fields || fields.some((f) => f.startsWith('binding:')) ? await this.binder.bindingsOf(trx, ids) : new Map<string, PortBindingTable>();
+    const extenders = await this.extensions.extenders(trx, rows, ids, fields);
     return rows.map((row) =>
       this.renderOne(
         {
@@ -173,156 +161,20 @@ export class PortPlugin implements Handler {
           tags: tags.get(row.id) ?? [],
           binding: bindings.get(row.id) ?? unboundBinding(row.id),
         },
+        extenders,
       ),
     );
   }
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const trx = this.s.db.kysely;
-    const { rows, ids } = await listRows<PortTable>(portDef, this.visible(trx, ctx), q, 'p', (qb, rest) => this.portFilters(trx, qb, rest));
-    return this.render(trx, ctx, rows, q.fields, ids);
-  }
-
-  /** fixed_ips=ip_address=…|subnet_id=…|ip_address_substr=… and security_groups=… */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private portFilters(trx: Trx, qb: SelectQueryBuilder<any, any, any>, rest: Map<string, string[]>) {
-    const fixed = rest.get('fixed_ips');
-    if (fixed) {
-      const bySubnet: string[] = [];
-      const byIp: string[] = [];
-      const bySubstring: string[] = [];
-      for (const f of fixed) {
-        const [k, ...value] = f.split('=');
-        const v = value.join('=');
-        if (k === 'subnet_id') bySubnet.push(v);
-        else if (k === 'ip_address') byIp.push(normalizeIp(v) ?? v);
-        else if (k === 'ip_address_substr') bySubstring.push(v);
-        else throw HTTPBadRequest({ msg: `fixed_ips filter '${f}' must be subnet_id=<id>, ip_address=<address> or ip_address_substr=<text>` });
-      }
-      const holders = () => trx.selectFrom('ipallocations').select('port_id');
-      if (bySubnet.length) qb = qb.where('p.id', 'in', holders().where('subnet_id', 'in', bySubnet));
-      if (byIp.length) qb = qb.where('p.id', 'in', holders().where('ip_address', 'in', byIp));
-      // ip-substring-filtering: the values are ORed, like repeated filters; LIKE wildcards are taken literally
-      if (bySubstring.length) {
-        const like = (t: string) => `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        qb = qb.where('p.id', 'in', holders().where((eb) => eb.or(bySubstring.map((t) => eb(sql`ip_address`, 'like', sql`${like(t)} escape '\\'`)))));
-      }
-    }
-    for (const [name, column] of [['binding:host_id', 'host'], ['binding:vif_type', 'vif_type'], ['binding:vnic_type', 'vnic_type']] as const) {
-      const values = rest.get(name);
-      if (!values) continue;
-      const unboundMatches = values.includes(unboundBinding('')[column]);
-      // ports without a binding row are unbound (host '', vif_type unbound, vnic_type normal)
-      qb = qb.where((eb) =>
-        eb.or([
-          eb('p.id', 'in', trx.selectFrom('ml2_port_bindings').select('port_id').where(column, 'in', values)),
-          ...(unboundMatches ? [eb('p.id', 'not in', trx.selectFrom('ml2_port_bindings').select('port_id'))] : []),
-        ]),
-      );
-    }
-    const sgs = rest.get('security_groups');
-    if (sgs) {
-      qb = qb.where('p.id', 'in', trx.selectFrom('securitygroupportbindings').select('port_id').where('security_group_id', 'in', sgs));
-    }
-    return qb;
+    const { rows, ids } = await listRows<PortTable>(this.def, this.visible(trx, ctx), q, 'p', (qb, rest) => this.extensions.filter(applyPortFilters(trx, qb, rest), rest, trx));
+    return this.render(trx, rows, q.fields, ids);
   }
 
   async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {
     const trx = this.s.db.kysely;
-    return (await this.render(trx, ctx, [await this.find(trx, ctx, id)], fields))[0];
-  }
-
-  private generateMac(): string {
-    const rnd = randomBytes(6);
-    return this.baseMac.map((b, i) => (i >= 3 && b === '00' ? rnd[i].toString(16).padStart(2, '0') : b)).join(':');
-  }
-
-  private async checkMacFree(trx: Trx, networkId: string, mac: string, portId?: string): Promise<void> {
-    let q = trx.selectFrom('ports').select('id').where('network_id', '=', networkId).where('mac_address', '=', mac);
-    if (portId) q = q.where('id', '!=', portId);
-    if (await q.executeTakeFirst()) throw MacAddressInUse({ net: networkId, mac });
-  }
-
-  /** Picks addresses for a port: what it asked for, or one per IP version (SLAAC: every SLAAC subnet). */
-  private async allocateFixedIps(
-    trx: Trx, uow: UnitOfWork, network: NetworkTable, portId: string, mac: string, deviceOwner: string,
-    wanted: FixedIpSpec[] | typeof NOT_SPECIFIED, keep: IpAllocationTable[] = [], known?: SubnetTable[],
-  ): Promise<IpAllocationTable[]> {
-    const subnets = known ?? (await this.subnetsOf(trx, network.id));
-    const byId = new Map(subnets.map((s) => [s.id, s]));
-    const out: IpAllocationTable[] = [];
-    const alloc = (subnet: SubnetTable, ip: string) => out.push({ port_id: portId, subnet_id: subnet.id, network_id: network.id, ip_address: ip });
-
-    const any = async (subnet: SubnetTable): Promise<string | null> =>
-      isSlaac(subnet) ? formatIp(6, eui64Address(parseCidr(subnet.cidr)!, mac)) : this.s.ipam.allocateAny(trx, uow, subnet);
-
-    if (wanted === NOT_SPECIFIED) {
-      for (const version of [4, 6]) {
-        const candidates = subnets.filter((s) => s.ip_version === version && !isSlaac(s));
-        if (candidates.length) {
-          let got: string | null = null;
-          for (const s of candidates) {
-            got = await this.s.ipam.allocateAny(trx, uow, s);
-            if (got) {
-              alloc(s, got);
-              break;
-            }
-          }
-          if (!got) throw IpAddressGenerationFailure({ net: network.id });
-        }
-      }
-      for (const s of subnets.filter(isSlaac)) alloc(s, (await any(s))!);
-      return out;
-    }
-
-    const kept = new Set(keep.map((k) => `${k.subnet_id}|${k.ip_address}`));
-    for (const spec of wanted) {
-      if (spec.subnet_id !== undefined && !byId.has(spec.subnet_id)) {
-        throw InvalidInput({ msg: `Failed to create port on network ${network.id}, because fixed_ips included invalid subnet ${spec.subnet_id}` });
-      }
-      if (spec.ip_address === undefined) {
-        if (spec.subnet_id === undefined) throw InvalidInput({ msg: 'fixed_ips: each entry needs a subnet_id or an ip_address' });
-        const subnet = byId.get(spec.subnet_id)!;
-        // on update, {subnet_id} alone keeps the address the port already has there
-        const held = keep.find((k) => k.subnet_id === subnet.id && !out.some((o) => o.subnet_id === k.subnet_id && o.ip_address === k.ip_address));
-        if (held) {
-          alloc(subnet, held.ip_address);
-          continue;
-        }
-        const ip = await any(subnet);
-        if (!ip) throw IpAddressGenerationFailure({ net: network.id });
-        alloc(subnet, ip);
-        continue;
-      }
-      const ip = parseIp(spec.ip_address)!;
-      let subnet: SubnetTable | undefined;
-      if (spec.subnet_id !== undefined) {
-        subnet = byId.get(spec.subnet_id)!;
-        if (!cidrContains(parseCidr(subnet.cidr)!, ip)) throw InvalidIpForSubnet({ ip: spec.ip_address });
-      } else {
-        subnet = subnets.find((s) => cidrContains(parseCidr(s.cidr)!, ip));
-        if (!subnet) throw InvalidIpForNetwork({ ip: spec.ip_address });
-      }
-      const text = formatIp(ip.version, ip.value);
-      if (kept.has(`${subnet.id}|${text}`)) {
-        alloc(subnet, text);
-        continue;
-      }
-      const cidr = parseCidr(subnet.cidr)!;
-      const { first, last } = usableRange(cidr);
-      if (ip.value < first || ip.value > last) throw InvalidIpForSubnet({ ip: spec.ip_address });
-      if (subnet.gateway_ip === text && !ROUTER_OWNERS.includes(deviceOwner)) {
-        throw InvalidInput({ msg: `IP address ${text} is the gateway of subnet ${subnet.id}: only a router port may use it` });
-      }
-      if (out.some((o) => o.subnet_id === subnet!.id && o.ip_address === text)) {
-        throw InvalidInput({ msg: `fixed_ips lists IP address ${text} twice` });
-      }
-      const taken = await trx.selectFrom('ipallocations').select('port_id').where('subnet_id', '=', subnet.id).where('ip_address', '=', text).executeTakeFirst();
-      if (taken) throw IpAddressAlreadyAllocated({ ip: text, subnet: subnet.id });
-      await this.s.ipam.allocateSpecific(trx, uow, subnet, text);
-      alloc(subnet, text);
-    }
-    return out;
+    return (await this.render(trx, [await this.find(trx, ctx, id)], fields))[0];
   }
 
   /**
@@ -340,10 +192,6 @@ export class PortPlugin implements Handler {
     return { network: row.network, subnets: row.subnets ?? [], defaultGroup: row.default_group, portQuota: row.port_quota };
   }
 
-  private subnetsOf(trx: Trx, networkId: string): Promise<SubnetTable[]> {
-    return trx.selectFrom('subnets').selectAll().where('network_id', '=', networkId).orderBy('created_at').orderBy('id').execute();
-  }
-
   /**
    * Writes new ports with their addresses and group bindings. On PostgreSQL that is one
    * statement (data-modifying CTEs; foreign keys are checked at its end), saving two round
@@ -355,7 +203,7 @@ export class PortPlugin implements Handler {
     const bindings = made.flatMap((m) => m.groups.map((g) => ({ port_id: m.row.id, security_group_id: g })));
     if (this.s.db.dialect !== 'postgres') {
       await trx.insertInto('ports').values(ports).execute();
-      await this.insertAllocations(trx, ips);
+      await this.fixedIps.insert(trx, ips);
       if (bindings.length) await trx.insertInto('securitygroupportbindings').values(bindings).execute();
       return;
     }
@@ -371,37 +219,9 @@ export class PortPlugin implements Handler {
         await trx.insertInto('ports').values(ports).execute();
       }
     } catch (e) {
-      this.forgetSubnetsOnClash(e, ips);
+      this.fixedIps.forgetSubnetsOnClash(e, ips);
       throw e;
     }
-  }
-
-  private forgetSubnetsOnClash(e: unknown, rows: IpAllocationTable[]): void {
-    if (uniqueViolation(e)?.includes('ipallocations')) for (const s of new Set(rows.map((r) => r.subnet_id))) this.s.ipam.raced(s);
-  }
-
-  /** Inserts allocations; a unique-key clash means our cache of that subnet was stale. */
-  private async insertAllocations(trx: Trx, rows: IpAllocationTable[]): Promise<void> {
-    if (!rows.length) return;
-    try {
-      await trx.insertInto('ipallocations').values(rows).execute();
-    } catch (e) {
-      this.forgetSubnetsOnClash(e, rows);
-      throw e;
-    }
-  }
-
-  private checkAddressPairs(pairs: AddressPair[], mac: string): AddressPair[] {
-    const max = this.s.config.int('DEFAULT', 'max_allowed_address_pair');
-    if (pairs.length > max) throw AllowedAddressPairExhausted({ quota: max });
-    const seen = new Set<string>();
-    return pairs.map((p) => {
-      const full = { ip_address: p.ip_address, mac_address: p.mac_address ?? mac };
-      const key = `${full.mac_address}|${full.ip_address}`;
-      if (seen.has(key)) throw DuplicateAddressPairInRequest({ mac: full.mac_address, ip: full.ip_address });
-      seen.add(key);
-      return full;
-    });
   }
 
   /**
@@ -410,170 +230,125 @@ export class PortPlugin implements Handler {
    */
   async create(ctx: RequestContext, items: ApiObject[], authorize: AuthorizeCreate, within?: { trx: Trx; uow: UnitOfWork }): Promise<ApiObject[]> {
     const work = async (trx: Trx, uow: UnitOfWork): Promise<PortParts[]> => {
-        // looked up once per request, however many ports it creates
-        const networks = new Map<string, NetworkTable>();
-        const subnets = new Map<string, SubnetTable[]>();
-        const defaultGroups = new Map<string, string>();
-        const macs = new Set<string>();
-        // whether the caller may put ports on each network (owner, admin or access_as_shared)
-        const mayUse = new Map<string, boolean>();
-        const projects = countBy(items.map((i) => i.project_id as string));
-        const netIds = new Set(items.map((i) => i.network_id as string));
-        if (this.s.db.dialect === 'postgres' && projects.size === 1 && netIds.size === 1) {
-          const [[project, n]] = [...projects];
-          const [netId] = [...netIds];
-          const pre = await this.prefetch(trx, netId, project);
-          if (!pre.network) throw NetworkNotFound({ id: netId });
-          const access = await this.networks.accessTo(trx, ctx, pre.network);
-          if (!access.visible) throw NetworkNotFound({ id: netId });
-          mayUse.set(netId, access.ports);
-          networks.set(netId, pre.network);
-          subnets.set(netId, pre.subnets);
-          if (pre.defaultGroup) defaultGroups.set(project, pre.defaultGroup);
-          // as Neutron, ports a service plugin makes for itself are not held to the quota
-          if (!within) await this.s.quotas.checkWithOverride(trx, project, 'port', n, pre.portQuota);
+      // looked up once per request, however many ports it creates
+      const networks = new Map<string, NetworkTable>();
+      const subnets = new Map<string, SubnetTable[]>();
+      const defaultGroups = new Map<string, string>();
+      const macs = new Set<string>();
+      // whether the caller may put ports on each network (owner, admin or access_as_shared)
+      const mayUse = new Map<string, boolean>();
+      const counts = countBy(items.map((i) => i.project_id as string));
+      const netIds = new Set(items.map((i) => i.network_id as string));
+      // as Neutron, ports a service plugin makes for itself are not held to the quota
+      const internal = within !== undefined;
+      if (this.s.db.dialect === 'postgres' && counts.size === 1 && netIds.size === 1) {
+        const [project] = [...counts.keys()];
+        const [netId] = [...netIds];
+        const pre = await this.prefetch(trx, netId, project);
+        if (!pre.network) throw NetworkNotFound({ id: netId });
+        const access = await this.networks.accessTo(trx, ctx, pre.network);
+        if (!access.visible) throw NetworkNotFound({ id: netId });
+        mayUse.set(netId, access.ports);
+        networks.set(netId, pre.network);
+        subnets.set(netId, pre.subnets);
+        if (pre.defaultGroup) defaultGroups.set(project, pre.defaultGroup);
+        await this.s.callbacks.publish('port', 'before_create', { context: ctx, trx, counts, internal, knownLimits: new Map([[project, pre.portQuota]]) });
+      } else {
+        await this.s.callbacks.publish('port', 'before_create', { context: ctx, trx, counts, internal });
+      }
+      const now = timestamp();
+      const made: PortParts[] = [];
+      for (const item of items) {
+        const netId = item.network_id as string;
+        const network = networks.get(netId) ?? (await this.networks.find(trx, ctx, netId));
+        networks.set(netId, network);
+        if (!subnets.has(netId)) subnets.set(netId, await subnetsOf(trx, netId));
+        if (!mayUse.has(netId)) mayUse.set(netId, (await this.networks.accessTo(trx, ctx, network)).ports);
+        // rule:shared asks whether the network is shared with the caller's project (RBAC included)
+        authorize(item, parentFacts(network, bool(network.shared) || (network.project_id !== ctx.projectId && mayUse.get(netId))));
+        const projectId = item.project_id as string;
+        const id = randomUUID();
+        const deviceOwner = item.device_owner as string;
+        const mac = await this.chooseMac(trx, netId, item.mac_address, macs);
+
+        const row: PortTable = {
+          id,
+          project_id: projectId,
+          name: item.name as string,
+          description: item.description as string,
+          created_at: now,
+          updated_at: now,
+          revision_number: 0,
+          network_id: netId,
+          mac_address: mac,
+          admin_state_up: int(item.admin_state_up as boolean),
+          status: 'DOWN',
+          device_id: item.device_id as string,
+          device_owner: deviceOwner,
+          port_security_enabled: network.port_security_enabled,
+          allowed_address_pairs: '[]',
+          extra_dhcp_opts: '[]',
+        };
+        const draft: PortDraft = { ctx, trx, network: async () => network, row, set: {}, portSecurity: bool(network.port_security_enabled) };
+        await this.extensions.processCreate(draft, item, 'before-groups');
+        let groups: string[];
+        if (item.security_groups === NOT_SPECIFIED || item.security_groups === undefined) {
+          if (draft.portSecurity && !deviceOwner.startsWith('network:')) {
+            const sg = defaultGroups.get(projectId) ?? (await this.groups.ensureDefault(trx, projectId));
+            defaultGroups.set(projectId, sg);
+            groups = [sg];
+          } else {
+            groups = [];
+          }
         } else {
-          if (!within) for (const [project, n] of projects) await this.s.quotas.check(trx, project, 'port', n);
+          groups = await this.groups.checkUsable(trx, ctx, projectId, item.security_groups as string[]);
+          if (groups.length && !draft.portSecurity) throw PortSecurityAndIPRequiredForSecurityGroups({});
         }
-        const now = timestamp();
-        const made: PortParts[] = [];
-        for (const item of items) {
-          const netId = item.network_id as string;
-          const network = networks.get(netId) ?? (await this.networks.find(trx, ctx, netId));
-          networks.set(netId, network);
-          if (!subnets.has(netId)) subnets.set(netId, await this.subnetsOf(trx, netId));
-          if (!mayUse.has(netId)) mayUse.set(netId, (await this.networks.accessTo(trx, ctx, network)).ports);
-          // rule:shared asks whether the network is shared with the caller's project (RBAC included)
-          authorize(item, parentFacts(network, bool(network.shared) || (network.project_id !== ctx.projectId && mayUse.get(netId))));
-          const projectId = item.project_id as string;
-          const id = randomUUID();
-          const deviceOwner = item.device_owner as string;
+        await this.extensions.processCreate(draft, item, 'after-groups');
 
-          let mac: string;
-          if (item.mac_address === NOT_SPECIFIED) {
-            // a clash with an existing port is caught by the unique key (and the request retried);
-            // a clash inside this request is avoided here
-            let tries = 0;
-            do {
-              mac = this.generateMac();
-              if (++tries > this.s.config.int('DEFAULT', 'mac_generation_retries')) throw NetworkMacAddressGenerationFailure({ net: netId });
-            } while (macs.has(`${netId}|${mac}`));
-          } else {
-            mac = item.mac_address as string;
-            if (macs.has(`${netId}|${mac}`)) throw MacAddressInUse({ net: netId, mac });
-            await this.checkMacFree(trx, netId, mac);
-          }
-          macs.add(`${netId}|${mac}`);
-
-          const portSecurity = item.port_security_enabled === NOT_SPECIFIED ? bool(network.port_security_enabled) : (item.port_security_enabled as boolean);
-          let groups: string[];
-          if (item.security_groups === NOT_SPECIFIED) {
-            if (portSecurity && !deviceOwner.startsWith('network:')) {
-              const sg = defaultGroups.get(projectId) ?? (await this.groups.ensureDefault(trx, projectId));
-              defaultGroups.set(projectId, sg);
-              groups = [sg];
-            } else {
-              groups = [];
-            }
-          } else {
-            groups = await this.groups.checkUsable(trx, ctx, projectId, item.security_groups as string[]);
-            if (groups.length && !portSecurity) throw PortSecurityAndIPRequiredForSecurityGroups({});
-          }
-          const pairs = this.checkAddressPairs(item.allowed_address_pairs as AddressPair[], mac);
-          if (pairs.length && !portSecurity) throw AddressPairAndPortSecurityRequired({});
-
-          const ips = await this.allocateFixedIps(trx, uow, network, id, mac, deviceOwner, item.fixed_ips as FixedIpSpec[] | typeof NOT_SPECIFIED, [], subnets.get(netId));
-          const row: PortTable = {
-            id,
-            project_id: projectId,
-            name: item.name as string,
-            description: item.description as string,
-            created_at: now,
-            updated_at: now,
-            revision_number: 0,
-            network_id: netId,
-            mac_address: mac,
-            admin_state_up: int(item.admin_state_up as boolean),
-            status: 'DOWN',
-            device_id: item.device_id as string,
-            device_owner: deviceOwner,
-            port_security_enabled: int(portSecurity),
-            allowed_address_pairs: JSON.stringify(pairs),
-            extra_dhcp_opts: JSON.stringify(mergeDhcpOpts([], item.extra_dhcp_opts as DhcpOpt[])),
-          };
-          made.push({ row, ips, groups, tags: [], binding: unboundBinding(id) });
-        }
-        await this.insertPorts(trx, made);
-        for (const [n, item] of items.entries()) {
-          const wish = bindingWish(item);
-          if (wish) made[n].binding = await this.binder.bind(trx, made[n].row, wish);
-        }
-        return made;
+        const ips = await this.fixedIps.allocate(trx, uow, network, id, mac, deviceOwner, item.fixed_ips as FixedIpSpec[] | typeof NOT_SPECIFIED, [], subnets.get(netId));
+        made.push({ row, ips, groups, tags: [], binding: unboundBinding(id) });
+      }
+      await this.insertPorts(trx, made);
+      await this.extensions.afterCreate(trx, made.map((m, n) => ({ row: m.row, item: items[n] })));
+      for (const [n, item] of items.entries()) {
+        const wish = bindingWish(item);
+        if (wish) made[n].binding = await this.binder.bind(trx, made[n].row, wish);
+      }
+      return made;
     };
     const parts = within ? await work(within.trx, within.uow) : await inTransaction(this.s.db, work);
     for (const p of parts) {
       this.s.log.info({ event: 'port.create', port_id: p.row.id, network_id: p.row.network_id, ips: p.ips.map((i) => i.ip_address), host: p.binding.host || undefined, request_id: ctx.requestId }, 'port created');
     }
-    if (!within) await this.notifyChanged(parts, new Map());
-    const shown = parts.map((p) => this.renderOne({ ...p, groups: [...p.groups].sort() }));
-    // ports made inside a service plugin's transaction are told of by its announce()
-    if (!within) for (const [networkId, ports] of groupBy(shown, (p) => p.network_id as string)) await this.s.dhcpNotifier?.notifyEach(networkId, 'port_create_end', ports.map((port) => ({ port })));
+    if (!within) await this.announcer.changed(parts, new Map());
+    const shown = await this.show_(parts.map((p) => ({ ...p, groups: [...p.groups].sort() })));
+    await this.s.callbacks.publish('port', 'after_create', { context: ctx, ports: shown, internal: within !== undefined });
     return shown;
   }
 
-  /**
-   * After commit: bound ports go to the agents (port_update), security groups whose members
-   * changed are announced, and the mechanism drivers' postcommit hooks run.
-   */
-  private async notifyChanged(parts: PortParts[], before: Map<string, PortEvent | null>, groupsBefore: string[] = []): Promise<void> {
-    const groups = new Set(groupsBefore);
-    for (const p of parts) {
-      p.groups.forEach((g) => groups.add(g));
-      const wasBound = before.get(p.row.id)?.host;
-      if (p.binding.host || wasBound) this.s.notifier.portUpdate(await this.agentView(p), await this.boundSegment(p.binding));
-      if (before.get(p.row.id) || p.binding.host) {
-        const now = await this.binder.portEvent(this.s.db.kysely, p.row.id);
-        if (now) await this.mech.portUpdated(now, before.get(p.row.id) ?? null);
-      }
+  /** The port's MAC: generated (a clash with another port is caught by the unique key and the request retried) or the one asked for. */
+  private async chooseMac(trx: Trx, netId: string, asked: unknown, taken: Set<string>): Promise<string> {
+    let mac: string;
+    if (asked === NOT_SPECIFIED || asked === undefined) {
+      // a clash inside this request is avoided here
+      let tries = 0;
+      do {
+        mac = this.macs.generate();
+        if (++tries > this.macs.retries) throw NetworkMacAddressGenerationFailure({ net: netId });
+      } while (taken.has(`${netId}|${mac}`));
+    } else {
+      mac = asked as string;
+      if (taken.has(`${netId}|${mac}`)) throw MacAddressInUse({ net: netId, mac });
+      await this.macs.checkFree(trx, netId, mac);
     }
-    this.s.notifier.securityGroupsMemberUpdated([...groups]);
+    taken.add(`${netId}|${mac}`);
+    return mac;
   }
 
   /** After commit: port_update and postcommit hooks for ports changed inside another plugin's transaction. */
-  async announce(portIds: string[], before: Map<string, PortEvent | null>): Promise<void> {
-    const trx = this.s.db.kysely;
-    const rows = await trx.selectFrom('ports').selectAll().where('id', 'in', portIds).execute();
-    const ips = groupBy(await trx.selectFrom('ipallocations').selectAll().where('port_id', 'in', portIds).execute(), (a) => a.port_id);
-    const groups = groupBy(await trx.selectFrom('securitygroupportbindings').selectAll().where('port_id', 'in', portIds).execute(), (b) => b.port_id);
-    const bindings = await this.binder.bindingsOf(trx, portIds);
-    const parts = rows.map((row) => ({
-      row, ips: ips.get(row.id) ?? [], groups: (groups.get(row.id) ?? []).map((g) => g.security_group_id), tags: [], binding: bindings.get(row.id) ?? unboundBinding(row.id),
-    }));
-    await this.notifyChanged(parts, before);
-    for (const [networkId, ports] of groupBy(parts, (p) => p.row.network_id)) {
-      await this.s.dhcpNotifier?.notifyEach(networkId, 'port_update_end', ports.map((p) => ({ port: this.renderOne({ ...p, groups: [...p.groups].sort() }) })));
-    }
-  }
-
-  private async boundSegment(b: PortBindingTable) {
-    if (!b.segment_id) return null;
-    return (await this.binder.segments(this.s.db.kysely, [b.segment_id])).get(b.segment_id) ?? null;
-  }
-
-  /** What agents need to know of a changed port (they fetch the rest with get_devices_details_list). */
-  private async agentView(p: PortParts): Promise<Record<string, unknown>> {
-    return {
-      id: p.row.id,
-      network_id: p.row.network_id,
-      mac_address: p.row.mac_address,
-      admin_state_up: bool(p.row.admin_state_up),
-      device_owner: p.row.device_owner,
-      fixed_ips: p.ips.map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),
-      'binding:host_id': p.binding.host,
-      'binding:vif_type': p.binding.vif_type,
-      security_groups: p.groups,
-      port_security_enabled: bool(p.row.port_security_enabled),
-    };
+  announce(portIds: string[], before: Map<string, PortEvent | null>): Promise<void> {
+    return this.announcer.announce(portIds, before);
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null, authorize: AuthorizeChange): Promise<ApiObject> {
@@ -584,7 +359,6 @@ export class PortPlugin implements Handler {
       authorize(target);
       groupsBefore = (await trx.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id).execute()).map((g) => g.security_group_id);
       checkRevision(row.revision_number, ifMatch);
-      const network = () => trx.selectFrom('networks').selectAll().where('id', '=', row.network_id).executeTakeFirstOrThrow();
       const set: Partial<PortTable> = {};
       for (const k of ['name', 'description', 'device_id', 'device_owner'] as const) {
         if (k in changes) set[k] = changes[k] as string;
@@ -592,33 +366,27 @@ export class PortPlugin implements Handler {
       if ('admin_state_up' in changes) set.admin_state_up = int(changes.admin_state_up as boolean);
       const mac = (changes.mac_address as string | undefined) ?? row.mac_address;
       if ('mac_address' in changes && mac !== row.mac_address) {
-        await this.checkMacFree(trx, row.network_id, mac, id);
+        await this.macs.checkFree(trx, row.network_id, mac, id);
         set.mac_address = mac;
       }
-
-      const portSecurity = 'port_security_enabled' in changes ? (changes.port_security_enabled as boolean) : bool(row.port_security_enabled);
-      set.port_security_enabled = int(portSecurity);
+      let network: Promise<NetworkTable> | undefined;
+      const networkOf = () => (network ??= trx.selectFrom('networks').selectAll().where('id', '=', row.network_id).executeTakeFirstOrThrow());
+      const draft: PortDraft = { ctx, trx, network: networkOf, row: { ...row, ...set }, set, portSecurity: bool(row.port_security_enabled) };
+      await this.extensions.processUpdate(draft, changes, row, 'before-groups');
       let groups: string[];
       if ('security_groups' in changes) {
         groups = await this.groups.checkUsable(trx, ctx, row.project_id, changes.security_groups as string[]);
-        if (groups.length && !portSecurity) throw PortSecurityAndIPRequiredForSecurityGroups({});
+        if (groups.length && !draft.portSecurity) throw PortSecurityAndIPRequiredForSecurityGroups({});
       } else {
-        groups = (await trx.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id).execute()).map((g) => g.security_group_id);
-        if (!portSecurity && groups.length) throw PortSecurityPortHasSecurityGroup({});
+        groups = groupsBefore;
+        if (!draft.portSecurity && groups.length) throw PortSecurityPortHasSecurityGroup({});
       }
-      let pairs = jsonColumn<AddressPair[]>(row.allowed_address_pairs, []);
-      if ('allowed_address_pairs' in changes) pairs = this.checkAddressPairs(changes.allowed_address_pairs as AddressPair[], mac);
-      if (pairs.length && !portSecurity) throw AddressPairAndPortSecurityRequired({});
-      set.allowed_address_pairs = JSON.stringify(pairs);
-      if ('extra_dhcp_opts' in changes) {
-        set.extra_dhcp_opts = JSON.stringify(mergeDhcpOpts(jsonColumn<DhcpOpt[]>(row.extra_dhcp_opts, []), changes.extra_dhcp_opts as DhcpOpt[]));
-      }
+      await this.extensions.processUpdate(draft, changes, row, 'after-groups');
 
       let ips: IpAllocationTable[];
       if ('fixed_ips' in changes) {
-        const net = await network();
         const current = await trx.selectFrom('ipallocations').selectAll().where('port_id', '=', id).execute();
-        const wanted = await this.allocateFixedIps(trx, uow, net, id, mac, (set.device_owner ?? row.device_owner), changes.fixed_ips as FixedIpSpec[], current);
+        const wanted = await this.fixedIps.allocate(trx, uow, await networkOf(), id, mac, set.device_owner ?? row.device_owner, changes.fixed_ips as FixedIpSpec[], current);
         const key = (a: IpAllocationTable) => `${a.subnet_id}|${a.ip_address}`;
         const wantedKeys = new Set(wanted.map(key));
         const currentKeys = new Set(current.map(key));
@@ -626,12 +394,13 @@ export class PortPlugin implements Handler {
           await trx.deleteFrom('ipallocations').where('subnet_id', '=', a.subnet_id).where('ip_address', '=', a.ip_address).execute();
           this.s.ipam.release(uow, a.subnet_id, a.ip_address);
         }
-        await this.insertAllocations(trx, wanted.filter((w) => !currentKeys.has(key(w))));
+        await this.fixedIps.insert(trx, wanted.filter((w) => !currentKeys.has(key(w))));
         ips = wanted;
-        for (const hook of this.fixedIpsHooks) await hook(trx, row, ips);
       } else {
         ips = await trx.selectFrom('ipallocations').selectAll().where('port_id', '=', id).execute();
       }
+      // a service plugin may veto (a floating IP holds one of the old addresses)
+      await this.s.callbacks.publish('port', 'precommit_update', { context: ctx, trx, uow, port: row, fixedIps: 'fixed_ips' in changes ? ips : null });
       if ('security_groups' in changes) {
         await trx.deleteFrom('securitygroupportbindings').where('port_id', '=', id).execute();
         if (groups.length) await trx.insertInto('securitygroupportbindings').values(groups.map((g) => ({ port_id: id, security_group_id: g }))).execute();
@@ -658,9 +427,9 @@ export class PortPlugin implements Handler {
       return { row: saved, ips, groups: [...groups].sort(), tags, binding };
     });
     this.s.log.info({ event: 'port.update', port_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'port updated');
-    await this.notifyChanged([parts], new Map([[id, before]]), groupsBefore);
-    const shown = this.renderOne(parts);
-    await this.s.dhcpNotifier?.notify(parts.row.network_id, 'port_update_end', { port: shown });
+    await this.announcer.changed([parts], new Map([[id, before]]), groupsBefore);
+    const [shown] = await this.show_([parts]);
+    await this.s.callbacks.publish('port', 'after_update', { context: ctx, ports: [shown] });
     return shown;
   }
 
@@ -671,22 +440,18 @@ export class PortPlugin implements Handler {
       const { row, target } = await this.findForChange(trx, ctx, id);
       authorize(target);
       checkRevision(row.revision_number, ifMatch);
-      const afterCommit: (() => void)[] = [];
-      for (const hook of this.deleteHooks) {
-        const after = await hook(trx, row);
-        if (after) afterCommit.push(after);
-      }
+      // service plugins may refuse (a router's port) or let go of the port (floating IPs)
+      await this.s.callbacks.publish('port', 'precommit_delete', { context: ctx, trx, uow, port: row });
       const fixedIps = await this.deleteRow(trx, uow, id);
-      return { afterCommit, networkId: row.network_id, fixedIps };
+      return { networkId: row.network_id, fixedIps };
     });
     this.s.log.info({ event: 'port.delete', port_id: id, request_id: ctx.requestId }, 'port deleted');
-    for (const after of gone.afterCommit) after();
-    await this.announceDeleted(id, gone.networkId, gone.fixedIps, before);
-    this.s.notifier.securityGroupsMemberUpdated(groups);
+    await this.announcer.deleted(ctx, id, gone.networkId, gone.fixedIps, before, groups);
   }
 
   /** The port's row, addresses and tags, inside the caller's transaction; returns the freed fixed IPs. */
   async deleteRow(trx: Trx, uow: UnitOfWork, id: string): Promise<{ subnet_id: string; ip_address: string }[]> {
+    await this.extensions.beforeDelete(trx, id);
     const freed = await trx.deleteFrom('ipallocations').where('port_id', '=', id).returning(['subnet_id', 'ip_address']).execute();
     for (const a of freed) this.s.ipam.release(uow, a.subnet_id, a.ip_address);
     await removeAllTags(this.s.db, trx, [id]);
@@ -696,30 +461,7 @@ export class PortPlugin implements Handler {
   }
 
   /** After commit: the DHCP agents, the L2 agents and the mechanism drivers hear that the port is gone. */
-  async announceDeleted(id: string, networkId: string, fixedIps: { subnet_id: string; ip_address: string }[], before: PortEvent | null): Promise<void> {
-    await this.s.dhcpNotifier?.notify(networkId, 'port_delete_end', { port_id: id, network_id: networkId, fixed_ips: fixedIps });
-    if (before) {
-      this.s.notifier.portDelete(id, before.networkId);
-      await this.mech.portDeleted(before);
-    }
+  announceDeleted(id: string, networkId: string, fixedIps: { subnet_id: string; ip_address: string }[], before: PortEvent | null): Promise<void> {
+    return this.announcer.deleted(null, id, networkId, fixedIps, before);
   }
-}
-
-/** extra_dhcp_opts updates merge by (opt_name, ip_version); a null opt_value removes the option. */
-function mergeDhcpOpts(current: DhcpOpt[], changes: DhcpOpt[]): DhcpOpt[] {
-  const key = (o: DhcpOpt) => `${o.opt_name}|${o.ip_version ?? 4}`;
-  const out = new Map(current.map((o) => [key(o), o]));
-  for (const c of changes) {
-    const o = { opt_name: c.opt_name, opt_value: c.opt_value, ip_version: Number(c.ip_version ?? 4) };
-    if (o.opt_value === null) out.delete(key(o));
-    else out.set(key(o), o);
-  }
-  return [...out.values()];
-}
-
-function byAddress(a: IpAllocationTable, b: IpAllocationTable): number {
-  const x = parseIp(a.ip_address)!;
-  const y = parseIp(b.ip_address)!;
-  if (x.version !== y.version) return x.version - y.version;
-  return x.value < y.value ? -1 : x.value > y.value ? 1 : 0;
 }

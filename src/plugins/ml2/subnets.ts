@@ -21,32 +21,12 @@ import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, countBy, inTransaction, int, lockedIf, type IdSet, type Trx } from '../transaction.js';
 import { AUTO_DELETE_OWNERS, isSlaac, parentFacts, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
 import { ACCESS_SHARED, networksOpenTo } from '../rbac/network-access.js';
-import type { DhcpScheduler } from '../agents/dhcp-scheduler.js';
-import type { DhcpEvent } from '../agents/dhcp-notifier.js';
 
 interface Pool { start: string; end: string }
 interface Route { destination: string; nexthop: string }
 
 export class SubnetPlugin implements Handler {
-  /** set by the server: a network's first DHCP subnet schedules it to a DHCP agent */
-  dhcpScheduler?: DhcpScheduler;
-  /** After commit: service plugins hear of subnet changes (a router's agent needs a new gateway_ip). */
-  readonly updateHooks: ((before: SubnetTable, after: SubnetTable) => void)[] = [];
-
   constructor(private readonly s: Services, private readonly networks: NetworkPlugin) {}
-
-  /** After commit: the network's DHCP agents hear of it; a network with DHCP but no agent gets one first (network_create_end). */
-  private async notifyDhcp(networkId: string, dhcp: boolean, method: DhcpEvent, payload: object): Promise<void> {
-    const n = this.s.dhcpNotifier;
-    if (!n) return;
-    if (dhcp && this.dhcpScheduler && !(await n.hostsOf(networkId)).length) {
-      const scheduler = this.dhcpScheduler;
-      await inTransaction(this.s.db, (trx) => scheduler.agentsFor(trx, networkId));
-      const hosts = await n.hostsOf(networkId);
-      if (hosts.length) return n.networkAdded(networkId, hosts);
-    }
-    await n.notify(networkId, method, payload);
-  }
 
   private visible(trx: Trx, ctx: RequestContext) {
     let qb = trx.selectFrom('subnets as s').selectAll('s');
@@ -120,9 +100,7 @@ export class SubnetPlugin implements Handler {
         authorize(item, parentFacts(network));
         networks.push(network);
       }
-      for (const [project, n] of countBy(items.map((i) => i.project_id as string))) {
-        await this.s.quotas.check(trx, project, 'subnet', n);
-      }
+      await this.s.callbacks.publish('subnet', 'before_create', { context: ctx, trx, counts: countBy(items.map((i) => i.project_id as string)) });
       const now = timestamp();
       const created: SubnetTable[] = [];
       for (const [n, item] of items.entries()) {
@@ -143,7 +121,7 @@ export class SubnetPlugin implements Handler {
     });
     for (const r of rows) this.s.log.info({ event: 'subnet.create', subnet_id: r.id, network_id: r.network_id, cidr: r.cidr, request_id: ctx.requestId }, 'subnet created');
     const shown = await this.render(this.s.db.kysely, rows, null);
-    for (const [i, r] of rows.entries()) await this.notifyDhcp(r.network_id, bool(r.enable_dhcp), 'subnet_create_end', { subnet: shown[i] });
+    await this.s.callbacks.publish('subnet', 'after_create', { context: ctx, subnets: rows.map((row, i) => ({ row, shown: shown[i] })) });
     return shown;
   }
 
@@ -315,9 +293,8 @@ export class SubnetPlugin implements Handler {
       return saveChanges(trx, 'subnets', row, set);
     });
     this.s.log.info({ event: 'subnet.update', subnet_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'subnet updated');
-    for (const hook of this.updateHooks) hook(before!, row);
     const shown = (await this.render(this.s.db.kysely, [row], null))[0];
-    await this.notifyDhcp(row.network_id, bool(row.enable_dhcp), 'subnet_update_end', { subnet: shown });
+    await this.s.callbacks.publish('subnet', 'after_update', { context: ctx, before: before!, after: row, shown });
     return shown;
   }
 
@@ -342,6 +319,6 @@ export class SubnetPlugin implements Handler {
       return row.network_id;
     });
     this.s.log.info({ event: 'subnet.delete', subnet_id: id, request_id: ctx.requestId }, 'subnet deleted');
-    await this.notifyDhcp(networkId, false, 'subnet_delete_end', { subnet_id: id, network_id: networkId });
+    await this.s.callbacks.publish('subnet', 'after_delete', { context: ctx, subnetId: id, networkId });
   }
 }

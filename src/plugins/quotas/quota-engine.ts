@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import type { Config } from '../../config/config.js';
 import { OverQuota } from '../../api/errors.js';
+import type { CallbackRegistry } from '../callbacks/registry.js';
 import type { Trx } from '../transaction.js';
 
 /** quota resource name → the table whose rows count against it (null: not built yet, usage 0) */
@@ -18,8 +19,25 @@ export const QUOTA_RESOURCES: Record<string, string | null> = {
   subnetpool: null,
 };
 
+/** The counted resources that publish before_create. */
+const COUNTED = ['network', 'subnet', 'port', 'security_group', 'security_group_rule', 'router', 'floatingip', 'rbac_policy'] as const;
+
 export class QuotaEngine {
   constructor(private readonly config: Config) {}
+
+  /** Every counted create is checked at the start of its transaction; a service plugin's own ports are not held to it, as in Neutron. */
+  subscribe(registry: CallbackRegistry): void {
+    for (const resource of COUNTED) {
+      registry.subscribe(resource, 'before_create', async (p) => {
+        if ('internal' in p && p.internal) return;
+        for (const [project, n] of p.counts) {
+          const known = p.knownLimits?.get(project);
+          if (known !== undefined) await this.checkWithOverride(p.trx, project, resource, n, known);
+          else await this.check(p.trx, project, resource, n);
+        }
+      }, { name: 'quotas' });
+    }
+  }
 
   defaults(): Record<string, number> {
     const out: Record<string, number> = {};

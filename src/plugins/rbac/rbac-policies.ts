@@ -83,7 +83,7 @@ export class RbacPolicyPlugin implements Handler {
     });
     try {
       const rows = await inTransaction(this.s.db, async (trx) => {
-        for (const [project, n] of countBy(wanted.map((w) => w.project_id))) await this.s.quotas.check(trx, project, 'rbac_policy', n);
+        await this.s.callbacks.publish('rbac_policy', 'before_create', { context: ctx, trx, counts: countBy(wanted.map((w) => w.project_id)) });
         const rows: NetworkRbacTable[] = [];
         for (const w of wanted) {
           // the network must be visible (404 otherwise) and, unless the caller is admin, its own

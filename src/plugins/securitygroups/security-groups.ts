@@ -135,10 +135,10 @@ export class SecurityGroupPlugin implements Handler {
       const now = timestamp();
       const rows: SecurityGroupTable[] = [];
       for (const project of new Set(items.map((i) => i.project_id as string))) await this.ensureDefault(trx, project);
-      for (const [project, n] of countBy(items.map((i) => i.project_id as string))) {
-        await this.s.quotas.check(trx, project, 'security_group', n);
-        await this.s.quotas.check(trx, project, 'security_group_rule', 2 * n);
-      }
+      const counts = countBy(items.map((i) => i.project_id as string));
+      await this.s.callbacks.publish('security_group', 'before_create', { context: ctx, trx, counts });
+      // each new group comes with its two default egress rules
+      await this.s.callbacks.publish('security_group_rule', 'before_create', { context: ctx, trx, counts: new Map([...counts].map(([p, n]) => [p, 2 * n])) });
       for (const i of items) {
         const row: SecurityGroupTable = {
           id: randomUUID(), project_id: i.project_id as string, name: i.name as string, description: i.description as string,
@@ -266,15 +266,13 @@ export class SecurityGroupRulePlugin implements Handler {
         if (dup) throw SecurityGroupRuleExists({ id: dup.id });
         rows.push(ruleRow(spec, now));
       }
-      for (const [project, n] of countBy(rows.map((r) => r.project_id))) {
-        await this.s.quotas.check(trx, project, 'security_group_rule', n);
-      }
+      await this.s.callbacks.publish('security_group_rule', 'before_create', { context: ctx, trx, counts: countBy(rows.map((r) => r.project_id)) });
       await trx.insertInto('securitygrouprules').values(rows).execute();
       for (const sgId of new Set(rows.map((r) => r.security_group_id))) await bumpRevision(trx, 'securitygroups', sgId);
       return rows;
     });
     for (const r of rows) this.s.log.info({ event: 'security_group_rule.create', security_group_rule_id: r.id, security_group_id: r.security_group_id, request_id: ctx.requestId }, 'security group rule created');
-    this.s.notifier.securityGroupsRuleUpdated([...new Set(rows.map((r) => r.security_group_id))]);
+    await this.s.callbacks.publish('security_group', 'after_rules_update', { groupIds: [...new Set(rows.map((r) => r.security_group_id))] });
     return this.render(this.s.db.kysely, rows);
   }
 
@@ -289,7 +287,7 @@ export class SecurityGroupRulePlugin implements Handler {
       return row.security_group_id;
     });
     this.s.log.info({ event: 'security_group_rule.delete', security_group_rule_id: id, request_id: ctx.requestId }, 'security group rule deleted');
-    this.s.notifier.securityGroupsRuleUpdated([group]);
+    await this.s.callbacks.publish('security_group', 'after_rules_update', { groupIds: [group] });
   }
 }
 

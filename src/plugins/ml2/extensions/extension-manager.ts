@@ -1,0 +1,81 @@
+// The extension drivers in force: the configured ones ([ml2] extension_drivers) after the
+// ones ML2 always has, as Neutron's ML2 has allowed address pairs and extra DHCP options built in.
+import type { ApiObject, Attribute } from '../../../api/resource.js';
+import type { PortTable } from '../../../db/schema.js';
+import type { Services } from '../../services.js';
+import type { IdSet, Trx } from '../../transaction.js';
+import { allowedAddressPairsDriver } from './allowed-address-pairs.js';
+import type { PortDraft, PortExtensionDriver, PortExtensionFactory, PortQuery } from './extension-driver.js';
+import { extraDhcpOptsDriver } from './extra-dhcp-opts.js';
+import { portSecurityDriver } from './port-security.js';
+
+/** [ml2] extension_drivers names → drivers. A new driver is one entry here (or registerExtensionDriver). */
+const DRIVERS = new Map<string, PortExtensionFactory>([['port_security', portSecurityDriver]]);
+
+const BUILT_IN: PortExtensionFactory[] = [allowedAddressPairsDriver, extraDhcpOptsDriver];
+
+/** Makes a driver available by name, as a Python entry point would (tests, out-of-tree drivers). */
+export function registerExtensionDriver(name: string, factory: PortExtensionFactory): void {
+  DRIVERS.set(name, factory);
+}
+
+export function knownExtensionDrivers(): string[] {
+  return [...DRIVERS.keys()].sort();
+}
+
+export class ExtensionManager {
+  readonly drivers: PortExtensionDriver[];
+
+  constructor(s: Services, names: string[]) {
+    const unknown = names.filter((n) => !DRIVERS.has(n));
+    if (unknown.length) {
+      throw new Error(`[ml2] extension_drivers: unknown driver(s) ${unknown.join(', ')}; known: ${knownExtensionDrivers().join(', ')}`);
+    }
+    const configured = [...new Set(names)].map((n) => DRIVERS.get(n)!(s));
+    this.drivers = [...configured.filter((d) => d.beforeSecurityGroups), ...BUILT_IN.map((f) => f(s)), ...configured.filter((d) => !d.beforeSecurityGroups)];
+  }
+
+  get aliases(): string[] {
+    return this.drivers.flatMap((d) => d.aliases);
+  }
+
+  get attributes(): Attribute[] {
+    return this.drivers.flatMap((d) => d.attributes);
+  }
+
+  has(name: string): boolean {
+    return this.drivers.some((d) => d.name === name);
+  }
+
+  async processCreate(draft: PortDraft, item: ApiObject, stage: 'before-groups' | 'after-groups'): Promise<void> {
+    for (const d of this.drivers) if (d.processCreate && Boolean(d.beforeSecurityGroups) === (stage === 'before-groups')) await d.processCreate(draft, item);
+  }
+
+  async afterCreate(trx: Trx, made: { row: PortTable; item: ApiObject }[]): Promise<void> {
+    for (const d of this.drivers) if (d.afterCreate) await d.afterCreate(trx, made);
+  }
+
+  async processUpdate(draft: PortDraft, changes: ApiObject, current: PortTable, stage: 'before-groups' | 'after-groups'): Promise<void> {
+    for (const d of this.drivers) if (d.processUpdate && Boolean(d.beforeSecurityGroups) === (stage === 'before-groups')) await d.processUpdate(draft, changes, current);
+  }
+
+  async beforeDelete(trx: Trx, portId: string): Promise<void> {
+    for (const d of this.drivers) if (d.beforeDelete) await d.beforeDelete(trx, portId);
+  }
+
+  /** The per-port steps of every driver for one answer (each driver reads what it needs once). */
+  async extenders(trx: Trx, rows: PortTable[], ids: IdSet, fields: string[] | null): Promise<((row: PortTable, port: ApiObject) => void)[]> {
+    const wanted = fields ? this.drivers.filter((d) => d.attributes.some((a) => fields.includes(a.name))) : this.drivers;
+    return Promise.all(wanted.map((d) => d.extend(trx, rows, ids)));
+  }
+
+  filter(qb: PortQuery, rest: Map<string, string[]>, trx: Trx): PortQuery {
+    for (const d of this.drivers) {
+      for (const [attr, apply] of Object.entries(d.filters ?? {})) {
+        const values = rest.get(attr);
+        if (values) qb = apply(qb, values, trx);
+      }
+    }
+    return qb;
+  }
+}

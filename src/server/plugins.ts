@@ -1,0 +1,168 @@
+// The plugins a server can load, by the names neutrino.conf gives them: [DEFAULT] core_plugin
+// and service_plugins (Neutron's short names, or its class paths). Each entry builds the
+// plugin and says what it serves: API extensions, resources, extra routes, RPC endpoints.
+// A new service plugin (metering, qos, trunk, vpnaas, firewall_v2, the load balancer …) is
+// one entry in SERVICE_PLUGINS.
+import type { FastifyInstance } from 'fastify';
+import type { Policy } from '../api/policy/policy.js';
+import type { Handler, ResourceDef } from '../api/resource.js';
+import { agentDef } from '../api/resources/agent.js';
+import { floatingIpDef } from '../api/resources/floatingip.js';
+import { networkDef } from '../api/resources/network.js';
+import { routerDef } from '../api/resources/router.js';
+import { securityGroupRuleDef } from '../api/resources/security-group-rule.js';
+import { securityGroupDef } from '../api/resources/security-group.js';
+import { subnetDef } from '../api/resources/subnet.js';
+import { registerDhcpAgentScheduler } from '../api/routes/dhcp-agent-scheduler.js';
+import { registerIpAvailability } from '../api/routes/ip-availability.js';
+import { registerL3Routes } from '../api/routes/l3.js';
+import { registerQuotas } from '../api/routes/quotas.js';
+import { AgentStore } from '../plugins/agents/agent-store.js';
+import { subscribeDhcpNotifier } from '../plugins/agents/dhcp-callbacks.js';
+import { DhcpAgentScheduling } from '../plugins/agents/dhcp-agent-scheduling.js';
+import { DhcpAgentNotifier } from '../plugins/agents/dhcp-notifier.js';
+import { DhcpRpcCallbacks } from '../plugins/agents/dhcp-rpc.js';
+import { DhcpScheduler } from '../plugins/agents/dhcp-scheduler.js';
+import { buildL3 } from '../plugins/l3/l3-plugin.js';
+import { L3_PLUGIN_TOPIC } from '../plugins/l3/sync-payload.js';
+import { subscribeAgentNotifier } from '../plugins/ml2/agent-notifier.js';
+import { ExtensionManager } from '../plugins/ml2/extensions/extension-manager.js';
+import { MechanismManager } from '../plugins/ml2/mech/mechanism-manager.js';
+import { NetworkPlugin } from '../plugins/ml2/networks.js';
+import { PortBinder } from '../plugins/ml2/port-binding.js';
+import { PortPlugin } from '../plugins/ml2/ports.js';
+import { Ml2RpcCallbacks } from '../plugins/ml2/rpc-callbacks.js';
+import { SubnetPlugin } from '../plugins/ml2/subnets.js';
+import { subscribeNetworkRbac } from '../plugins/rbac/network-callbacks.js';
+import { RbacPolicyPlugin, rbacPolicyDef } from '../plugins/rbac/rbac-policies.js';
+import { SecurityGroupPlugin, SecurityGroupRulePlugin } from '../plugins/securitygroups/security-groups.js';
+import type { Services } from '../plugins/services.js';
+import type { Endpoints } from '../rpc/bus.js';
+import { PLUGIN, REPORTS } from '../rpc/topics.js';
+
+/** What a loaded plugin serves. */
+export interface LoadedPlugin {
+  name: string;
+  /** the API extension aliases it makes true (listed at /v2.0/extensions) */
+  aliases: string[];
+  /** resources served by the generic controller */
+  resources: { def: ResourceDef; handler: Handler }[];
+  /** routes beyond the generic controller (actions, sub-resources) */
+  routes?(app: FastifyInstance, policy: Policy): void;
+  /** what agents call: topic → methods (several plugins may serve one topic) */
+  rpc?: { topic: string; endpoints: Endpoints }[];
+  start?(): void;
+  stop?(): void | Promise<void>;
+}
+
+/** The core plugin's parts that service plugins build on. */
+export interface CorePlugin extends LoadedPlugin {
+  networks: NetworkPlugin;
+  subnets: SubnetPlugin;
+  ports: PortPlugin;
+  binder: PortBinder;
+  mech: MechanismManager;
+  agents: AgentStore;
+  groups: SecurityGroupPlugin;
+  /** ML2's RPC callbacks (report_state and the L2 agents' calls) */
+  rpcCallbacks: Ml2RpcCallbacks;
+  dhcpRpc: DhcpRpcCallbacks;
+  dhcpScheduling: DhcpAgentScheduling;
+}
+
+/** Aliases ML2 and the plugins it carries (security groups, RBAC, agents, DHCP scheduling) make true. */
+const ML2_ALIASES = [
+  'external-net', 'net-mtu', 'net-mtu-writable', 'security-group', 'stateful-security-group', 'ip-substring-filtering',
+  'port-security-groups-filtering', 'standard-attr-description', 'standard-attr-timestamp', 'standard-attr-revisions',
+  'revision-if-match', 'standard-attr-tag', 'quotas', 'quota_details', 'network-ip-availability', 'filter-validation',
+  'pagination', 'sorting', 'provider', 'multi-provider', 'binding', 'agent', 'dhcp_agent_scheduler', 'rbac-policies', 'project-id',
+];
+
+function loadMl2(s: Services): CorePlugin {
+  s.quotas.subscribe(s.callbacks);
+  subscribeAgentNotifier(s.callbacks, s.notifier);
+  subscribeNetworkRbac(s.callbacks);
+  const extensions = new ExtensionManager(s, s.config.list('ml2', 'extension_drivers'));
+  const agents = new AgentStore(s);
+  const mech = new MechanismManager(s, agents);
+  const dhcpScheduler = new DhcpScheduler(s, agents);
+  const dhcpNotifier = new DhcpAgentNotifier(s.db, s.bus, s.log, dhcpScheduler);
+  subscribeDhcpNotifier(s, dhcpNotifier, dhcpScheduler);
+  const binder = new PortBinder(s, agents, mech, dhcpScheduler);
+  const groups = new SecurityGroupPlugin(s);
+  const networks = new NetworkPlugin(s, groups);
+  const subnets = new SubnetPlugin(s, networks);
+  const ports = new PortPlugin(s, networks, groups, binder, mech, extensions);
+  const dhcpScheduling = new DhcpAgentScheduling(s, agents, dhcpScheduler, dhcpNotifier, networks, ports);
+  const rpcCallbacks = new Ml2RpcCallbacks(s, binder, mech, agents);
+  const dhcpRpc = new DhcpRpcCallbacks(s, ports);
+  return {
+    name: 'ml2',
+    aliases: [...ML2_ALIASES, ...extensions.aliases],
+    resources: [
+      { def: networkDef, handler: networks },
+      { def: subnetDef, handler: subnets },
+      { def: ports.def, handler: ports },
+      { def: agentDef, handler: agents },
+      { def: securityGroupDef, handler: groups },
+      { def: securityGroupRuleDef, handler: new SecurityGroupRulePlugin(s, groups) },
+      { def: rbacPolicyDef, handler: new RbacPolicyPlugin(s, networks) },
+    ],
+    routes(app, policy) {
+      registerQuotas(app, s.db, s.quotas, policy);
+      registerIpAvailability(app, s.db, policy);
+      registerDhcpAgentScheduler(app, dhcpScheduling, policy);
+    },
+    rpc: [
+      { topic: PLUGIN, endpoints: { ...rpcCallbacks.pluginEndpoints(), ...dhcpRpc.endpoints() } },
+      { topic: REPORTS, endpoints: rpcCallbacks.reportEndpoints() },
+    ],
+    start: () => dhcpScheduling.startFailover(),
+    stop: () => dhcpScheduling.stopFailover(),
+    networks, subnets, ports, binder, mech, agents, groups, rpcCallbacks, dhcpRpc, dhcpScheduling,
+  };
+}
+
+function loadRouter(s: Services, core: CorePlugin): LoadedPlugin {
+  const l3 = buildL3(s, core);
+  return {
+    name: 'router',
+    aliases: ['router', 'ext-gw-mode', 'extraroute', 'extraroute-atomic', 'l3_agent_scheduler'],
+    resources: [
+      { def: routerDef, handler: l3.routers },
+      { def: floatingIpDef, handler: l3.floatingIps },
+    ],
+    routes: (app, policy) => registerL3Routes(app, l3, policy),
+    // L3 agents: their routers, floating IP statuses (src/plugins/l3/l3-rpc-callbacks.ts)
+    rpc: [{ topic: L3_PLUGIN_TOPIC, endpoints: l3.rpc.endpoints() }],
+  };
+}
+
+/** core_plugin names: Neutron's short name and its class path. */
+export const CORE_PLUGINS: Record<string, (s: Services) => CorePlugin> = {
+  ml2: loadMl2,
+  'neutron.plugins.ml2.plugin.Ml2Plugin': loadMl2,
+};
+
+/** service_plugins names: Neutron's short names and class paths. */
+export const SERVICE_PLUGINS: Record<string, (s: Services, core: CorePlugin) => LoadedPlugin> = {
+  router: loadRouter,
+  'neutron.services.l3_router.l3_router_plugin.L3RouterPlugin': loadRouter,
+};
+
+/** The service plugins to load, checked: an unknown name stops the server, listing the known ones. */
+export function servicePluginNames(configured: string[]): string[] {
+  const unknown = configured.filter((n) => !(n in SERVICE_PLUGINS));
+  if (unknown.length) {
+    const known = Object.keys(SERVICE_PLUGINS).filter((n) => !n.includes('.'));
+    throw new Error(`[DEFAULT] service_plugins: unknown plugin(s) ${unknown.join(', ')}; known: ${known.join(', ')} (or Neutron's class paths of them)`);
+  }
+  // one plugin named twice (short name and class path) loads once
+  return [...new Set(configured.map((n) => SERVICE_PLUGINS[n]))].map((f) => configured.find((n) => SERVICE_PLUGINS[n] === f)!);
+}
+
+export function corePlugin(name: string): (s: Services) => CorePlugin {
+  const load = CORE_PLUGINS[name];
+  if (!load) throw new Error(`[DEFAULT] core_plugin = ${name}: unknown; known: ${Object.keys(CORE_PLUGINS).filter((n) => !n.includes('.')).join(', ')}`);
+  return load;
+}

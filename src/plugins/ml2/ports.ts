@@ -14,6 +14,7 @@ import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCrea
 import { portDef } from '../../api/resources/port.js';
 import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
+import { DEVICE_OWNER_NETWORK_PREFIX, ROUTER_OWNERS } from '../../contract/device-owners.js';
 import { uniqueViolation } from '../../db/connection.js';
 import type { IpAllocationTable, NetworkTable, PortBindingTable, PortTable, SubnetTable } from '../../db/schema.js';
 import { cidrContains, eui64Address, formatIp, normalizeIp, parseCidr, parseIp, usableRange } from '../../ipam/address.js';
@@ -23,7 +24,7 @@ import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, countBy, groupBy, inTransaction, int, lockedIf, rowsForIds, type IdSet, type Trx, type UnitOfWork } from '../transaction.js';
-import { isSlaac, parentFacts, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
+import { isSlaac, parentFacts, type NetworkPlugin } from './networks.js';
 import type { MechanismManager } from './mech/mechanism-manager.js';
 import type { PortEvent } from './mech/mechanism-driver.js';
 import { unboundBinding, type BindingWish, type PortBinder } from './port-binding.js';
@@ -468,7 +469,7 @@ export class PortPlugin implements Handler {
           const portSecurity = item.port_security_enabled === NOT_SPECIFIED ? bool(network.port_security_enabled) : (item.port_security_enabled as boolean);
           let groups: string[];
           if (item.security_groups === NOT_SPECIFIED) {
-            if (portSecurity && !deviceOwner.startsWith('network:')) {
+            if (portSecurity && !deviceOwner.startsWith(DEVICE_OWNER_NETWORK_PREFIX)) {
               const sg = defaultGroups.get(projectId) ?? (await this.groups.ensureDefault(trx, projectId));
               defaultGroups.set(projectId, sg);
               groups = [sg];

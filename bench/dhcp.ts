@@ -26,7 +26,7 @@ import { Config } from '../src/config/config.js';
 import { stopDnsmasq } from '../src/linux/dnsmasq.js';
 import { run } from '../src/linux/exec.js';
 import { listNamespaces } from '../src/linux/netns.js';
-import * as topics from '../src/rpc/topics.js';
+import * as topics from '../src/contract/topics.js';
 import { startTestServer } from '../test/helpers/server.js';
 
 const args = process.argv.slice(2);

@@ -1,30 +1,8 @@
 // The agent's RPC client to the server (Neutron's PluginApi and PluginReportStateAPI).
 import type { Bus } from '../rpc/bus.js';
-import { PLUGIN, REPORTS } from '../rpc/topics.js';
-
-export interface DeviceDetails {
-  device: string;
-  /** absent when the port is gone or not bound to this host */
-  port_id?: string;
-  network_id?: string;
-  mac_address?: string;
-  admin_state_up?: boolean;
-  network_type?: string | null;
-  physical_network?: string | null;
-  segmentation_id?: number | null;
-  mtu?: number | null;
-  fixed_ips?: { subnet_id: string; ip_address: string }[];
-  device_owner?: string;
-  port_security_enabled?: boolean;
-  security_groups?: string[];
-  allowed_address_pairs?: { ip_address: string; mac_address: string }[];
-}
-
-export interface SecurityGroupInfo {
-  devices: Record<string, { device: string; port_id: string; mac_address: string; fixed_ips: string[]; allowed_address_pairs: { ip_address: string; mac_address: string }[]; security_groups: string[]; port_security_enabled: boolean; network_id: string }>;
-  security_groups: Record<string, { direction: string; ethertype: string; protocol: string | null; port_range_min: number | null; port_range_max: number | null; remote_ip_prefix: string | null; remote_group_id: string | null }[]>;
-  sg_member_ips: Record<string, { IPv4: string[]; IPv6: string[] }>;
-}
+import type { DeviceDetails } from '../contract/l2.js';
+import type { SecurityGroupInfo } from '../contract/security-groups.js';
+import { PLUGIN, REPORTS } from '../contract/topics.js';
 
 export class PluginApi {
   constructor(private readonly bus: Bus, private readonly host: string, private readonly agentId: string) {}

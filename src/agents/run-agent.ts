@@ -2,8 +2,8 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import { AGENT_TYPE_OVS } from '../contract/agent-types.js';
 import { probeVlanSupport } from '../linux/kernel-features.js';
-import { OVS_AGENT } from '../plugins/ml2/mech/openvswitch.js';
 import { openBus } from '../rpc/index.js';
 import type { L2Dataplane } from './l2/dataplane.js';
 import { L2Agent } from './l2/l2-agent.js';
@@ -34,7 +34,7 @@ export async function runAgent(kind: AgentKind, config: Config, log: Logger, hos
     dataplane = await LinuxBridgeDataplane.fromConfig(config, log, vlan);
   } else {
     // the Open vSwitch kernel side is not built: it registers (ports bind) but wires nothing, and says so
-    dataplane = new RegistrationOnlyDataplane(OVS_AGENT, 'neutrino-openvswitch-agent', openvswitchConfigurations(config), log);
+    dataplane = new RegistrationOnlyDataplane(AGENT_TYPE_OVS, 'neutrino-openvswitch-agent', openvswitchConfigurations(config), log);
   }
   let bus;
   try {

@@ -3,7 +3,8 @@
 // ACTIVE. Callable in-process (the wiring benchmark boots hundreds this way).
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { tapName } from '../agents/linuxbridge/names.js';
+import { tapName } from '../contract/device-names.js';
+import { DEVICE_OWNER_COMPUTE } from '../contract/device-owners.js';
 import { ApiError, type Json, type NetworkApi } from './api-client.js';
 import { checkInstanceName, type InstanceRecord, type InstanceStore } from './instance-store.js';
 import { namespaceExists } from '../linux/netns.js';
@@ -69,7 +70,7 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
   const revert = new Reverter();
   try {
     const instanceId = randomUUID();
-    const body: Json = { name: opts.name, network_id: network.id, device_owner: 'compute:nova', device_id: instanceId, admin_state_up: true };
+    const body: Json = { name: opts.name, network_id: network.id, device_owner: DEVICE_OWNER_COMPUTE, device_id: instanceId, admin_state_up: true };
     if (fixedIps.length) body.fixed_ips = fixedIps;
     if (groups.length) body.security_groups = groups;
     if (!portSecurity) {

@@ -1,11 +1,9 @@
 // Finding what a boot refers to: networks, subnets and security groups by name or id (as the
 // openstack CLI does), the host an instance goes to, and the namespace standing for it.
+import { L2_AGENT_TYPES } from '../contract/agent-types.js';
 import { ApiError, type Json, type NetworkApi } from './api-client.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Agent types that wire instance ports (L2 agents). */
-export const L2_AGENT_TYPES = ['Linux bridge agent', 'Open vSwitch agent'];
 
 export interface FixedIpSpec {
   subnet?: string;

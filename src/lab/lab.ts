@@ -3,9 +3,6 @@
 // bridge agent per host run as processes in the root namespace (they reach RabbitMQ and the
 // API on loopback) and each agent makes its devices inside its host's namespace
 // ([agent] host_namespace).
-import { DHCP_AGENT } from '../plugins/agents/dhcp-scheduler.js';
-import { L3_AGENT } from '../plugins/l3/l3-scheduler.js';
-import { LINUXBRIDGE_AGENT } from '../plugins/ml2/mech/linuxbridge.js';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
@@ -13,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { NetworkApi, type Json } from '../compute/api-client.js';
 import { InstanceStore } from '../compute/instance-store.js';
 import { removeNetns } from '../compute/instance-netns.js';
+import { AGENT_TYPE_DHCP, AGENT_TYPE_L3, AGENT_TYPE_LINUXBRIDGE } from '../contract/agent-types.js';
 import { listNamespaces, namespacePids } from '../linux/netns.js';
 import { Reverter } from '../compute/reverter.js';
 import { run } from '../linux/exec.js';
@@ -49,9 +47,9 @@ export interface LabRecord {
 
 /** The agents of a lab: one Linux bridge agent per host but the controller; DHCP and L3 on the network host. */
 export const AGENT_KINDS = {
-  linuxbridge: { type: LINUXBRIDGE_AGENT, process: (host: string) => `agent-${host}` },
-  dhcp: { type: DHCP_AGENT, process: (host: string) => `dhcp-agent-${host}` },
-  l3: { type: L3_AGENT, process: (host: string) => `l3-agent-${host}` },
+  linuxbridge: { type: AGENT_TYPE_LINUXBRIDGE, process: (host: string) => `agent-${host}` },
+  dhcp: { type: AGENT_TYPE_DHCP, process: (host: string) => `dhcp-agent-${host}` },
+  l3: { type: AGENT_TYPE_L3, process: (host: string) => `l3-agent-${host}` },
 } as const;
 export type LabAgentKind = keyof typeof AGENT_KINDS;
 export const SERVICE_HOST = 'network';

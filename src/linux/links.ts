@@ -1,7 +1,6 @@
 // Network devices as the kernel reports them (`ip -d -json link show`, `ip -json addr show`)
 // and changes to them as one `ip -batch -` / `bridge -batch -` process however many lines.
 import { run } from './exec.js';
-import { namespaceExists } from './netns.js';
 
 export interface Link {
   ifindex: number;
@@ -137,8 +136,3 @@ export const ipBatch = (netns: string | null, lines: string[]): Promise<BatchFai
 
 /** `bridge -batch -` in netns: fdb changes, one process. */
 export const bridgeBatch = (netns: string | null, lines: string[]): Promise<BatchFailure[]> => runBatch('bridge', netns, lines);
-
-/** Whether a named network namespace exists ('' / null: the current one always does). */
-export async function netnsExists(netns: string | null): Promise<boolean> {
-  return !netns || namespaceExists(netns);
-}

@@ -10,6 +10,11 @@ export function namespaceExists(name: string): boolean {
   return existsSync(`${NETNS_RUN_DIR}/${name}`);
 }
 
+/** Whether a named network namespace exists ('' / null: the current one always does). */
+export async function netnsExists(netns: string | null): Promise<boolean> {
+  return !netns || namespaceExists(netns);
+}
+
 /** Names of the namespaces that start with prefix. */
 export function listNamespaces(prefix: string): string[] {
   try {

@@ -24,7 +24,7 @@ import { DhcpAgentNotifier } from '../plugins/agents/dhcp-notifier.js';
 import { DhcpRpcCallbacks } from '../plugins/agents/dhcp-rpc.js';
 import { DhcpScheduler } from '../plugins/agents/dhcp-scheduler.js';
 import { buildL3 } from '../plugins/l3/l3-plugin.js';
-import { L3_PLUGIN_TOPIC } from '../plugins/l3/sync-payload.js';
+import { L3_PLUGIN, PLUGIN, REPORTS } from '../contract/topics.js';
 import { subscribeAgentNotifier } from '../plugins/ml2/agent-notifier.js';
 import { ExtensionManager } from '../plugins/ml2/extensions/extension-manager.js';
 import { MechanismManager } from '../plugins/ml2/mech/mechanism-manager.js';
@@ -38,7 +38,6 @@ import { RbacPolicyPlugin, rbacPolicyDef } from '../plugins/rbac/rbac-policies.j
 import { SecurityGroupPlugin, SecurityGroupRulePlugin } from '../plugins/securitygroups/security-groups.js';
 import type { Services } from '../plugins/services.js';
 import type { Endpoints } from '../rpc/bus.js';
-import { PLUGIN, REPORTS } from '../rpc/topics.js';
 
 /** What a loaded plugin serves. */
 export interface LoadedPlugin {
@@ -134,7 +133,7 @@ function loadRouter(s: Services, core: CorePlugin): LoadedPlugin {
     ],
     routes: (app, policy) => registerL3Routes(app, l3, policy),
     // L3 agents: their routers, floating IP statuses (src/plugins/l3/l3-rpc-callbacks.ts)
-    rpc: [{ topic: L3_PLUGIN_TOPIC, endpoints: l3.rpc.endpoints() }],
+    rpc: [{ topic: L3_PLUGIN, endpoints: l3.rpc.endpoints() }],
   };
 }
 

@@ -7,7 +7,7 @@ import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs,
 import { agentTime } from '../../src/plugins/agents/agent-store.js';
 import { DhcpRpcCallbacks } from '../../src/plugins/agents/dhcp-rpc.js';
 import type { Consumer } from '../../src/rpc/bus.js';
-import * as topics from '../../src/rpc/topics.js';
+import * as topics from '../../src/contract/topics.js';
 import { asAdmin, asMember, startTestServer, type DbKind, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/until.js';
 

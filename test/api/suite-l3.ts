@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { L3_PLUGIN_TOPIC, type SyncRouter } from '../../src/plugins/l3/sync-payload.js';
+import type { SyncRouter } from '../../src/contract/l3.js';
 import type { Consumer } from '../../src/rpc/bus.js';
-import * as topics from '../../src/rpc/topics.js';
+import * as topics from '../../src/contract/topics.js';
 import { asAdmin, asMember, startTestServer, type DbKind, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/until.js';
 
@@ -91,7 +91,7 @@ export function l3Suite(kind: DbKind): void {
       assert.equal(await reportState(host, 'L3 agent', { agent_mode: 'legacy' }), 'alive');
       return casts;
     };
-    const l3call = <T>(method: string, args: Obj) => s.bus.call<T>(L3_PLUGIN_TOPIC, method, args);
+    const l3call = <T>(method: string, args: Obj) => s.bus.call<T>(topics.L3_PLUGIN, method, args);
     const castOf = (casts: Cast[], method: string, has: (a: Obj) => boolean) => until(`${method} cast`, async () => casts.find((c) => c.method === method && has(c.args)));
 
     describe('routers', () => {

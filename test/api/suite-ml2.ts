@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { AgentCore } from '../../src/agents/agent-core.js';
 import { L2Agent } from '../../src/agents/l2/l2-agent.js';
 import { openBus, type Bus } from '../../src/rpc/index.js';
-import * as topics from '../../src/rpc/topics.js';
+import * as topics from '../../src/contract/topics.js';
 import { FakeDataplane, tapName } from '../helpers/fake-dataplane.js';
 import { asAdmin, asMember, startTestServer, type DbKind, type Reply, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/until.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import * as topics from '../../src/rpc/topics.js';
+import * as topics from '../../src/contract/topics.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

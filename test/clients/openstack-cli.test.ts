@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { L2Agent } from '../../src/agents/l2/l2-agent.js';
-import { REPORTS } from '../../src/rpc/topics.js';
+import { REPORTS } from '../../src/contract/topics.js';
 import { FakeDataplane } from '../helpers/fake-dataplane.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 

@@ -15,7 +15,7 @@ import { pino } from 'pino';
 import { NoopFirewall } from '../../src/agents/firewall/noop-firewall.js';
 import { L2Agent } from '../../src/agents/l2/l2-agent.js';
 import { LinuxBridgeDataplane } from '../../src/agents/linuxbridge/linuxbridge-dataplane.js';
-import { tapName } from '../../src/agents/linuxbridge/names.js';
+import { tapName } from '../../src/contract/device-names.js';
 import { NetworkApi } from '../../src/compute/api-client.js';
 import { removeResolvConf, resolvConfOf } from '../../src/compute/dhcp-client.js';
 import { InstanceStore } from '../../src/compute/instance-store.js';

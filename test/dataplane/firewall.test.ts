@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { NftablesFirewall } from '../../src/agents/firewall/nftables-firewall.js';
 import { TABLE } from '../../src/agents/firewall/ruleset.js';
 import { bridgeName } from '../../src/agents/linuxbridge/names.js';
-import type { SecurityGroupInfo } from '../../src/agents/plugin-api.js';
+import type { SecurityGroupInfo } from '../../src/contract/security-groups.js';
 import { run } from '../../src/linux/exec.js';
 import { sgRule } from '../helpers/sg-rule.js';
 

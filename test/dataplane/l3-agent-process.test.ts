@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { serviceNamespace } from '../../src/agents/service-ports/names.js';
+import { serviceNamespace } from '../../src/contract/device-names.js';
 import { addVhost, deleteVhost } from '../../src/lab/rabbit.js';
 import { withVhost } from '../../src/lab/topology.js';
 import { run } from '../../src/linux/exec.js';

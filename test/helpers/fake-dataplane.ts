@@ -2,8 +2,8 @@
 // L2 agent logic over the real bus, and only the kernel is absent. A test "plugs" a device
 // (as Nova's os-vif would) and reads back what the agent was told.
 import type { L2Dataplane, DeviceChange } from '../../src/agents/l2/dataplane.js';
-import type { DeviceDetails, SecurityGroupInfo } from '../../src/agents/plugin-api.js';
-import type { FdbEntries } from '../../src/plugins/ml2/agent-notifier.js';
+import type { DeviceDetails, FdbEntries } from '../../src/contract/l2.js';
+import type { SecurityGroupInfo } from '../../src/contract/security-groups.js';
 
 export class FakeDataplane implements L2Dataplane {
   readonly present = new Set<string>();
@@ -64,5 +64,5 @@ export class FakeDataplane implements L2Dataplane {
   }
 }
 
-/** Nova's tap name for a port (the agent's own naming, re-exported for the tests). */
-export { tapName } from '../../src/agents/linuxbridge/names.js';
+/** Nova's tap name for a port (the contract's naming, re-exported for the tests). */
+export { tapName } from '../../src/contract/device-names.js';

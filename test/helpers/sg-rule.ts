@@ -1,6 +1,6 @@
 // A security group rule as security_group_info_for_devices gives it: an ingress IPv4 rule that
 // allows everything, with the given fields set.
-import type { SecurityGroupInfo } from '../../src/agents/plugin-api.js';
+import type { SecurityGroupInfo } from '../../src/contract/security-groups.js';
 
 export type SgRule = SecurityGroupInfo['security_groups'][string][number] & { id: string };
 

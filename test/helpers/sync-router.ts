@@ -1,6 +1,6 @@
-// SyncRouter payloads built by hand (the shape src/plugins/l3/sync-payload.ts promises), for
+// SyncRouter payloads built by hand (the shape src/contract/l3.ts promises), for
 // unit tests and for a fake q-l3-plugin.
-import type { SyncFloatingIp, SyncPort, SyncRouter } from '../../src/plugins/l3/sync-payload.js';
+import type { SyncFloatingIp, SyncPort, SyncRouter } from '../../src/contract/l3.js';
 
 export function syncPort(id: string, owner: string, fixed: { subnet_id: string; ip_address: string; cidr: string; gateway_ip?: string | null }[], extra: Partial<SyncPort> = {}): SyncPort {
   return {

@@ -6,7 +6,7 @@ import {
   dhcpPortAddresses, dnsmasqArgs, parseLeases, renderAddnHosts, renderHosts, renderOpts, servedSubnets, staleLeases, type DnsmasqSettings,
 } from '../../src/agents/dhcp/dnsmasq-config.js';
 import { dhcpDeviceId, uuid5 } from '../../src/agents/dhcp/device-id.js';
-import type { DhcpNetwork, DhcpPort, DhcpSubnet } from '../../src/agents/dhcp/network-info.js';
+import type { DhcpNetwork, DhcpPort, DhcpSubnet } from '../../src/contract/dhcp.js';
 
 const NET = '11111111-1111-4111-8111-111111111111';
 const SUB = '22222222-2222-4222-8222-222222222222';

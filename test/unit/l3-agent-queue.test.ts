@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { RouterQueue } from '../../src/agents/l3/router-queue.js';
 import { l3AgentSettings } from '../../src/agents/l3/start.js';
 import { Config } from '../../src/config/config.js';
-import type { SyncRouter } from '../../src/plugins/l3/sync-payload.js';
+import type { SyncRouter } from '../../src/contract/l3.js';
 import { syncRouter } from '../helpers/sync-router.js';
 
 const log = pino({ level: 'silent' });

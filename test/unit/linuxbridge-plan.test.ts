@@ -6,7 +6,7 @@ import { fdbAddLines, fdbRemoveLines, FLOOD_MAC } from '../../src/linux/bridge-f
 import { parseMonitorLine } from '../../src/linux/link-monitor.js';
 import { parseBatchErrors, parseLinks, type Link } from '../../src/linux/links.js';
 import { networkWiring, planBridgeRemoval, planCleanup, planWiring, type LinuxBridgeSettings, type NetworkWiring } from '../../src/agents/linuxbridge/wiring-plan.js';
-import type { DeviceDetails } from '../../src/agents/plugin-api.js';
+import type { DeviceDetails } from '../../src/contract/l2.js';
 
 const NET = 'a1b2c3d4e5f6-0000-1111-2222-333344445555';
 const BR = 'brqa1b2c3d4e5f';

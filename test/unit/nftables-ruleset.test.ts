@@ -7,7 +7,7 @@ import { collapse, FirewallState, type FirewallModel } from '../../src/agents/fi
 import { diffTable, replaceTable } from '../../src/agents/firewall/nft-table.js';
 import { readBack } from '../../src/agents/firewall/read-back.js';
 import { groupChain, groupSetChain, renderTables, TABLE } from '../../src/agents/firewall/ruleset.js';
-import type { SecurityGroupInfo } from '../../src/agents/plugin-api.js';
+import type { SecurityGroupInfo } from '../../src/contract/security-groups.js';
 import { conntrackDeleteLine } from '../../src/linux/conntrack.js';
 import type { NftJsonObject } from '../../src/linux/nft.js';
 import { sgRule } from '../helpers/sg-rule.js';

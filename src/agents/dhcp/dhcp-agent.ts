@@ -3,16 +3,17 @@
 // network — a burst of port changes on a network is one get_network_info, one rewrite of the
 // files that changed and one SIGHUP. Once dnsmasq has a port, the port's DHCP provisioning
 // block is released (dhcp_ready_on_ports, batched). dnsmasq processes outlive the agent.
-import { DHCP_AGENT } from '../../plugins/agents/dhcp-scheduler.js';
 import type { Logger } from 'pino';
+import { AGENT_TYPE_DHCP } from '../../contract/agent-types.js';
+import { DEVICE_OWNER_DHCP } from '../../contract/device-owners.js';
+import type { DhcpNetwork } from '../../contract/dhcp.js';
+import * as topics from '../../contract/topics.js';
 import type { Bus } from '../../rpc/bus.js';
-import * as topics from '../../rpc/topics.js';
 import { AgentCore } from '../agent-core.js';
 import { EventQueue } from '../event-queue.js';
 import { DhcpPluginApi } from './dhcp-plugin-api.js';
 import { servedSubnets } from './dnsmasq-config.js';
 import { NetworkDhcp, type DhcpHostSettings } from './network-dhcp.js';
-import { DEVICE_OWNER_DHCP, type DhcpNetwork } from './network-info.js';
 
 export const DHCP_AGENT_BINARY = 'neutrino-dhcp-agent';
 
@@ -62,7 +63,7 @@ export class DhcpAgent {
       bus: o.bus,
       log: o.log,
       host: o.host,
-      agentType: DHCP_AGENT,
+      agentType: AGENT_TYPE_DHCP,
       binary: DHCP_AGENT_BINARY,
       topic: topics.DHCP_AGENT,
       reportInterval: o.reportInterval,

@@ -1,7 +1,7 @@
 // The DHCP agent's RPC client to the server (Neutron's DhcpPluginApi), on q-plugin.
+import type { DhcpNetwork, DhcpPort } from '../../contract/dhcp.js';
+import { PLUGIN } from '../../contract/topics.js';
 import type { Bus } from '../../rpc/bus.js';
-import { PLUGIN } from '../../rpc/topics.js';
-import type { DhcpNetwork, DhcpPort } from './network-info.js';
 
 export class DhcpPluginApi {
   constructor(private readonly bus: Bus, private readonly host: string) {}

@@ -1,8 +1,8 @@
 // What dnsmasq is told about a network, as Neutron's Dnsmasq driver renders it: the host file
 // (MAC → name, IP of every port on a DHCP subnet), the options file (router, DNS, routes,
 // per-port extra options), and the command line. Pure: no files, no processes.
+import type { DhcpNetwork, DhcpPort, DhcpSubnet } from '../../contract/dhcp.js';
 import { formatIp, parseCidr, prefixMask } from '../../ipam/address.js';
-import type { DhcpNetwork, DhcpPort, DhcpSubnet } from './network-info.js';
 
 export interface DnsmasqSettings {
   /** the network's directory: <state_path>/dhcp/<network id> */

@@ -5,11 +5,13 @@
 // file changed.
 import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { DHCP_PORT_PREFIX, idOfServiceNamespace, serviceNamespace, serviceNamespacePrefix, servicePortDevice } from '../../contract/device-names.js';
+import { DEVICE_OWNER_DHCP } from '../../contract/device-owners.js';
+import type { DhcpNetwork, DhcpPort } from '../../contract/dhcp.js';
 import { run } from '../../linux/exec.js';
 import { releaseLease, reloadDnsmasq, runningDnsmasq, startDnsmasq, stopDnsmasq } from '../../linux/dnsmasq.js';
 import { processArgv, signalProcess } from '../../linux/process.js';
 import { deleteNamespace, ensureNamespace, listNamespaces, namespacePids } from '../../linux/netns.js';
-import { idOfServiceNamespace, serviceNamespace, serviceNamespacePrefix, servicePortDevice } from '../service-ports/names.js';
 import { readNamespaceDevices } from '../../linux/namespace-snapshot.js';
 import { addressLines, plugServicePort } from '../service-ports/veth-plug.js';
 import type { DhcpPluginApi } from './dhcp-plugin-api.js';
@@ -17,7 +19,6 @@ import { dhcpDeviceId } from './device-id.js';
 import {
   dhcpPortAddresses, dnsmasqArgs, filePath, parseLeases, renderAddnHosts, renderHosts, renderOpts, servedSubnets, staleLeases, type DnsmasqSettings,
 } from './dnsmasq-config.js';
-import { DEVICE_OWNER_DHCP, type DhcpNetwork, type DhcpPort } from './network-info.js';
 
 export interface DhcpHostSettings {
   host: string;
@@ -96,7 +97,7 @@ export class NetworkDhcp {
   private settings(net: DhcpNetwork, port: DhcpPort): DnsmasqSettings {
     return {
       dir: this.dir(net.id),
-      interfaceName: servicePortDevice('ns-', port.id),
+      interfaceName: servicePortDevice(DHCP_PORT_PREFIX, port.id),
       leaseDuration: this.o.leaseDuration,
       leaseMax: this.o.leaseMax,
       dnsServers: this.o.dnsServers,
@@ -116,9 +117,9 @@ export class NetworkDhcp {
     if (!port) throw new Error(`network ${net.id}: the server made no DHCP port (the network is gone?)`);
     // one read of the namespace serves both the plug and the addresses (a namespace made just now holds nothing)
     const seen = fresh ? { links: new Map(), addresses: new Map<string, string[]>() } : await readNamespaceDevices(ns);
-    const dev = await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: port.id, mac: port.mac_address, mtu: net.mtu || 1500, prefix: 'ns-' }, { inner: seen.links.get(servicePortDevice('ns-', port.id)) ?? null });
+    const dev = await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: port.id, mac: port.mac_address, mtu: net.mtu || 1500, prefix: DHCP_PORT_PREFIX }, { inner: seen.links.get(servicePortDevice(DHCP_PORT_PREFIX, port.id)) ?? null });
     // a DHCP port replaced (deleted behind the agent's back) leaves its veth: it must not keep its address
-    for (const name of seen.links.keys()) if (name.startsWith('ns-') && name !== dev) await run('ip', ['link', 'del', name], { netns: ns, allowFailure: true });
+    for (const name of seen.links.keys()) if (name.startsWith(DHCP_PORT_PREFIX) && name !== dev) await run('ip', ['link', 'del', name], { netns: ns, allowFailure: true });
     const want = dhcpPortAddresses(net, port);
     const have = seen.addresses.get(dev) ?? [];
     const lines = addressLines(dev, have, want);
@@ -227,7 +228,7 @@ async function devicesIn(ns: string): Promise<string[]> {
   return r.stdout
     .split('\n')
     .map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1])
-    .filter((d): d is string => !!d && d.startsWith('ns-'));
+    .filter((d): d is string => !!d && d.startsWith(DHCP_PORT_PREFIX));
 }
 
 function fileSize(file: string): number {

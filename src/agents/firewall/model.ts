@@ -5,10 +5,11 @@
 // a port index per filtered port (skb mark), a number per rule (ct mark) and a conntrack zone
 // per bridge.
 import { createHash } from 'node:crypto';
+import { tapName } from '../../contract/device-names.js';
+import { DEVICE_OWNER_NETWORK_PREFIX } from '../../contract/device-owners.js';
+import { PORT_PROTOCOLS, protocolNumber, type SecurityGroupInfo } from '../../contract/security-groups.js';
 import { eui64Address, formatCidr, formatIp, parseCidr, type Cidr } from '../../ipam/address.js';
-import { PORT_PROTOCOLS, protocolNumber } from '../../plugins/securitygroups/protocols.js';
-import { bridgeName, tapName } from '../linuxbridge/names.js';
-import type { SecurityGroupInfo } from '../plugin-api.js';
+import { bridgeName } from '../linuxbridge/names.js';
 
 type DeviceInfo = SecurityGroupInfo['devices'][string] & { device_owner?: string | null };
 type RuleInfo = SecurityGroupInfo['security_groups'][string][number] & { id?: string };
@@ -218,7 +219,7 @@ function take(map: Map<string, number>, key: string, pool: { used: Set<number>; 
 /** Neutron leaves ports without port security, and the network's own ports, unfiltered. */
 function isFiltered(d: DeviceInfo): boolean {
   if (d.port_security_enabled === false) return false;
-  return !(d.device_owner ?? '').startsWith('network:');
+  return !(d.device_owner ?? '').startsWith(DEVICE_OWNER_NETWORK_PREFIX);
 }
 
 /** The tap device of a port: the device the agent named, or the linuxbridge name. */

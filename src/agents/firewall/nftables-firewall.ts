@@ -6,9 +6,9 @@
 // and conntrack zones are read back from the kernel first so they keep their meaning.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import type { SecurityGroupInfo } from '../../contract/security-groups.js';
 import { deleteConntrack, type ConntrackFilter } from '../../linux/conntrack.js';
 import { applyNftScript, listNftTable } from '../../linux/nft.js';
-import type { SecurityGroupInfo } from '../plugin-api.js';
 import { connectionsToClose, ruleMark } from './conntrack-closing.js';
 import { emptyModel, FirewallState, type FirewallModel } from './model.js';
 import { diffTable, replaceTable, type NftTable } from './nft-table.js';

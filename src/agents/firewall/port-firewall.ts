@@ -1,7 +1,7 @@
 // The security-group firewall of an L2 agent's ports ([securitygroup] firewall_driver).
 // The dataplane hands it what security_group_info_for_devices returned; it keeps the
 // kernel's rules equal to that, in one atomic transaction per change.
-import type { SecurityGroupInfo } from '../plugin-api.js';
+import type { SecurityGroupInfo } from '../../contract/security-groups.js';
 
 export interface PortFirewall {
   /** Sets the rules of these ports (other known ports keep theirs); remote-group member sets are replaced by info's. */

@@ -1,8 +1,8 @@
 // The kernel side of an L2 agent (what linuxbridge and openvswitch each implement): which
 // port devices exist on the host, wiring them into their networks, and the tunnel/FDB and
 // firewall state the server tells it about. The shared L2 agent logic drives it.
-import type { FdbEntries } from '../../plugins/ml2/agent-notifier.js';
-import type { DeviceDetails, SecurityGroupInfo } from '../plugin-api.js';
+import type { DeviceDetails, FdbEntries } from '../../contract/l2.js';
+import type { SecurityGroupInfo } from '../../contract/security-groups.js';
 
 export interface DeviceChange {
   added: string[];

@@ -4,12 +4,12 @@
 // once), applies the filter, wires the devices, and reports them up (which makes the server
 // turn them ACTIVE).
 import type { Logger } from 'pino';
-import type { FdbEntries } from '../../plugins/ml2/agent-notifier.js';
+import { TAP_PREFIX } from '../../contract/device-names.js';
+import type { DeviceDetails, FdbEntries } from '../../contract/l2.js';
+import * as topics from '../../contract/topics.js';
 import type { Bus } from '../../rpc/bus.js';
-import * as topics from '../../rpc/topics.js';
 import { AgentCore } from '../agent-core.js';
 import { EventQueue } from '../event-queue.js';
-import type { DeviceDetails } from '../plugin-api.js';
 import type { L2Dataplane } from './dataplane.js';
 
 type DeviceEvent = 'added' | 'removed' | 'updated' | 'firewall';
@@ -187,7 +187,7 @@ export class L2Agent {
 
   /** The device of a port on this host, if it is present. */
   private deviceOf(portId: string): string | undefined {
-    for (const d of this.present) if (d === portId || (d.startsWith('tap') && portId.startsWith(d.slice(3)))) return d;
+    for (const d of this.present) if (d === portId || (d.startsWith(TAP_PREFIX) && portId.startsWith(d.slice(TAP_PREFIX.length)))) return d;
     return undefined;
   }
 

@@ -2,7 +2,8 @@
 // agent run from the command line registers, heartbeats and reports its mappings — so ML2
 // binds ports to its host — but sees no devices and wires nothing, and it says so when it starts.
 import type { Logger } from 'pino';
-import type { DeviceDetails, SecurityGroupInfo } from '../plugin-api.js';
+import type { DeviceDetails } from '../../contract/l2.js';
+import type { SecurityGroupInfo } from '../../contract/security-groups.js';
 import type { DeviceChange, L2Dataplane } from './dataplane.js';
 
 export class RegistrationOnlyDataplane implements L2Dataplane {

@@ -2,15 +2,15 @@
 // l3_agent become router passes in a RouterQueue; a full sync on start, reconnect and revival
 // asks for every router id of the host, fetches them in chunks and converges each router's
 // namespace; namespaces of routers that are no longer here are removed.
-import { L3_AGENT as L3_AGENT_TYPE } from '../../plugins/l3/l3-scheduler.js';
 import type { Logger } from 'pino';
-import type { SyncRouter } from '../../plugins/l3/sync-payload.js';
+import { AGENT_TYPE_L3 } from '../../contract/agent-types.js';
+import { idOfServiceNamespace, serviceNamespacePrefix } from '../../contract/device-names.js';
+import type { FloatingIpStatus, SyncRouter } from '../../contract/l3.js';
+import { L3_AGENT } from '../../contract/topics.js';
 import { listNamespaces } from '../../linux/netns.js';
 import type { Bus } from '../../rpc/bus.js';
-import { L3_AGENT } from '../../rpc/topics.js';
 import { AgentCore } from '../agent-core.js';
-import { idOfServiceNamespace, serviceNamespacePrefix } from '../service-ports/names.js';
-import { L3PluginApi, type FloatingIpStatus } from './l3-plugin-api.js';
+import { L3PluginApi } from './l3-plugin-api.js';
 import { RouterDataplane } from './router-dataplane.js';
 import { RouterQueue } from './router-queue.js';
 import { planRouter } from './router-plan.js';
@@ -65,7 +65,7 @@ export class L3Agent {
       bus: o.bus,
       log: o.log,
       host: o.host,
-      agentType: L3_AGENT_TYPE,
+      agentType: AGENT_TYPE_L3,
       binary: L3_AGENT_BINARY,
       topic: L3_AGENT,
       reportInterval: o.reportInterval,

@@ -3,6 +3,7 @@
 // changes only the difference, so a restarted agent changes nothing that is right: the
 // namespace is never deleted and conntrack never flushed, and established flows carry on.
 import type { Logger } from 'pino';
+import { ROUTER_GATEWAY_PREFIX, serviceNamespace } from '../../contract/device-names.js';
 import { sendGratuitousArp } from '../../linux/arp.js';
 import { deleteConntrack, type ConntrackFilter } from '../../linux/conntrack.js';
 import { listLinks, runBatch } from '../../linux/links.js';
@@ -11,7 +12,6 @@ import { deleteNamespace, ensureNamespace, namespaceExists } from '../../linux/n
 import { applyNftScript, listNftTable } from '../../linux/nft.js';
 import { setSysctls } from '../../linux/sysctl.js';
 import { diffTable, replaceTable, type NftTable } from '../firewall/nft-table.js';
-import { serviceNamespace } from '../service-ports/names.js';
 import { plugNewServicePorts, plugServicePort, type ServicePort } from '../service-ports/veth-plug.js';
 import { floatingChanges, floatingOfTable, NAT_TABLE, renderNat } from './nat-table.js';
 import { addressChanges, canonicalRoutes, devicesToDelete, isRouterDevice, linkMatches, routeChanges } from './router-diff.js';
@@ -34,7 +34,7 @@ export interface ApplyResult {
 }
 
 const hasHostAddresses = (addresses: Map<string, string[]>): boolean =>
-  [...addresses].some(([dev, list]) => dev.startsWith('qg-') && list.some((a) => a.endsWith('/32')));
+  [...addresses].some(([dev, list]) => dev.startsWith(ROUTER_GATEWAY_PREFIX) && list.some((a) => a.endsWith('/32')));
 
 export class RouterDataplane {
   private readonly applied = new Map<string, AppliedRouter>();

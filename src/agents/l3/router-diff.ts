@@ -1,6 +1,7 @@
 // The `ip -batch` lines that turn what a router namespace has into its plan (pure). Only what
 // the agent owns is touched: qr-/qg- devices, global addresses on them, and routes it marked
 // `proto static`; connected routes, link-local addresses and anything else stay.
+import { ROUTER_GATEWAY_PREFIX, ROUTER_INTERFACE_PREFIX } from '../../contract/device-names.js';
 import type { KernelRoute } from '../../linux/routes.js';
 import { addressLines } from '../service-ports/veth-plug.js';
 import { canonicalDestination, type PortPlan, type RoutePlan } from './router-plan.js';
@@ -13,7 +14,7 @@ export interface KernelLink {
 }
 
 /** A device is owned by the L3 agent when it has a router port's prefix. */
-export const isRouterDevice = (name: string): boolean => name.startsWith('qr-') || name.startsWith('qg-');
+export const isRouterDevice = (name: string): boolean => name.startsWith(ROUTER_INTERFACE_PREFIX) || name.startsWith(ROUTER_GATEWAY_PREFIX);
 
 /** Router devices the plan no longer has. */
 export function devicesToDelete(have: Iterable<string>, ports: PortPlan[]): string[] {

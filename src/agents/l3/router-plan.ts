@@ -1,12 +1,12 @@
 // What a router should look like in its namespace, worked out from the server's SyncRouter
 // (pure: no kernel). The dataplane compares this with what the kernel has and changes only
 // the difference.
-import type { SyncPort, SyncRouter } from '../../plugins/l3/sync-payload.js';
-import { servicePortDevice, type ServicePortPrefix } from '../service-ports/names.js';
+import { ROUTER_GATEWAY_PREFIX, ROUTER_INTERFACE_PREFIX, servicePortDevice, type RouterPortPrefix } from '../../contract/device-names.js';
+import type { SyncPort, SyncRouter } from '../../contract/l3.js';
 
 export interface PortPlan {
   portId: string;
-  prefix: Extract<ServicePortPrefix, 'qr-' | 'qg-'>;
+  prefix: RouterPortPrefix;
   dev: string;
   mac: string;
   mtu: number;
@@ -63,7 +63,7 @@ export function canonicalDestination(dst: string, v6: boolean): string {
   return `${dst}/${v6 ? 128 : 32}`;
 }
 
-function portPlan(p: SyncPort, prefix: 'qr-' | 'qg-', extra: string[] = []): PortPlan {
+function portPlan(p: SyncPort, prefix: RouterPortPrefix, extra: string[] = []): PortPlan {
   return {
     portId: p.id,
     prefix,
@@ -89,8 +89,8 @@ export function planRouter(r: SyncRouter): RouterPlan {
   }
   const ports: PortPlan[] = [];
   const gwAddresses = new Set(gw?.fixed_ips.map((f) => f.ip_address) ?? []);
-  if (gw) ports.push(portPlan(gw, 'qg-', [...floating.keys()].filter((a) => !gwAddresses.has(a)).map((a) => `${a}/32`)));
-  for (const p of interfaces) ports.push(portPlan(p, 'qr-'));
+  if (gw) ports.push(portPlan(gw, ROUTER_GATEWAY_PREFIX, [...floating.keys()].filter((a) => !gwAddresses.has(a)).map((a) => `${a}/32`)));
+  for (const p of interfaces) ports.push(portPlan(p, ROUTER_INTERFACE_PREFIX));
 
   const routes: RoutePlan[] = [];
   const seen = new Set<string>();
@@ -110,7 +110,7 @@ export function planRouter(r: SyncRouter): RouterPlan {
 
   const internal: InternalSubnet[] = [];
   for (const p of interfaces) {
-    const dev = servicePortDevice('qr-', p.id);
+    const dev = servicePortDevice(ROUTER_INTERFACE_PREFIX, p.id);
     for (const f of p.fixed_ips) {
       if (isV6(f.ip_address)) continue;
       const sub = p.subnets.find((s) => s.id === f.subnet_id);
@@ -122,7 +122,7 @@ export function planRouter(r: SyncRouter): RouterPlan {
     id: r.id,
     ports,
     routes,
-    nat: { gatewayDev: gw ? servicePortDevice('qg-', gw.id) : null, gatewayIp, snat: r.enable_snat !== false, internal, floating },
+    nat: { gatewayDev: gw ? servicePortDevice(ROUTER_GATEWAY_PREFIX, gw.id) : null, gatewayIp, snat: r.enable_snat !== false, internal, floating },
     floatingIps,
   };
 }

@@ -3,7 +3,7 @@
 // to a limit. Routers that need the server's view are fetched together, in one sync_routers
 // call per batch (Neutron's RouterProcessingQueue + sync_routers_chunk_size, without threads).
 import type { Logger } from 'pino';
-import type { SyncRouter } from '../../plugins/l3/sync-payload.js';
+import type { SyncRouter } from '../../contract/l3.js';
 
 /** undefined: ask the server; null: remove the router here; a router: apply this. */
 export type RouterWork = SyncRouter | null | undefined;

@@ -6,19 +6,21 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
+import { AGENT_TYPE_LINUXBRIDGE } from '../../contract/agent-types.js';
+import { TAP_PREFIX } from '../../contract/device-names.js';
+import type { DeviceDetails, FdbEntries } from '../../contract/l2.js';
+import type { SecurityGroupInfo } from '../../contract/security-groups.js';
 import { applyFdb, fdbAddLines, fdbRemoveLines, remoteFdb, staleFdbLines, type FdbRemote } from '../../linux/bridge-fdb.js';
 import type { Capability } from '../../linux/kernel-features.js';
 import { LinkMonitor } from '../../linux/link-monitor.js';
-import { interfaceOf, ipBatch, listLinks, netnsExists, showLinks, type Link } from '../../linux/links.js';
+import { interfaceOf, ipBatch, listLinks, showLinks, type Link } from '../../linux/links.js';
+import { netnsExists } from '../../linux/netns.js';
 import { setSysctls } from '../../linux/sysctl.js';
-import { LINUXBRIDGE_AGENT } from '../../plugins/ml2/mech/linuxbridge.js';
-import type { FdbEntries } from '../../plugins/ml2/agent-notifier.js';
 import type { PortFirewall } from '../firewall/port-firewall.js';
 import type { DeviceChange, L2Dataplane } from '../l2/dataplane.js';
 import { mappings } from '../mappings.js';
-import type { DeviceDetails, SecurityGroupInfo } from '../plugin-api.js';
 import { linuxbridgeConfigurations } from './configurations.js';
-import { TAP_PREFIX, vxlanName } from './names.js';
+import { vxlanName } from './names.js';
 import { networkWiring, planBridgeRemoval, planCleanup, planWiring, type LinuxBridgeSettings, type RemovalPlan, type WantedNetwork } from './wiring-plan.js';
 
 export interface LinuxBridgeDataplaneOptions {
@@ -51,7 +53,7 @@ interface NetworkFdb {
 }
 
 export class LinuxBridgeDataplane implements L2Dataplane {
-  readonly agentType = LINUXBRIDGE_AGENT;
+  readonly agentType = AGENT_TYPE_LINUXBRIDGE;
   readonly binary = 'neutrino-linuxbridge-agent';
   private readonly netns: string | null;
   private readonly log: Logger;

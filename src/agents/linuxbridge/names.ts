@@ -1,11 +1,8 @@
-// Device names the linuxbridge agent uses, as Neutron's linuxbridge agent and Nova's os-vif
-// name them (interface names are limited to 15 characters).
+// Device names the linuxbridge agent uses, as Neutron's linuxbridge agent names them
+// (interface names are limited to 15 characters). Port (tap) names are in contract/device-names.ts.
 
 /** the bridge of a network on a host: brq + the first 11 characters of the network id */
 export const bridgeName = (networkId: string): string => `brq${networkId.slice(0, 11)}`;
-
-/** the tap device of a port (the host end of an instance's interface) */
-export const tapName = (portId: string): string => `tap${portId.slice(0, 11)}`;
 
 /** the VXLAN device of a VNI */
 export const vxlanName = (vni: number): string => `vxlan-${vni}`;
@@ -17,5 +14,4 @@ export const vlanSubinterfaceName = (iface: string, vlan: number): string => {
 };
 
 export const BRIDGE_PREFIX = 'brq';
-export const TAP_PREFIX = 'tap';
 export const VXLAN_PREFIX = 'vxlan-';

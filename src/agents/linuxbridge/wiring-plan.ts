@@ -2,9 +2,10 @@
 // `ip -batch` lines that get it there from what the kernel has now. Pure: no kernel access,
 // so every decision (what to create, what to leave alone, what to delete) is unit-tested.
 // Devices that are already right get no line at all: an agent restart changes nothing.
+import { TAP_PREFIX } from '../../contract/device-names.js';
+import type { DeviceDetails } from '../../contract/l2.js';
 import type { Link } from '../../linux/links.js';
-import type { DeviceDetails } from '../plugin-api.js';
-import { BRIDGE_PREFIX, TAP_PREFIX, VXLAN_PREFIX, bridgeName, vlanSubinterfaceName, vxlanName } from './names.js';
+import { BRIDGE_PREFIX, VXLAN_PREFIX, bridgeName, vlanSubinterfaceName, vxlanName } from './names.js';
 
 export interface LinuxBridgeSettings {
   /** physnet → interface ([linux_bridge] physical_interface_mappings) */

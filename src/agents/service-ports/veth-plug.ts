@@ -4,10 +4,9 @@
 // network's bridge and reports it up) and whose other end (ns-/qr-/qg-…) lives in the
 // service's namespace with the port's MAC and addresses. Idempotent: a port already plugged
 // as asked costs one read; a restart of the agent changes nothing that is right.
+import { servicePortDevice, tapName, type ServicePortPrefix } from '../../contract/device-names.js';
 import { run } from '../../linux/exec.js';
 import { listLinks, runBatch, type Link } from '../../linux/links.js';
-import { tapName } from '../linuxbridge/names.js';
-import { servicePortDevice, type ServicePortPrefix } from './names.js';
 
 export interface ServicePort {
   /** '' = the real host */

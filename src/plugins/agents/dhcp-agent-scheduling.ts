@@ -5,6 +5,8 @@ import type { RequestContext } from '../../api/context.js';
 import { adminContext } from '../../api/context.js';
 import { AgentNotFound, InvalidDHCPAgent, NetworkHostedByDHCPAgent, NetworkNotFound, NetworkNotHostedByDhcpAgent } from '../../api/errors.js';
 import { ALLOW_ALL, type ApiObject, type ListQuery } from '../../api/resource.js';
+import { AGENT_TYPE_DHCP } from '../../contract/agent-types.js';
+import { DEVICE_OWNER_DHCP } from '../../contract/device-owners.js';
 import type { AgentTable } from '../../db/schema.js';
 import type { NetworkPlugin } from '../ml2/networks.js';
 import type { PortPlugin } from '../ml2/ports.js';
@@ -12,7 +14,7 @@ import type { Services } from '../services.js';
 import { inTransaction } from '../transaction.js';
 import type { AgentStore } from './agent-store.js';
 import type { DhcpAgentNotifier } from './dhcp-notifier.js';
-import { DHCP_AGENT, type DhcpScheduler } from './dhcp-scheduler.js';
+import type { DhcpScheduler } from './dhcp-scheduler.js';
 
 export class DhcpAgentScheduling {
   private timer: NodeJS.Timeout | null = null;
@@ -52,7 +54,7 @@ export class DhcpAgentScheduling {
     const agent = await inTransaction(this.s.db, async (trx) => {
       const a = await trx.selectFrom('agents').selectAll().where('id', '=', agentId).executeTakeFirst();
       if (!a) throw AgentNotFound({ id: agentId });
-      if (a.agent_type !== DHCP_AGENT || a.admin_state_up !== 1) throw InvalidDHCPAgent({ id: agentId });
+      if (a.agent_type !== AGENT_TYPE_DHCP || a.admin_state_up !== 1) throw InvalidDHCPAgent({ id: agentId });
       const net = await trx.selectFrom('networks').select('id').where('id', '=', networkId).executeTakeFirst();
       if (!net) throw NetworkNotFound({ id: networkId });
       const bound = await trx.selectFrom('networkdhcpagentbindings').select('dhcp_agent_id').where('network_id', '=', networkId).where('dhcp_agent_id', '=', agentId).executeTakeFirst();
@@ -69,7 +71,7 @@ export class DhcpAgentScheduling {
     const agent = await inTransaction(this.s.db, async (trx) => {
       const a = await trx.selectFrom('agents').selectAll().where('id', '=', agentId).executeTakeFirst();
       if (!a) throw AgentNotFound({ id: agentId });
-      if (a.agent_type !== DHCP_AGENT) throw InvalidDHCPAgent({ id: agentId });
+      if (a.agent_type !== AGENT_TYPE_DHCP) throw InvalidDHCPAgent({ id: agentId });
       const r = await trx.deleteFrom('networkdhcpagentbindings').where('network_id', '=', networkId).where('dhcp_agent_id', '=', agentId).executeTakeFirst();
       if (Number(r.numDeletedRows) === 0) throw NetworkNotHostedByDhcpAgent({ network_id: networkId, agent_id: agentId });
       return a;
@@ -85,7 +87,7 @@ export class DhcpAgentScheduling {
       .innerJoin('ml2_port_bindings as b', 'b.port_id', 'p.id')
       .select(['p.id', 'p.project_id'])
       .where('p.network_id', '=', networkId)
-      .where('p.device_owner', '=', 'network:dhcp')
+      .where('p.device_owner', '=', DEVICE_OWNER_DHCP)
       .where('b.host', '=', host)
       .execute();
     for (const p of ports) await this.ports.delete(adminContext(p.project_id, 'dhcp-failover'), p.id, null, ALLOW_ALL).catch(() => undefined);
@@ -97,7 +99,7 @@ export class DhcpAgentScheduling {
    */
   async failover(): Promise<{ network_id: string; from: string; to: string | null }[]> {
     const k = this.s.db.kysely;
-    const all = await k.selectFrom('agents').selectAll().where('agent_type', '=', DHCP_AGENT).execute();
+    const all = await k.selectFrom('agents').selectAll().where('agent_type', '=', AGENT_TYPE_DHCP).execute();
     const now = Date.now();
     const dead = all.filter((a) => !this.agents.isAlive(a, now));
     if (!dead.length || dead.length === all.length) return [];

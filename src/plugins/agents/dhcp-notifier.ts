@@ -3,11 +3,12 @@
 // (network_create_end, subnet_update_end, port_delete_end …). Fire and forget: an agent that
 // missed one catches up at its next full sync.
 import type { Logger } from 'pino';
+import { AGENT_TYPE_DHCP } from '../../contract/agent-types.js';
+import * as topics from '../../contract/topics.js';
 import type { Db } from '../../db/connection.js';
 import type { Trx } from '../transaction.js';
 import type { Bus } from '../../rpc/bus.js';
-import * as topics from '../../rpc/topics.js';
-import { DHCP_AGENT, type DhcpScheduler } from './dhcp-scheduler.js';
+import type { DhcpScheduler } from './dhcp-scheduler.js';
 
 export type DhcpEvent =
   | 'network_create_end' | 'network_update_end' | 'network_delete_end'
@@ -29,7 +30,7 @@ export class DhcpAgentNotifier {
       .innerJoin('agents as a', 'a.id', 'b.dhcp_agent_id')
       .select('a.host')
       .where('b.network_id', '=', networkId)
-      .where('a.agent_type', '=', DHCP_AGENT)
+      .where('a.agent_type', '=', AGENT_TYPE_DHCP)
       .where('a.admin_state_up', '=', 1)
       .execute();
     return rows.map((r) => r.host);

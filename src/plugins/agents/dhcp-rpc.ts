@@ -5,13 +5,14 @@ import { adminContext } from '../../api/context.js';
 import { createItems, updateChanges } from '../../api/request-body.js';
 import { ALLOW_ALL, type ApiObject } from '../../api/resource.js';
 import { jsonColumn } from '../../common/json.js';
-import type { DhcpNetwork, DhcpPort, DhcpSubnet } from '../../agents/dhcp/network-info.js';
+import { AGENT_TYPE_DHCP } from '../../contract/agent-types.js';
+import { DEVICE_OWNER_DHCP } from '../../contract/device-owners.js';
+import type { DhcpNetwork, DhcpPort, DhcpSubnet } from '../../contract/dhcp.js';
 import type { IpAllocationTable, PortTable, SubnetTable } from '../../db/schema.js';
 import type { Endpoints } from '../../rpc/bus.js';
 import type { PortPlugin } from '../ml2/ports.js';
 import type { Services } from '../services.js';
 import { bool, groupBy } from '../transaction.js';
-import { DHCP_AGENT } from './dhcp-scheduler.js';
 
 const str = (v: unknown, what: string): string => {
   if (typeof v !== 'string' || v === '') throw new TypeError(`${what} must be a non-empty string`);
@@ -39,7 +40,7 @@ export class DhcpRpcCallbacks {
       .innerJoin('agents as a', 'a.id', 'b.dhcp_agent_id')
       .select('b.network_id')
       .where('a.host', '=', host)
-      .where('a.agent_type', '=', DHCP_AGENT)
+      .where('a.agent_type', '=', AGENT_TYPE_DHCP)
       .where('a.admin_state_up', '=', 1);
     return this.build(
       k.selectFrom('networks').selectAll().where('id', 'in', ids).where('admin_state_up', '=', 1).execute(),
@@ -59,7 +60,7 @@ export class DhcpRpcCallbacks {
         .select('b.network_id')
         .where('b.network_id', '=', networkId)
         .where('a.host', '=', host)
-        .where('a.agent_type', '=', DHCP_AGENT)
+        .where('a.agent_type', '=', AGENT_TYPE_DHCP)
         .executeTakeFirst();
       if (!served) return null;
     }
@@ -140,7 +141,7 @@ export class DhcpRpcCallbacks {
         network_id: networkId,
         project_id: net.project_id,
         device_id: str(port.device_id, 'port.device_id'),
-        device_owner: 'network:dhcp',
+        device_owner: DEVICE_OWNER_DHCP,
         name: (port.name as string | undefined) ?? '',
         fixed_ips: fixed,
         'binding:host_id': host,

@@ -1,11 +1,10 @@
 // Which DHCP agent serves a network (dhcp_agents_per_network of them, the least loaded
 // live ones), decided the first time a port or subnet of the network needs it.
+import { AGENT_TYPE_DHCP } from '../../contract/agent-types.js';
 import type { AgentTable } from '../../db/schema.js';
 import type { Services } from '../services.js';
 import type { Trx } from '../transaction.js';
 import type { AgentStore } from './agent-store.js';
-
-export const DHCP_AGENT = 'DHCP agent';
 
 export class DhcpScheduler {
   /**
@@ -34,7 +33,7 @@ export class DhcpScheduler {
   /** Live, enabled DHCP agents other than `exclude`, least loaded first. */
   async choose(trx: Trx, n: number, exclude: string[]): Promise<AgentTable[]> {
     const now = Date.now();
-    const candidates = (await trx.selectFrom('agents').selectAll().where('agent_type', '=', DHCP_AGENT).where('admin_state_up', '=', 1).execute()).filter(
+    const candidates = (await trx.selectFrom('agents').selectAll().where('agent_type', '=', AGENT_TYPE_DHCP).where('admin_state_up', '=', 1).execute()).filter(
       (a) => this.agents.isAlive(a, now) && !exclude.includes(a.id),
     );
     if (!candidates.length || n <= 0) return [];

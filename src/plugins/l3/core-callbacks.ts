@@ -3,11 +3,11 @@
 // callbacks) or changes a subnet.
 import { BadRequest, ServicePortInUse } from '../../api/errors.js';
 import type { Logger } from 'pino';
+import { DEVICE_OWNER_FLOATINGIP, L3_DEVICE_OWNERS } from '../../contract/device-owners.js';
 import type { Db } from '../../db/connection.js';
 import type { IpAllocationTable, PortTable, SubnetTable } from '../../db/schema.js';
 import type { CallbackRegistry } from '../callbacks/registry.js';
 import type { Trx } from '../transaction.js';
-import { DEVICE_OWNER_FLOATINGIP, L3_DEVICE_OWNERS } from './device-owners.js';
 import type { FloatingIpPlugin } from './floating-ips.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
 

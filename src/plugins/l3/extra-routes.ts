@@ -1,6 +1,7 @@
 // extraroute: a router's static routes. A nexthop must be reachable through one of the
 // router's own subnets (interfaces or gateway) and must not be the router itself.
 import { InvalidRoutes, RoutesExhausted } from '../../api/errors.js';
+import { DEVICE_OWNER_ROUTER_INTF } from '../../contract/device-owners.js';
 import { cidrContains, parseCidr, parseIp } from '../../ipam/address.js';
 import type { Trx } from '../transaction.js';
 
@@ -39,7 +40,7 @@ export async function routerReach(trx: Trx, routerId: string, gatewayNetwork: st
     .innerJoin('subnets as s', 's.id', 'a.subnet_id')
     .select(['s.cidr', 'a.ip_address', 'rp.port_type'])
     .where('rp.router_id', '=', routerId)
-    .where('rp.port_type', '=', 'network:router_interface')
+    .where('rp.port_type', '=', DEVICE_OWNER_ROUTER_INTF)
     .execute();
   const gw = gatewayNetwork ? await trx.selectFrom('subnets').select('cidr').where('network_id', '=', gatewayNetwork).execute() : [];
   return { cidrs: [...own.map((o) => o.cidr), ...gw.map((g) => g.cidr)], addresses: own.map((o) => o.ip_address) };

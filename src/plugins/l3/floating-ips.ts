@@ -8,6 +8,7 @@ import { BadRequest, ExternalGatewayForFloatingIPNotFound, FloatingIPNotFound, F
 import type { ApiObject, AuthorizeChange, AuthorizeCreate, Handler, ListQuery } from '../../api/resource.js';
 import { floatingIpDef } from '../../api/resources/floatingip.js';
 import { timestamp } from '../../common/time.js';
+import { DEVICE_OWNER_FLOATINGIP, DEVICE_OWNER_ROUTER_INTF, mayHaveFloatingIp } from '../../contract/device-owners.js';
 import type { FloatingIpTable, PortTable } from '../../db/schema.js';
 import { parseIp } from '../../ipam/address.js';
 import type { NetworkPlugin } from '../ml2/networks.js';
@@ -17,7 +18,6 @@ import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, countBy, inTransaction, lockedIf, type IdSet, type Trx } from '../transaction.js';
-import { DEVICE_OWNER_FLOATINGIP, DEVICE_OWNER_ROUTER_INTF, mayHaveFloatingIp } from './device-owners.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
 import type { L3Ports } from './l3-ports.js';
 

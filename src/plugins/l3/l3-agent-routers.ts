@@ -3,11 +3,12 @@
 import { adminContext, type RequestContext } from '../../api/context.js';
 import { AgentNotFound, InvalidL3Agent, RouterHostedByL3Agent, RouterNotFound, RouterNotHostedByL3Agent } from '../../api/errors.js';
 import type { ApiObject } from '../../api/resource.js';
+import { AGENT_TYPE_L3 } from '../../contract/agent-types.js';
 import type { AgentStore } from '../agents/agent-store.js';
 import type { Services } from '../services.js';
 import { bool, inTransaction } from '../transaction.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
-import { L3_AGENT, type L3Scheduler } from './l3-scheduler.js';
+import type { L3Scheduler } from './l3-scheduler.js';
 import type { RouterPlugin } from './routers.js';
 
 export class L3AgentRouters {
@@ -38,7 +39,7 @@ export class L3AgentRouters {
       const l3 = new L3Changes();
       const agent = await trx.selectFrom('agents').selectAll().where('id', '=', agentId).executeTakeFirst();
       if (!agent) throw AgentNotFound({ id: agentId });
-      if (agent.agent_type !== L3_AGENT || !bool(agent.admin_state_up)) throw InvalidL3Agent({ id: agentId });
+      if (agent.agent_type !== AGENT_TYPE_L3 || !bool(agent.admin_state_up)) throw InvalidL3Agent({ id: agentId });
       await this.routers.find(trx, ctx, routerId, true);
       const hosting = await this.scheduler.hostingOf(trx, routerId);
       if (hosting?.agentId === agentId) return l3;

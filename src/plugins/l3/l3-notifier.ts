@@ -1,8 +1,8 @@
 // Server → L3 agent casts on l3_agent.<host>, after commit. Fire and forget, as in Neutron
 // (and as src/plugins/ml2/agent-notifier.ts): a lost cast is repaired by the agent's resync.
 import type { Logger } from 'pino';
+import * as topics from '../../contract/topics.js';
 import type { Bus } from '../../rpc/bus.js';
-import * as topics from '../../rpc/topics.js';
 
 export class L3Notifier {
   constructor(private readonly bus: Bus, private readonly log: Logger) {}

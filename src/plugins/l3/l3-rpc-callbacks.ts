@@ -1,18 +1,17 @@
 // What L3 agents ask the server on q-l3-plugin (Neutron's L3RpcCallback), per the contract
-// in sync-payload.ts: their routers (scheduling unhosted ones to them first), the routers'
+// in src/contract/l3.ts: their routers (scheduling unhosted ones to them first), the routers'
 // full data, floating IP statuses, and the external network.
 import { sql } from 'kysely';
 import { timestamp } from '../../common/time.js';
+import { AGENT_TYPE_L3 } from '../../contract/agent-types.js';
+import { FLOATING_IP_STATUSES, type SyncRouter } from '../../contract/l3.js';
 import type { AgentTable } from '../../db/schema.js';
 import type { Endpoints } from '../../rpc/bus.js';
 import type { Services } from '../services.js';
 import { bool, inTransaction } from '../transaction.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
-import { L3_AGENT, type L3Scheduler } from './l3-scheduler.js';
+import type { L3Scheduler } from './l3-scheduler.js';
 import { syncData } from './router-sync.js';
-import type { SyncRouter } from './sync-payload.js';
-
-const FIP_STATUSES = ['ACTIVE', 'DOWN', 'ERROR'];
 
 const hostOf = (a: { host?: unknown }): string => {
   if (typeof a?.host !== 'string' || a.host === '') throw new TypeError('host must be a non-empty string');
@@ -35,7 +34,7 @@ export class L3RpcCallbacks {
   }
 
   private agentOn(host: string): Promise<AgentTable | undefined> {
-    return this.s.db.kysely.selectFrom('agents').selectAll().where('agent_type', '=', L3_AGENT).where('host', '=', host).executeTakeFirst();
+    return this.s.db.kysely.selectFrom('agents').selectAll().where('agent_type', '=', AGENT_TYPE_L3).where('host', '=', host).executeTakeFirst();
   }
 
   /**
@@ -81,7 +80,7 @@ export class L3RpcCallbacks {
     const changed: string[] = [];
     await inTransaction(this.s.db, async (trx) => {
       for (const [id, status] of Object.entries(statuses)) {
-        if (!FIP_STATUSES.includes(status)) throw new TypeError(`floating IP ${id}: status ${String(status)} is not one of ${FIP_STATUSES.join(', ')}`);
+        if (!FLOATING_IP_STATUSES.includes(status)) throw new TypeError(`floating IP ${id}: status ${String(status)} is not one of ${FLOATING_IP_STATUSES.join(', ')}`);
         // a floating IP that moved to another router meanwhile is that router's to report
         const r = await sql`update floatingips set status = ${status}, revision_number = revision_number + 1, updated_at = ${timestamp()}
           where id = ${id} and status != ${status} and (router_id = ${routerId} or (router_id is null and ${status} != 'ACTIVE'))`.execute(trx);

@@ -2,14 +2,13 @@
 // the router is made, gets a gateway or an interface, or when an agent asks for its routers.
 // Every port of the router is bound to that agent's host in the same transaction, so ML2
 // binds it and the host's L2 agent wires the device the L3 agent plugs.
+import { AGENT_TYPE_L3 } from '../../contract/agent-types.js';
 import type { AgentTable } from '../../db/schema.js';
 import type { AgentStore } from '../agents/agent-store.js';
 import type { ServicePortOps } from '../ml2/service-ports.js';
 import type { Services } from '../services.js';
 import { bool, type Trx } from '../transaction.js';
 import type { L3Changes } from './l3-changes.js';
-
-export const L3_AGENT = 'L3 agent';
 
 export interface Hosting {
   agentId: string;
@@ -32,7 +31,7 @@ export class L3Scheduler {
 
   /** Live, enabled L3 agents, least loaded first. */
   async candidates(trx: Trx): Promise<AgentTable[]> {
-    const agents = (await trx.selectFrom('agents').selectAll().where('agent_type', '=', L3_AGENT).where('admin_state_up', '=', 1).execute()).filter((a) => this.agents.isAlive(a));
+    const agents = (await trx.selectFrom('agents').selectAll().where('agent_type', '=', AGENT_TYPE_L3).where('admin_state_up', '=', 1).execute()).filter((a) => this.agents.isAlive(a));
     if (!agents.length) return [];
     const load = new Map<string, number>();
     const counts = await trx.selectFrom('routerl3agentbindings').select(['l3_agent_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('l3_agent_id').execute();

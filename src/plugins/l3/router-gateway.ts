@@ -2,12 +2,12 @@
 // port on a router:external network, owned by no project, device_owner network:router_gateway.
 import type { RequestContext } from '../../api/context.js';
 import { BadRequest, RouterExternalGatewayInUseByFloatingIp } from '../../api/errors.js';
+import { DEVICE_OWNER_ROUTER_GW } from '../../contract/device-owners.js';
 import type { RouterTable } from '../../db/schema.js';
 import type { NetworkPlugin } from '../ml2/networks.js';
 import type { ServicePortOps } from '../ml2/service-ports.js';
 import type { Services } from '../services.js';
 import { bool, int, type Trx, type UnitOfWork } from '../transaction.js';
-import { DEVICE_OWNER_ROUTER_GW } from './device-owners.js';
 import type { L3Changes } from './l3-changes.js';
 import type { L3Ports } from './l3-ports.js';
 import { checkRouterSubnets } from './router-subnets.js';

@@ -7,6 +7,7 @@ import {
 } from '../../api/errors.js';
 import type { AuthorizeChange } from '../../api/resource.js';
 import { isUuid } from '../../api/validators.js';
+import { DEVICE_OWNER_ROUTER_INTF } from '../../contract/device-owners.js';
 import type { PortTable, RouterTable, SubnetTable } from '../../db/schema.js';
 import { cidrContains, parseCidr, parseIp } from '../../ipam/address.js';
 import { ACCESS_SHARED, actionsGranted } from '../rbac/network-access.js';
@@ -14,7 +15,6 @@ import type { ServicePortOps } from '../ml2/service-ports.js';
 import type { Services } from '../services.js';
 import { bool, inTransaction, type Trx } from '../transaction.js';
 import type { PortPlugin } from '../ml2/ports.js';
-import { DEVICE_OWNER_ROUTER_INTF } from './device-owners.js';
 import { routesOf } from './extra-routes.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
 import type { L3Ports } from './l3-ports.js';

@@ -1,9 +1,9 @@
 // The subnets a router is on (its interfaces' subnets and every subnet of its gateway
 // network): it routes between them, so a new one may neither repeat nor overlap them.
 import { BadRequest } from '../../api/errors.js';
+import { DEVICE_OWNER_ROUTER_GW } from '../../contract/device-owners.js';
 import { cidrsOverlap, parseCidr } from '../../ipam/address.js';
 import type { Trx } from '../transaction.js';
-import { DEVICE_OWNER_ROUTER_GW } from './device-owners.js';
 
 interface SubnetRef {
   id: string;

@@ -1,10 +1,10 @@
-// sync_routers' answer (src/plugins/l3/sync-payload.ts): every router asked for with its
+// sync_routers' answer (src/contract/l3.ts): every router asked for with its
 // gateway, interfaces, routes and floating IPs, in seven queries however many routers.
+import { DEVICE_OWNER_ROUTER_GW, DEVICE_OWNER_ROUTER_INTF } from '../../contract/device-owners.js';
+import type { SyncPort, SyncRouter } from '../../contract/l3.js';
 import type { Db } from '../../db/connection.js';
 import { parseCidr } from '../../ipam/address.js';
 import { bool, groupBy, rowsForIds } from '../transaction.js';
-import { DEVICE_OWNER_ROUTER_GW, DEVICE_OWNER_ROUTER_INTF } from './device-owners.js';
-import type { SyncPort, SyncRouter } from './sync-payload.js';
 
 /**
  * As Neutron's get_sync_data(active=True): routers that are administratively down are left

@@ -6,13 +6,13 @@ import { RouterExternalGatewayInUseByFloatingIp, RouterInUse, RouterNotFound } f
 import { type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
 import { routerDef } from '../../api/resources/router.js';
 import { timestamp } from '../../common/time.js';
+import { DEVICE_OWNER_ROUTER_INTF } from '../../contract/device-owners.js';
 import type { RouterTable } from '../../db/schema.js';
 import { checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, countBy, groupBy, inTransaction, int, lockedIf, rowsForIds, type IdSet, type Trx } from '../transaction.js';
-import { DEVICE_OWNER_ROUTER_INTF } from './device-owners.js';
 import { routerReach, routesOf, saveRoutes, validateRoutes, type Route } from './extra-routes.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
 import type { L3Scheduler } from './l3-scheduler.js';

@@ -3,20 +3,9 @@
 // (on start, on reconnect, and when report_state says they were considered dead).
 import type { Logger } from 'pino';
 import type { Bus } from '../../rpc/bus.js';
-import * as topics from '../../rpc/topics.js';
+import type { FdbEntries } from '../../contract/l2.js';
+import * as topics from '../../contract/topics.js';
 import type { CallbackRegistry } from '../callbacks/registry.js';
-
-export interface FdbEntries {
-  /** network id → where its ports live */
-  [networkId: string]: {
-    segment_id: number | null;
-    network_type: string;
-    /** tunnel endpoint IP → [mac, ip] pairs; ['00:00:00:00:00:00', '0.0.0.0'] is the flooding entry */
-    ports: Record<string, [string, string][]>;
-  };
-}
-
-export const FLOODING_ENTRY: [string, string] = ['00:00:00:00:00:00', '0.0.0.0'];
 
 export class AgentNotifier {
   constructor(private readonly bus: Bus, private readonly log: Logger) {}

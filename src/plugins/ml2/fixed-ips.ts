@@ -7,7 +7,8 @@ import type { IpAllocationTable, NetworkTable, SubnetTable } from '../../db/sche
 import { cidrContains, eui64Address, formatIp, parseCidr, parseIp, usableRange } from '../../ipam/address.js';
 import type { Services } from '../services.js';
 import type { Trx, UnitOfWork } from '../transaction.js';
-import { isSlaac, ROUTER_OWNERS } from './networks.js';
+import { ROUTER_OWNERS } from '../../contract/device-owners.js';
+import { isSlaac } from './networks.js';
 
 export interface FixedIpSpec { subnet_id?: string; ip_address?: string }
 

@@ -5,6 +5,7 @@ import type { RequestContext } from '../../api/context.js';
 import { InvalidInput, NetworkInUse, NetworkNotFound } from '../../api/errors.js';
 import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
 import { networkDef } from '../../api/resources/network.js';
+import { AUTO_DELETE_OWNERS } from '../../contract/device-owners.js';
 import type { NetworkSegmentTable, NetworkTable } from '../../db/schema.js';
 import { timestamp } from '../../common/time.js';
 import { checkRevision, saveChanges } from '../revision.js';
@@ -34,17 +35,12 @@ function requestedSegments(item: ApiObject): Segment[] {
   return [one(Object.fromEntries(given.map((a) => [a, item[a]])))];
 }
 
-/** Device owners whose ports Neutron removes itself when their network or subnet goes away. */
-export const AUTO_DELETE_OWNERS = ['network:dhcp'];
 
 const SLAAC_MODES = ['slaac', 'dhcpv6-stateless'];
 
 /** IPv6 subnets whose addresses the hosts make themselves from their MAC (EUI-64). */
 export const isSlaac = (s: { ip_version: number; ipv6_address_mode: string | null; ipv6_ra_mode: string | null }): boolean =>
   s.ip_version === 6 && SLAAC_MODES.includes((s.ipv6_address_mode ?? s.ipv6_ra_mode) as string);
-
-/** Device owners of router ports: the only ones that may hold a subnet's gateway address. */
-export const ROUTER_OWNERS = ['network:router_interface', 'network:router_gateway', 'network:ha_router_replicated_interface', 'network:router_interface_distributed'];
 
 /** A network as the policy rules see it (and as the parent of subnets and ports, with network: names). */
 export function policyTarget(n: NetworkTable): ApiObject {

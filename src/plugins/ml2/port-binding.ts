@@ -3,6 +3,7 @@
 // so it needs no second transaction as Neutron's does — and a failed binding is recorded as
 // binding:vif_type = binding_failed with the reason in binding:vif_details (admins only).
 import { jsonColumn } from '../../common/json.js';
+import { DEVICE_OWNER_DHCP } from '../../contract/device-owners.js';
 import type { NetworkSegmentTable, PortBindingTable, PortTable } from '../../db/schema.js';
 import type { AgentStore } from '../agents/agent-store.js';
 import type { DhcpScheduler } from '../agents/dhcp-scheduler.js';
@@ -52,7 +53,7 @@ export class PortBinder {
         binding.segment_id = out.segment.id;
         binding.driver = out.driver;
         const blocks = [L2_AGENT_ENTITY];
-        if (!port.device_owner.startsWith('network:dhcp') && (await this.dhcp.agentsFor(trx, port.network_id)).length) blocks.push(DHCP_ENTITY);
+        if (!port.device_owner.startsWith(DEVICE_OWNER_DHCP) && (await this.dhcp.agentsFor(trx, port.network_id)).length) blocks.push(DHCP_ENTITY);
         await addBlocks(trx, port.id, blocks);
         this.s.log.info({ event: 'port.bind', port_id: port.id, host: wish.host, driver: out.driver, vif_type: out.vifType, segment_id: out.segment.id, blocks }, `port bound on ${wish.host} by ${out.driver}`);
       } else {

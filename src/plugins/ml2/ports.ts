@@ -10,6 +10,7 @@ import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCrea
 import { portDef } from '../../api/resources/port.js';
 import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
+import { DEVICE_OWNER_NETWORK_PREFIX } from '../../contract/device-owners.js';
 import type { IpAllocationTable, NetworkTable, PortBindingTable, PortTable, SubnetTable } from '../../db/schema.js';
 import { checkRevision, saveChanges } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
@@ -293,7 +294,7 @@ export class PortPlugin implements Handler {
         await this.extensions.processCreate(draft, item, 'before-groups');
         let groups: string[];
         if (item.security_groups === NOT_SPECIFIED || item.security_groups === undefined) {
-          if (draft.portSecurity && !deviceOwner.startsWith('network:')) {
+          if (draft.portSecurity && !deviceOwner.startsWith(DEVICE_OWNER_NETWORK_PREFIX)) {
             const sg = defaultGroups.get(projectId) ?? (await this.groups.ensureDefault(trx, projectId));
             defaultGroups.set(projectId, sg);
             groups = [sg];

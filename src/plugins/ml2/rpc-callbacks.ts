@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
+import { DEVICE_NAME_ID_LENGTH, TAP_PREFIX } from '../../contract/device-names.js';
 import type { PortBindingTable, PortTable } from '../../db/schema.js';
 import type { Endpoints } from '../../rpc/bus.js';
 import type { AgentState, AgentStore } from '../agents/agent-store.js';
@@ -20,7 +21,7 @@ interface DevicesArgs { devices: string[]; agent_id?: string; host?: string }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Linux bridge agents name devices tap + the first 11 characters of the port id. */
-const TAP_PREFIX = /^tap([0-9a-f-]{1,11})$/i;
+const TAP_DEVICE = new RegExp(`^${TAP_PREFIX}([0-9a-f-]{1,${DEVICE_NAME_ID_LENGTH}})$`, 'i');
 
 const strings = (v: unknown, what: string): string[] => {
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new TypeError(`${what} must be a list of strings`);
@@ -83,7 +84,7 @@ export class Ml2RpcCallbacks {
   private async resolve(trx: Trx, devices: string[]): Promise<Map<string, PortTable>> {
     const out = new Map<string, PortTable>();
     const ids = devices.filter((d) => UUID.test(d));
-    const prefixes = devices.map((d) => TAP_PREFIX.exec(d)?.[1]).filter((p): p is string => p !== undefined);
+    const prefixes = devices.map((d) => TAP_DEVICE.exec(d)?.[1]).filter((p): p is string => p !== undefined);
     if (!ids.length && !prefixes.length) return out;
     const rows = await trx
       .selectFrom('ports')
@@ -91,7 +92,7 @@ export class Ml2RpcCallbacks {
       .where((eb) => eb.or([...(ids.length ? [eb('id', 'in', ids)] : []), ...prefixes.map((p) => eb('id', 'like', `${p}%`))]))
       .execute();
     for (const d of devices) {
-      const p = TAP_PREFIX.exec(d)?.[1];
+      const p = TAP_DEVICE.exec(d)?.[1];
       const row = rows.find((r) => r.id === d || (p !== undefined && r.id.startsWith(p)));
       if (row) out.set(d, row);
     }

@@ -10,6 +10,7 @@ import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCrea
 import { subnetDef } from '../../api/resources/subnet.js';
 import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
+import { AUTO_DELETE_OWNERS, ROUTER_OWNERS } from '../../contract/device-owners.js';
 import type { SubnetTable } from '../../db/schema.js';
 import {
   cidrContains, cidrsOverlap, defaultPools, eui64Address, formatIp, parseCidr, parseIp, usableRange, type Cidr,
@@ -19,7 +20,7 @@ import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, countBy, inTransaction, int, lockedIf, type IdSet, type Trx } from '../transaction.js';
-import { AUTO_DELETE_OWNERS, isSlaac, parentFacts, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
+import { isSlaac, parentFacts, type NetworkPlugin } from './networks.js';
 import { ACCESS_SHARED, networksOpenTo } from '../rbac/network-access.js';
 
 interface Pool { start: string; end: string }

@@ -3,8 +3,8 @@
 // whose target is that project or '*': access_as_shared lets it see the network (and its
 // subnets) and put ports on it; access_as_external only lets it see the network.
 import { randomUUID } from 'node:crypto';
+import { AUTO_DELETE_OWNERS } from '../../contract/device-owners.js';
 import type { NetworkTable } from '../../db/schema.js';
-import { AUTO_DELETE_OWNERS } from '../ml2/networks.js';
 import { int, type Trx } from '../transaction.js';
 
 export const ACCESS_SHARED = 'access_as_shared';

@@ -1,12 +1,13 @@
 // A network's `shared` and `router:external` are rbac-policies entries of its owner (as in
 // Neutron); the RBAC plugin keeps them so when networks are made, changed and deleted.
 import { ExternalNetworkInUse, InvalidSharedSetting } from '../../api/errors.js';
+import { DEVICE_OWNER_FLOATINGIP, DEVICE_OWNER_ROUTER_GW } from '../../contract/device-owners.js';
 import type { CallbackRegistry } from '../callbacks/registry.js';
 import { bool, int } from '../transaction.js';
 import { ACCESS_EXTERNAL, ACCESS_SHARED, addWildcard, portsDependOn, syncNetworkFlags, WILDCARD } from './network-access.js';
 
 /** Ports that need their network to stay router:external: router gateways and floating IPs. */
-const EXTERNAL_NETWORK_OWNERS = ['network:router_gateway', 'network:floatingip'];
+const EXTERNAL_NETWORK_OWNERS = [DEVICE_OWNER_ROUTER_GW, DEVICE_OWNER_FLOATINGIP];
 
 export function subscribeNetworkRbac(registry: CallbackRegistry): void {
   const name = 'rbac';

@@ -14,6 +14,7 @@ import type { ApiObject, AuthorizeChange, AuthorizeCreate, Handler, ListQuery } 
 import { securityGroupDef } from '../../api/resources/security-group.js';
 import { securityGroupRuleDef } from '../../api/resources/security-group-rule.js';
 import { timestamp } from '../../common/time.js';
+import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NUMBERS, protocolNumber } from '../../contract/security-groups.js';
 import type { SecurityGroupRuleTable, SecurityGroupTable } from '../../db/schema.js';
 import { formatCidr, parseCidr } from '../../ipam/address.js';
 import { bumpRevision, checkRevision, saveChanges } from '../revision.js';
@@ -21,7 +22,6 @@ import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { bool, countBy, groupBy, inTransaction, lockedIf, rowsForIds, type IdSet, type Trx } from '../transaction.js';
-import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NUMBERS, protocolNumber } from './protocols.js';
 
 type RuleSpec = Omit<SecurityGroupRuleTable, 'id' | 'created_at' | 'updated_at' | 'revision_number'>;
 

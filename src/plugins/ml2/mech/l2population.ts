@@ -2,9 +2,9 @@
 // so VXLAN needs no multicast (unicast flood lists and static FDB entries instead).
 // Acts when a port becomes ACTIVE (the data plane is there) and when it goes down or away.
 import { jsonColumn } from '../../../common/json.js';
+import { FLOODING_ENTRY, type FdbEntries } from '../../../contract/l2.js';
 import type { Services } from '../../services.js';
 import type { AgentStore } from '../../agents/agent-store.js';
-import { FLOODING_ENTRY, type FdbEntries } from '../agent-notifier.js';
 import type { MechanismDriver, PortEvent } from './mechanism-driver.js';
 
 const TUNNEL_TYPES = ['vxlan'];

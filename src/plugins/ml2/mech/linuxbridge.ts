@@ -1,13 +1,12 @@
 // linuxbridge: ports plug into one Linux bridge per network (brq…); flat and VLAN networks
 // through the host's interface for the physical network, VXLAN through its tunnel endpoint.
+import { AGENT_TYPE_LINUXBRIDGE } from '../../../contract/agent-types.js';
 import type { NetworkSegmentTable } from '../../../db/schema.js';
 import { AgentMechanismDriver, describeSegment, listHas, mappingHas } from './agent-mechanism-driver.js';
 
-export const LINUXBRIDGE_AGENT = 'Linux bridge agent';
-
 export class LinuxbridgeMechanismDriver extends AgentMechanismDriver {
   readonly name = 'linuxbridge';
-  readonly agentType = LINUXBRIDGE_AGENT;
+  readonly agentType = AGENT_TYPE_LINUXBRIDGE;
   readonly vifType = 'bridge';
 
   canServe(s: NetworkSegmentTable, c: Record<string, unknown>): string | null {

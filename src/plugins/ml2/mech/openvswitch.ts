@@ -1,13 +1,12 @@
 // openvswitch: ports plug into the integration bridge; flat and VLAN networks leave through
 // the bridge mapped to their physical network, VXLAN through tunnel ports.
+import { AGENT_TYPE_OVS } from '../../../contract/agent-types.js';
 import type { NetworkSegmentTable } from '../../../db/schema.js';
 import { AgentMechanismDriver, describeSegment, listHas, mappingHas } from './agent-mechanism-driver.js';
 
-export const OVS_AGENT = 'Open vSwitch agent';
-
 export class OpenvswitchMechanismDriver extends AgentMechanismDriver {
   readonly name = 'openvswitch';
-  readonly agentType = OVS_AGENT;
+  readonly agentType = AGENT_TYPE_OVS;
   readonly vifType = 'ovs';
 
   canServe(s: NetworkSegmentTable, c: Record<string, unknown>): string | null {

@@ -1,22 +1,25 @@
 // What the server tells an L3 agent about a router (Neutron's sync_routers answer, the
-// fields an agent needs). The contract between src/plugins/l3 (server) and src/agents/l3.
+// fields an agent needs). The contract between src/plugins/l3 (server, router-sync.ts builds
+// it) and src/agents/l3.
 //
 // RPC, topic names as Neutron's:
-//   agent → server, topic q-l3-plugin (call):
+//   agent → server, topic q-l3-plugin (topics.L3_PLUGIN, call):
 //     sync_routers {host, router_ids?: string[]}           → SyncRouter[] (routers scheduled to host;
 //                                                            only those ids when given)
 //     get_router_ids {host}                                 → string[] (every router scheduled to host;
 //                                                            auto-schedules unscheduled ones first)
 //     update_floatingip_statuses {router_id, fip_statuses: {fip_id: 'ACTIVE'|'DOWN'|'ERROR'}} → null
 //     get_external_network_id {host}                       → string | null
-//   server → agent, topic l3_agent.<host> (cast), after commit:
+//   server → agent, topic l3_agent.<host> (topics.L3_AGENT, cast), after commit:
 //     routers_updated {routers: string[]}                  (anything about these routers changed:
 //                                                            interfaces, gateway, routes, floating IPs)
 //     router_deleted {router_id}
 //     router_added_to_agent {payload: string[]}           (scheduled here)
 //     router_removed_from_agent {payload: {router_id}}    (unscheduled from here)
 
-export const L3_PLUGIN_TOPIC = 'q-l3-plugin';
+/** what an agent may report of a floating IP in update_floatingip_statuses */
+export type FloatingIpStatus = 'ACTIVE' | 'DOWN' | 'ERROR';
+export const FLOATING_IP_STATUSES: readonly string[] = ['ACTIVE', 'DOWN', 'ERROR'] satisfies FloatingIpStatus[];
 
 export interface SyncFixedIp {
   subnet_id: string;

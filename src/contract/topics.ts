@@ -1,6 +1,9 @@
-// Topic names, as Neutron's (neutron_lib.agent.topics), so operators recognise them on the broker.
+// Bus topic names, as Neutron's (neutron_lib.agent.topics), so operators recognise them on the
+// broker. Server and agents both take them from here; src/rpc only carries the messages.
 export const PLUGIN = 'q-plugin';
 export const REPORTS = 'q-reports-plugin';
+/** L3 agents' calls to the server (sync_routers …; see contract/l3.ts) */
+export const L3_PLUGIN = 'q-l3-plugin';
 export const DHCP_AGENT = 'dhcp_agent';
 export const L3_AGENT = 'l3_agent';
 

@@ -1,5 +1,6 @@
 // What the server tells a DHCP agent about a network it serves (get_network_info,
-// get_active_networks_info): the shape both sides agree on.
+// get_active_networks_info, and the port create_dhcp_port / update_dhcp_port return), built by
+// src/plugins/agents/dhcp-rpc.ts and read by src/agents/dhcp.
 
 export interface DhcpSubnet {
   id: string;
@@ -36,5 +37,3 @@ export interface DhcpNetwork {
   subnets: DhcpSubnet[];
   ports: DhcpPort[];
 }
-
-export const DEVICE_OWNER_DHCP = 'network:dhcp';

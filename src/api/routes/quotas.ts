@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/connection.js';
 import { QUOTA_RESOURCES, type QuotaEngine } from '../../plugins/quotas/quota-engine.js';
-import { inTransaction } from '../../plugins/transaction.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { RequestContext } from '../context.js';
 import { HTTPBadRequest, InvalidInput, QuotaBelowUsage, TenantQuotaNotFound } from '../errors.js';
 import { contextOf } from '../http-context.js';

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/connection.js';
 import { bumpRevision } from '../../plugins/revision.js';
 import { addTag, removeTag, replaceTags, tagsOf } from '../../plugins/tags/tag-store.js';
-import { inTransaction } from '../../plugins/transaction.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { RequestContext } from '../context.js';
 import { InvalidInput, TagNotFound, TooManyTags } from '../errors.js';
 import { contextOf } from '../http-context.js';

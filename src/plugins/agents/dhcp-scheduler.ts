@@ -2,7 +2,7 @@
 // live ones), decided the first time a port or subnet of the network needs it.
 import type { AgentTable } from '../../db/schema.js';
 import type { Services } from '../services.js';
-import type { Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
 import type { AgentStore } from './agent-store.js';
 
 export const DHCP_AGENT = 'DHCP agent';

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../db/connection.js';
 import type { IpAllocationTable, PortTable, SubnetTable } from '../../db/schema.js';
 import type { PortDeleteHook } from '../ml2/ports.js';
-import type { Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
 import { DEVICE_OWNER_FLOATINGIP, L3_DEVICE_OWNERS } from './device-owners.js';
 import type { FloatingIpPlugin } from './floating-ips.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';

@@ -2,7 +2,7 @@
 // router's own subnets (interfaces or gateway) and must not be the router itself.
 import { InvalidRoutes, RoutesExhausted } from '../../api/errors.js';
 import { cidrContains, parseCidr, parseIp } from '../../ipam/address.js';
-import type { Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
 
 export interface Route {
   destination: string;

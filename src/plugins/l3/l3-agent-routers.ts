@@ -5,7 +5,8 @@ import { AgentNotFound, InvalidL3Agent, RouterHostedByL3Agent, RouterNotFound, R
 import type { ApiObject } from '../../api/resource.js';
 import type { AgentStore } from '../agents/agent-store.js';
 import type { Services } from '../services.js';
-import { bool, inTransaction } from '../transaction.js';
+import { inTransaction } from '../../db/transaction.js';
+import { bool } from '../../db/rows.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
 import { L3_AGENT, type L3Scheduler } from './l3-scheduler.js';
 import type { RouterPlugin } from './routers.js';

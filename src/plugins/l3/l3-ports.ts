@@ -5,7 +5,7 @@ import { ALLOW_ALL, type ApiObject } from '../../api/resource.js';
 import { portDef } from '../../api/resources/port.js';
 import { createItems } from '../../api/request-body.js';
 import type { PortPlugin } from '../ml2/ports.js';
-import type { Trx, UnitOfWork } from '../transaction.js';
+import type { Trx, UnitOfWork } from '../../db/transaction.js';
 import type { L3Changes } from './l3-changes.js';
 
 export interface L3PortSpec {

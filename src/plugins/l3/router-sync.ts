@@ -2,7 +2,7 @@
 // gateway, interfaces, routes and floating IPs, in seven queries however many routers.
 import type { Db } from '../../db/connection.js';
 import { parseCidr } from '../../ipam/address.js';
-import { bool, groupBy, rowsForIds } from '../transaction.js';
+import { bool, groupBy, rowsForIds } from '../../db/rows.js';
 import { DEVICE_OWNER_ROUTER_GW, DEVICE_OWNER_ROUTER_INTF } from './device-owners.js';
 import type { SyncPort, SyncRouter } from './sync-payload.js';
 

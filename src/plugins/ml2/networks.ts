@@ -13,7 +13,8 @@ import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { ACCESS_EXTERNAL, ACCESS_SHARED, actionsGranted, addWildcard, networksOpenTo, portsDependOn, syncNetworkFlags, WILDCARD } from '../rbac/network-access.js';
-import { bool, countBy, groupBy, inTransaction, int, lockedIf, rowsForIds, type IdSet, type Trx } from '../transaction.js';
+import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
+import { bool, countBy, groupBy, int, rowsForIds, type IdSet } from '../../db/rows.js';
 import { providerView } from './types/type-manager.js';
 import type { Segment } from './types/type-driver.js';
 

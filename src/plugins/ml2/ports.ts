@@ -22,7 +22,8 @@ import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, countBy, groupBy, inTransaction, int, lockedIf, rowsForIds, type IdSet, type Trx, type UnitOfWork } from '../transaction.js';
+import { inTransaction, lockedIf, type Trx, type UnitOfWork } from '../../db/transaction.js';
+import { bool, countBy, groupBy, int, rowsForIds, type IdSet } from '../../db/rows.js';
 import { isSlaac, parentFacts, ROUTER_OWNERS, type NetworkPlugin } from './networks.js';
 import type { MechanismManager } from './mech/mechanism-manager.js';
 import type { PortEvent } from './mech/mechanism-driver.js';
@@ -353,7 +354,7 @@ export class PortPlugin implements Handler {
     const ports = made.map((m) => m.row);
     const ips = made.flatMap((m) => m.ips);
     const bindings = made.flatMap((m) => m.groups.map((g) => ({ port_id: m.row.id, security_group_id: g })));
-    if (this.s.db.dialect !== 'postgres') {
+    if (this.s.db.dialect.name !== 'postgres') {
       await trx.insertInto('ports').values(ports).execute();
       await this.insertAllocations(trx, ips);
       if (bindings.length) await trx.insertInto('securitygroupportbindings').values(bindings).execute();
@@ -419,7 +420,7 @@ export class PortPlugin implements Handler {
         const mayUse = new Map<string, boolean>();
         const projects = countBy(items.map((i) => i.project_id as string));
         const netIds = new Set(items.map((i) => i.network_id as string));
-        if (this.s.db.dialect === 'postgres' && projects.size === 1 && netIds.size === 1) {
+        if (this.s.db.dialect.name === 'postgres' && projects.size === 1 && netIds.size === 1) {
           const [[project, n]] = [...projects];
           const [netId] = [...netIds];
           const pre = await this.prefetch(trx, netId, project);

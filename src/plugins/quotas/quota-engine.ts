@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import type { Config } from '../../config/config.js';
 import { OverQuota } from '../../api/errors.js';
-import type { Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
 
 /** quota resource name → the table whose rows count against it (null: not built yet, usage 0) */
 export const QUOTA_RESOURCES: Record<string, string | null> = {

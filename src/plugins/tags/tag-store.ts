@@ -1,6 +1,7 @@
 // The standard-attr-tag store: tags of any resource, by resource id.
 import type { Db } from '../../db/connection.js';
-import { groupBy, rowsForIds, type IdSet, type Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
+import { groupBy, rowsForIds, type IdSet } from '../../db/rows.js';
 
 export async function tagsOf(db: Db, trx: Trx, ids: IdSet): Promise<Map<string, string[]>> {
   const rows = await rowsForIds(db, ids, 'resource_id', (where) => trx.selectFrom('tags').select(['resource_id', 'tag']).where(where).orderBy('tag').execute());

@@ -20,6 +20,8 @@ import type { Bus } from '../rpc/bus.js';
 import { PortPlugin } from '../plugins/ml2/ports.js';
 import { SubnetPlugin } from '../plugins/ml2/subnets.js';
 import { QuotaEngine } from '../plugins/quotas/quota-engine.js';
+import { IpAvailability } from '../plugins/ip-availability/ip-availability.js';
+import { TagStore } from '../plugins/tags/tag-store.js';
 import { SecurityGroupPlugin, SecurityGroupRulePlugin } from '../plugins/securitygroups/security-groups.js';
 import { RbacPolicyPlugin, rbacPolicyDef } from '../plugins/rbac/rbac-policies.js';
 import { buildL3 } from '../plugins/l3/l3-plugin.js';
@@ -93,7 +95,7 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
   const policy = opts.policy ?? loadPolicy(config, log);
   const services: Services = {
     db, config, log, bus,
-    quotas: new QuotaEngine(config),
+    quotas: new QuotaEngine(config, db),
     ipam: new IpAllocator(),
     types: new TypeManager(config),
     notifier: new AgentNotifier(bus, log),
@@ -187,12 +189,13 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
 
   const maxLimit = config.int('DEFAULT', 'pagination_max_limit');
   registerDiscovery(app, handlers.map(([d]) => d));
+  const tags = new TagStore(db);
   for (const [def, handler] of handlers) {
     registerResource(app, def, handler, maxLimit, policy);
-    if (def.taggable) registerTags(app, db, def, handler, policy);
+    if (def.taggable) registerTags(app, tags, def, handler, policy);
   }
-  registerQuotas(app, db, services.quotas, policy);
-  registerIpAvailability(app, db, policy);
+  registerQuotas(app, services.quotas, policy);
+  registerIpAvailability(app, new IpAvailability(db), policy);
   registerL3Routes(app, l3, policy);
   registerDhcpAgentScheduler(app, dhcpScheduling, policy);
   dhcpScheduling.startFailover();

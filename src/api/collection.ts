@@ -2,7 +2,7 @@
 // against the resource's declaration and applied in SQL so a list is a fixed number of queries.
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { BadRequest, HTTPBadRequest, HTTPNotFound } from './errors.js';
-import type { IdSet } from '../plugins/transaction.js';
+import type { IdSet } from '../db/rows.js';
 import type { Attribute, ListQuery, ResourceDef } from './resource.js';
 import { isUuid } from './validators.js';
 

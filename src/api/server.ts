@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import { databaseUnreachable } from '../db/connection.js';
 import { HTTPBadRequest, HTTPNotFound, MalformedRequestBody, NeutronError } from './errors.js';
 import { makeAuthHook } from './auth/auth-hook.js';
 import type { KeystoneAuth } from './auth/keystone.js';
@@ -22,15 +23,6 @@ const HTTP_TYPES: Record<number, string> = {
   414: 'HTTPRequestURITooLong',
   415: 'HTTPUnsupportedMediaType',
 };
-
-/** Connection-level failures: the database is down or unreachable, not a bad request. */
-function databaseUnreachable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'SQLITE_BUSY', 'SQLITE_CANTOPEN'].includes(e?.code ?? '')) return true;
-  // PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown)
-  if (/^(08|57P)/.test(e?.code ?? '')) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(e?.message ?? '');
-}
 
 function hasNul(v: unknown): boolean {
   if (typeof v === 'string') return v.includes('\u0000');

@@ -2,7 +2,7 @@
 // the database on first use), so picking an address is O(1) and never scans the subnet.
 // The database's unique (subnet_id, ip_address) key is the final guard: another server, or a
 // cache gone stale, makes the insert fail, the transaction is retried and the cache reloaded.
-import type { UnitOfWork, Trx } from '../plugins/transaction.js';
+import type { UnitOfWork, Trx } from '../db/transaction.js';
 import { formatIp, parseCidr, parseIp, type IpRange, type IpVersion } from './address.js';
 import { FreeRanges } from './free-ranges.js';
 

@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import { RevisionNumberConstraintFailed } from '../api/errors.js';
 import { timestamp } from '../common/time.js';
-import type { Trx } from './transaction.js';
+import type { Trx } from '../db/transaction.js';
 
 /** If-Match: revision_number=N against the row as it is now (412 on mismatch). */
 export function checkRevision(current: number, ifMatch: number | null): void {

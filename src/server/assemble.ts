@@ -19,6 +19,7 @@ import { AgentNotifier } from '../plugins/ml2/agent-notifier.js';
 import { TypeManager } from '../plugins/ml2/types/type-manager.js';
 import { QuotaEngine } from '../plugins/quotas/quota-engine.js';
 import type { Services } from '../plugins/services.js';
+import { TagStore } from '../plugins/tags/tag-store.js';
 import type { Bus, Endpoints } from '../rpc/bus.js';
 import { corePlugin, SERVICE_PLUGINS, servicePluginNames, type CorePlugin, type LoadedPlugin } from './plugins.js';
 
@@ -52,7 +53,7 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
   const serviceNames = servicePluginNames(config.list('DEFAULT', 'service_plugins'));
   const services: Services = {
     db, config, log, bus,
-    quotas: new QuotaEngine(config),
+    quotas: new QuotaEngine(config, db),
     ipam: new IpAllocator(),
     types: new TypeManager(config),
     notifier: new AgentNotifier(bus, log),
@@ -67,9 +68,10 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
   const maxLimit = config.int('DEFAULT', 'pagination_max_limit');
   const resources = plugins.flatMap((p) => p.resources);
   registerDiscovery(app, resources.map((r) => r.def), extensions);
+  const tags = new TagStore(db);
   for (const { def, handler } of resources) {
     registerResource(app, def, handler, maxLimit, policy);
-    if (def.taggable) registerTags(app, db, def, handler, policy);
+    if (def.taggable) registerTags(app, tags, def, handler, policy);
   }
   for (const p of plugins) p.routes?.(app, policy);
 

@@ -33,6 +33,7 @@ import { PortBinder } from '../plugins/ml2/port-binding.js';
 import { PortPlugin } from '../plugins/ml2/ports.js';
 import { Ml2RpcCallbacks } from '../plugins/ml2/rpc-callbacks.js';
 import { SubnetPlugin } from '../plugins/ml2/subnets.js';
+import { IpAvailability } from '../plugins/ip-availability/ip-availability.js';
 import { subscribeNetworkRbac } from '../plugins/rbac/network-callbacks.js';
 import { RbacPolicyPlugin, rbacPolicyDef } from '../plugins/rbac/rbac-policies.js';
 import { SecurityGroupPlugin, SecurityGroupRulePlugin } from '../plugins/securitygroups/security-groups.js';
@@ -108,8 +109,8 @@ function loadMl2(s: Services): CorePlugin {
       { def: rbacPolicyDef, handler: new RbacPolicyPlugin(s, networks) },
     ],
     routes(app, policy) {
-      registerQuotas(app, s.db, s.quotas, policy);
-      registerIpAvailability(app, s.db, policy);
+      registerQuotas(app, s.quotas, policy);
+      registerIpAvailability(app, new IpAvailability(s.db), policy);
       registerDhcpAgentScheduler(app, dhcpScheduling, policy);
     },
     rpc: [

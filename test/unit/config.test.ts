@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Config, ConfigError } from '../../src/config/config.js';
-import { sqlitePath } from '../../src/db/connection.js';
+import { sqlitePath } from '../../src/db/sqlite.js';
 
 const file = (text: string) => {
   const p = join(mkdtempSync(join(tmpdir(), 'neutrino-conf-')), 'neutrino.conf');

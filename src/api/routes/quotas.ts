@@ -1,16 +1,14 @@
 // Quotas: /v2.0/quotas[/{project_id}[/default|/details]]
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Db } from '../../db/connection.js';
 import { QUOTA_RESOURCES, type QuotaEngine } from '../../plugins/quotas/quota-engine.js';
-import { inTransaction } from '../../plugins/transaction.js';
 import type { RequestContext } from '../context.js';
-import { HTTPBadRequest, InvalidInput, QuotaBelowUsage, TenantQuotaNotFound } from '../errors.js';
+import { HTTPBadRequest, InvalidInput, TenantQuotaNotFound } from '../errors.js';
 import { contextOf } from '../http-context.js';
 import type { Policy } from '../policy/policy.js';
 
 type P = { project: string };
 
-export function registerQuotas(app: FastifyInstance, db: Db, quotas: QuotaEngine, policy: Policy): void {
+export function registerQuotas(app: FastifyInstance, quotas: QuotaEngine, policy: Policy): void {
   /** get_/update_/delete_quota with the project as target (403 PolicyNotAuthorized). */
   const enforce = (ctx: RequestContext, action: string, project?: string) =>
     policy.enforce(ctx, action, project === undefined ? {} : { project_id: project, tenant_id: project });
@@ -19,13 +17,8 @@ export function registerQuotas(app: FastifyInstance, db: Db, quotas: QuotaEngine
   app.get('/v2.0/quotas', async (req) => {
     // every project's quota: get_quota with no project to own it (admins, by default)
     enforce(contextOf(req), 'get_quota');
-    const rows = await db.kysely.selectFrom('quotas').select(['project_id', 'resource', 'limit']).orderBy('project_id').execute();
-    const byProject = new Map<string, Record<string, number>>();
-    for (const r of rows) {
-      if (!byProject.has(r.project_id)) byProject.set(r.project_id, quotas.defaults());
-      byProject.get(r.project_id)![r.resource] = r.limit;
-    }
-    return { quotas: [...byProject].map(([project, limits]) => ({ ...limits, project_id: project, tenant_id: project })) };
+    const byProject = await quotas.allProjects();
+    return { quotas: byProject.map(([project, limits]) => ({ ...limits, project_id: project, tenant_id: project })) };
   });
 
   // Neutron's way for a client to learn its own project id
@@ -36,7 +29,7 @@ export function registerQuotas(app: FastifyInstance, db: Db, quotas: QuotaEngine
 
   app.get('/v2.0/quotas/:project', async (req: FastifyRequest<{ Params: P }>) => {
     mayRead(contextOf(req), req.params.project);
-    return { quota: await quotas.limits(db.kysely, req.params.project) };
+    return { quota: await quotas.show(req.params.project) };
   });
 
   app.get('/v2.0/quotas/:project/default', async (req: FastifyRequest<{ Params: P }>) => {
@@ -46,12 +39,7 @@ export function registerQuotas(app: FastifyInstance, db: Db, quotas: QuotaEngine
 
   app.get('/v2.0/quotas/:project/details', async (req: FastifyRequest<{ Params: P }>) => {
     mayRead(contextOf(req), req.params.project);
-    const limits = await quotas.limits(db.kysely, req.params.project);
-    const out: Record<string, { limit: number; used: number; reserved: number }> = {};
-    for (const [r, limit] of Object.entries(limits)) {
-      out[r] = { limit, used: await quotas.usage(db.kysely, req.params.project, r), reserved: 0 };
-    }
-    return { quota: out };
+    return { quota: await quotas.details(req.params.project) };
   });
 
   app.put('/v2.0/quotas/:project', async (req: FastifyRequest<{ Params: P }>) => {
@@ -70,27 +58,14 @@ export function registerQuotas(app: FastifyInstance, db: Db, quotas: QuotaEngine
       if (n < -1 || n > 2 ** 31 - 1) throw InvalidInput({ msg: `quota ${k} = ${n}: use -1 (unlimited) or a number from 0 to ${2 ** 31 - 1}` });
       changes.push([k, n]);
     }
-    await inTransaction(db, async (trx) => {
-      if (!force) {
-        for (const [resource, limit] of changes) {
-          if (limit < 0) continue;
-          const used = await quotas.usage(trx, req.params.project, resource);
-          if (limit < used) throw QuotaBelowUsage({ resource, limit, used });
-        }
-      }
-      for (const [resource, limit] of changes) {
-        await trx.deleteFrom('quotas').where('project_id', '=', req.params.project).where('resource', '=', resource).execute();
-        await trx.insertInto('quotas').values({ project_id: req.params.project, resource, limit }).execute();
-      }
-    });
+    const limits = await quotas.update(req.params.project, changes, force);
     req.log.info({ event: 'quota.update', project_id: req.params.project, changes: Object.fromEntries(changes) }, 'quota updated');
-    return { quota: await quotas.limits(db.kysely, req.params.project) };
+    return { quota: limits };
   });
 
   app.delete('/v2.0/quotas/:project', async (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) => {
     enforce(contextOf(req), 'delete_quota', req.params.project);
-    const r = await db.kysely.deleteFrom('quotas').where('project_id', '=', req.params.project).executeTakeFirst();
-    if (Number(r.numDeletedRows) === 0) throw TenantQuotaNotFound({ project: req.params.project });
+    if (!(await quotas.reset(req.params.project))) throw TenantQuotaNotFound({ project: req.params.project });
     req.log.info({ event: 'quota.reset', project_id: req.params.project }, 'quota reset to defaults');
     return reply.code(204).send();
   });

@@ -9,7 +9,8 @@ import { agentDef } from '../../api/resources/agent.js';
 import { jsonColumn } from '../../common/json.js';
 import type { AgentTable } from '../../db/schema.js';
 import type { Services } from '../services.js';
-import { bool, inTransaction, int, lockedIf, type Trx } from '../transaction.js';
+import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
+import { bool, int } from '../../db/rows.js';
 
 /** Neutron's agent timestamp format: "2026-11-22 06:00:00" (UTC). */
 export const agentTime = (d = new Date()): string => d.toISOString().slice(0, 19).replace('T', ' ');

@@ -11,7 +11,7 @@ import type { AgentTable } from '../../db/schema.js';
 import type { NetworkPlugin } from '../ml2/networks.js';
 import type { PortPlugin } from '../ml2/ports.js';
 import type { Services } from '../services.js';
-import { inTransaction } from '../transaction.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { AgentStore } from './agent-store.js';
 import type { DhcpAgentNotifier } from './dhcp-notifier.js';
 import type { DhcpScheduler } from './dhcp-scheduler.js';

@@ -4,7 +4,8 @@
 import type { ApiObject } from '../../api/resource.js';
 import type { CallbackRegistry } from '../callbacks/registry.js';
 import type { Services } from '../services.js';
-import { bool, groupBy, inTransaction } from '../transaction.js';
+import { inTransaction } from '../../db/transaction.js';
+import { bool, groupBy } from '../../db/rows.js';
 import type { DhcpAgentNotifier, DhcpEvent } from './dhcp-notifier.js';
 import type { DhcpScheduler } from './dhcp-scheduler.js';
 

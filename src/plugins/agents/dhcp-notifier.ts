@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { AGENT_TYPE_DHCP } from '../../contract/agent-types.js';
 import * as topics from '../../contract/topics.js';
 import type { Db } from '../../db/connection.js';
-import type { Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
 import type { Bus } from '../../rpc/bus.js';
 import type { DhcpScheduler } from './dhcp-scheduler.js';
 

@@ -12,7 +12,7 @@ import type { IpAllocationTable, PortTable, SubnetTable } from '../../db/schema.
 import type { Endpoints } from '../../rpc/bus.js';
 import type { PortPlugin } from '../ml2/ports.js';
 import type { Services } from '../services.js';
-import { bool, groupBy } from '../transaction.js';
+import { bool, groupBy } from '../../db/rows.js';
 
 const str = (v: unknown, what: string): string => {
   if (typeof v !== 'string' || v === '') throw new TypeError(`${what} must be a non-empty string`);

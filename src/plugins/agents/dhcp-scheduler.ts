@@ -3,7 +3,7 @@
 import { AGENT_TYPE_DHCP } from '../../contract/agent-types.js';
 import type { AgentTable } from '../../db/schema.js';
 import type { Services } from '../services.js';
-import type { Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
 import type { AgentStore } from './agent-store.js';
 
 export class DhcpScheduler {

@@ -4,7 +4,7 @@
 import type { RequestContext } from '../../api/context.js';
 import type { ApiObject } from '../../api/resource.js';
 import type { IpAllocationTable, NetworkTable, PortTable, SubnetTable } from '../../db/schema.js';
-import type { Trx, UnitOfWork } from '../transaction.js';
+import type { Trx, UnitOfWork } from '../../db/transaction.js';
 
 /** Inside a transaction: writes commit or roll back with the change; uow runs code after it. */
 export interface InTransaction {

@@ -6,8 +6,8 @@ import type { Logger } from 'pino';
 import { DEVICE_OWNER_FLOATINGIP, L3_DEVICE_OWNERS } from '../../contract/device-owners.js';
 import type { Db } from '../../db/connection.js';
 import type { IpAllocationTable, PortTable, SubnetTable } from '../../db/schema.js';
+import type { Trx } from '../../db/transaction.js';
 import type { CallbackRegistry } from '../callbacks/registry.js';
-import type { Trx } from '../transaction.js';
 import type { FloatingIpPlugin } from './floating-ips.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
 

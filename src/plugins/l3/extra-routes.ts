@@ -3,7 +3,7 @@
 import { InvalidRoutes, RoutesExhausted } from '../../api/errors.js';
 import { DEVICE_OWNER_ROUTER_INTF } from '../../contract/device-owners.js';
 import { cidrContains, parseCidr, parseIp } from '../../ipam/address.js';
-import type { Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
 
 export interface Route {
   destination: string;

@@ -17,7 +17,8 @@ import { checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, countBy, inTransaction, lockedIf, type IdSet, type Trx } from '../transaction.js';
+import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
+import { bool, countBy, type IdSet } from '../../db/rows.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
 import type { L3Ports } from './l3-ports.js';
 

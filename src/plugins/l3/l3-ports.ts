@@ -4,7 +4,7 @@ import { adminContext } from '../../api/context.js';
 import { ALLOW_ALL, type ApiObject } from '../../api/resource.js';
 import { createItems } from '../../api/request-body.js';
 import type { PortPlugin } from '../ml2/ports.js';
-import type { Trx, UnitOfWork } from '../transaction.js';
+import type { Trx, UnitOfWork } from '../../db/transaction.js';
 import type { L3Changes } from './l3-changes.js';
 
 export interface L3PortSpec {

@@ -7,7 +7,8 @@ import type { AgentTable } from '../../db/schema.js';
 import type { AgentStore } from '../agents/agent-store.js';
 import type { ServicePortOps } from '../ml2/service-ports.js';
 import type { Services } from '../services.js';
-import { bool, type Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
+import { bool } from '../../db/rows.js';
 import type { L3Changes } from './l3-changes.js';
 
 export interface Hosting {

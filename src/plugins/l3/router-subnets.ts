@@ -3,7 +3,7 @@
 import { BadRequest } from '../../api/errors.js';
 import { DEVICE_OWNER_ROUTER_GW } from '../../contract/device-owners.js';
 import { cidrsOverlap, parseCidr } from '../../ipam/address.js';
-import type { Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
 
 interface SubnetRef {
   id: string;

@@ -4,7 +4,7 @@ import { DEVICE_OWNER_ROUTER_GW, DEVICE_OWNER_ROUTER_INTF } from '../../contract
 import type { SyncPort, SyncRouter } from '../../contract/l3.js';
 import type { Db } from '../../db/connection.js';
 import { parseCidr } from '../../ipam/address.js';
-import { bool, groupBy, rowsForIds } from '../transaction.js';
+import { bool, groupBy, rowsForIds } from '../../db/rows.js';
 
 /**
  * As Neutron's get_sync_data(active=True): routers that are administratively down are left

@@ -6,7 +6,7 @@ import { uniqueViolation } from '../../db/connection.js';
 import type { IpAllocationTable, NetworkTable, SubnetTable } from '../../db/schema.js';
 import { cidrContains, eui64Address, formatIp, parseCidr, parseIp, usableRange } from '../../ipam/address.js';
 import type { Services } from '../services.js';
-import type { Trx, UnitOfWork } from '../transaction.js';
+import type { Trx, UnitOfWork } from '../../db/transaction.js';
 import { ROUTER_OWNERS } from '../../contract/device-owners.js';
 import { isSlaac } from './networks.js';
 

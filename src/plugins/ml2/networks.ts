@@ -13,8 +13,9 @@ import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
+import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
+import { bool, countBy, groupBy, int, rowsForIds, type IdSet } from '../../db/rows.js';
 import { ACCESS_EXTERNAL, ACCESS_SHARED, actionsGranted, networksOpenTo } from '../rbac/network-access.js';
-import { bool, countBy, groupBy, inTransaction, int, lockedIf, rowsForIds, type IdSet, type Trx } from '../transaction.js';
 import { providerView } from './types/type-manager.js';
 import type { Segment } from './types/type-driver.js';
 

@@ -5,7 +5,7 @@ import type { RequestContext } from '../../api/context.js';
 import type { ApiObject } from '../../api/resource.js';
 import type { IpAllocationTable, PortBindingTable, PortTable } from '../../db/schema.js';
 import type { Services } from '../services.js';
-import { bool, groupBy } from '../transaction.js';
+import { bool, groupBy } from '../../db/rows.js';
 import type { MechanismManager } from './mech/mechanism-manager.js';
 import type { PortEvent } from './mech/mechanism-driver.js';
 import { unboundBinding, type PortBinder } from './port-binding.js';

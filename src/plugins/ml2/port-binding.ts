@@ -8,7 +8,8 @@ import type { NetworkSegmentTable, PortBindingTable, PortTable } from '../../db/
 import type { AgentStore } from '../agents/agent-store.js';
 import type { DhcpScheduler } from '../agents/dhcp-scheduler.js';
 import type { Services } from '../services.js';
-import { rowsForIds, type IdSet, type Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
+import { rowsForIds, type IdSet } from '../../db/rows.js';
 import type { MechanismManager } from './mech/mechanism-manager.js';
 import type { PortEvent } from './mech/mechanism-driver.js';
 import { addBlocks, clearBlocks, DHCP_ENTITY, L2_AGENT_ENTITY } from './provisioning-blocks.js';

@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import { HTTPBadRequest } from '../../api/errors.js';
 import { normalizeIp } from '../../ipam/address.js';
-import type { Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
 import type { PortQuery } from './extensions/extension-driver.js';
 import { unboundBinding } from './port-binding.js';
 

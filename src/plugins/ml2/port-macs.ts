@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { MacAddressInUse } from '../../api/errors.js';
 import type { Config } from '../../config/config.js';
-import type { Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
 
 export class MacAddresses {
   private readonly base: string[];

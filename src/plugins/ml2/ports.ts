@@ -17,7 +17,8 @@ import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, countBy, groupBy, inTransaction, int, lockedIf, rowsForIds, type IdSet, type Trx, type UnitOfWork } from '../transaction.js';
+import { inTransaction, lockedIf, type Trx, type UnitOfWork } from '../../db/transaction.js';
+import { bool, countBy, groupBy, int, rowsForIds, type IdSet } from '../../db/rows.js';
 import type { PortDraft } from './extensions/extension-driver.js';
 import type { ExtensionManager } from './extensions/extension-manager.js';
 import { byAddress, FixedIps, subnetsOf, type FixedIpSpec } from './fixed-ips.js';
@@ -202,7 +203,7 @@ export class PortPlugin implements Handler {
     const ports = made.map((m) => m.row);
     const ips = made.flatMap((m) => m.ips);
     const bindings = made.flatMap((m) => m.groups.map((g) => ({ port_id: m.row.id, security_group_id: g })));
-    if (this.s.db.dialect !== 'postgres') {
+    if (!this.s.db.dialect.writableCtes) {
       await trx.insertInto('ports').values(ports).execute();
       await this.fixedIps.insert(trx, ips);
       if (bindings.length) await trx.insertInto('securitygroupportbindings').values(bindings).execute();
@@ -242,7 +243,7 @@ export class PortPlugin implements Handler {
       const netIds = new Set(items.map((i) => i.network_id as string));
       // as Neutron, ports a service plugin makes for itself are not held to the quota
       const internal = within !== undefined;
-      if (this.s.db.dialect === 'postgres' && counts.size === 1 && netIds.size === 1) {
+      if (this.s.db.dialect.jsonAggregates && counts.size === 1 && netIds.size === 1) {
         const [project] = [...counts.keys()];
         const [netId] = [...netIds];
         const pre = await this.prefetch(trx, netId, project);

@@ -1,7 +1,7 @@
 // Provisioning blocks: a bound port stays DOWN until every component that has to set it up
 // (the L2 agent always; the DHCP agent when it serves the port's network) has said it is
 // done. The last one to report turns the port ACTIVE.
-import type { Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
 
 export const L2_AGENT_ENTITY = 'L2';
 export const DHCP_ENTITY = 'DHCP';

@@ -2,7 +2,7 @@ import { jsonColumn } from '../../common/json.js';
 import type { PortTable } from '../../db/schema.js';
 import { saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
-import { lockedIf, type Trx, type UnitOfWork } from '../transaction.js';
+import { lockedIf, type Trx, type UnitOfWork } from '../../db/transaction.js';
 import type { PortEvent } from './mech/mechanism-driver.js';
 import { unboundBinding, VIF_BINDING_FAILED, type PortBinder } from './port-binding.js';
 import type { PortPlugin } from './ports.js';

@@ -19,7 +19,8 @@ import { checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, countBy, inTransaction, int, lockedIf, type IdSet, type Trx } from '../transaction.js';
+import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
+import { bool, countBy, int, type IdSet } from '../../db/rows.js';
 import { isSlaac, parentFacts, type NetworkPlugin } from './networks.js';
 import { ACCESS_SHARED, networksOpenTo } from '../rbac/network-access.js';
 

@@ -2,9 +2,10 @@
 // the resource tables inside the creating transaction.
 import { sql } from 'kysely';
 import type { Config } from '../../config/config.js';
-import { OverQuota } from '../../api/errors.js';
+import { OverQuota, QuotaBelowUsage } from '../../api/errors.js';
+import type { Db } from '../../db/connection.js';
+import { inTransaction, type Trx } from '../../db/transaction.js';
 import type { CallbackRegistry } from '../callbacks/registry.js';
-import type { Trx } from '../transaction.js';
 
 /** quota resource name → the table whose rows count against it (null: not built yet, usage 0) */
 export const QUOTA_RESOURCES: Record<string, string | null> = {
@@ -23,7 +24,10 @@ export const QUOTA_RESOURCES: Record<string, string | null> = {
 const COUNTED = ['network', 'subnet', 'port', 'security_group', 'security_group_rule', 'router', 'floatingip', 'rbac_policy'] as const;
 
 export class QuotaEngine {
-  constructor(private readonly config: Config) {}
+  constructor(
+    private readonly config: Config,
+    private readonly db: Db,
+  ) {}
 
   /** Every counted create is checked at the start of its transaction; a service plugin's own ports are not held to it, as in Neutron. */
   subscribe(registry: CallbackRegistry): void {
@@ -71,5 +75,56 @@ export class QuotaEngine {
     if (limit < 0) return;
     const used = await this.usage(trx, projectId, resource);
     if (used + adding > limit) throw OverQuota({ overs: resource });
+  }
+
+  /** The projects that have limits of their own, with all their limits. */
+  async allProjects(): Promise<[string, Record<string, number>][]> {
+    const rows = await this.db.kysely.selectFrom('quotas').select(['project_id', 'resource', 'limit']).orderBy('project_id').execute();
+    const byProject = new Map<string, Record<string, number>>();
+    for (const r of rows) {
+      if (!byProject.has(r.project_id)) byProject.set(r.project_id, this.defaults());
+      byProject.get(r.project_id)![r.resource] = r.limit;
+    }
+    return [...byProject];
+  }
+
+  show(projectId: string): Promise<Record<string, number>> {
+    return this.limits(this.db.kysely, projectId);
+  }
+
+  async details(projectId: string): Promise<Record<string, { limit: number; used: number; reserved: number }>> {
+    const limits = await this.limits(this.db.kysely, projectId);
+    const out: Record<string, { limit: number; used: number; reserved: number }> = {};
+    for (const [r, limit] of Object.entries(limits)) {
+      out[r] = { limit, used: await this.usage(this.db.kysely, projectId, r), reserved: 0 };
+    }
+    return out;
+  }
+
+  /**
+   * Sets the project's limits; unless `force`, refuses (QuotaBelowUsage) a limit below what
+   * the project already uses. Returns all its limits.
+   */
+  async update(projectId: string, changes: [string, number][], force: boolean): Promise<Record<string, number>> {
+    await inTransaction(this.db, async (trx) => {
+      if (!force) {
+        for (const [resource, limit] of changes) {
+          if (limit < 0) continue;
+          const used = await this.usage(trx, projectId, resource);
+          if (limit < used) throw QuotaBelowUsage({ resource, limit, used });
+        }
+      }
+      for (const [resource, limit] of changes) {
+        await trx.deleteFrom('quotas').where('project_id', '=', projectId).where('resource', '=', resource).execute();
+        await trx.insertInto('quotas').values({ project_id: projectId, resource, limit }).execute();
+      }
+    });
+    return this.show(projectId);
+  }
+
+  /** Back to the defaults; false when the project had no limits of its own. */
+  async reset(projectId: string): Promise<boolean> {
+    const r = await this.db.kysely.deleteFrom('quotas').where('project_id', '=', projectId).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
   }
 }

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { AUTO_DELETE_OWNERS } from '../../contract/device-owners.js';
 import type { NetworkTable } from '../../db/schema.js';
-import { int, type Trx } from '../transaction.js';
+import type { Trx } from '../../db/transaction.js';
+import { int } from '../../db/rows.js';
 
 export const ACCESS_SHARED = 'access_as_shared';
 export const ACCESS_EXTERNAL = 'access_as_external';

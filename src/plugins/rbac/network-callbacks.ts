@@ -3,7 +3,7 @@
 import { ExternalNetworkInUse, InvalidSharedSetting } from '../../api/errors.js';
 import { DEVICE_OWNER_FLOATINGIP, DEVICE_OWNER_ROUTER_GW } from '../../contract/device-owners.js';
 import type { CallbackRegistry } from '../callbacks/registry.js';
-import { bool, int } from '../transaction.js';
+import { bool, int } from '../../db/rows.js';
 import { ACCESS_EXTERNAL, ACCESS_SHARED, addWildcard, portsDependOn, syncNetworkFlags, WILDCARD } from './network-access.js';
 
 /** Ports that need their network to stay router:external: router gateways and floating IPs. */

@@ -10,7 +10,8 @@ import { uniqueViolation } from '../../db/connection.js';
 import type { NetworkRbacTable } from '../../db/schema.js';
 import type { NetworkPlugin } from '../ml2/networks.js';
 import type { Services } from '../services.js';
-import { countBy, inTransaction, lockedIf, type Trx } from '../transaction.js';
+import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
+import { countBy } from '../../db/rows.js';
 import { ACCESS_SHARED, portsDependOn, syncNetworkFlags, WILDCARD } from './network-access.js';
 
 

@@ -21,7 +21,8 @@ import { bumpRevision, checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { bool, countBy, groupBy, inTransaction, lockedIf, rowsForIds, type IdSet, type Trx } from '../transaction.js';
+import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
+import { bool, countBy, groupBy, rowsForIds, type IdSet } from '../../db/rows.js';
 
 type RuleSpec = Omit<SecurityGroupRuleTable, 'id' | 'created_at' | 'updated_at' | 'revision_number'>;
 

@@ -1,6 +1,9 @@
 // The standard-attr-tag store: tags of any resource, by resource id.
+import { TooManyTags } from '../../api/errors.js';
 import type { Db } from '../../db/connection.js';
-import { groupBy, rowsForIds, type IdSet, type Trx } from '../transaction.js';
+import { inTransaction, type Trx } from '../../db/transaction.js';
+import { groupBy, rowsForIds, type IdSet } from '../../db/rows.js';
+import { bumpRevision } from '../revision.js';
 
 export async function tagsOf(db: Db, trx: Trx, ids: IdSet): Promise<Map<string, string[]>> {
   const rows = await rowsForIds(db, ids, 'resource_id', (where) => trx.selectFrom('tags').select(['resource_id', 'tag']).where(where).orderBy('tag').execute());
@@ -32,4 +35,43 @@ export async function removeAllTags(db: Db, trx: Trx, ids: string[]): Promise<vo
     await trx.deleteFrom('tags').where(where).execute();
     return [];
   });
+}
+
+/**
+ * Tag changes to one resource (row `id` of `table`), each in its own transaction; the
+ * resource's revision moves only when its tags did.
+ */
+export class TagStore {
+  constructor(private readonly db: Db) {}
+
+  async get(id: string): Promise<string[]> {
+    return (await tagsOf(this.db, this.db.kysely, [id])).get(id) ?? [];
+  }
+
+  async replace(table: string, id: string, tags: string[]): Promise<void> {
+    await inTransaction(this.db, async (trx) => {
+      await replaceTags(trx, id, tags);
+      await bumpRevision(trx, table, id);
+    });
+  }
+
+  /** Adds `tag` unless there already; TooManyTags when the resource has `max` tags. */
+  async add(table: string, id: string, tag: string, max: number): Promise<void> {
+    await inTransaction(this.db, async (trx) => {
+      const current = (await tagsOf(this.db, trx, [id])).get(id) ?? [];
+      if (current.includes(tag)) return;
+      if (current.length >= max) throw TooManyTags({ max });
+      await addTag(trx, id, tag);
+      await bumpRevision(trx, table, id);
+    });
+  }
+
+  /** False when the resource had no such tag. */
+  async remove(table: string, id: string, tag: string): Promise<boolean> {
+    return inTransaction(this.db, async (trx) => {
+      if (!(await removeTag(trx, id, tag))) return false;
+      await bumpRevision(trx, table, id);
+      return true;
+    });
+  }
 }

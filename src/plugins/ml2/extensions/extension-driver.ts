@@ -6,7 +6,8 @@ import type { RequestContext } from '../../../api/context.js';
 import type { ApiObject, Attribute } from '../../../api/resource.js';
 import type { NetworkTable, PortTable } from '../../../db/schema.js';
 import type { Services } from '../../services.js';
-import type { IdSet, Trx } from '../../transaction.js';
+import type { Trx } from '../../../db/transaction.js';
+import type { IdSet } from '../../../db/rows.js';
 
 /** A port being made or changed, as the drivers see it inside its transaction. */
 export interface PortDraft {

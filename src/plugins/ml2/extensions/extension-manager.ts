@@ -3,7 +3,8 @@
 import type { ApiObject, Attribute } from '../../../api/resource.js';
 import type { PortTable } from '../../../db/schema.js';
 import type { Services } from '../../services.js';
-import type { IdSet, Trx } from '../../transaction.js';
+import type { Trx } from '../../../db/transaction.js';
+import type { IdSet } from '../../../db/rows.js';
 import { allowedAddressPairsDriver } from './allowed-address-pairs.js';
 import type { PortDraft, PortExtensionDriver, PortExtensionFactory, PortQuery } from './extension-driver.js';
 import { extraDhcpOptsDriver } from './extra-dhcp-opts.js';

@@ -2,7 +2,7 @@
 // (port_security_enabled, defaulting to its network's).
 import { NOT_SPECIFIED } from '../../../api/resource.js';
 import * as v from '../../../api/validators.js';
-import { bool, int } from '../../transaction.js';
+import { bool, int } from '../../../db/rows.js';
 import type { PortExtensionDriver } from './extension-driver.js';
 
 export const portSecurityDriver = (): PortExtensionDriver => ({

@@ -1,7 +1,7 @@
 // flat: a physical network carried untagged; one flat network per physical network.
 import { FlatNetworkInUse, InvalidInput } from '../../../api/errors.js';
 import type { Config } from '../../../config/config.js';
-import type { Trx } from '../../transaction.js';
+import type { Trx } from '../../../db/transaction.js';
 import { physnetMtu } from './physnet-mtu.js';
 import { isTaken, take } from './segment-pool.js';
 import { refuse, type Segment, type TypeDriver } from './type-driver.js';

@@ -2,7 +2,7 @@
 // segments are rows; a free one is the lowest id in the ranges that has no row. Two servers
 // picking the same id collide on the primary key and the losing transaction is retried
 // (src/plugins/transaction.ts), so the last free VLAN goes to exactly one network.
-import type { Trx } from '../../transaction.js';
+import type { Trx } from '../../../db/transaction.js';
 import type { Range } from './type-driver.js';
 
 export async function isTaken(trx: Trx, type: string, physnet: string, id: number): Promise<boolean> {

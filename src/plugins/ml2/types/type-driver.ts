@@ -1,7 +1,7 @@
 // What a network type driver does (ML2's TypeDriver): check an admin's provider segment,
 // reserve it, or allocate a project network's segment from the configured ranges.
 import { InvalidInput } from '../../../api/errors.js';
-import type { Trx } from '../../transaction.js';
+import type { Trx } from '../../../db/transaction.js';
 
 /** A segment as the API speaks of it (provider:* attributes or an entry of `segments`). */
 export interface Segment {

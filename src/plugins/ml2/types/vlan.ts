@@ -2,7 +2,7 @@
 // physical networks (physnet, or physnet:min:max when project networks may take from it).
 import { InvalidInput, VlanIdInUse } from '../../../api/errors.js';
 import type { Config } from '../../../config/config.js';
-import type { Trx } from '../../transaction.js';
+import type { Trx } from '../../../db/transaction.js';
 import { physnetMtu } from './physnet-mtu.js';
 import { isTaken, take, takeLowestFree } from './segment-pool.js';
 import { parseRange, type Range, type Segment, type TypeDriver } from './type-driver.js';

@@ -1,7 +1,7 @@
 // vxlan: overlay segments identified by a VNI, carried between hosts' tunnel endpoints.
 import { InvalidInput, TunnelIdInUse } from '../../../api/errors.js';
 import type { Config } from '../../../config/config.js';
-import type { Trx } from '../../transaction.js';
+import type { Trx } from '../../../db/transaction.js';
 import { isTaken, take, takeLowestFree } from './segment-pool.js';
 import { parseRange, type Range, type Segment, type TypeDriver } from './type-driver.js';
 

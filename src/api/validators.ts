@@ -1,7 +1,7 @@
 // Attribute validators and converters, as neutron-lib's `validate` / `convert_to` pairs.
 // Each returns the normalised value or throws AttributeInvalid with a reason; the
 // controller names the attribute in the 400 it sends.
-import { formatCidr, normalizeIp, parseCidr } from '../ipam/address.js';
+import { formatCidr, normalizeIp, parseCidr } from '../common/ip-address.js';
 
 export class AttributeInvalid extends Error {}
 

@@ -3,7 +3,7 @@
 // The database's unique (subnet_id, ip_address) key is the final guard: another server, or a
 // cache gone stale, makes the insert fail, the transaction is retried and the cache reloaded.
 import type { UnitOfWork, Trx } from '../db/transaction.js';
-import { formatIp, parseCidr, parseIp, type IpRange, type IpVersion } from './address.js';
+import { formatIp, parseCidr, parseIp, type IpRange, type IpVersion } from '../common/ip-address.js';
 import { FreeRanges } from './free-ranges.js';
 
 export interface SubnetForIpam {

@@ -1,4 +1,4 @@
-import type { IpRange } from './address.js';
+import type { IpRange } from '../common/ip-address.js';
 
 /**
  * The free addresses of one subnet as sorted, disjoint, non-adjacent ranges.

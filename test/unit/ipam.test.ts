@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultPools, eui64Address, formatCidr, formatIp, normalizeIp, parseCidr, parseIp, usableRange } from '../../src/ipam/address.js';
+import { defaultPools, eui64Address, formatCidr, formatIp, normalizeIp, parseCidr, parseIp, usableRange } from '../../src/common/ip-address.js';
 import { FreeRanges } from '../../src/ipam/free-ranges.js';
 
 const ip = (s: string) => parseIp(s)!.value;

@@ -2,7 +2,7 @@
 // (MAC → name, IP of every port on a DHCP subnet), the options file (router, DNS, routes,
 // per-port extra options), and the command line. Pure: no files, no processes.
 import type { DhcpNetwork, DhcpPort, DhcpSubnet } from '../../contract/dhcp.js';
-import { formatIp, parseCidr, prefixMask } from '../../ipam/address.js';
+import { formatIp, parseCidr, prefixMask } from '../../common/ip-address.js';
 
 export interface DnsmasqSettings {
   /** the network's directory: <state_path>/dhcp/<network id> */

@@ -4,7 +4,7 @@
 // mark (egress rule: bits 0-15, ingress rule: bits 16-31), which lets us delete exactly the
 // flows of a removed rule, of a port that left a group, or of a remote group's removed member,
 // and leave every other flow alone.
-import { parseCidr } from '../../ipam/address.js';
+import { parseCidr } from '../../common/ip-address.js';
 import type { ConntrackFilter } from '../../linux/conntrack.js';
 import { inside, type FirewallModel, type SgRule } from './model.js';
 

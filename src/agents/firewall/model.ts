@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { tapName } from '../../contract/device-names.js';
 import { DEVICE_OWNER_NETWORK_PREFIX } from '../../contract/device-owners.js';
 import { PORT_PROTOCOLS, protocolNumber, type SecurityGroupInfo } from '../../contract/security-groups.js';
-import { eui64Address, formatCidr, formatIp, parseCidr, type Cidr } from '../../ipam/address.js';
+import { eui64Address, formatCidr, formatIp, parseCidr, type Cidr } from '../../common/ip-address.js';
 import { bridgeName } from '../linuxbridge/names.js';
 
 type DeviceInfo = SecurityGroupInfo['devices'][string] & { device_owner?: string | null };

@@ -1,7 +1,7 @@
 import type { ResourceDef } from '../resource.js';
 import * as v from '../validators.js';
 import { InvalidCIDR, SecurityGroupRuleNotFound } from '../errors.js';
-import { parseCidr } from '../../ipam/address.js';
+import { parseCidr } from '../../common/ip-address.js';
 import { idAttr, projectAttrs, standardAttrs } from './common.js';
 
 /** A prefix as Neutron stores it: host bits kept, a bare address given its host mask. */

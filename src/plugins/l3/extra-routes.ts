@@ -2,7 +2,7 @@
 // router's own subnets (interfaces or gateway) and must not be the router itself.
 import { InvalidRoutes, RoutesExhausted } from '../../api/errors.js';
 import { DEVICE_OWNER_ROUTER_INTF } from '../../contract/device-owners.js';
-import { cidrContains, parseCidr, parseIp } from '../../ipam/address.js';
+import { cidrContains, parseCidr, parseIp } from '../../common/ip-address.js';
 import type { Trx } from '../../db/transaction.js';
 
 export interface Route {

@@ -10,7 +10,7 @@ import { floatingIpDef } from '../../api/resources/floatingip.js';
 import { timestamp } from '../../common/time.js';
 import { DEVICE_OWNER_FLOATINGIP, DEVICE_OWNER_ROUTER_INTF, mayHaveFloatingIp } from '../../contract/device-owners.js';
 import type { FloatingIpTable, PortTable } from '../../db/schema.js';
-import { parseIp } from '../../ipam/address.js';
+import { parseIp } from '../../common/ip-address.js';
 import type { NetworkPlugin } from '../ml2/networks.js';
 import type { ServicePortOps } from '../ml2/service-ports.js';
 import { checkRevision, saveChanges } from '../revision.js';

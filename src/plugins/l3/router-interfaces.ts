@@ -9,7 +9,7 @@ import type { AuthorizeChange } from '../../api/resource.js';
 import { isUuid } from '../../api/validators.js';
 import { DEVICE_OWNER_ROUTER_INTF } from '../../contract/device-owners.js';
 import type { PortTable, RouterTable, SubnetTable } from '../../db/schema.js';
-import { cidrContains, parseCidr, parseIp } from '../../ipam/address.js';
+import { cidrContains, parseCidr, parseIp } from '../../common/ip-address.js';
 import { ACCESS_SHARED, actionsGranted } from '../rbac/network-access.js';
 import type { ServicePortOps } from '../ml2/service-ports.js';
 import type { Services } from '../services.js';

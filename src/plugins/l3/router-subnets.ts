@@ -2,7 +2,7 @@
 // network): it routes between them, so a new one may neither repeat nor overlap them.
 import { BadRequest } from '../../api/errors.js';
 import { DEVICE_OWNER_ROUTER_GW } from '../../contract/device-owners.js';
-import { cidrsOverlap, parseCidr } from '../../ipam/address.js';
+import { cidrsOverlap, parseCidr } from '../../common/ip-address.js';
 import type { Trx } from '../../db/transaction.js';
 
 interface SubnetRef {

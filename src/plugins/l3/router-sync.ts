@@ -3,7 +3,7 @@
 import { DEVICE_OWNER_ROUTER_GW, DEVICE_OWNER_ROUTER_INTF } from '../../contract/device-owners.js';
 import type { SyncPort, SyncRouter } from '../../contract/l3.js';
 import type { Db } from '../../db/connection.js';
-import { parseCidr } from '../../ipam/address.js';
+import { parseCidr } from '../../common/ip-address.js';
 import { bool, groupBy, rowsForIds } from '../../db/rows.js';
 
 /**

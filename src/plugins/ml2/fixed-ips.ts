@@ -4,7 +4,7 @@ import { InvalidInput, InvalidIpForNetwork, InvalidIpForSubnet, IpAddressAlready
 import { NOT_SPECIFIED } from '../../api/resource.js';
 import { uniqueViolation } from '../../db/connection.js';
 import type { IpAllocationTable, NetworkTable, SubnetTable } from '../../db/schema.js';
-import { cidrContains, eui64Address, formatIp, parseCidr, parseIp, usableRange } from '../../ipam/address.js';
+import { cidrContains, eui64Address, formatIp, parseCidr, parseIp, usableRange } from '../../common/ip-address.js';
 import type { Services } from '../services.js';
 import type { Trx, UnitOfWork } from '../../db/transaction.js';
 import { ROUTER_OWNERS } from '../../contract/device-owners.js';

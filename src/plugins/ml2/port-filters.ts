@@ -1,7 +1,7 @@
 // The port list's filters that are not plain columns: by fixed IP, by binding, by security group.
 import { sql } from 'kysely';
 import { HTTPBadRequest } from '../../api/errors.js';
-import { normalizeIp } from '../../ipam/address.js';
+import { normalizeIp } from '../../common/ip-address.js';
 import type { Trx } from '../../db/transaction.js';
 import type { PortQuery } from './extensions/extension-driver.js';
 import { unboundBinding } from './port-binding.js';

@@ -14,7 +14,7 @@ import { AUTO_DELETE_OWNERS, ROUTER_OWNERS } from '../../contract/device-owners.
 import type { SubnetTable } from '../../db/schema.js';
 import {
   cidrContains, cidrsOverlap, defaultPools, eui64Address, formatIp, parseCidr, parseIp, usableRange, type Cidr,
-} from '../../ipam/address.js';
+} from '../../common/ip-address.js';
 import { checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';

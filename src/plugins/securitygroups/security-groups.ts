@@ -16,7 +16,7 @@ import { securityGroupRuleDef } from '../../api/resources/security-group-rule.js
 import { timestamp } from '../../common/time.js';
 import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NUMBERS, protocolNumber } from '../../contract/security-groups.js';
 import type { SecurityGroupRuleTable, SecurityGroupTable } from '../../db/schema.js';
-import { formatCidr, parseCidr } from '../../ipam/address.js';
+import { formatCidr, parseCidr } from '../../common/ip-address.js';
 import { bumpRevision, checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';

@@ -230,7 +230,12 @@ async function startServer(kind: DbKind, profile: boolean, extra: Record<string,
     quotas: { quota_port: '-1', quota_network: '-1', quota_subnet: '-1' },
   };
   for (const [section, kv] of Object.entries(extra)) sections[section] = { ...(sections[section] ?? {}), ...kv };
-  writeFileSync(conf, Object.entries(sections).map(([name, kv]) => [`[${name}]`, ...Object.entries(kv).map(([k, v]) => `${k} = ${v}`), ''].join('\n')).join('\n'));
+  writeFileSync(
+    conf,
+    Object.entries(sections)
+      .map(([name, kv]) => [`[${name}]`, ...Object.entries(kv).map(([k, v]) => `${k} = ${v}`), ''].join('\n'))
+      .join('\n'),
+  );
   const profileDir = profile ? join(dir, 'cpuprofile') : null;
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = spawn(process.execPath, [...nodeArgs, SERVER_MAIN, 'server', '--db-upgrade', '--config-file', conf], {
@@ -297,10 +302,12 @@ async function startServer(kind: DbKind, profile: boolean, extra: Record<string,
     if (server.exitInfo) throw new BenchError(`the server ${server.exitInfo} before it was ready`);
     const status = await new Promise<number>((resolve) => {
       // a one-off connection (agent: false), so no keep-alive socket is left behind
-      http.get({ host, port, path: '/', agent: false }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      }).on('error', () => resolve(0)); // not listening yet
+      http
+        .get({ host, port, path: '/', agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+        .on('error', () => resolve(0)); // not listening yet
     });
     if (status === 200) break;
     if (Date.now() > deadline) throw new BenchError('the server did not answer GET / within 30 s');
@@ -535,7 +542,10 @@ const opsPerSec = (r: PhaseResult) => r.items / r.seconds;
 
 function printPhase(r: PhaseResult): void {
   const lat = r.latenciesMs;
-  const statuses = [...r.statuses.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ');
+  const statuses = [...r.statuses.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([s, n]) => `${s}×${n}`)
+    .join(' ');
   const rate = `${opsPerSec(r).toFixed(0)} ${r.unit}/s`;
   console.log(
     `  ${r.name.padEnd(34)} ${rate.padStart(13)}  p50 ${fmtMs(percentile(lat, 50)).padStart(6)} ms  p99 ${fmtMs(percentile(lat, 99)).padStart(6)} ms` +
@@ -615,12 +625,17 @@ async function runOne(kind: DbKind, opts: Options, sizes: Sizes): Promise<RunRes
       const n = Math.floor(i / 2);
       if (i % 2 === 0) {
         return {
-          method: 'POST', path: '/v2.0/networks', body: { network: { name: `bench-net-${n}` } }, what: `POST network ${n}`,
+          method: 'POST',
+          path: '/v2.0/networks',
+          body: { network: { name: `bench-net-${n}` } },
+          what: `POST network ${n}`,
           onReply: (r) => void networks.push((JSON.parse(r.text) as { network: { id: string } }).network.id),
         };
       }
       return {
-        method: 'POST', path: '/v2.0/subnets', what: `POST subnet ${n}`,
+        method: 'POST',
+        path: '/v2.0/subnets',
+        what: `POST subnet ${n}`,
         body: { subnet: { name: `bench-subnet-${n}`, network_id: networks[n], ip_version: 4, cidr: subnetCidr(n, sizes.prefix) } },
         onReply: (r) => void subnets.push((JSON.parse(r.text) as { subnet: { id: string } }).subnet.id),
       };
@@ -634,18 +649,31 @@ async function runOne(kind: DbKind, opts: Options, sizes: Sizes): Promise<RunRes
     // warm-up (not counted): JIT and the per-subnet IP caches, then the ports are deleted again
     const warm: string[] = [];
     await runPhase(srv, c, { name: 'warmup', key: 'warmup', count: sizes.warmup, concurrency: 4 }, (i) => ({
-      method: 'POST', path: '/v2.0/ports', body: portBody(i, 'warm'), what: `POST warm-up port ${i}`,
+      method: 'POST',
+      path: '/v2.0/ports',
+      body: portBody(i, 'warm'),
+      what: `POST warm-up port ${i}`,
       onReply: (r) => void warm.push((JSON.parse(r.text) as { port: { id: string } }).port.id),
     })).then((r) => checkWarmup(srv, r));
     await runPhase(srv, c, { name: 'warmup delete', key: 'warmup', count: warm.length, concurrency: 4 }, (i) => ({
-      method: 'DELETE', path: `/v2.0/ports/${warm[i]}`, what: `DELETE warm-up port ${warm[i]}`,
+      method: 'DELETE',
+      path: `/v2.0/ports/${warm[i]}`,
+      what: `DELETE warm-up port ${warm[i]}`,
     })).then((r) => checkWarmup(srv, r));
 
     await phase({ name: `create ${sizes.createC1} ports c=1`, key: 'create1', count: sizes.createC1, concurrency: 1 }, (i) => ({
-      method: 'POST', path: '/v2.0/ports', body: portBody(i, 'c1'), what: `POST port #${i}`, onReply: keepPort,
+      method: 'POST',
+      path: '/v2.0/ports',
+      body: portBody(i, 'c1'),
+      what: `POST port #${i}`,
+      onReply: keepPort,
     }));
     await phase({ name: `create ${sizes.createC16} ports c=${CONCURRENCY}`, key: 'create16', count: sizes.createC16, concurrency: CONCURRENCY }, (i) => ({
-      method: 'POST', path: '/v2.0/ports', body: portBody(i, 'c16'), what: `POST port #${i}`, onReply: keepPort,
+      method: 'POST',
+      path: '/v2.0/ports',
+      body: portBody(i, 'c16'),
+      what: `POST port #${i}`,
+      onReply: keepPort,
     }));
 
     // top up to the total with bulk creates ({"ports": [...]}, one transaction per request)
@@ -653,21 +681,22 @@ async function runOne(kind: DbKind, opts: Options, sizes: Sizes): Promise<RunRes
     const chunks = Math.ceil(missing / sizes.bulkChunk);
     const chunkSize = (k: number) => Math.min(sizes.bulkChunk, missing - k * sizes.bulkChunk);
     if (chunks > 0) {
-      await phase(
-        { name: `bulk-create ${missing} ports (${sizes.bulkChunk}/req)`, key: 'bulk', count: chunks, concurrency: 1, unit: 'ports', itemsPerOp: chunkSize },
-        (k) => ({
-          method: 'POST', path: '/v2.0/ports', what: `POST bulk #${k}`,
-          body: { ports: Array.from({ length: chunkSize(k) }, (_, j) => portBody(k * sizes.bulkChunk + j, 'bulk').port) },
-          onReply: (r) => {
-            for (const p of (JSON.parse(r.text) as { ports: { id: string }[] }).ports) ports.push(p.id);
-          },
-        }),
-      );
+      await phase({ name: `bulk-create ${missing} ports (${sizes.bulkChunk}/req)`, key: 'bulk', count: chunks, concurrency: 1, unit: 'ports', itemsPerOp: chunkSize }, (k) => ({
+        method: 'POST',
+        path: '/v2.0/ports',
+        what: `POST bulk #${k}`,
+        body: { ports: Array.from({ length: chunkSize(k) }, (_, j) => portBody(k * sizes.bulkChunk + j, 'bulk').port) },
+        onReply: (r) => {
+          for (const p of (JSON.parse(r.text) as { ports: { id: string }[] }).ports) ports.push(p.id);
+        },
+      }));
     }
 
     // list all ports
     const listPhase = await phase({ name: `GET /v2.0/ports (${ports.length} ports)`, key: 'list', count: sizes.listRequests, concurrency: 1 }, (i) => ({
-      method: 'GET', path: '/v2.0/ports', what: `GET /v2.0/ports #${i}`,
+      method: 'GET',
+      path: '/v2.0/ports',
+      what: `GET /v2.0/ports #${i}`,
       onReply: (r) => {
         result.listBytes = Buffer.byteLength(r.text);
         result.listCount = (JSON.parse(r.text) as { ports: unknown[] }).ports.length;
@@ -682,13 +711,20 @@ async function runOne(kind: DbKind, opts: Options, sizes: Sizes): Promise<RunRes
 
     // show / update / delete every port, 16 at a time
     await phase({ name: `show port c=${CONCURRENCY}`, key: 'show', count: ports.length, concurrency: CONCURRENCY }, (i) => ({
-      method: 'GET', path: `/v2.0/ports/${ports[i]}`, what: `GET port ${ports[i]}`,
+      method: 'GET',
+      path: `/v2.0/ports/${ports[i]}`,
+      what: `GET port ${ports[i]}`,
     }));
     await phase({ name: `update port name c=${CONCURRENCY}`, key: 'update', count: ports.length, concurrency: CONCURRENCY }, (i) => ({
-      method: 'PUT', path: `/v2.0/ports/${ports[i]}`, body: { port: { name: `bench-renamed-${i}` } }, what: `PUT port ${ports[i]}`,
+      method: 'PUT',
+      path: `/v2.0/ports/${ports[i]}`,
+      body: { port: { name: `bench-renamed-${i}` } },
+      what: `PUT port ${ports[i]}`,
     }));
     await phase({ name: `delete port c=${CONCURRENCY}`, key: 'delete', count: ports.length, concurrency: CONCURRENCY }, (i) => ({
-      method: 'DELETE', path: `/v2.0/ports/${ports[i]}`, what: `DELETE port ${ports[i]}`,
+      method: 'DELETE',
+      path: `/v2.0/ports/${ports[i]}`,
+      what: `DELETE port ${ports[i]}`,
     }));
     rss('at the end');
   } catch (e) {
@@ -696,7 +732,8 @@ async function runOne(kind: DbKind, opts: Options, sizes: Sizes): Promise<RunRes
     result.error = e instanceof BenchError ? e.message : `${(e as Error).stack ?? e}`;
     console.log(`  BENCH ERROR: ${result.error}`);
   } finally {
-    if (aborting) return new Promise<never>(() => undefined); // eslint-disable-line no-unsafe-finally
+    // biome-ignore lint/correctness/noUnsafeFinally: an aborting bench hands over to abort(), which cleans up and exits
+    if (aborting) return new Promise<never>(() => undefined);
     await client?.close();
     if (server) {
       await server.stop();
@@ -826,8 +863,14 @@ function printSummary(results: RunResult[], opts: Options): void {
   }
   const rssRow = (label: string, pick: (r: RunResult) => string) => console.log(`  ${label.padEnd(40)}` + results.map((r) => `| ${pick(r).padEnd(cellW - 2)}`).join(''));
   const rssAt = (r: RunResult, l: string) => r.rss.find((x) => x.label === l);
-  rssRow('server RSS after the list phase', (r) => { const x = rssAt(r, 'after the list phase'); return x ? mb(x.rssKb) : '-'; });
-  rssRow('server RSS at the end (peak)', (r) => { const x = rssAt(r, 'at the end'); return x ? `${mb(x.rssKb)} (peak ${mb(x.hwmKb)})` : '-'; });
+  rssRow('server RSS after the list phase', (r) => {
+    const x = rssAt(r, 'after the list phase');
+    return x ? mb(x.rssKb) : '-';
+  });
+  rssRow('server RSS at the end (peak)', (r) => {
+    const x = rssAt(r, 'at the end');
+    return x ? `${mb(x.rssKb)} (peak ${mb(x.hwmKb)})` : '-';
+  });
   rssRow('result', (r) => (r.error ? 'BENCH ERROR (see above)' : 'ok'));
   console.log('  (bulk-create ops/s counts ports; its p50/p99 are per request)');
   const noisy = results.flatMap((r) => r.phases.filter((p) => otherCpu(p) > 25).map((p) => `${r.kind}: ${p.name} (${pctOf(otherCpu(p))})`));

@@ -156,10 +156,16 @@ export function formatSummary(s: ProfileSummary, topN = 15): string {
     lines.push(`      ${pct(o.selfMs, busy).padStart(6)}  ${o.selfMs.toFixed(0).padStart(7)} ms  ${o.origin}`);
   }
   lines.push(`    top ${topN} functions by self time:`);
-  const bySelf = s.functions.filter((f) => f.key !== '(idle)').sort((a, b) => b.selfMs - a.selfMs).slice(0, topN);
+  const bySelf = s.functions
+    .filter((f) => f.key !== '(idle)')
+    .sort((a, b) => b.selfMs - a.selfMs)
+    .slice(0, topN);
   for (const f of bySelf) lines.push(`      ${pct(f.selfMs, busy).padStart(6)}  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.key}`);
   lines.push(`    top ${topN} Neutrino functions by inclusive time:`);
-  const byTotal = s.functions.filter((f) => f.origin === 'neutrino').sort((a, b) => b.totalMs - a.totalMs).slice(0, topN);
+  const byTotal = s.functions
+    .filter((f) => f.origin === 'neutrino')
+    .sort((a, b) => b.totalMs - a.totalMs)
+    .slice(0, topN);
   for (const f of byTotal) lines.push(`      ${pct(f.totalMs, busy).padStart(6)}  ${f.totalMs.toFixed(0).padStart(7)} ms  ${f.key}`);
   return lines.join('\n');
 }

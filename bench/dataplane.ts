@@ -81,9 +81,11 @@ async function main(): Promise<void> {
     console.log(`\nburst: ${Math.min(INSTANCES, 64)} instances booted 8 at a time over both hosts`);
     const burst: number[] = [];
     const queue = Array.from({ length: Math.min(INSTANCES, 64) }, (_, i) => i);
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      for (let i = queue.shift(); i !== undefined; i = queue.shift()) burst.push(await boot(i % 2 ? 'compute2' : 'compute1'));
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = queue.shift(); i !== undefined; i = queue.shift()) burst.push(await boot(i % 2 ? 'compute2' : 'compute1'));
+      }),
+    );
     console.log(`  binding:host_id → ACTIVE: ${fmt(burst)}`);
 
     const onCompute1 = store.list().filter((r) => r.host === 'compute1').length;

@@ -88,11 +88,21 @@ async function main(): Promise<void> {
   try {
     await run('ip', ['netns', 'add', `${P}u`]);
     for (const h of HOSTS) await run('ip', ['netns', 'add', h]);
-    await batch(`${P}u`, [`link add ${P}ub type bridge`, `link set ${P}ub up`, ...HOSTS.flatMap((h, i) => [`link add ${P}u${i} type veth peer name ${P}t netns ${h}`, `link set ${P}u${i} master ${P}ub up`])]);
+    await batch(`${P}u`, [
+      `link add ${P}ub type bridge`,
+      `link set ${P}ub up`,
+      ...HOSTS.flatMap((h, i) => [`link add ${P}u${i} type veth peer name ${P}t netns ${h}`, `link set ${P}u${i} master ${P}ub up`]),
+    ]);
     for (let i = 0; i < 2; i++) {
       await batch(HOSTS[i], ['link set lo up', `addr add 192.168.199.${i + 1}/24 dev ${P}t`, `link set ${P}t up`]);
       const config = Config.load([], { agent: { host_namespace: HOSTS[i] }, vxlan: { enable_vxlan: 'true', local_ip: `192.168.199.${i + 1}`, l2_population: 'true' } });
-      const agent = new L2Agent({ bus: s.bus, log, host: hostName(i), reportInterval: 0, dataplane: await LinuxBridgeDataplane.fromConfig(config, log, { supported: false, reason: 'bench' }, new NoopFirewall()) });
+      const agent = new L2Agent({
+        bus: s.bus,
+        log,
+        host: hostName(i),
+        reportInterval: 0,
+        dataplane: await LinuxBridgeDataplane.fromConfig(config, log, { supported: false, reason: 'bench' }, new NoopFirewall()),
+      });
       await agent.start();
       l2.push(agent);
     }

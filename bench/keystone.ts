@@ -69,7 +69,12 @@ async function startServer(mode: Mode): Promise<Child> {
     sections.keystone_authtoken = ks.keystone_authtoken;
   }
   const conf = join(dir, 'neutrino.conf');
-  writeFileSync(conf, Object.entries(sections).map(([s, kv]) => [`[${s}]`, ...Object.entries(kv).map(([k, v]) => `${k} = ${v}`), ''].join('\n')).join('\n'));
+  writeFileSync(
+    conf,
+    Object.entries(sections)
+      .map(([s, kv]) => [`[${s}]`, ...Object.entries(kv).map(([k, v]) => `${k} = ${v}`), ''].join('\n'))
+      .join('\n'),
+  );
   const child = spawn(process.execPath, [SERVER_MAIN, 'server', '--db-upgrade', '--config-file', conf], { stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async () => {
@@ -80,7 +85,10 @@ async function startServer(mode: Mode): Promise<Child> {
   process.once('exit', () => child.kill('SIGKILL'));
   const url = `http://127.0.0.1:${port}`;
   for (const deadline = Date.now() + 30_000; ; ) {
-    const ok = await fetch(`${url}/`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { url, stop };
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
@@ -166,12 +174,18 @@ async function main(): Promise<void> {
   const problem = await keystoneProblem();
   if (problem) throw new Error(problem);
   const [project, token] = await Promise.all([projectId(ALICE.project), tokenOf(ALICE)]);
-  console.log(`Keystone overhead: ${count} ports per phase at c=${CONCURRENCY}, ${rounds} alternating rounds per mode, best round kept; SQLite; ${os.cpus().length} CPU(s) shared by client, server and Keystone`);
+  console.log(
+    `Keystone overhead: ${count} ports per phase at c=${CONCURRENCY}, ${rounds} alternating rounds per mode, best round kept; SQLite; ${os.cpus().length} CPU(s) shared by client, server and Keystone`,
+  );
   const best: Record<Mode, Record<string, Phase>> = { noauth: {}, keystone: {} };
   for (let r = 1; r <= rounds; r++) {
     for (const mode of ['noauth', 'keystone'] as const) {
       const res = await round(mode, count, project, token);
-      console.log(`  round ${r} ${mode.padEnd(8)} ${Object.entries(res).map(([k, p]) => `${k}: ${p.opsPerSec.toFixed(0)}/s`).join(', ')}`);
+      console.log(
+        `  round ${r} ${mode.padEnd(8)} ${Object.entries(res)
+          .map(([k, p]) => `${k}: ${p.opsPerSec.toFixed(0)}/s`)
+          .join(', ')}`,
+      );
       for (const [k, p] of Object.entries(res)) if (!best[mode][k] || p.opsPerSec > best[mode][k].opsPerSec) best[mode][k] = p;
     }
   }

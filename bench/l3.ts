@@ -113,7 +113,8 @@ async function main(): Promise<void> {
     u.push(`link add ${P}q0 type veth peer name ${PUB_IF} netns ${HOSTS[0]}`, `link set ${P}q0 master ${P}eb up`);
     u.push(`link add ${P}x0 type veth peer name eth0 netns ${INTERNET}`, `link set ${P}x0 master ${P}eb up`);
     await batch(UNDERLAY, u);
-    for (let i = 0; i < HOSTS.length; i++) await batch(HOSTS[i], ['link set lo up', `addr add 192.168.77.${i + 1}/24 dev ${TUN_IF}`, `link set ${TUN_IF} up`, ...(i === 0 ? [`link set ${PUB_IF} up`] : [])]);
+    for (let i = 0; i < HOSTS.length; i++)
+      await batch(HOSTS[i], ['link set lo up', `addr add 192.168.77.${i + 1}/24 dev ${TUN_IF}`, `link set ${TUN_IF} up`, ...(i === 0 ? [`link set ${PUB_IF} up`] : [])]);
     await batch(INTERNET, ['link set lo up', 'link set eth0 up', `addr add ${EXT_GW}/22 dev eth0`]);
     for (let i = 0; i < HOSTS.length; i++) {
       const config = Config.load([], {
@@ -149,7 +150,11 @@ async function main(): Promise<void> {
     const instances: { port: Obj; ip: string }[] = [];
     for (let i = 0; i < ASSOCIATIONS; i++) {
       const addr = `10.200.0.${10 + i}`;
-      const port = (await req('POST', '/v2.0/ports', { port: { network_id: net0.net.id, 'binding:host_id': HOST_NAMES[1], device_owner: 'compute:nova', fixed_ips: [{ subnet_id: net0.subnet.id, ip_address: addr }] } })).port;
+      const port = (
+        await req('POST', '/v2.0/ports', {
+          port: { network_id: net0.net.id, 'binding:host_id': HOST_NAMES[1], device_owner: 'compute:nova', fixed_ips: [{ subnet_id: net0.subnet.id, ip_address: addr }] },
+        })
+      ).port;
       const vm = `${P}v${i}`;
       vms.push(vm);
       await run('ip', ['netns', 'add', vm]);
@@ -201,10 +206,25 @@ async function main(): Promise<void> {
     await l3.stop();
     l3 = null;
     const conf = join(dir, 'l3.conf');
-    writeFileSync(conf, ['[DEFAULT]', `transport_url = ${transport}`, 'log_level = info', 'interface_driver = linuxbridge', 'agent_mode = legacy', '[agent]', `host_namespace = ${HOSTS[0]}`, 'report_interval = 0', ''].join('\n'));
+    writeFileSync(
+      conf,
+      [
+        '[DEFAULT]',
+        `transport_url = ${transport}`,
+        'log_level = info',
+        'interface_driver = linuxbridge',
+        'agent_mode = legacy',
+        '[agent]',
+        `host_namespace = ${HOSTS[0]}`,
+        'report_interval = 0',
+        '',
+      ].join('\n'),
+    );
     const freshProcess = async (): Promise<{ wall: number; sync: number }> => {
       const t = performance.now();
-      const c = spawn(process.execPath, [join(import.meta.dirname, '..', 'src', 'cli', 'main.js'), 'agent', 'l3', '--host', HOST_NAMES[0], '--config-file', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(process.execPath, [join(import.meta.dirname, '..', 'src', 'cli', 'main.js'), 'agent', 'l3', '--host', HOST_NAMES[0], '--config-file', conf], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child = c;
       const line = await new Promise<Obj>((resolve, reject) => {
         let buf = '';
@@ -248,7 +268,15 @@ async function main(): Promise<void> {
 
     console.log('\nsummary');
     console.log(`  association → reachable: ${fmt(assoc)}   (target p50 ≤ 300)`);
-    console.log(`  resync ${ROUTERS} routers: in-process restart ${pct(warm, 50).toFixed(0)} ms, fresh process ${pct(proc.map((p) => p.wall), 50).toFixed(0)} ms (sync ${pct(proc.map((p) => p.sync), 50)} ms) (medians); cold: fresh process ${coldProc.wall.toFixed(0)} ms (sync ${coldProc.sync} ms), in-process ${pct(cold, 50).toFixed(0)} ms`);
+    console.log(
+      `  resync ${ROUTERS} routers: in-process restart ${pct(warm, 50).toFixed(0)} ms, fresh process ${pct(
+        proc.map((p) => p.wall),
+        50,
+      ).toFixed(0)} ms (sync ${pct(
+        proc.map((p) => p.sync),
+        50,
+      )} ms) (medians); cold: fresh process ${coldProc.wall.toFixed(0)} ms (sync ${coldProc.sync} ms), in-process ${pct(cold, 50).toFixed(0)} ms`,
+    );
   } finally {
     await cleanup();
   }

@@ -124,7 +124,9 @@ async function main(): Promise<number> {
   const results: Result[] = [];
   const notes: string[] = [];
   const tag = `neutrino-bench-${process.pid}-${randomBytes(3).toString('hex')}`;
-  console.log(`RPC bench: ${CALLS} sequential calls after ${WARMUP_CALLS} warm-up; fanout to ${FANOUT_CONSUMERS} consumers on ${FANOUT_BUSES} buses, ${ROUNDS} rounds${opts.quick ? ' (--quick)' : ''}`);
+  console.log(
+    `RPC bench: ${CALLS} sequential calls after ${WARMUP_CALLS} warm-up; fanout to ${FANOUT_CONSUMERS} consumers on ${FANOUT_BUSES} buses, ${ROUNDS} rounds${opts.quick ? ' (--quick)' : ''}`,
+  );
   if (opts.carrier !== 'rabbit') results.push(await measure('memory', `memory://bench-${process.pid}`, tag));
   if (opts.carrier !== 'memory') {
     const shown = parseRabbitUrl(opts.url).describe;

@@ -44,7 +44,16 @@ function rabbitProblem(host = '127.0.0.1', port = 5672) {
 // The dataplane tier changes the real kernel (namespaces, bridges, VXLAN, nftables).
 function dataplaneProblem() {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces, bridges, nftables)';
-  for (const [cmd, pkg] of [['ip', 'iproute2'], ['bridge', 'iproute2'], ['nft', 'nftables'], ['ping', 'iputils-ping'], ['conntrack', 'conntrack'], ['dnsmasq', 'dnsmasq-base'], ['dhcp_release', 'dnsmasq-utils'], ['busybox', 'busybox']]) {
+  for (const [cmd, pkg] of [
+    ['ip', 'iproute2'],
+    ['bridge', 'iproute2'],
+    ['nft', 'nftables'],
+    ['ping', 'iputils-ping'],
+    ['conntrack', 'conntrack'],
+    ['dnsmasq', 'dnsmasq-base'],
+    ['dhcp_release', 'dnsmasq-utils'],
+    ['busybox', 'busybox'],
+  ]) {
     const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
     if (r.status !== 0) return `${cmd} is missing (apt-get install ${pkg})`;
   }

@@ -5,7 +5,11 @@ import type { SecurityGroupInfo } from '../contract/security-groups.js';
 import { PLUGIN, REPORTS } from '../contract/topics.js';
 
 export class PluginApi {
-  constructor(private readonly bus: Bus, private readonly host: string, private readonly agentId: string) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly host: string,
+    private readonly agentId: string,
+  ) {}
 
   devicesDetails(devices: string[]): Promise<{ devices: DeviceDetails[]; failed_devices: string[] }> {
     return this.bus.call(PLUGIN, 'get_devices_details_list_and_failed_devices', { devices, agent_id: this.agentId, host: this.host });

@@ -18,10 +18,7 @@ export function parseListQuery(def: ResourceDef, query: Query, maxLimit = -1): L
   const filters = new Map<string, string[]>();
   for (const [name, raw] of Object.entries(query)) {
     if (RESERVED.has(name)) continue;
-    const known =
-      (attrs.has(name) && (attrs.get(name)!.filter !== undefined)) ||
-      (def.taggable && TAG_FILTERS.includes(name)) ||
-      def.extraFilters?.includes(name);
+    const known = (attrs.has(name) && attrs.get(name)!.filter !== undefined) || (def.taggable && TAG_FILTERS.includes(name)) || def.extraFilters?.includes(name);
     if (!known) {
       throw HTTPBadRequest({ msg: `'${name}' is not a valid filter for ${def.collection}` });
     }
@@ -64,7 +61,9 @@ export function parseListQuery(def: ResourceDef, query: Query, maxLimit = -1): L
 
 /** `fields=a&fields=b` or `fields=a,b`; null when none is asked for. */
 export function parseFields(query: Query): string[] | null {
-  const fields = all(query.fields).flatMap((f) => f.split(',')).filter((f) => f !== '');
+  const fields = all(query.fields)
+    .flatMap((f) => f.split(','))
+    .filter((f) => f !== '');
   return fields.length ? fields : null;
 }
 
@@ -131,13 +130,7 @@ function applyTagFilter(qb: AnyQB, name: string, values: string[], alias: string
  * Sorting (always ending in id, so pages are stable) and keyset pagination from the marker.
  * Returns null when the marker does not exist.
  */
-export async function applyOrderAndPage(
-  def: ResourceDef,
-  qb: AnyQB,
-  q: ListQuery,
-  alias: string,
-  markerRow: (cols: string[]) => Promise<Record<string, unknown> | undefined>,
-): Promise<AnyQB> {
+export async function applyOrderAndPage(def: ResourceDef, qb: AnyQB, q: ListQuery, alias: string, markerRow: (cols: string[]) => Promise<Record<string, unknown> | undefined>): Promise<AnyQB> {
   const attrs = new Map(def.attributes.map((a) => [a.name, a]));
   const order = q.sorts.map((s) => ({ column: attrs.get(s.key)!.column!, dir: s.dir }));
   if (!order.some((o) => o.column === 'id')) order.push({ column: 'id', dir: order[0]?.dir ?? 'asc' });
@@ -157,7 +150,12 @@ export async function applyOrderAndPage(
     };
     // (k1 beyond m1) or (k1 = m1 and k2 beyond m2) or ...
     const ors = effective.map((o, i) => sql.join([...effective.slice(0, i).map((p) => equal(p.column)), beyond(o.column, o.dir)], sql` and `));
-    qb = qb.where(sql<boolean>`(${sql.join(ors.map((o) => sql`(${o})`), sql` or `)})`);
+    qb = qb.where(
+      sql<boolean>`(${sql.join(
+        ors.map((o) => sql`(${o})`),
+        sql` or `,
+      )})`,
+    );
   }
   for (const o of effective) {
     if (o.column !== 'id') qb = qb.orderBy(sql`${ref(o.column)} is not null`, o.dir);
@@ -171,17 +169,14 @@ export async function applyOrderAndPage(
  * A whole list request on a resource's visible rows (`base`, aliased `alias`): column and tag
  * filters, then `extra` for the resource's own filters, then sorting and the page.
  */
-export async function listRows<T>(
-  def: ResourceDef,
-  base: AnyQB,
-  q: ListQuery,
-  alias: string,
-  extra?: (qb: AnyQB, rest: Map<string, string[]>) => AnyQB,
-): Promise<{ rows: T[]; ids: IdSet }> {
+export async function listRows<T>(def: ResourceDef, base: AnyQB, q: ListQuery, alias: string, extra?: (qb: AnyQB, rest: Map<string, string[]>) => AnyQB): Promise<{ rows: T[]; ids: IdSet }> {
   const applied = applyColumnFilters(def, base, q, alias);
   const filtered = extra ? extra(applied.qb, applied.rest) : applied.qb;
   const paged = await applyOrderAndPage(def, filtered, q, alias, (cols) =>
-    base.where(sql.ref(`${alias}.id`), '=', q.marker!).select(cols.map((c) => sql.ref(`${alias}.${c}`).as(c))).executeTakeFirst(),
+    base
+      .where(sql.ref(`${alias}.id`), '=', q.marker!)
+      .select(cols.map((c) => sql.ref(`${alias}.${c}`).as(c)))
+      .executeTakeFirst(),
   );
   const rows = (await paged.execute()) as (T & { id: string })[];
   if (q.pageReverse) rows.reverse();
@@ -193,12 +188,7 @@ export async function listRows<T>(
 const flip = (d: 'asc' | 'desc'): 'asc' | 'desc' => (d === 'asc' ? 'desc' : 'asc');
 
 /** `<collection>_links` for a page, as Neutron builds them. */
-export function pageLinks(
-  baseUrl: string,
-  query: Query,
-  q: ListQuery,
-  items: { id?: unknown }[],
-): { href: string; rel: string }[] | null {
+export function pageLinks(baseUrl: string, query: Query, q: ListQuery, items: { id?: unknown }[]): { href: string; rel: string }[] | null {
   if (!q.limit) return null;
   const links: { href: string; rel: string }[] = [];
   const make = (marker: string, reverse: boolean) => {

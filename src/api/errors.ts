@@ -28,44 +28,77 @@ export const HTTPBadRequest = declare<{ msg: string }>('HTTPBadRequest', 400, (a
 export const InvalidInput = declare<{ msg: string }>('InvalidInput', 400, (a) => `Invalid input for operation: ${a.msg}.`);
 export const MalformedRequestBody = declare<{ reason: string }>('MalformedRequestBody', 400, (a) => `Malformed request body: ${a.reason}.`);
 export const InvalidAllocationPool = declare<{ pool: string }>('InvalidAllocationPool', 400, (a) => `The allocation pool ${a.pool} is not valid.`);
-export const OutOfBoundsAllocationPool = declare<{ pool: string; cidr: string }>(
-  'OutOfBoundsAllocationPool', 400, (a) => `The allocation pool ${a.pool} reaches beyond the subnet cidr ${a.cidr}.`);
+export const OutOfBoundsAllocationPool = declare<{ pool: string; cidr: string }>('OutOfBoundsAllocationPool', 400, (a) => `The allocation pool ${a.pool} reaches beyond the subnet cidr ${a.cidr}.`);
 export const InvalidIpForSubnet = declare<{ ip: string }>('InvalidIpForSubnet', 400, (a) => `IP address ${a.ip} is not a valid IP for the specified subnet.`);
 export const InvalidIpForNetwork = declare<{ ip: string }>('InvalidIpForNetwork', 400, (a) => `IP address ${a.ip} is not a valid IP for any of the subnets on the specified network.`);
 export const DNSNameServersExhausted = declare<{ subnet: string; quota: number }>(
-  'DNSNameServersExhausted', 400, (a) => `Unable to complete operation for ${a.subnet}: at most ${a.quota} DNS nameservers are allowed`);
+  'DNSNameServersExhausted',
+  400,
+  (a) => `Unable to complete operation for ${a.subnet}: at most ${a.quota} DNS nameservers are allowed`,
+);
 export const HostRoutesExhausted = declare<{ subnet: string; quota: number }>(
-  'HostRoutesExhausted', 400, (a) => `Unable to complete operation for ${a.subnet}: at most ${a.quota} host routes are allowed`);
-export const AllowedAddressPairExhausted = declare<{ quota: number }>(
-  'AllowedAddressPairExhausted', 400, (a) => `No more than ${a.quota} allowed address pairs are permitted on a port`);
+  'HostRoutesExhausted',
+  400,
+  (a) => `Unable to complete operation for ${a.subnet}: at most ${a.quota} host routes are allowed`,
+);
+export const AllowedAddressPairExhausted = declare<{ quota: number }>('AllowedAddressPairExhausted', 400, (a) => `No more than ${a.quota} allowed address pairs are permitted on a port`);
 export const DuplicateAddressPairInRequest = declare<{ mac: string; ip: string }>(
-  'DuplicateAddressPairInRequest', 400, (a) => `The request lists the address pair mac_address ${a.mac} ip_address ${a.ip} twice`);
+  'DuplicateAddressPairInRequest',
+  400,
+  (a) => `The request lists the address pair mac_address ${a.mac} ip_address ${a.ip} twice`,
+);
 export const SecurityGroupInvalidPortRange = declare<{ msg: string }>('SecurityGroupInvalidPortRange', 400, (a) => a.msg);
 export const SecurityGroupInvalidPortValue = declare<{ port: unknown }>('SecurityGroupInvalidPortValue', 400, (a) => `Invalid value for port ${String(a.port)}`);
 export const SecurityGroupInvalidIcmpValue = declare<{ field: string; attr: string; value: unknown }>(
-  'SecurityGroupInvalidIcmpValue', 400, (a) => `Invalid value for ICMP ${a.field} (${a.attr}) ${String(a.value)}: it must be 0 to 255`);
+  'SecurityGroupInvalidIcmpValue',
+  400,
+  (a) => `Invalid value for ICMP ${a.field} (${a.attr}) ${String(a.value)}: it must be 0 to 255`,
+);
 export const SecurityGroupMissingIcmpType = declare<{ value: unknown }>(
-  'SecurityGroupMissingIcmpType', 400, (a) => `ICMP code (port_range_max) ${String(a.value)} is given but ICMP type (port_range_min) is missing`);
-export const SecurityGroupProtocolRequiredWithPorts = declare<Record<string, never>>(
-  'SecurityGroupProtocolRequiredWithPorts', 400, () => 'A protocol is required when a port range is given');
+  'SecurityGroupMissingIcmpType',
+  400,
+  (a) => `ICMP code (port_range_max) ${String(a.value)} is given but ICMP type (port_range_min) is missing`,
+);
+export const SecurityGroupProtocolRequiredWithPorts = declare<Record<string, never>>('SecurityGroupProtocolRequiredWithPorts', 400, () => 'A protocol is required when a port range is given');
 export const SecurityGroupInvalidProtocolForPort = declare<{ protocol: string }>(
-  'SecurityGroupInvalidProtocolForPort', 400, (a) => `Protocol ${a.protocol} has no ports: a port range can not be given for it`);
+  'SecurityGroupInvalidProtocolForPort',
+  400,
+  (a) => `Protocol ${a.protocol} has no ports: a port range can not be given for it`,
+);
 export const SecurityGroupRuleInvalidProtocol = declare<{ protocol: string; values: string }>(
-  'SecurityGroupRuleInvalidProtocol', 400, (a) => `Security group rule protocol ${a.protocol} is not supported: use one of ${a.values} or a number from 0 to 255`);
+  'SecurityGroupRuleInvalidProtocol',
+  400,
+  (a) => `Security group rule protocol ${a.protocol} is not supported: use one of ${a.values} or a number from 0 to 255`,
+);
 export const SecurityGroupMultipleRemoteEntites = declare<Record<string, never>>(
   // sic: Neutron's spelling, which clients match on
-  'SecurityGroupMultipleRemoteEntites', 400, () => 'Give remote_group_id or remote_ip_prefix in a security group rule, not both');
+  'SecurityGroupMultipleRemoteEntites',
+  400,
+  () => 'Give remote_group_id or remote_ip_prefix in a security group rule, not both',
+);
 export const SecurityGroupRuleParameterConflict = declare<{ ethertype: string; cidr: string }>(
-  'SecurityGroupRuleParameterConflict', 400, (a) => `remote_ip_prefix ${a.cidr} does not match ethertype ${a.ethertype}`);
+  'SecurityGroupRuleParameterConflict',
+  400,
+  (a) => `remote_ip_prefix ${a.cidr} does not match ethertype ${a.ethertype}`,
+);
 export const SecurityGroupEthertypeConflictWithProtocol = declare<{ ethertype: string; protocol: string }>(
-  'SecurityGroupEthertypeConflictWithProtocol', 400, (a) => `Protocol ${a.protocol} can not be used with ethertype ${a.ethertype}`);
+  'SecurityGroupEthertypeConflictWithProtocol',
+  400,
+  (a) => `Protocol ${a.protocol} can not be used with ethertype ${a.ethertype}`,
+);
 export const SecurityGroupRuleInvalidEtherType = declare<{ ethertype: unknown }>(
-  'SecurityGroupRuleInvalidEtherType', 400, (a) => `Security group rule ethertype ${String(a.ethertype)} is not supported: use IPv4 or IPv6`);
+  'SecurityGroupRuleInvalidEtherType',
+  400,
+  (a) => `Security group rule ethertype ${String(a.ethertype)} is not supported: use IPv4 or IPv6`,
+);
 
 export const InvalidCIDR = declare<{ input: unknown }>('InvalidCIDR', 400, (a) => `${JSON.stringify(a.input)} is not a valid CIDR for an IP prefix.`);
 export const TooManyTags = declare<{ max: number }>('BadRequest', 400, (a) => `Bad tags request: a resource can have at most ${a.max} tags.`);
 export const QuotaBelowUsage = declare<{ resource: string; limit: number; used: number }>(
-  'HTTPBadRequest', 400, (a) => `The ${a.resource} limit ${a.limit} is below the ${a.used} in use; send "force": true to set it anyway.`);
+  'HTTPBadRequest',
+  400,
+  (a) => `The ${a.resource} limit ${a.limit} is below the ${a.used} in use; send "force": true to set it anyway.`,
+);
 
 // 403
 export const PolicyNotAuthorized = declare<{ action: string }>('PolicyNotAuthorized', 403, (a) => `(rule:${a.action}) is disallowed by policy`);
@@ -77,119 +110,167 @@ export const SubnetNotFound = declare<{ id: string }>('SubnetNotFound', 404, (a)
 export const PortNotFound = declare<{ id: string }>('PortNotFound', 404, (a) => `Port ${a.id} could not be found.`);
 export const SecurityGroupNotFound = declare<{ id: string }>('SecurityGroupNotFound', 404, (a) => `Security group ${a.id} does not exist`);
 export const SecurityGroupRuleNotFound = declare<{ id: string }>('SecurityGroupRuleNotFound', 404, (a) => `Security group rule ${a.id} does not exist`);
-export const TagNotFound = declare<{ resource: string; id: string; tag: string }>(
-  'TagNotFound', 404, (a) => `Tag ${a.tag} could not be found for ${a.resource} ${a.id}.`);
+export const TagNotFound = declare<{ resource: string; id: string; tag: string }>('TagNotFound', 404, (a) => `Tag ${a.tag} could not be found for ${a.resource} ${a.id}.`);
 export const ExtensionNotFound = declare<{ alias: string }>('HTTPNotFound', 404, (a) => `Extension with alias ${a.alias} does not exist`);
 
 // 405
-export const HTTPMethodNotAllowed = declare<{ method: string; path: string }>(
-  'HTTPMethodNotAllowed', 405, (a) => `The method ${a.method} is not allowed for ${a.path}.`);
+export const HTTPMethodNotAllowed = declare<{ method: string; path: string }>('HTTPMethodNotAllowed', 405, (a) => `The method ${a.method} is not allowed for ${a.path}.`);
 
 // 409
 export const NetworkInUse = declare<{ id: string }>('NetworkInUse', 409, (a) => `Unable to complete operation on network ${a.id}: one or more ports are still in use on the network.`);
 export const SubnetInUse = declare<{ id: string; reason?: string }>(
-  'SubnetInUse', 409, (a) => `Unable to complete operation on subnet ${a.id}: ${a.reason ?? 'one or more ports have an IP allocation from this subnet'}.`);
-export const MacAddressInUse = declare<{ net: string; mac: string }>(
-  'MacAddressInUse', 409, (a) => `Unable to complete operation for network ${a.net}: the mac address ${a.mac} is in use.`);
-export const IpAddressAlreadyAllocated = declare<{ ip: string; subnet: string }>(
-  'IpAddressAlreadyAllocated', 409, (a) => `IP address ${a.ip} already allocated in subnet ${a.subnet}`);
+  'SubnetInUse',
+  409,
+  (a) => `Unable to complete operation on subnet ${a.id}: ${a.reason ?? 'one or more ports have an IP allocation from this subnet'}.`,
+);
+export const MacAddressInUse = declare<{ net: string; mac: string }>('MacAddressInUse', 409, (a) => `Unable to complete operation for network ${a.net}: the mac address ${a.mac} is in use.`);
+export const IpAddressAlreadyAllocated = declare<{ ip: string; subnet: string }>('IpAddressAlreadyAllocated', 409, (a) => `IP address ${a.ip} already allocated in subnet ${a.subnet}`);
 export const IpAddressGenerationFailure = declare<{ net: string }>('IpAddressGenerationFailure', 409, (a) => `No more IP addresses available on network ${a.net}.`);
 export const OverQuota = declare<{ overs: string }>('OverQuota', 409, (a) => `Quota exceeded for resources: ['${a.overs}'].`);
-export const OverlappingAllocationPools = declare<{ a: string; b: string; cidr: string }>(
-  'OverlappingAllocationPools', 409, (a) => `Allocation pools ${a.a} and ${a.b} of subnet ${a.cidr} overlap.`);
-export const GatewayConflictWithAllocationPools = declare<{ ip: string; pool: string }>(
-  'GatewayConflictWithAllocationPools', 409, (a) => `Gateway ip ${a.ip} lies inside allocation pool ${a.pool}.`);
-export const GatewayIpInUse = declare<{ ip: string; port: string }>(
-  'GatewayIpInUse', 409, (a) => `Gateway ip ${a.ip} is already in use by port ${a.port}.`);
-export const DuplicateSecurityGroupRuleInPost = declare<{ rule: string }>(
-  'DuplicateSecurityGroupRuleInPost', 409, (a) => `The request lists the same security group rule twice: ${a.rule}.`);
+export const OverlappingAllocationPools = declare<{ a: string; b: string; cidr: string }>('OverlappingAllocationPools', 409, (a) => `Allocation pools ${a.a} and ${a.b} of subnet ${a.cidr} overlap.`);
+export const GatewayConflictWithAllocationPools = declare<{ ip: string; pool: string }>('GatewayConflictWithAllocationPools', 409, (a) => `Gateway ip ${a.ip} lies inside allocation pool ${a.pool}.`);
+export const GatewayIpInUse = declare<{ ip: string; port: string }>('GatewayIpInUse', 409, (a) => `Gateway ip ${a.ip} is already in use by port ${a.port}.`);
+export const DuplicateSecurityGroupRuleInPost = declare<{ rule: string }>('DuplicateSecurityGroupRuleInPost', 409, (a) => `The request lists the same security group rule twice: ${a.rule}.`);
 export const TenantQuotaNotFound = declare<{ project: string }>('TenantQuotaNotFound', 404, (a) => `Project ${a.project} has no quota of its own to reset.`);
 export const SecurityGroupRuleExists = declare<{ id: string }>('SecurityGroupRuleExists', 409, (a) => `Security group rule already exists. Rule id is ${a.id}.`);
 export const SecurityGroupInUse = declare<{ id: string }>('SecurityGroupInUse', 409, (a) => `Security group ${a.id} is in use by one or more ports.`);
-export const SecurityGroupCannotRemoveDefault = declare<Record<string, never>>(
-  'SecurityGroupCannotRemoveDefault', 409, () => 'Removing the default security group is not allowed.');
-export const SecurityGroupCannotUpdateDefault = declare<Record<string, never>>(
-  'SecurityGroupCannotUpdateDefault', 409, () => 'Renaming the default security group is not allowed.');
-export const SecurityGroupDefaultAlreadyExists = declare<Record<string, never>>(
-  'SecurityGroupDefaultAlreadyExists', 409, () => 'The project already has a default security group.');
+export const SecurityGroupCannotRemoveDefault = declare<Record<string, never>>('SecurityGroupCannotRemoveDefault', 409, () => 'Removing the default security group is not allowed.');
+export const SecurityGroupCannotUpdateDefault = declare<Record<string, never>>('SecurityGroupCannotUpdateDefault', 409, () => 'Renaming the default security group is not allowed.');
+export const SecurityGroupDefaultAlreadyExists = declare<Record<string, never>>('SecurityGroupDefaultAlreadyExists', 409, () => 'The project already has a default security group.');
 export const PortSecurityAndIPRequiredForSecurityGroups = declare<Record<string, never>>(
-  'PortSecurityAndIPRequiredForSecurityGroups', 400, () => 'Port security must be enabled and the port must have an IP address for security groups to apply.');
+  'PortSecurityAndIPRequiredForSecurityGroups',
+  400,
+  () => 'Port security must be enabled and the port must have an IP address for security groups to apply.',
+);
 export const PortSecurityPortHasSecurityGroup = declare<Record<string, never>>(
-  'PortSecurityPortHasSecurityGroup', 409, () => 'Port has security groups: remove them or set security_groups to [] before disabling port security.');
+  'PortSecurityPortHasSecurityGroup',
+  409,
+  () => 'Port has security groups: remove them or set security_groups to [] before disabling port security.',
+);
 export const AddressPairAndPortSecurityRequired = declare<Record<string, never>>(
-  'AddressPairAndPortSecurityRequired', 409, () => 'Port security must be enabled to have allowed address pairs on a port.');
-export const InvalidSharedSetting = declare<{ network: string }>(
-  'InvalidSharedSetting', 409, (a) => `Unable to change sharing of network ${a.network}: other projects use it.`);
+  'AddressPairAndPortSecurityRequired',
+  409,
+  () => 'Port security must be enabled to have allowed address pairs on a port.',
+);
+export const InvalidSharedSetting = declare<{ network: string }>('InvalidSharedSetting', 409, (a) => `Unable to change sharing of network ${a.network}: other projects use it.`);
 
 // 412
 export const RevisionNumberConstraintFailed = declare<{ expected: number; current: number }>(
-  'RevisionNumberConstraintFailed', 412, (a) => `Constrained to revision ${a.expected}, but current revision is ${a.current}`);
+  'RevisionNumberConstraintFailed',
+  412,
+  (a) => `Constrained to revision ${a.expected}, but current revision is ${a.current}`,
+);
 
 // 503
-export const NetworkMacAddressGenerationFailure = declare<{ net: string }>(
-  'NetworkMacAddressGenerationFailure', 503, (a) => `Unable to generate a unique mac on network ${a.net}.`);
+export const NetworkMacAddressGenerationFailure = declare<{ net: string }>('NetworkMacAddressGenerationFailure', 503, (a) => `Unable to generate a unique mac on network ${a.net}.`);
 export const NoNetworkAvailable = declare<Record<string, never>>(
-  'NoNetworkAvailable', 503, () => 'Unable to create the network: every segment of the project network types ([ml2] tenant_network_types) is taken.');
+  'NoNetworkAvailable',
+  503,
+  () => 'Unable to create the network: every segment of the project network types ([ml2] tenant_network_types) is taken.',
+);
 
 // ML2 segments (409) and agents (404/409)
 export const VlanIdInUse = declare<{ vlan_id: number; physical_network: string }>(
-  'VlanIdInUse', 409, (a) => `Unable to create the network: VLAN ${a.vlan_id} on physical network ${a.physical_network} is already used by another network.`);
-export const TunnelIdInUse = declare<{ tunnel_id: number }>(
-  'TunnelIdInUse', 409, (a) => `Unable to create the network: tunnel ID ${a.tunnel_id} is already used by another network.`);
+  'VlanIdInUse',
+  409,
+  (a) => `Unable to create the network: VLAN ${a.vlan_id} on physical network ${a.physical_network} is already used by another network.`,
+);
+export const TunnelIdInUse = declare<{ tunnel_id: number }>('TunnelIdInUse', 409, (a) => `Unable to create the network: tunnel ID ${a.tunnel_id} is already used by another network.`);
 export const FlatNetworkInUse = declare<{ physical_network: string }>(
-  'FlatNetworkInUse', 409, (a) => `Unable to create the flat network: physical network ${a.physical_network} already carries a flat network.`);
+  'FlatNetworkInUse',
+  409,
+  (a) => `Unable to create the flat network: physical network ${a.physical_network} already carries a flat network.`,
+);
 export const AgentNotFound = declare<{ id: string }>('AgentNotFound', 404, (a) => `Agent ${a.id} could not be found.`);
 // dhcp_agent_scheduler (neutron_lib.exceptions.dhcpagentscheduler)
 export const InvalidDHCPAgent = declare<{ id: string }>('InvalidDHCPAgent', 404, (a) => `Agent ${a.id} is not a valid DHCP Agent or has been disabled.`);
 export const NetworkHostedByDHCPAgent = declare<{ network_id: string; agent_id: string }>(
-  'NetworkHostedByDHCPAgent', 409, (a) => `The network ${a.network_id} has been already hosted by the DHCP Agent ${a.agent_id}.`);
+  'NetworkHostedByDHCPAgent',
+  409,
+  (a) => `The network ${a.network_id} has been already hosted by the DHCP Agent ${a.agent_id}.`,
+);
 export const NetworkNotHostedByDhcpAgent = declare<{ network_id: string; agent_id: string }>(
-  'NetworkNotHostedByDhcpAgent', 409, (a) => `The network ${a.network_id} is not hosted by the DHCP agent ${a.agent_id}.`);
+  'NetworkNotHostedByDhcpAgent',
+  409,
+  (a) => `The network ${a.network_id} is not hosted by the DHCP agent ${a.agent_id}.`,
+);
 
 // rbac-policies
-export const RbacPolicyNotFound = declare<{ id: string; object_type: string }>(
-  'RbacPolicyNotFound', 404, (a) => `No RBAC policy with ID ${a.id} (object type ${a.object_type}) was found.`);
+export const RbacPolicyNotFound = declare<{ id: string; object_type: string }>('RbacPolicyNotFound', 404, (a) => `No RBAC policy with ID ${a.id} (object type ${a.object_type}) was found.`);
 export const RbacPolicyInUse = declare<{ object_id: string; details: string }>(
-  'RbacPolicyInUse', 409, (a) => `The RBAC policy on object ${a.object_id} is still needed and cannot be removed or narrowed. Details: ${a.details}`);
-export const DuplicateRbacPolicy = declare<Record<string, never>>(
-  'DuplicateRbacPolicy', 409, () => 'An RBAC policy with the same object, action and target already exists.');
+  'RbacPolicyInUse',
+  409,
+  (a) => `The RBAC policy on object ${a.object_id} is still needed and cannot be removed or narrowed. Details: ${a.details}`,
+);
+export const DuplicateRbacPolicy = declare<Record<string, never>>('DuplicateRbacPolicy', 409, () => 'An RBAC policy with the same object, action and target already exists.');
 
 // L3: routers, floating IPs, L3 agent scheduling
 export const RouterNotFound = declare<{ router_id: string }>('RouterNotFound', 404, (a) => `Router ${a.router_id} could not be found`);
 export const FloatingIPNotFound = declare<{ floatingip_id: string }>('FloatingIPNotFound', 404, (a) => `Floating IP ${a.floatingip_id} could not be found`);
-export const RouterInterfaceNotFound = declare<{ router_id: string; port_id: string }>(
-  'RouterInterfaceNotFound', 404, (a) => `Router ${a.router_id} does not have an interface with id ${a.port_id}`);
+export const RouterInterfaceNotFound = declare<{ router_id: string; port_id: string }>('RouterInterfaceNotFound', 404, (a) => `Router ${a.router_id} does not have an interface with id ${a.port_id}`);
 export const RouterInterfaceNotFoundForSubnet = declare<{ router_id: string; subnet_id: string }>(
-  'RouterInterfaceNotFoundForSubnet', 404, (a) => `Router ${a.router_id} has no interface on subnet ${a.subnet_id}`);
+  'RouterInterfaceNotFoundForSubnet',
+  404,
+  (a) => `Router ${a.router_id} has no interface on subnet ${a.subnet_id}`,
+);
 export const ExternalGatewayForFloatingIPNotFound = declare<{ external_network_id: string; subnet_id: string; port_id: string }>(
-  'ExternalGatewayForFloatingIPNotFound', 404,
-  (a) => `External network ${a.external_network_id} is not reachable from subnet ${a.subnet_id}: no router has a gateway on it and an interface on the subnet, so port ${a.port_id} cannot get a floating IP.`);
+  'ExternalGatewayForFloatingIPNotFound',
+  404,
+  (a) =>
+    `External network ${a.external_network_id} is not reachable from subnet ${a.subnet_id}: no router has a gateway on it and an interface on the subnet, so port ${a.port_id} cannot get a floating IP.`,
+);
 export const RouterInUse = declare<{ router_id: string; reason?: string }>('RouterInUse', 409, (a) => `Router ${a.router_id} ${a.reason ?? 'still has ports'}`);
 export const RouterInterfaceInUseByFloatingIP = declare<{ router_id: string; subnet_id: string }>(
-  'RouterInterfaceInUseByFloatingIP', 409,
-  (a) => `Router interface for subnet ${a.subnet_id} on router ${a.router_id} cannot be deleted: one or more floating IPs need it.`);
+  'RouterInterfaceInUseByFloatingIP',
+  409,
+  (a) => `Router interface for subnet ${a.subnet_id} on router ${a.router_id} cannot be deleted: one or more floating IPs need it.`,
+);
 export const RouterInterfaceInUseByRoute = declare<{ router_id: string; subnet_id: string }>(
-  'RouterInterfaceInUseByRoute', 409,
-  (a) => `Router interface for subnet ${a.subnet_id} on router ${a.router_id} cannot be deleted: one or more routes need it.`);
+  'RouterInterfaceInUseByRoute',
+  409,
+  (a) => `Router interface for subnet ${a.subnet_id} on router ${a.router_id} cannot be deleted: one or more routes need it.`,
+);
 export const RouterExternalGatewayInUseByFloatingIp = declare<{ router_id: string; net_id: string }>(
-  'RouterExternalGatewayInUseByFloatingIp', 409,
-  (a) => `Gateway cannot be updated for router ${a.router_id}: floating IPs need its gateway to external network ${a.net_id}.`);
+  'RouterExternalGatewayInUseByFloatingIp',
+  409,
+  (a) => `Gateway cannot be updated for router ${a.router_id}: floating IPs need its gateway to external network ${a.net_id}.`,
+);
 export const FloatingIPPortAlreadyAssociated = declare<{ floating_ip_address: string; fip_id: string; port_id: string; fixed_ip: string; net_id: string }>(
-  'FloatingIPPortAlreadyAssociated', 409,
-  (a) => `Cannot associate floating IP ${a.floating_ip_address} (${a.fip_id}) with port ${a.port_id} using fixed IP ${a.fixed_ip}: that fixed IP already has a floating IP on external network ${a.net_id}.`);
+  'FloatingIPPortAlreadyAssociated',
+  409,
+  (a) =>
+    `Cannot associate floating IP ${a.floating_ip_address} (${a.fip_id}) with port ${a.port_id} using fixed IP ${a.fixed_ip}: that fixed IP already has a floating IP on external network ${a.net_id}.`,
+);
 export const PortInUse = declare<{ port_id: string; net_id: string; device_id: string }>(
-  'PortInUse', 409, (a) => `Unable to complete operation on port ${a.port_id} for network ${a.net_id}. Port already has an attached device ${a.device_id}.`);
-export const ServicePortInUse = declare<{ port_id: string; reason: string }>(
-  'ServicePortInUse', 409, (a) => `Port ${a.port_id} cannot be deleted directly via the port API: ${a.reason}.`);
+  'PortInUse',
+  409,
+  (a) => `Unable to complete operation on port ${a.port_id} for network ${a.net_id}. Port already has an attached device ${a.device_id}.`,
+);
+export const ServicePortInUse = declare<{ port_id: string; reason: string }>('ServicePortInUse', 409, (a) => `Port ${a.port_id} cannot be deleted directly via the port API: ${a.reason}.`);
 export const ExternalNetworkInUse = declare<{ net_id: string }>(
-  'ExternalNetworkInUse', 409, (a) => `External network ${a.net_id} cannot be made non-external: router gateways or floating IPs use it.`);
+  'ExternalNetworkInUse',
+  409,
+  (a) => `External network ${a.net_id} cannot be made non-external: router gateways or floating IPs use it.`,
+);
 export const InvalidRoutes = declare<{ routes: string; reason: string }>('InvalidRoutes', 400, (a) => `Invalid format for routes: ${a.routes}, ${a.reason}`);
 export const RoutesExhausted = declare<{ router_id: string; quota: number }>(
-  'RoutesExhausted', 400, (a) => `Unable to complete operation for ${a.router_id}. The number of routes exceeds the maximum ${a.quota}.`);
+  'RoutesExhausted',
+  400,
+  (a) => `Unable to complete operation for ${a.router_id}. The number of routes exceeds the maximum ${a.quota}.`,
+);
 export const InvalidL3Agent = declare<{ id: string }>('InvalidL3Agent', 404, (a) => `Agent ${a.id} is not a L3 Agent or has been disabled`);
 export const RouterHostedByL3Agent = declare<{ router_id: string; agent_id: string }>(
-  'RouterHostedByL3Agent', 409, (a) => `The router ${a.router_id} has been already hosted by the L3 Agent ${a.agent_id}.`);
+  'RouterHostedByL3Agent',
+  409,
+  (a) => `The router ${a.router_id} has been already hosted by the L3 Agent ${a.agent_id}.`,
+);
 export const RouterNotHostedByL3Agent = declare<{ router_id: string; agent_id: string }>(
-  'RouterNotHostedByL3Agent', 409, (a) => `The router ${a.router_id} is not hosted by the L3 Agent ${a.agent_id}.`);
+  'RouterNotHostedByL3Agent',
+  409,
+  (a) => `The router ${a.router_id} is not hosted by the L3 Agent ${a.agent_id}.`,
+);
 export const SubnetMismatchForPort = declare<{ port_id: string; subnet_id: string }>(
-  'SubnetMismatchForPort', 400, (a) => `Subnet on port ${a.port_id} does not match the requested subnet ${a.subnet_id}`);
+  'SubnetMismatchForPort',
+  400,
+  (a) => `Subnet on port ${a.port_id} does not match the requested subnet ${a.subnet_id}`,
+);

@@ -17,7 +17,13 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
 export function noauthContext(req: FastifyRequest, defaultProject: string): RequestContext {
   const project = header(req, 'x-project-id') ?? header(req, 'x-tenant-id') ?? defaultProject;
   const rolesHeader = header(req, 'x-roles');
-  const roles = rolesHeader === undefined ? ['admin', 'member', 'reader'] : rolesHeader.split(',').map((r) => r.trim().toLowerCase()).filter(Boolean);
+  const roles =
+    rolesHeader === undefined
+      ? ['admin', 'member', 'reader']
+      : rolesHeader
+          .split(',')
+          .map((r) => r.trim().toLowerCase())
+          .filter(Boolean);
   return {
     requestId: req.id,
     projectId: project,

@@ -122,4 +122,3 @@ export function parseIfMatch(header: string | string[] | undefined): number | nu
   }
   throw HTTPBadRequest({ msg: `If-Match header '${text}' is not of the form revision_number=N` });
 }
-

@@ -91,7 +91,9 @@ export function createHttpApp(opts: { config: Config; log: Logger; policy: Polic
     }
     if (databaseUnreachable(err)) {
       req.log.error({ event: 'db.unavailable', err: (err as Error).message, url: req.url }, 'database unavailable');
-      return reply.code(503).send(new NeutronError('ServiceUnavailable', 503, 'The database is unavailable; retry shortly. Operators: check [database] connection and that the database server is running.').toBody());
+      return reply
+        .code(503)
+        .send(new NeutronError('ServiceUnavailable', 503, 'The database is unavailable; retry shortly. Operators: check [database] connection and that the database server is running.').toBody());
     }
     req.log.error({ err, url: req.url, method: req.method }, 'unexpected error');
     return reply.code(500).send(new NeutronError('HTTPInternalServerError', 500, 'Request failed: internal server error while processing your request.').toBody());

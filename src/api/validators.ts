@@ -134,7 +134,12 @@ export const dict =
     }
     for (const [k, spec] of Object.entries(keys)) {
       if (!(k in obj)) {
-        if (spec.required) fail(`Validation of dictionary's keys failed. Expected keys: ${Object.keys(keys).filter((x) => keys[x].required).join(', ')}. Provided keys: ${Object.keys(obj).join(', ') || '(none)'}`);
+        if (spec.required)
+          fail(
+            `Validation of dictionary's keys failed. Expected keys: ${Object.keys(keys)
+              .filter((x) => keys[x].required)
+              .join(', ')}. Provided keys: ${Object.keys(obj).join(', ') || '(none)'}`,
+          );
         continue;
       }
       try {
@@ -147,8 +152,7 @@ export const dict =
     return out;
   };
 
-export const anyDict: Validator = (v) =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? v : fail(`${show(v)} is not a dictionary`);
+export const anyDict: Validator = (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : fail(`${show(v)} is not a dictionary`));
 
 export const TAG_MAX = 255;
 export const MAX_TAGS = 50;

@@ -18,10 +18,7 @@ function loadConfig(opts: { configFile: string[] }, overrides: Record<string, Re
 }
 
 const program = new Command();
-program
-  .name('neutrino')
-  .description('Neutrino: cloud networking that speaks the OpenStack Networking API v2.0.')
-  .showHelpAfterError();
+program.name('neutrino').description('Neutrino: cloud networking that speaks the OpenStack Networking API v2.0.').showHelpAfterError();
 
 program
   .command('server')
@@ -156,7 +153,7 @@ program
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  const msg = e instanceof ConfigError ? `configuration error: ${e.message}` : (e as Error).message ?? String(e);
+  const msg = e instanceof ConfigError ? `configuration error: ${e.message}` : ((e as Error).message ?? String(e));
   console.error(`neutrino: ${msg}`);
   process.exit(1);
 });

@@ -54,16 +54,21 @@ Examples (against a lab: neutrino lab up; export OS_ENDPOINT=http://127.0.0.1:96
   withCommon(
     instance
       .command('boot')
-      .description('Create a port, a namespace with eth0 (tap end on the host), bind the port to the host and wait until it is ACTIVE; then take the address by DHCP (busybox udhcpc) when the subnet has enable_dhcp, else configure it statically.')
+      .description(
+        'Create a port, a namespace with eth0 (tap end on the host), bind the port to the host and wait until it is ACTIVE; then take the address by DHCP (busybox udhcpc) when the subnet has enable_dhcp, else configure it statically.',
+      )
       .argument('<name>', 'instance name (also the port name)')
       .requiredOption('--network <net>', 'network name or id')
       .option('--fixed-ip <ip|subnet=ID,ip=IP>', 'fixed IP (repeatable); default: one from each subnet', collect, [])
-      .option('--security-group <sg>', 'security group name or id (repeatable); default: the project\'s default group', collect, [])
+      .option('--security-group <sg>', "security group name or id (repeatable); default: the project's default group", collect, [])
       .option('--host <host>', 'host to boot on (default: the only host with a live L2 agent)')
       .option('--no-port-security', 'port_security_enabled=false: no security groups, no anti-spoofing')
       .option('--timeout <seconds>', 'how long to wait for the port to be ACTIVE', '30'),
   )
-    .addHelpText('after', '\nExamples:\n  neutrino instance boot vm1 --network net1 --host compute1\n  neutrino instance boot web --network net1 --fixed-ip subnet=sub1,ip=10.0.0.10 --security-group web --host compute2\n  neutrino instance boot open --network net1 --no-port-security')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  neutrino instance boot vm1 --network net1 --host compute1\n  neutrino instance boot web --network net1 --fixed-ip subnet=sub1,ip=10.0.0.10 --security-group web --host compute2\n  neutrino instance boot open --network net1 --no-port-security',
+    )
     .action(async (name: string, o: CommonOpts & { network: string; fixedIp: string[]; securityGroup: string[]; host?: string; portSecurity: boolean; timeout: string }) => {
       const timeout = Number(o.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--timeout ${o.timeout}: give a number of seconds > 0`);
@@ -94,7 +99,13 @@ Examples (against a lab: neutrino lab up; export OS_ENDPOINT=http://127.0.0.1:96
     const status = await portStatuses(api, recs);
     const rows = [['NAME', 'HOST', 'NETWORK', 'IPS', 'STATUS', 'NETNS'], ...recs.map((r) => [r.name, r.host, r.network_name || r.network_id, ips(r), status.get(r.port_id) ?? '?', r.netns])];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-    for (const row of rows) console.log(row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+    for (const row of rows)
+      console.log(
+        row
+          .map((c, i) => c.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd(),
+      );
   });
 
   withCommon(instance.command('show').description('Show one instance: host, namespaces, port, MAC, addresses and port status.').argument('<name>')).action(async (name: string, o: CommonOpts) => {
@@ -156,7 +167,10 @@ Examples (against a lab: neutrino lab up; export OS_ENDPOINT=http://127.0.0.1:96
     });
 
   withCommon(instance.command('renew').description('Take the address by DHCP again (a fresh DISCOVER): picks up a changed fixed IP, gateway, routes, MTU and DNS.').argument('<name>'))
-    .addHelpText('after', '\nExamples:\n  openstack port set --no-fixed-ip --fixed-ip subnet=sub1,ip-address=10.0.0.50 vm1\n  neutrino instance renew vm1\n  neutrino instance exec vm1 -- ip -4 addr show eth0')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  openstack port set --no-fixed-ip --fixed-ip subnet=sub1,ip-address=10.0.0.50 vm1\n  neutrino instance renew vm1\n  neutrino instance exec vm1 -- ip -4 addr show eth0',
+    )
     .action(async (name: string, o: CommonOpts) => {
       const { api, store } = computeContext(o);
       const r = await renewInstance(api, store, name);
@@ -164,20 +178,22 @@ Examples (against a lab: neutrino lab up; export OS_ENDPOINT=http://127.0.0.1:96
       console.log(`${name}: ${l.ip}/${l.prefixlen} router ${l.router ?? 'none'} mtu ${l.mtu ?? 'none'} dns ${l.dns.join(' ') || 'none'} (DHCP ${Math.round(l.ms)} ms)`);
     });
 
-  withCommon(instance.command('delete').description('Delete instances: stop their processes, remove namespace and devices, delete the port.').argument('<name...>')).action(async (names: string[], o: CommonOpts) => {
-    const { api, store } = computeContext(o);
-    let failed = 0;
-    for (const name of names) {
-      try {
-        const r = await deleteInstance(api, store, name);
-        console.log(`${name}: deleted${r.portDeleted ? '' : ' (its port was already gone)'}`);
-      } catch (e) {
-        failed++;
-        console.error(`neutrino: ${name}: ${(e as Error).message}`);
+  withCommon(instance.command('delete').description('Delete instances: stop their processes, remove namespace and devices, delete the port.').argument('<name...>')).action(
+    async (names: string[], o: CommonOpts) => {
+      const { api, store } = computeContext(o);
+      let failed = 0;
+      for (const name of names) {
+        try {
+          const r = await deleteInstance(api, store, name);
+          console.log(`${name}: deleted${r.portDeleted ? '' : ' (its port was already gone)'}`);
+        } catch (e) {
+          failed++;
+          console.error(`neutrino: ${name}: ${(e as Error).message}`);
+        }
       }
-    }
-    if (failed) process.exit(1);
-  });
+      if (failed) process.exit(1);
+    },
+  );
 
   return instance;
 }

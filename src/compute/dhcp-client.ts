@@ -81,7 +81,15 @@ export interface DhcpLease {
 export class DhcpFailed extends Error {}
 
 function maskToPrefix(mask: string): number {
-  return mask.split('.').reduce((n, o) => n + (Number(o) >>> 0).toString(2).split('').filter((b) => b === '1').length, 0);
+  return mask.split('.').reduce(
+    (n, o) =>
+      n +
+      (Number(o) >>> 0)
+        .toString(2)
+        .split('')
+        .filter((b) => b === '1').length,
+    0,
+  );
 }
 
 /**
@@ -103,8 +111,34 @@ export async function acquireLease(netns: string, storeDir: string, opts: { ifac
   const t0 = performance.now();
   const r = await run(
     'env',
-    [`RESOLV_CONF=${resolv}`, 'busybox', 'udhcpc', '-i', iface, '-f', '-q', '-n', '-t', String(tries), '-T', String(timeoutS), '-A', '1', '-s', script,
-      '-O', 'mtu', '-O', 'router', '-O', 'dns', '-O', 'staticroutes', '-O', 'subnet'],
+    [
+      `RESOLV_CONF=${resolv}`,
+      'busybox',
+      'udhcpc',
+      '-i',
+      iface,
+      '-f',
+      '-q',
+      '-n',
+      '-t',
+      String(tries),
+      '-T',
+      String(timeoutS),
+      '-A',
+      '1',
+      '-s',
+      script,
+      '-O',
+      'mtu',
+      '-O',
+      'router',
+      '-O',
+      'dns',
+      '-O',
+      'staticroutes',
+      '-O',
+      'subnet',
+    ],
     { netns, allowFailure: true, timeoutMs: (tries * timeoutS + 10) * 1000 },
   );
   const ms = performance.now() - t0;

@@ -31,10 +31,7 @@ export const tapMac = (mac: string): string => `fe${mac.slice(2)}`;
 export function plugBatches(i: InstanceInterface): { root: string; instance: string } {
   // Main end = the tap (it may carry `up`); the peer may not (see research 7b).
   const tapNs = i.hostNamespace ? ` netns ${i.hostNamespace}` : '';
-  const root = [
-    `netns add ${i.netns}`,
-    `link add ${i.tap}${tapNs} address ${tapMac(i.mac)} mtu ${i.mtu} up type veth peer name eth0 netns ${i.netns} address ${i.mac} mtu ${i.mtu}`,
-  ];
+  const root = [`netns add ${i.netns}`, `link add ${i.tap}${tapNs} address ${tapMac(i.mac)} mtu ${i.mtu} up type veth peer name eth0 netns ${i.netns} address ${i.mac} mtu ${i.mtu}`];
   const inside = ['link set lo up', 'link set eth0 up'];
   for (const a of i.addresses) {
     // nodad: the address is ours by IPAM; DAD would only delay the first packets by ~1 s
@@ -56,7 +53,6 @@ export async function plugInstance(i: InstanceInterface): Promise<void> {
   await run('ip', ['-batch', '-'], { input: b.root });
   await run('ip', ['-batch', '-'], { netns: i.netns, input: b.instance });
 }
-
 
 /**
  * Kills what runs in the namespace and deletes it with its devices. Tolerates a half-gone

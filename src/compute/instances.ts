@@ -115,20 +115,28 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
     const t0 = performance.now();
     const bound = (await api.put(`/ports/${port.id}`, { port: { 'binding:host_id': where.host } })).port as Json;
     if (bound['binding:vif_type'] === 'binding_failed') {
-      throw new Error(`port ${port.id} could not be bound on host ${where.host}: no mechanism driver found a live agent there that serves network ${network.name || network.id} (check the ${where.agentType} on ${where.host} is alive and maps the network's physical network or serves vxlan; the server log names each driver's reason)`);
+      throw new Error(
+        `port ${port.id} could not be bound on host ${where.host}: no mechanism driver found a live agent there that serves network ${network.name || network.id} (check the ${where.agentType} on ${where.host} is alive and maps the network's physical network or serves vxlan; the server log names each driver's reason)`,
+      );
     }
     const wiringMs = await waitActive(api, port.id, where, opts.timeoutMs ?? 30_000, opts.pollMs ?? 10, t0);
     rec.wiring_ms = Math.round(wiringMs);
     let lease: DhcpLease | undefined;
     if (addresses.dhcp && !(await servedByDhcpAgent(api, network.id))) {
       // DHCP on the subnet but no DHCP agent for the network: nothing would answer udhcpc
-      await configureAddresses(netns, addresses.addresses.filter((a) => a.version === 4), addresses.gateways.filter((g) => g.version === 4));
+      await configureAddresses(
+        netns,
+        addresses.addresses.filter((a) => a.version === 4),
+        addresses.gateways.filter((g) => g.version === 4),
+      );
       rec.dhcp = false;
       progress(`no DHCP agent serves network ${network.name || network.id}: address set statically`);
     } else if (addresses.dhcp) {
       // ACTIVE means the DHCP agent has the port too (its provisioning block is released)
       lease = await acquireLease(netns, store.dir).catch((e: Error) => {
-        throw new Error(`${e.message}: check the DHCP agent serving network ${network.name || network.id} (openstack network agent list --network ${network.id}) and its dnsmasq log (state_path/dhcp/${network.id}/log on that host)`);
+        throw new Error(
+          `${e.message}: check the DHCP agent serving network ${network.name || network.id} (openstack network agent list --network ${network.id}) and its dnsmasq log (state_path/dhcp/${network.id}/log on that host)`,
+        );
       });
       const expected = rec.fixed_ips.map((f) => f.ip_address);
       if (!expected.includes(lease.ip)) throw new Error(`DHCP gave ${lease.ip}, but the port's fixed IPs are ${expected.join(', ')}: another DHCP server on network ${network.name || network.id}?`);
@@ -195,7 +203,7 @@ async function instanceAddresses(api: NetworkApi, fixedIps: Json[]): Promise<{ a
 export async function renewInstance(api: NetworkApi, store: InstanceStore, name: string): Promise<{ instance: InstanceRecord; lease: DhcpLease }> {
   const rec = store.read(name);
   if (!rec) throw new Error(`no instance named ${name} in ${store.dir} (neutrino instance list)`);
-  if (!(namespaceExists(rec.netns))) throw new Error(`namespace ${rec.netns} of ${name} is missing: delete the instance and boot it again`);
+  if (!namespaceExists(rec.netns)) throw new Error(`namespace ${rec.netns} of ${name} is missing: delete the instance and boot it again`);
   const lease = await acquireLease(rec.netns, store.dir);
   const port = (await api.get(`/ports/${rec.port_id}`)).port as Json;
   rec.fixed_ips = (port.fixed_ips as Json[]).map((f) => ({ subnet_id: f.subnet_id, ip_address: f.ip_address }));
@@ -221,7 +229,8 @@ export async function deleteInstance(api: NetworkApi, store: InstanceStore, name
   try {
     portDeleted = await api.deleteIfExists(`/ports/${rec.port_id}`);
   } catch (e) {
-    if (!opts.portBestEffort || !(e instanceof ApiError)) throw new Error(`namespace ${rec.netns} removed, but port ${rec.port_id} could not be deleted: ${(e as Error).message}; run the delete again when the API answers`);
+    if (!opts.portBestEffort || !(e instanceof ApiError))
+      throw new Error(`namespace ${rec.netns} removed, but port ${rec.port_id} could not be deleted: ${(e as Error).message}; run the delete again when the API answers`);
     warning = `port ${rec.port_id} not deleted: ${(e as Error).message}`;
   }
   store.remove(name);

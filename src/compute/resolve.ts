@@ -60,14 +60,23 @@ export async function chooseHost(api: NetworkApi, wanted: string | undefined, la
   const agents = ((await api.get(`/agents${q}`)).agents as Json[]).filter((a) => L2_AGENT_TYPES.includes(a.agent_type));
   const live = agents.filter((a) => a.alive && a.admin_state_up !== false);
   if (wanted) {
-    if (agents.length === 0) throw new Error(`no L2 agent (Linux bridge or Open vSwitch) is registered on host ${wanted}: start one (neutrino agent linuxbridge --host ${wanted} …) or check the name (openstack network agent list)`);
-    if (live.length === 0) throw new Error(`the ${agents[0].agent_type} on host ${wanted} is not alive (last heartbeat ${agents[0].heartbeat_timestamp}): restart it (neutrino lab restart-agent ${wanted} in a lab) and try again`);
+    if (agents.length === 0)
+      throw new Error(
+        `no L2 agent (Linux bridge or Open vSwitch) is registered on host ${wanted}: start one (neutrino agent linuxbridge --host ${wanted} …) or check the name (openstack network agent list)`,
+      );
+    if (live.length === 0)
+      throw new Error(
+        `the ${agents[0].agent_type} on host ${wanted} is not alive (last heartbeat ${agents[0].heartbeat_timestamp}): restart it (neutrino lab restart-agent ${wanted} in a lab) and try again`,
+      );
   } else if (live.length !== 1) {
     const all = ((await api.get('/agents')).agents as Json[]).filter((a) => L2_AGENT_TYPES.includes(a.agent_type) && a.alive);
     throw new Error(
       all.length === 0
         ? 'no live L2 agent: start one (neutrino agent linuxbridge --host H …, or neutrino lab up) and try again'
-        : `several hosts have a live L2 agent; pick one with --host: ${all.map((a) => a.host).sort().join(', ')}`,
+        : `several hosts have a live L2 agent; pick one with --host: ${all
+            .map((a) => a.host)
+            .sort()
+            .join(', ')}`,
     );
   }
   const agent = live[0];

@@ -3,16 +3,53 @@
 // and the agents' firewall renders them by the same table, so both agree on what "tcp" or "58" is.
 
 export interface SecurityGroupInfo {
-  devices: Record<string, { device: string; port_id: string; mac_address: string; fixed_ips: string[]; allowed_address_pairs: { ip_address: string; mac_address: string }[]; security_groups: string[]; port_security_enabled: boolean; network_id: string }>;
-  security_groups: Record<string, { direction: string; ethertype: string; protocol: string | null; port_range_min: number | null; port_range_max: number | null; remote_ip_prefix: string | null; remote_group_id: string | null }[]>;
+  devices: Record<
+    string,
+    {
+      device: string;
+      port_id: string;
+      mac_address: string;
+      fixed_ips: string[];
+      allowed_address_pairs: { ip_address: string; mac_address: string }[];
+      security_groups: string[];
+      port_security_enabled: boolean;
+      network_id: string;
+    }
+  >;
+  security_groups: Record<
+    string,
+    { direction: string; ethertype: string; protocol: string | null; port_range_min: number | null; port_range_max: number | null; remote_ip_prefix: string | null; remote_group_id: string | null }[]
+  >;
   sg_member_ips: Record<string, { IPv4: string[]; IPv6: string[] }>;
 }
 
 /** IP protocol names a security group rule accepts, with their numbers. */
 export const PROTOCOL_NUMBERS: Record<string, number> = {
-  ah: 51, dccp: 33, egp: 8, esp: 50, gre: 47, hopopt: 0, icmp: 1, igmp: 2, ipip: 4, ipv6: 41,
-  'ipv6-encap': 41, 'ipv6-frag': 44, 'ipv6-icmp': 58, icmpv6: 58, 'ipv6-nonxt': 59, 'ipv6-opts': 60,
-  'ipv6-route': 43, ospf: 89, pgm: 113, rsvp: 46, sctp: 132, tcp: 6, udp: 17, udplite: 136, vrrp: 112,
+  ah: 51,
+  dccp: 33,
+  egp: 8,
+  esp: 50,
+  gre: 47,
+  hopopt: 0,
+  icmp: 1,
+  igmp: 2,
+  ipip: 4,
+  ipv6: 41,
+  'ipv6-encap': 41,
+  'ipv6-frag': 44,
+  'ipv6-icmp': 58,
+  icmpv6: 58,
+  'ipv6-nonxt': 59,
+  'ipv6-opts': 60,
+  'ipv6-route': 43,
+  ospf: 89,
+  pgm: 113,
+  rsvp: 46,
+  sctp: 132,
+  tcp: 6,
+  udp: 17,
+  udplite: 136,
+  vrrp: 112,
 };
 
 /** Protocols whose rules may carry a port range. */

@@ -20,9 +20,7 @@ export function openDatabase(url: string, opts: OpenOptions = {}): Db {
     const c = dialect.open(url, opts);
     if (c) return { kysely: c.kysely, dialect, describe: c.describe, close: () => c.kysely.destroy() };
   }
-  throw new Error(
-    `[database] connection = ${url}: unsupported; use sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/dbname`,
-  );
+  throw new Error(`[database] connection = ${url}: unsupported; use sqlite:///relative/path, sqlite:////absolute/path or postgresql://user@host:5432/dbname`);
 }
 
 // An error carries its own driver's codes, so these need no Db at hand: each dialect knows its own.

@@ -41,10 +41,7 @@ const RETRYABLE = [
 
 export const MAX_RETRIES = 10;
 
-export async function inTransaction<T>(
-  db: Db,
-  work: (trx: Transaction<Database>, uow: UnitOfWork) => Promise<T>,
-): Promise<T> {
+export async function inTransaction<T>(db: Db, work: (trx: Transaction<Database>, uow: UnitOfWork) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const uow = new UnitOfWork();
     try {

@@ -28,9 +28,14 @@ function summary(r: LabRecord, seconds: number): string {
   const defaultDir = resolvePath(defaultLabDir(r.prefix, tmpdir())) === r.dir;
   const prefixArg = `${r.prefix === DEFAULT_PREFIX ? '' : ` --prefix ${r.prefix}`}${defaultDir ? '' : ` --dir ${r.dir}`}`;
   const agentsOf = (host: string) =>
-    Object.keys(r.processes).map(agentOfProcess).filter((a) => a?.host === host).map((a) => a!.kind).join(' + ');
+    Object.keys(r.processes)
+      .map(agentOfProcess)
+      .filter((a) => a?.host === host)
+      .map((a) => a!.kind)
+      .join(' + ');
   const hostRows = r.hosts.map(
-    (h) => `    ${h.name.padEnd(11)} netns ${h.netns.padEnd(22)} eth0 ${h.mgmtIp.padEnd(12)} eth1 ${h.tunnelIp.padEnd(12)} ${h.agent ? `${agentsOf(h.name)} agents` : 'no agent (the server runs in the root namespace)'}`,
+    (h) =>
+      `    ${h.name.padEnd(11)} netns ${h.netns.padEnd(22)} eth0 ${h.mgmtIp.padEnd(12)} eth1 ${h.tunnelIp.padEnd(12)} ${h.agent ? `${agentsOf(h.name)} agents` : 'no agent (the server runs in the root namespace)'}`,
   );
   const agentCount = Object.keys(r.processes).filter((p) => agentOfProcess(p)).length;
   const inet = r.internet_netns ?? `${r.prefix}internet`;
@@ -125,7 +130,7 @@ Examples:
       console.log(summary(r, (Date.now() - t0) / 1000));
     });
 
-  whereOptions(lab.command('down').description('Delete the lab\'s instances, stop its processes (by pid), delete its namespaces and vhost. Safe to run again.'))
+  whereOptions(lab.command('down').description("Delete the lab's instances, stop its processes (by pid), delete its namespaces and vhost. Safe to run again."))
     .addHelpText('after', '\nExamples:\n  neutrino lab down\n  neutrino lab down --prefix t1-')
     .action(async (o: Where) => {
       const { prefix, dir } = locateLab(o.prefix, o.dir, DEFAULT_PREFIX);
@@ -135,7 +140,7 @@ Examples:
       console.log(nothing ? `lab ${prefix} was not up: nothing to do` : `lab ${prefix} is down (logs and configs stay in ${dir})`);
     });
 
-  whereOptions(lab.command('status').description('Show the lab\'s namespaces, processes, agents and instances; exit 1 unless all is well.'))
+  whereOptions(lab.command('status').description("Show the lab's namespaces, processes, agents and instances; exit 1 unless all is well."))
     .addHelpText('after', '\nExample:\n  neutrino lab status')
     .action(async (o: Where) => {
       const { prefix, dir } = locateLab(o.prefix, o.dir, DEFAULT_PREFIX);
@@ -152,7 +157,7 @@ Examples:
   whereOptions(
     lab
       .command('restart-agent')
-      .description('Start a host\'s agent again with its original command line (stops it first if it runs) and wait until the server sees it start.')
+      .description("Start a host's agent again with its original command line (stops it first if it runs) and wait until the server sees it start.")
       .argument('<host>', 'e.g. compute1')
       .option('--kind <kind>', `which agent of the host: ${Object.keys(AGENT_KINDS).join(', ')}`, 'linuxbridge'),
   )

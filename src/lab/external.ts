@@ -16,31 +16,48 @@ export interface LabExternal {
 }
 
 export async function createExternalTopology(api: NetworkApi, progress: (line: string) => void): Promise<LabExternal> {
-  const pub = (await api.post('/networks', {
-    network: { name: EXTERNAL.network, 'router:external': true, 'provider:network_type': 'flat', 'provider:physical_network': 'public' },
-  })).network as Json;
-  const pubSubnet = (await api.post('/subnets', {
-    subnet: {
-      name: EXTERNAL.subnet, network_id: pub.id, ip_version: 4, cidr: EXTERNAL.cidr, gateway_ip: EXTERNAL.gateway,
-      enable_dhcp: false, allocation_pools: [EXTERNAL.pool],
-    },
-  })).subnet as Json;
+  const pub = (
+    await api.post('/networks', {
+      network: { name: EXTERNAL.network, 'router:external': true, 'provider:network_type': 'flat', 'provider:physical_network': 'public' },
+    })
+  ).network as Json;
+  const pubSubnet = (
+    await api.post('/subnets', {
+      subnet: {
+        name: EXTERNAL.subnet,
+        network_id: pub.id,
+        ip_version: 4,
+        cidr: EXTERNAL.cidr,
+        gateway_ip: EXTERNAL.gateway,
+        enable_dhcp: false,
+        allocation_pools: [EXTERNAL.pool],
+      },
+    })
+  ).subnet as Json;
   progress(`external network ${EXTERNAL.network} ${EXTERNAL.cidr} (flat on physnet public = br-ext; floating IPs ${EXTERNAL.pool.start}-${EXTERNAL.pool.end})`);
   const priv = (await api.post('/networks', { network: { name: PRIVATE.network } })).network as Json;
-  const privSubnet = (await api.post('/subnets', {
-    subnet: { name: PRIVATE.subnet, network_id: priv.id, ip_version: 4, cidr: PRIVATE.cidr, enable_dhcp: true },
-  })).subnet as Json;
+  const privSubnet = (
+    await api.post('/subnets', {
+      subnet: { name: PRIVATE.subnet, network_id: priv.id, ip_version: 4, cidr: PRIVATE.cidr, enable_dhcp: true },
+    })
+  ).subnet as Json;
   progress(`project network ${PRIVATE.network} ${PRIVATE.cidr} with DHCP`);
-  const router = (await api.post('/routers', {
-    router: { name: PRIVATE.router, external_gateway_info: { network_id: pub.id, enable_snat: true } },
-  })).router as Json;
+  const router = (
+    await api.post('/routers', {
+      router: { name: PRIVATE.router, external_gateway_info: { network_id: pub.id, enable_snat: true } },
+    })
+  ).router as Json;
   await api.put(`/routers/${router.id}/add_router_interface`, { subnet_id: privSubnet.id });
   const gw = ((router.external_gateway_info?.external_fixed_ips ?? []) as Json[]).find((f) => f.subnet_id === pubSubnet.id);
   if (!gw) throw new Error(`router ${PRIVATE.router} got no address on ${EXTERNAL.subnet}: ${JSON.stringify(router.external_gateway_info)}`);
   progress(`router ${PRIVATE.router}: gateway ${gw.ip_address as string} on ${EXTERNAL.network}, interface on ${PRIVATE.subnet}, SNAT on`);
   return {
-    public_network_id: pub.id, public_subnet_id: pubSubnet.id, private_network_id: priv.id, private_subnet_id: privSubnet.id,
-    router_id: router.id, router_gateway_ip: gw.ip_address,
+    public_network_id: pub.id,
+    public_subnet_id: pubSubnet.id,
+    private_network_id: priv.id,
+    private_subnet_id: privSubnet.id,
+    router_id: router.id,
+    router_gateway_ip: gw.ip_address,
   };
 }
 

@@ -17,10 +17,7 @@ import { run } from '../linux/exec.js';
 import { isOurs, logTail, readPid, startDetached, stopProcess } from './processes.js';
 import { answersFromOutside, createExternalTopology, type LabExternal } from './external.js';
 import { addVhost, checkRabbitReachable, deleteVhost } from './rabbit.js';
-import {
-  agentConfig, checkPrefix, defaultLabDir, hostBatch, internetBatch, labLayout, labPaths, netnsBatch, serverConfig, underlayBatch, vhostName, withVhost,
-  type LabHost,
-} from './topology.js';
+import { agentConfig, checkPrefix, defaultLabDir, hostBatch, internetBatch, labLayout, labPaths, netnsBatch, serverConfig, underlayBatch, vhostName, withVhost, type LabHost } from './topology.js';
 
 export const DEFAULT_TRANSPORT_URL = 'rabbit://guest:guest@127.0.0.1:5672/';
 const CLI_SCRIPT = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -139,7 +136,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     throw new Error(`a lab is up already in ${dir} (neutrino lab status --dir ${dir}; take it down with neutrino lab down --dir ${dir})`);
   }
   const left = listNamespaces(l.prefix);
-  if (left.length) throw new Error(`namespaces with prefix ${l.prefix} are left from an earlier lab (${left.join(', ')}): run neutrino lab down --prefix ${l.prefix} first, or choose another --prefix`);
+  if (left.length)
+    throw new Error(`namespaces with prefix ${l.prefix} are left from an earlier lab (${left.join(', ')}): run neutrino lab down --prefix ${l.prefix} first, or choose another --prefix`);
   const base = opts.transportUrl ?? DEFAULT_TRANSPORT_URL;
   if (!/^(rabbit|amqp):\/\//.test(base)) throw new Error(`--transport-url ${base}: the lab's processes need RabbitMQ (rabbit://user:pass@host:5672/); the vhost is the lab's own`);
   await checkRabbitReachable(base);
@@ -174,8 +172,18 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     aborted();
 
     const record: LabRecord = {
-      prefix: l.prefix, dir, port: l.port, url, computes: l.computes, vhost: l.vhost, transport_url: transport,
-      underlay_netns: l.underlayNetns, internet_netns: l.internetNetns, hosts: l.hosts, processes: {}, created_at: new Date().toISOString(),
+      prefix: l.prefix,
+      dir,
+      port: l.port,
+      url,
+      computes: l.computes,
+      vhost: l.vhost,
+      transport_url: transport,
+      underlay_netns: l.underlayNetns,
+      internet_netns: l.internetNetns,
+      hosts: l.hosts,
+      processes: {},
+      created_at: new Date().toISOString(),
     };
     writeFileSync(paths.serverConf, serverConfig(l, transport));
     record.processes.server = [process.execPath, CLI_SCRIPT, 'server', '--config-file', paths.serverConf, '--db-upgrade'];
@@ -196,10 +204,16 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     progress(`server on ${url} (log ${paths.log('server')})`);
     revert.add('stop the server', () => stopProcess(paths.pid('server'), dir));
     startDetached(record.processes.server, paths.log('server'), paths.pid('server'));
-    await until(timeoutMs, opts.signal, async () => {
-      assertRunning(dir, 'server');
-      return (await api.get('/agents').catch(() => undefined)) !== undefined;
-    }, `the server did not answer on ${url}`, () => logTail(paths.log('server')));
+    await until(
+      timeoutMs,
+      opts.signal,
+      async () => {
+        assertRunning(dir, 'server');
+        return (await api.get('/agents').catch(() => undefined)) !== undefined;
+      },
+      `the server did not answer on ${url}`,
+      () => logTail(paths.log('server')),
+    );
     progress(`server answers (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
     for (const a of agents) {
@@ -208,25 +222,44 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     }
     progress(`agents starting: ${agents.map((a) => `${a.kind}@${a.host}`).join(', ')}`);
     const seen = new Set<string>();
-    await until(timeoutMs, opts.signal, async () => {
-      for (const a of agents) assertRunning(dir, a.proc);
-      const list = (await api.get('/agents')).agents as Json[];
-      for (const a of agents) {
-        const found = list.find((x) => x.host === a.host && x.agent_type === AGENT_KINDS[a.kind].type);
-        if (found?.alive && !seen.has(a.proc)) {
-          seen.add(a.proc);
-          progress(`${AGENT_KINDS[a.kind].type} of ${a.host} alive (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    await until(
+      timeoutMs,
+      opts.signal,
+      async () => {
+        for (const a of agents) assertRunning(dir, a.proc);
+        const list = (await api.get('/agents')).agents as Json[];
+        for (const a of agents) {
+          const found = list.find((x) => x.host === a.host && x.agent_type === AGENT_KINDS[a.kind].type);
+          if (found?.alive && !seen.has(a.proc)) {
+            seen.add(a.proc);
+            progress(`${AGENT_KINDS[a.kind].type} of ${a.host} alive (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+          }
         }
-      }
-      return seen.size === agents.length;
-    }, 'not every agent reported alive', () => agents.filter((a) => !seen.has(a.proc)).map((a) => `${a.proc}:\n${logTail(paths.log(a.proc))}`).join('\n'));
+        return seen.size === agents.length;
+      },
+      'not every agent reported alive',
+      () =>
+        agents
+          .filter((a) => !seen.has(a.proc))
+          .map((a) => `${a.proc}:\n${logTail(paths.log(a.proc))}`)
+          .join('\n'),
+    );
 
     if (opts.external !== false) {
       record.external = await createExternalTopology(api, progress);
       writeRecord(dir, record);
       const gw = record.external.router_gateway_ip;
-      await until(timeoutMs, opts.signal, () => answersFromOutside(l.internetNetns, gw), `router ${gw} did not answer from ${l.internetNetns}`, () =>
-        agents.filter((a) => a.kind !== 'dhcp').map((a) => `${a.proc}:\n${logTail(paths.log(a.proc))}`).join('\n'));
+      await until(
+        timeoutMs,
+        opts.signal,
+        () => answersFromOutside(l.internetNetns, gw),
+        `router ${gw} did not answer from ${l.internetNetns}`,
+        () =>
+          agents
+            .filter((a) => a.kind !== 'dhcp')
+            .map((a) => `${a.proc}:\n${logTail(paths.log(a.proc))}`)
+            .join('\n'),
+      );
       progress(`the router's gateway ${gw} answers from the outside (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     }
     revert.disarm();
@@ -266,7 +299,10 @@ async function until(ms: number, signal: AbortSignal | undefined, probe: () => P
 }
 
 async function assertPortFree(api: NetworkApi, port: number): Promise<void> {
-  const answer = await fetch(api.url, { signal: AbortSignal.timeout(1000) }).then(() => true, () => false);
+  const answer = await fetch(api.url, { signal: AbortSignal.timeout(1000) }).then(
+    () => true,
+    () => false,
+  );
   if (answer) throw new Error(`something already answers on 127.0.0.1:${port} (another lab or server?): choose another --port`);
 }
 
@@ -295,16 +331,20 @@ export async function labDown(prefix: string, dir: string, progress: Progress = 
   // agents before the server, so none of them reports a missing server in its last breath
   let procs: string[] = [];
   try {
-    procs = readdirSync(paths.run).filter((f) => f.endsWith('.pid')).map((f) => f.slice(0, -4));
+    procs = readdirSync(paths.run)
+      .filter((f) => f.endsWith('.pid'))
+      .map((f) => f.slice(0, -4));
   } catch {
     // no run dir: nothing was started
   }
   procs.sort((a, b) => Number(a === 'server') - Number(b === 'server'));
   await Promise.all(
-    procs.filter((p) => p !== 'server').map(async (p) => {
-      const how = await stopProcess(paths.pid(p), dir);
-      if (how !== 'not running') report.processes.push(`${p} ${how}`);
-    }),
+    procs
+      .filter((p) => p !== 'server')
+      .map(async (p) => {
+        const how = await stopProcess(paths.pid(p), dir);
+        if (how !== 'not running') report.processes.push(`${p} ${how}`);
+      }),
   );
   if (procs.includes('server')) {
     const how = await stopProcess(paths.pid('server'), dir);
@@ -382,7 +422,10 @@ export async function restartAgent(dir: string, host: string, timeoutS = 30, pro
   const proc = AGENT_KINDS[kind].process(host);
   const argv = record.processes[proc];
   if (!argv) {
-    const have = Object.keys(record.processes).map(agentOfProcess).filter((a) => a !== null).map((a) => `${a.kind}@${a.host}`);
+    const have = Object.keys(record.processes)
+      .map(agentOfProcess)
+      .filter((a) => a !== null)
+      .map((a) => `${a.kind}@${a.host}`);
     throw new Error(`the lab has no ${kind} agent on host ${host}; its agents: ${have.join(', ')}`);
   }
   const paths = labPaths(dir);
@@ -397,11 +440,16 @@ export async function restartAgent(dir: string, host: string, timeoutS = 30, pro
   const t0 = Date.now();
   const pid = startDetached(argv, paths.log(proc), paths.pid(proc));
   progress(`${kind} agent of ${host} started again (pid ${pid})`);
-  await until(timeoutS * 1000, undefined, async () => {
-    assertRunning(dir, proc);
-    const a = ((await api.get(`/agents?host=${encodeURIComponent(host)}&${typeQuery}`)).agents as Json[])[0];
-    return Boolean(a?.alive && a.started_at !== before);
-  }, `the ${kind} agent of ${host} did not report its start`, () => logTail(paths.log(proc)));
+  await until(
+    timeoutS * 1000,
+    undefined,
+    async () => {
+      assertRunning(dir, proc);
+      const a = ((await api.get(`/agents?host=${encodeURIComponent(host)}&${typeQuery}`)).agents as Json[])[0];
+      return Boolean(a?.alive && a.started_at !== before);
+    },
+    `the ${kind} agent of ${host} did not report its start`,
+    () => logTail(paths.log(proc)),
+  );
   return { pid, ms: Date.now() - t0 };
 }
-

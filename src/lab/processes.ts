@@ -60,8 +60,6 @@ async function exited(pid: number, marker: string, ms: number): Promise<boolean>
   return !isOurs(pid, marker);
 }
 
-
-
 /** The last lines of a log, to show why a process died. */
 export function logTail(file: string, lines = 15): string {
   try {

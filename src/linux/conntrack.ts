@@ -22,7 +22,10 @@ export function conntrackDeleteLine(f: ConntrackFilter): string {
   const args = ['-D', '-f', f.family];
   if (f.mark) args.push('--mark', `${f.mark.value >>> 0}/0x${(f.mark.mask >>> 0).toString(16)}`);
   if (f.zone !== undefined) args.push('--zone', String(f.zone));
-  for (const [flag, maskFlag, addr] of [['-s', '--mask-src', f.src], ['-d', '--mask-dst', f.dst]] as const) {
+  for (const [flag, maskFlag, addr] of [
+    ['-s', '--mask-src', f.src],
+    ['-d', '--mask-dst', f.dst],
+  ] as const) {
     if (!addr) continue;
     const [ip, len] = addr.split('/');
     args.push(flag, ip);

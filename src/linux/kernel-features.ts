@@ -1,6 +1,6 @@
 // What this host's kernel can do, found by trying it in a throwaway network namespace
 // (the kernel may load a module on first use, so looking for it is not enough).
-import { CommandError, run } from './exec.js';
+import { type CommandError, run } from './exec.js';
 
 export interface Capability {
   supported: boolean;

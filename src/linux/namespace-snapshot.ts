@@ -31,7 +31,10 @@ export const EMPTY_SNAPSHOT: NamespaceSnapshot = { links: new Map(), addresses: 
 function parseAddrDump(addrJson: string): { links: Map<string, Link>; addresses: Map<string, string[]> } {
   const addresses = new Map<string, string[]>();
   for (const l of JSON.parse(addrJson) as RawAddrLink[]) {
-    addresses.set(l.ifname, (l.addr_info ?? []).filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`));
+    addresses.set(
+      l.ifname,
+      (l.addr_info ?? []).filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`),
+    );
   }
   return { links: new Map(parseLinks(addrJson).map((l) => [l.name, l])), addresses };
 }

@@ -18,7 +18,9 @@ export async function netnsExists(netns: string | null): Promise<boolean> {
 /** Names of the namespaces that start with prefix. */
 export function listNamespaces(prefix: string): string[] {
   try {
-    return readdirSync(NETNS_RUN_DIR).filter((n) => n.startsWith(prefix)).sort();
+    return readdirSync(NETNS_RUN_DIR)
+      .filter((n) => n.startsWith(prefix))
+      .sort();
   } catch {
     return [];
   }
@@ -38,7 +40,11 @@ export async function ensureNamespace(name: string): Promise<boolean> {
 export async function namespacePids(name: string): Promise<number[]> {
   const r = await run('ip', ['netns', 'pids', name], { allowFailure: true });
   if (r.code !== 0) return [];
-  return r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  return r.stdout
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
 }
 
 /**
@@ -50,6 +56,10 @@ export async function deleteNamespace(name: string, devices: string[] = []): Pro
   // deleting one end of a veth takes the peer with it at once; the namespace itself is torn
   // down asynchronously by the kernel, so its devices would linger for a while
   if (!namespaceExists(name)) return;
-  if (devices.length) await ipBatch(name, devices.map((d) => `link del ${d}`));
+  if (devices.length)
+    await ipBatch(
+      name,
+      devices.map((d) => `link del ${d}`),
+    );
   await run('ip', ['netns', 'del', name], { allowFailure: true });
 }

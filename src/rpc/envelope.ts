@@ -24,9 +24,7 @@ export interface RemoteErrorInfo {
   message: string;
 }
 
-export type ReplyEnvelope =
-  | { v: typeof BUS_MESSAGE_VERSION; msg_id: string; result: unknown }
-  | { v: typeof BUS_MESSAGE_VERSION; msg_id: string; error: RemoteErrorInfo };
+export type ReplyEnvelope = { v: typeof BUS_MESSAGE_VERSION; msg_id: string; result: unknown } | { v: typeof BUS_MESSAGE_VERSION; msg_id: string; error: RemoteErrorInfo };
 
 export type Envelope = RequestEnvelope | ReplyEnvelope;
 
@@ -150,15 +148,7 @@ export interface PendingCall {
  * Registers a call waiting for its reply (failing with MessagingTimeout after timeoutMs), then
  * sends it with `send`; a send that throws fails the call at once.
  */
-export function awaitReply<T>(
-  pending: Map<string, PendingCall>,
-  msgId: string,
-  topic: string,
-  method: string,
-  timeoutMs: number,
-  send: () => void,
-  unsent: (err: unknown) => Error,
-): Promise<T> {
+export function awaitReply<T>(pending: Map<string, PendingCall>, msgId: string, topic: string, method: string, timeoutMs: number, send: () => void, unsent: (err: unknown) => Error): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       pending.delete(msgId);

@@ -29,8 +29,7 @@ export async function startApiServer(config: Config, log: Logger, opts: { upgrad
   // Only noauth is dangerous off loopback: with keystone every request proves who it is.
   if (strategy === 'noauth' && !LOOPBACK.test(host) && !config.bool('DEFAULT', 'allow_insecure_noauth')) {
     throw new Error(
-      `refusing to listen on ${host} with auth_strategy = noauth: anyone who can reach it would be admin. ` +
-        'Bind to 127.0.0.1, or set [DEFAULT] allow_insecure_noauth = true if you really mean it.',
+      `refusing to listen on ${host} with auth_strategy = noauth: anyone who can reach it would be admin. ` + 'Bind to 127.0.0.1, or set [DEFAULT] allow_insecure_noauth = true if you really mean it.',
     );
   }
   // Before the database and bus: a missing [keystone_authtoken] option fails at once.

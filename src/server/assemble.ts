@@ -52,7 +52,10 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
   const loadCore = corePlugin(config.str('DEFAULT', 'core_plugin'));
   const serviceNames = servicePluginNames(config.list('DEFAULT', 'service_plugins'));
   const services: Services = {
-    db, config, log, bus,
+    db,
+    config,
+    log,
+    bus,
     quotas: new QuotaEngine(config, db),
     ipam: new IpAllocator(),
     types: new TypeManager(config),
@@ -67,7 +70,11 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
   const app = createHttpApp({ config, log, policy, auth: opts.auth });
   const maxLimit = config.int('DEFAULT', 'pagination_max_limit');
   const resources = plugins.flatMap((p) => p.resources);
-  registerDiscovery(app, resources.map((r) => r.def), extensions);
+  registerDiscovery(
+    app,
+    resources.map((r) => r.def),
+    extensions,
+  );
   const tags = new TagStore(db);
   for (const { def, handler } of resources) {
     registerResource(app, def, handler, maxLimit, policy);
@@ -84,7 +91,15 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
   });
   log.debug({ event: 'server.plugins', core: core.name, service_plugins: plugins.slice(1).map((p) => p.name), callbacks: services.callbacks.describe() }, 'plugins loaded');
   return {
-    app, services, policy, core, plugins, aliases: extensions.map((e) => e.alias), rpcEndpoints,
-    rpc: core.rpcCallbacks, dhcpRpc: core.dhcpRpc, dhcpScheduling: core.dhcpScheduling,
+    app,
+    services,
+    policy,
+    core,
+    plugins,
+    aliases: extensions.map((e) => e.alias),
+    rpcEndpoints,
+    rpc: core.rpcCallbacks,
+    dhcpRpc: core.dhcpRpc,
+    dhcpScheduling: core.dhcpScheduling,
   };
 }

@@ -72,10 +72,31 @@ export interface CorePlugin extends LoadedPlugin {
 
 /** Aliases ML2 and the plugins it carries (security groups, RBAC, agents, DHCP scheduling) make true. */
 const ML2_ALIASES = [
-  'external-net', 'net-mtu', 'net-mtu-writable', 'security-group', 'stateful-security-group', 'ip-substring-filtering',
-  'port-security-groups-filtering', 'standard-attr-description', 'standard-attr-timestamp', 'standard-attr-revisions',
-  'revision-if-match', 'standard-attr-tag', 'quotas', 'quota_details', 'network-ip-availability', 'filter-validation',
-  'pagination', 'sorting', 'provider', 'multi-provider', 'binding', 'agent', 'dhcp_agent_scheduler', 'rbac-policies', 'project-id',
+  'external-net',
+  'net-mtu',
+  'net-mtu-writable',
+  'security-group',
+  'stateful-security-group',
+  'ip-substring-filtering',
+  'port-security-groups-filtering',
+  'standard-attr-description',
+  'standard-attr-timestamp',
+  'standard-attr-revisions',
+  'revision-if-match',
+  'standard-attr-tag',
+  'quotas',
+  'quota_details',
+  'network-ip-availability',
+  'filter-validation',
+  'pagination',
+  'sorting',
+  'provider',
+  'multi-provider',
+  'binding',
+  'agent',
+  'dhcp_agent_scheduler',
+  'rbac-policies',
+  'project-id',
 ];
 
 function loadMl2(s: Services): CorePlugin {
@@ -119,7 +140,16 @@ function loadMl2(s: Services): CorePlugin {
     ],
     start: () => dhcpScheduling.startFailover(),
     stop: () => dhcpScheduling.stopFailover(),
-    networks, subnets, ports, binder, mech, agents, groups, rpcCallbacks, dhcpRpc, dhcpScheduling,
+    networks,
+    subnets,
+    ports,
+    binder,
+    mech,
+    agents,
+    groups,
+    rpcCallbacks,
+    dhcpRpc,
+    dhcpScheduling,
   };
 }
 
@@ -163,6 +193,11 @@ export function servicePluginNames(configured: string[]): string[] {
 
 export function corePlugin(name: string): (s: Services) => CorePlugin {
   const load = CORE_PLUGINS[name];
-  if (!load) throw new Error(`[DEFAULT] core_plugin = ${name}: unknown; known: ${Object.keys(CORE_PLUGINS).filter((n) => !n.includes('.')).join(', ')}`);
+  if (!load)
+    throw new Error(
+      `[DEFAULT] core_plugin = ${name}: unknown; known: ${Object.keys(CORE_PLUGINS)
+        .filter((n) => !n.includes('.'))
+        .join(', ')}`,
+    );
   return load;
 }

@@ -87,7 +87,10 @@ describe('neutrino command', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(lines.some((l) => l.event === 'network.create' && l.network_id));
     assert.ok(lines.some((l) => l.event === 'server.stop'));
   });

@@ -24,7 +24,10 @@ describe('database unreachable', () => {
     await db.close();
   });
   it('answers 503 ServiceUnavailable with what to do, for reads and writes', async () => {
-    for (const [method, url, payload] of [['GET', '/v2.0/networks', undefined], ['POST', '/v2.0/networks', '{"network": {}}']] as const) {
+    for (const [method, url, payload] of [
+      ['GET', '/v2.0/networks', undefined],
+      ['POST', '/v2.0/networks', '{"network": {}}'],
+    ] as const) {
       const r = await api.app.inject({ method, url, payload, headers: { 'content-type': 'application/json' } });
       assert.equal(r.statusCode, 503, r.body);
       const body = JSON.parse(r.body);

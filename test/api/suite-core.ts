@@ -157,7 +157,10 @@ export function coreSuite(kind: DbKind): void {
         const up = await net({ name: `f-${tag}` }, asMember(A));
         const down = await net({ name: `f-${tag}`, admin_state_up: false }, asMember(A));
         const r = (await ok('GET', `/v2.0/networks?name=f-${tag}&admin_state_up=false`, undefined, asMember(A))).networks;
-        assert.deepEqual(r.map((n: { id: string }) => n.id), [down.id]);
+        assert.deepEqual(
+          r.map((n: { id: string }) => n.id),
+          [down.id],
+        );
         const both = (await ok('GET', `/v2.0/networks?id=${up.id}&id=${down.id}`, undefined, asMember(A))).networks;
         assert.equal(both.length, 2);
         await fails(400, 'HTTPBadRequest', 'GET', '/v2.0/networks?colour=blue');
@@ -184,13 +187,21 @@ export function coreSuite(kind: DbKind): void {
 
       it('takes explicit gateway, pools, DNS and host routes, and null gateway', async () => {
         const n = await net({}, asMember(A));
-        const sn = await subnet(n.id, '10.2.0.0/24', {
-          gateway_ip: '10.2.0.254',
-          allocation_pools: [{ start: '10.2.0.10', end: '10.2.0.20' }, { start: '10.2.0.100', end: '10.2.0.110' }],
-          dns_nameservers: ['8.8.8.8', '1.1.1.1'],
-          host_routes: [{ destination: '192.168.0.0/16', nexthop: '10.2.0.5' }],
-          enable_dhcp: false,
-        }, asMember(A));
+        const sn = await subnet(
+          n.id,
+          '10.2.0.0/24',
+          {
+            gateway_ip: '10.2.0.254',
+            allocation_pools: [
+              { start: '10.2.0.10', end: '10.2.0.20' },
+              { start: '10.2.0.100', end: '10.2.0.110' },
+            ],
+            dns_nameservers: ['8.8.8.8', '1.1.1.1'],
+            host_routes: [{ destination: '192.168.0.0/16', nexthop: '10.2.0.5' }],
+            enable_dhcp: false,
+          },
+          asMember(A),
+        );
         assert.equal(sn.gateway_ip, '10.2.0.254');
         assert.equal(sn.allocation_pools.length, 2);
         assert.deepEqual(sn.dns_nameservers, ['8.8.8.8', '1.1.1.1']);
@@ -236,7 +247,19 @@ export function coreSuite(kind: DbKind): void {
         assert.match(await fails(400, 'HTTPBadRequest', 'POST', '/v2.0/subnets', sub({ gateway_ip: '10.4.0.300' }), asMember(A)), /gateway_ip/);
         await fails(400, 'OutOfBoundsAllocationPool', 'POST', '/v2.0/subnets', sub({ allocation_pools: [{ start: '10.4.0.2', end: '10.4.1.5' }] }), asMember(A));
         await fails(400, 'InvalidAllocationPool', 'POST', '/v2.0/subnets', sub({ allocation_pools: [{ start: '10.4.0.20', end: '10.4.0.10' }] }), asMember(A));
-        await fails(409, 'OverlappingAllocationPools', 'POST', '/v2.0/subnets', sub({ allocation_pools: [{ start: '10.4.0.2', end: '10.4.0.20' }, { start: '10.4.0.15', end: '10.4.0.30' }] }), asMember(A));
+        await fails(
+          409,
+          'OverlappingAllocationPools',
+          'POST',
+          '/v2.0/subnets',
+          sub({
+            allocation_pools: [
+              { start: '10.4.0.2', end: '10.4.0.20' },
+              { start: '10.4.0.15', end: '10.4.0.30' },
+            ],
+          }),
+          asMember(A),
+        );
         await fails(409, 'GatewayConflictWithAllocationPools', 'POST', '/v2.0/subnets', sub({ gateway_ip: '10.4.0.5', allocation_pools: [{ start: '10.4.0.2', end: '10.4.0.20' }] }), asMember(A));
         assert.match(await fails(400, 'HTTPBadRequest', 'POST', '/v2.0/subnets', sub({ allocation_pools: [{ start: '10.4.0.2' }] }), asMember(A)), /allocation_pools/);
         assert.match(await fails(400, 'HTTPBadRequest', 'POST', '/v2.0/subnets', sub({ network_id: 'not-a-uuid' }), asMember(A)), /network_id/);
@@ -255,7 +278,8 @@ export function coreSuite(kind: DbKind): void {
       it('updates pools, gateway and DNS; cidr is read-only', async () => {
         const n = await net({}, asMember(A));
         const sn = await subnet(n.id, '10.6.0.0/24', {}, asMember(A));
-        const u = (await ok('PUT', `/v2.0/subnets/${sn.id}`, { subnet: { allocation_pools: [{ start: '10.6.0.50', end: '10.6.0.60' }], dns_nameservers: ['9.9.9.9'], name: 'x' } }, asMember(A))).subnet;
+        const u = (await ok('PUT', `/v2.0/subnets/${sn.id}`, { subnet: { allocation_pools: [{ start: '10.6.0.50', end: '10.6.0.60' }], dns_nameservers: ['9.9.9.9'], name: 'x' } }, asMember(A)))
+          .subnet;
         assert.deepEqual(u.allocation_pools, [{ start: '10.6.0.50', end: '10.6.0.60' }]);
         assert.deepEqual(u.dns_nameservers, ['9.9.9.9']);
         assert.equal(u.revision_number, 1);
@@ -284,7 +308,13 @@ export function coreSuite(kind: DbKind): void {
         const P = `paging-${randomUUID().slice(0, 8)}`;
         const n = await net({}, asMember(P));
         const made = [];
-        for (const [i, gw] of [[1, null], [2, '10.61.2.1'], [3, null], [4, '10.61.4.1'], [5, '10.61.5.1']] as const) {
+        for (const [i, gw] of [
+          [1, null],
+          [2, '10.61.2.1'],
+          [3, null],
+          [4, '10.61.4.1'],
+          [5, '10.61.5.1'],
+        ] as const) {
           made.push(await subnet(n.id, `10.61.${i}.0/24`, { gateway_ip: gw }, asMember(P)));
         }
         for (const dir of ['asc', 'desc']) {
@@ -378,14 +408,24 @@ export function coreSuite(kind: DbKind): void {
       it('updates fixed IPs: keeps, adds and releases addresses', async () => {
         const p = await port(n.id, { fixed_ips: [{ ip_address: '10.20.0.11' }] }, asMember(A));
         const u = (await ok('PUT', `/v2.0/ports/${p.id}`, { port: { fixed_ips: [{ ip_address: '10.20.0.11' }, { ip_address: '10.20.0.12' }] } }, asMember(A))).port;
-        assert.deepEqual(u.fixed_ips.map((f: { ip_address: string }) => f.ip_address), ['10.20.0.11', '10.20.0.12']);
+        assert.deepEqual(
+          u.fixed_ips.map((f: { ip_address: string }) => f.ip_address),
+          ['10.20.0.11', '10.20.0.12'],
+        );
         const v = (await ok('PUT', `/v2.0/ports/${p.id}`, { port: { fixed_ips: [{ ip_address: '10.20.0.12' }] } }, asMember(A))).port;
-        assert.deepEqual(v.fixed_ips.map((f: { ip_address: string }) => f.ip_address), ['10.20.0.12']);
+        assert.deepEqual(
+          v.fixed_ips.map((f: { ip_address: string }) => f.ip_address),
+          ['10.20.0.12'],
+        );
         const q = await port(n.id, { fixed_ips: [{ ip_address: '10.20.0.11' }] }, asMember(A));
         assert.equal(q.fixed_ips[0].ip_address, '10.20.0.11', 'the released address is free again');
         await fails(409, 'IpAddressAlreadyAllocated', 'PUT', `/v2.0/ports/${p.id}`, { port: { fixed_ips: [{ ip_address: '10.20.0.11' }] } }, asMember(A));
         const still = (await ok('GET', `/v2.0/ports/${p.id}`, undefined, asMember(A))).port;
-        assert.deepEqual(still.fixed_ips.map((f: { ip_address: string }) => f.ip_address), ['10.20.0.12'], 'a refused update changes nothing');
+        assert.deepEqual(
+          still.fixed_ips.map((f: { ip_address: string }) => f.ip_address),
+          ['10.20.0.12'],
+          'a refused update changes nothing',
+        );
       });
 
       it('handles MAC addresses: settable on create, unique per network, admin-only on update', async () => {
@@ -408,17 +448,38 @@ export function coreSuite(kind: DbKind): void {
         assert.deepEqual(p.security_groups, []);
         await fails(400, 'PortSecurityAndIPRequiredForSecurityGroups', 'PUT', `/v2.0/ports/${p.id}`, { port: { security_groups: [sg.id] } }, asMember(A));
         await fails(400, 'PortSecurityAndIPRequiredForSecurityGroups', 'POST', '/v2.0/ports', { port: { network_id: n.id, port_security_enabled: false, security_groups: [sg.id] } }, asMember(A));
-        const q = await port(n.id, { security_groups: [sg.id], allowed_address_pairs: [{ ip_address: '10.20.0.100' }, { ip_address: '192.168.0.0/24', mac_address: 'fa:16:3e:00:00:01' }], fixed_ips: [] }, asMember(A));
+        const q = await port(
+          n.id,
+          { security_groups: [sg.id], allowed_address_pairs: [{ ip_address: '10.20.0.100' }, { ip_address: '192.168.0.0/24', mac_address: 'fa:16:3e:00:00:01' }], fixed_ips: [] },
+          asMember(A),
+        );
         assert.deepEqual(q.security_groups, [sg.id]);
-        assert.deepEqual(q.allowed_address_pairs, [{ ip_address: '10.20.0.100', mac_address: q.mac_address }, { ip_address: '192.168.0.0/24', mac_address: 'fa:16:3e:00:00:01' }]);
+        assert.deepEqual(q.allowed_address_pairs, [
+          { ip_address: '10.20.0.100', mac_address: q.mac_address },
+          { ip_address: '192.168.0.0/24', mac_address: 'fa:16:3e:00:00:01' },
+        ]);
         await fails(409, 'PortSecurityPortHasSecurityGroup', 'PUT', `/v2.0/ports/${q.id}`, { port: { port_security_enabled: false } }, asMember(A));
         await fails(409, 'AddressPairAndPortSecurityRequired', 'PUT', `/v2.0/ports/${q.id}`, { port: { port_security_enabled: false, security_groups: [] } }, asMember(A));
         const off = (await ok('PUT', `/v2.0/ports/${q.id}`, { port: { port_security_enabled: false, security_groups: [], allowed_address_pairs: [] } }, asMember(A))).port;
         assert.equal(off.port_security_enabled, false);
         assert.deepEqual(off.security_groups, []);
         await fails(404, 'SecurityGroupNotFound', 'POST', '/v2.0/ports', { port: { network_id: n.id, security_groups: [randomUUID()] } }, asMember(A));
-        await fails(400, 'DuplicateAddressPairInRequest', 'POST', '/v2.0/ports', { port: { network_id: n.id, allowed_address_pairs: [{ ip_address: '1.2.3.4' }, { ip_address: '1.2.3.4' }] } }, asMember(A));
-        await fails(400, 'AllowedAddressPairExhausted', 'POST', '/v2.0/ports', { port: { network_id: n.id, allowed_address_pairs: Array.from({ length: 11 }, (_, i) => ({ ip_address: `1.2.3.${i}` })) } }, asMember(A));
+        await fails(
+          400,
+          'DuplicateAddressPairInRequest',
+          'POST',
+          '/v2.0/ports',
+          { port: { network_id: n.id, allowed_address_pairs: [{ ip_address: '1.2.3.4' }, { ip_address: '1.2.3.4' }] } },
+          asMember(A),
+        );
+        await fails(
+          400,
+          'AllowedAddressPairExhausted',
+          'POST',
+          '/v2.0/ports',
+          { port: { network_id: n.id, allowed_address_pairs: Array.from({ length: 11 }, (_, i) => ({ ip_address: `1.2.3.${i}` })) } },
+          asMember(A),
+        );
         // network default flows to the port
         const insecure = await net({ port_security_enabled: false }, asMember(A));
         const ip = await port(insecure.id, {}, asMember(A));
@@ -427,24 +488,60 @@ export function coreSuite(kind: DbKind): void {
       });
 
       it('merges extra_dhcp_opts, a null value removing an option', async () => {
-        const p = await port(n.id, { fixed_ips: [], extra_dhcp_opts: [{ opt_name: 'bootfile-name', opt_value: 'pxelinux.0' }, { opt_name: 'tftp-server', opt_value: '10.0.0.9' }] }, asMember(A));
-        assert.deepEqual(p.extra_dhcp_opts, [{ opt_name: 'bootfile-name', opt_value: 'pxelinux.0', ip_version: 4 }, { opt_name: 'tftp-server', opt_value: '10.0.0.9', ip_version: 4 }]);
-        const u = (await ok('PUT', `/v2.0/ports/${p.id}`, { port: { extra_dhcp_opts: [{ opt_name: 'tftp-server', opt_value: null }, { opt_name: 'mtu', opt_value: '1400' }] } }, asMember(A))).port;
+        const p = await port(
+          n.id,
+          {
+            fixed_ips: [],
+            extra_dhcp_opts: [
+              { opt_name: 'bootfile-name', opt_value: 'pxelinux.0' },
+              { opt_name: 'tftp-server', opt_value: '10.0.0.9' },
+            ],
+          },
+          asMember(A),
+        );
+        assert.deepEqual(p.extra_dhcp_opts, [
+          { opt_name: 'bootfile-name', opt_value: 'pxelinux.0', ip_version: 4 },
+          { opt_name: 'tftp-server', opt_value: '10.0.0.9', ip_version: 4 },
+        ]);
+        const u = (
+          await ok(
+            'PUT',
+            `/v2.0/ports/${p.id}`,
+            {
+              port: {
+                extra_dhcp_opts: [
+                  { opt_name: 'tftp-server', opt_value: null },
+                  { opt_name: 'mtu', opt_value: '1400' },
+                ],
+              },
+            },
+            asMember(A),
+          )
+        ).port;
         assert.deepEqual(u.extra_dhcp_opts.map((o: { opt_name: string }) => o.opt_name).sort(), ['bootfile-name', 'mtu']);
       });
 
       it('filters ports by fixed_ips, device_id and security_groups', async () => {
         const p = await port(n.id, { fixed_ips: [{ ip_address: '10.20.0.13' }], device_id: 'vm-filter' }, asMember(A));
         const byIp = (await ok('GET', '/v2.0/ports?fixed_ips=ip_address%3D10.20.0.13', undefined, asMember(A))).ports;
-        assert.deepEqual(byIp.map((x: { id: string }) => x.id), [p.id]);
+        assert.deepEqual(
+          byIp.map((x: { id: string }) => x.id),
+          [p.id],
+        );
         const byDevice = (await ok('GET', '/v2.0/ports?device_id=vm-filter', undefined, asMember(A))).ports;
-        assert.deepEqual(byDevice.map((x: { id: string }) => x.id), [p.id]);
+        assert.deepEqual(
+          byDevice.map((x: { id: string }) => x.id),
+          [p.id],
+        );
         const bySubnet = (await ok('GET', `/v2.0/ports?fixed_ips=subnet_id%3D${sn.id}&device_id=vm-filter`, undefined, asMember(A))).ports;
         assert.equal(bySubnet.length, 1);
         const bySg = (await ok('GET', `/v2.0/ports?security_groups=${p.security_groups[0]}&device_id=vm-filter`, undefined, asMember(A))).ports;
         assert.equal(bySg.length, 1);
         const bySubstr = (await ok('GET', '/v2.0/ports?fixed_ips=ip_address_substr%3D20.0.13&device_id=vm-filter', undefined, asMember(A))).ports;
-        assert.deepEqual(bySubstr.map((x: { id: string }) => x.id), [p.id]);
+        assert.deepEqual(
+          bySubstr.map((x: { id: string }) => x.id),
+          [p.id],
+        );
         const noSubstr = (await ok('GET', '/v2.0/ports?fixed_ips=ip_address_substr%3D20.0.1_&device_id=vm-filter', undefined, asMember(A))).ports;
         assert.equal(noSubstr.length, 0, 'LIKE wildcards are literal');
         await fails(400, 'HTTPBadRequest', 'GET', '/v2.0/ports?fixed_ips=mac%3Dx', undefined, asMember(A));
@@ -471,7 +568,19 @@ export function coreSuite(kind: DbKind): void {
         const r = await ok('POST', '/v2.0/ports', { ports: [{ network_id: bn.id }, { network_id: bn.id }, { network_id: bn.id }] }, asMember(A));
         assert.equal(r.ports.length, 3);
         assert.equal(new Set(r.ports.map((p: { fixed_ips: { ip_address: string }[] }) => p.fixed_ips[0].ip_address)).size, 3);
-        await fails(409, 'IpAddressAlreadyAllocated', 'POST', '/v2.0/ports', { ports: [{ network_id: bn.id, name: 'atomic' }, { network_id: bn.id, fixed_ips: [{ ip_address: r.ports[0].fixed_ips[0].ip_address }] }] }, asMember(A));
+        await fails(
+          409,
+          'IpAddressAlreadyAllocated',
+          'POST',
+          '/v2.0/ports',
+          {
+            ports: [
+              { network_id: bn.id, name: 'atomic' },
+              { network_id: bn.id, fixed_ips: [{ ip_address: r.ports[0].fixed_ips[0].ip_address }] },
+            ],
+          },
+          asMember(A),
+        );
         const left = (await ok('GET', `/v2.0/ports?network_id=${bn.id}&name=atomic`, undefined, asMember(A))).ports;
         assert.equal(left.length, 0, 'a failed bulk create leaves nothing');
         const next = await port(bn.id, {}, asMember(A));

@@ -36,22 +36,39 @@ export function dhcpSuite(kind: DbKind): void {
     const req = (method: string, path: string, body?: unknown, headers = ADMIN) => s.req(method, path, body, headers);
 
     async function register(host: string, agentType = 'DHCP agent', topic: string = topics.DHCP_AGENT): Promise<string> {
-      await s.api.rpc.reportEndpoints().report_state({ agent_state: { agent_state: { agent_type: agentType, binary: 'x', host, topic, configurations: {} } } }, { topic: '', method: '', kind: 'call' });
+      await s.api.rpc
+        .reportEndpoints()
+        .report_state({ agent_state: { agent_state: { agent_type: agentType, binary: 'x', host, topic, configurations: {} } } }, { topic: '', method: '', kind: 'call' });
       const a = (await req('GET', `/v2.0/agents?host=${host}`)).body.agents.find((x: Obj) => x.agent_type === agentType);
       return a.id;
     }
 
     async function listen(host: string): Promise<void> {
       const record = (method: string) => (args: Obj) => void casts.push({ host, method, args });
-      const methods = ['network_create_end', 'network_update_end', 'network_delete_end', 'subnet_create_end', 'subnet_update_end', 'subnet_delete_end', 'port_create_end', 'port_update_end', 'port_delete_end'];
+      const methods = [
+        'network_create_end',
+        'network_update_end',
+        'network_delete_end',
+        'subnet_create_end',
+        'subnet_update_end',
+        'subnet_delete_end',
+        'port_create_end',
+        'port_update_end',
+        'port_delete_end',
+      ];
       consumers.push(await s.bus.consume(topics.DHCP_AGENT, Object.fromEntries(methods.map((m) => [m, record(m)])), { host, fanout: false, shared: false }));
     }
 
-    const castTo = (host: string, method: string, pred: (a: Obj) => boolean = () => true) => until(`${method} to ${host}`, async () => casts.find((c) => c.host === host && c.method === method && pred(c.args)));
+    const castTo = (host: string, method: string, pred: (a: Obj) => boolean = () => true) =>
+      until(`${method} to ${host}`, async () => casts.find((c) => c.host === host && c.method === method && pred(c.args)));
 
     async function dhcpNetwork(name: string, cidr = '10.70.0.0/24'): Promise<{ net: Obj; subnet: Obj }> {
       const net = (await req('POST', '/v2.0/networks', { network: { name } })).body.network;
-      const subnet = (await req('POST', '/v2.0/subnets', { subnet: { network_id: net.id, cidr, ip_version: 4, dns_nameservers: ['192.0.2.1'], host_routes: [{ destination: '172.16.0.0/16', nexthop: '10.70.0.254' }] } })).body.subnet;
+      const subnet = (
+        await req('POST', '/v2.0/subnets', {
+          subnet: { network_id: net.id, cidr, ip_version: 4, dns_nameservers: ['192.0.2.1'], host_routes: [{ destination: '172.16.0.0/16', nexthop: '10.70.0.254' }] },
+        })
+      ).body.subnet;
       return { net, subnet };
     }
 
@@ -70,7 +87,7 @@ export function dhcpSuite(kind: DbKind): void {
     });
 
     let first: { net: Obj; subnet: Obj };
-    it('a network\'s first DHCP subnet schedules it and tells the agent (network_create_end); later changes follow', async () => {
+    it("a network's first DHCP subnet schedules it and tells the agent (network_create_end); later changes follow", async () => {
       first = await dhcpNetwork('n1');
       const agents = (await req('GET', `/v2.0/networks/${first.net.id}/dhcp-agents`)).body.agents;
       assert.equal(agents.length, 1);
@@ -143,7 +160,7 @@ export function dhcpSuite(kind: DbKind): void {
       assert.ok(ext.includes('dhcp_agent_scheduler'));
     });
 
-    it('create_dhcp_port: device_owner network:dhcp, the agent\'s device_id, bound to its host, one IP per DHCP subnet', async () => {
+    it("create_dhcp_port: device_owner network:dhcp, the agent's device_id, bound to its host, one IP per DHCP subnet", async () => {
       const host = (await req('GET', `/v2.0/networks/${first.net.id}/dhcp-agents`)).body.agents[0].host;
       const deviceId = `dhcp00000000-0000-5000-8000-000000000000-${first.net.id}`;
       const port: Obj = await s.bus.call(topics.PLUGIN, 'create_dhcp_port', { port: { port: { network_id: first.net.id, device_id: deviceId, fixed_ips: [{ subnet_id: first.subnet.id }] } }, host });
@@ -166,9 +183,10 @@ export function dhcpSuite(kind: DbKind): void {
       const n = nets.find((x) => x.id === first.net.id)!;
       assert.ok(n, 'the network is listed');
       assert.equal(n.mtu, first.net.mtu);
-      assert.deepEqual(n.subnets.map((x: Obj) => [x.id, x.cidr, x.gateway_ip, x.enable_dhcp, x.dns_nameservers, x.host_routes]), [
-        [first.subnet.id, '10.70.0.0/24', '10.70.0.1', true, ['192.0.2.1'], [{ destination: '172.16.0.0/16', nexthop: '10.70.0.254' }]],
-      ]);
+      assert.deepEqual(
+        n.subnets.map((x: Obj) => [x.id, x.cidr, x.gateway_ip, x.enable_dhcp, x.dns_nameservers, x.host_routes]),
+        [[first.subnet.id, '10.70.0.0/24', '10.70.0.1', true, ['192.0.2.1'], [{ destination: '172.16.0.0/16', nexthop: '10.70.0.254' }]]],
+      );
       const listed = n.ports.find((x: Obj) => x.id === p.id);
       assert.deepEqual(listed.fixed_ips, p.fixed_ips);
       assert.equal(listed.mac_address, p.mac_address);
@@ -201,8 +219,14 @@ export function dhcpSuite(kind: DbKind): void {
       assert.ok(mine.length > 0);
       const alsoLive = new Set((await req('GET', `/v2.0/agents/${agentIds[liveHost]}/dhcp-networks`)).body.networks.map((n: Obj) => n.id as string));
       // dhcp1 stops reporting: its heartbeat is older than agent_down_time
-      await s.db.kysely.updateTable('agents').set({ heartbeat_timestamp: agentTime(new Date(Date.now() - 60_000)) }).where('id', '=', agentIds[deadHost]).execute();
-      await s.api.rpc.reportEndpoints().report_state({ agent_state: { agent_state: { agent_type: 'DHCP agent', binary: 'x', host: liveHost, topic: topics.DHCP_AGENT } } }, { topic: '', method: '', kind: 'call' });
+      await s.db.kysely
+        .updateTable('agents')
+        .set({ heartbeat_timestamp: agentTime(new Date(Date.now() - 60_000)) })
+        .where('id', '=', agentIds[deadHost])
+        .execute();
+      await s.api.rpc
+        .reportEndpoints()
+        .report_state({ agent_state: { agent_state: { agent_type: 'DHCP agent', binary: 'x', host: liveHost, topic: topics.DHCP_AGENT } } }, { topic: '', method: '', kind: 'call' });
       const moved = await s.api.dhcpScheduling.failover();
       assert.deepEqual(moved.map((m) => m.network_id).sort(), [...mine].sort());
       // dhcp_agents_per_network = 1: a network the live agent serves already needs no other
@@ -212,14 +236,23 @@ export function dhcpSuite(kind: DbKind): void {
       const now = (await req('GET', `/v2.0/agents/${agentIds[liveHost]}/dhcp-networks`)).body.networks.map((n: Obj) => n.id);
       for (const id of mine) assert.ok(now.includes(id));
       for (const id of mine) {
-        if (!alsoLive.has(id)) await castTo(liveHost, 'network_create_end', (a) => a.network.id === id && casts.filter((c) => c.host === liveHost && c.method === 'network_create_end' && c.args.network.id === id).length >= 1);
+        if (!alsoLive.has(id))
+          await castTo(
+            liveHost,
+            'network_create_end',
+            (a) => a.network.id === id && casts.filter((c) => c.host === liveHost && c.method === 'network_create_end' && c.args.network.id === id).length >= 1,
+          );
         await castTo(deadHost, 'network_delete_end', (a) => a.network_id === id);
       }
       assert.deepEqual(await s.api.dhcpScheduling.failover(), [], 'nothing left to move');
     });
 
     it('failover moves nothing when every DHCP agent is dead (the server is the likelier culprit)', async () => {
-      await s.db.kysely.updateTable('agents').set({ heartbeat_timestamp: agentTime(new Date(Date.now() - 60_000)) }).where('agent_type', '=', 'DHCP agent').execute();
+      await s.db.kysely
+        .updateTable('agents')
+        .set({ heartbeat_timestamp: agentTime(new Date(Date.now() - 60_000)) })
+        .where('agent_type', '=', 'DHCP agent')
+        .execute();
       assert.deepEqual(await s.api.dhcpScheduling.failover(), []);
     });
   });

@@ -59,12 +59,10 @@ function useServer(kind: DbKind) {
     return r.body.NeutronError.message as string;
   };
 
-  const net = async (headers: Headers, body: Obj = {}) =>
-    (await ok('POST', '/v2.0/networks', { network: { name: `n-${randomUUID().slice(0, 6)}`, ...body } }, headers)).network as Obj;
+  const net = async (headers: Headers, body: Obj = {}) => (await ok('POST', '/v2.0/networks', { network: { name: `n-${randomUUID().slice(0, 6)}`, ...body } }, headers)).network as Obj;
   const subnet = async (headers: Headers, networkId: string, cidr: string, body: Obj = {}) =>
     (await ok('POST', '/v2.0/subnets', { subnet: { network_id: networkId, cidr, ip_version: cidr.includes(':') ? 6 : 4, ...body } }, headers)).subnet as Obj;
-  const port = async (headers: Headers, networkId: string, body: Obj = {}) =>
-    (await ok('POST', '/v2.0/ports', { port: { network_id: networkId, ...body } }, headers)).port as Obj;
+  const port = async (headers: Headers, networkId: string, body: Obj = {}) => (await ok('POST', '/v2.0/ports', { port: { network_id: networkId, ...body } }, headers)).port as Obj;
   const group = async (headers: Headers, body: Obj = {}) =>
     (await ok('POST', '/v2.0/security-groups', { security_group: { name: `sg-${randomUUID().slice(0, 6)}`, ...body } }, headers)).security_group as Obj;
 
@@ -88,10 +86,9 @@ export function extrasSuite(kind: DbKind): void {
       assert.equal(list.length, 1, `one default group: ${JSON.stringify(list)}`);
       return list[0];
     };
-    const ruleKey = (r: Obj) =>
-      [r.direction, r.ethertype, r.protocol, r.port_range_min, r.port_range_max, r.remote_ip_prefix, r.remote_group_id].map(String).join('|');
+    const ruleKey = (r: Obj) => [r.direction, r.ethertype, r.protocol, r.port_range_min, r.port_range_max, r.remote_ip_prefix, r.remote_group_id].map(String).join('|');
 
-    it('creates the default group on first need with Neutron\'s four default rules', async () => {
+    it("creates the default group on first need with Neutron's four default rules", async () => {
       const P = project();
       const all = (await h.ok('GET', '/v2.0/security-groups', undefined, asMember(P))).security_groups as Obj[];
       assert.equal(all.length, 1);
@@ -102,12 +99,10 @@ export function extrasSuite(kind: DbKind): void {
       assert.equal(d.tenant_id, P);
       assert.equal(d.stateful, true);
       assert.equal(d.security_group_rules.length, 4);
-      assert.deepEqual(sorted(d.security_group_rules.map(ruleKey)), sorted([
-        'egress|IPv4|null|null|null|null|null',
-        'egress|IPv6|null|null|null|null|null',
-        `ingress|IPv4|null|null|null|null|${d.id}`,
-        `ingress|IPv6|null|null|null|null|${d.id}`,
-      ]));
+      assert.deepEqual(
+        sorted(d.security_group_rules.map(ruleKey)),
+        sorted(['egress|IPv4|null|null|null|null|null', 'egress|IPv6|null|null|null|null|null', `ingress|IPv4|null|null|null|null|${d.id}`, `ingress|IPv6|null|null|null|null|${d.id}`]),
+      );
       for (const r of d.security_group_rules) {
         assert.equal(r.security_group_id, d.id);
         assert.equal(r.project_id, P);
@@ -137,10 +132,7 @@ export function extrasSuite(kind: DbKind): void {
       assert.equal(g.project_id, P);
       assert.equal(g.stateful, true);
       assert.deepEqual(g.tags, []);
-      assert.deepEqual(sorted(g.security_group_rules.map(ruleKey)), [
-        'egress|IPv4|null|null|null|null|null',
-        'egress|IPv6|null|null|null|null|null',
-      ]);
+      assert.deepEqual(sorted(g.security_group_rules.map(ruleKey)), ['egress|IPv4|null|null|null|null|null', 'egress|IPv6|null|null|null|null|null']);
       for (const r of g.security_group_rules) {
         assert.equal(r.belongs_to_default_sg, false);
         assert.equal(r.security_group_id, g.id);
@@ -258,8 +250,7 @@ export function extrasSuite(kind: DbKind): void {
       if (type !== null) assert.equal(r.body.NeutronError.type, type, `${JSON.stringify(body)} → ${JSON.stringify(r.body)}`);
       return r.body.NeutronError.message as string;
     };
-    const rulesOf = async (headers: Headers, sgId: string) =>
-      (await h.ok('GET', `/v2.0/security-groups/${sgId}`, undefined, headers)).security_group.security_group_rules as Obj[];
+    const rulesOf = async (headers: Headers, sgId: string) => (await h.ok('GET', `/v2.0/security-groups/${sgId}`, undefined, headers)).security_group.security_group_rules as Obj[];
 
     it('takes protocols by name (tcp, udp, icmp, icmpv6) and by number', async () => {
       const P = project();
@@ -370,7 +361,7 @@ export function extrasSuite(kind: DbKind): void {
       assert.equal(byGroup.remote_ip_prefix, null);
     });
 
-    it('refuses a rule in another project\'s group with 403 PolicyNotAuthorized, as Neutron\'s sg_owner policy does', async () => {
+    it("refuses a rule in another project's group with 403 PolicyNotAuthorized, as Neutron's sg_owner policy does", async () => {
       const P = project();
       const Q = project();
       const g = await h.group(asMember(P));
@@ -399,7 +390,7 @@ export function extrasSuite(kind: DbKind): void {
       await badRule(400, 'SecurityGroupMultipleRemoteEntites', asMember(P), g.id, { remote_ip_prefix: '10.0.0.0/8', remote_group_id: other.id });
     });
 
-    it('names a malformed remote_ip_prefix InvalidCIDR, as Neutron\'s convert_ip_prefix_to_cidr does', async () => {
+    it("names a malformed remote_ip_prefix InvalidCIDR, as Neutron's convert_ip_prefix_to_cidr does", async () => {
       const P = project();
       const g = await h.group(asMember(P));
       await badRule(400, 'InvalidCIDR', asMember(P), g.id, { remote_ip_prefix: '10.0.0.300/8' });
@@ -512,14 +503,17 @@ export function extrasSuite(kind: DbKind): void {
       await h.fails(400, 'HTTPBadRequest', 'GET', '/v2.0/security-group-rules?colour=red', undefined, asMember(P));
     });
 
-    it('does not show or let another project touch a project\'s rules', async () => {
+    it("does not show or let another project touch a project's rules", async () => {
       const P = project();
       const Q = project();
       const g = await h.group(asMember(P));
       const r = await okRule(asMember(P), g.id, { protocol: 'tcp', port_range_min: 3306, port_range_max: 3306 });
       const theirs = (await h.ok('GET', '/v2.0/security-group-rules', undefined, asMember(Q))).security_group_rules as Obj[];
       assert.ok(theirs.length > 0, 'Q sees its own default rules');
-      assert.ok(theirs.every((x) => x.project_id === Q), `only Q's rules: ${JSON.stringify(theirs.map((x) => x.project_id))}`);
+      assert.ok(
+        theirs.every((x) => x.project_id === Q),
+        `only Q's rules: ${JSON.stringify(theirs.map((x) => x.project_id))}`,
+      );
       assert.ok(!ids(theirs).includes(r.id));
       const filtered = (await h.ok('GET', `/v2.0/security-group-rules?security_group_id=${g.id}`, undefined, asMember(Q))).security_group_rules;
       assert.deepEqual(filtered, []);
@@ -540,7 +534,7 @@ export function extrasSuite(kind: DbKind): void {
     };
     const networksOf = async (p: string) => ((await h.ok('GET', '/v2.0/networks', undefined, asMember(p))).networks as Obj[]).filter((n) => n.project_id === p);
 
-    it('shows Neutron\'s defaults for a project without overrides, to admins and to the project', async () => {
+    it("shows Neutron's defaults for a project without overrides, to admins and to the project", async () => {
       const P = project();
       expectDefaults((await h.ok('GET', `/v2.0/quotas/${P}`, undefined, ADMIN)).quota);
       expectDefaults((await h.ok('GET', `/v2.0/quotas/${P}`, undefined, asMember(P))).quota);
@@ -612,7 +606,7 @@ export function extrasSuite(kind: DbKind): void {
       await h.fails(409, 'OverQuota', 'POST', '/v2.0/security-groups', { security_group: { name: 'third' } }, asMember(P));
     });
 
-    it('refuses a limit below current usage unless forced (400), as Neutron\'s quota update does', async () => {
+    it("refuses a limit below current usage unless forced (400), as Neutron's quota update does", async () => {
       const P = project();
       await h.net(asMember(P));
       await h.net(asMember(P));
@@ -635,7 +629,7 @@ export function extrasSuite(kind: DbKind): void {
       assert.ok(!listed.includes(P), 'no override was stored');
     });
 
-    it('names a non-integer limit InvalidInput, as neutron-lib\'s convert_to_int does', async () => {
+    it("names a non-integer limit InvalidInput, as neutron-lib's convert_to_int does", async () => {
       const P = project();
       await h.fails(400, 'InvalidInput', 'PUT', `/v2.0/quotas/${P}`, { quota: { network: 'abc' } }, ADMIN);
     });
@@ -652,7 +646,7 @@ export function extrasSuite(kind: DbKind): void {
       expectDefaults((await h.ok('GET', `/v2.0/quotas/${P}`, undefined, ADMIN)).quota);
     });
 
-    it('refuses the quota list to a non-admin (403), as Neutron\'s get_quota policy does', async () => {
+    it("refuses the quota list to a non-admin (403), as Neutron's get_quota policy does", async () => {
       const P = project();
       await h.status(403, 'GET', '/v2.0/quotas', undefined, asMember(P));
     });
@@ -756,7 +750,7 @@ export function extrasSuite(kind: DbKind): void {
       });
     }
 
-    it('leaves revision_number alone when PUT /tags/{tag} adds a tag already there, as Neutron\'s update_tag does', async () => {
+    it("leaves revision_number alone when PUT /tags/{tag} adds a tag already there, as Neutron's update_tag does", async () => {
       const n = await h.net(asMember(P));
       await h.status(201, 'PUT', `/v2.0/networks/${n.id}/tags/same`, undefined, asMember(P));
       const rev = (await h.ok('GET', `/v2.0/networks/${n.id}`, undefined, asMember(P))).network.revision_number;
@@ -827,7 +821,7 @@ export function extrasSuite(kind: DbKind): void {
       assert.deepEqual((await h.ok('GET', `/v2.0/networks/${n.id}/tags`, undefined, asMember(P))).tags, []);
     });
 
-    it('allows at most 50 tags on a resource (400 BadRequest), as Neutron\'s MAX_TAGS_COUNT does', async () => {
+    it("allows at most 50 tags on a resource (400 BadRequest), as Neutron's MAX_TAGS_COUNT does", async () => {
       const n = await h.net(asMember(P));
       await h.fails(400, 'BadRequest', 'PUT', `/v2.0/networks/${n.id}/tags`, { tags: Array.from({ length: 51 }, (_, i) => `t${i}`) }, asMember(P));
       assert.deepEqual((await h.ok('GET', `/v2.0/networks/${n.id}/tags`, undefined, asMember(P))).tags, []);
@@ -929,7 +923,7 @@ export function extrasSuite(kind: DbKind): void {
       await h.fails(400, 'HTTPBadRequest', 'GET', '/v2.0/networks?sort_key=name&sort_dir=up', undefined, asMember(P));
     });
 
-    it('refuses a sort_key without its sort_dir, as Neutron\'s get_sorts does (400)', async () => {
+    it("refuses a sort_key without its sort_dir, as Neutron's get_sorts does (400)", async () => {
       await h.fails(400, 'HTTPBadRequest', 'GET', '/v2.0/networks?sort_key=name', undefined, asMember(P));
     });
 
@@ -982,7 +976,7 @@ export function extrasSuite(kind: DbKind): void {
       assert.equal(all.body.networks_links, undefined);
     });
 
-    it('gives the first page a previous link too, as Neutron\'s get_pagination_links does', async () => {
+    it("gives the first page a previous link too, as Neutron's get_pagination_links does", async () => {
       const p1 = await page(`/v2.0/networks?name=${name}&limit=3`);
       const prev = link(p1.body, 'networks', 'previous');
       assert.ok(prev, `first page links: ${JSON.stringify(p1.body.networks_links)}`);
@@ -1054,7 +1048,10 @@ export function extrasSuite(kind: DbKind): void {
       n2 = await h.net(asMember(P), { name: 'avail-2' }); // no subnets
       v4 = await h.subnet(asMember(P), n1.id, '10.90.0.0/24', {
         name: 'v4',
-        allocation_pools: [{ start: '10.90.0.10', end: '10.90.0.19' }, { start: '10.90.0.100', end: '10.90.0.104' }],
+        allocation_pools: [
+          { start: '10.90.0.10', end: '10.90.0.19' },
+          { start: '10.90.0.100', end: '10.90.0.104' },
+        ],
       });
       v6 = await h.subnet(asMember(P), n1.id, '2001:db8:90::/64', {
         name: 'v6',
@@ -1096,19 +1093,28 @@ export function extrasSuite(kind: DbKind): void {
       assert.equal(empty.used_ips, 0);
       assert.deepEqual(empty.subnet_ip_availability, []);
       const one = (await h.ok('GET', `/v2.0/network-ip-availabilities?network_id=${n1.id}`, undefined, ADMIN)).network_ip_availabilities as Obj[];
-      assert.deepEqual(one.map((a) => a.network_id), [n1.id]);
+      assert.deepEqual(
+        one.map((a) => a.network_id),
+        [n1.id],
+      );
       const two = (await h.ok('GET', `/v2.0/network-ip-availabilities?network_id=${n1.id}&network_id=${n2.id}`, undefined, ADMIN)).network_ip_availabilities as Obj[];
       assert.deepEqual(sorted(two.map((a) => a.network_id)), sorted([n1.id, n2.id]));
       const six = (await h.ok('GET', '/v2.0/network-ip-availabilities?ip_version=6', undefined, ADMIN)).network_ip_availabilities as Obj[];
       const n1six = six.find((a) => a.network_id === n1.id);
       assert.ok(n1six, 'n1 has an IPv6 subnet');
-      assert.deepEqual(n1six.subnet_ip_availability.map((s: Obj) => s.subnet_id), [v6.id]);
+      assert.deepEqual(
+        n1six.subnet_ip_availability.map((s: Obj) => s.subnet_id),
+        [v6.id],
+      );
       assert.equal(n1six.total_ips, 16);
       assert.equal(n1six.used_ips, 1);
       assert.ok(!six.some((a) => a.network_id === n2.id), 'a network without IPv6 subnets is left out');
       const four = (await h.ok('GET', `/v2.0/network-ip-availabilities?ip_version=4&network_id=${n1.id}`, undefined, ADMIN)).network_ip_availabilities as Obj[];
       assert.equal(four.length, 1);
-      assert.deepEqual(four[0].subnet_ip_availability.map((s: Obj) => s.subnet_id), [v4.id]);
+      assert.deepEqual(
+        four[0].subnet_ip_availability.map((s: Obj) => s.subnet_id),
+        [v4.id],
+      );
       assert.equal(four[0].used_ips, 2);
       const byProject = (await h.ok('GET', `/v2.0/network-ip-availabilities?project_id=${P}`, undefined, ADMIN)).network_ip_availabilities as Obj[];
       assert.deepEqual(sorted(byProject.map((a) => a.network_id)), sorted([n1.id, n2.id]));
@@ -1118,7 +1124,7 @@ export function extrasSuite(kind: DbKind): void {
       await h.fails(404, 'NetworkNotFound', 'GET', `/v2.0/network-ip-availabilities/${randomUUID()}`, undefined, ADMIN);
     });
 
-    it('gives a non-admin nothing: an empty list and 404 on show, as Neutron\'s policy hook does', async () => {
+    it("gives a non-admin nothing: an empty list and 404 on show, as Neutron's policy hook does", async () => {
       const list = await h.status(200, 'GET', '/v2.0/network-ip-availabilities', undefined, asMember(P));
       assert.deepEqual(list.body, { network_ip_availabilities: [] });
       await h.status(404, 'GET', `/v2.0/network-ip-availabilities/${n1.id}`, undefined, asMember(P));
@@ -1133,7 +1139,7 @@ export function extrasSuite(kind: DbKind): void {
       }
     });
 
-    it('counts big IPv6 pools exactly, as Neutron\'s integers do', async () => {
+    it("counts big IPv6 pools exactly, as Neutron's integers do", async () => {
       const n = await h.net(asMember(P));
       // 2^64 - 16 addresses: beyond what a JSON double holds exactly
       await h.subnet(asMember(P), n.id, '2001:db8:91::/64', { allocation_pools: [{ start: '2001:db8:91::10', end: '2001:db8:91:0:ffff:ffff:ffff:ffff' }] });

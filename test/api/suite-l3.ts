@@ -75,7 +75,16 @@ export function l3Suite(kind: DbKind): void {
     /** Registers an agent as the real ones do: report_state on q-reports-plugin. */
     const reportState = (host: string, agentType: string, configurations: Obj = {}) =>
       s.bus.call<string>(topics.REPORTS, 'report_state', {
-        agent_state: { agent_state: { agent_type: agentType, binary: agentType === 'L3 agent' ? 'neutrino-l3-agent' : 'neutrino-linuxbridge-agent', host, topic: agentType === 'L3 agent' ? topics.L3_AGENT : 'N/A', configurations, start_flag: true } },
+        agent_state: {
+          agent_state: {
+            agent_type: agentType,
+            binary: agentType === 'L3 agent' ? 'neutrino-l3-agent' : 'neutrino-linuxbridge-agent',
+            host,
+            topic: agentType === 'L3 agent' ? topics.L3_AGENT : 'N/A',
+            configurations,
+            start_flag: true,
+          },
+        },
         time: new Date().toISOString(),
       });
     /** A network host: an L2 agent (so router ports can bind there) and an L3 agent; the L3 agent's casts are recorded. */
@@ -86,7 +95,16 @@ export function l3Suite(kind: DbKind): void {
         casts.push({ method, args });
       };
       consumers.push(
-        await s.bus.consume(topics.L3_AGENT, { routers_updated: record('routers_updated'), router_deleted: record('router_deleted'), router_added_to_agent: record('router_added_to_agent'), router_removed_from_agent: record('router_removed_from_agent') }, { host, fanout: true, shared: false }),
+        await s.bus.consume(
+          topics.L3_AGENT,
+          {
+            routers_updated: record('routers_updated'),
+            router_deleted: record('router_deleted'),
+            router_added_to_agent: record('router_added_to_agent'),
+            router_removed_from_agent: record('router_removed_from_agent'),
+          },
+          { host, fanout: true, shared: false },
+        ),
       );
       assert.equal(await reportState(host, 'L3 agent', { agent_mode: 'legacy' }), 'alive');
       return casts;
@@ -110,13 +128,19 @@ export function l3Suite(kind: DbKind): void {
         const shown = (await ok('GET', `/v2.0/routers/${r.id}`, undefined, MA)).router;
         assert.deepEqual(shown, r);
         const listed = (await ok('GET', `/v2.0/routers?name=${r.name}`, undefined, MA)).routers;
-        assert.deepEqual(listed.map((x: Obj) => x.id), [r.id]);
+        assert.deepEqual(
+          listed.map((x: Obj) => x.id),
+          [r.id],
+        );
         const upd = (await ok('PUT', `/v2.0/routers/${r.id}`, { router: { name: 'renamed', admin_state_up: false } }, MA)).router;
         assert.equal(upd.name, 'renamed');
         assert.equal(upd.admin_state_up, false);
         assert.equal(upd.revision_number, 1);
         assert.equal((await s.req('PUT', `/v2.0/routers/${r.id}/tags/blue`, undefined, MA)).status, 201);
-        assert.deepEqual((await ok('GET', `/v2.0/routers?tags=blue&id=${r.id}`, undefined, MA)).routers.map((x: Obj) => x.id), [r.id]);
+        assert.deepEqual(
+          (await ok('GET', `/v2.0/routers?tags=blue&id=${r.id}`, undefined, MA)).routers.map((x: Obj) => x.id),
+          [r.id],
+        );
         assert.equal((await s.req('DELETE', `/v2.0/routers/${r.id}`, undefined, MA)).status, 204);
         await fails(404, 'RouterNotFound', 'GET', `/v2.0/routers/${r.id}`, undefined, MA);
       });
@@ -127,7 +151,10 @@ export function l3Suite(kind: DbKind): void {
         await fails(404, 'RouterNotFound', 'PUT', `/v2.0/routers/${r.id}`, { router: { name: 'x' } }, MB);
         await fails(404, 'RouterNotFound', 'DELETE', `/v2.0/routers/${r.id}`, undefined, MB);
         await fails(404, 'RouterNotFound', 'PUT', `/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: randomUUID() }, MB);
-        assert.deepEqual((await ok('GET', '/v2.0/routers', undefined, MB)).routers.filter((x: Obj) => x.id === r.id), []);
+        assert.deepEqual(
+          (await ok('GET', '/v2.0/routers', undefined, MB)).routers.filter((x: Obj) => x.id === r.id),
+          [],
+        );
         await fails(400, 'HTTPBadRequest', 'POST', '/v2.0/routers', { router: { routes: [] } }, MA);
         await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
       });
@@ -170,7 +197,14 @@ export function l3Suite(kind: DbKind): void {
         const m1 = await fails(403, 'PolicyNotAuthorized', 'PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: { network_id: ext.net.id, enable_snat: false } } }, MA);
         assert.match(m1, /update_router:external_gateway_info:enable_snat/);
         await fails(403, 'PolicyNotAuthorized', 'POST', '/v2.0/routers', { router: { external_gateway_info: { network_id: ext.net.id, enable_snat: false } } }, MA);
-        await fails(403, 'PolicyNotAuthorized', 'PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: { network_id: ext.net.id, external_fixed_ips: [{ subnet_id: ext.subnet.id }] } } }, MA);
+        await fails(
+          403,
+          'PolicyNotAuthorized',
+          'PUT',
+          `/v2.0/routers/${r.id}`,
+          { router: { external_gateway_info: { network_id: ext.net.id, external_fixed_ips: [{ subnet_id: ext.subnet.id }] } } },
+          MA,
+        );
         const ip = ext.subnet.allocation_pools[0].end;
         const set = (await ok('PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: { network_id: ext.net.id, enable_snat: false, external_fixed_ips: [{ ip_address: ip }] } } })).router;
         assert.equal(set.external_gateway_info.enable_snat, false);
@@ -180,7 +214,10 @@ export function l3Suite(kind: DbKind): void {
         assert.equal(moved.external_gateway_info.network_id, ext2.net.id);
         assert.equal(moved.external_gateway_info.enable_snat, true);
         const ports = await portsOf(r.id);
-        assert.deepEqual(ports.map((p) => p.network_id), [ext2.net.id]);
+        assert.deepEqual(
+          ports.map((p) => p.network_id),
+          [ext2.net.id],
+        );
         await ok('PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null } }, MA);
         await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
       });
@@ -241,7 +278,7 @@ export function l3Suite(kind: DbKind): void {
         await ok('DELETE', `/v2.0/networks/${i.net.id}`, undefined, MA);
       });
 
-      it('by port: the port becomes the router\'s; one with a device is 409 PortInUse; one without addresses is 400', async () => {
+      it("by port: the port becomes the router's; one with a device is 409 PortInUse; one without addresses is 400", async () => {
         const i = await internal();
         const r = await router();
         const p = await port(i.net.id, { fixed_ips: [{ subnet_id: i.subnet.id, ip_address: i.subnet.allocation_pools[0].start }] }, MA);
@@ -310,7 +347,7 @@ export function l3Suite(kind: DbKind): void {
         await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
       });
 
-      it('another project\'s subnet: only when its network is shared with the project by name (RBAC), not with everyone (400)', async () => {
+      it("another project's subnet: only when its network is shared with the project by name (RBAC), not with everyone (400)", async () => {
         const r = await router();
         const everyone = await net({ shared: true });
         const everyoneSub = await subnet(everyone.id, cidr());
@@ -321,14 +358,14 @@ export function l3Suite(kind: DbKind): void {
         await ok('POST', '/v2.0/rbac-policies', { rbac_policy: { object_type: 'network', object_id: named.id, action: 'access_as_shared', target_tenant: A } });
         const add = await addIface(r.id, { subnet_id: namedSub.id });
         assert.equal(add.status, 200, JSON.stringify(add.body));
-        assert.equal(add.body.project_id, A, 'the interface port is the router\'s project\'s');
+        assert.equal(add.body.project_id, A, "the interface port is the router's project's");
         assert.equal((await removeIface(r.id, { subnet_id: namedSub.id })).status, 200);
         await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
       });
     });
 
     describe('extra routes', () => {
-      it('nexthops must be on the router\'s subnets and not the router itself (400 InvalidRoutes); at most max_routes (400 RoutesExhausted)', async () => {
+      it("nexthops must be on the router's subnets and not the router itself (400 InvalidRoutes); at most max_routes (400 RoutesExhausted)", async () => {
         const i = await internal();
         const r = await router();
         assert.equal((await addIface(r.id, { subnet_id: i.subnet.id })).status, 200);
@@ -336,7 +373,10 @@ export function l3Suite(kind: DbKind): void {
         const hop = `${base}50`;
         const m = await fails(400, 'InvalidRoutes', 'PUT', `/v2.0/routers/${r.id}`, { router: { routes: [{ destination: '192.168.77.0/24', nexthop: '172.31.9.9' }] } }, MA);
         assert.match(m, /not connected with router/);
-        assert.match(await fails(400, 'InvalidRoutes', 'PUT', `/v2.0/routers/${r.id}`, { router: { routes: [{ destination: '192.168.77.0/24', nexthop: i.subnet.gateway_ip }] } }, MA), /used by router/);
+        assert.match(
+          await fails(400, 'InvalidRoutes', 'PUT', `/v2.0/routers/${r.id}`, { router: { routes: [{ destination: '192.168.77.0/24', nexthop: i.subnet.gateway_ip }] } }, MA),
+          /used by router/,
+        );
         await fails(400, 'HTTPBadRequest', 'PUT', `/v2.0/routers/${r.id}`, { router: { routes: [{ destination: 'nonsense', nexthop: hop }] } }, MA);
         const routes = [{ destination: '192.168.77.0/24', nexthop: hop }];
         const upd = (await ok('PUT', `/v2.0/routers/${r.id}`, { router: { routes } }, MA)).router;
@@ -378,13 +418,19 @@ export function l3Suite(kind: DbKind): void {
         assert.deepEqual(fport.fixed_ips, [{ subnet_id: ext.subnet.id, ip_address: f.floating_ip_address }]);
         await fails(409, 'ServicePortInUse', 'DELETE', `/v2.0/ports/${fport.id}`);
         await fails(404, 'FloatingIPNotFound', 'GET', `/v2.0/floatingips/${f.id}`, undefined, MB);
-        assert.deepEqual((await ok('GET', `/v2.0/floatingips?floating_network_id=${ext.net.id}`, undefined, MA)).floatingips.map((x: Obj) => x.id), [f.id]);
+        assert.deepEqual(
+          (await ok('GET', `/v2.0/floatingips?floating_network_id=${ext.net.id}`, undefined, MA)).floatingips.map((x: Obj) => x.id),
+          [f.id],
+        );
 
         const plain = await internal();
         assert.match(await fails(400, 'BadRequest', 'POST', '/v2.0/floatingips', { floatingip: { floating_network_id: plain.net.id } }, MA), /not a valid external network/);
         await fails(404, 'NetworkNotFound', 'POST', '/v2.0/floatingips', { floatingip: { floating_network_id: randomUUID() } }, MA);
         const addr = ext.subnet.allocation_pools[0].end;
-        assert.match(await fails(403, 'PolicyNotAuthorized', 'POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id, floating_ip_address: addr } }, MA), /create_floatingip:floating_ip_address/);
+        assert.match(
+          await fails(403, 'PolicyNotAuthorized', 'POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id, floating_ip_address: addr } }, MA),
+          /create_floatingip:floating_ip_address/,
+        );
         const chosen = (await ok('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id, floating_ip_address: addr, project_id: A } })).floatingip;
         assert.equal(chosen.floating_ip_address, addr);
         await fails(409, 'IpAddressAlreadyAllocated', 'POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id, floating_ip_address: addr } });
@@ -503,7 +549,7 @@ export function l3Suite(kind: DbKind): void {
         await castOf(casts1, 'router_deleted', (a) => a.router_id === unscheduled.id);
       });
 
-      it('a new router goes to the live agent; its ports are bound to the agent\'s host; the agent hears of every change', async () => {
+      it("a new router goes to the live agent; its ports are bound to the agent's host; the agent hears of every change", async () => {
         const i = await internal();
         const r = await router({ external_gateway_info: { network_id: ext.net.id } });
         await castOf(casts1, 'router_added_to_agent', (a) => a.payload.includes(r.id));
@@ -560,7 +606,9 @@ export function l3Suite(kind: DbKind): void {
         const f = (await ok('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id, port_id: vm.id } }, MA)).floatingip;
         await until('routers_updated after the floating IP', async () => casts1.slice(sent).find((c) => c.method === 'routers_updated' && c.args.routers.includes(r.id)));
         const [withFip] = await l3call<SyncRouter[]>('sync_routers', { host: H1, router_ids: [r.id] });
-        assert.deepEqual(withFip._floatingips, [{ id: f.id, floating_ip_address: f.floating_ip_address, floating_network_id: ext.net.id, fixed_ip_address: vm.fixed_ips[0].ip_address, port_id: vm.id, status: 'DOWN' }]);
+        assert.deepEqual(withFip._floatingips, [
+          { id: f.id, floating_ip_address: f.floating_ip_address, floating_network_id: ext.net.id, fixed_ip_address: vm.fixed_ips[0].ip_address, port_id: vm.id, status: 'DOWN' },
+        ]);
         assert.equal(await l3call('update_floatingip_statuses', { router_id: r.id, fip_statuses: { [f.id]: 'ACTIVE' } }), null);
         assert.equal((await ok('GET', `/v2.0/floatingips/${f.id}`, undefined, MA)).floatingip.status, 'ACTIVE');
 

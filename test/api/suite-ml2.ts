@@ -27,7 +27,6 @@ export interface Ml2SuiteOptions {
   transportUrl?: (label: string) => string;
 }
 
-
 const ML2_CONFIG = {
   ml2: { type_drivers: 'local,flat,vlan,vxlan', tenant_network_types: 'vxlan,vlan', mechanism_drivers: 'linuxbridge,openvswitch' },
   ml2_type_vxlan: { vni_ranges: '100:102' },
@@ -101,7 +100,10 @@ export function ml2Suite(o: Ml2SuiteOptions): void {
       assert.equal(b.status, 409, show(b));
       assert.equal(b.body.NeutronError.type, 'VlanIdInUse');
       const filtered = await req('GET', '/v2.0/networks?provider:network_type=vlan&provider:segmentation_id=120');
-      assert.deepEqual(filtered.body.networks.map((n: Obj) => n.id), [a.body.network.id]);
+      assert.deepEqual(
+        filtered.body.networks.map((n: Obj) => n.id),
+        [a.body.network.id],
+      );
       assert.equal((await req('DELETE', `/v2.0/networks/${a.body.network.id}`)).status, 204);
       const c = await net(spec);
       assert.equal(c.status, 201, show(c));
@@ -148,10 +150,12 @@ export function ml2Suite(o: Ml2SuiteOptions): void {
     });
 
     it('multi-provider: several segments are shown as `segments`; segments and provider:* together are refused', async () => {
-      const r = await net({ segments: [
-        { 'provider:network_type': 'vlan', 'provider:physical_network': 'physnet2', 'provider:segmentation_id': 7 },
-        { 'provider:network_type': 'vxlan', 'provider:segmentation_id': 5000 },
-      ] });
+      const r = await net({
+        segments: [
+          { 'provider:network_type': 'vlan', 'provider:physical_network': 'physnet2', 'provider:segmentation_id': 7 },
+          { 'provider:network_type': 'vxlan', 'provider:segmentation_id': 5000 },
+        ],
+      });
       assert.equal(r.status, 201, show(r));
       assert.equal(r.body.network.segments.length, 2);
       assert.equal(r.body.network.segments[1]['provider:segmentation_id'], 5000);
@@ -170,7 +174,10 @@ export function ml2Suite(o: Ml2SuiteOptions): void {
         made.push(r.body.network.id);
       }
       const types = await Promise.all(made.map(async (id) => (await req('GET', `/v2.0/networks/${id}`)).body.network));
-      assert.deepEqual(types.map((n) => `${n['provider:network_type']}:${n['provider:segmentation_id']}`), ['vxlan:100', 'vxlan:101', 'vxlan:102', 'vlan:100', 'vlan:101']);
+      assert.deepEqual(
+        types.map((n) => `${n['provider:network_type']}:${n['provider:segmentation_id']}`),
+        ['vxlan:100', 'vxlan:101', 'vxlan:102', 'vlan:100', 'vlan:101'],
+      );
       const full = await net();
       assert.equal(full.status, 503, show(full));
       assert.equal(full.body.NeutronError.type, 'NoNetworkAvailable');
@@ -215,8 +222,12 @@ export function ml2Suite(o: Ml2SuiteOptions): void {
 
     before(async () => {
       compute1 = await startAgent('compute1', LB, {
-        interface_mappings: { physnet1: 'eth1' }, bridge_mappings: {}, tunnel_types: ['vxlan'], tunneling_ip: '10.0.0.1',
-        vlan_supported: false, vlan_unsupported_reason: 'no 8021q in this kernel',
+        interface_mappings: { physnet1: 'eth1' },
+        bridge_mappings: {},
+        tunnel_types: ['vxlan'],
+        tunneling_ip: '10.0.0.1',
+        vlan_supported: false,
+        vlan_unsupported_reason: 'no 8021q in this kernel',
       });
       compute2 = await startAgent('compute2', OVS, { bridge_mappings: { physnet1: 'br-eth1' }, tunnel_types: ['vxlan'], tunneling_ip: '10.0.0.2', datapath_type: 'netdev' });
       // compute3's agent reported once and then died
@@ -229,7 +240,10 @@ export function ml2Suite(o: Ml2SuiteOptions): void {
       await startAgent('compute4', OVS, { bridge_mappings: { physnet1: 'br-eth1' }, tunnel_types: ['vxlan'], tunneling_ip: '10.0.0.4' });
       vxlanNet = (await net({ name: 'vx' })).body.network;
       vlanNet = (await net({ name: 'vl', 'provider:network_type': 'vlan', 'provider:physical_network': 'physnet1', 'provider:segmentation_id': 150 })).body.network;
-      for (const [n, cidr] of [[vxlanNet, '10.10.0.0/24'], [vlanNet, '10.20.0.0/24']] as const) {
+      for (const [n, cidr] of [
+        [vxlanNet, '10.10.0.0/24'],
+        [vlanNet, '10.20.0.0/24'],
+      ] as const) {
         const sub = await req('POST', '/v2.0/subnets', { subnet: { network_id: n.id, cidr, ip_version: 4, enable_dhcp: false } });
         assert.equal(sub.status, 201, show(sub));
       }
@@ -300,7 +314,7 @@ export function ml2Suite(o: Ml2SuiteOptions): void {
       assert.match(p['binding:vif_details'].binding_failure, /dead/);
     });
 
-    it('a binding that failed before the host\'s agent reported succeeds once that agent asks for the device (Neutron\'s get_bound_port_context)', async () => {
+    it("a binding that failed before the host's agent reported succeeds once that agent asks for the device (Neutron's get_bound_port_context)", async () => {
       const p = await port(vxlanNet, 'compute7');
       assert.equal(p['binding:vif_type'], 'binding_failed', 'no agent on compute7 yet');
       const late = await startAgent('compute7', LB, { interface_mappings: {}, tunnel_types: ['vxlan'], tunneling_ip: '10.0.0.7' });
@@ -364,8 +378,16 @@ export function ml2Suite(o: Ml2SuiteOptions): void {
       const dhcpBus = transport ? await openBus(transport, { log, connectionName: 'neutrino:test-dhcp' }) : s.bus;
       if (transport) buses.push(dhcpBus);
       const dhcp = new AgentCore({
-        bus: dhcpBus, log, host: 'network1', agentType: 'DHCP agent', binary: 'neutrino-dhcp-agent', topic: topics.DHCP_AGENT,
-        reportInterval: 0, configurations: () => ({ networks: 0 }), resync: async () => undefined, listen: {},
+        bus: dhcpBus,
+        log,
+        host: 'network1',
+        agentType: 'DHCP agent',
+        binary: 'neutrino-dhcp-agent',
+        topic: topics.DHCP_AGENT,
+        reportInterval: 0,
+        configurations: () => ({ networks: 0 }),
+        resync: async () => undefined,
+        listen: {},
       });
       await dhcp.start();
       cores.push(dhcp);
@@ -390,15 +412,12 @@ export function ml2Suite(o: Ml2SuiteOptions): void {
       const b = await port(vxlanNet, 'compute2');
       compute2.dp.addDevice(tapName(b.id));
       await until('b ACTIVE', async () => (await req('GET', `/v2.0/ports/${b.id}`)).body.port.status === 'ACTIVE');
-      const learned = (dp: FakeDataplane, endpoint: string, mac: string) =>
-        dp.fdb.some((f) => f.op === 'add' && (f.entries[vxlanNet.id]?.ports[endpoint] ?? []).some(([m]) => m === mac));
+      const learned = (dp: FakeDataplane, endpoint: string, mac: string) => dp.fdb.some((f) => f.op === 'add' && (f.entries[vxlanNet.id]?.ports[endpoint] ?? []).some(([m]) => m === mac));
       await until('compute2 learns port a on 10.0.0.1', async () => learned(compute2.dp, '10.0.0.1', a.mac_address));
       await until('compute1 learns port b on 10.0.0.2', async () => learned(compute1.dp, '10.0.0.2', b.mac_address));
       assert.equal(compute2.dp.fdb.find((f) => f.entries[vxlanNet.id]?.ports['10.0.0.1'])!.entries[vxlanNet.id].segment_id, vxlanNet['provider:segmentation_id']);
       await req('DELETE', `/v2.0/ports/${a.id}`);
-      await until('compute2 forgets port a', async () =>
-        compute2.dp.fdb.some((f) => f.op === 'remove' && (f.entries[vxlanNet.id]?.ports['10.0.0.1'] ?? []).some(([m]) => m === a.mac_address)),
-      );
+      await until('compute2 forgets port a', async () => compute2.dp.fdb.some((f) => f.op === 'remove' && (f.entries[vxlanNet.id]?.ports['10.0.0.1'] ?? []).some(([m]) => m === a.mac_address)));
     });
 
     it('a restarted agent is told every l2population entry of its networks again (refresh_tunnels)', async () => {
@@ -429,12 +448,18 @@ export function ml2Suite(o: Ml2SuiteOptions): void {
       const p = await port(vxlanNet, 'compute1');
       const info = await s.bus.call<Obj>(topics.PLUGIN, 'security_group_info_for_devices', { devices: [tapName(p.id)] });
       const sg = info.devices[p.id].security_groups[0];
-      assert.ok(info.security_groups[sg].some((r: Obj) => r.direction === 'ingress' && r.remote_group_id === sg), 'default group: ingress from itself');
+      assert.ok(
+        info.security_groups[sg].some((r: Obj) => r.direction === 'ingress' && r.remote_group_id === sg),
+        'default group: ingress from itself',
+      );
       assert.ok(info.sg_member_ips[sg].IPv4.includes(p.fixed_ips[0].ip_address));
       const t = await s.bus.call<Obj>(topics.PLUGIN, 'tunnel_sync', { tunnel_ip: '10.0.0.9', tunnel_type: 'vxlan', host: 'compute9' });
       const ips = t.tunnels.map((x: Obj) => x.ip_address).sort();
       for (const ip of ['10.0.0.1', '10.0.0.2', '10.0.0.9']) assert.ok(ips.includes(ip), `${ip} in ${ips}`);
-      const bad = await s.bus.call(topics.PLUGIN, 'tunnel_sync', { tunnel_type: 'vxlan' }).then(() => null, (e: Error) => e);
+      const bad = await s.bus.call(topics.PLUGIN, 'tunnel_sync', { tunnel_type: 'vxlan' }).then(
+        () => null,
+        (e: Error) => e,
+      );
       assert.equal(bad?.name, 'RemoteError');
     });
   });

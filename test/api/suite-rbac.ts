@@ -47,8 +47,7 @@ export function rbacSuite(kind: DbKind): void {
       await ok('POST', '/v2.0/subnets', { subnet: { network_id: n.id, cidr: '10.77.0.0/24', ip_version: 4, project_id: owner } }, headers);
       return n;
     };
-    const policy = async (headers: Headers, body: Obj): Promise<Obj> =>
-      (await ok('POST', RBAC, { rbac_policy: { object_type: 'network', action: 'access_as_shared', ...body } }, headers)).rbac_policy;
+    const policy = async (headers: Headers, body: Obj): Promise<Obj> => (await ok('POST', RBAC, { rbac_policy: { object_type: 'network', action: 'access_as_shared', ...body } }, headers)).rbac_policy;
     const port = async (headers: Headers, networkId: string): Promise<Obj> => (await ok('POST', '/v2.0/ports', { port: { network_id: networkId } }, headers)).port;
     const netIds = async (headers: Headers, query = ''): Promise<string[]> => (await ok('GET', `/v2.0/networks${query}`, undefined, headers)).networks.map((n: Obj) => n.id);
 
@@ -106,7 +105,14 @@ export function rbacSuite(kind: DbKind): void {
       const B = project('b');
       const p = await policy(asMember(A), { object_id: n.id, target_project: B });
       assert.equal(p.target_tenant, B);
-      await fails(400, 'HTTPBadRequest', 'POST', RBAC, { rbac_policy: { object_type: 'network', action: 'access_as_shared', object_id: n.id, target_tenant: B, target_project: 'other' } }, asMember(A));
+      await fails(
+        400,
+        'HTTPBadRequest',
+        'POST',
+        RBAC,
+        { rbac_policy: { object_type: 'network', action: 'access_as_shared', object_id: n.id, target_tenant: B, target_project: 'other' } },
+        asMember(A),
+      );
     });
 
     it('a wildcard entry shares with everyone and sets shared=true; shared=true on the network makes that entry', async () => {
@@ -207,7 +213,10 @@ export function rbacSuite(kind: DbKind): void {
       // router:external=true is the wildcard external entry
       await ok('PUT', `/v2.0/networks/${n.id}`, { network: { 'router:external': true } }, ADMIN);
       const entries = (await ok('GET', `${RBAC}?object_id=${n.id}&action=access_as_external`, undefined, ADMIN)).rbac_policies;
-      assert.deepEqual(entries.map((x: Obj) => x.target_tenant), ['*']);
+      assert.deepEqual(
+        entries.map((x: Obj) => x.target_tenant),
+        ['*'],
+      );
       await ok('GET', `/v2.0/networks/${n.id}`, undefined, asMember(C));
       await ok('PUT', `/v2.0/networks/${n.id}`, { network: { 'router:external': false } }, ADMIN);
       assert.equal((await ok('GET', `${RBAC}?object_id=${n.id}`, undefined, ADMIN)).rbac_policies.length, 0);
@@ -255,7 +264,14 @@ export function rbacSuite(kind: DbKind): void {
       // only admins share with everyone
       await fails(403, 'PolicyNotAuthorized', 'POST', RBAC, { rbac_policy: { object_type: 'network', action: 'access_as_shared', object_id: n.id, target_tenant: '*' } }, asMember(A));
       // a member may not create one in another project's name
-      await fails(403, 'PolicyNotAuthorized', 'POST', RBAC, { rbac_policy: { object_type: 'network', action: 'access_as_shared', object_id: n.id, target_tenant: project('c'), project_id: B } }, asMember(A));
+      await fails(
+        403,
+        'PolicyNotAuthorized',
+        'POST',
+        RBAC,
+        { rbac_policy: { object_type: 'network', action: 'access_as_shared', object_id: n.id, target_tenant: project('c'), project_id: B } },
+        asMember(A),
+      );
       // an admin may share anyone's network
       await policy(ADMIN, { object_id: n.id, target_tenant: project('d') });
     });
@@ -286,7 +302,7 @@ export function rbacSuite(kind: DbKind): void {
       const p4 = await policy(ADMIN, { object_id: n2.id, target_tenant: C, action: 'access_as_external' });
       const ids = async (q: string, h: Headers = asMember(A)) => (await ok('GET', `${RBAC}${q}`, undefined, h)).rbac_policies.map((p: Obj) => p.id).sort();
       const sorted = (xs: string[]) => [...xs].sort();
-      assert.deepEqual(await ids(''), sorted([p1.id, p2.id, p3.id]), 'the admin-made entry is not A\'s');
+      assert.deepEqual(await ids(''), sorted([p1.id, p2.id, p3.id]), "the admin-made entry is not A's");
       assert.deepEqual(await ids(`?object_id=${n2.id}`), sorted([p2.id, p3.id]));
       assert.deepEqual(await ids(`?object_id=${n2.id}`, ADMIN), sorted([p2.id, p3.id, p4.id]));
       assert.deepEqual(await ids(`?target_tenant=${B}`), sorted([p1.id, p2.id]));
@@ -301,7 +317,10 @@ export function rbacSuite(kind: DbKind): void {
       // fields and sorting
       const f = (await ok('GET', `${RBAC}?object_id=${n2.id}&fields=target_tenant&sort_key=target_tenant&sort_dir=asc`, undefined, asMember(A))).rbac_policies;
       // in the order of the ids the server stores (Keystone's own ids when the suite runs with tokens)
-      assert.deepEqual(f, [{ target_tenant: B }, { target_tenant: C }].sort((a, b) => storedProjectId(a.target_tenant).localeCompare(storedProjectId(b.target_tenant))));
+      assert.deepEqual(
+        f,
+        [{ target_tenant: B }, { target_tenant: C }].sort((a, b) => storedProjectId(a.target_tenant).localeCompare(storedProjectId(b.target_tenant))),
+      );
       assert.deepEqual((await ok('GET', `${RBAC}/${p1.id}`, undefined, asMember(A))).rbac_policy.id, p1.id);
     });
 
@@ -318,7 +337,7 @@ export function rbacSuite(kind: DbKind): void {
       await policy(asMember(A), { object_id: n.id, target_tenant: project('c') });
     });
 
-    it('removes a network\'s policies with the network', async () => {
+    it("removes a network's policies with the network", async () => {
       const A = project('a');
       const n = await network(A);
       const p = await policy(asMember(A), { object_id: n.id, target_tenant: project('b') });

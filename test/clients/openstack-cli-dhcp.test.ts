@@ -64,9 +64,15 @@ describe('openstack CLI: DHCP agents of networks', () => {
     const other = serving[0].ID === a1 ? a2 : a1;
     await ok(['network', 'agent', 'add', 'network', '--dhcp', other, net.id]);
     assert.deepEqual((await json(['network', 'agent', 'list', '--network', net.id])).map((a: Json) => a.ID).sort(), [a1, a2].sort());
-    assert.deepEqual((await json(['network', 'list', '--agent', other])).map((n: Json) => n.ID), [net.id]);
+    assert.deepEqual(
+      (await json(['network', 'list', '--agent', other])).map((n: Json) => n.ID),
+      [net.id],
+    );
     await ok(['network', 'agent', 'remove', 'network', '--dhcp', other, net.id]);
-    assert.deepEqual((await json(['network', 'agent', 'list', '--network', net.id])).map((a: Json) => a.ID), [serving[0].ID]);
+    assert.deepEqual(
+      (await json(['network', 'agent', 'list', '--network', net.id])).map((a: Json) => a.ID),
+      [serving[0].ID],
+    );
     // openstacksdk does not look at the status of this DELETE: the API's answer is checked directly
     const again = await s.req('DELETE', `/v2.0/agents/${other}/dhcp-networks/${net.id}`);
     assert.equal(again.status, 409);

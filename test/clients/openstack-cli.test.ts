@@ -73,16 +73,7 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
     assert.ok(s.url, 'the test server must listen');
     url = s.url;
     project = s.api.services.config.str('DEFAULT', 'noauth_project_id');
-    writeFileSync(
-      join(dir, 'clouds.yaml'),
-      [
-        'clouds:',
-        `  ${NETWORK_ONLY_CLOUD}:`,
-        '    auth_type: none',
-        `    network_endpoint_override: ${url}`,
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(join(dir, 'clouds.yaml'), ['clouds:', `  ${NETWORK_ONLY_CLOUD}:`, '    auth_type: none', `    network_endpoint_override: ${url}`, ''].join('\n'));
   });
 
   after(async () => {
@@ -181,25 +172,76 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
   const byStart = (a: Json, b: Json) => String(a.start).localeCompare(String(b.start));
 
   const NETWORK_KEYS = [
-    'id', 'name', 'description', 'project_id', 'status', 'admin_state_up', 'shared', 'router:external',
-    'mtu', 'port_security_enabled', 'availability_zone_hints', 'availability_zones', 'created_at',
-    'updated_at', 'revision_number',
+    'id',
+    'name',
+    'description',
+    'project_id',
+    'status',
+    'admin_state_up',
+    'shared',
+    'router:external',
+    'mtu',
+    'port_security_enabled',
+    'availability_zone_hints',
+    'availability_zones',
+    'created_at',
+    'updated_at',
+    'revision_number',
   ];
   const SUBNET_KEYS = [
-    'id', 'name', 'description', 'project_id', 'network_id', 'ip_version', 'cidr', 'gateway_ip',
-    'dns_nameservers', 'host_routes', 'enable_dhcp', 'ipv6_ra_mode', 'ipv6_address_mode',
-    'subnetpool_id', 'created_at', 'updated_at', 'revision_number',
+    'id',
+    'name',
+    'description',
+    'project_id',
+    'network_id',
+    'ip_version',
+    'cidr',
+    'gateway_ip',
+    'dns_nameservers',
+    'host_routes',
+    'enable_dhcp',
+    'ipv6_ra_mode',
+    'ipv6_address_mode',
+    'subnetpool_id',
+    'created_at',
+    'updated_at',
+    'revision_number',
   ];
   const PORT_KEYS: (string | [string, string])[] = [
-    'id', 'name', 'description', 'project_id', 'network_id', 'mac_address', 'admin_state_up', 'status',
-    'device_id', 'device_owner', 'allowed_address_pairs', 'extra_dhcp_opts', 'port_security_enabled',
-    'created_at', 'updated_at', 'revision_number', ['security_group_ids', 'security_groups'],
+    'id',
+    'name',
+    'description',
+    'project_id',
+    'network_id',
+    'mac_address',
+    'admin_state_up',
+    'status',
+    'device_id',
+    'device_owner',
+    'allowed_address_pairs',
+    'extra_dhcp_opts',
+    'port_security_enabled',
+    'created_at',
+    'updated_at',
+    'revision_number',
+    ['security_group_ids', 'security_groups'],
   ];
   const SG_KEYS = ['id', 'name', 'description', 'project_id', 'stateful', 'created_at', 'updated_at', 'revision_number'];
   const RULE_KEYS: (string | [string, string])[] = [
-    'id', 'security_group_id', 'project_id', 'direction', ['ether_type', 'ethertype'], 'protocol',
-    'port_range_min', 'port_range_max', 'remote_ip_prefix', 'remote_group_id', 'description',
-    'created_at', 'updated_at', 'revision_number',
+    'id',
+    'security_group_id',
+    'project_id',
+    'direction',
+    ['ether_type', 'ethertype'],
+    'protocol',
+    'port_range_min',
+    'port_range_max',
+    'remote_ip_prefix',
+    'remote_group_id',
+    'description',
+    'created_at',
+    'updated_at',
+    'revision_number',
   ];
 
   // ---- networks -------------------------------------------------------------------------------
@@ -225,7 +267,12 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
     assert.deepEqual(fromApi.tags, ['t1']);
     // the CLI prints the network as the POST returned it, before its PUT .../tags bumped the
     // revision, so updated_at and revision_number are compared after the next `show`
-    sameAsApi(created, fromApi, NETWORK_KEYS.filter((k) => k !== 'updated_at' && k !== 'revision_number'), 'network create');
+    sameAsApi(
+      created,
+      fromApi,
+      NETWORK_KEYS.filter((k) => k !== 'updated_at' && k !== 'revision_number'),
+      'network create',
+    );
     assert.ok(fromApi.revision_number >= created.revision_number);
 
     // list, using the environment variables instead of the flags this time
@@ -275,9 +322,21 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
     const s2 = `${pfx}-sub2`;
 
     const a = await json([
-      'subnet', 'create', '--network', net.name, '--subnet-range', '10.62.0.0/24',
-      '--allocation-pool', 'start=10.62.0.10,end=10.62.0.100',
-      '--dns-nameserver', '8.8.8.8', '--dns-nameserver', '8.8.4.4', '--description', 'sub one', s1,
+      'subnet',
+      'create',
+      '--network',
+      net.name,
+      '--subnet-range',
+      '10.62.0.0/24',
+      '--allocation-pool',
+      'start=10.62.0.10,end=10.62.0.100',
+      '--dns-nameserver',
+      '8.8.8.8',
+      '--dns-nameserver',
+      '8.8.4.4',
+      '--description',
+      'sub one',
+      s1,
     ]);
     assert.match(a.id, UUID_RE);
     assert.equal(a.name, s1);
@@ -303,11 +362,17 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
     const apiAll: Json[] = (await api('GET', '/v2.0/subnets')).subnets;
     assert.deepEqual(ids(all, 'ID'), ids(apiAll));
     assert.ok(all.some((r) => r.ID === otherSubnet.id));
-    assert.deepEqual(all.find((r) => r.ID === a.id), { ID: a.id, Name: s1, Network: net.id, Subnet: '10.62.0.0/24' });
-    assert.deepEqual(all.find((r) => r.ID === b.id), { ID: b.id, Name: s2, Network: net.id, Subnet: '10.72.0.0/24' });
+    assert.deepEqual(
+      all.find((r) => r.ID === a.id),
+      { ID: a.id, Name: s1, Network: net.id, Subnet: '10.62.0.0/24' },
+    );
+    assert.deepEqual(
+      all.find((r) => r.ID === b.id),
+      { ID: b.id, Name: s2, Network: net.id, Subnet: '10.72.0.0/24' },
+    );
 
     const onNet: Json[] = await json(['subnet', 'list', '--network', net.name]);
-    assert.deepEqual(ids(onNet, 'ID'), sorted([a.id, b.id]), 'subnet list --network shows only that network\'s subnets');
+    assert.deepEqual(ids(onNet, 'ID'), sorted([a.id, b.id]), "subnet list --network shows only that network's subnets");
     assert.deepEqual(ids(onNet, 'ID'), ids((await api('GET', `/v2.0/subnets?network_id=${net.id}`)).subnets));
 
     const shown = await json(['subnet', 'show', s1]);
@@ -316,10 +381,7 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
     assert.deepEqual(sorted(netShown.subnets), sorted([a.id, b.id]));
 
     // `subnet set` sends the new DNS servers first, then the current ones, and the pools likewise
-    await ok([
-      'subnet', 'set', '--name', `${s1}-b`, '--description', 'renamed', '--dns-nameserver', '1.1.1.1',
-      '--allocation-pool', 'start=10.62.0.150,end=10.62.0.160', '--tag', 'blue', s1,
-    ]);
+    await ok(['subnet', 'set', '--name', `${s1}-b`, '--description', 'renamed', '--dns-nameserver', '1.1.1.1', '--allocation-pool', 'start=10.62.0.150,end=10.62.0.160', '--tag', 'blue', s1]);
     let after1 = await json(['subnet', 'show', `${s1}-b`]);
     assert.equal(after1.id, a.id);
     assert.equal(after1.description, 'renamed');
@@ -333,10 +395,7 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
     sameAsApi(after1, fromApi, [...SUBNET_KEYS, 'tags'], 'subnet show after set');
     assert.deepEqual([...after1.allocation_pools].sort(byStart), [...fromApi.allocation_pools].sort(byStart));
 
-    await ok([
-      'subnet', 'unset', '--dns-nameserver', '8.8.8.8', '--allocation-pool', 'start=10.62.0.10,end=10.62.0.100',
-      '--tag', 'blue', `${s1}-b`,
-    ]);
+    await ok(['subnet', 'unset', '--dns-nameserver', '8.8.8.8', '--allocation-pool', 'start=10.62.0.10,end=10.62.0.100', '--tag', 'blue', `${s1}-b`]);
     after1 = await json(['subnet', 'show', a.id]);
     assert.deepEqual(after1.dns_nameservers, ['1.1.1.1', '8.8.4.4']);
     assert.deepEqual(after1.allocation_pools, [{ start: '10.62.0.150', end: '10.62.0.160' }]);
@@ -367,10 +426,7 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
     const p2 = `${pfx}-p2`;
     const p3 = `${pfx}-p3`;
 
-    const one = await json([
-      'port', 'create', '--network', net.name, '--fixed-ip', `subnet=${sa.name},ip-address=10.63.0.10`,
-      '--mac-address', 'fa:16:3e:0a:0b:01', '--description', 'port one', p1,
-    ]);
+    const one = await json(['port', 'create', '--network', net.name, '--fixed-ip', `subnet=${sa.name},ip-address=10.63.0.10`, '--mac-address', 'fa:16:3e:0a:0b:01', '--description', 'port one', p1]);
     assert.match(one.id, UUID_RE);
     assert.equal(one.name, p1);
     assert.equal(one.network_id, net.id);
@@ -381,7 +437,7 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
     assert.equal(one.admin_state_up, true);
     assert.equal(one.device_owner, '');
     assert.equal(one.description, 'port one');
-    assert.deepEqual(one.security_group_ids, [defaultSg[0].id], 'a new port gets the project\'s default security group');
+    assert.deepEqual(one.security_group_ids, [defaultSg[0].id], "a new port gets the project's default security group");
     const oneApi = (await api('GET', `/v2.0/ports/${one.id}`)).port;
     sameAsApi(one, oneApi, [...PORT_KEYS, 'fixed_ips', 'tags'], 'port create');
 
@@ -403,13 +459,20 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
 
     const all: Json[] = await json(['port', 'list']);
     assert.deepEqual(ids(all, 'ID'), ids((await api('GET', '/v2.0/ports')).ports));
-    assert.deepEqual(all.find((r) => r.ID === one.id), {
-      ID: one.id, Name: p1, 'MAC Address': 'fa:16:3e:0a:0b:01', 'Fixed IP Addresses': [{ subnet_id: sa.id, ip_address: '10.63.0.10' }], Status: 'DOWN',
-    });
+    assert.deepEqual(
+      all.find((r) => r.ID === one.id),
+      {
+        ID: one.id,
+        Name: p1,
+        'MAC Address': 'fa:16:3e:0a:0b:01',
+        'Fixed IP Addresses': [{ subnet_id: sa.id, ip_address: '10.63.0.10' }],
+        Status: 'DOWN',
+      },
+    );
     assert.ok(all.some((r) => r.ID === otherPort.id));
 
     const onNet: Json[] = await json(['port', 'list', '--network', net.name]);
-    assert.deepEqual(ids(onNet, 'ID'), sorted([one.id, two.id]), 'port list --network shows only that network\'s ports');
+    assert.deepEqual(ids(onNet, 'ID'), sorted([one.id, two.id]), "port list --network shows only that network's ports");
     assert.deepEqual(ids(onNet, 'ID'), ids((await api('GET', `/v2.0/ports?network_id=${net.id}`)).ports));
 
     const shown = await json(['port', 'show', p1]);
@@ -475,7 +538,10 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
     const listed: Json[] = await json(['security', 'group', 'list']);
     const apiGroups: Json[] = (await api('GET', '/v2.0/security-groups')).security_groups;
     assert.deepEqual(ids(listed, 'ID'), ids(apiGroups));
-    assert.deepEqual(listed.find((r) => r.ID === id), { ID: id, Name: sg, Description: 'web servers', Project: project, Tags: [] });
+    assert.deepEqual(
+      listed.find((r) => r.ID === id),
+      { ID: id, Name: sg, Description: 'web servers', Project: project, Tags: [] },
+    );
     const def = listed.find((r) => r.Name === 'default' && r.Project === project);
     assert.ok(def, `the project's default group is listed: ${JSON.stringify(listed)}`);
     assert.equal(def.Description, 'Default security group');
@@ -636,16 +702,28 @@ describe('openstack CLI (python3-openstackclient) against Neutrino in noauth mod
     sameAsApi(r, fromApi, ['id', 'name', 'project_id', 'status', 'external_gateway_info', 'routes', 'revision_number'], 'router show');
     assert.equal(r.external_gateway_info.network_id, ext.id);
     assert.equal(r.external_gateway_info.enable_snat, true);
-    assert.deepEqual(r.interfaces_info.map((i: Json) => [i.subnet_id, i.ip_address]), [[intSub.id, '10.77.0.1']]);
+    assert.deepEqual(
+      r.interfaces_info.map((i: Json) => [i.subnet_id, i.ip_address]),
+      [[intSub.id, '10.77.0.1']],
+    );
     // scheduled to the L3 agent, which the CLI shows both ways
     const hosting: Json[] = await json(['network', 'agent', 'list', '--router', `${pfx}-r1`]);
-    assert.deepEqual(hosting.map((a) => a.Host), [host]);
+    assert.deepEqual(
+      hosting.map((a) => a.Host),
+      [host],
+    );
     const onAgent: Json[] = await json(['router', 'list', '--agent', l3.ID]);
-    assert.ok(onAgent.some((x) => x.ID === created.id), JSON.stringify(onAgent));
+    assert.ok(
+      onAgent.some((x) => x.ID === created.id),
+      JSON.stringify(onAgent),
+    );
     await ok(['network', 'agent', 'remove', 'router', '--l3', l3.ID, `${pfx}-r1`]);
     assert.deepEqual(await json(['network', 'agent', 'list', '--router', `${pfx}-r1`]), []);
     await ok(['network', 'agent', 'add', 'router', '--l3', l3.ID, `${pfx}-r1`]);
-    assert.deepEqual((await json(['network', 'agent', 'list', '--router', `${pfx}-r1`])).map((a: Json) => a.Host), [host]);
+    assert.deepEqual(
+      (await json(['network', 'agent', 'list', '--router', `${pfx}-r1`])).map((a: Json) => a.Host),
+      [host],
+    );
 
     // extra routes: set, and the atomic add/remove (extraroute-atomic)
     await ok(['router', 'set', '--route', 'destination=192.168.50.0/24,gateway=10.77.0.50', `${pfx}-r1`]);

@@ -67,7 +67,11 @@ describe('DHCP agent with dnsmasq on the kernel', () => {
     return { child, out: () => out };
   }
 
-  const syncs = (out: string) => out.split('\n').filter((l) => l.includes('"event":"dhcp.sync"')).map((l) => JSON.parse(l) as Obj);
+  const syncs = (out: string) =>
+    out
+      .split('\n')
+      .filter((l) => l.includes('"event":"dhcp.sync"'))
+      .map((l) => JSON.parse(l) as Obj);
   const req = (method: string, path: string, body?: unknown) => s.req(method, path, body, ADMIN);
   const netDir = () => join(statePath, 'dhcp', net.id);
   const hostFile = () => (existsSync(join(netDir(), 'host')) ? readFileSync(join(netDir(), 'host'), 'utf8') : '');
@@ -104,8 +108,17 @@ describe('DHCP agent with dnsmasq on the kernel', () => {
     }
     writeFileSync(
       conf,
-      ['[DEFAULT]', `transport_url = ${TRANSPORT}`, `state_path = ${statePath}`, 'dnsmasq_dns_servers = 192.0.2.53', 'log_level = debug',
-        '[agent]', 'report_interval = 1', `host_namespace = ${HOSTS[0]}`, ''].join('\n'),
+      [
+        '[DEFAULT]',
+        `transport_url = ${TRANSPORT}`,
+        `state_path = ${statePath}`,
+        'dnsmasq_dns_servers = 192.0.2.53',
+        'log_level = debug',
+        '[agent]',
+        'report_interval = 1',
+        `host_namespace = ${HOSTS[0]}`,
+        '',
+      ].join('\n'),
     );
     dhcp = startDhcpAgent();
     await until('the DHCP agent registered', async () => {
@@ -143,7 +156,10 @@ describe('DHCP agent with dnsmasq on the kernel', () => {
     assert.equal(r.status, 201, JSON.stringify(r.body));
     subnet = r.body.subnet;
     const agents = (await req('GET', `/v2.0/networks/${net.id}/dhcp-agents`)).body.agents;
-    assert.deepEqual(agents.map((a: Obj) => a.host), [hostName(0)]);
+    assert.deepEqual(
+      agents.map((a: Obj) => a.host),
+      [hostName(0)],
+    );
     const pid = await until('dnsmasq running', async () => readPidFile(join(netDir(), 'pid')));
     assert.ok(processArgv(pid)?.includes(`--dhcp-range=set:subnet-${subnet.id},10.61.0.0,static,255.255.255.0,86400s`));
     const ns = `${HOSTS[0]}.qdhcp-${net.id}`;
@@ -157,7 +173,7 @@ describe('DHCP agent with dnsmasq on the kernel', () => {
   });
 
   let vm1: Obj;
-  it('an instance on another host gets exactly its port\'s IP by DHCP, with the gateway, MTU 1450 (VXLAN) and DNS', async () => {
+  it("an instance on another host gets exactly its port's IP by DHCP, with the gateway, MTU 1450 (VXLAN) and DNS", async () => {
     const r = await bootInstance(api, store, { name: 'vm1', network: net.id, host: hostName(1), timeoutMs: 20_000 });
     vm1 = r.instance;
     assert.ok(r.lease);
@@ -207,7 +223,11 @@ describe('DHCP agent with dnsmasq on the kernel', () => {
     const macs = r.body.ports.map((p: Obj) => p.mac_address as string);
     await until('all 20 in the host file', async () => macs.every((m: string) => hostFile().includes(m)));
     await new Promise((res) => setTimeout(res, 300));
-    const reloads = dhcp!.out().slice(before).split('\n').filter((l) => l.includes('"event":"dhcp.reload"') && l.includes(net.id));
+    const reloads = dhcp!
+      .out()
+      .slice(before)
+      .split('\n')
+      .filter((l) => l.includes('"event":"dhcp.reload"') && l.includes(net.id));
     assert.ok(reloads.length >= 1 && reloads.length <= 2, `${reloads.length} reloads for one burst`);
     for (const p of r.body.ports) await req('DELETE', `/v2.0/ports/${p.id}`);
     await until('gone from the host file', async () => !macs.some((m: string) => hostFile().includes(m)));
@@ -224,11 +244,11 @@ describe('DHCP agent with dnsmasq on the kernel', () => {
     assert.equal(readPidFile(join(netDir(), 'pid')), pid, 'same dnsmasq');
   });
 
-  it('a second instance given a deleted port\'s IP gets it at once (the old lease was released)', async () => {
+  it("a second instance given a deleted port's IP gets it at once (the old lease was released)", async () => {
     const leases = readFileSync(join(netDir(), 'leases'), 'utf8');
-    assert.match(leases, new RegExp(`${vm1.mac} 10\\.61\\.0\\.77 `), 'dnsmasq holds vm1\'s lease');
+    assert.match(leases, new RegExp(`${vm1.mac} 10\\.61\\.0\\.77 `), "dnsmasq holds vm1's lease");
     await deleteInstance(api, store, 'vm1');
-    assert.ok(!existsSync(resolvConfOf(vm1.netns)), 'the instance\'s resolv.conf went with it');
+    assert.ok(!existsSync(resolvConfOf(vm1.netns)), "the instance's resolv.conf went with it");
     const r = await bootInstance(api, store, { name: 'vm2', network: net.id, host: hostName(1), fixedIps: [{ ip: '10.61.0.77' }], timeoutMs: 20_000 });
     assert.equal(r.lease?.ip, '10.61.0.77');
     assert.doesNotMatch(readFileSync(join(netDir(), 'leases'), 'utf8'), new RegExp(vm1.mac));
@@ -253,7 +273,7 @@ describe('DHCP agent with dnsmasq on the kernel', () => {
     assert.equal(sync.removed, 1, 'the stale network');
     assert.ok(!listNamespaces(HOSTS[0]).includes(staleNs), 'stale namespace removed');
     assert.ok(!existsSync(join(statePath, 'dhcp', staleNet)), 'stale directory removed');
-    assert.ok(listNamespaces(HOSTS[1]).includes(otherHostNs), 'another host\'s namespace is not this agent\'s');
+    assert.ok(listNamespaces(HOSTS[1]).includes(otherHostNs), "another host's namespace is not this agent's");
     await ip(null, ['netns', 'delete', otherHostNs]);
     assert.equal(sync.reloaded, 0, 'nothing even reloaded: every file was already right');
     assert.equal(readPidFile(join(netDir(), 'pid')), pid);
@@ -273,7 +293,7 @@ describe('DHCP agent with dnsmasq on the kernel', () => {
     assert.equal(renewed.lease.ip, '10.61.0.77');
   });
 
-  it('a DHCP port deleted behind the agent\'s back is replaced; its old device does not linger', async () => {
+  it("a DHCP port deleted behind the agent's back is replaced; its old device does not linger", async () => {
     const ns = `${HOSTS[0]}.qdhcp-${net.id}`;
     const old = (await req('GET', `/v2.0/ports?network_id=${net.id}&device_owner=network:dhcp`)).body.ports[0];
     assert.equal((await req('DELETE', `/v2.0/ports/${old.id}`)).status, 204);

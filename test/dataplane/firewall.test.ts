@@ -23,7 +23,14 @@ const P = `t${process.pid % 10000}f`;
 const HOST = `${P}h`;
 const NET = `${P}0net-1111-2222-3333-444444444444`;
 const BRIDGE = bridgeName(NET);
-const VMS = [1, 2, 3, 4].map((i) => ({ ns: `${P}v${i}`, tap: `${P}tap${i}`, mac: `fa:16:3e:${(process.pid % 256).toString(16).padStart(2, '0')}:00:0${i}`, ip: `10.9.0.${i}`, ip6: `fd00:9::${i}`, port: `${P}-port-${i}` }));
+const VMS = [1, 2, 3, 4].map((i) => ({
+  ns: `${P}v${i}`,
+  tap: `${P}tap${i}`,
+  mac: `fa:16:3e:${(process.pid % 256).toString(16).padStart(2, '0')}:00:0${i}`,
+  ip: `10.9.0.${i}`,
+  ip6: `fd00:9::${i}`,
+  port: `${P}-port-${i}`,
+}));
 const [vm1, vm2, vm3, vm4] = VMS;
 const GA = `${P}-group-a`;
 const GB = `${P}-group-b`;
@@ -185,7 +192,10 @@ describe('nftables port firewall on the kernel', () => {
     const removedAt = Date.now() / 1000;
     await fw.update(info);
     const replies = await series;
-    assert.ok(replies.some((x) => x < removedAt), 'pings flowed before the rule went');
+    assert.ok(
+      replies.some((x) => x < removedAt),
+      'pings flowed before the rule went',
+    );
     const late = replies.filter((x) => x > removedAt + 1);
     assert.deepEqual(late, [], `replies more than 1 s after the rule went: ${late.length}`);
     assert.equal(await ping(vm2, vm1.ip), false);
@@ -233,8 +243,15 @@ describe('nftables port firewall on the kernel', () => {
     const removedAt = Date.now() / 1000;
     await fw.update(info);
     const replies = await series;
-    assert.ok(replies.some((x) => x < removedAt), 'pings flowed while vm1 was a member');
-    assert.deepEqual(replies.filter((x) => x > removedAt + 1), [], 'pings stop within a second of leaving the group');
+    assert.ok(
+      replies.some((x) => x < removedAt),
+      'pings flowed while vm1 was a member',
+    );
+    assert.deepEqual(
+      replies.filter((x) => x > removedAt + 1),
+      [],
+      'pings stop within a second of leaving the group',
+    );
     assert.equal(await ping(vm3, vm2.ip), true, 'the other member is still let in');
   });
 
@@ -250,8 +267,15 @@ describe('nftables port firewall on the kernel', () => {
     const leftAt = Date.now() / 1000;
     await fw.update(info);
     const replies = await series;
-    assert.ok(replies.some((x) => x < leftAt), 'pings flowed while vm1 was in B');
-    assert.deepEqual(replies.filter((x) => x > leftAt + 1), [], 'pings stop within a second of leaving B');
+    assert.ok(
+      replies.some((x) => x < leftAt),
+      'pings flowed while vm1 was in B',
+    );
+    assert.deepEqual(
+      replies.filter((x) => x > leftAt + 1),
+      [],
+      'pings stop within a second of leaving B',
+    );
     assert.equal(await ping(vm3, vm2.ip), true, 'B still lets vm3 into vm2');
   });
 
@@ -281,7 +305,12 @@ describe('nftables port firewall on the kernel', () => {
   it('survives an agent restart: a new firewall applying the same info keeps pings and rule numbers', async () => {
     const numbers = async () => {
       const r = await run('nft', ['-j', 'list', 'table', 'inet', TABLE], { netns: HOST });
-      return JSON.stringify((JSON.parse(r.stdout).nftables as Record<string, { comment?: string }>[]).map((o) => o.rule?.comment).filter(Boolean).sort());
+      return JSON.stringify(
+        (JSON.parse(r.stdout).nftables as Record<string, { comment?: string }>[])
+          .map((o) => o.rule?.comment)
+          .filter(Boolean)
+          .sort(),
+      );
     };
     const before = await numbers();
     const series = pingSeries(vm3, vm2.ip, 2);
@@ -304,7 +333,16 @@ describe('nftables port firewall on the kernel', () => {
       for (let i = 0; i < 500; i++) {
         const id = `${P}-perf-${String(i).padStart(4, '0')}`;
         const ip = `10.${100 + Math.floor(i / 250)}.${i % 250}.${10}`;
-        big.devices[id] = { device: `${P}p${i}`, port_id: id, mac_address: `fa:16:3e:10:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`, fixed_ips: [ip], allowed_address_pairs: [], security_groups: [GB], port_security_enabled: true, network_id: `${P}netperf${i % 10}` };
+        big.devices[id] = {
+          device: `${P}p${i}`,
+          port_id: id,
+          mac_address: `fa:16:3e:10:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+          fixed_ips: [ip],
+          allowed_address_pairs: [],
+          security_groups: [GB],
+          port_security_enabled: true,
+          network_id: `${P}netperf${i % 10}`,
+        };
         big.sg_member_ips[GB].IPv4.push(ip);
       }
       const perf = new NftablesFirewall({ netns: host, log });

@@ -35,7 +35,11 @@ describe('the L3 agent as a process over RabbitMQ', () => {
   let conf = '';
 
   const call = async (method: string, path: string, body?: unknown): Promise<Obj> => {
-    const r = await fetch(`${api}/v2.0${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-roles': 'admin,member,reader', 'x-project-id': 'p1' } });
+    const r = await fetch(`${api}/v2.0${path}`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { 'content-type': 'application/json', 'x-roles': 'admin,member,reader', 'x-project-id': 'p1' },
+    });
     const text = await r.text();
     if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${text}`);
     return text ? (JSON.parse(text) as Obj) : {};
@@ -46,19 +50,50 @@ describe('the L3 agent as a process over RabbitMQ', () => {
     await run('ip', ['netns', 'add', HOST_NS]);
     await run('ip', ['-batch', '-'], {
       netns: HOST_NS,
-      input: ['link set lo up', `link add ${P}p type veth peer name ${P}pe`, `link set ${P}p up`, `link set ${P}pe up`, `link add ${P}t type veth peer name ${P}te`, `addr add 192.0.2.11/24 dev ${P}t`, `link set ${P}t up`, `link set ${P}te up`].join('\n') + '\n',
+      input:
+        [
+          'link set lo up',
+          `link add ${P}p type veth peer name ${P}pe`,
+          `link set ${P}p up`,
+          `link set ${P}pe up`,
+          `link add ${P}t type veth peer name ${P}te`,
+          `addr add 192.0.2.11/24 dev ${P}t`,
+          `link set ${P}t up`,
+          `link set ${P}te up`,
+        ].join('\n') + '\n',
     });
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
     conf = join(dir, 'neutrino.conf');
-    writeFileSync(conf, [
-      '[DEFAULT]', `bind_port = ${port}`, `state_path = ${dir}/state`, `transport_url = ${withVhost('rabbit://guest:guest@127.0.0.1:5672/', VHOST)}`,
-      'interface_driver = linuxbridge', 'agent_mode = legacy',
-      '[ml2]', 'type_drivers = local,flat,vxlan', 'tenant_network_types = vxlan', 'mechanism_drivers = linuxbridge', '[ml2_type_vxlan]', 'vni_ranges = 1000:1999', '[ml2_type_flat]', 'flat_networks = public',
-      '[agent]', 'report_interval = 1', `host_namespace = ${HOST_NS}`,
-      '[securitygroup]', 'firewall_driver = noop',
-      '[linux_bridge]', `physical_interface_mappings = public:${P}p`, '[vxlan]', 'local_ip = 192.0.2.11', '',
-    ].join('\n'));
+    writeFileSync(
+      conf,
+      [
+        '[DEFAULT]',
+        `bind_port = ${port}`,
+        `state_path = ${dir}/state`,
+        `transport_url = ${withVhost('rabbit://guest:guest@127.0.0.1:5672/', VHOST)}`,
+        'interface_driver = linuxbridge',
+        'agent_mode = legacy',
+        '[ml2]',
+        'type_drivers = local,flat,vxlan',
+        'tenant_network_types = vxlan',
+        'mechanism_drivers = linuxbridge',
+        '[ml2_type_vxlan]',
+        'vni_ranges = 1000:1999',
+        '[ml2_type_flat]',
+        'flat_networks = public',
+        '[agent]',
+        'report_interval = 1',
+        `host_namespace = ${HOST_NS}`,
+        '[securitygroup]',
+        'firewall_driver = noop',
+        '[linux_bridge]',
+        `physical_interface_mappings = public:${P}p`,
+        '[vxlan]',
+        'local_ip = 192.0.2.11',
+        '',
+      ].join('\n'),
+    );
   });
 
   after(async () => {

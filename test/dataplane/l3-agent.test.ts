@@ -61,13 +61,14 @@ async function ping(fromNs: string, to: string, count = 2, wait = 1): Promise<bo
 async function watchSources(ns: string): Promise<void> {
   await run('nft', ['-f', '-'], {
     netns: ns,
-    input: 'add table ip probe\nadd set ip probe seen { type ipv4_addr; flags dynamic; }\nadd chain ip probe input { type filter hook input priority 0; policy accept; }\nadd rule ip probe input icmp type echo-request add @seen { ip saddr }\n',
+    input:
+      'add table ip probe\nadd set ip probe seen { type ipv4_addr; flags dynamic; }\nadd chain ip probe input { type filter hook input priority 0; policy accept; }\nadd rule ip probe input icmp type echo-request add @seen { ip saddr }\n',
   });
 }
 async function sourcesSeen(ns: string): Promise<string[]> {
   const r = await run('nft', ['-j', 'list', 'set', 'ip', 'probe', 'seen'], { netns: ns });
   const set = (JSON.parse(r.stdout).nftables as Obj[]).find((o) => o.set)?.set;
-  return ((set?.elem ?? []) as unknown[]).map((e) => (typeof e === 'string' ? e : (e as Obj).elem?.val ?? String(e)));
+  return ((set?.elem ?? []) as unknown[]).map((e) => (typeof e === 'string' ? e : ((e as Obj).elem?.val ?? String(e))));
 }
 const forgetSources = (ns: string) => run('nft', ['flush', 'set', 'ip', 'probe', 'seen'], { netns: ns });
 
@@ -97,7 +98,14 @@ async function tcpSession(serverNs: string, serverIp: string, fromNs: string, to
     echoes += (d.match(/^echo$/gm) ?? []).length;
     if (/closed|error/.test(d)) closed = true;
   });
-  return { echoes: () => echoes, closed: () => closed, stop: () => { cli.kill('SIGKILL'); srv.kill('SIGKILL'); } };
+  return {
+    echoes: () => echoes,
+    closed: () => closed,
+    stop: () => {
+      cli.kill('SIGKILL');
+      srv.kill('SIGKILL');
+    },
+  };
 }
 
 /** Addresses announced by gratuitous ARP (sender = target address) seen on eth0 of ns. */
@@ -147,7 +155,9 @@ describe('L3 agent on the kernel', () => {
 
   /** An instance on host i: a netns whose eth0 is the veth peer of its port's tap, static address, default route via the router. */
   async function instance(i: number, net: { net: Obj; subnet: Obj }, fixedIp: string): Promise<{ port: Obj; vm: string; ip: string }> {
-    const r = await req('POST', '/v2.0/ports', { port: { network_id: net.net.id, 'binding:host_id': hostName(i), device_owner: 'compute:nova', fixed_ips: [{ subnet_id: net.subnet.id, ip_address: fixedIp }] } });
+    const r = await req('POST', '/v2.0/ports', {
+      port: { network_id: net.net.id, 'binding:host_id': hostName(i), device_owner: 'compute:nova', fixed_ips: [{ subnet_id: net.subnet.id, ip_address: fixedIp }] },
+    });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const port = r.body.port;
     const vm = `${P}v${vms.length}`;
@@ -184,7 +194,8 @@ describe('L3 agent on the kernel', () => {
     u.push(`link add ${P}q0 type veth peer name ${PUB_IF} netns ${HOSTS[NET_HOST]}`, `link set ${P}q0 master ${P}eb up`);
     u.push(`link add ${P}x0 type veth peer name eth0 netns ${INTERNET}`, `link set ${P}x0 master ${P}eb up`);
     await batch(UNDERLAY, u);
-    for (let i = 0; i < HOSTS.length; i++) await batch(HOSTS[i], ['link set lo up', `addr add ${tunnelIp(i)}/24 dev ${TUN_IF}`, `link set ${TUN_IF} up`, ...(i === NET_HOST ? [`link set ${PUB_IF} up`] : [])]);
+    for (let i = 0; i < HOSTS.length; i++)
+      await batch(HOSTS[i], ['link set lo up', `addr add ${tunnelIp(i)}/24 dev ${TUN_IF}`, `link set ${TUN_IF} up`, ...(i === NET_HOST ? [`link set ${PUB_IF} up`] : [])]);
     await batch(INTERNET, ['link set lo up', 'link set eth0 up', `addr add ${EXT_GW}/24 dev eth0`, `addr add ${INTERNET_HOST}/32 dev lo`]);
     await watchSources(INTERNET);
     for (let i = 0; i < HOSTS.length; i++) await startL2(i);
@@ -245,7 +256,7 @@ describe('L3 agent on the kernel', () => {
     inst.c = await instance(2, vx1, '10.1.0.30');
     await watchSources(inst.b.vm);
     assert.ok(await ping(inst.a.vm, inst.b.ip), 'a (host 2, vx1) → b (host 3, vx2)');
-    assert.deepEqual(await sourcesSeen(inst.b.vm), [inst.a.ip], 'b sees a\'s own address');
+    assert.deepEqual(await sourcesSeen(inst.b.vm), [inst.a.ip], "b sees a's own address");
   });
 
   it('an IPv6 subnet on the router: its own qr- with the address (no DAD wait), forwarding on, an instance reaches it', async () => {
@@ -278,7 +289,9 @@ describe('L3 agent on the kernel', () => {
     const garp = await gratuitousArps(INTERNET);
     fip = await ctl.associate(null, inst.b);
     await until('floating IP answers from the internet', () => ping(INTERNET, fip.address, 1));
-    await until('a gratuitous ARP for the floating IP reached the internet', async () => garp.seen().includes(fip.address), 5000).catch((e) => { throw new Error(`${e.message}: ${garp.raw()}`); });
+    await until('a gratuitous ARP for the floating IP reached the internet', async () => garp.seen().includes(fip.address), 5000).catch((e) => {
+      throw new Error(`${e.message}: ${garp.raw()}`);
+    });
     garp.stop();
     await forgetSources(inst.b.vm);
     assert.ok(await ping(INTERNET, fip.address));
@@ -321,11 +334,11 @@ describe('L3 agent on the kernel', () => {
     }
   });
 
-  it('hairpin: an instance reaches another instance\'s floating IP from the same network', async () => {
+  it("hairpin: an instance reaches another instance's floating IP from the same network", async () => {
     // the floating IP is on c (vx1); a is on vx1 too
     await forgetSources(inst.c.vm);
     assert.ok(await ping(inst.a.vm, fip.address), 'a → floating IP of c');
-    assert.deepEqual(await sourcesSeen(inst.c.vm), ['10.1.0.1'], 'c sees the router\'s address on vx1, so its answer goes back through the router');
+    assert.deepEqual(await sourcesSeen(inst.c.vm), ['10.1.0.1'], "c sees the router's address on vx1, so its answer goes back through the router");
   });
 
   it('an agent restart recreates nothing and keeps a TCP connection through the floating IP', async () => {

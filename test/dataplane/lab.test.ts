@@ -78,7 +78,11 @@ async function ifindexes(netns: string): Promise<Map<string, number>> {
   return new Map((JSON.parse(r.stdout) as { ifname: string; ifindex: number }[]).map((l) => [l.ifname, l.ifindex]));
 }
 
-const labNetns = async () => (await sh('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(P));
+const labNetns = async () =>
+  (await sh('ip', ['netns', 'list'])).stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n.startsWith(P));
 
 function labPids(): number[] {
   const out: number[] = [];
@@ -131,9 +135,13 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
     assert.match(out, /: UP /);
     for (const h of ['underlay', 'controller', 'network', 'compute1', 'compute2', 'internet']) assert.ok((await labNetns()).includes(`${P}${h}`), `netns ${P}${h}`);
     const agents = (await api('GET', '/agents')).agents as { alive: boolean; host: string; agent_type: string; availability_zone: string | null }[];
-    assert.deepEqual(agents.filter((a) => a.alive).map((a) => `${a.agent_type}@${a.host}`).sort(), [
-      'DHCP agent@network', 'L3 agent@network', 'Linux bridge agent@compute1', 'Linux bridge agent@compute2', 'Linux bridge agent@network',
-    ]);
+    assert.deepEqual(
+      agents
+        .filter((a) => a.alive)
+        .map((a) => `${a.agent_type}@${a.host}`)
+        .sort(),
+      ['DHCP agent@network', 'L3 agent@network', 'Linux bridge agent@compute1', 'Linux bridge agent@compute2', 'Linux bridge agent@network'],
+    );
     // [agent] availability_zone (default nova) is reported by the DHCP and L3 agents only, as in Neutron
     const zones = Object.fromEntries(agents.map((a) => [`${a.agent_type}@${a.host}`, a.availability_zone]));
     assert.equal(zones['DHCP agent@network'], 'nova');
@@ -148,12 +156,16 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
     const fromOutside = async (ip: string) => (await sh('ip', ['netns', 'exec', INTERNET, 'ping', '-c', '1', '-W', '1', ip])).code === 0;
     /** The name the instance behind address answers with on TCP 7000 (from the outside), or '' when none answers. */
     const whoAnswers = async (ip: string) => {
-      const probe = "const s=require('net').connect(7000,process.argv[1]);let d='';s.setTimeout(500,()=>s.destroy());s.on('data',(x)=>d+=x);s.on('close',()=>console.log(d.trim()));s.on('error',()=>{});";
+      const probe =
+        "const s=require('net').connect(7000,process.argv[1]);let d='';s.setTimeout(500,()=>s.destroy());s.on('data',(x)=>d+=x);s.on('close',()=>console.log(d.trim()));s.on('error',()=>{});";
       return (await sh('ip', ['netns', 'exec', INTERNET, process.execPath, '-e', probe, ip], 5000)).stdout.trim();
     };
     const nameServer = (name: string) => {
-      const srv = spawn(process.execPath, [CLI, 'instance', 'exec', name, '--config-file', CONF, '--', process.execPath, '-e',
-        `require('net').createServer((s)=>s.end('${name}\\n')).listen(7000,()=>console.log('listening'))`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const srv = spawn(
+        process.execPath,
+        [CLI, 'instance', 'exec', name, '--config-file', CONF, '--', process.execPath, '-e', `require('net').createServer((s)=>s.end('${name}\\n')).listen(7000,()=>console.log('listening'))`],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       children.push(srv);
       return new Promise<void>((resolve, reject) => {
         srv.stdout!.once('data', () => resolve());
@@ -272,16 +284,20 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
       defaultSg = (await api('GET', '/security-groups?name=default')).security_groups[0].id;
       otherSg = (await api('POST', '/security-groups', { security_group: { name: 'other' } })).security_group.id;
       await boot('c', 'net1', 'compute2', '10.0.0.14', '--security-group', 'other');
-      assert.ok(await pings('c', '10.0.0.12', 2) === false, 'c (other) → b (default): dropped');
+      assert.ok((await pings('c', '10.0.0.12', 2)) === false, 'c (other) → b (default): dropped');
       assert.ok(await pings('a', '10.0.0.12'), 'control: a → b, both default');
-      const rule = (await api('POST', '/security-group-rules', { security_group_rule: { security_group_id: defaultSg, direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp', remote_group_id: otherSg } })).security_group_rule;
+      const rule = (
+        await api('POST', '/security-group-rules', { security_group_rule: { security_group_id: defaultSg, direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp', remote_group_id: otherSg } })
+      ).security_group_rule;
       assert.ok(await pingBecomes('c', '10.0.0.12', true), 'the rule opens icmp from other → default, with no restart');
       await api('DELETE', `/security-group-rules/${rule.id}`);
       assert.ok(await pingBecomes('c', '10.0.0.12', false), 'deleting the rule closes it again');
     });
 
     it('an established TCP connection allowed by a rule survives an unrelated rule change', async () => {
-      await api('POST', '/security-group-rules', { security_group_rule: { security_group_id: defaultSg, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 5000, port_range_max: 5000, remote_group_id: otherSg } });
+      await api('POST', '/security-group-rules', {
+        security_group_rule: { security_group_id: defaultSg, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 5000, port_range_max: 5000, remote_group_id: otherSg },
+      });
       const server = join(DIR, 'echo-server.mjs');
       writeFileSync(server, "import net from 'node:net';\nnet.createServer((s) => s.pipe(s)).listen(5000, '0.0.0.0', () => console.log('listening'));\n");
       const client = join(DIR, 'echo-client.mjs');
@@ -303,7 +319,9 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
       await sleep(1500);
       const t = Date.now();
       // unrelated: another group's rule and a rule on default for another port
-      await api('POST', '/security-group-rules', { security_group_rule: { security_group_id: defaultSg, direction: 'ingress', ethertype: 'IPv4', protocol: 'udp', port_range_min: 53, port_range_max: 53, remote_ip_prefix: '0.0.0.0/0' } });
+      await api('POST', '/security-group-rules', {
+        security_group_rule: { security_group_id: defaultSg, direction: 'ingress', ethertype: 'IPv4', protocol: 'udp', port_range_min: 53, port_range_max: 53, remote_ip_prefix: '0.0.0.0/0' },
+      });
       const changedAt = Date.now() - t + 1500;
       const r = await run;
       assert.equal(r.code, 0, r.stderr);

@@ -38,7 +38,6 @@ const FIREWALL = process.env.NEUTRINO_TEST_FIREWALL ?? 'noop';
 const ip = (netns: string | null, args: string[]) => run('ip', args, { netns });
 const batch = (netns: string | null, lines: string[]) => run('ip', ['-batch', '-'], { netns, input: lines.join('\n') + '\n' });
 
-
 async function ping(fromVm: string, to: string, count = 3): Promise<boolean> {
   const r = await run('ping', ['-c', String(count), '-i', '0.2', '-W', '1', to], { netns: fromVm, allowFailure: true, timeoutMs: 15_000 });
   return r.code === 0;
@@ -240,7 +239,10 @@ describe('Linux bridge agent on the kernel', () => {
     await startAgent(0);
     const fdbOf = async () => JSON.parse((await run('bridge', ['-j', 'fdb', 'show', 'dev', vx], { netns: HOSTS[0] })).stdout || '[]') as { mac: string; dst?: string }[];
     await until('stale fdb entries removed after the refresh', async () => !(await fdbOf()).some((e) => e.dst?.startsWith('10.99.99.')));
-    assert.ok((await fdbOf()).some((e) => e.mac === inst.a2.port.mac_address && e.dst === tunnelIp(1)), 'the live entry of a2 stays');
+    assert.ok(
+      (await fdbOf()).some((e) => e.mac === inst.a2.port.mac_address && e.dst === tunnelIp(1)),
+      'the live entry of a2 stays',
+    );
     const now = await listLinks(HOSTS[0]);
     for (const name of watched) {
       assert.equal(now.get(name)?.ifindex, before.get(name)?.ifindex, `${name} kept its ifindex`);
@@ -288,9 +290,7 @@ describe('Linux bridge agent on the kernel', () => {
       process.kill(pid, 'SIGKILL'); // our own child
       await ip(HOSTS[2], ['link', 'add', 'tapmon0000002', 'type', 'veth', 'peer', 'name', `${P}m2`]);
       await ip(HOSTS[2], ['link', 'del', 'tapmon0000001']);
-      await until('missed changes reported after restart', async () =>
-        changes.some((c) => c.added.includes('tapmon0000002')) && changes.some((c) => c.removed.includes('tapmon0000001')),
-      );
+      await until('missed changes reported after restart', async () => changes.some((c) => c.added.includes('tapmon0000002')) && changes.some((c) => c.removed.includes('tapmon0000001')));
       assert.notEqual(mon.pid, pid);
       await ip(HOSTS[2], ['link', 'del', 'tapmon0000002']);
       await until('events flow again', async () => changes.some((c) => c.removed.includes('tapmon0000002')));
@@ -299,7 +299,10 @@ describe('Linux bridge agent on the kernel', () => {
       const burst = Array.from({ length: 1000 }, (_, i) => `tapmb${String(i).padStart(8, '0')}`);
       process.kill(mon.pid!, 'SIGSTOP');
       try {
-        await batch(HOSTS[2], burst.map((t, i) => `link add ${t} type veth peer name ${P}b${i}`));
+        await batch(
+          HOSTS[2],
+          burst.map((t, i) => `link add ${t} type veth peer name ${P}b${i}`),
+        );
       } finally {
         process.kill(mon.pid!, 'SIGCONT');
       }
@@ -322,7 +325,10 @@ describe('Linux bridge agent on the kernel', () => {
           segment_id: 1090,
           network_type: 'vxlan',
           ports: {
-            '198.51.100.7': [['00:00:00:00:00:00', '0.0.0.0'], ['fa:16:3e:00:00:07', '10.9.0.7']],
+            '198.51.100.7': [
+              ['00:00:00:00:00:00', '0.0.0.0'],
+              ['fa:16:3e:00:00:07', '10.9.0.7'],
+            ],
             [tunnelIp(2)]: [['00:00:00:00:00:00', '0.0.0.0']],
           },
         },
@@ -339,10 +345,24 @@ describe('Linux bridge agent on the kernel', () => {
       await ip(HOSTS[2], ['link', 'del', 'vxlan-1090']);
       await dp.plug([{ device: 'tapfdb0000000', port_id: 'fdb00000-0000-4000-8000-000000000002', network_id: netId, network_type: 'vxlan', segmentation_id: 1090, mtu: 1450 }]);
       entries = await fdb();
-      assert.ok(entries.some((e) => e.mac === 'fa:16:3e:00:00:07' && e.dst === '198.51.100.7'), JSON.stringify(entries));
+      assert.ok(
+        entries.some((e) => e.mac === 'fa:16:3e:00:00:07' && e.dst === '198.51.100.7'),
+        JSON.stringify(entries),
+      );
       // the same entries again change nothing and do not fail
       await dp.fdbAdd({ [netId]: { segment_id: 1090, network_type: 'vxlan', ports: { '198.51.100.7': [['00:00:00:00:00:00', '0.0.0.0']] } } });
-      await dp.fdbRemove({ [netId]: { segment_id: 1090, network_type: 'vxlan', ports: { '198.51.100.7': [['00:00:00:00:00:00', '0.0.0.0'], ['fa:16:3e:00:00:07', '10.9.0.7']] } } });
+      await dp.fdbRemove({
+        [netId]: {
+          segment_id: 1090,
+          network_type: 'vxlan',
+          ports: {
+            '198.51.100.7': [
+              ['00:00:00:00:00:00', '0.0.0.0'],
+              ['fa:16:3e:00:00:07', '10.9.0.7'],
+            ],
+          },
+        },
+      });
       entries = await fdb();
       assert.ok(!entries.some((e) => e.dst === '198.51.100.7'), JSON.stringify(entries));
     } finally {

@@ -95,7 +95,10 @@ export function busSuite(name: string, carrier: () => Carrier): void {
       const t = topics.next();
       const got: string[] = [];
       const metas: MessageMeta[] = [];
-      for (const [who, b] of [['a1', a1], ['a2', a2]] as const) {
+      for (const [who, b] of [
+        ['a1', a1],
+        ['a2', a2],
+      ] as const) {
         await b.consume(t, { note: (a: { id: string }, m) => void (got.push(`${who}:${a.id}`), metas.push(m)) });
       }
       const sent = server.cast(t, 'note', { id: 'x' });
@@ -230,8 +233,14 @@ export function busSuite(name: string, carrier: () => Carrier): void {
       await server.fanout(t, 'good', { n: 2 });
       await waitFor('the later messages', () => got.length === 2);
       assert.deepEqual(got.sort(), [1, 2]);
-      const logged = cap.events('rpc.handler_error').slice(before).filter((l) => l.topic === t);
-      assert.deepEqual(logged.map((l) => [l.kind, l.error_type]).sort(), [['cast', 'PortNotFound'], ['fanout', 'PortNotFound']]);
+      const logged = cap
+        .events('rpc.handler_error')
+        .slice(before)
+        .filter((l) => l.topic === t);
+      assert.deepEqual(logged.map((l) => [l.kind, l.error_type]).sort(), [
+        ['cast', 'PortNotFound'],
+        ['fanout', 'PortNotFound'],
+      ]);
       assert.equal(await server.call(t, 'answer'), 42);
     });
 
@@ -249,7 +258,12 @@ export function busSuite(name: string, carrier: () => Carrier): void {
       await waitFor('the good cast', () => got.length === 1);
       await waitFor('3 rpc.bad_message lines', () => cap.events('rpc.bad_message').length - before === 3);
       assert.deepEqual(got, [{ ok: true }]);
-      assert.ok(cap.events('rpc.bad_message').slice(before).every((l) => l.topic === t && l.level === 40));
+      assert.ok(
+        cap
+          .events('rpc.bad_message')
+          .slice(before)
+          .every((l) => l.topic === t && l.level === 40),
+      );
     });
 
     it('a stopped consumer gets nothing more; the others take over', async () => {

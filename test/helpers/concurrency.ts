@@ -21,9 +21,7 @@ export async function portChurn(s: TestServer, opts: { clients: number; ports: n
     await call('PUT', '/v2.0/quotas/a6a5b8f4c2d94c6c9e9b5f0f2b1a0001', { quota: { port: -1 } });
     const net = (await call('POST', '/v2.0/networks', { network: { name: 'churn' } })).body.network;
     const sub = (await call('POST', '/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.128.0.0/21', ip_version: 4 } })).body.subnet;
-    const total = Number(
-      (await call('GET', `/v2.0/network-ip-availabilities/${net.id}`)).body.network_ip_availability.total_ips,
-    );
+    const total = Number((await call('GET', `/v2.0/network-ip-availabilities/${net.id}`)).body.network_ip_availability.total_ips);
     assert.equal(total, 2045);
 
     const statuses = new Map<number, number>();
@@ -74,7 +72,10 @@ export async function portChurn(s: TestServer, opts: { clients: number; ports: n
     const burst = await Promise.all(Array.from({ length: 16 }, () => call('POST', '/v2.0/ports', { port: { network_id: net.id } }, fresh)));
     assert.deepEqual([...new Set(burst.map((r) => r.status))], [201], JSON.stringify(burst.find((r) => r.status !== 201)?.body));
     const groups = (await call('GET', '/v2.0/security-groups', undefined, fresh)).body.security_groups;
-    assert.deepEqual(groups.map((g: { name: string }) => g.name), ['default']);
+    assert.deepEqual(
+      groups.map((g: { name: string }) => g.name),
+      ['default'],
+    );
     assert.deepEqual([...new Set(burst.map((r) => r.body.port.security_groups[0]))], [groups[0].id]);
   } finally {
     await agent.close();

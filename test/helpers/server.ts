@@ -72,10 +72,7 @@ export function useIdentityTranslation(t: IdentityTranslation | null): void {
   translation = t;
 }
 
-export async function startTestServer(
-  kind: DbKind,
-  opts: { listen?: boolean; config?: Record<string, Record<string, string>>; shareDatabaseOf?: TestServer } = {},
-): Promise<TestServer> {
+export async function startTestServer(kind: DbKind, opts: { listen?: boolean; config?: Record<string, Record<string, string>>; shareDatabaseOf?: TestServer } = {}): Promise<TestServer> {
   let connection: string;
   let cleanup: () => Promise<void>;
   if (opts.shareDatabaseOf) {

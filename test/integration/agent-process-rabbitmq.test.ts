@@ -13,10 +13,7 @@ import { exited, startCli } from '../helpers/cli-process.js';
 import { until as untilWithin } from '../helpers/until.js';
 const until = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000) => untilWithin(what, probe, { timeoutMs, intervalMs: 100, tolerateErrors: true });
 
-
 const start = startCli;
-
-
 
 describe('server and linuxbridge agent processes over RabbitMQ', () => {
   const dir = mkdtempSync(join(tmpdir(), 'neutrino-agentproc-'));
@@ -38,10 +35,22 @@ describe('server and linuxbridge agent processes over RabbitMQ', () => {
     writeFileSync(
       conf,
       [
-        '[DEFAULT]', `bind_port = ${port}`, `state_path = ${dir}/state`, 'transport_url = rabbit://guest:guest@127.0.0.1:5672/',
-        '[ml2]', 'tenant_network_types = vxlan', '[ml2_type_vxlan]', 'vni_ranges = 1000:1999',
-        '[agent]', 'report_interval = 1', `host_namespace = ${hostNs}`,
-        '[linux_bridge]', 'physical_interface_mappings = physnet1:eth1', '[vxlan]', 'local_ip = 192.0.2.11', '',
+        '[DEFAULT]',
+        `bind_port = ${port}`,
+        `state_path = ${dir}/state`,
+        'transport_url = rabbit://guest:guest@127.0.0.1:5672/',
+        '[ml2]',
+        'tenant_network_types = vxlan',
+        '[ml2_type_vxlan]',
+        'vni_ranges = 1000:1999',
+        '[agent]',
+        'report_interval = 1',
+        `host_namespace = ${hostNs}`,
+        '[linux_bridge]',
+        'physical_interface_mappings = physnet1:eth1',
+        '[vxlan]',
+        'local_ip = 192.0.2.11',
+        '',
       ].join('\n'),
     );
     const server = start(['server', '--db-upgrade', '--config-file', conf]);
@@ -72,7 +81,11 @@ describe('server and linuxbridge agent processes over RabbitMQ', () => {
     assert.equal(await exited(agent.child), 0, agent.out());
     server.child.kill('SIGTERM');
     assert.equal(await exited(server.child), 0, server.out());
-    const lines = agent.out().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = agent
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(lines.some((l) => l.event === 'agent.start'));
     assert.ok(lines.some((l) => l.event === 'agent.stop'));
   });

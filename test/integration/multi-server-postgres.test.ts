@@ -57,6 +57,9 @@ describe('two servers on one PostgreSQL database', () => {
     assert.equal(avail.used_ips, 0);
     // each server can hand out the addresses the other one freed
     const again = await Promise.all([call(a, 'POST', '/v2.0/ports', { port: { network_id: net.id } }), call(b, 'POST', '/v2.0/ports', { port: { network_id: net.id } })]);
-    assert.deepEqual(again.map((r) => r.status), [201, 201]);
+    assert.deepEqual(
+      again.map((r) => r.status),
+      [201, 201],
+    );
   });
 });

@@ -38,10 +38,7 @@ before(async () => {
     const conn = await connect(parseRabbitUrl(url).target);
     raw = { conn, ch: await conn.createChannel() };
   } catch (e) {
-    throw new Error(
-      `RabbitMQ is not reachable at ${parseRabbitUrl(url).describe} (${(e as Error).message}). ` +
-        'Start it with `rabbitmq-server -detached` or set NEUTRINO_TEST_RABBIT_URL.',
-    );
+    throw new Error(`RabbitMQ is not reachable at ${parseRabbitUrl(url).describe} (${(e as Error).message}). ` + 'Start it with `rabbitmq-server -detached` or set NEUTRINO_TEST_RABBIT_URL.');
   }
 });
 
@@ -94,7 +91,10 @@ describe('RabbitMQ carrier', () => {
     );
     assert.equal(p.describe, 'rabbit://neutron:***@rabbit.example:5673/openstack');
     assert.equal(parseRabbitUrl('amqp://h/').target.vhost, '');
-    assert.throws(() => parseRabbitUrl('rabbit://u:secret@h1:5672,u:secret@h2:5672/'), (e: Error) => /one host/.test(e.message) && !/secret/.test(e.message));
+    assert.throws(
+      () => parseRabbitUrl('rabbit://u:secret@h1:5672,u:secret@h2:5672/'),
+      (e: Error) => /one host/.test(e.message) && !/secret/.test(e.message),
+    );
   });
 
   it('recovers after the broker closes its connection: same consumers, onReconnect fires', async () => {

@@ -144,9 +144,7 @@ describe('auth_strategy = keystone: projects and roles from tokens', () => {
   before(async () => {
     s = await startTestServer('sqlite', { listen: true, config: keystoneServerConfig() });
     url = s.url!;
-    [alice, alan, bob, admin, projectA, projectB] = await Promise.all([
-      tokenOf(ALICE), tokenOf(ALAN), tokenOf(BOB), tokenOf(ADMIN), projectId('neutrino-a'), projectId('neutrino-b'),
-    ]);
+    [alice, alan, bob, admin, projectA, projectB] = await Promise.all([tokenOf(ALICE), tokenOf(ALAN), tokenOf(BOB), tokenOf(ADMIN), projectId('neutrino-a'), projectId('neutrino-b')]);
     const net = await call(url, 'POST', '/v2.0/networks', alice, { network: { name: 'alice-net' } });
     assert.equal(net.status, 201, JSON.stringify(net.body));
     ids.network = net.body.network.id;
@@ -193,7 +191,10 @@ describe('auth_strategy = keystone: projects and roles from tokens', () => {
       const r = await call(url, 'GET', `/v2.0/${col}`, bob);
       assert.equal(r.status, 200);
       const items = r.body[col.replace('-', '_')] as { project_id: string }[];
-      assert.ok(items.every((x) => x.project_id === projectB), `bob lists only his own ${col}`);
+      assert.ok(
+        items.every((x) => x.project_id === projectB),
+        `bob lists only his own ${col}`,
+      );
     }
     // still there, unchanged
     const net = await call(url, 'GET', paths().network, alice);
@@ -230,7 +231,7 @@ describe('auth_strategy = keystone: projects and roles from tokens', () => {
     const list = await call(url, 'GET', '/v2.0/networks', admin);
     assert.equal(list.status, 200);
     const seen = new Set(list.body.networks.map((n: { id: string }) => n.id));
-    assert.ok(seen.has(ids.network) && seen.has(bobs.body.network.id), 'admin lists alice\'s and bob\'s networks');
+    assert.ok(seen.has(ids.network) && seen.has(bobs.body.network.id), "admin lists alice's and bob's networks");
     for (const path of Object.values(paths())) assert.equal((await call(url, 'GET', path, admin)).status, 200, path);
   });
 });

@@ -59,13 +59,14 @@ describe('openstack CLI with Keystone credentials, through the catalog', () => {
     });
     return new Promise((resolve) => {
       execFile('openstack', args, { env, timeout: CLI_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && code === -1 ? `\n[${err.message}]` : '') });
       });
     });
   }
 
-  async function json(args: string[]): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  async function json(args: string[]): Promise<any> {
+    // eslint-disable-line @typescript-eslint/no-explicit-any
     const r = await cli([...args, '-f', 'json']);
     assert.equal(r.code, 0, `openstack ${args.join(' ')} → exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
     return JSON.parse(r.stdout);
@@ -76,11 +77,14 @@ describe('openstack CLI with Keystone credentials, through the catalog', () => {
     const created = await json(['network', 'create', name]);
     assert.equal(created.name, name);
     const projectA = await projectId('neutrino-a');
-    assert.equal(created.project_id, projectA, 'the server took the project from alice\'s token');
+    assert.equal(created.project_id, projectA, "the server took the project from alice's token");
     const listed = (await json(['network', 'list'])) as { ID: string; Name: string }[];
-    assert.ok(listed.some((n) => n.ID === created.id && n.Name === name), JSON.stringify(listed));
+    assert.ok(
+      listed.some((n) => n.ID === created.id && n.Name === name),
+      JSON.stringify(listed),
+    );
     // it really went to this server, through the moved endpoint
     const row = await s.db.kysely.selectFrom('networks').select('id').where('id', '=', created.id).executeTakeFirst();
-    assert.ok(row, 'the network is in the test server\'s database');
+    assert.ok(row, "the network is in the test server's database");
   });
 });

@@ -41,7 +41,8 @@ export class KeystoneIdentities implements IdentityTranslation {
     return keystoneServerConfig();
   }
 
-  private async keystone(method: string, path: string, body?: unknown, token?: string, okStatus = [200, 201, 204]): Promise<{ status: number; body: any; headers: Headers }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  private async keystone(method: string, path: string, body?: unknown, token?: string, okStatus = [200, 201, 204]): Promise<{ status: number; body: any; headers: Headers }> {
+    // eslint-disable-line @typescript-eslint/no-explicit-any
     this.calls++;
     const res = await fetch(`${KEYSTONE_URL}${path}`, {
       method,
@@ -140,7 +141,13 @@ export class KeystoneIdentities implements IdentityTranslation {
     if (header(headers, 'x-auth-token') !== undefined) return { path, body, headers };
     const project = header(headers, 'x-project-id') ?? header(headers, 'x-tenant-id') ?? NOAUTH_DEFAULT_PROJECT;
     const rolesHeader = header(headers, 'x-roles');
-    const roles = rolesHeader === undefined ? ['admin', 'member', 'reader'] : rolesHeader.split(',').map((r) => r.trim().toLowerCase()).filter(Boolean);
+    const roles =
+      rolesHeader === undefined
+        ? ['admin', 'member', 'reader']
+        : rolesHeader
+            .split(',')
+            .map((r) => r.trim().toLowerCase())
+            .filter(Boolean);
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(headers)) {
       if (!['x-project-id', 'x-tenant-id', 'x-roles', 'x-user-id'].includes(k.toLowerCase())) out[k] = v;

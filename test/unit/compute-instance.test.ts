@@ -27,7 +27,10 @@ describe('plugBatches', () => {
     const b = plugBatches({
       ...base,
       hostNamespace: '',
-      addresses: [{ ip: '10.0.0.5', prefixlen: 24, version: 4 }, { ip: '2001:db8::5', prefixlen: 64, version: 6 }],
+      addresses: [
+        { ip: '10.0.0.5', prefixlen: 24, version: 4 },
+        { ip: '2001:db8::5', prefixlen: 64, version: 6 },
+      ],
       gateways: [{ ip: '2001:db8::1', version: 6 }],
     });
     assert.match(b.root, /^link add tapabcdef01-23 address /m);
@@ -83,10 +86,28 @@ describe('InstanceStore', () => {
       assert.deepEqual(s.list(), []);
       s.writeSettings({ netns_prefix: 'lab-vm-', host_namespaces: { compute1: 'lab-compute1' } });
       assert.equal(s.netnsFor('a'), 'lab-vm-a');
-      const rec = { name: 'a', id: 'i', host: 'compute1', netns: 'lab-vm-a', host_namespace: 'lab-compute1', port_id: 'p', tap: 'tapp', mac: 'fa:16:3e:00:00:01', network_id: 'n', network_name: 'net1', mtu: 1450, fixed_ips: [], created_at: 'now' };
+      const rec = {
+        name: 'a',
+        id: 'i',
+        host: 'compute1',
+        netns: 'lab-vm-a',
+        host_namespace: 'lab-compute1',
+        port_id: 'p',
+        tap: 'tapp',
+        mac: 'fa:16:3e:00:00:01',
+        network_id: 'n',
+        network_name: 'net1',
+        mtu: 1450,
+        fixed_ips: [],
+        created_at: 'now',
+      };
       s.save(rec);
       assert.deepEqual(s.read('a'), rec);
-      assert.deepEqual(s.list().map((r) => r.name), ['a'], 'settings.json is not an instance');
+      assert.deepEqual(
+        s.list().map((r) => r.name),
+        ['a'],
+        'settings.json is not an instance',
+      );
       s.remove('a');
       assert.equal(s.read('a'), undefined);
     } finally {

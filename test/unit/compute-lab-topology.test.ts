@@ -11,15 +11,25 @@ describe('lab topology', () => {
   const l = labLayout('lab-', 2, '/tmp/neutrino-lab', 9696);
 
   it('has controller, network and the computes, each in its prefixed namespace with its own addresses', () => {
-    assert.deepEqual(l.hosts.map((h) => [h.name, h.netns, h.mgmtIp, h.tunnelIp, h.agent]), [
-      ['controller', 'lab-controller', '10.20.0.10', '10.21.0.10', false],
-      ['network', 'lab-network', '10.20.0.11', '10.21.0.11', true],
-      ['compute1', 'lab-compute1', '10.20.0.12', '10.21.0.12', true],
-      ['compute2', 'lab-compute2', '10.20.0.13', '10.21.0.13', true],
-    ]);
+    assert.deepEqual(
+      l.hosts.map((h) => [h.name, h.netns, h.mgmtIp, h.tunnelIp, h.agent]),
+      [
+        ['controller', 'lab-controller', '10.20.0.10', '10.21.0.10', false],
+        ['network', 'lab-network', '10.20.0.11', '10.21.0.11', true],
+        ['compute1', 'lab-compute1', '10.20.0.12', '10.21.0.12', true],
+        ['compute2', 'lab-compute2', '10.20.0.13', '10.21.0.13', true],
+      ],
+    );
     assert.equal(l.underlayNetns, 'lab-underlay');
     assert.equal(l.vhost, 'neutrino-lab-lab');
-    assert.deepEqual(netnsBatch(l).trim().split('\n'), ['netns add lab-underlay', 'netns add lab-controller', 'netns add lab-network', 'netns add lab-compute1', 'netns add lab-compute2', 'netns add lab-internet']);
+    assert.deepEqual(netnsBatch(l).trim().split('\n'), [
+      'netns add lab-underlay',
+      'netns add lab-controller',
+      'netns add lab-network',
+      'netns add lab-compute1',
+      'netns add lab-compute2',
+      'netns add lab-internet',
+    ]);
     assert.equal(l.internetNetns, 'lab-internet');
   });
 
@@ -33,7 +43,10 @@ describe('lab topology', () => {
     assert.equal(names.length, 52 * 4 + 1);
     assert.match(b, /^link add eth0 netns lab-internet up type veth peer name inet-eth0\nlink set inet-eth0 master br-ext up$/m);
     assert.equal(internetBatch(), 'link set lo up\naddr add 172.24.4.1/24 dev eth0\naddr add 198.51.100.1/32 dev lo\n');
-    assert.ok(names.every((n) => n.length <= 15), names.find((n) => n.length > 15));
+    assert.ok(
+      names.every((n) => n.length <= 15),
+      names.find((n) => n.length > 15),
+    );
     assert.equal(hostBatch(l.hosts[2]), 'link set lo up\naddr add 10.20.0.12/24 dev eth0\naddr add 10.21.0.12/24 dev eth1\n');
   });
 

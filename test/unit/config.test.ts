@@ -30,7 +30,10 @@ describe('config', () => {
   });
   it('refuses values of the wrong type, naming the option', () => {
     const c = Config.load([file('[DEFAULT]\nbind_port = many\n')]);
-    assert.throws(() => c.validate(), (e: Error) => e instanceof ConfigError && /bind_port/.test(e.message));
+    assert.throws(
+      () => c.validate(),
+      (e: Error) => e instanceof ConfigError && /bind_port/.test(e.message),
+    );
     const d = Config.load([file('[DEFAULT]\nauth_strategy = magic\n')]);
     assert.throws(() => d.validate(), /auth_strategy/);
     assert.throws(() => Config.load(['/nonexistent/neutrino.conf']), /cannot read/);

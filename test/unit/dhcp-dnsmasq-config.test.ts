@@ -2,9 +2,7 @@
 // lease parsing, which leases are stale, and the DHCP port's device id.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  dhcpPortAddresses, dnsmasqArgs, parseLeases, renderAddnHosts, renderHosts, renderOpts, servedSubnets, staleLeases, type DnsmasqSettings,
-} from '../../src/agents/dhcp/dnsmasq-config.js';
+import { dhcpPortAddresses, dnsmasqArgs, parseLeases, renderAddnHosts, renderHosts, renderOpts, servedSubnets, staleLeases, type DnsmasqSettings } from '../../src/agents/dhcp/dnsmasq-config.js';
 import { dhcpDeviceId, uuid5 } from '../../src/agents/dhcp/device-id.js';
 import type { DhcpNetwork, DhcpPort, DhcpSubnet } from '../../src/contract/dhcp.js';
 
@@ -14,12 +12,28 @@ const SUB2 = '33333333-3333-4333-8333-333333333333';
 const NODHCP = '44444444-4444-4444-8444-444444444444';
 
 const subnet = (o: Partial<DhcpSubnet> = {}): DhcpSubnet => ({
-  id: SUB, network_id: NET, cidr: '10.0.0.0/24', ip_version: 4, gateway_ip: '10.0.0.1', enable_dhcp: true,
-  dns_nameservers: [], host_routes: [], ipv6_address_mode: null, ipv6_ra_mode: null, ...o,
+  id: SUB,
+  network_id: NET,
+  cidr: '10.0.0.0/24',
+  ip_version: 4,
+  gateway_ip: '10.0.0.1',
+  enable_dhcp: true,
+  dns_nameservers: [],
+  host_routes: [],
+  ipv6_address_mode: null,
+  ipv6_ra_mode: null,
+  ...o,
 });
 const port = (id: string, mac: string, ip: string, o: Partial<DhcpPort> = {}): DhcpPort => ({
-  id, network_id: NET, mac_address: mac, device_owner: 'compute:nova', device_id: 'vm', admin_state_up: true,
-  fixed_ips: [{ subnet_id: SUB, ip_address: ip }], extra_dhcp_opts: [], ...o,
+  id,
+  network_id: NET,
+  mac_address: mac,
+  device_owner: 'compute:nova',
+  device_id: 'vm',
+  admin_state_up: true,
+  fixed_ips: [{ subnet_id: SUB, ip_address: ip }],
+  extra_dhcp_opts: [],
+  ...o,
 });
 const net = (o: Partial<DhcpNetwork> = {}): DhcpNetwork => ({ id: NET, name: 'n', project_id: 'p', admin_state_up: true, mtu: 1450, subnets: [subnet()], ports: [], ...o });
 const SETTINGS: DnsmasqSettings = { dir: '/s/dhcp/n', interfaceName: 'ns-abcdef01234', leaseDuration: 86400, leaseMax: 16777216, dnsServers: [], domain: 'openstacklocal' };
@@ -37,9 +51,7 @@ describe('dnsmasq host file', () => {
     });
     assert.equal(
       renderHosts(n, 'openstacklocal'),
-      'fa:16:3e:00:00:01,host-10-0-0-1.openstacklocal,10.0.0.1\n' +
-        'fa:16:3e:00:00:0b,host-10-0-0-11.openstacklocal,10.0.0.11\n' +
-        'fa:16:3e:00:00:02,host-10-0-0-2.openstacklocal,10.0.0.2\n',
+      'fa:16:3e:00:00:01,host-10-0-0-1.openstacklocal,10.0.0.1\n' + 'fa:16:3e:00:00:0b,host-10-0-0-11.openstacklocal,10.0.0.11\n' + 'fa:16:3e:00:00:02,host-10-0-0-2.openstacklocal,10.0.0.2\n',
     );
     assert.match(renderAddnHosts(n, 'openstacklocal'), /^10\.0\.0\.1\thost-10-0-0-1\.openstacklocal host-10-0-0-1$/m);
   });
@@ -56,7 +68,7 @@ describe('dnsmasq host file', () => {
 });
 
 describe('dnsmasq options file', () => {
-  it('router = the gateway; DNS = the subnet\'s servers, else dnsmasq_dns_servers', () => {
+  it("router = the gateway; DNS = the subnet's servers, else dnsmasq_dns_servers", () => {
     const tag = `tag:subnet-${SUB}`;
     assert.equal(renderOpts(net(), []), `${tag},option:router,10.0.0.1\n`);
     assert.equal(renderOpts(net(), ['192.0.2.53']), `${tag},option:dns-server,192.0.2.53\n${tag},option:router,10.0.0.1\n`);
@@ -80,10 +92,7 @@ describe('dnsmasq options file', () => {
 
   it('a 0.0.0.0/0 host route stands in for a missing gateway; other subnets of the network are on-link', () => {
     const n = net({
-      subnets: [
-        subnet({ gateway_ip: null, host_routes: [{ destination: '0.0.0.0/0', nexthop: '10.0.0.254' }] }),
-        subnet({ id: SUB2, cidr: '10.1.0.0/24', gateway_ip: '10.1.0.1' }),
-      ],
+      subnets: [subnet({ gateway_ip: null, host_routes: [{ destination: '0.0.0.0/0', nexthop: '10.0.0.254' }] }), subnet({ id: SUB2, cidr: '10.1.0.0/24', gateway_ip: '10.1.0.1' })],
     });
     const text = renderOpts(n, []);
     assert.match(text, new RegExp(`^tag:subnet-${SUB},option:classless-static-route,10\\.1\\.0\\.0/24,0\\.0\\.0\\.0,0\\.0\\.0\\.0/0,10\\.0\\.0\\.254$`, 'm'));
@@ -99,7 +108,10 @@ describe('dnsmasq command line', () => {
     assert.ok(args.includes('--dhcp-hostsfile=/s/dhcp/n/host'));
     assert.ok(args.includes('--dhcp-optsfile=/s/dhcp/n/opts'));
     assert.ok(args.includes('--dhcp-leasefile=/s/dhcp/n/leases'));
-    assert.deepEqual(args.filter((a) => a.startsWith('--dhcp-range')), [`--dhcp-range=set:subnet-${SUB},10.0.0.0,static,255.255.255.0,86400s`]);
+    assert.deepEqual(
+      args.filter((a) => a.startsWith('--dhcp-range')),
+      [`--dhcp-range=set:subnet-${SUB},10.0.0.0,static,255.255.255.0,86400s`],
+    );
     assert.ok(args.includes('--dhcp-option-force=option:mtu,1450'));
     assert.ok(args.includes('--dhcp-lease-max=256'), 'capped at the addresses the subnets hold');
     assert.ok(args.includes('--interface=ns-abcdef01234'));
@@ -122,7 +134,10 @@ describe('dnsmasq command line', () => {
 
   it('serves IPv6 stateful subnets, not SLAAC ones', () => {
     const v6 = subnet({ id: SUB2, cidr: 'fd00::/64', ip_version: 6, gateway_ip: 'fd00::1', ipv6_address_mode: 'slaac', ipv6_ra_mode: 'slaac' });
-    assert.deepEqual(servedSubnets(net({ subnets: [subnet(), v6] })).map((s) => s.id), [SUB]);
+    assert.deepEqual(
+      servedSubnets(net({ subnets: [subnet(), v6] })).map((s) => s.id),
+      [SUB],
+    );
     const stateful = { ...v6, ipv6_address_mode: 'dhcpv6-stateful', ipv6_ra_mode: 'dhcpv6-stateful' };
     assert.ok(dnsmasqArgs(net({ subnets: [stateful] }), SETTINGS).includes(`--dhcp-range=set:subnet-${SUB2},fd00::,static,64,86400s`));
   });
@@ -140,8 +155,14 @@ describe('leases', () => {
 
   it('a lease is stale when its MAC no longer holds its IP: port deleted, or its fixed IP changed', () => {
     const n = net({ ports: [port('p1', 'fa:16:3e:00:00:0b', '10.0.0.11'), port('p2', 'fa:16:3e:00:00:0c', '10.0.0.22')] });
-    assert.deepEqual(staleLeases(parseLeases(text), n).map((l) => l.ip), ['10.0.0.12']);
-    assert.deepEqual(staleLeases(parseLeases(text), net()).map((l) => l.ip), ['10.0.0.11', '10.0.0.12']);
+    assert.deepEqual(
+      staleLeases(parseLeases(text), n).map((l) => l.ip),
+      ['10.0.0.12'],
+    );
+    assert.deepEqual(
+      staleLeases(parseLeases(text), net()).map((l) => l.ip),
+      ['10.0.0.11', '10.0.0.12'],
+    );
   });
 });
 
@@ -151,7 +172,7 @@ describe('the DHCP port', () => {
     assert.deepEqual(dhcpPortAddresses(net(), p), ['10.0.0.2/24']);
   });
 
-  it('device_id is Neutron\'s: dhcp + uuid5(DNS, host) + - + network id', () => {
+  it("device_id is Neutron's: dhcp + uuid5(DNS, host) + - + network id", () => {
     // python3 -c "import uuid;print(uuid.uuid5(uuid.NAMESPACE_DNS,'compute1'))"
     assert.equal(uuid5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'compute1'), 'e0130025-5ee5-5094-8d98-24d0a68981b3');
     assert.equal(dhcpDeviceId('compute1', NET), `dhcpe0130025-5ee5-5094-8d98-24d0a68981b3-${NET}`);

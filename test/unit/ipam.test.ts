@@ -64,7 +64,7 @@ describe('FreeRanges', () => {
     const f = new FreeRanges([{ first, last }]);
     const used = new Set<bigint>();
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     for (let i = 0; i < 20000; i++) {
       if (used.size && rnd() < 0.4) {
         const arr = [...used];
@@ -94,7 +94,10 @@ describe('FreeRanges', () => {
 
 describe('FreeRanges.takeNth', () => {
   it('takes the n-th lowest free address across ranges', () => {
-    const f = new FreeRanges([{ first: 1n, last: 3n }, { first: 10n, last: 12n }]);
+    const f = new FreeRanges([
+      { first: 1n, last: 3n },
+      { first: 10n, last: 12n },
+    ]);
     assert.equal(f.takeNth(4), 11n);
     assert.equal(f.takeNth(0), 1n);
     assert.equal(f.takeNth(4), null, 'only 4 left');

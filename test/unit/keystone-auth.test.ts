@@ -4,13 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import {
-  IdentityUnavailable,
-  KeystoneAuth,
-  Unauthorized,
-  wwwAuthenticateHeader,
-  type KeystoneAuthOptions,
-} from '../../src/api/auth/keystone.js';
+import { IdentityUnavailable, KeystoneAuth, Unauthorized, wwwAuthenticateHeader, type KeystoneAuthOptions } from '../../src/api/auth/keystone.js';
 
 interface FakeToken {
   expiresAt: number;
@@ -90,9 +84,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const t = fake.tokens.get(String(req.headers['x-subject-token']));
   if (!t) return send(res, 404, { error: { code: 404, title: 'Not Found' } });
   const roles = (t.roles ?? ['member', 'reader']).map((name, i) => ({ id: `r${i}`, name }));
-  const scope = t.system
-    ? { system: { all: true } }
-    : { project: { id: `${t.project ?? 'p'}-id`, name: t.project ?? 'p', domain: { id: 'default', name: 'Default' } } };
+  const scope = t.system ? { system: { all: true } } : { project: { id: `${t.project ?? 'p'}-id`, name: t.project ?? 'p', domain: { id: 'default', name: 'Default' } } };
   send(res, 200, {
     token: {
       methods: ['password'],

@@ -71,7 +71,11 @@ describe('L3 router queue', () => {
     const p1 = h.q.push('y');
     const p2 = h.q.push('y', null);
     await Promise.all([p1, p2]);
-    assert.deepEqual(h.passes, [['x', 'given'], ['gone1', null], ['y', null]]);
+    assert.deepEqual(h.passes, [
+      ['x', 'given'],
+      ['gone1', null],
+      ['y', null],
+    ]);
     // stale data from a full sync never overrides a pending ask for fresh data
     const p3 = h.q.push('z');
     const p4 = h.q.push('z', syncRouter('z', { name: 'stale' }));
@@ -81,7 +85,7 @@ describe('L3 router queue', () => {
 });
 
 describe('L3 agent configuration', () => {
-  it('accepts legacy mode with the linuxbridge interface driver (Neutron\'s class path too)', () => {
+  it("accepts legacy mode with the linuxbridge interface driver (Neutron's class path too)", () => {
     assert.equal(l3AgentSettings(Config.load([], {})).hostNamespace, '');
     assert.doesNotThrow(() => l3AgentSettings(Config.load([], { DEFAULT: { interface_driver: 'neutron.agent.linux.interface.BridgeInterfaceDriver', agent_mode: 'legacy' } })));
   });

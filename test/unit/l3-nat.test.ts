@@ -61,10 +61,7 @@ describe('L3 NAT renderer', () => {
   it('associating, moving and releasing a floating IP changes map elements only', () => {
     const a = nat();
     const b = nat({ _floatingips: [syncFip('f1', '203.0.113.50', '10.0.1.5')] });
-    assert.deepEqual(diffTable(a, b), [
-      'add element ip neutrino-nat floating_to_fixed { 203.0.113.50 : 10.0.1.5 }',
-      'add element ip neutrino-nat fixed_to_floating { 10.0.1.5 : 203.0.113.50 }',
-    ]);
+    assert.deepEqual(diffTable(a, b), ['add element ip neutrino-nat floating_to_fixed { 203.0.113.50 : 10.0.1.5 }', 'add element ip neutrino-nat fixed_to_floating { 10.0.1.5 : 203.0.113.50 }']);
     const moved = nat({ _floatingips: [syncFip('f1', '203.0.113.50', '10.0.2.7')] });
     assert.deepEqual(diffTable(b, moved), [
       'delete element ip neutrino-nat floating_to_fixed { 203.0.113.50 }',
@@ -72,16 +69,25 @@ describe('L3 NAT renderer', () => {
       'add element ip neutrino-nat floating_to_fixed { 203.0.113.50 : 10.0.2.7 }',
       'add element ip neutrino-nat fixed_to_floating { 10.0.2.7 : 203.0.113.50 }',
     ]);
-    assert.deepEqual(diffTable(moved, a), [
-      'delete element ip neutrino-nat floating_to_fixed { 203.0.113.50 }',
-      'delete element ip neutrino-nat fixed_to_floating { 10.0.2.7 }',
-    ]);
+    assert.deepEqual(diffTable(moved, a), ['delete element ip neutrino-nat floating_to_fixed { 203.0.113.50 }', 'delete element ip neutrino-nat fixed_to_floating { 10.0.2.7 }']);
     assert.deepEqual(diffTable(b, b), []);
-    assert.deepEqual(floatingChanges(new Map([['203.0.113.50', '10.0.1.5'], ['203.0.113.51', '10.0.1.6']]), new Map([['203.0.113.50', '10.0.2.7'], ['203.0.113.52', '10.0.1.8']])), {
-      added: ['203.0.113.52'],
-      moved: ['203.0.113.50'],
-      removed: ['203.0.113.51'],
-    });
+    assert.deepEqual(
+      floatingChanges(
+        new Map([
+          ['203.0.113.50', '10.0.1.5'],
+          ['203.0.113.51', '10.0.1.6'],
+        ]),
+        new Map([
+          ['203.0.113.50', '10.0.2.7'],
+          ['203.0.113.52', '10.0.1.8'],
+        ]),
+      ),
+      {
+        added: ['203.0.113.52'],
+        moved: ['203.0.113.50'],
+        removed: ['203.0.113.51'],
+      },
+    );
   });
 
   it('a released or moved floating IP: conntrack entries to it and SNATed to it are deleted', () => {

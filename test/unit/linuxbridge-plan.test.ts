@@ -101,10 +101,9 @@ describe('planWiring', () => {
   });
 
   it('fixes only what differs', () => {
-    const p = planWiring(
-      state(link('eth0'), bridge(BR, { up: false, data: { stp_state: 1, forward_delay: 1500 } }), vxlan(1001, { master: null }), tap('tap11111111-22', { mtu: 1500 })),
-      [{ net: wiring(port()), taps: ['tap11111111-22', 'tapgone'] }],
-    );
+    const p = planWiring(state(link('eth0'), bridge(BR, { up: false, data: { stp_state: 1, forward_delay: 1500 } }), vxlan(1001, { master: null }), tap('tap11111111-22', { mtu: 1500 })), [
+      { net: wiring(port()), taps: ['tap11111111-22', 'tapgone'] },
+    ]);
     assert.deepEqual(
       p.lines.map((l) => l.line),
       [`link set dev ${BR} type bridge stp_state 0 forward_delay 0`, `link set dev ${BR} up`, `link set dev vxlan-1001 master ${BR} up`, `link set dev tap11111111-22 mtu 1450 master ${BR} up`],
@@ -115,7 +114,10 @@ describe('planWiring', () => {
     const p = planWiring(state(link('eth0'), bridge(BR), vxlan(1001), tap('tap11111111-22'), tap('tapdown', { master: null })), [
       { net: wiring(port()), taps: ['tap11111111-22', 'tapdown'], down: new Set(['tap11111111-22', 'tapdown']) },
     ]);
-    assert.deepEqual(p.lines.map((l) => l.line), [`link set dev tap11111111-22 master ${BR} down`, `link set dev tapdown master ${BR} down`]);
+    assert.deepEqual(
+      p.lines.map((l) => l.line),
+      [`link set dev tap11111111-22 master ${BR} down`, `link set dev tapdown master ${BR} down`],
+    );
   });
 
   it('recreates a vxlan device made with another local address', () => {
@@ -129,7 +131,10 @@ describe('planWiring', () => {
   it('flat: enslaves the mapped interface; a missing one is a problem, not a command', () => {
     const flat = wiring(port({ network_type: 'flat', physical_network: 'physnet1', segmentation_id: null, mtu: 1500 }));
     const ok = planWiring(state(link('eth1', { up: false }), bridge(BR, { mtu: 1500 })), [{ net: flat, taps: [] }]);
-    assert.deepEqual(ok.lines.map((l) => l.line), [`link set dev eth1 master ${BR} up`]);
+    assert.deepEqual(
+      ok.lines.map((l) => l.line),
+      [`link set dev eth1 master ${BR} up`],
+    );
     const missing = planWiring(state(), [{ net: flat, taps: ['tapx'] }]);
     assert.deepEqual(missing.lines, []);
     assert.match(missing.problems[0].error, /eth1.*does not exist/);
@@ -139,7 +144,10 @@ describe('planWiring', () => {
   it('a mapped bridge is used as it is, and must exist', () => {
     const mapped = wiring(port({ network_type: 'flat', physical_network: 'physnet3', segmentation_id: null, mtu: 1500 }));
     const p = planWiring(state(bridge('br-ex', { mtu: 9000, data: { stp_state: 1 } }), tap('tapa', { master: null, mtu: 1500 })), [{ net: mapped, taps: ['tapa'] }]);
-    assert.deepEqual(p.lines.map((l) => l.line), ['link set dev tapa master br-ex up']);
+    assert.deepEqual(
+      p.lines.map((l) => l.line),
+      ['link set dev tapa master br-ex up'],
+    );
     assert.match(planWiring(state(), [{ net: mapped, taps: [] }]).problems[0].error, /br-ex.*does not exist/);
   });
 
@@ -163,10 +171,14 @@ describe('bridge removal and cleanup', () => {
   });
   it('cleanup: stale brq bridges and loose vxlan devices go, present networks and other devices stay', () => {
     const links = state(
-      bridge(BR), vxlan(1001), tap('tap11111111-22'),
-      bridge('brqstale'), vxlan(1002, { master: 'brqstale' }),
+      bridge(BR),
+      vxlan(1001),
+      tap('tap11111111-22'),
+      bridge('brqstale'),
+      vxlan(1002, { master: 'brqstale' }),
       bridge('brqkept'), // a present network's bridge is never removed
-      bridge('br-ex'), link('eth1', { master: 'br-ex' }),
+      bridge('br-ex'),
+      link('eth1', { master: 'br-ex' }),
       vxlan(1003, { master: null }),
       link('tapalone'),
     );
@@ -182,8 +194,14 @@ describe('kernel output parsing', () => {
     assert.deepEqual(l, { ifindex: 7, name: 'vxlan-5', mtu: 1450, up: true, master: 'brqx', kind: 'vxlan', data: { id: 5 }, address: null });
   });
   it('ip monitor lines: link messages count, bridge-port messages do not', () => {
-    assert.deepEqual(parseMonitorLine('3: tapabc@vm0: <BROADCAST,MULTICAST,M-DOWN> mtu 1450 qdisc noop state DOWN group default \\    link/ether fa:19:40:15:88:33 brd ff:ff:ff:ff:ff:ff'), { kind: 'new', name: 'tapabc' });
-    assert.deepEqual(parseMonitorLine('Deleted 3: tapabc@NONE: <BROADCAST,MULTICAST> mtu 1450 qdisc noop state DOWN group default \\    link/ether fa:19:40:15:88:33 brd ff:ff:ff:ff:ff:ff'), { kind: 'deleted', name: 'tapabc' });
+    assert.deepEqual(parseMonitorLine('3: tapabc@vm0: <BROADCAST,MULTICAST,M-DOWN> mtu 1450 qdisc noop state DOWN group default \\    link/ether fa:19:40:15:88:33 brd ff:ff:ff:ff:ff:ff'), {
+      kind: 'new',
+      name: 'tapabc',
+    });
+    assert.deepEqual(parseMonitorLine('Deleted 3: tapabc@NONE: <BROADCAST,MULTICAST> mtu 1450 qdisc noop state DOWN group default \\    link/ether fa:19:40:15:88:33 brd ff:ff:ff:ff:ff:ff'), {
+      kind: 'deleted',
+      name: 'tapabc',
+    });
     assert.equal(parseMonitorLine('Deleted 3: tapabc@vm0: <BROADCAST,MULTICAST,UP> mtu 1450 master brq1 state LOWERLAYERDOWN \\    link/ether fa:19:40:15:88:33'), null);
     assert.equal(parseMonitorLine('garbage'), null);
   });

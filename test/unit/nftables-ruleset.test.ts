@@ -71,7 +71,13 @@ describe('nftables ruleset: what a rule becomes', () => {
     // both ports share one chain per direction: invalid dropped, fixed rules, the group, then drop
     const gs = groupSetChain([G], 'ingress');
     assert.deepEqual(rulesOf(inet, gs), ['ct state invalid drop', 'jump fixed-i', `jump ${groupChain(G, 'ingress')}`, 'drop']);
-    assert.deepEqual([...inet.sets.get('ingress')!.elements], [['0x00010000', `goto ${gs}`], ['0x00020000', `goto ${gs}`]]);
+    assert.deepEqual(
+      [...inet.sets.get('ingress')!.elements],
+      [
+        ['0x00010000', `goto ${gs}`],
+        ['0x00020000', `goto ${gs}`],
+      ],
+    );
     assert.deepEqual([...inet.sets.get('egress')!.elements.keys()], ['0x00000001', '0x00000002']);
     assert.deepEqual([...inet.sets.get('zones')!.elements], [['"brqnet-1234567"', '1']]);
   });
@@ -110,20 +116,34 @@ describe('nftables ruleset: what a rule becomes', () => {
     const i = info();
     i.security_groups[G] = [rule('bad', { protocol: 'nonsense' }), rule('mixed', { remote_ip_prefix: 'fd00::/8' })];
     const { skipped, inet } = build(i);
-    assert.deepEqual(skipped.map((s) => s.key), ['bad', 'mixed']);
+    assert.deepEqual(
+      skipped.map((s) => s.key),
+      ['bad', 'mixed'],
+    );
     assert.deepEqual(rulesOf(inet, groupChain(G, 'ingress')), []);
   });
 
   it('anti-spoofing: port MAC and addresses, allowed pairs with their MAC and prefixes, link-local per MAC', () => {
     const i = info();
-    i.devices['port-1'] = port(1, { allowed_address_pairs: [{ ip_address: '10.0.5.0/24', mac_address: 'fa:16:3e:aa:aa:aa' }, { ip_address: '10.0.0.0/28', mac_address: '' }] });
+    i.devices['port-1'] = port(1, {
+      allowed_address_pairs: [
+        { ip_address: '10.0.5.0/24', mac_address: 'fa:16:3e:aa:aa:aa' },
+        { ip_address: '10.0.0.0/28', mac_address: '' },
+      ],
+    });
     const { bridge } = build(i);
     const el = (s: string) => [...bridge.sets.get(s)!.elements.keys()].filter((e) => e.startsWith('"tap1"')).sort();
     assert.deepEqual(el('port_mac'), ['"tap1" . fa:16:3e:00:00:01', '"tap1" . fa:16:3e:aa:aa:aa']);
     // 10.0.0.1 lies inside the pair 10.0.0.0/28: an interval set refuses the overlap
     assert.deepEqual(el('port_ipv4'), ['"tap1" . fa:16:3e:00:00:01 . 10.0.0.0/28', '"tap1" . fa:16:3e:aa:aa:aa . 10.0.5.0/24']);
     assert.deepEqual(el('port_ipv6'), ['"tap1" . fa:16:3e:00:00:01 . fd00::1', '"tap1" . fa:16:3e:00:00:01 . fe80::f816:3eff:fe00:1', '"tap1" . fa:16:3e:aa:aa:aa . fe80::f816:3eff:feaa:aaaa']);
-    assert.deepEqual([...bridge.sets.get('to_port')!.elements], [['"tap1"', 'jump to-1'], ['"tap2"', 'jump to-2']]);
+    assert.deepEqual(
+      [...bridge.sets.get('to_port')!.elements],
+      [
+        ['"tap1"', 'jump to-1'],
+        ['"tap2"', 'jump to-2'],
+      ],
+    );
     assert.deepEqual(bridge.chains.get('to-2')!.rules, ['meta mark set meta mark | 0x00020000']);
   });
 
@@ -174,7 +194,10 @@ describe('nftables ruleset: changes touch only what changed', () => {
   it('a rule added to a group refills that group chain only; rule numbers of others stay', () => {
     const { lines, before, after } = change((i) => i.security_groups[G].push(rule('ssh', { protocol: 'tcp', port_range_min: 22, port_range_max: 22 })));
     const chain = groupChain(G, 'ingress');
-    assert.deepEqual(lines.filter((l) => !l.startsWith(`add rule inet ${TABLE} ${chain} `)), [`flush chain inet ${TABLE} ${chain}`]);
+    assert.deepEqual(
+      lines.filter((l) => !l.startsWith(`add rule inet ${TABLE} ${chain} `)),
+      [`flush chain inet ${TABLE} ${chain}`],
+    );
     assert.equal(lines.length, 1 + 3);
     assert.match(lines.at(-1)!, /comment "sgr ssh 5"$/);
     assert.deepEqual(rulesOf(after.inet, chain).slice(0, 2), rulesOf(before.inet, chain));
@@ -187,7 +210,10 @@ describe('nftables ruleset: changes touch only what changed', () => {
 
   it('a new port is set elements and its own receiver chain, nothing else', () => {
     const { lines } = change((i) => (i.devices['port-3'] = port(3)));
-    assert.ok(lines.every((l) => l.startsWith('add element') || l.includes(' to-3')), lines.join('\n'));
+    assert.ok(
+      lines.every((l) => l.startsWith('add element') || l.includes(' to-3')),
+      lines.join('\n'),
+    );
     assert.ok(lines.includes(`add chain bridge ${TABLE} to-3`));
     assert.ok(lines.some((l) => l.startsWith(`add element inet ${TABLE} ingress { 0x00030000 : goto gs-`)));
   });
@@ -257,7 +283,10 @@ describe('nftables firewall: which flows a change ends', () => {
 
   it('conntrack lines carry mark/mask and prefixes as masks', () => {
     assert.equal(conntrackDeleteLine({ family: 'ipv4', mark: { value: 0x50000, mask: 0xffff0000 }, src: '10.1.0.0/16' }), '-D -f ipv4 --mark 327680/0xffff0000 -s 10.1.0.0 --mask-src 255.255.0.0');
-    assert.equal(conntrackDeleteLine({ family: 'ipv6', mark: { value: 7, mask: 0xffff }, dst: 'fd00::/20', zone: 3 }), '-D -f ipv6 --mark 7/0xffff --zone 3 -d fd00:: --mask-dst ffff:f000:0:0:0:0:0:0');
+    assert.equal(
+      conntrackDeleteLine({ family: 'ipv6', mark: { value: 7, mask: 0xffff }, dst: 'fd00::/20', zone: 3 }),
+      '-D -f ipv6 --mark 7/0xffff --zone 3 -d fd00:: --mask-dst ffff:f000:0:0:0:0:0:0',
+    );
   });
 });
 
@@ -270,7 +299,13 @@ describe('nftables firewall: numbers survive a restart', () => {
       { map: { name: 'zones', elem: [['brqnet-1234567', 12]] } },
     ];
     const found = readBack(listed);
-    assert.deepEqual([...found.ruleNumbers], [['d-in4', 7], ['gone-rule', 9]]);
+    assert.deepEqual(
+      [...found.ruleNumbers],
+      [
+        ['d-in4', 7],
+        ['gone-rule', 9],
+      ],
+    );
     assert.equal(found.directions.get('gone-rule'), 'egress');
     const state = new FirewallState();
     state.recover(found);

@@ -4,7 +4,12 @@ import { describe, it } from 'node:test';
 import { evaluate, parseCheck, PolicySyntaxError, type Check, type Credentials } from '../../src/api/policy/check.js';
 
 const creds = (roles: string[], project = 'p1', extra: Partial<Credentials> = {}): Credentials => ({
-  roles, project_id: project, tenant_id: project, user_id: 'u1', is_admin: roles.includes('admin'), ...extra,
+  roles,
+  project_id: project,
+  tenant_id: project,
+  user_id: 'u1',
+  is_admin: roles.includes('admin'),
+  ...extra,
 });
 
 function allows(text: string, target: Record<string, unknown>, c: Credentials, rules: Record<string, string> = {}): boolean {

@@ -28,18 +28,58 @@ describe('default policy table', () => {
 
   it('parses every default and names every rule the brief and Neutron name', () => {
     for (const name of [
-      'context_is_admin', 'admin_only', 'admin_or_owner', 'regular_user', 'default',
-      'create_network', 'create_network:shared', 'create_network:router:external', 'create_network:provider:network_type',
-      'create_network:provider:physical_network', 'create_network:provider:segmentation_id', 'get_network', 'get_network:router:external',
-      'get_network:provider:network_type', 'update_network', 'update_network:shared', 'delete_network',
-      'create_subnet', 'get_subnet', 'update_subnet', 'delete_subnet',
-      'create_port', 'create_port:mac_address', 'create_port:fixed_ips', 'create_port:binding:host_id', 'create_port:binding:profile',
-      'get_port:binding:host_id', 'get_port:binding:vif_type', 'create_port:port_security_enabled', 'create_port:allowed_address_pairs',
-      'update_port', 'update_port:mac_address', 'delete_port',
-      'create_security_group', 'get_security_group', 'update_security_group', 'delete_security_group',
-      'create_security_group_rule', 'get_security_group_rule', 'delete_security_group_rule',
-      'create_rbac_policy', 'create_rbac_policy:target_tenant', 'get_rbac_policy', 'update_rbac_policy', 'delete_rbac_policy',
-      'get_agent', 'update_agent', 'delete_agent', 'get_quota', 'update_quota', 'delete_quota', 'get_network_ip_availability',
+      'context_is_admin',
+      'admin_only',
+      'admin_or_owner',
+      'regular_user',
+      'default',
+      'create_network',
+      'create_network:shared',
+      'create_network:router:external',
+      'create_network:provider:network_type',
+      'create_network:provider:physical_network',
+      'create_network:provider:segmentation_id',
+      'get_network',
+      'get_network:router:external',
+      'get_network:provider:network_type',
+      'update_network',
+      'update_network:shared',
+      'delete_network',
+      'create_subnet',
+      'get_subnet',
+      'update_subnet',
+      'delete_subnet',
+      'create_port',
+      'create_port:mac_address',
+      'create_port:fixed_ips',
+      'create_port:binding:host_id',
+      'create_port:binding:profile',
+      'get_port:binding:host_id',
+      'get_port:binding:vif_type',
+      'create_port:port_security_enabled',
+      'create_port:allowed_address_pairs',
+      'update_port',
+      'update_port:mac_address',
+      'delete_port',
+      'create_security_group',
+      'get_security_group',
+      'update_security_group',
+      'delete_security_group',
+      'create_security_group_rule',
+      'get_security_group_rule',
+      'delete_security_group_rule',
+      'create_rbac_policy',
+      'create_rbac_policy:target_tenant',
+      'get_rbac_policy',
+      'update_rbac_policy',
+      'delete_rbac_policy',
+      'get_agent',
+      'update_agent',
+      'delete_agent',
+      'get_quota',
+      'update_quota',
+      'delete_quota',
+      'get_network_ip_availability',
     ].filter((n) => n !== 'get_network:router:external')) {
       assert.ok(p.has(name), name);
     }
@@ -66,14 +106,14 @@ describe('default policy table', () => {
     assert.equal(p.allows(ADMIN, 'get_agent', {}), true);
   });
 
-  it('uses Keystone\'s implied roles: admin ⇒ member ⇒ reader', () => {
+  it("uses Keystone's implied roles: admin ⇒ member ⇒ reader", () => {
     assert.deepEqual(withImpliedRoles(['admin']).sort(), ['admin', 'member', 'reader']);
     assert.deepEqual(withImpliedRoles(['Member']).sort(), ['member', 'reader']);
     assert.deepEqual(withImpliedRoles(['netops']), ['netops']);
     assert.equal(p.allows(ctx(['member']), 'get_network', { project_id: 'pa' }), true);
   });
 
-  it('checks parents: ports on one\'s own or a shared network, rules in one\'s own group', () => {
+  it("checks parents: ports on one's own or a shared network, rules in one's own group", () => {
     const port = { project_id: 'pa', network_id: 'n' };
     assert.equal(p.allows(MEMBER, 'create_port', { ...port, 'network:project_id': 'pa', 'network:shared': false }), true);
     assert.equal(p.allows(MEMBER, 'create_port', { ...port, 'network:project_id': 'pb', 'network:shared': false }), false);
@@ -110,7 +150,10 @@ describe('overrides', () => {
   });
 
   it('refuse a rule that does not parse, naming it', () => {
-    assert.throws(() => new Policy({ 'create_network:shared': 'role:admin or or role:x' }), (e: unknown) => e instanceof PolicyError && /create_network:shared/.test(e.message));
+    assert.throws(
+      () => new Policy({ 'create_network:shared': 'role:admin or or role:x' }),
+      (e: unknown) => e instanceof PolicyError && /create_network:shared/.test(e.message),
+    );
   });
 
   it('refuse a reference to a rule nobody defines, and loops', () => {
@@ -123,8 +166,14 @@ describe('overrides', () => {
 describe('ResourcePolicy (what the controller asks)', () => {
   const rp = new ResourcePolicy(new Policy(), networkDef);
   const item = (extra: Record<string, unknown> = {}) => ({
-    project_id: 'pa', name: 'n', admin_state_up: true, shared: false, 'router:external': false, mtu: NOT_SPECIFIED,
-    'provider:network_type': NOT_SPECIFIED, ...extra,
+    project_id: 'pa',
+    name: 'n',
+    admin_state_up: true,
+    shared: false,
+    'router:external': false,
+    mtu: NOT_SPECIFIED,
+    'provider:network_type': NOT_SPECIFIED,
+    ...extra,
   });
   const refused = (f: () => void, rule: string) =>
     assert.throws(f, (e: unknown) => e instanceof NeutronError && e.status === 403 && e.type === 'PolicyNotAuthorized' && e.message.includes(`rule:${rule}`));
@@ -148,7 +197,10 @@ describe('ResourcePolicy (what the controller asks)', () => {
 
   it('hides a resource the caller may not even read (404), as Neutron does', () => {
     const agents = new ResourcePolicy(new Policy(), { ...networkDef, member: 'agent', notFound: undefined });
-    assert.throws(() => agents.authorizeChange(MEMBER, 'update', { id: 'a1' }, { admin_state_up: false }), (e: unknown) => e instanceof NeutronError && e.status === 404);
+    assert.throws(
+      () => agents.authorizeChange(MEMBER, 'update', { id: 'a1' }, { admin_state_up: false }),
+      (e: unknown) => e instanceof NeutronError && e.status === 404,
+    );
   });
 
   it('hides attributes get_<resource>:<attr> refuses', () => {
@@ -189,13 +241,19 @@ describe('policy file', () => {
   it('fails on a malformed file, saying which file and what', () => {
     const f = join(dir, 'bad.yaml');
     writeFileSync(f, 'create_network: [unclosed\n');
-    assert.throws(() => loadPolicy(config(f), silent), (e: unknown) => e instanceof PolicyError && e.message.includes(f));
+    assert.throws(
+      () => loadPolicy(config(f), silent),
+      (e: unknown) => e instanceof PolicyError && e.message.includes(f),
+    );
     writeFileSync(f, '- a\n- b\n');
     assert.throws(() => loadPolicy(config(f), silent), /mapping of rule names/);
     writeFileSync(f, 'create_network: 3\n');
     assert.throws(() => loadPolicy(config(f), silent), /"create_network" must be a check string/);
     writeFileSync(f, '"create_network": "role:admin and"\n');
-    assert.throws(() => loadPolicy(config(f), silent), (e: unknown) => e instanceof PolicyError && e.message.includes(f) && e.message.includes('"create_network"'));
+    assert.throws(
+      () => loadPolicy(config(f), silent),
+      (e: unknown) => e instanceof PolicyError && e.message.includes(f) && e.message.includes('"create_network"'),
+    );
   });
 
   it('parsePolicyText takes an empty file as no overrides', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from '../../src/api/validators.js';
 import { normalizeRule } from '../../src/plugins/securitygroups/security-groups.js';
-import { NeutronError } from '../../src/api/errors.js';
+import type { NeutronError } from '../../src/api/errors.js';
 
 describe('validators', () => {
   it('convert booleans like neutron-lib', () => {
@@ -30,7 +30,17 @@ describe('validators', () => {
 });
 
 describe('security group rule normalisation', () => {
-  const base = { security_group_id: 'sg', direction: 'ingress', ethertype: 'IPv4', protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: null, description: '' };
+  const base = {
+    security_group_id: 'sg',
+    direction: 'ingress',
+    ethertype: 'IPv4',
+    protocol: null,
+    port_range_min: null,
+    port_range_max: null,
+    remote_ip_prefix: null,
+    remote_group_id: null,
+    description: '',
+  };
   const errType = (f: () => unknown) => {
     try {
       f();
@@ -49,14 +59,41 @@ describe('security group rule normalisation', () => {
     assert.equal(normalizeRule({ ...base, ethertype: 'ipv6', protocol: 'icmpv6', port_range_min: 128, port_range_max: 0 }, 'p').ethertype, 'IPv6');
   });
   it('refuses what Neutron refuses', () => {
-    assert.equal(errType(() => normalizeRule({ ...base, protocol: 'bogus' }, 'p')), 'SecurityGroupRuleInvalidProtocol');
-    assert.equal(errType(() => normalizeRule({ ...base, port_range_min: 1 }, 'p')), 'SecurityGroupProtocolRequiredWithPorts');
-    assert.equal(errType(() => normalizeRule({ ...base, protocol: 'gre', port_range_min: 1 }, 'p')), 'SecurityGroupInvalidProtocolForPort');
-    assert.equal(errType(() => normalizeRule({ ...base, protocol: 'tcp', port_range_min: 30, port_range_max: 20 }, 'p')), 'SecurityGroupInvalidPortRange');
-    assert.equal(errType(() => normalizeRule({ ...base, protocol: 'icmp', port_range_max: 3 }, 'p')), 'SecurityGroupMissingIcmpType');
-    assert.equal(errType(() => normalizeRule({ ...base, protocol: 'icmpv6' }, 'p')), 'SecurityGroupEthertypeConflictWithProtocol');
-    assert.equal(errType(() => normalizeRule({ ...base, remote_ip_prefix: '::/0' }, 'p')), 'SecurityGroupRuleParameterConflict');
-    assert.equal(errType(() => normalizeRule({ ...base, ethertype: 'IPv5' }, 'p')), 'SecurityGroupRuleInvalidEtherType');
-    assert.equal(errType(() => normalizeRule({ ...base, direction: 'sideways' }, 'p')), 'HTTPBadRequest');
+    assert.equal(
+      errType(() => normalizeRule({ ...base, protocol: 'bogus' }, 'p')),
+      'SecurityGroupRuleInvalidProtocol',
+    );
+    assert.equal(
+      errType(() => normalizeRule({ ...base, port_range_min: 1 }, 'p')),
+      'SecurityGroupProtocolRequiredWithPorts',
+    );
+    assert.equal(
+      errType(() => normalizeRule({ ...base, protocol: 'gre', port_range_min: 1 }, 'p')),
+      'SecurityGroupInvalidProtocolForPort',
+    );
+    assert.equal(
+      errType(() => normalizeRule({ ...base, protocol: 'tcp', port_range_min: 30, port_range_max: 20 }, 'p')),
+      'SecurityGroupInvalidPortRange',
+    );
+    assert.equal(
+      errType(() => normalizeRule({ ...base, protocol: 'icmp', port_range_max: 3 }, 'p')),
+      'SecurityGroupMissingIcmpType',
+    );
+    assert.equal(
+      errType(() => normalizeRule({ ...base, protocol: 'icmpv6' }, 'p')),
+      'SecurityGroupEthertypeConflictWithProtocol',
+    );
+    assert.equal(
+      errType(() => normalizeRule({ ...base, remote_ip_prefix: '::/0' }, 'p')),
+      'SecurityGroupRuleParameterConflict',
+    );
+    assert.equal(
+      errType(() => normalizeRule({ ...base, ethertype: 'IPv5' }, 'p')),
+      'SecurityGroupRuleInvalidEtherType',
+    );
+    assert.equal(
+      errType(() => normalizeRule({ ...base, direction: 'sideways' }, 'p')),
+      'HTTPBadRequest',
+    );
   });
 });

@@ -110,9 +110,11 @@ export class DhcpAgent {
     const prev = this.busy.get(networkId) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(work);
     this.busy.set(networkId, next);
-    void next.catch(() => undefined).finally(() => {
-      if (this.busy.get(networkId) === next) this.busy.delete(networkId);
-    });
+    void next
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.busy.get(networkId) === next) this.busy.delete(networkId);
+      });
     return next;
   }
 
@@ -162,24 +164,26 @@ export class DhcpAgent {
 
   private async handle(batch: Map<string, NetworkEvent>): Promise<void> {
     const ready: string[] = [];
-    await inParallel([...batch], 8, ([id, ev]) => this.exclusive(id, async () => {
-      try {
-        const fresh = ++this.clock;
-        const n = ev.gone ? null : await this.rpc.networkInfo(id);
-        if (!n || !n.admin_state_up || servedSubnets(n).length === 0) {
-          if (this.served.delete(id) || this.networks.present().has(id)) await this.networks.teardown(id, n !== null);
+    await inParallel([...batch], 8, ([id, ev]) =>
+      this.exclusive(id, async () => {
+        try {
+          const fresh = ++this.clock;
+          const n = ev.gone ? null : await this.rpc.networkInfo(id);
+          if (!n || !n.admin_state_up || servedSubnets(n).length === 0) {
+            if (this.served.delete(id) || this.networks.present().has(id)) await this.networks.teardown(id, n !== null);
+            this.convergedAt.set(id, fresh);
+            return;
+          }
+          await this.networks.converge(n);
           this.convergedAt.set(id, fresh);
-          return;
+          this.served.set(id, n);
+          const known = new Set(n.ports.map((p) => p.id));
+          for (const p of ev.ports) if (known.has(p)) ready.push(p);
+        } catch (err) {
+          this.log.error({ event: 'dhcp.network_failed', network_id: id, err: (err as Error).message }, `could not update DHCP for ${id}; the next full sync retries`);
         }
-        await this.networks.converge(n);
-        this.convergedAt.set(id, fresh);
-        this.served.set(id, n);
-        const known = new Set(n.ports.map((p) => p.id));
-        for (const p of ev.ports) if (known.has(p)) ready.push(p);
-      } catch (err) {
-        this.log.error({ event: 'dhcp.network_failed', network_id: id, err: (err as Error).message }, `could not update DHCP for ${id}; the next full sync retries`);
-      }
-    }));
+      }),
+    );
     if (ready.length) await this.rpc.dhcpReadyOnPorts(ready);
   }
 

@@ -4,7 +4,10 @@ import { PLUGIN } from '../../contract/topics.js';
 import type { Bus } from '../../rpc/bus.js';
 
 export class DhcpPluginApi {
-  constructor(private readonly bus: Bus, private readonly host: string) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly host: string,
+  ) {}
 
   activeNetworks(): Promise<DhcpNetwork[]> {
     return this.bus.call(PLUGIN, 'get_active_networks_info', { host: this.host });

@@ -16,9 +16,7 @@ import { readNamespaceDevices } from '../../linux/namespace-snapshot.js';
 import { addressLines, plugServicePort } from '../service-ports/veth-plug.js';
 import type { DhcpPluginApi } from './dhcp-plugin-api.js';
 import { dhcpDeviceId } from './device-id.js';
-import {
-  dhcpPortAddresses, dnsmasqArgs, filePath, parseLeases, renderAddnHosts, renderHosts, renderOpts, servedSubnets, staleLeases, type DnsmasqSettings,
-} from './dnsmasq-config.js';
+import { dhcpPortAddresses, dnsmasqArgs, filePath, parseLeases, renderAddnHosts, renderHosts, renderOpts, servedSubnets, staleLeases, type DnsmasqSettings } from './dnsmasq-config.js';
 
 export interface DhcpHostSettings {
   host: string;
@@ -46,7 +44,11 @@ export interface ConvergeResult {
 const sameArgv = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export class NetworkDhcp {
-  constructor(private readonly o: DhcpHostSettings, private readonly rpc: DhcpPluginApi, private readonly log: Logger) {}
+  constructor(
+    private readonly o: DhcpHostSettings,
+    private readonly rpc: DhcpPluginApi,
+    private readonly log: Logger,
+  ) {}
 
   namespace(networkId: string): string {
     return serviceNamespace('qdhcp', networkId, this.o.hostNamespace);
@@ -117,7 +119,10 @@ export class NetworkDhcp {
     if (!port) throw new Error(`network ${net.id}: the server made no DHCP port (the network is gone?)`);
     // one read of the namespace serves both the plug and the addresses (a namespace made just now holds nothing)
     const seen = fresh ? { links: new Map(), addresses: new Map<string, string[]>() } : await readNamespaceDevices(ns);
-    const dev = await plugServicePort({ hostNamespace: this.o.hostNamespace, namespace: ns, portId: port.id, mac: port.mac_address, mtu: net.mtu || 1500, prefix: DHCP_PORT_PREFIX }, { inner: seen.links.get(servicePortDevice(DHCP_PORT_PREFIX, port.id)) ?? null });
+    const dev = await plugServicePort(
+      { hostNamespace: this.o.hostNamespace, namespace: ns, portId: port.id, mac: port.mac_address, mtu: net.mtu || 1500, prefix: DHCP_PORT_PREFIX },
+      { inner: seen.links.get(servicePortDevice(DHCP_PORT_PREFIX, port.id)) ?? null },
+    );
     // a DHCP port replaced (deleted behind the agent's back) leaves its veth: it must not keep its address
     for (const name of seen.links.keys()) if (name.startsWith(DHCP_PORT_PREFIX) && name !== dev) await run('ip', ['link', 'del', name], { netns: ns, allowFailure: true });
     const want = dhcpPortAddresses(net, port);
@@ -149,7 +154,11 @@ export class NetworkDhcp {
         reloadDnsmasq(pidFile);
         // dnsmasq rereads in its own loop: the port is ready (and may turn ACTIVE) once it has
         const reread = await logShows(logFile, offset, `read ${filePath(dir, hostChanged ? 'host' : 'opts')}`, 1000);
-        if (!reread) this.log.warn({ event: 'dhcp.reload_unconfirmed', network_id: net.id, pid: running.pid, log: logFile }, `dnsmasq of ${net.id} did not log rereading its files within 1 s after SIGHUP (can user nobody read ${dir}?)`);
+        if (!reread)
+          this.log.warn(
+            { event: 'dhcp.reload_unconfirmed', network_id: net.id, pid: running.pid, log: logFile },
+            `dnsmasq of ${net.id} did not log rereading its files within 1 s after SIGHUP (can user nobody read ${dir}?)`,
+          );
         this.log.info({ event: 'dhcp.reload', network_id: net.id, pid: running.pid, released }, `dnsmasq of ${net.id} reloaded`);
         return { started: false, reloaded: true, pid: running.pid, released };
       }
@@ -163,7 +172,10 @@ export class NetworkDhcp {
     released = await this.releaseStaleOffline(net, dir);
     const t3 = Date.now();
     const pid = await startDnsmasq(ns, argv);
-    this.log.info({ event: 'dhcp.start', network_id: net.id, pid, namespace: ns, ms: { namespace: t1 - t0, port: t2 - t1, plug_and_files: t3 - t2, dnsmasq: Date.now() - t3 } }, `dnsmasq of ${net.id} started`);
+    this.log.info(
+      { event: 'dhcp.start', network_id: net.id, pid, namespace: ns, ms: { namespace: t1 - t0, port: t2 - t1, plug_and_files: t3 - t2, dnsmasq: Date.now() - t3 } },
+      `dnsmasq of ${net.id} started`,
+    );
     return { started: true, reloaded: false, pid, released };
   }
 
@@ -214,9 +226,11 @@ export class NetworkDhcp {
     await deleteNamespace(ns, devices);
     rmSync(dir, { recursive: true, force: true });
     if (releasePort) {
-      await this.rpc.releaseDhcpPort(networkId, dhcpDeviceId(this.o.host, networkId)).catch((err: Error) =>
-        this.log.warn({ event: 'dhcp.port_release_failed', network_id: networkId, err: err.message }, 'could not release the DHCP port; the server removes it with the network'),
-      );
+      await this.rpc
+        .releaseDhcpPort(networkId, dhcpDeviceId(this.o.host, networkId))
+        .catch((err: Error) =>
+          this.log.warn({ event: 'dhcp.port_release_failed', network_id: networkId, err: err.message }, 'could not release the DHCP port; the server removes it with the network'),
+        );
     }
     this.log.info({ event: 'dhcp.teardown', network_id: networkId, namespace: ns, dnsmasq_stopped: stopped }, `no longer serving DHCP for ${networkId}`);
   }

@@ -134,11 +134,7 @@ export function renderInetTable(m: FirewallModel): NftTable {
   });
   // what every filtered port may do whatever its groups say (Neutron's fixed rules)
   chains.set('fixed-e', {
-    rules: [
-      'meta nfproto ipv4 udp sport 68 udp dport 67 accept',
-      'meta nfproto ipv6 udp sport 546 udp dport 547 accept',
-      'meta l4proto ipv6-icmp accept',
-    ],
+    rules: ['meta nfproto ipv4 udp sport 68 udp dport 67 accept', 'meta nfproto ipv6 udp sport 546 udp dport 547 accept', 'meta l4proto ipv6-icmp accept'],
   });
   chains.set('fixed-i', {
     rules: [
@@ -169,12 +165,7 @@ export function renderInetTable(m: FirewallModel): NftTable {
       const name = groupSetChain(p.groups, direction);
       if (!chains.has(name)) {
         chains.set(name, {
-          rules: [
-            'ct state invalid drop',
-            `jump fixed-${direction === 'ingress' ? 'i' : 'e'}`,
-            ...p.groups.map((g) => `jump ${groupChain(g, direction)}`),
-            'drop',
-          ],
+          rules: ['ct state invalid drop', `jump fixed-${direction === 'ingress' ? 'i' : 'e'}`, ...p.groups.map((g) => `jump ${groupChain(g, direction)}`), 'drop'],
         });
       }
       const key = direction === 'ingress' ? hex(p.index << 16) : hex(p.index);

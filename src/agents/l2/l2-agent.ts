@@ -94,10 +94,7 @@ export class L2Agent {
       return [];
     }
     // both questions need only the device names: ask them at once
-    const [{ devices: details, failed_devices }, groups] = await Promise.all([
-      this.core.rpc.devicesDetails(devices),
-      this.core.rpc.securityGroupInfo(devices),
-    ]);
+    const [{ devices: details, failed_devices }, groups] = await Promise.all([this.core.rpc.devicesDetails(devices), this.core.rpc.securityGroupInfo(devices)]);
     const bound = details.filter((d) => d.port_id);
     if (bound.length) {
       // the filter goes in before the tap joins its bridge, so a new port is never unfiltered
@@ -114,7 +111,10 @@ export class L2Agent {
     if (up.length || down.length) {
       const r = await this.core.rpc.updateDeviceList(up, down, refreshTunnels);
       if (r.failed_devices_up.length || r.failed_devices_down.length) {
-        this.log.warn({ event: 'agent.device_report_failed', failed_up: r.failed_devices_up, failed_down: r.failed_devices_down }, 'the server could not record some devices; they are retried at the next resync');
+        this.log.warn(
+          { event: 'agent.device_report_failed', failed_up: r.failed_devices_up, failed_down: r.failed_devices_down },
+          'the server could not record some devices; they are retried at the next resync',
+        );
       }
     }
     if (failed_devices.length) this.log.warn({ event: 'agent.device_details_failed', devices: failed_devices }, 'the server could not give details of some devices');

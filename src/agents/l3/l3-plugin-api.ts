@@ -4,7 +4,10 @@ import type { FloatingIpStatus, SyncRouter } from '../../contract/l3.js';
 import { L3_PLUGIN } from '../../contract/topics.js';
 
 export class L3PluginApi {
-  constructor(private readonly bus: Bus, private readonly host: string) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly host: string,
+  ) {}
 
   /** The routers scheduled to this host (only `routerIds` when given). */
   syncRouters(routerIds?: string[]): Promise<SyncRouter[]> {

@@ -33,8 +33,7 @@ export interface ApplyResult {
   timings: { read: number; links: number; nat: number };
 }
 
-const hasHostAddresses = (addresses: Map<string, string[]>): boolean =>
-  [...addresses].some(([dev, list]) => dev.startsWith(ROUTER_GATEWAY_PREFIX) && list.some((a) => a.endsWith('/32')));
+const hasHostAddresses = (addresses: Map<string, string[]>): boolean => [...addresses].some(([dev, list]) => dev.startsWith(ROUTER_GATEWAY_PREFIX) && list.some((a) => a.endsWith('/32')));
 
 export class RouterDataplane {
   private readonly applied = new Map<string, AppliedRouter>();
@@ -72,7 +71,11 @@ export class RouterDataplane {
     // devices: gone ones out, missing or wrong ones (re)plugged
     const stale = devicesToDelete(have.links.keys(), plan.ports);
     if (stale.length) {
-      await runBatch('ip', ns, stale.map((d) => `link del ${d}`));
+      await runBatch(
+        'ip',
+        ns,
+        stale.map((d) => `link del ${d}`),
+      );
       changes += stale.length;
     }
     const absent: ServicePort[] = [];

@@ -23,8 +23,7 @@ export function devicesToDelete(have: Iterable<string>, ports: PortPlan[]): stri
 }
 
 /** Whether a present device already is what the port needs (else it is plugged again). */
-export const linkMatches = (l: KernelLink | undefined, p: PortPlan): boolean =>
-  !!l && (l.address ?? '').toLowerCase() === p.mac && l.mtu === p.mtu && l.up;
+export const linkMatches = (l: KernelLink | undefined, p: PortPlan): boolean => !!l && (l.address ?? '').toLowerCase() === p.mac && l.mtu === p.mtu && l.up;
 
 /** Address changes of every planned device, given `have` (dev → ip/prefixlen, global scope). */
 export function addressChanges(have: Map<string, string[]>, ports: PortPlan[]): string[] {

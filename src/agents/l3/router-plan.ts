@@ -89,7 +89,14 @@ export function planRouter(r: SyncRouter): RouterPlan {
   }
   const ports: PortPlan[] = [];
   const gwAddresses = new Set(gw?.fixed_ips.map((f) => f.ip_address) ?? []);
-  if (gw) ports.push(portPlan(gw, ROUTER_GATEWAY_PREFIX, [...floating.keys()].filter((a) => !gwAddresses.has(a)).map((a) => `${a}/32`)));
+  if (gw)
+    ports.push(
+      portPlan(
+        gw,
+        ROUTER_GATEWAY_PREFIX,
+        [...floating.keys()].filter((a) => !gwAddresses.has(a)).map((a) => `${a}/32`),
+      ),
+    );
   for (const p of interfaces) ports.push(portPlan(p, ROUTER_INTERFACE_PREFIX));
 
   const routes: RoutePlan[] = [];

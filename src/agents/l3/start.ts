@@ -18,7 +18,7 @@ export interface L3AgentStartOptions {
 export function l3AgentSettings(config: Config): { hostNamespace: string; reportInterval: number; availabilityZone: string } {
   const mode = config.str('DEFAULT', 'agent_mode');
   if (mode !== 'legacy') {
-    const what = mode.startsWith('dvr') ? 'distributed routers (DVR) are not built' : 'it is not one of Neutron\'s agent modes';
+    const what = mode.startsWith('dvr') ? 'distributed routers (DVR) are not built' : "it is not one of Neutron's agent modes";
     throw new ConfigError(`[DEFAULT] agent_mode = ${mode}: ${what}; use agent_mode = legacy (one qrouter namespace per router on this network host)`);
   }
   // read for its check: the option's choices are the Linux bridge driver's names only

@@ -69,7 +69,10 @@ export class LinuxBridgeDataplane implements L2Dataplane {
   private firewallInfo: SecurityGroupInfo = { devices: {}, security_groups: {}, sg_member_ips: {} };
   private chain: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly o: LinuxBridgeDataplaneOptions, vxlanDev: string | null) {
+  private constructor(
+    private readonly o: LinuxBridgeDataplaneOptions,
+    vxlanDev: string | null,
+  ) {
     this.netns = o.netns || null;
     this.log = o.log;
     this.firewall = o.firewall;
@@ -110,10 +113,7 @@ export class LinuxBridgeDataplane implements L2Dataplane {
     }
     const dp = new LinuxBridgeDataplane(o, vxlanDev);
     await dp.monitor.start();
-    o.log.info(
-      { event: 'lb.started', netns, vxlan_dev: vxlanDev, interface_mappings: o.interfaceMappings, bridge_mappings: o.bridgeMappings },
-      `Linux bridge dataplane watching ${where}`,
-    );
+    o.log.info({ event: 'lb.started', netns, vxlan_dev: vxlanDev, interface_mappings: o.interfaceMappings, bridge_mappings: o.bridgeMappings }, `Linux bridge dataplane watching ${where}`);
     return dp;
   }
 
@@ -186,7 +186,10 @@ export class LinuxBridgeDataplane implements L2Dataplane {
       }
       const net = networkWiring(d, this.settings);
       if ('error' in net) {
-        this.log.error({ event: 'lb.port_unwired', port_id: d.port_id, device: d.device, network_id: d.network_id, network_type: d.network_type, err: net.error }, `port ${d.port_id} is left unwired: ${net.error}`);
+        this.log.error(
+          { event: 'lb.port_unwired', port_id: d.port_id, device: d.device, network_id: d.network_id, network_type: d.network_type, err: net.error },
+          `port ${d.port_id} is left unwired: ${net.error}`,
+        );
         unwired.add(d.device);
         continue;
       }
@@ -196,7 +199,10 @@ export class LinuxBridgeDataplane implements L2Dataplane {
     const wanted = [...byNetwork.values()];
     const links = await this.linksFor(wanted);
     const plan = planWiring(links, wanted);
-    const failures = await ipBatch(this.netns, plan.lines.map((l) => l.line));
+    const failures = await ipBatch(
+      this.netns,
+      plan.lines.map((l) => l.line),
+    );
     const failedNetworks = new Set<string>();
     for (const p of plan.problems) {
       failedNetworks.add(p.networkId);
@@ -228,7 +234,15 @@ export class LinuxBridgeDataplane implements L2Dataplane {
     if (fdbLines.length) await applyFdb(this.netns, fdbLines, this.log);
     if (plan.lines.length) {
       this.log.info(
-        { event: 'lb.plugged', devices: devices.map((d) => d.device), networks: wanted.map((w) => w.net.networkId), commands: plan.lines.length, created_vxlan: plan.createdVxlan, failed: failures.length, ms: Math.round(performance.now() - started) },
+        {
+          event: 'lb.plugged',
+          devices: devices.map((d) => d.device),
+          networks: wanted.map((w) => w.net.networkId),
+          commands: plan.lines.length,
+          created_vxlan: plan.createdVxlan,
+          failed: failures.length,
+          ms: Math.round(performance.now() - started),
+        },
         `wired ${devices.length} device(s) with ${plan.lines.length} change(s)`,
       );
     } else {

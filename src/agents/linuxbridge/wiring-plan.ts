@@ -90,7 +90,9 @@ const mtuArg = (want: number | null, have: number | undefined): string => (want 
 
 function vxlanMatches(l: Link, seg: Extract<SegmentDevice, { kind: 'vxlan' }>): boolean {
   const d = l.data;
-  return l.kind === 'vxlan' && d.id === seg.vni && (d.local ?? d.local6) === seg.local && d.port === seg.dstport && (d.link === undefined || d.link === seg.dev) && Boolean(d.learning) === seg.learning;
+  return (
+    l.kind === 'vxlan' && d.id === seg.vni && (d.local ?? d.local6) === seg.local && d.port === seg.dstport && (d.link === undefined || d.link === seg.dev) && Boolean(d.learning) === seg.learning
+  );
 }
 
 export interface WantedNetwork {
@@ -129,7 +131,9 @@ export function planWiring(links: Map<string, Link>, wanted: WantedNetwork[]): W
     if (seg.kind === 'vxlan') {
       const vx = links.get(seg.name);
       const add = () => {
-        lines.push(`link add ${seg.name}${mtuArg(net.mtu, undefined)} master ${net.bridge} up type vxlan id ${seg.vni} local ${seg.local} dev ${seg.dev} dstport ${seg.dstport} ${seg.learning ? 'learning' : 'nolearning'}`);
+        lines.push(
+          `link add ${seg.name}${mtuArg(net.mtu, undefined)} master ${net.bridge} up type vxlan id ${seg.vni} local ${seg.local} dev ${seg.dev} dstport ${seg.dstport} ${seg.learning ? 'learning' : 'nolearning'}`,
+        );
         plan.createdVxlan.push(seg.name);
       };
       if (!vx) add();

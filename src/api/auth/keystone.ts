@@ -212,12 +212,7 @@ export class KeystoneAuth {
     return token;
   }
 
-  private async http(
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    body?: string,
-  ): Promise<{ status: number; headers: Headers; body: unknown }> {
+  private async http(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Headers; body: unknown }> {
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await fetch(this.base + path, {
@@ -264,8 +259,7 @@ function describe(err: Error): string {
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-const obj = (v: unknown): Record<string, unknown> | null =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+const obj = (v: unknown): Record<string, unknown> | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
 
 /** Keystone's GET /v3/auth/tokens body to TokenInfo; null when it is not one. */
 export function parseToken(body: unknown): TokenInfo | null {
@@ -275,9 +269,7 @@ export function parseToken(body: unknown): TokenInfo | null {
   const expiresAt = new Date(String(token?.expires_at));
   if (!token || !userId || Number.isNaN(expiresAt.getTime())) return null;
   const project = obj(token.project);
-  const roles = (Array.isArray(token.roles) ? token.roles : [])
-    .map((r) => str(obj(r)?.name)?.toLowerCase())
-    .filter((r): r is string => !!r);
+  const roles = (Array.isArray(token.roles) ? token.roles : []).map((r) => str(obj(r)?.name)?.toLowerCase()).filter((r): r is string => !!r);
   const system = obj(token.system);
   const systemScope = system ? (system.all === true ? 'all' : (Object.keys(system)[0] ?? null)) : null;
   return {

@@ -25,10 +25,16 @@ export class ResourcePolicy {
   /** get_<member>:<attr> rules in force, checked on every item shown */
   private readonly shownRules: [attr: string, rule: string][];
 
-  constructor(private readonly policy: Policy, private readonly def: ResourceDef) {
+  constructor(
+    private readonly policy: Policy,
+    private readonly def: ResourceDef,
+  ) {
     this.attrs = new Map(def.attributes.map((a) => [a.name, a]));
     const prefix = `get_${def.member}:`;
-    this.shownRules = policy.names().filter((n) => n.startsWith(prefix)).map((n) => [n.slice(prefix.length), n]);
+    this.shownRules = policy
+      .names()
+      .filter((n) => n.startsWith(prefix))
+      .map((n) => [n.slice(prefix.length), n]);
   }
 
   private notFound(id: unknown): NeutronError {

@@ -28,12 +28,19 @@ export const networkDef: ResourceDef = {
     { name: 'provider:physical_network', post: true, put: true, default: NOT_SPECIFIED, validate: v.nullableString(64), extension: 'provider' },
     { name: 'provider:segmentation_id', post: true, put: true, default: NOT_SPECIFIED, validate: v.nullableInteger(0, 2 ** 31 - 1), extension: 'provider' },
     {
-      name: 'segments', post: true, put: true, default: NOT_SPECIFIED, extension: 'multi-provider',
-      validate: v.list(v.dict({
-        'provider:network_type': { required: true, validate: v.string(32) },
-        'provider:physical_network': { validate: v.nullableString(64) },
-        'provider:segmentation_id': { validate: v.nullableInteger(0, 2 ** 31 - 1) },
-      }), { max: 16 }),
+      name: 'segments',
+      post: true,
+      put: true,
+      default: NOT_SPECIFIED,
+      extension: 'multi-provider',
+      validate: v.list(
+        v.dict({
+          'provider:network_type': { required: true, validate: v.string(32) },
+          'provider:physical_network': { validate: v.nullableString(64) },
+          'provider:segmentation_id': { validate: v.nullableInteger(0, 2 ** 31 - 1) },
+        }),
+        { max: 16 },
+      ),
     },
     { name: 'availability_zone_hints', post: false, put: false },
     { name: 'availability_zones', post: false, put: false },

@@ -4,7 +4,19 @@ import * as v from '../validators.js';
 import { idAttr, nameAttr, projectAttrs, standardAttrs } from './common.js';
 
 /** binding:vnic_type values (neutron-lib portbindings) */
-export const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'remote-managed', 'accelerator-direct', 'accelerator-direct-physical'];
+export const VNIC_TYPES = [
+  'normal',
+  'direct',
+  'macvtap',
+  'baremetal',
+  'direct-physical',
+  'virtio-forwarder',
+  'smart-nic',
+  'vdpa',
+  'remote-managed',
+  'accelerator-direct',
+  'accelerator-direct-physical',
+];
 
 const fixedIp = v.dict({ subnet_id: { validate: v.uuid }, ip_address: { validate: v.ipAddress } });
 

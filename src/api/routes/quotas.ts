@@ -10,8 +10,7 @@ type P = { project: string };
 
 export function registerQuotas(app: FastifyInstance, quotas: QuotaEngine, policy: Policy): void {
   /** get_/update_/delete_quota with the project as target (403 PolicyNotAuthorized). */
-  const enforce = (ctx: RequestContext, action: string, project?: string) =>
-    policy.enforce(ctx, action, project === undefined ? {} : { project_id: project, tenant_id: project });
+  const enforce = (ctx: RequestContext, action: string, project?: string) => policy.enforce(ctx, action, project === undefined ? {} : { project_id: project, tenant_id: project });
   const mayRead = (ctx: RequestContext, project: string) => enforce(ctx, 'get_quota', project);
 
   app.get('/v2.0/quotas', async (req) => {

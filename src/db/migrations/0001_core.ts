@@ -1,7 +1,6 @@
 // Networks, subnets, ports, IP allocations, security groups, tags and quotas.
 import type { Kysely } from 'kysely';
 
-
 export async function up(db: Kysely<any>): Promise<void> {
   const withStandard = (name: string) =>
     db.schema
@@ -65,7 +64,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('ix_ipallocations_port_id').on('ipallocations').column('port_id').execute();
   await db.schema.createIndex('ix_ipallocations_network_id').on('ipallocations').column('network_id').execute();
 
-  await withStandard('securitygroups').addColumn('stateful', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+  await withStandard('securitygroups')
+    .addColumn('stateful', 'integer', (c) => c.notNull().defaultTo(1))
+    .execute();
   await db.schema.createIndex('ix_securitygroups_project_id').on('securitygroups').column('project_id').execute();
 
   await db.schema
@@ -120,8 +121,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['quotas', 'tags', 'default_security_group', 'securitygroupportbindings', 'securitygrouprules',
-    'securitygroups', 'ipallocations', 'ports', 'subnets', 'networks']) {
+  for (const t of ['quotas', 'tags', 'default_security_group', 'securitygroupportbindings', 'securitygrouprules', 'securitygroups', 'ipallocations', 'ports', 'subnets', 'networks']) {
     await db.schema.dropTable(t).ifExists().execute();
   }
 }

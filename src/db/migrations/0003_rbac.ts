@@ -19,12 +19,20 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('ix_networkrbacs_object_id').on('networkrbacs').column('object_id').execute();
 
   // networks shared or external before this migration get their wildcard entries
-  const nets = await db.selectFrom('networks').select(['id', 'project_id', 'shared', 'router_external']).where((eb) => eb.or([eb('shared', '=', 1), eb('router_external', '=', 1)])).execute();
+  const nets = await db
+    .selectFrom('networks')
+    .select(['id', 'project_id', 'shared', 'router_external'])
+    .where((eb) => eb.or([eb('shared', '=', 1), eb('router_external', '=', 1)]))
+    .execute();
   const rows = nets.flatMap((n: { id: string; project_id: string; shared: number; router_external: number }) => [
     ...(n.shared === 1 ? [{ id: randomUUID(), project_id: n.project_id, object_id: n.id, action: 'access_as_shared', target_tenant: '*' }] : []),
     ...(n.router_external === 1 ? [{ id: randomUUID(), project_id: n.project_id, object_id: n.id, action: 'access_as_external', target_tenant: '*' }] : []),
   ]);
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('networkrbacs').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('networkrbacs')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -111,11 +111,7 @@ export class AgentStore implements Handler {
     }
     const now = agentTime();
     const out = await inTransaction(this.s.db, async (trx) => {
-      const row = await lockedIf(
-        this.s.db,
-        trx.selectFrom('agents').selectAll().where('agent_type', '=', state.agent_type).where('host', '=', state.host),
-        true,
-      ).executeTakeFirst();
+      const row = await lockedIf(this.s.db, trx.selectFrom('agents').selectAll().where('agent_type', '=', state.agent_type).where('host', '=', state.host), true).executeTakeFirst();
       const fields = {
         binary: state.binary,
         topic: state.topic,
@@ -126,8 +122,15 @@ export class AgentStore implements Handler {
       };
       if (!row) {
         const fresh: AgentTable = {
-          id: randomUUID(), agent_type: state.agent_type, host: state.host, admin_state_up: 1, description: state.description ?? '',
-          load: 0, created_at: now, started_at: now, ...fields,
+          id: randomUUID(),
+          agent_type: state.agent_type,
+          host: state.host,
+          admin_state_up: 1,
+          description: state.description ?? '',
+          load: 0,
+          created_at: now,
+          started_at: now,
+          ...fields,
         };
         await trx.insertInto('agents').values(fresh).execute();
         return { status: AGENT_ALIVE, agent: fresh, created: true };
@@ -137,7 +140,10 @@ export class AgentStore implements Handler {
       return { status: this.isAlive(row) ? AGENT_ALIVE : AGENT_REVIVED, agent: { ...row, ...set }, created: false };
     });
     if (out.created || out.status === AGENT_REVIVED || state.start_flag) {
-      this.s.log.info({ event: out.created ? 'agent.register' : out.status === AGENT_REVIVED ? 'agent.revived' : 'agent.start', agent_id: out.agent.id, host: state.host, agent_type: state.agent_type }, `${state.agent_type} on ${state.host}: ${out.created ? 'registered' : out.status}`);
+      this.s.log.info(
+        { event: out.created ? 'agent.register' : out.status === AGENT_REVIVED ? 'agent.revived' : 'agent.start', agent_id: out.agent.id, host: state.host, agent_type: state.agent_type },
+        `${state.agent_type} on ${state.host}: ${out.created ? 'registered' : out.status}`,
+      );
     }
     return { status: out.status, agent: out.agent };
   }

@@ -62,7 +62,10 @@ export class DhcpAgentScheduling {
       await trx.insertInto('networkdhcpagentbindings').values({ network_id: networkId, dhcp_agent_id: agentId }).execute();
       return a;
     });
-    this.s.log.info({ event: 'dhcp.network_add', network_id: networkId, agent_id: agentId, host: agent.host, request_id: ctx.requestId }, `network ${networkId} added to the DHCP agent on ${agent.host}`);
+    this.s.log.info(
+      { event: 'dhcp.network_add', network_id: networkId, agent_id: agentId, host: agent.host, request_id: ctx.requestId },
+      `network ${networkId} added to the DHCP agent on ${agent.host}`,
+    );
     this.notifier.networkAdded(networkId, [agent.host]);
   }
 
@@ -76,7 +79,10 @@ export class DhcpAgentScheduling {
       if (Number(r.numDeletedRows) === 0) throw NetworkNotHostedByDhcpAgent({ network_id: networkId, agent_id: agentId });
       return a;
     });
-    this.s.log.info({ event: 'dhcp.network_remove', network_id: networkId, agent_id: agentId, host: agent.host, request_id: ctx.requestId }, `network ${networkId} removed from the DHCP agent on ${agent.host}`);
+    this.s.log.info(
+      { event: 'dhcp.network_remove', network_id: networkId, agent_id: agentId, host: agent.host, request_id: ctx.requestId },
+      `network ${networkId} removed from the DHCP agent on ${agent.host}`,
+    );
     this.notifier.networkRemoved(networkId, [agent.host]);
     await this.deleteDhcpPorts(networkId, agent.host);
   }
@@ -104,7 +110,15 @@ export class DhcpAgentScheduling {
     const dead = all.filter((a) => !this.agents.isAlive(a, now));
     if (!dead.length || dead.length === all.length) return [];
     const moved: { network_id: string; from: string; to: string | null }[] = [];
-    const deadBindings = await k.selectFrom('networkdhcpagentbindings').selectAll().where('dhcp_agent_id', 'in', dead.map((a) => a.id)).execute();
+    const deadBindings = await k
+      .selectFrom('networkdhcpagentbindings')
+      .selectAll()
+      .where(
+        'dhcp_agent_id',
+        'in',
+        dead.map((a) => a.id),
+      )
+      .execute();
     for (const b of deadBindings) {
       const from = dead.find((a) => a.id === b.dhcp_agent_id)!;
       const to = await inTransaction(this.s.db, async (trx) => {

@@ -23,24 +23,43 @@ export function subscribeDhcpNotifier(s: Services, notifier: DhcpAgentNotifier, 
     await notifier.notify(networkId, method, payload);
   };
   const portsChanged = async (method: DhcpEvent, ports: ApiObject[]): Promise<void> => {
-    for (const [networkId, list] of groupBy(ports, (p) => p.network_id as string)) await notifier.notifyEach(networkId, method, list.map((port) => ({ port })));
+    for (const [networkId, list] of groupBy(ports, (p) => p.network_id as string))
+      await notifier.notifyEach(
+        networkId,
+        method,
+        list.map((port) => ({ port })),
+      );
   };
 
-  registry.subscribe('network', 'after_update', ({ network: n }) => notifier.notify(n.id, 'network_update_end', { network: { id: n.id, admin_state_up: bool(n.admin_state_up), mtu: n.mtu } }), { name });
+  registry.subscribe('network', 'after_update', ({ network: n }) => notifier.notify(n.id, 'network_update_end', { network: { id: n.id, admin_state_up: bool(n.admin_state_up), mtu: n.mtu } }), {
+    name,
+  });
   // the bindings go with the network: whom to tell is read inside its transaction
-  registry.subscribe('network', 'precommit_delete', async ({ trx, uow, network }) => {
-    const hosts = await notifier.hostsOf(network.id, trx);
-    uow.onCommit(() => notifier.networkRemoved(network.id, hosts));
-  }, { name });
+  registry.subscribe(
+    'network',
+    'precommit_delete',
+    async ({ trx, uow, network }) => {
+      const hosts = await notifier.hostsOf(network.id, trx);
+      uow.onCommit(() => notifier.networkRemoved(network.id, hosts));
+    },
+    { name },
+  );
 
-  registry.subscribe('subnet', 'after_create', async ({ subnets }) => {
-    for (const { row, shown } of subnets) await subnetChanged(row.network_id, bool(row.enable_dhcp), 'subnet_create_end', { subnet: shown });
-  }, { name });
+  registry.subscribe(
+    'subnet',
+    'after_create',
+    async ({ subnets }) => {
+      for (const { row, shown } of subnets) await subnetChanged(row.network_id, bool(row.enable_dhcp), 'subnet_create_end', { subnet: shown });
+    },
+    { name },
+  );
   registry.subscribe('subnet', 'after_update', ({ after, shown }) => subnetChanged(after.network_id, bool(after.enable_dhcp), 'subnet_update_end', { subnet: shown }), { name });
   registry.subscribe('subnet', 'after_delete', ({ subnetId, networkId }) => subnetChanged(networkId, false, 'subnet_delete_end', { subnet_id: subnetId, network_id: networkId }), { name });
 
   // ports made inside a service plugin's transaction are told of when it announces them
   registry.subscribe('port', 'after_create', ({ ports, internal }) => (internal ? undefined : portsChanged('port_create_end', ports)), { name });
   registry.subscribe('port', 'after_update', ({ ports }) => portsChanged('port_update_end', ports), { name });
-  registry.subscribe('port', 'after_delete', ({ portId, networkId, fixedIps }) => notifier.notify(networkId, 'port_delete_end', { port_id: portId, network_id: networkId, fixed_ips: fixedIps }), { name });
+  registry.subscribe('port', 'after_delete', ({ portId, networkId, fixedIps }) => notifier.notify(networkId, 'port_delete_end', { port_id: portId, network_id: networkId, fixed_ips: fixedIps }), {
+    name,
+  });
 }

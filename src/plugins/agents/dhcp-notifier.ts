@@ -11,9 +11,15 @@ import type { Bus } from '../../rpc/bus.js';
 import type { DhcpScheduler } from './dhcp-scheduler.js';
 
 export type DhcpEvent =
-  | 'network_create_end' | 'network_update_end' | 'network_delete_end'
-  | 'subnet_create_end' | 'subnet_update_end' | 'subnet_delete_end'
-  | 'port_create_end' | 'port_update_end' | 'port_delete_end';
+  | 'network_create_end'
+  | 'network_update_end'
+  | 'network_delete_end'
+  | 'subnet_create_end'
+  | 'subnet_update_end'
+  | 'subnet_delete_end'
+  | 'port_create_end'
+  | 'port_update_end'
+  | 'port_delete_end';
 
 export class DhcpAgentNotifier {
   constructor(
@@ -40,7 +46,11 @@ export class DhcpAgentNotifier {
     for (const host of hosts) {
       this.bus.cast(topics.onHost(topics.DHCP_AGENT, host), method, payload).then(
         () => this.log.debug({ event: 'rpc.notify', topic: topics.DHCP_AGENT, host, method }, `sent ${method} to ${host}`),
-        (err: Error) => this.log.warn({ event: 'rpc.notify_failed', topic: topics.DHCP_AGENT, host, method, err: err.message }, `could not send ${method} to the DHCP agent on ${host}; it catches up at its next resync`),
+        (err: Error) =>
+          this.log.warn(
+            { event: 'rpc.notify_failed', topic: topics.DHCP_AGENT, host, method, err: err.message },
+            `could not send ${method} to the DHCP agent on ${host}; it catches up at its next resync`,
+          ),
       );
     }
   }

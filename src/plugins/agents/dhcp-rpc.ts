@@ -20,7 +20,10 @@ const str = (v: unknown, what: string): string => {
 };
 
 export class DhcpRpcCallbacks {
-  constructor(private readonly s: Services, private readonly ports: PortPlugin) {}
+  constructor(
+    private readonly s: Services,
+    private readonly ports: PortPlugin,
+  ) {}
 
   endpoints(): Endpoints {
     return {
@@ -100,14 +103,25 @@ export class DhcpRpcCallbacks {
       mtu: n.mtu,
       subnets: (subnetsBy.get(n.id) ?? []).map(
         (s): DhcpSubnet => ({
-          id: s.id, network_id: s.network_id, cidr: s.cidr, ip_version: s.ip_version, gateway_ip: s.gateway_ip, enable_dhcp: bool(s.enable_dhcp),
-          dns_nameservers: jsonColumn(s.dns_nameservers, []), host_routes: jsonColumn(s.host_routes, []),
-          ipv6_address_mode: s.ipv6_address_mode, ipv6_ra_mode: s.ipv6_ra_mode,
+          id: s.id,
+          network_id: s.network_id,
+          cidr: s.cidr,
+          ip_version: s.ip_version,
+          gateway_ip: s.gateway_ip,
+          enable_dhcp: bool(s.enable_dhcp),
+          dns_nameservers: jsonColumn(s.dns_nameservers, []),
+          host_routes: jsonColumn(s.host_routes, []),
+          ipv6_address_mode: s.ipv6_address_mode,
+          ipv6_ra_mode: s.ipv6_ra_mode,
         }),
       ),
       ports: (portsBy.get(n.id) ?? []).map(
         (p): DhcpPort => ({
-          id: p.id, network_id: p.network_id, mac_address: p.mac_address, device_owner: p.device_owner, device_id: p.device_id,
+          id: p.id,
+          network_id: p.network_id,
+          mac_address: p.mac_address,
+          device_owner: p.device_owner,
+          device_id: p.device_id,
           admin_state_up: bool(p.admin_state_up),
           status: p.status,
           fixed_ips: (byPort.get(p.id) ?? []).map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),

@@ -14,7 +14,10 @@ export class DhcpScheduler {
    */
   readonly recentlyScheduled = new Set<string>();
 
-  constructor(private readonly s: Services, private readonly agents: AgentStore) {}
+  constructor(
+    private readonly s: Services,
+    private readonly agents: AgentStore,
+  ) {}
 
   /** The DHCP agents serving the network, scheduling it first if it has DHCP but no agent. */
   async agentsFor(trx: Trx, networkId: string): Promise<string[]> {
@@ -24,7 +27,10 @@ export class DhcpScheduler {
     if (!dhcp) return [];
     const chosen = await this.choose(trx, this.s.config.int('DEFAULT', 'dhcp_agents_per_network'), []);
     if (!chosen.length) return [];
-    await trx.insertInto('networkdhcpagentbindings').values(chosen.map((a) => ({ network_id: networkId, dhcp_agent_id: a.id }))).execute();
+    await trx
+      .insertInto('networkdhcpagentbindings')
+      .values(chosen.map((a) => ({ network_id: networkId, dhcp_agent_id: a.id })))
+      .execute();
     for (const a of chosen) this.s.log.info({ event: 'dhcp.schedule', network_id: networkId, agent_id: a.id, host: a.host }, `network ${networkId} scheduled to the DHCP agent on ${a.host}`);
     this.recentlyScheduled.add(networkId);
     return chosen.map((a) => a.id);

@@ -22,7 +22,6 @@ async function preventL3PortDeletion(trx: Trx, port: PortTable): Promise<void> {
   if (owner) throw ServicePortInUse({ port_id: port.id, reason: `has device owner ${port.device_owner}` });
 }
 
-
 /** A port may not lose the fixed IP a floating IP is associated with (400, as Neutron). */
 async function keepFloatingIpAddress(trx: Trx, port: PortTable, ips: IpAllocationTable[]): Promise<void> {
   const fips = await trx.selectFrom('floatingips').select('fixed_ip_address').where('fixed_port_id', '=', port.id).execute();
@@ -53,15 +52,25 @@ function routersOnSubnetChanged(db: Db, announcer: L3Announcer, log: Logger): (b
 /** The L3 plugin's say in the core plugin's port deletions and updates and subnet changes. */
 export function subscribeL3CoreCallbacks(registry: CallbackRegistry, deps: { db: Db; log: Logger; floatingIps: FloatingIpPlugin; announcer: L3Announcer }): void {
   const name = 'l3';
-  registry.subscribe('port', 'precommit_delete', async ({ trx, uow, port }) => {
-    await preventL3PortDeletion(trx, port);
-    // floating IPs on the port let go of it; their routers' agents hear of it after commit
-    const routers = await deps.floatingIps.disassociateFromPort(trx, port.id);
-    if (routers.length) uow.onCommit(() => void deps.floatingIps.routersChanged(routers));
-  }, { name });
-  registry.subscribe('port', 'precommit_update', async ({ trx, port, fixedIps }) => {
-    if (fixedIps) await keepFloatingIpAddress(trx, port, fixedIps);
-  }, { name });
+  registry.subscribe(
+    'port',
+    'precommit_delete',
+    async ({ trx, uow, port }) => {
+      await preventL3PortDeletion(trx, port);
+      // floating IPs on the port let go of it; their routers' agents hear of it after commit
+      const routers = await deps.floatingIps.disassociateFromPort(trx, port.id);
+      if (routers.length) uow.onCommit(() => void deps.floatingIps.routersChanged(routers));
+    },
+    { name },
+  );
+  registry.subscribe(
+    'port',
+    'precommit_update',
+    async ({ trx, port, fixedIps }) => {
+      if (fixedIps) await keepFloatingIpAddress(trx, port, fixedIps);
+    },
+    { name },
+  );
   const onSubnet = routersOnSubnetChanged(deps.db, deps.announcer, deps.log);
   registry.subscribe('subnet', 'after_update', ({ before, after }) => onSubnet(before, after), { name });
 }

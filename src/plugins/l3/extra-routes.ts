@@ -53,5 +53,9 @@ export async function routesOf(trx: Trx, routerId: string): Promise<Route[]> {
 /** Replaces the router's routes. */
 export async function saveRoutes(trx: Trx, routerId: string, routes: Route[]): Promise<void> {
   await trx.deleteFrom('routerroutes').where('router_id', '=', routerId).execute();
-  if (routes.length) await trx.insertInto('routerroutes').values(routes.map((r) => ({ router_id: routerId, destination: r.destination, nexthop: r.nexthop }))).execute();
+  if (routes.length)
+    await trx
+      .insertInto('routerroutes')
+      .values(routes.map((r) => ({ router_id: routerId, destination: r.destination, nexthop: r.nexthop })))
+      .execute();
 }

@@ -103,17 +103,40 @@ export class FloatingIpPlugin implements Handler {
         const wanted: { subnet_id?: string; ip_address?: string } = {};
         if (i.subnet_id !== null) wanted.subnet_id = i.subnet_id as string;
         if (i.floating_ip_address !== null) wanted.ip_address = i.floating_ip_address as string;
-        const port = await this.l3ports.make(trx, uow, l3, {
-          project_id: '', network_id: net.id, device_id: id, device_owner: DEVICE_OWNER_FLOATINGIP, host: '',
-          fixed_ips: Object.keys(wanted).length ? [wanted] : [{ subnet_id: v4.id }],
-        }, ctx.requestId);
+        const port = await this.l3ports.make(
+          trx,
+          uow,
+          l3,
+          {
+            project_id: '',
+            network_id: net.id,
+            device_id: id,
+            device_owner: DEVICE_OWNER_FLOATINGIP,
+            host: '',
+            fixed_ips: Object.keys(wanted).length ? [wanted] : [{ subnet_id: v4.id }],
+          },
+          ctx.requestId,
+        );
         // as Neutron: the port only holds the address; no agent plugs it
-        await trx.updateTable('ports').set({ status: 'N/A' }).where('id', '=', port.id as string).execute();
+        await trx
+          .updateTable('ports')
+          .set({ status: 'N/A' })
+          .where('id', '=', port.id as string)
+          .execute();
         const address = (port.fixed_ips as { ip_address: string }[]).find((f) => parseIp(f.ip_address)?.version === 4);
         if (!address) throw BadRequest({ resource: 'floatingip', msg: `The address asked for is not an IPv4 address of network ${net.id}` });
         let row: FloatingIpTable = {
-          id, project_id: i.project_id as string, description: i.description as string, created_at: now, updated_at: now, revision_number: 0,
-          floating_ip_address: address.ip_address, floating_network_id: net.id, floating_port_id: port.id as string, ...NONE, status: DOWN,
+          id,
+          project_id: i.project_id as string,
+          description: i.description as string,
+          created_at: now,
+          updated_at: now,
+          revision_number: 0,
+          floating_ip_address: address.ip_address,
+          floating_network_id: net.id,
+          floating_port_id: port.id as string,
+          ...NONE,
+          status: DOWN,
         };
         if (i.port_id !== null) row = { ...row, ...(await this.associate(trx, ctx, row, i.port_id as string, i.fixed_ip_address as string | null)) };
         await trx.insertInto('floatingips').values(row).execute();
@@ -124,7 +147,11 @@ export class FloatingIpPlugin implements Handler {
       l3.portsChanged.clear();
       return { rows, l3 };
     });
-    for (const r of rows) this.s.log.info({ event: 'floatingip.create', floatingip_id: r.id, address: r.floating_ip_address, port_id: r.fixed_port_id, router_id: r.router_id, request_id: ctx.requestId }, 'floating IP created');
+    for (const r of rows)
+      this.s.log.info(
+        { event: 'floatingip.create', floatingip_id: r.id, address: r.floating_ip_address, port_id: r.fixed_port_id, router_id: r.router_id, request_id: ctx.requestId },
+        'floating IP created',
+      );
     await this.announcer.announce(l3);
     return this.render(this.s.db.kysely, rows, null);
   }
@@ -132,7 +159,11 @@ export class FloatingIpPlugin implements Handler {
   /** Where the floating IP goes for this port (and fixed address): Neutron's association checks. */
   private async associate(trx: Trx, ctx: RequestContext, fip: FloatingIpTable, portId: string, fixedIp: string | null): Promise<Association> {
     const port = (await trx.selectFrom('ports').selectAll().where('id', '=', portId).executeTakeFirst()) as PortTable | undefined;
-    const visible = port && (ctx.isAdmin || port.project_id === ctx.projectId || (await trx.selectFrom('networks').select('id').where('id', '=', port.network_id).where('project_id', '=', ctx.projectId).executeTakeFirst()));
+    const visible =
+      port &&
+      (ctx.isAdmin ||
+        port.project_id === ctx.projectId ||
+        (await trx.selectFrom('networks').select('id').where('id', '=', port.network_id).where('project_id', '=', ctx.projectId).executeTakeFirst()));
     if (!port || !visible) throw PortNotFound({ id: portId });
     if (port.project_id !== fip.project_id && !ctx.isAdmin) {
       throw BadRequest({ resource: 'floatingip', msg: `Cannot process floating IP association with Port ${portId}, since that port is owned by a different project` });
@@ -206,7 +237,10 @@ export class FloatingIpPlugin implements Handler {
       }
       return { row: await saveChanges(trx, 'floatingips', row, set), l3 };
     });
-    this.s.log.info({ event: 'floatingip.update', floatingip_id: id, port_id: row.fixed_port_id, router_id: row.router_id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'floating IP updated');
+    this.s.log.info(
+      { event: 'floatingip.update', floatingip_id: id, port_id: row.fixed_port_id, router_id: row.router_id, request_id: ctx.requestId, changed: Object.keys(changes) },
+      'floating IP updated',
+    );
     await this.announcer.announce(l3);
     return (await this.render(this.s.db.kysely, [row], null))[0];
   }

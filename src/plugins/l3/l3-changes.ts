@@ -23,7 +23,11 @@ export class L3Changes {
 }
 
 export class L3Announcer {
-  constructor(private readonly db: Db, private readonly ports: ServicePortOps, private readonly notifier: L3Notifier) {}
+  constructor(
+    private readonly db: Db,
+    private readonly ports: ServicePortOps,
+    private readonly notifier: L3Notifier,
+  ) {}
 
   async announce(c: L3Changes): Promise<void> {
     const removed = new Set(c.portsRemoved.map((p) => p.portId));

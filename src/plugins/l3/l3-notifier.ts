@@ -5,7 +5,10 @@ import * as topics from '../../contract/topics.js';
 import type { Bus } from '../../rpc/bus.js';
 
 export class L3Notifier {
-  constructor(private readonly bus: Bus, private readonly log: Logger) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly log: Logger,
+  ) {}
 
   private cast(host: string, method: string, args: object): void {
     const topic = topics.onHost(topics.L3_AGENT, host);

@@ -28,10 +28,7 @@ export interface L3Service {
   rpc: L3RpcCallbacks;
 }
 
-export function buildL3(
-  s: Services,
-  core: { networks: NetworkPlugin; subnets: SubnetPlugin; ports: PortPlugin; binder: PortBinder; mech: MechanismManager; agents: AgentStore },
-): L3Service {
+export function buildL3(s: Services, core: { networks: NetworkPlugin; subnets: SubnetPlugin; ports: PortPlugin; binder: PortBinder; mech: MechanismManager; agents: AgentStore }): L3Service {
   const ops = new ServicePortOps(s, core.binder, core.ports);
   const announcer = new L3Announcer(s.db, ops, new L3Notifier(s.bus, s.log));
   const scheduler = new L3Scheduler(s, core.agents, ops);

@@ -20,7 +20,11 @@ const hostOf = (a: { host?: unknown }): string => {
 };
 
 export class L3RpcCallbacks {
-  constructor(private readonly s: Services, private readonly scheduler: L3Scheduler, private readonly announcer: L3Announcer) {}
+  constructor(
+    private readonly s: Services,
+    private readonly scheduler: L3Scheduler,
+    private readonly announcer: L3Announcer,
+  ) {}
 
   endpoints(): Endpoints {
     return {

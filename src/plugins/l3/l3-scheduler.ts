@@ -17,16 +17,15 @@ export interface Hosting {
 }
 
 export class L3Scheduler {
-  constructor(private readonly s: Services, private readonly agents: AgentStore, private readonly ports: ServicePortOps) {}
+  constructor(
+    private readonly s: Services,
+    private readonly agents: AgentStore,
+    private readonly ports: ServicePortOps,
+  ) {}
 
   /** The agent hosting the router, or null. */
   async hostingOf(trx: Trx, routerId: string): Promise<Hosting | null> {
-    const r = await trx
-      .selectFrom('routerl3agentbindings as b')
-      .innerJoin('agents as a', 'a.id', 'b.l3_agent_id')
-      .select(['a.id', 'a.host'])
-      .where('b.router_id', '=', routerId)
-      .executeTakeFirst();
+    const r = await trx.selectFrom('routerl3agentbindings as b').innerJoin('agents as a', 'a.id', 'b.l3_agent_id').select(['a.id', 'a.host']).where('b.router_id', '=', routerId).executeTakeFirst();
     return r ? { agentId: r.id, host: r.host } : null;
   }
 
@@ -35,7 +34,11 @@ export class L3Scheduler {
     const agents = (await trx.selectFrom('agents').selectAll().where('agent_type', '=', AGENT_TYPE_L3).where('admin_state_up', '=', 1).execute()).filter((a) => this.agents.isAlive(a));
     if (!agents.length) return [];
     const load = new Map<string, number>();
-    const counts = await trx.selectFrom('routerl3agentbindings').select(['l3_agent_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('l3_agent_id').execute();
+    const counts = await trx
+      .selectFrom('routerl3agentbindings')
+      .select(['l3_agent_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('l3_agent_id')
+      .execute();
     for (const c of counts) load.set(c.l3_agent_id, Number(c.n));
     return agents.sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.host.localeCompare(b.host));
   }
@@ -86,11 +89,7 @@ export class L3Scheduler {
   async autoSchedule(trx: Trx, agent: AgentTable, changes: L3Changes): Promise<void> {
     if (!bool(agent.admin_state_up) || !this.agents.isAlive(agent)) return;
     if (this.s.config.bool('DEFAULT', 'router_auto_schedule')) {
-      const unhosted = await trx
-        .selectFrom('routers')
-        .select('id')
-        .where('id', 'not in', trx.selectFrom('routerl3agentbindings').select('router_id'))
-        .execute();
+      const unhosted = await trx.selectFrom('routers').select('id').where('id', 'not in', trx.selectFrom('routerl3agentbindings').select('router_id')).execute();
       // the asking agent fetches them itself: no router_added_to_agent
       for (const r of unhosted) await this.bind(trx, r.id, agent, changes, false);
     }

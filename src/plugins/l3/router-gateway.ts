@@ -67,11 +67,29 @@ export class RouterGateway {
     if (info) {
       const subnets = await trx.selectFrom('subnets').select(['id', 'cidr']).where('network_id', '=', info.network_id).execute();
       await checkRouterSubnets(trx, router.id, subnets);
-      const port = await this.l3ports.make(trx, uow, changes, {
-        project_id: '', network_id: info.network_id, device_id: router.id, device_owner: DEVICE_OWNER_ROUTER_GW, fixed_ips: info.external_fixed_ips, host,
-      }, ctx.requestId);
-      await trx.insertInto('routerports').values({ router_id: router.id, port_id: port.id as string, port_type: DEVICE_OWNER_ROUTER_GW }).execute();
-      await trx.updateTable('routers').set({ gw_port_id: port.id as string }).where('id', '=', router.id).execute();
+      const port = await this.l3ports.make(
+        trx,
+        uow,
+        changes,
+        {
+          project_id: '',
+          network_id: info.network_id,
+          device_id: router.id,
+          device_owner: DEVICE_OWNER_ROUTER_GW,
+          fixed_ips: info.external_fixed_ips,
+          host,
+        },
+        ctx.requestId,
+      );
+      await trx
+        .insertInto('routerports')
+        .values({ router_id: router.id, port_id: port.id as string, port_type: DEVICE_OWNER_ROUTER_GW })
+        .execute();
+      await trx
+        .updateTable('routers')
+        .set({ gw_port_id: port.id as string })
+        .where('id', '=', router.id)
+        .execute();
       set.gw_port_id = port.id as string;
       this.s.log.info({ event: 'router.gateway_set', router_id: router.id, network_id: info.network_id, port_id: port.id, enable_snat: enableSnat, request_id: ctx.requestId }, 'router gateway set');
     }

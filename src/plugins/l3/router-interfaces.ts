@@ -2,8 +2,14 @@
 // for a subnet (holding its gateway_ip) or taken over from an existing port.
 import type { RequestContext } from '../../api/context.js';
 import {
-  BadRequest, PortInUse, RouterInterfaceInUseByFloatingIP, RouterInterfaceInUseByRoute, RouterInterfaceNotFound,
-  RouterInterfaceNotFoundForSubnet, SubnetMismatchForPort, SubnetNotFound,
+  BadRequest,
+  PortInUse,
+  RouterInterfaceInUseByFloatingIP,
+  RouterInterfaceInUseByRoute,
+  RouterInterfaceNotFound,
+  RouterInterfaceNotFoundForSubnet,
+  SubnetMismatchForPort,
+  SubnetNotFound,
 } from '../../api/errors.js';
 import type { AuthorizeChange } from '../../api/resource.js';
 import { isUuid } from '../../api/validators.js';
@@ -103,10 +109,20 @@ export class RouterInterfaces {
         }
         await this.checkInternal(trx, subnet.network_id);
         await checkRouterSubnets(trx, routerId, [subnet]);
-        const made = await this.l3ports.make(trx, uow, l3, {
-          project_id: router.project_id, network_id: subnet.network_id, device_id: router.id, device_owner: DEVICE_OWNER_ROUTER_INTF,
-          fixed_ips: [{ subnet_id: subnet.id, ip_address: subnet.gateway_ip }], host,
-        }, ctx.requestId);
+        const made = await this.l3ports.make(
+          trx,
+          uow,
+          l3,
+          {
+            project_id: router.project_id,
+            network_id: subnet.network_id,
+            device_id: router.id,
+            device_owner: DEVICE_OWNER_ROUTER_INTF,
+            fixed_ips: [{ subnet_id: subnet.id, ip_address: subnet.gateway_ip }],
+            host,
+          },
+          ctx.requestId,
+        );
         port = { id: made.id as string, project_id: made.project_id as string, network_id: made.network_id as string };
         subnets = [subnet];
       } else {
@@ -114,7 +130,11 @@ export class RouterInterfaces {
         if (p.device_id !== '') throw PortInUse({ port_id: p.id, net_id: p.network_id, device_id: p.device_id });
         const ips = await trx.selectFrom('ipallocations').select('subnet_id').where('port_id', '=', p.id).execute();
         if (!ips.length) throw BadRequest({ resource: 'router', msg: 'Router port must have at least one fixed IP' });
-        subnets = await trx.selectFrom('subnets').selectAll().where('id', 'in', [...new Set(ips.map((i) => i.subnet_id))]).execute();
+        subnets = await trx
+          .selectFrom('subnets')
+          .selectAll()
+          .where('id', 'in', [...new Set(ips.map((i) => i.subnet_id))])
+          .execute();
         if (subnets.filter((s) => s.ip_version === 4).length > 1) throw BadRequest({ resource: 'router', msg: 'Cannot have multiple IPv4 subnets on router port' });
         await this.checkInternal(trx, p.network_id);
         await checkRouterSubnets(trx, routerId, subnets);
@@ -151,7 +171,9 @@ export class RouterInterfaces {
         subnets = ids.length ? await trx.selectFrom('subnets').selectAll().where('id', 'in', ids).execute() : [];
       } else {
         const subnet = await this.subnet(trx, ctx, subnetId!, false);
-        const p = await ifaces().where('p.id', 'in', trx.selectFrom('ipallocations').select('port_id').where('subnet_id', '=', subnet.id)).executeTakeFirst();
+        const p = await ifaces()
+          .where('p.id', 'in', trx.selectFrom('ipallocations').select('port_id').where('subnet_id', '=', subnet.id))
+          .executeTakeFirst();
         if (!p) throw RouterInterfaceNotFoundForSubnet({ router_id: routerId, subnet_id: subnet.id });
         port = p as PortTable;
         subnets = [subnet];
@@ -192,4 +214,3 @@ function interfaceInfo(router: RouterTable, port: { id: string; project_id: stri
     network_id: port.network_id,
   };
 }
-

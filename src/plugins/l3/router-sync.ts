@@ -17,7 +17,12 @@ export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[
   if (!routers.length) return [];
   const ids = routers.map((r) => r.id);
   const ports = await rowsForIds(db, ids, 'rp.router_id', (where) =>
-    k.selectFrom('routerports as rp').innerJoin('ports as p', 'p.id', 'rp.port_id').select(['rp.router_id', 'rp.port_type', 'p.id', 'p.network_id', 'p.mac_address', 'p.device_owner', 'p.admin_state_up', 'p.created_at']).where(where).execute(),
+    k
+      .selectFrom('routerports as rp')
+      .innerJoin('ports as p', 'p.id', 'rp.port_id')
+      .select(['rp.router_id', 'rp.port_type', 'p.id', 'p.network_id', 'p.mac_address', 'p.device_owner', 'p.admin_state_up', 'p.created_at'])
+      .where(where)
+      .execute(),
   );
   const portIds = ports.map((p) => p.id);
   const ips = groupBy(await rowsForIds(db, portIds, 'port_id', (where) => k.selectFrom('ipallocations').select(['port_id', 'subnet_id', 'ip_address']).where(where).execute()), (a) => a.port_id);
@@ -25,7 +30,10 @@ export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[
   const subnets = new Map((await rowsForIds(db, subnetIds, 'id', (where) => k.selectFrom('subnets').select(['id', 'cidr', 'gateway_ip', 'ip_version']).where(where).execute())).map((s) => [s.id, s]));
   const netIds = [...new Set(ports.map((p) => p.network_id))];
   const mtus = new Map((await rowsForIds(db, netIds, 'id', (where) => k.selectFrom('networks').select(['id', 'mtu']).where(where).execute())).map((n) => [n.id, n.mtu]));
-  const routes = groupBy(await rowsForIds(db, ids, 'router_id', (where) => k.selectFrom('routerroutes').selectAll().where(where).orderBy('destination').orderBy('nexthop').execute()), (r) => r.router_id);
+  const routes = groupBy(
+    await rowsForIds(db, ids, 'router_id', (where) => k.selectFrom('routerroutes').selectAll().where(where).orderBy('destination').orderBy('nexthop').execute()),
+    (r) => r.router_id,
+  );
   const fips = groupBy(
     await rowsForIds(db, ids, 'router_id', (where) => k.selectFrom('floatingips').selectAll().where(where).where('fixed_port_id', 'is not', null).orderBy('floating_ip_address').execute()),
     (f) => f.router_id!,

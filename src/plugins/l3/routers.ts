@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import { RouterExternalGatewayInUseByFloatingIp, RouterInUse, RouterNotFound } from '../../api/errors.js';
-import { type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
+import type { ApiObject, AuthorizeChange, AuthorizeCreate, Handler, ListQuery } from '../../api/resource.js';
 import { routerDef } from '../../api/resources/router.js';
 import { timestamp } from '../../common/time.js';
 import { DEVICE_OWNER_ROUTER_INTF } from '../../contract/device-owners.js';
@@ -49,9 +49,15 @@ export class RouterPlugin implements Handler {
     const want = (f: string) => !fields || fields.includes(f);
     const gwPorts = want('external_gateway_info') ? rows.map((r) => r.gw_port_id).filter((x): x is string => x !== null) : [];
     const ports = new Map((await rowsForIds(this.s.db, gwPorts, 'id', (where) => trx.selectFrom('ports').select(['id', 'network_id']).where(where).execute())).map((p) => [p.id, p]));
-    const ips = groupBy(await rowsForIds(this.s.db, gwPorts, 'port_id', (where) => trx.selectFrom('ipallocations').select(['port_id', 'subnet_id', 'ip_address']).where(where).execute()), (a) => a.port_id);
+    const ips = groupBy(
+      await rowsForIds(this.s.db, gwPorts, 'port_id', (where) => trx.selectFrom('ipallocations').select(['port_id', 'subnet_id', 'ip_address']).where(where).execute()),
+      (a) => a.port_id,
+    );
     const routes = want('routes')
-      ? groupBy(await rowsForIds(this.s.db, ids, 'router_id', (where) => trx.selectFrom('routerroutes').selectAll().where(where).orderBy('destination').orderBy('nexthop').execute()), (r) => r.router_id)
+      ? groupBy(
+          await rowsForIds(this.s.db, ids, 'router_id', (where) => trx.selectFrom('routerroutes').selectAll().where(where).orderBy('destination').orderBy('nexthop').execute()),
+          (r) => r.router_id,
+        )
       : new Map<string, Route[]>();
     const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
     return rows.map((r) => {

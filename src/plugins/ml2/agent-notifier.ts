@@ -8,7 +8,10 @@ import * as topics from '../../contract/topics.js';
 import type { CallbackRegistry } from '../callbacks/registry.js';
 
 export class AgentNotifier {
-  constructor(private readonly bus: Bus, private readonly log: Logger) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly log: Logger,
+  ) {}
 
   private send(kind: 'fanout' | 'cast', topic: string, method: string, args: object): void {
     const sent = kind === 'fanout' ? this.bus.fanout(topic, method, args) : this.bus.cast(topic, method, args);

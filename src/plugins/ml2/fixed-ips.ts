@@ -10,7 +10,10 @@ import type { Trx, UnitOfWork } from '../../db/transaction.js';
 import { ROUTER_OWNERS } from '../../contract/device-owners.js';
 import { isSlaac } from './networks.js';
 
-export interface FixedIpSpec { subnet_id?: string; ip_address?: string }
+export interface FixedIpSpec {
+  subnet_id?: string;
+  ip_address?: string;
+}
 
 export function subnetsOf(trx: Trx, networkId: string): Promise<SubnetTable[]> {
   return trx.selectFrom('subnets').selectAll().where('network_id', '=', networkId).orderBy('created_at').orderBy('id').execute();
@@ -21,16 +24,22 @@ export class FixedIps {
 
   /** Picks addresses for a port: what it asked for, or one per IP version (SLAAC: every SLAAC subnet). */
   async allocate(
-    trx: Trx, uow: UnitOfWork, network: NetworkTable, portId: string, mac: string, deviceOwner: string,
-    wanted: FixedIpSpec[] | typeof NOT_SPECIFIED, keep: IpAllocationTable[] = [], known?: SubnetTable[],
+    trx: Trx,
+    uow: UnitOfWork,
+    network: NetworkTable,
+    portId: string,
+    mac: string,
+    deviceOwner: string,
+    wanted: FixedIpSpec[] | typeof NOT_SPECIFIED,
+    keep: IpAllocationTable[] = [],
+    known?: SubnetTable[],
   ): Promise<IpAllocationTable[]> {
     const subnets = known ?? (await subnetsOf(trx, network.id));
     const byId = new Map(subnets.map((s) => [s.id, s]));
     const out: IpAllocationTable[] = [];
     const alloc = (subnet: SubnetTable, ip: string) => out.push({ port_id: portId, subnet_id: subnet.id, network_id: network.id, ip_address: ip });
 
-    const any = async (subnet: SubnetTable): Promise<string | null> =>
-      isSlaac(subnet) ? formatIp(6, eui64Address(parseCidr(subnet.cidr)!, mac)) : this.s.ipam.allocateAny(trx, uow, subnet);
+    const any = async (subnet: SubnetTable): Promise<string | null> => (isSlaac(subnet) ? formatIp(6, eui64Address(parseCidr(subnet.cidr)!, mac)) : this.s.ipam.allocateAny(trx, uow, subnet));
 
     if (wanted === NOT_SPECIFIED) {
       for (const version of [4, 6]) {
@@ -115,7 +124,6 @@ export class FixedIps {
       throw e;
     }
   }
-
 }
 
 /** Orders a port's addresses as Neutron shows them: IPv4 first, then by value. */

@@ -36,7 +36,6 @@ function requestedSegments(item: ApiObject): Segment[] {
   return [one(Object.fromEntries(given.map((a) => [a, item[a]])))];
 }
 
-
 const SLAAC_MODES = ['slaac', 'dhcpv6-stateless'];
 
 /** IPv6 subnets whose addresses the hosts make themselves from their MAC (EUI-64). */
@@ -60,7 +59,10 @@ export function parentFacts(network: NetworkTable, sharedWithCaller?: boolean): 
 }
 
 export class NetworkPlugin implements Handler {
-  constructor(private readonly s: Services, private readonly groups: SecurityGroupPlugin) {}
+  constructor(
+    private readonly s: Services,
+    private readonly groups: SecurityGroupPlugin,
+  ) {}
 
   /** Own networks, and those an rbac-policies entry (shared or external) opens to the caller or to all. */
   private visible(trx: Trx, ctx: RequestContext) {
@@ -93,14 +95,7 @@ export class NetworkPlugin implements Handler {
     return row as NetworkTable;
   }
 
-  private async render(
-    trx: Trx,
-    ctx: RequestContext,
-    rows: NetworkTable[],
-    fields: string[] | null,
-    ids: IdSet = rows.map((r) => r.id),
-    mayShow?: ListQuery['mayShow'],
-  ): Promise<ApiObject[]> {
+  private async render(trx: Trx, ctx: RequestContext, rows: NetworkTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id), mayShow?: ListQuery['mayShow']): Promise<ApiObject[]> {
     const want = (f: string) => !fields || fields.includes(f);
     // who may see provider attributes is the policy's call (get_network:provider:*), made on the
     // way out; a list where the caller may see them on no row (a member, by default) skips the query
@@ -108,16 +103,10 @@ export class NetworkPlugin implements Handler {
     const anyShown = !mayShow || rows.some((r) => segmentAttrs.some((a) => mayShow(a, policyTarget(r))));
     const segments =
       segmentAttrs.length && anyShown
-        ? groupBy(
-            await rowsForIds(this.s.db, ids, 'network_id', (where) => trx.selectFrom('networksegments').selectAll().where(where).orderBy('segment_index').execute()),
-            (r) => r.network_id,
-          )
+        ? groupBy(await rowsForIds(this.s.db, ids, 'network_id', (where) => trx.selectFrom('networksegments').selectAll().where(where).orderBy('segment_index').execute()), (r) => r.network_id)
         : null;
     const subnets = want('subnets')
-      ? groupBy(
-          await rowsForIds(this.s.db, ids, 'network_id', (where) => trx.selectFrom('subnets').select(['id', 'network_id']).where(where).orderBy('created_at').execute()),
-          (r) => r.network_id,
-        )
+      ? groupBy(await rowsForIds(this.s.db, ids, 'network_id', (where) => trx.selectFrom('subnets').select(['id', 'network_id']).where(where).orderBy('created_at').execute()), (r) => r.network_id)
       : new Map<string, { id: string }[]>();
     const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
     const sharedHere = want('shared')
@@ -152,9 +141,7 @@ export class NetworkPlugin implements Handler {
       if (sharedValues.size === 1) {
         const yes = sharedValues.has(1);
         qb = qb.where((eb) =>
-          yes
-            ? eb.or([eb('n.shared', '=', 1), eb('n.id', 'in', this.sharedToProject(trx, ctx))])
-            : eb.and([eb('n.shared', '=', 0), eb('n.id', 'not in', this.sharedToProject(trx, ctx))]),
+          yes ? eb.or([eb('n.shared', '=', 1), eb('n.id', 'in', this.sharedToProject(trx, ctx))]) : eb.and([eb('n.shared', '=', 0), eb('n.id', 'not in', this.sharedToProject(trx, ctx))]),
         );
       }
       // provider:* filters match any segment of the network
@@ -204,19 +191,19 @@ export class NetworkPlugin implements Handler {
     const maxMtu = this.s.types.maxMtu(segments);
     if (i.mtu !== NOT_SPECIFIED && (i.mtu as number) > maxMtu) throw InvalidInput({ msg: `Requested MTU is too big, maximum is ${maxMtu}` });
     return {
-        id,
-        project_id: i.project_id as string,
-        name: i.name as string,
-        description: i.description as string,
-        created_at: now,
-        updated_at: now,
-        revision_number: 0,
-        status: 'ACTIVE',
-        admin_state_up: int(i.admin_state_up as boolean),
-        shared: int(i.shared as boolean),
-        router_external: int(i['router:external'] as boolean),
-        mtu: i.mtu === NOT_SPECIFIED ? maxMtu : (i.mtu as number),
-        port_security_enabled: int(i.port_security_enabled as boolean),
+      id,
+      project_id: i.project_id as string,
+      name: i.name as string,
+      description: i.description as string,
+      created_at: now,
+      updated_at: now,
+      revision_number: 0,
+      status: 'ACTIVE',
+      admin_state_up: int(i.admin_state_up as boolean),
+      shared: int(i.shared as boolean),
+      router_external: int(i['router:external'] as boolean),
+      mtu: i.mtu === NOT_SPECIFIED ? maxMtu : (i.mtu as number),
+      port_security_enabled: int(i.port_security_enabled as boolean),
     };
   }
 
@@ -259,12 +246,7 @@ export class NetworkPlugin implements Handler {
       const row = await this.find(trx, ctx, id, true);
       authorize(policyTarget(row));
       checkRevision(row.revision_number, ifMatch);
-      const inUse = await trx
-        .selectFrom('ports')
-        .select('id')
-        .where('network_id', '=', id)
-        .where('device_owner', 'not in', AUTO_DELETE_OWNERS)
-        .executeTakeFirst();
+      const inUse = await trx.selectFrom('ports').select('id').where('network_id', '=', id).where('device_owner', 'not in', AUTO_DELETE_OWNERS).executeTakeFirst();
       if (inUse) throw NetworkInUse({ id });
       const ports = await trx.selectFrom('ports').select('id').where('network_id', '=', id).execute();
       const subnets = await trx.selectFrom('subnets').select('id').where('network_id', '=', id).execute();

@@ -50,7 +50,11 @@ export class PortAnnouncer {
     const groups = groupBy(await trx.selectFrom('securitygroupportbindings').selectAll().where('port_id', 'in', portIds).execute(), (b) => b.port_id);
     const bindings = await this.binder.bindingsOf(trx, portIds);
     const parts = rows.map((row) => ({
-      row, ips: ips.get(row.id) ?? [], groups: (groups.get(row.id) ?? []).map((g) => g.security_group_id), tags: [], binding: bindings.get(row.id) ?? unboundBinding(row.id),
+      row,
+      ips: ips.get(row.id) ?? [],
+      groups: (groups.get(row.id) ?? []).map((g) => g.security_group_id),
+      tags: [],
+      binding: bindings.get(row.id) ?? unboundBinding(row.id),
     }));
     await this.changed(parts, before);
     if (parts.length) await this.s.callbacks.publish('port', 'after_update', { context: null, ports: await this.show(parts.map((p) => ({ ...p, groups: [...p.groups].sort() }))) });

@@ -18,7 +18,14 @@ export const VIF_UNBOUND = 'unbound';
 export const VIF_BINDING_FAILED = 'binding_failed';
 
 export const unboundBinding = (portId: string): PortBindingTable => ({
-  port_id: portId, host: '', vnic_type: 'normal', profile: '{}', vif_type: VIF_UNBOUND, vif_details: '{}', segment_id: null, driver: null,
+  port_id: portId,
+  host: '',
+  vnic_type: 'normal',
+  profile: '{}',
+  vif_type: VIF_UNBOUND,
+  vif_details: '{}',
+  segment_id: null,
+  driver: null,
 });
 
 export interface BindingWish {
@@ -56,7 +63,10 @@ export class PortBinder {
         const blocks = [L2_AGENT_ENTITY];
         if (!port.device_owner.startsWith(DEVICE_OWNER_DHCP) && (await this.dhcp.agentsFor(trx, port.network_id)).length) blocks.push(DHCP_ENTITY);
         await addBlocks(trx, port.id, blocks);
-        this.s.log.info({ event: 'port.bind', port_id: port.id, host: wish.host, driver: out.driver, vif_type: out.vifType, segment_id: out.segment.id, blocks }, `port bound on ${wish.host} by ${out.driver}`);
+        this.s.log.info(
+          { event: 'port.bind', port_id: port.id, host: wish.host, driver: out.driver, vif_type: out.vifType, segment_id: out.segment.id, blocks },
+          `port bound on ${wish.host} by ${out.driver}`,
+        );
       } else {
         binding.vif_type = VIF_BINDING_FAILED;
         binding.vif_details = JSON.stringify({ binding_failure: out.reason });

@@ -27,10 +27,18 @@ export function applyPortFilters(trx: Trx, qb: PortQuery, rest: Map<string, stri
     // ip-substring-filtering: the values are ORed, like repeated filters; LIKE wildcards are taken literally
     if (bySubstring.length) {
       const like = (t: string) => `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      qb = qb.where('p.id', 'in', holders().where((eb) => eb.or(bySubstring.map((t) => eb(sql`ip_address`, 'like', sql`${like(t)} escape '\\'`)))));
+      qb = qb.where(
+        'p.id',
+        'in',
+        holders().where((eb) => eb.or(bySubstring.map((t) => eb(sql`ip_address`, 'like', sql`${like(t)} escape '\\'`)))),
+      );
     }
   }
-  for (const [name, column] of [['binding:host_id', 'host'], ['binding:vif_type', 'vif_type'], ['binding:vnic_type', 'vnic_type']] as const) {
+  for (const [name, column] of [
+    ['binding:host_id', 'host'],
+    ['binding:vif_type', 'vif_type'],
+    ['binding:vnic_type', 'vnic_type'],
+  ] as const) {
     const values = rest.get(name);
     if (!values) continue;
     const unboundMatches = values.includes(unboundBinding('')[column]);

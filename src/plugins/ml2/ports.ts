@@ -70,12 +70,7 @@ export class PortPlugin implements Handler {
   private visible(trx: Trx, ctx: RequestContext) {
     let qb = trx.selectFrom('ports as p').selectAll('p');
     if (!ctx.isAdmin) {
-      qb = qb.where((eb) =>
-        eb.or([
-          eb('p.project_id', '=', ctx.projectId),
-          eb('p.network_id', 'in', eb.selectFrom('networks').select('id').where('project_id', '=', ctx.projectId)),
-        ]),
-      );
+      qb = qb.where((eb) => eb.or([eb('p.project_id', '=', ctx.projectId), eb('p.network_id', 'in', eb.selectFrom('networks').select('id').where('project_id', '=', ctx.projectId))]));
     }
     return qb;
   }
@@ -102,7 +97,9 @@ export class PortPlugin implements Handler {
     ).executeTakeFirst();
     if (!found) throw PortNotFound({ id });
     const { network_project_id, network_shared, network_router_external, ...row } = found as PortTable & {
-      network_project_id: string; network_shared: number | boolean; network_router_external: number | boolean;
+      network_project_id: string;
+      network_shared: number | boolean;
+      network_router_external: number | boolean;
     };
     const net = { id: row.network_id, project_id: network_project_id, shared: Number(network_shared), router_external: Number(network_router_external) } as NetworkTable;
     // rule:shared asks whether the network is shared with the caller's project (RBAC included)
@@ -139,7 +136,12 @@ export class PortPlugin implements Handler {
   /** Ports already read (or just written) as the API shows them. */
   private async show_(parts: PortParts[]): Promise<ApiObject[]> {
     const rows = parts.map((p) => p.row);
-    const extenders = await this.extensions.extenders(this.s.db.kysely, rows, rows.map((r) => r.id), null);
+    const extenders = await this.extensions.extenders(
+      this.s.db.kysely,
+      rows,
+      rows.map((r) => r.id),
+      null,
+    );
     return parts.map((p) => this.renderOne(p, extenders));
   }
 
@@ -212,7 +214,11 @@ export class PortPlugin implements Handler {
     try {
       const withPorts = trx.with('new_ports', (db) => db.insertInto('ports').values(ports));
       if (ips.length && bindings.length) {
-        await withPorts.with('new_ips', (db) => db.insertInto('ipallocations').values(ips)).insertInto('securitygroupportbindings').values(bindings).execute();
+        await withPorts
+          .with('new_ips', (db) => db.insertInto('ipallocations').values(ips))
+          .insertInto('securitygroupportbindings')
+          .values(bindings)
+          .execute();
       } else if (ips.length) {
         await withPorts.insertInto('ipallocations').values(ips).execute();
       } else if (bindings.length) {
@@ -312,7 +318,10 @@ export class PortPlugin implements Handler {
         made.push({ row, ips, groups, tags: [], binding: unboundBinding(id) });
       }
       await this.insertPorts(trx, made);
-      await this.extensions.afterCreate(trx, made.map((m, n) => ({ row: m.row, item: items[n] })));
+      await this.extensions.afterCreate(
+        trx,
+        made.map((m, n) => ({ row: m.row, item: items[n] })),
+      );
       for (const [n, item] of items.entries()) {
         const wish = bindingWish(item);
         if (wish) made[n].binding = await this.binder.bind(trx, made[n].row, wish);
@@ -321,7 +330,10 @@ export class PortPlugin implements Handler {
     };
     const parts = within ? await work(within.trx, within.uow) : await inTransaction(this.s.db, work);
     for (const p of parts) {
-      this.s.log.info({ event: 'port.create', port_id: p.row.id, network_id: p.row.network_id, ips: p.ips.map((i) => i.ip_address), host: p.binding.host || undefined, request_id: ctx.requestId }, 'port created');
+      this.s.log.info(
+        { event: 'port.create', port_id: p.row.id, network_id: p.row.network_id, ips: p.ips.map((i) => i.ip_address), host: p.binding.host || undefined, request_id: ctx.requestId },
+        'port created',
+      );
     }
     if (!within) await this.announcer.changed(parts, new Map());
     const shown = await this.show_(parts.map((p) => ({ ...p, groups: [...p.groups].sort() })));
@@ -396,7 +408,10 @@ export class PortPlugin implements Handler {
           await trx.deleteFrom('ipallocations').where('subnet_id', '=', a.subnet_id).where('ip_address', '=', a.ip_address).execute();
           this.s.ipam.release(uow, a.subnet_id, a.ip_address);
         }
-        await this.fixedIps.insert(trx, wanted.filter((w) => !currentKeys.has(key(w))));
+        await this.fixedIps.insert(
+          trx,
+          wanted.filter((w) => !currentKeys.has(key(w))),
+        );
         ips = wanted;
       } else {
         ips = await trx.selectFrom('ipallocations').selectAll().where('port_id', '=', id).execute();
@@ -405,7 +420,11 @@ export class PortPlugin implements Handler {
       await this.s.callbacks.publish('port', 'precommit_update', { context: ctx, trx, uow, port: row, fixedIps: 'fixed_ips' in changes ? ips : null });
       if ('security_groups' in changes) {
         await trx.deleteFrom('securitygroupportbindings').where('port_id', '=', id).execute();
-        if (groups.length) await trx.insertInto('securitygroupportbindings').values(groups.map((g) => ({ port_id: id, security_group_id: g }))).execute();
+        if (groups.length)
+          await trx
+            .insertInto('securitygroupportbindings')
+            .values(groups.map((g) => ({ port_id: id, security_group_id: g })))
+            .execute();
       }
       const current = (await this.binder.bindingsOf(trx, [id])).get(id) ?? unboundBinding(id);
       let binding = current;
@@ -417,7 +436,9 @@ export class PortPlugin implements Handler {
       // a new host (or vnic type, or profile) means a new binding, as in ML2; so does
       // retrying a failed one by setting the same host again
       const rebind =
-        wish.host !== current.host || wish.vnicType !== current.vnic_type || JSON.stringify(wish.profile) !== current.profile ||
+        wish.host !== current.host ||
+        wish.vnicType !== current.vnic_type ||
+        JSON.stringify(wish.profile) !== current.profile ||
         ('binding:host_id' in changes && current.vif_type === 'binding_failed');
       if (rebind) {
         binding = await this.binder.bind(trx, { ...row, ...set } as PortTable, wish);

@@ -8,7 +8,11 @@ export const DHCP_ENTITY = 'DHCP';
 
 export async function addBlocks(trx: Trx, portId: string, entities: string[]): Promise<void> {
   await trx.deleteFrom('provisioningblocks').where('port_id', '=', portId).execute();
-  if (entities.length) await trx.insertInto('provisioningblocks').values(entities.map((entity) => ({ port_id: portId, entity }))).execute();
+  if (entities.length)
+    await trx
+      .insertInto('provisioningblocks')
+      .values(entities.map((entity) => ({ port_id: portId, entity })))
+      .execute();
 }
 
 export async function clearBlocks(trx: Trx, portId: string): Promise<void> {

@@ -17,8 +17,16 @@ import type { PortEvent } from './mech/mechanism-driver.js';
 import { VIF_BINDING_FAILED, type PortBinder } from './port-binding.js';
 import { DHCP_ENTITY, L2_AGENT_ENTITY, provisioningComplete } from './provisioning-blocks.js';
 
-interface DeviceArgs { device: string; agent_id?: string; host?: string }
-interface DevicesArgs { devices: string[]; agent_id?: string; host?: string }
+interface DeviceArgs {
+  device: string;
+  agent_id?: string;
+  host?: string;
+}
+interface DevicesArgs {
+  devices: string[];
+  agent_id?: string;
+  host?: string;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Linux bridge agents name devices tap + the first 11 characters of the port id. */
@@ -106,7 +114,10 @@ export class Ml2RpcCallbacks {
     const ids = [...new Set([...ports.values()].map((p) => p.id))];
     const bindings = await this.binder.bindingsOf(trx, ids);
     await this.retryFailedBindings(ports, bindings, host);
-    const segments = await this.binder.segments(trx, [...bindings.values()].map((b) => b.segment_id).filter((x): x is string => x !== null));
+    const segments = await this.binder.segments(
+      trx,
+      [...bindings.values()].map((b) => b.segment_id).filter((x): x is string => x !== null),
+    );
     const ips = ids.length ? groupBy(await trx.selectFrom('ipallocations').selectAll().where('port_id', 'in', ids).execute(), (r) => r.port_id) : new Map();
     const sgs = ids.length ? groupBy(await trx.selectFrom('securitygroupportbindings').selectAll().where('port_id', 'in', ids).execute(), (r) => r.port_id) : new Map();
     const netIds = [...new Set([...ports.values()].map((p) => p.network_id))];
@@ -166,7 +177,10 @@ export class Ml2RpcCallbacks {
       return out;
     });
     for (const [id, b] of rebound) bindings.set(id, b);
-    this.s.log.info({ event: 'port.rebind', host, ports: failed.map((p) => p.id), bound: [...rebound.values()].filter((b) => b.segment_id).length }, `retried ${failed.length} failed binding(s) on ${host} as its agent asked`);
+    this.s.log.info(
+      { event: 'port.rebind', host, ports: failed.map((p) => p.id), bound: [...rebound.values()].filter((b) => b.segment_id).length },
+      `retried ${failed.length} failed binding(s) on ${host} as its agent asked`,
+    );
   }
 
   /** Removes a component's provisioning block; with none left, a bound port turns ACTIVE. */
@@ -264,8 +278,15 @@ export class Ml2RpcCallbacks {
     const security_groups: Record<string, unknown[]> = Object.fromEntries(groupIds.map((g) => [g, []]));
     for (const r of rules) {
       security_groups[r.security_group_id].push({
-        id: r.id, security_group_id: r.security_group_id, direction: r.direction, ethertype: r.ethertype, protocol: r.protocol,
-        port_range_min: r.port_range_min, port_range_max: r.port_range_max, remote_ip_prefix: r.remote_ip_prefix, remote_group_id: r.remote_group_id,
+        id: r.id,
+        security_group_id: r.security_group_id,
+        direction: r.direction,
+        ethertype: r.ethertype,
+        protocol: r.protocol,
+        port_range_min: r.port_range_min,
+        port_range_max: r.port_range_max,
+        remote_ip_prefix: r.remote_ip_prefix,
+        remote_group_id: r.remote_group_id,
       });
     }
     const remoteGroups = [...new Set(rules.map((r) => r.remote_group_id).filter((x): x is string => x !== null))];
@@ -313,7 +334,11 @@ export class Ml2RpcCallbacks {
       const current = await trx.selectFrom('ml2_tunnel_endpoints').selectAll().where('tunnel_type', '=', tunnelType).where('ip_address', '=', tunnelIp).executeTakeFirst();
       if (current?.host === host) return false;
       // a host that moved to a new address leaves its old one behind
-      await trx.deleteFrom('ml2_tunnel_endpoints').where('tunnel_type', '=', tunnelType).where((eb) => eb.or([eb('ip_address', '=', tunnelIp), eb('host', '=', host)])).execute();
+      await trx
+        .deleteFrom('ml2_tunnel_endpoints')
+        .where('tunnel_type', '=', tunnelType)
+        .where((eb) => eb.or([eb('ip_address', '=', tunnelIp), eb('host', '=', host)]))
+        .execute();
       await trx.insertInto('ml2_tunnel_endpoints').values({ tunnel_type: tunnelType, ip_address: tunnelIp, host }).execute();
       return true;
     });

@@ -10,7 +10,11 @@ import type { PortPlugin } from './ports.js';
 // Ports that service plugins (routers, floating IPs) own: made with create(…, within), changed
 // and removed inside the service plugin's transaction, announced to the agents after commit.
 export class ServicePortOps {
-  constructor(private readonly s: Services, private readonly binder: PortBinder, private readonly ports: PortPlugin) {}
+  constructor(
+    private readonly s: Services,
+    private readonly binder: PortBinder,
+    private readonly ports: PortPlugin,
+  ) {}
 
   /** Binds (host '' unbinds) a port inside the caller's transaction, as an update of binding:host_id does. */
   async rebind(trx: Trx, portId: string, host: string, set: Partial<Pick<PortTable, 'device_id' | 'device_owner'>> = {}): Promise<PortEvent | null> {

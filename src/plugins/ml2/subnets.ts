@@ -3,8 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import {
-  DNSNameServersExhausted, GatewayConflictWithAllocationPools, GatewayIpInUse, HostRoutesExhausted, InvalidAllocationPool, InvalidInput,
-  OutOfBoundsAllocationPool, OverlappingAllocationPools, SubnetInUse, SubnetNotFound,
+  DNSNameServersExhausted,
+  GatewayConflictWithAllocationPools,
+  GatewayIpInUse,
+  HostRoutesExhausted,
+  InvalidAllocationPool,
+  InvalidInput,
+  OutOfBoundsAllocationPool,
+  OverlappingAllocationPools,
+  SubnetInUse,
+  SubnetNotFound,
 } from '../../api/errors.js';
 import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
 import { subnetDef } from '../../api/resources/subnet.js';
@@ -12,9 +20,7 @@ import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
 import { AUTO_DELETE_OWNERS, ROUTER_OWNERS } from '../../contract/device-owners.js';
 import type { SubnetTable } from '../../db/schema.js';
-import {
-  cidrContains, cidrsOverlap, defaultPools, eui64Address, formatIp, parseCidr, parseIp, usableRange, type Cidr,
-} from '../../common/ip-address.js';
+import { cidrContains, cidrsOverlap, defaultPools, eui64Address, formatIp, parseCidr, parseIp, usableRange, type Cidr } from '../../common/ip-address.js';
 import { checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
@@ -24,11 +30,20 @@ import { bool, countBy, int, type IdSet } from '../../db/rows.js';
 import { isSlaac, parentFacts, type NetworkPlugin } from './networks.js';
 import { ACCESS_SHARED, networksOpenTo } from '../rbac/network-access.js';
 
-interface Pool { start: string; end: string }
-interface Route { destination: string; nexthop: string }
+interface Pool {
+  start: string;
+  end: string;
+}
+interface Route {
+  destination: string;
+  nexthop: string;
+}
 
 export class SubnetPlugin implements Handler {
-  constructor(private readonly s: Services, private readonly networks: NetworkPlugin) {}
+  constructor(
+    private readonly s: Services,
+    private readonly networks: NetworkPlugin,
+  ) {}
 
   private visible(trx: Trx, ctx: RequestContext) {
     let qb = trx.selectFrom('subnets as s').selectAll('s');
@@ -48,7 +63,9 @@ export class SubnetPlugin implements Handler {
   private async findForChange(trx: Trx, ctx: RequestContext, id: string): Promise<{ row: SubnetTable; target: ApiObject }> {
     const found = await lockedIf(
       this.s.db,
-      this.visible(trx, ctx).where('s.id', '=', id).select((eb) => eb.selectFrom('networks as n').select('n.project_id').whereRef('n.id', '=', 's.network_id').as('network_project_id')),
+      this.visible(trx, ctx)
+        .where('s.id', '=', id)
+        .select((eb) => eb.selectFrom('networks as n').select('n.project_id').whereRef('n.id', '=', 's.network_id').as('network_project_id')),
       true,
     ).executeTakeFirst();
     if (!found) throw SubnetNotFound({ id });
@@ -130,12 +147,7 @@ export class SubnetPlugin implements Handler {
   /** As Neutron: a new SLAAC subnet gives every port already on the network (routers aside) its EUI-64 address. */
   private async addSlaacAddresses(trx: Trx, created: SubnetTable[]): Promise<void> {
     for (const s of created.filter(isSlaac)) {
-      const ports = await trx
-        .selectFrom('ports')
-        .select(['id', 'mac_address'])
-        .where('network_id', '=', s.network_id)
-        .where('device_owner', 'not in', ROUTER_OWNERS)
-        .execute();
+      const ports = await trx.selectFrom('ports').select(['id', 'mac_address']).where('network_id', '=', s.network_id).where('device_owner', 'not in', ROUTER_OWNERS).execute();
       const cidr = parseCidr(s.cidr)!;
       const rows = ports.map((p) => ({ port_id: p.id, subnet_id: s.id, network_id: s.network_id, ip_address: formatIp(6, eui64Address(cidr, p.mac_address)) }));
       if (rows.length) await trx.insertInto('ipallocations').values(rows).execute();
@@ -176,9 +188,10 @@ export class SubnetPlugin implements Handler {
     } else {
       gateway = this.checkGateway(cidr, item.gateway_ip as string);
     }
-    const pools = item.allocation_pools === NOT_SPECIFIED
-      ? defaultPools(cidr, gateway).map((p) => ({ start: formatIp(cidr.version, p.first), end: formatIp(cidr.version, p.last) }))
-      : this.checkPools(cidr, item.allocation_pools as Pool[], gateway);
+    const pools =
+      item.allocation_pools === NOT_SPECIFIED
+        ? defaultPools(cidr, gateway).map((p) => ({ start: formatIp(cidr.version, p.first), end: formatIp(cidr.version, p.last) }))
+        : this.checkPools(cidr, item.allocation_pools as Pool[], gateway);
 
     const dns = item.dns_nameservers as string[];
     const maxDns = this.s.config.int('DEFAULT', 'max_dns_nameservers');

@@ -32,14 +32,19 @@ export class QuotaEngine {
   /** Every counted create is checked at the start of its transaction; a service plugin's own ports are not held to it, as in Neutron. */
   subscribe(registry: CallbackRegistry): void {
     for (const resource of COUNTED) {
-      registry.subscribe(resource, 'before_create', async (p) => {
-        if ('internal' in p && p.internal) return;
-        for (const [project, n] of p.counts) {
-          const known = p.knownLimits?.get(project);
-          if (known !== undefined) await this.checkWithOverride(p.trx, project, resource, n, known);
-          else await this.check(p.trx, project, resource, n);
-        }
-      }, { name: 'quotas' });
+      registry.subscribe(
+        resource,
+        'before_create',
+        async (p) => {
+          if ('internal' in p && p.internal) return;
+          for (const [project, n] of p.counts) {
+            const known = p.knownLimits?.get(project);
+            if (known !== undefined) await this.checkWithOverride(p.trx, project, resource, n, known);
+            else await this.check(p.trx, project, resource, n);
+          }
+        },
+        { name: 'quotas' },
+      );
     }
   }
 

@@ -49,9 +49,7 @@ export async function syncNetworkFlags(trx: Trx, networkId: string): Promise<{ s
  * the owner's ports, DHCP ports and ports without a project never count; for '*', neither do
  * ports of projects another entry (or `newTarget`, on an update) still covers.
  */
-export async function portsDependOn(
-  trx: Trx, network: Pick<NetworkTable, 'id' | 'project_id'>, target: string, opts: { exceptPolicy?: string; newTarget?: string } = {},
-): Promise<boolean> {
+export async function portsDependOn(trx: Trx, network: Pick<NetworkTable, 'id' | 'project_id'>, target: string, opts: { exceptPolicy?: string; newTarget?: string } = {}): Promise<boolean> {
   if (target === network.project_id || opts.newTarget === WILDCARD) return false;
   let others = trx.selectFrom('networkrbacs').select(['id', 'target_tenant']).where('object_id', '=', network.id).where('action', '=', ACCESS_SHARED);
   if (opts.exceptPolicy) others = others.where('id', '!=', opts.exceptPolicy);

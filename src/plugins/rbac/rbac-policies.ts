@@ -14,7 +14,6 @@ import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
 import { countBy } from '../../db/rows.js';
 import { ACCESS_SHARED, portsDependOn, syncNetworkFlags, WILDCARD } from './network-access.js';
 
-
 /** target_tenant and target_project are one attribute, as tenant_id and project_id are. */
 function targetOf(item: ApiObject, required: boolean): string | null {
   const t = item.target_tenant === NOT_SPECIFIED ? undefined : (item.target_tenant as string | undefined);
@@ -30,7 +29,10 @@ const isDuplicate = (e: unknown): boolean => uniqueViolation(e)?.includes('netwo
 export { rbacPolicyDef };
 
 export class RbacPolicyPlugin implements Handler {
-  constructor(private readonly s: Services, private readonly networks: NetworkPlugin) {}
+  constructor(
+    private readonly s: Services,
+    private readonly networks: NetworkPlugin,
+  ) {}
 
   /** Admins see every policy; others the ones they made (Neutron's owner rule). */
   private visible(trx: Trx, ctx: RequestContext) {
@@ -93,8 +95,13 @@ export class RbacPolicyPlugin implements Handler {
             throw InvalidInput({ msg: 'only admins may manage RBAC policies on networks they do not own' });
           }
           // looked for first: on PostgreSQL a failed insert would spoil the transaction
-          const dup = await trx.selectFrom('networkrbacs').select('id')
-            .where('object_id', '=', w.object_id).where('action', '=', w.action).where('target_tenant', '=', w.target_tenant).executeTakeFirst();
+          const dup = await trx
+            .selectFrom('networkrbacs')
+            .select('id')
+            .where('object_id', '=', w.object_id)
+            .where('action', '=', w.action)
+            .where('target_tenant', '=', w.target_tenant)
+            .executeTakeFirst();
           if (dup || rows.some((r) => r.object_id === w.object_id && r.action === w.action && r.target_tenant === w.target_tenant)) throw DuplicateRbacPolicy({});
           rows.push({ id: randomUUID(), ...w });
         }
@@ -103,7 +110,11 @@ export class RbacPolicyPlugin implements Handler {
         for (const id of new Set(rows.map((r) => r.object_id))) await syncNetworkFlags(trx, id);
         return rows;
       });
-      for (const r of rows) this.s.log.info({ event: 'rbac_policy.create', rbac_policy_id: r.id, object_id: r.object_id, action: r.action, target_tenant: r.target_tenant, request_id: ctx.requestId }, 'rbac policy created');
+      for (const r of rows)
+        this.s.log.info(
+          { event: 'rbac_policy.create', rbac_policy_id: r.id, object_id: r.object_id, action: r.action, target_tenant: r.target_tenant, request_id: ctx.requestId },
+          'rbac policy created',
+        );
       return rows.map((r) => this.render(r));
     } catch (e) {
       // a concurrent request made the same entry between our look and our insert
@@ -126,8 +137,7 @@ export class RbacPolicyPlugin implements Handler {
         if (row.action === ACCESS_SHARED && (await portsDependOn(trx, net, row.target_tenant, { exceptPolicy: row.id, newTarget: target }))) {
           throw RbacPolicyInUse({ object_id: row.object_id, details: `project ${row.target_tenant} still has ports on network ${row.object_id}` });
         }
-        const dup = await trx.selectFrom('networkrbacs').select('id')
-          .where('object_id', '=', row.object_id).where('action', '=', row.action).where('target_tenant', '=', target).executeTakeFirst();
+        const dup = await trx.selectFrom('networkrbacs').select('id').where('object_id', '=', row.object_id).where('action', '=', row.action).where('target_tenant', '=', target).executeTakeFirst();
         if (dup) throw DuplicateRbacPolicy({});
         await trx.updateTable('networkrbacs').set({ target_tenant: target }).where('id', '=', id).execute();
         await syncNetworkFlags(trx, row.object_id);

@@ -3,12 +3,25 @@ import { randomUUID } from 'node:crypto';
 import { listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import {
-  HTTPBadRequest, SecurityGroupCannotRemoveDefault, SecurityGroupCannotUpdateDefault,
-  SecurityGroupEthertypeConflictWithProtocol, SecurityGroupInUse,
-  SecurityGroupInvalidIcmpValue, SecurityGroupInvalidPortRange, SecurityGroupInvalidPortValue, SecurityGroupInvalidProtocolForPort,
-  SecurityGroupMissingIcmpType, SecurityGroupNotFound, SecurityGroupProtocolRequiredWithPorts, SecurityGroupMultipleRemoteEntites,
-  SecurityGroupRuleExists, SecurityGroupRuleInvalidEtherType, SecurityGroupRuleInvalidProtocol, SecurityGroupRuleNotFound,
-  SecurityGroupRuleParameterConflict, DuplicateSecurityGroupRuleInPost,
+  HTTPBadRequest,
+  SecurityGroupCannotRemoveDefault,
+  SecurityGroupCannotUpdateDefault,
+  SecurityGroupEthertypeConflictWithProtocol,
+  SecurityGroupInUse,
+  SecurityGroupInvalidIcmpValue,
+  SecurityGroupInvalidPortRange,
+  SecurityGroupInvalidPortValue,
+  SecurityGroupInvalidProtocolForPort,
+  SecurityGroupMissingIcmpType,
+  SecurityGroupNotFound,
+  SecurityGroupProtocolRequiredWithPorts,
+  SecurityGroupMultipleRemoteEntites,
+  SecurityGroupRuleExists,
+  SecurityGroupRuleInvalidEtherType,
+  SecurityGroupRuleInvalidProtocol,
+  SecurityGroupRuleNotFound,
+  SecurityGroupRuleParameterConflict,
+  DuplicateSecurityGroupRuleInPost,
 } from '../../api/errors.js';
 import type { ApiObject, AuthorizeChange, AuthorizeCreate, Handler, ListQuery } from '../../api/resource.js';
 import { securityGroupDef } from '../../api/resources/security-group.js';
@@ -62,12 +75,25 @@ export class SecurityGroupPlugin implements Handler {
     if (existing) return existing.security_group_id;
     const now = timestamp();
     const id = randomUUID();
-    await trx.insertInto('securitygroups').values({
-      id, project_id: projectId, name: 'default', description: 'Default security group', created_at: now, updated_at: now, revision_number: 0, stateful: 1,
-    }).execute();
+    await trx
+      .insertInto('securitygroups')
+      .values({
+        id,
+        project_id: projectId,
+        name: 'default',
+        description: 'Default security group',
+        created_at: now,
+        updated_at: now,
+        revision_number: 0,
+        stateful: 1,
+      })
+      .execute();
     // the primary key on project_id makes a racing creator fail and retry, finding ours
     await trx.insertInto('default_security_group').values({ project_id: projectId, security_group_id: id }).execute();
-    await trx.insertInto('securitygrouprules').values(initialRules(id, projectId, true, now)).execute();
+    await trx
+      .insertInto('securitygrouprules')
+      .values(initialRules(id, projectId, true, now))
+      .execute();
     this.s.log.info({ event: 'security_group.create_default', security_group_id: id, project_id: projectId }, 'default security group created');
     return id;
   }
@@ -105,7 +131,10 @@ export class SecurityGroupPlugin implements Handler {
     const want = (f: string) => !fields || fields.includes(f);
     const defaults = await this.defaultIds(trx, ids);
     const rules = want('security_group_rules')
-      ? groupBy(await rowsForIds(this.s.db, ids, 'security_group_id', (where) => trx.selectFrom('securitygrouprules').selectAll().where(where).orderBy('created_at').orderBy('id').execute()), (r) => r.security_group_id)
+      ? groupBy(
+          await rowsForIds(this.s.db, ids, 'security_group_id', (where) => trx.selectFrom('securitygrouprules').selectAll().where(where).orderBy('created_at').orderBy('id').execute()),
+          (r) => r.security_group_id,
+        )
       : new Map<string, SecurityGroupRuleTable[]>();
     const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
     return rows.map((r) => ({
@@ -142,13 +171,22 @@ export class SecurityGroupPlugin implements Handler {
       await this.s.callbacks.publish('security_group_rule', 'before_create', { context: ctx, trx, counts: new Map([...counts].map(([p, n]) => [p, 2 * n])) });
       for (const i of items) {
         const row: SecurityGroupTable = {
-          id: randomUUID(), project_id: i.project_id as string, name: i.name as string, description: i.description as string,
-          created_at: now, updated_at: now, revision_number: 0, stateful: i.stateful ? 1 : 0,
+          id: randomUUID(),
+          project_id: i.project_id as string,
+          name: i.name as string,
+          description: i.description as string,
+          created_at: now,
+          updated_at: now,
+          revision_number: 0,
+          stateful: i.stateful ? 1 : 0,
         };
         rows.push(row);
       }
       await trx.insertInto('securitygroups').values(rows).execute();
-      await trx.insertInto('securitygrouprules').values(rows.flatMap((r) => initialRules(r.id, r.project_id, false, now))).execute();
+      await trx
+        .insertInto('securitygrouprules')
+        .values(rows.flatMap((r) => initialRules(r.id, r.project_id, false, now)))
+        .execute();
       return rows;
     });
     for (const r of rows) this.s.log.info({ event: 'security_group.create', security_group_id: r.id, request_id: ctx.requestId }, 'security group created');
@@ -188,7 +226,10 @@ export class SecurityGroupPlugin implements Handler {
       const used = await trx.selectFrom('securitygroupportbindings').select('port_id').where('security_group_id', '=', id).executeTakeFirst();
       if (used) throw SecurityGroupInUse({ id });
       await trx.deleteFrom('default_security_group').where('security_group_id', '=', id).execute();
-      await trx.deleteFrom('securitygrouprules').where((eb) => eb.or([eb('security_group_id', '=', id), eb('remote_group_id', '=', id)])).execute();
+      await trx
+        .deleteFrom('securitygrouprules')
+        .where((eb) => eb.or([eb('security_group_id', '=', id), eb('remote_group_id', '=', id)]))
+        .execute();
       await removeAllTags(this.s.db, trx, [id]);
       await trx.deleteFrom('securitygroups').where('id', '=', id).execute();
     });
@@ -212,17 +253,15 @@ export class SecurityGroupPlugin implements Handler {
 }
 
 export class SecurityGroupRulePlugin implements Handler {
-  constructor(private readonly s: Services, private readonly groups: SecurityGroupPlugin) {}
+  constructor(
+    private readonly s: Services,
+    private readonly groups: SecurityGroupPlugin,
+  ) {}
 
   private visible(trx: Trx, ctx: RequestContext) {
     let qb = trx.selectFrom('securitygrouprules as r').selectAll('r');
     if (!ctx.isAdmin) {
-      qb = qb.where((eb) =>
-        eb.or([
-          eb('r.project_id', '=', ctx.projectId),
-          eb('r.security_group_id', 'in', eb.selectFrom('securitygroups').select('id').where('project_id', '=', ctx.projectId)),
-        ]),
-      );
+      qb = qb.where((eb) => eb.or([eb('r.project_id', '=', ctx.projectId), eb('r.security_group_id', 'in', eb.selectFrom('securitygroups').select('id').where('project_id', '=', ctx.projectId))]));
     }
     return qb;
   }
@@ -272,7 +311,8 @@ export class SecurityGroupRulePlugin implements Handler {
       for (const sgId of new Set(rows.map((r) => r.security_group_id))) await bumpRevision(trx, 'securitygroups', sgId);
       return rows;
     });
-    for (const r of rows) this.s.log.info({ event: 'security_group_rule.create', security_group_rule_id: r.id, security_group_id: r.security_group_id, request_id: ctx.requestId }, 'security group rule created');
+    for (const r of rows)
+      this.s.log.info({ event: 'security_group_rule.create', security_group_rule_id: r.id, security_group_id: r.security_group_id, request_id: ctx.requestId }, 'security group rule created');
     await this.s.callbacks.publish('security_group', 'after_rules_update', { groupIds: [...new Set(rows.map((r) => r.security_group_id))] });
     return this.render(this.s.db.kysely, rows);
   }

@@ -14,7 +14,11 @@ export async function tagsOf(db: Db, trx: Trx, ids: IdSet): Promise<Map<string, 
 export async function replaceTags(trx: Trx, id: string, tags: string[]): Promise<void> {
   await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
   const unique = [...new Set(tags)];
-  if (unique.length) await trx.insertInto('tags').values(unique.map((tag) => ({ resource_id: id, tag }))).execute();
+  if (unique.length)
+    await trx
+      .insertInto('tags')
+      .values(unique.map((tag) => ({ resource_id: id, tag })))
+      .execute();
 }
 
 export async function addTag(trx: Trx, id: string, tag: string): Promise<void> {

@@ -268,7 +268,10 @@ export class AmqpBus implements Bus {
       link = await this.track(this.establish());
     } catch (err) {
       if (this.closed) return;
-      this.log.warn({ event: 'rpc.reconnect_failed', transport: this.describe, attempt: this.attempt, err: errMessage(err) }, `reconnecting to RabbitMQ at ${this.describe} failed: ${errMessage(err)}`);
+      this.log.warn(
+        { event: 'rpc.reconnect_failed', transport: this.describe, attempt: this.attempt, err: errMessage(err) },
+        `reconnecting to RabbitMQ at ${this.describe} failed: ${errMessage(err)}`,
+      );
       this.scheduleReconnect();
       return;
     }
@@ -326,7 +329,11 @@ export class AmqpBus implements Bus {
     const msgId = randomUUID();
     const body = Buffer.from(encode(request('call', method, args, msgId, link.replyQueue)));
     return awaitReply<T>(
-      this.pending, msgId, topic, method, timeoutMs,
+      this.pending,
+      msgId,
+      topic,
+      method,
+      timeoutMs,
       () => link.ch.publish(this.exchange, topic, body, { contentType: 'application/json', correlationId: msgId, replyTo: link.replyQueue, expiration: String(timeoutMs) }),
       (err) => this.unsent(link, topic, method, err),
     );

@@ -172,7 +172,11 @@ export class MemoryBus implements Bus {
     const msgId = String(++this.msgSeq);
     const raw = encode(request('call', method, args, msgId, this.id));
     return awaitReply<T>(
-      this.pending, msgId, topic, method, timeoutMs,
+      this.pending,
+      msgId,
+      topic,
+      method,
+      timeoutMs,
       () => {
         if (!this.broker.route(topic, { raw, expires: Date.now() + timeoutMs })) {
           this.log.debug({ event: 'rpc.unroutable', transport: this.describe, topic, method }, `no queue for topic ${topic}: call will time out`);

@@ -5,7 +5,10 @@ import { jsonColumn } from '../../../common/json.js';
 import type { Services } from '../../services.js';
 import type { PortExtensionDriver } from './extension-driver.js';
 
-interface AddressPair { ip_address: string; mac_address?: string }
+interface AddressPair {
+  ip_address: string;
+  mac_address?: string;
+}
 
 export const allowedAddressPairsDriver = (s: Services): PortExtensionDriver => {
   const max = s.config.int('DEFAULT', 'max_allowed_address_pair');
@@ -26,7 +29,11 @@ export const allowedAddressPairsDriver = (s: Services): PortExtensionDriver => {
     aliases: ['allowed-address-pairs'],
     attributes: [
       {
-        name: 'allowed_address_pairs', post: true, put: true, default: [], extension: 'allowed-address-pairs',
+        name: 'allowed_address_pairs',
+        post: true,
+        put: true,
+        default: [],
+        extension: 'allowed-address-pairs',
         validate: v.list(v.dict({ ip_address: { required: true, validate: v.ipOrCidr }, mac_address: { validate: v.macAddress } })),
       },
     ],

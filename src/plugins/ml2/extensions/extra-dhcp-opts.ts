@@ -3,7 +3,11 @@ import * as v from '../../../api/validators.js';
 import { jsonColumn } from '../../../common/json.js';
 import type { PortExtensionDriver } from './extension-driver.js';
 
-interface DhcpOpt { opt_name: string; opt_value: string | null; ip_version?: number }
+interface DhcpOpt {
+  opt_name: string;
+  opt_value: string | null;
+  ip_version?: number;
+}
 
 /** Updates merge by (opt_name, ip_version); a null opt_value removes the option. */
 function mergeDhcpOpts(current: DhcpOpt[], changes: DhcpOpt[]): DhcpOpt[] {
@@ -22,12 +26,18 @@ export const extraDhcpOptsDriver = (): PortExtensionDriver => ({
   aliases: ['extra_dhcp_opt'],
   attributes: [
     {
-      name: 'extra_dhcp_opts', post: true, put: true, default: [], extension: 'extra_dhcp_opt',
-      validate: v.list(v.dict({
-        opt_name: { required: true, validate: v.string(64) },
-        opt_value: { required: true, validate: v.nullableString(255) },
-        ip_version: { validate: v.oneOf([4, 6] as unknown as string[]) },
-      })),
+      name: 'extra_dhcp_opts',
+      post: true,
+      put: true,
+      default: [],
+      extension: 'extra_dhcp_opt',
+      validate: v.list(
+        v.dict({
+          opt_name: { required: true, validate: v.string(64) },
+          opt_value: { required: true, validate: v.nullableString(255) },
+          ip_version: { validate: v.oneOf([4, 6] as unknown as string[]) },
+        }),
+      ),
     },
   ],
   processCreate(draft, item) {

@@ -9,9 +9,7 @@ export const portSecurityDriver = (): PortExtensionDriver => ({
   name: 'port_security',
   aliases: ['port-security'],
   beforeSecurityGroups: true,
-  attributes: [
-    { name: 'port_security_enabled', post: true, put: true, default: NOT_SPECIFIED, validate: v.boolean, column: 'port_security_enabled', filter: 'bool', extension: 'port-security' },
-  ],
+  attributes: [{ name: 'port_security_enabled', post: true, put: true, default: NOT_SPECIFIED, validate: v.boolean, column: 'port_security_enabled', filter: 'bool', extension: 'port-security' }],
   processCreate(draft, item) {
     if (item.port_security_enabled !== NOT_SPECIFIED && item.port_security_enabled !== undefined) draft.portSecurity = item.port_security_enabled as boolean;
     draft.row.port_security_enabled = int(draft.portSecurity);

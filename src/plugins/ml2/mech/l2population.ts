@@ -11,7 +11,10 @@ const TUNNEL_TYPES = ['vxlan'];
 
 export class L2populationMechanismDriver implements MechanismDriver {
   readonly name = 'l2population';
-  constructor(private readonly s: Services, private readonly agents: AgentStore) {}
+  constructor(
+    private readonly s: Services,
+    private readonly agents: AgentStore,
+  ) {}
 
   /** host → tunnel endpoint, from what live L2 agents report */
   private async endpoints(hosts: string[]): Promise<Map<string, string>> {

@@ -13,9 +13,7 @@ export interface BindingRequest {
   agents: (AgentTable & { alive: boolean; config: Record<string, unknown> })[];
 }
 
-export type BindingOutcome =
-  | { bound: true; segment: NetworkSegmentTable; vifType: string; vifDetails: Record<string, unknown> }
-  | { bound: false; reason: string };
+export type BindingOutcome = { bound: true; segment: NetworkSegmentTable; vifType: string; vifDetails: Record<string, unknown> } | { bound: false; reason: string };
 
 /** A port's state as postcommit hooks see it. */
 export interface PortEvent {

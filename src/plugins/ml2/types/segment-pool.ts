@@ -44,4 +44,3 @@ export async function takeLowestFree(trx: Trx, type: string, physnet: string, ra
   }
   return null;
 }
-

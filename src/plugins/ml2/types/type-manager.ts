@@ -69,7 +69,14 @@ export class TypeManager {
       if (!got) throw NoNetworkAvailable({});
       segments.push(got);
     }
-    const rows = segments.map((s, i) => ({ id: randomUUID(), network_id: networkId, network_type: s.network_type, physical_network: s.physical_network, segmentation_id: s.segmentation_id, segment_index: i }));
+    const rows = segments.map((s, i) => ({
+      id: randomUUID(),
+      network_id: networkId,
+      network_type: s.network_type,
+      physical_network: s.physical_network,
+      segmentation_id: s.segmentation_id,
+      segment_index: i,
+    }));
     await trx.insertInto('networksegments').values(rows).execute();
     return rows;
   }

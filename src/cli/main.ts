@@ -13,8 +13,11 @@ import { labCommands } from '../lab/cli.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
+/** Every command refuses at once a value that does not fit its option, or an option that is not built. */
 function loadConfig(opts: { configFile: string[] }, overrides: Record<string, Record<string, string>> = {}): Config {
-  return Config.load(opts.configFile, overrides);
+  const config = Config.load(opts.configFile, overrides);
+  config.validate();
+  return config;
 }
 
 const program = new Command();

@@ -87,11 +87,16 @@ export class Config {
     return Array.isArray(v) ? v : [];
   }
 
-  /** Throws on the first option whose value does not fit its type. */
+  /** Throws on the first option whose value does not fit its type, or asks for what is not built. */
   validate(): void {
     for (const [section, opts] of this.raw) {
       for (const key of opts.keys()) {
-        if (OPTIONS[section]?.[key]) this.get(section, key);
+        const spec = OPTIONS[section]?.[key];
+        if (!spec) continue;
+        const value = this.get(section, key);
+        if (spec.notBuilt && JSON.stringify(value) !== JSON.stringify(spec.default)) {
+          throw new ConfigError(`[${section}] ${key} = ${opts.get(key)}: ${spec.notBuilt}`);
+        }
       }
     }
   }

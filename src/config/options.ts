@@ -10,6 +10,11 @@ export interface OptionSpec {
   min?: number;
   max?: number;
   choices?: string[];
+  /**
+   * A value other than the default is not built: the start is refused with this reason
+   * (an option is honoured or refused, never read and ignored).
+   */
+  notBuilt?: string;
 }
 
 export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
@@ -38,9 +43,15 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     max_dns_nameservers: { type: 'int', default: 5, min: 0, help: 'Most DNS nameservers per subnet.' },
     max_subnet_host_routes: { type: 'int', default: 20, min: 0, help: 'Most host routes per subnet.' },
     max_allowed_address_pair: { type: 'int', default: 10, min: 0, help: 'Most allowed address pairs per port.' },
-    allow_overlapping_ips: { type: 'bool', default: true, help: 'Allow overlapping subnets across networks.' },
+    allow_overlapping_ips: { type: 'bool', default: true, help: 'Allow overlapping subnets across networks (false: a subnet CIDR may overlap no other subnet of any network, as in Neutron).' },
     pagination_max_limit: { type: 'int', default: -1, help: 'Largest page a list returns (-1: no limit).' },
-    api_workers: { type: 'int', default: 1, min: 1, help: 'Kept for compatibility: Neutrino serves the API from one process per server.' },
+    api_workers: {
+      type: 'int',
+      default: 1,
+      min: 1,
+      help: 'API processes per server. Only 1 is built (one process serves the API); run several servers behind a load balancer on PostgreSQL to scale out.',
+      notBuilt: 'several API processes per server are not built yet; leave api_workers = 1 and run several neutrino server processes behind a load balancer instead',
+    },
     host: { type: 'string', default: '', help: "Name of this host as agents report it and ports are bound to it (empty: the machine's hostname)." },
     agent_down_time: { type: 'int', default: 75, min: 1, help: 'Seconds without a heartbeat after which an agent is considered dead (at least twice [agent] report_interval).' },
     rpc_response_timeout: { type: 'int', default: 60, min: 1, help: 'Seconds to wait for the answer to an RPC call.' },
@@ -91,7 +102,12 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
   },
   ml2_type_vxlan: {
     vni_ranges: { type: 'list', default: [], help: 'vni_min:vni_max ranges of VXLAN VNIs for tenant networks.' },
-    vxlan_group: { type: 'string', default: '', help: 'Multicast group (unused: Neutrino uses unicast flooding from l2population).' },
+    vxlan_group: {
+      type: 'string',
+      default: '',
+      help: 'Multicast group for VXLAN flooding. Not built: Neutrino floods by unicast from l2population; leave it empty.',
+      notBuilt: 'multicast VXLAN flooding is not built (Neutrino floods by unicast from l2population); remove vxlan_group',
+    },
   },
   agent: {
     report_interval: { type: 'float', default: 30, min: 0, help: 'Seconds between agent heartbeats (report_state); 0 disables them.' },
@@ -120,7 +136,12 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
   vxlan: {
     enable_vxlan: { type: 'bool', default: true, help: 'Linux bridge agent: serve VXLAN networks.' },
     local_ip: { type: 'string', default: '', help: 'Tunnel endpoint address of this host (VXLAN).' },
-    l2_population: { type: 'bool', default: true, help: 'Learn remote MACs and endpoints from the server (unicast flooding, no multicast).' },
+    l2_population: {
+      type: 'bool',
+      default: true,
+      help: 'Learn remote MACs and endpoints from the server (unicast flooding). Only true is built: VXLAN without it needs multicast flooding.',
+      notBuilt: 'VXLAN without l2population needs multicast flooding, which is not built; leave l2_population = true',
+    },
     udp_dstport: { type: 'int', default: 4789, min: 1, max: 65535, help: 'UDP port of VXLAN traffic (IANA 4789).' },
   },
   ovs: {
@@ -139,8 +160,18 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     project_name: { type: 'string', default: '', help: "Project the service user's token is scoped to (required)." },
     user_domain_name: { type: 'string', default: 'Default', help: 'Domain of the service user.' },
     project_domain_name: { type: 'string', default: 'Default', help: 'Domain of project_name.' },
-    region_name: { type: 'string', default: '', help: 'Accepted for compatibility: Keystone is always reached at auth_url, not through the catalog.' },
-    memcached_servers: { type: 'list', default: [], help: "Accepted for compatibility, unused: validated tokens are cached in this process's memory only." },
+    region_name: {
+      type: 'string',
+      default: '',
+      help: 'Not built: Keystone is always reached at auth_url, not through the catalog; leave it empty.',
+      notBuilt: 'Keystone is reached at auth_url, never through the catalog by region; remove region_name',
+    },
+    memcached_servers: {
+      type: 'list',
+      default: [],
+      help: "Not built: validated tokens are cached in this process's memory only (token_cache_time); leave it empty.",
+      notBuilt: "a shared memcached token cache is not built (tokens are cached in each server's memory for token_cache_time); remove memcached_servers",
+    },
     token_cache_time: {
       type: 'int',
       default: 300,
@@ -157,7 +188,12 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     },
   },
   quotas: {
-    default_quota: { type: 'int', default: -1, help: 'Default for resources without their own option (-1: unlimited).' },
+    default_quota: {
+      type: 'int',
+      default: -1,
+      help: 'Default for resources without their own quota_<resource> option. Every resource Neutrino counts has its own option, so only -1 is accepted.',
+      notBuilt: 'every resource has its own quota_<resource> option, so default_quota would apply to nothing; set quota_<resource> instead',
+    },
     quota_network: { type: 'int', default: 100, help: 'Networks per project.' },
     quota_subnet: { type: 'int', default: 100, help: 'Subnets per project.' },
     quota_port: { type: 'int', default: 500, help: 'Ports per project.' },

@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { networkDef } from '../../src/api/resources/network.js';
-import { portDef } from '../../src/api/resources/port.js';
+import { portDef as corePortDef } from '../../src/api/resources/port.js';
+import { Config } from '../../src/config/config.js';
+import { ExtensionManager } from '../../src/plugins/ml2/extensions/extension-manager.js';
+import type { Services } from '../../src/plugins/services.js';
+
+// the port as the default server serves it: with its extension drivers' attributes
+const portDef = { ...corePortDef, attributes: [...corePortDef.attributes, ...new ExtensionManager({ config: Config.load() } as Services, ['port_security']).attributes] };
 import { securityGroupRuleDef } from '../../src/api/resources/security-group-rule.js';
 import { securityGroupDef } from '../../src/api/resources/security-group.js';
 import { subnetDef } from '../../src/api/resources/subnet.js';

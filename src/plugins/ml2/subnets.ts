@@ -125,11 +125,16 @@ export class SubnetPlugin implements Handler {
       for (const [n, item] of items.entries()) {
         const network = networks[n];
         const row = this.buildRow(item, now);
-        const others = await trx.selectFrom('subnets').select(['id', 'cidr']).where('network_id', '=', network.id).execute();
+        // allow_overlapping_ips = false: a CIDR may overlap no other subnet of any network, as Neutron
+        const everywhere = !this.s.config.bool('DEFAULT', 'allow_overlapping_ips');
+        let q = trx.selectFrom('subnets').select(['id', 'cidr', 'network_id']).where('ip_version', '=', row.ip_version);
+        if (!everywhere) q = q.where('network_id', '=', network.id);
+        const others = await q.execute();
         const cidr = parseCidr(row.cidr)!;
-        for (const o of [...others, ...created.filter((c) => c.network_id === network.id)]) {
+        for (const o of [...others, ...created.filter((c) => everywhere || c.network_id === network.id)]) {
           if (cidrsOverlap(cidr, parseCidr(o.cidr)!)) {
-            throw InvalidInput({ msg: `Requested subnet with cidr: ${row.cidr} for network: ${network.id} overlaps with another subnet` });
+            const where = o.network_id === network.id ? 'another subnet' : `subnet ${o.id} of network ${o.network_id} (allow_overlapping_ips = false)`;
+            throw InvalidInput({ msg: `Requested subnet with cidr: ${row.cidr} for network: ${network.id} overlaps with ${where}` });
           }
         }
         created.push(row);

@@ -40,7 +40,6 @@ export function serviceAuthOptions(extra: Partial<KeystoneAuthOptions> = {}): Ke
     projectName: NEUTRINO_SERVICE.project,
     userDomainName: 'Default',
     projectDomainName: 'Default',
-    regionName: 'RegionOne',
     ...extra,
   };
 }
@@ -108,7 +107,6 @@ export function keystoneServerConfig(authtoken: Record<string, string> = {}): Re
       project_name: NEUTRINO_SERVICE.project,
       user_domain_name: 'Default',
       project_domain_name: 'Default',
-      region_name: 'RegionOne',
       ...authtoken,
     },
   };

@@ -37,9 +37,6 @@ export function makeKeystoneAuth(config: Config, log: Logger): KeystoneAuth {
   if (!/^https?:\/\/[^/]/.test(authUrl)) throw new Error(`[keystone_authtoken] auth_url = ${authUrl}: not an http(s) URL`);
   // keystonemiddleware also falls back to the identity URL when no public one is given
   const wwwAuthenticateUri = opt('www_authenticate_uri') || authUrl;
-  if (config.list('keystone_authtoken', 'memcached_servers').length) {
-    log.warn({ event: 'auth.memcached_ignored' }, '[keystone_authtoken] memcached_servers is ignored: tokens are cached in process memory');
-  }
   log.info({ event: 'auth.keystone', auth_url: authUrl, username: opt('username'), project: opt('project_name') }, `validating tokens with Keystone at ${authUrl}`);
   return new KeystoneAuth({
     wwwAuthenticateUri,
@@ -49,7 +46,6 @@ export function makeKeystoneAuth(config: Config, log: Logger): KeystoneAuth {
     projectName: opt('project_name'),
     userDomainName: opt('user_domain_name'),
     projectDomainName: opt('project_domain_name'),
-    regionName: opt('region_name') || undefined,
     cacheTimeSec: config.int('keystone_authtoken', 'token_cache_time'),
     httpTimeoutMs: config.int('keystone_authtoken', 'http_connect_timeout') * 1000,
     logger: log,

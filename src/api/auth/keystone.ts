@@ -15,8 +15,6 @@ export interface KeystoneAuthOptions {
   projectName: string;
   userDomainName: string;
   projectDomainName: string;
-  /** region_name: accepted for parity; Keystone is reached at authUrl, not via the catalog. */
-  regionName?: string;
   /** Most tokens remembered at once (least recently used go first). */
   cacheSize?: number;
   /** A cached token is dropped this long before Keystone says it expires. */

@@ -108,6 +108,7 @@ export const HTTPNotFound = declare<{ msg: string }>('HTTPNotFound', 404, (a) =>
 export const NetworkNotFound = declare<{ id: string }>('NetworkNotFound', 404, (a) => `Network ${a.id} could not be found.`);
 export const SubnetNotFound = declare<{ id: string }>('SubnetNotFound', 404, (a) => `Subnet ${a.id} could not be found.`);
 export const PortNotFound = declare<{ id: string }>('PortNotFound', 404, (a) => `Port ${a.id} could not be found.`);
+export const SecurityGroupConflict = declare<{ reason: string }>('SecurityGroupConflict', 409, (a) => `Error ${a.reason} while attempting the operation.`);
 export const SecurityGroupNotFound = declare<{ id: string }>('SecurityGroupNotFound', 404, (a) => `Security group ${a.id} does not exist`);
 export const SecurityGroupRuleNotFound = declare<{ id: string }>('SecurityGroupRuleNotFound', 404, (a) => `Security group rule ${a.id} does not exist`);
 export const TagNotFound = declare<{ resource: string; id: string; tag: string }>('TagNotFound', 404, (a) => `Tag ${a.tag} could not be found for ${a.resource} ${a.id}.`);

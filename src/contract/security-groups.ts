@@ -21,6 +21,8 @@ export interface SecurityGroupInfo {
     { direction: string; ethertype: string; protocol: string | null; port_range_min: number | null; port_range_max: number | null; remote_ip_prefix: string | null; remote_group_id: string | null }[]
   >;
   sg_member_ips: Record<string, { IPv4: string[]; IPv6: string[] }>;
+  /** group → whether its ports' traffic is tracked (stateful-security-group); absent: stateful */
+  sg_stateful?: Record<string, boolean>;
 }
 
 /** IP protocol names a security group rule accepts, with their numbers. */

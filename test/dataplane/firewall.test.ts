@@ -377,4 +377,29 @@ describe('nftables port firewall on the kernel', () => {
       await run('ip', ['netns', 'del', host], { allowFailure: true });
     }
   });
+
+  it('a stateless group checks every packet: return traffic needs a rule of its own', async () => {
+    const GS = `${P}-group-s`;
+    // vm4 has port security off, so only vm1's own rules decide
+    const withStateless = (rules: Rule[]) => {
+      const i = baseInfo();
+      i.devices[vm1.port].security_groups = [GS];
+      i.security_groups[GS] = rules;
+      i.sg_stateful = { [GS]: false };
+      return i;
+    };
+    await fw.sync(baseInfo());
+    assert.equal(await ping(vm1, vm4.ip), true, 'stateful group A: the reply comes back as an established flow');
+    info = withStateless([rule('s-eg4', { direction: 'egress' })]);
+    await fw.sync(info);
+    assert.equal(await ping(vm1, vm4.ip), false, 'stateless, egress only: the reply has no ingress rule');
+    assert.equal(await ping(vm4, vm1.ip), false, 'and nothing comes in');
+    info = withStateless([rule('s-eg4', { direction: 'egress' }), rule('s-in-icmp', { protocol: 'icmp' })]);
+    await fw.sync(info);
+    assert.equal(await ping(vm1, vm4.ip), true, 'an ingress icmp rule lets the replies in');
+    assert.equal(await ping(vm4, vm1.ip), true, 'and the requests, both ways');
+    info = withStateless([rule('s-in-icmp', { protocol: 'icmp' })]);
+    await fw.sync(info);
+    assert.equal(await ping(vm4, vm1.ip), false, 'without an egress rule the replies do not leave, established or not');
+  });
 });

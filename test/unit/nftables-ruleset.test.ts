@@ -54,6 +54,26 @@ function build(i: SecurityGroupInfo, state = new FirewallState()) {
 const rulesOf = (t: ReturnType<typeof build>['inet'], chain: string) => t.chains.get(chain)?.rules ?? [];
 const elements = (t: ReturnType<typeof build>['inet'], set: string) => [...(t.sets.get(set)?.elements.keys() ?? [])];
 
+describe('nftables ruleset: stateless groups', () => {
+  it('puts ports of stateless groups in the maps looked up before conntrack, without the invalid-state drop', () => {
+    const i = info();
+    i.sg_stateful = { [G]: false };
+    const { inet, model } = build(i);
+    assert.ok([...model.ports.values()].every((p) => p.stateless));
+    assert.deepEqual(elements(inet, 'egress'), []);
+    assert.equal(elements(inet, 'egress_stateless').length, 2);
+    assert.equal(elements(inet, 'ingress_stateless').length, 2);
+    assert.match(rulesOf(inet, 'ingress')[0], /vmap @ingress_stateless/);
+    assert.match(rulesOf(inet, 'ingress')[1], /ct state established,related accept/);
+    assert.ok(!rulesOf(inet, groupSetChain([G], 'ingress')).includes('ct state invalid drop'));
+
+    const stateful = build(info());
+    assert.ok([...stateful.model.ports.values()].every((p) => !p.stateless));
+    assert.deepEqual(elements(stateful.inet, 'ingress_stateless'), []);
+    assert.equal(rulesOf(stateful.inet, groupSetChain([G], 'ingress'))[0], 'ct state invalid drop');
+  });
+});
+
 describe('nftables ruleset: what a rule becomes', () => {
   it('renders the default group: ingress from its members as remote-group sets, all egress', () => {
     const { inet } = build(info());

@@ -47,6 +47,8 @@ export interface SecuredPort {
   sources: Map<string, { v4: string[]; v6: string[] }>;
   /** the port's own addresses (fixed IPs and allowed pairs), to close its connections */
   addresses: { v4: string[]; v6: string[] };
+  /** its groups are stateless: every packet, both ways, is checked against their rules */
+  stateless: boolean;
 }
 
 export interface FirewallModel {
@@ -79,6 +81,7 @@ export class FirewallState {
   private readonly devices = new Map<string, DeviceInfo>();
   private readonly rules = new Map<string, RuleInfo[]>();
   private readonly memberIps = new Map<string, { IPv4: string[]; IPv6: string[] }>();
+  private readonly stateful = new Map<string, boolean>();
   readonly portIndexes = new Map<string, number>();
   readonly ruleNumbers = new Map<string, number>();
   readonly zones = new Map<string, number>();
@@ -92,6 +95,7 @@ export class FirewallState {
     for (const [portId, d] of Object.entries(info.devices ?? {})) this.devices.set(portId, { ...d, port_id: d.port_id ?? portId });
     for (const [g, rules] of Object.entries(info.security_groups ?? {})) this.rules.set(g, rules);
     for (const [g, m] of Object.entries(info.sg_member_ips ?? {})) this.memberIps.set(g, { IPv4: m.IPv4 ?? [], IPv6: m.IPv6 ?? [] });
+    for (const [g, stateful] of Object.entries(info.sg_stateful ?? {})) this.stateful.set(g, stateful);
   }
 
   /** info is all there is. */
@@ -99,6 +103,7 @@ export class FirewallState {
     this.devices.clear();
     this.rules.clear();
     this.memberIps.clear();
+    this.stateful.clear();
     this.merge(info);
   }
 
@@ -141,7 +146,10 @@ export class FirewallState {
       if (!isFiltered(d)) continue;
       const index = this.portIndexes.get(d.port_id) ?? take(this.portIndexes, d.port_id, usedIndexes);
       const cached = this.portCache.get(d.port_id);
-      const port = cached && cached.from === d && cached.index === index ? cached.port : securedPort(d, index, bridge);
+      let port = cached && cached.from === d && cached.index === index ? cached.port : securedPort(d, index, bridge);
+      // the API keeps a port's groups all stateful or all stateless
+      const stateless = port.groups.length > 0 && port.groups.every((g) => this.stateful.get(g) === false);
+      if (port.stateless !== stateless) port = { ...port, stateless };
       this.portCache.set(d.port_id, { from: d, index, port });
       model.ports.set(d.port_id, port);
     }
@@ -264,6 +272,7 @@ function securedPort(d: DeviceInfo, index: number, bridge: string): SecuredPort 
     groups: [...new Set(d.security_groups ?? [])].sort(),
     sources,
     addresses: { v4: [...new Set(own.v4)], v6: [...new Set(own.v6)] },
+    stateless: false,
   };
 }
 

@@ -112,6 +112,9 @@ export function renderInetTable(m: FirewallModel): NftTable {
     ['zones', set('map', 'typeof iifname : ct zone;')],
     ['egress', set('map', 'type mark : verdict;')],
     ['ingress', set('map', 'type mark : verdict;')],
+    // ports in stateless groups: looked up before conntrack's verdict, so every packet meets the rules
+    ['egress_stateless', set('map', 'type mark : verdict;')],
+    ['ingress_stateless', set('map', 'type mark : verdict;')],
   ]);
   const chains = new Map<string, NftChain>();
   chains.set('raw', {
@@ -119,18 +122,13 @@ export function renderInetTable(m: FirewallModel): NftTable {
     // under br_netfilter iifname is the bridge: one zone per network keeps overlapping addresses apart
     rules: ['ct zone set iifname map @zones'],
   });
-  chains.set('egress', {
-    hook: 'type filter hook forward priority filter; policy accept;',
-    rules: ['ct state established,related accept', `meta mark & ${hex(FROM_MASK)} vmap @egress`],
-  });
+  const egress = [`meta mark & ${hex(FROM_MASK)} vmap @egress_stateless`, 'ct state established,related accept', `meta mark & ${hex(FROM_MASK)} vmap @egress`];
+  chains.set('egress', { hook: 'type filter hook forward priority filter; policy accept;', rules: egress });
   // what an instance sends to the host itself never reaches forward
-  chains.set('egress_local', {
-    hook: 'type filter hook input priority filter; policy accept;',
-    rules: ['ct state established,related accept', `meta mark & ${hex(FROM_MASK)} vmap @egress`],
-  });
+  chains.set('egress_local', { hook: 'type filter hook input priority filter; policy accept;', rules: egress });
   chains.set('ingress', {
     hook: 'type filter hook forward priority filter + 1; policy accept;',
-    rules: ['ct state established,related accept', `meta mark & ${hex(TO_MASK)} vmap @ingress`],
+    rules: [`meta mark & ${hex(TO_MASK)} vmap @ingress_stateless`, 'ct state established,related accept', `meta mark & ${hex(TO_MASK)} vmap @ingress`],
   });
   // what every filtered port may do whatever its groups say (Neutron's fixed rules)
   chains.set('fixed-e', {
@@ -164,12 +162,14 @@ export function renderInetTable(m: FirewallModel): NftTable {
     for (const direction of ['ingress', 'egress'] as const) {
       const name = groupSetChain(p.groups, direction);
       if (!chains.has(name)) {
+        // without conntrack's verdict (stateless) there is no invalid state to drop
+        const tracked = p.stateless ? [] : ['ct state invalid drop'];
         chains.set(name, {
-          rules: ['ct state invalid drop', `jump fixed-${direction === 'ingress' ? 'i' : 'e'}`, ...p.groups.map((g) => `jump ${groupChain(g, direction)}`), 'drop'],
+          rules: [...tracked, `jump fixed-${direction === 'ingress' ? 'i' : 'e'}`, ...p.groups.map((g) => `jump ${groupChain(g, direction)}`), 'drop'],
         });
       }
       const key = direction === 'ingress' ? hex(p.index << 16) : hex(p.index);
-      sets.get(direction)!.elements.set(key, `goto ${name}`);
+      sets.get(p.stateless ? `${direction}_stateless` : direction)!.elements.set(key, `goto ${name}`);
     }
   }
   return { family: 'inet', name: TABLE, sets, chains };

@@ -275,6 +275,8 @@ export class Ml2RpcCallbacks {
     const ips = ids.length ? groupBy(await trx.selectFrom('ipallocations').selectAll().where('port_id', 'in', ids).execute(), (r) => r.port_id) : new Map();
     const groupIds = [...new Set([...portGroups.values()].flat().map((g: { security_group_id: string }) => g.security_group_id))];
     const rules = groupIds.length ? await trx.selectFrom('securitygrouprules').selectAll().where('security_group_id', 'in', groupIds).execute() : [];
+    const statefulness = groupIds.length ? await trx.selectFrom('securitygroups').select(['id', 'stateful']).where('id', 'in', groupIds).execute() : [];
+    const sg_stateful = Object.fromEntries(statefulness.map((g) => [g.id, bool(g.stateful)]));
     const security_groups: Record<string, unknown[]> = Object.fromEntries(groupIds.map((g) => [g, []]));
     for (const r of rules) {
       security_groups[r.security_group_id].push({
@@ -324,7 +326,7 @@ export class Ml2RpcCallbacks {
         security_groups: (portGroups.get(p.id) ?? []).map((g: { security_group_id: string }) => g.security_group_id),
       };
     }
-    return { devices: out, security_groups, sg_member_ips };
+    return { devices: out, security_groups, sg_member_ips, sg_stateful };
   }
 
   /** Records a host's tunnel endpoint and returns every endpoint of that tunnel type. */

@@ -13,6 +13,7 @@ import {
   SecurityGroupInvalidPortValue,
   SecurityGroupInvalidProtocolForPort,
   SecurityGroupMissingIcmpType,
+  SecurityGroupConflict,
   SecurityGroupNotFound,
   SecurityGroupProtocolRequiredWithPorts,
   SecurityGroupMultipleRemoteEntites,
@@ -240,13 +241,17 @@ export class SecurityGroupPlugin implements Handler {
   async checkUsable(trx: Trx, ctx: RequestContext, projectId: string, ids: string[]): Promise<string[]> {
     const unique = [...new Set(ids)];
     if (!unique.length) return [];
-    const rows = await trx.selectFrom('securitygroups').select(['id', 'project_id']).where('id', 'in', unique).execute();
+    const rows = await trx.selectFrom('securitygroups').select(['id', 'project_id', 'stateful']).where('id', 'in', unique).execute();
     const found = new Map(rows.map((r) => [r.id, r.project_id]));
     for (const id of unique) {
       const owner = found.get(id);
       if (owner === undefined || (!ctx.isAdmin && owner !== projectId)) {
         throw SecurityGroupNotFound({ id });
       }
+    }
+    // a port's traffic is tracked or it is not: its groups must agree, as in Neutron
+    if (new Set(rows.map((r) => bool(r.stateful))).size > 1) {
+      throw SecurityGroupConflict({ reason: 'Cannot apply both stateful and stateless security groups on the same port at the same time' });
     }
     return unique;
   }

@@ -7,6 +7,7 @@ import { makeLogger } from '../common/logger.js';
 import { openDatabase } from '../db/connection.js';
 import { currentRevision, pendingMigrations, upgrade } from '../db/migrate.js';
 import { startApiServer } from '../server/api-server.js';
+import { apiWorkers, isApiWorker, runPrimary } from '../server/workers.js';
 import { AGENT_KINDS, runAgent, type AgentKind } from '../agents/run-agent.js';
 import { instanceCommands } from '../compute/cli.js';
 import { labCommands } from '../lab/cli.js';
@@ -44,7 +45,13 @@ Examples:
     if (opts.bindPort) overrides.DEFAULT.bind_port = opts.bindPort;
     const config = loadConfig(opts, overrides);
     const log = makeLogger(config, 'neutrino-server');
-    const server = await startApiServer(config, log, { upgradeDb: opts.dbUpgrade });
+    const workers = apiWorkers(config);
+    if (workers > 1 && !isApiWorker()) {
+      await runPrimary(config, log, workers, { upgradeDb: opts.dbUpgrade });
+      process.exit(0);
+    }
+    // a worker's primary has migrated already
+    const server = await startApiServer(config, log, { upgradeDb: opts.dbUpgrade && !isApiWorker() });
     const stop = async (signal: string) => {
       log.info({ event: 'server.signal', signal }, `received ${signal}, shutting down`);
       await server.close();

@@ -47,10 +47,9 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     pagination_max_limit: { type: 'int', default: -1, help: 'Largest page a list returns (-1: no limit).' },
     api_workers: {
       type: 'int',
-      default: 1,
+      default: null,
       min: 1,
-      help: 'API processes per server. Only 1 is built (one process serves the API); run several servers behind a load balancer on PostgreSQL to scale out.',
-      notBuilt: 'several API processes per server are not built yet; leave api_workers = 1 and run several neutrino server processes behind a load balancer instead',
+      help: 'API processes per server, sharing its port (default: one per core on PostgreSQL; SQLite, the single-process embedded database, allows only 1).',
     },
     host: { type: 'string', default: '', help: "Name of this host as agents report it and ports are bound to it (empty: the machine's hostname)." },
     agent_down_time: { type: 'int', default: 75, min: 1, help: 'Seconds without a heartbeat after which an agent is considered dead (at least twice [agent] report_interval).' },

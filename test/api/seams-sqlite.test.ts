@@ -86,7 +86,7 @@ describe('options honoured or refused', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   for (const [line, why] of [
-    ['api_workers = 4', /api_workers = 4: several API processes per server are not built/],
+    ['api_workers = 4', /api_workers = 4: SQLite is the single-process embedded database/],
     ['[ml2_type_vxlan]\nvxlan_group = 239.1.1.1', /vxlan_group = 239.1.1.1: multicast VXLAN flooding is not built/],
     ['[keystone_authtoken]\nmemcached_servers = 127.0.0.1:11211', /memcached_servers = .*: a shared memcached token cache is not built/],
   ] as const) {

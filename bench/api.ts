@@ -225,7 +225,8 @@ async function startServer(kind: DbKind, profile: boolean, extra: Record<string,
   const host = '127.0.0.1';
   const conf = join(dir, 'neutrino.conf');
   const sections: Record<string, Record<string, string>> = {
-    DEFAULT: { bind_host: host, bind_port: String(port), log_level: 'warn', state_path: dir },
+    // one process unless --set DEFAULT.api_workers=N: the CPU and RSS figures read the server's own pid
+    DEFAULT: { bind_host: host, bind_port: String(port), log_level: 'warn', state_path: dir, api_workers: '1' },
     database: { connection },
     quotas: { quota_port: '-1', quota_network: '-1', quota_subnet: '-1' },
   };

@@ -8,13 +8,14 @@ import { Config } from '../../src/config/config.js';
 import { ExtensionManager } from '../../src/plugins/ml2/extensions/extension-manager.js';
 import type { Services } from '../../src/plugins/services.js';
 
-// the port as the default server serves it: with its extension drivers' attributes
-const portDef = { ...corePortDef, attributes: [...corePortDef.attributes, ...new ExtensionManager({ config: Config.load() } as Services, ['port_security']).attributes] };
 import { securityGroupRuleDef } from '../../src/api/resources/security-group-rule.js';
 import { securityGroupDef } from '../../src/api/resources/security-group.js';
 import { subnetDef } from '../../src/api/resources/subnet.js';
 import type { ResourceDef } from '../../src/api/resource.js';
 import { startTestServer, type DbKind, type TestServer } from '../helpers/server.js';
+
+// the port as the default server serves it: with its extension drivers' attributes
+const portDef = { ...corePortDef, attributes: [...corePortDef.attributes, ...new ExtensionManager({ config: Config.load() } as Services, ['port_security']).attributes] };
 
 const BAD: unknown[] = [
   null,

@@ -10,6 +10,7 @@ import { startApiServer } from '../server/api-server.js';
 import { AGENT_KINDS, runAgent, type AgentKind } from '../agents/run-agent.js';
 import { instanceCommands } from '../compute/cli.js';
 import { labCommands } from '../lab/cli.js';
+import { sanityCheckCommand } from './sanity-check.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -110,6 +111,7 @@ Examples:
 
 program.addCommand(instanceCommands());
 program.addCommand(labCommands());
+program.addCommand(sanityCheckCommand());
 
 const db = program.command('db').description('Database schema management.');
 db.command('upgrade')

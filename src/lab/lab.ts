@@ -14,6 +14,7 @@ import { AGENT_TYPE_DHCP, AGENT_TYPE_L3, AGENT_TYPE_LINUXBRIDGE } from '../contr
 import { listNamespaces, namespacePids } from '../linux/netns.js';
 import { Reverter } from '../compute/reverter.js';
 import { run } from '../linux/exec.js';
+import { requirePreflight } from '../linux/preflight.js';
 import { isOurs, logTail, readPid, startDetached, stopProcess } from './processes.js';
 import { answersFromOutside, createExternalTopology, type LabExternal } from './external.js';
 import { addVhost, checkRabbitReachable, deleteVhost } from './rabbit.js';
@@ -140,6 +141,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     throw new Error(`namespaces with prefix ${l.prefix} are left from an earlier lab (${left.join(', ')}): run neutrino lab down --prefix ${l.prefix} first, or choose another --prefix`);
   const base = opts.transportUrl ?? DEFAULT_TRANSPORT_URL;
   if (!/^(rabbit|amqp):\/\//.test(base)) throw new Error(`--transport-url ${base}: the lab's processes need RabbitMQ (rabbit://user:pass@host:5672/); the vhost is the lab's own`);
+  // everything the server, the agents and the lab itself need, before anything is made
+  await requirePreflight('lab up', 'lab', { transportUrl: base });
   await checkRabbitReachable(base);
   const transport = withVhost(base, l.vhost);
   const url = `http://127.0.0.1:${l.port}`;

@@ -18,6 +18,8 @@ import { requirePreflight } from '../linux/preflight.js';
 import { isOurs, logTail, readPid, startDetached, stopProcess } from './processes.js';
 import { answersFromOutside, createExternalTopology, type LabExternal } from './external.js';
 import { addVhost, checkRabbitReachable, deleteVhost } from './rabbit.js';
+import { registerLab, unregisterLab } from './registry.js';
+import { removeResolvConf } from '../compute/dhcp-client.js';
 import { agentConfig, checkPrefix, defaultLabDir, hostBatch, internetBatch, labLayout, labPaths, netnsBatch, serverConfig, underlayBatch, vhostName, withVhost, type LabHost } from './topology.js';
 
 export const DEFAULT_TRANSPORT_URL = 'rabbit://guest:guest@127.0.0.1:5672/';
@@ -203,6 +205,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     new InstanceStore(dir).writeSettings({ netns_prefix: `${l.prefix}vm-`, host_namespaces: Object.fromEntries(l.hosts.map((h) => [h.name, h.netns])) });
     writeRecord(dir, record);
     revert.add('remove lab.json', async () => rmSync(paths.record, { force: true }));
+    registerLab(l.prefix, dir);
+    revert.add('unregister the lab', async () => unregisterLab(l.prefix, dir));
 
     progress(`server on ${url} (log ${paths.log('server')})`);
     revert.add('stop the server', () => stopProcess(paths.pid('server'), dir));
@@ -326,7 +330,15 @@ export async function labDown(prefix: string, dir: string, progress: Progress = 
   const store = new InstanceStore(dir);
   for (const inst of store.list()) {
     await removeNetns(inst.netns, { devices: ['eth0'] });
+    removeResolvConf(inst.netns);
     store.remove(inst.name);
+    report.instances++;
+  }
+  // instances recorded elsewhere (another state_path) but plugged into this lab's hosts
+  for (const netns of await foreignPeerNamespaces(prefix)) {
+    await removeNetns(netns, { devices: ['eth0'] });
+    removeResolvConf(netns);
+    progress(`instance namespace ${netns} (plugged into the lab, recorded elsewhere) deleted`);
     report.instances++;
   }
   if (report.instances) progress(`instances deleted: ${report.instances}`);
@@ -367,7 +379,28 @@ export async function labDown(prefix: string, dir: string, progress: Progress = 
   }
 
   for (const p of [paths.record, paths.run, paths.db, `${paths.db}-wal`, `${paths.db}-shm`, store.dir, resolvePath(dir, 'hosts')]) rmSync(p, { recursive: true, force: true });
+  unregisterLab(prefix, dir);
   return report;
+}
+
+/**
+ * Named namespaces outside the lab's prefix that hold the peer of a veth in one of the lab's
+ * namespaces: instances booted against this lab whose records live in another state_path.
+ */
+async function foreignPeerNamespaces(prefix: string): Promise<string[]> {
+  const found = new Set<string>();
+  for (const ns of listNamespaces(prefix)) {
+    const ids = await run('ip', ['-json', 'netns', 'list-id'], { netns: ns, allowFailure: true });
+    const links = await run('ip', ['-json', 'link', 'show', 'type', 'veth'], { netns: ns, allowFailure: true });
+    if (ids.code !== 0 || links.code !== 0) continue;
+    const names = new Map<number, string>();
+    for (const i of JSON.parse(ids.stdout || '[]') as { nsid: number; name?: string }[]) if (i.name) names.set(i.nsid, i.name);
+    for (const l of JSON.parse(links.stdout || '[]') as { link_netnsid?: number }[]) {
+      const peer = l.link_netnsid !== undefined ? names.get(l.link_netnsid) : undefined;
+      if (peer && !peer.startsWith(prefix)) found.add(peer);
+    }
+  }
+  return [...found].sort();
 }
 
 export interface StatusLine {

@@ -31,6 +31,9 @@ program
   .addHelpText(
     'after',
     `
+Logs are oslo.log-style text lines on standard output; [DEFAULT] use_json = true prints one JSON
+object per line, debug = true adds debug lines, log_file / log_dir write to a file instead.
+
 Examples:
   neutrino server --db-upgrade                          # SQLite in ./state, http://127.0.0.1:9696
   neutrino server --config-file /etc/neutrino/neutrino.conf
@@ -79,6 +82,9 @@ DHCP port plugged as a veth (its tap wired by the host's linuxbridge agent, so r
 same --host) and one dnsmasq in static mode; files under [DEFAULT] state_path/dhcp/<network>.
 Port changes rewrite the files and SIGHUP dnsmasq. dnsmasq keeps running when the agent stops
 and is adopted, not restarted, when it starts again. See docs/dhcp.md.
+Every agent first checks that its host has what it needs (neutrino sanity-check --agent KIND:
+binaries with their Debian packages, kernel features) and refuses to start naming what is
+missing. Logging options as for the server (use_json, debug, log_file, log_dir).
 
 Examples:
   neutrino agent linuxbridge --host compute1 --config-file /etc/neutrino/neutrino.conf

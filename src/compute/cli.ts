@@ -54,14 +54,19 @@ export function instanceCommands(): Command {
   instance.addHelpText(
     'after',
     `
-Examples (against a lab: neutrino lab up; export OS_ENDPOINT=http://127.0.0.1:9696):
-  openstack --os-auth-type none --os-endpoint $OS_ENDPOINT network create net1
-  openstack --os-auth-type none --os-endpoint $OS_ENDPOINT subnet create --network net1 --subnet-range 10.0.0.0/24 sub1
-  neutrino instance boot vm1 --network net1 --host compute1 --config-file /tmp/neutrino-lab/neutrino.conf
-  neutrino instance boot vm2 --network net1 --host compute2 --config-file /tmp/neutrino-lab/neutrino.conf
-  neutrino instance exec vm1 --config-file /tmp/neutrino-lab/neutrino.conf -- ping -c 3 10.0.0.4
-  neutrino instance renew vm1 --config-file /tmp/neutrino-lab/neutrino.conf
-  neutrino instance delete vm1 --config-file /tmp/neutrino-lab/neutrino.conf`,
+Without --config-file the commands use the lab that is up (neutrino lab up), or the one
+--lab PREFIX names when several are; else ./state and http://127.0.0.1:9696.
+
+Examples (against a lab: neutrino lab up; export OS_AUTH_TYPE=none OS_ENDPOINT=http://127.0.0.1:9696):
+  openstack network create net1
+  openstack subnet create --network net1 --subnet-range 10.0.0.0/24 sub1
+  neutrino instance boot vm1 --network net1 --host compute1
+  neutrino instance boot vm2 --network net1 --host compute2
+  neutrino instance exec vm1 -- ping -c 3 10.0.0.4
+  neutrino instance renew vm1
+  neutrino instance delete vm1
+  neutrino instance list --lab t1-                          # with several labs up
+  neutrino instance list --config-file /etc/neutrino/neutrino.conf`,
   );
 
   withCommon(

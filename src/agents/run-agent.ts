@@ -21,9 +21,10 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-export async function runAgent(kind: AgentKind, config: Config, log: Logger, hostOverride?: string): Promise<RunningAgent> {
+/** inProcess: the agent runs in the server's process (`neutrino up`), so memory:// reaches the server */
+export async function runAgent(kind: AgentKind, config: Config, log: Logger, hostOverride?: string, opts: { inProcess?: boolean } = {}): Promise<RunningAgent> {
   const transport = config.str('DEFAULT', 'transport_url');
-  if (transport.startsWith('memory:')) {
+  if (transport.startsWith('memory:') && !opts.inProcess) {
     throw new Error('[DEFAULT] transport_url = memory:// only reaches consumers inside one process: an agent process needs the same rabbit://… URL as the server');
   }
   // refuse at once, naming what is missing, rather than report alive and fail per network later

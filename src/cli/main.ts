@@ -11,6 +11,7 @@ import { AGENT_KINDS, runAgent, type AgentKind } from '../agents/run-agent.js';
 import { instanceCommands } from '../compute/cli.js';
 import { labCommands } from '../lab/cli.js';
 import { sanityCheckCommand } from './sanity-check.js';
+import { upCommands } from '../allinone/cli.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -118,6 +119,7 @@ Examples:
 program.addCommand(instanceCommands());
 program.addCommand(labCommands());
 program.addCommand(sanityCheckCommand());
+for (const c of upCommands()) program.addCommand(c);
 
 const db = program.command('db').description('Database schema management.');
 db.command('upgrade')

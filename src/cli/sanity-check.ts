@@ -15,6 +15,7 @@ const ROLE_TITLES: Record<Role, string> = {
   l3: 'neutrino agent l3',
   instance: 'neutrino instance (boot, exec, delete)',
   lab: 'neutrino lab up (server and every agent on this machine)',
+  up: 'neutrino up (the all-in-one: server, Linux bridge, DHCP and L3 agents in one process)',
 };
 
 function row(r: CheckResult): string {

@@ -9,7 +9,7 @@ import { delimiter, join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { type CommandError, run } from './exec.js';
 
-export const ROLES = ['server', 'linuxbridge', 'openvswitch', 'dhcp', 'l3', 'instance', 'lab'] as const;
+export const ROLES = ['server', 'linuxbridge', 'openvswitch', 'dhcp', 'l3', 'instance', 'lab', 'up'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface CheckResult {
@@ -37,22 +37,22 @@ const firewallOn = (c: Config | undefined) => !c || (c.bool('securitygroup', 'en
 
 /** Every program Neutrino runs, by role. The lab needs what its server and agents need. */
 export const BINARIES: BinaryCheck[] = [
-  { binary: 'ip', package: 'iproute2', why: 'links, addresses, routes, namespaces', roles: ['linuxbridge', 'dhcp', 'l3', 'instance', 'lab'] },
-  { binary: 'bridge', package: 'iproute2', why: 'bridge ports and VXLAN forwarding entries', roles: ['linuxbridge', 'lab'] },
-  { binary: 'sysctl', package: 'procps', why: 'forwarding and bridge netfilter settings', roles: ['linuxbridge', 'l3', 'lab'] },
-  { binary: 'nft', package: 'nftables', why: 'security groups; SNAT and floating IPs', roles: ['linuxbridge', 'l3', 'lab'], when: (c) => firewallOn(c) },
-  { binary: 'conntrack', package: 'conntrack', why: 'closing connections a rule change no longer allows', roles: ['linuxbridge', 'l3', 'lab'] },
-  { binary: 'arping', package: 'iputils-arping', why: 'gratuitous ARP for router gateways and floating IPs', roles: ['l3', 'lab'] },
-  { binary: 'dnsmasq', package: 'dnsmasq-base', why: 'the DHCP server of each network', roles: ['dhcp', 'lab'] },
-  { binary: 'dhcp_release', package: 'dnsmasq-utils', why: 'releasing the lease of a deleted port at once', roles: ['dhcp', 'lab'] },
+  { binary: 'ip', package: 'iproute2', why: 'links, addresses, routes, namespaces', roles: ['linuxbridge', 'dhcp', 'l3', 'instance', 'lab', 'up'] },
+  { binary: 'bridge', package: 'iproute2', why: 'bridge ports and VXLAN forwarding entries', roles: ['linuxbridge', 'lab', 'up'] },
+  { binary: 'sysctl', package: 'procps', why: 'forwarding and bridge netfilter settings', roles: ['linuxbridge', 'l3', 'lab', 'up'] },
+  { binary: 'nft', package: 'nftables', why: 'security groups; SNAT and floating IPs', roles: ['linuxbridge', 'l3', 'lab', 'up'], when: (c) => firewallOn(c) },
+  { binary: 'conntrack', package: 'conntrack', why: 'closing connections a rule change no longer allows', roles: ['linuxbridge', 'l3', 'lab', 'up'] },
+  { binary: 'arping', package: 'iputils-arping', why: 'gratuitous ARP for router gateways and floating IPs', roles: ['l3', 'lab', 'up'] },
+  { binary: 'dnsmasq', package: 'dnsmasq-base', why: 'the DHCP server of each network', roles: ['dhcp', 'lab', 'up'] },
+  { binary: 'dhcp_release', package: 'dnsmasq-utils', why: 'releasing the lease of a deleted port at once', roles: ['dhcp', 'lab', 'up'] },
   { binary: 'ovs-vsctl', package: 'openvswitch-switch', why: 'Open vSwitch bridges and ports', roles: ['openvswitch'] },
-  { binary: 'busybox', package: 'busybox', why: 'udhcpc, the DHCP client of instances', roles: ['instance', 'lab'] },
-  { binary: 'ping', package: 'iputils-ping', why: "checking from the outside that the lab's router answers", roles: ['lab'] },
+  { binary: 'busybox', package: 'busybox', why: 'udhcpc, the DHCP client of instances', roles: ['instance', 'lab', 'up'] },
+  { binary: 'ping', package: 'iputils-ping', why: "checking from the outside that the lab's router answers", roles: ['lab', 'up'] },
   { binary: 'rabbitmqctl', package: 'rabbitmq-server', why: "the lab's own RabbitMQ vhost", roles: ['lab'] },
 ];
 
 /** Roles that change the kernel: they need to make namespaces (root, or CAP_SYS_ADMIN + CAP_NET_ADMIN). */
-const KERNEL_ROLES: Role[] = ['linuxbridge', 'dhcp', 'l3', 'instance', 'lab'];
+const KERNEL_ROLES: Role[] = ['linuxbridge', 'dhcp', 'l3', 'instance', 'lab', 'up'];
 
 /** The file that runs as `name` from PATH, or null. */
 export function findBinary(name: string, path = process.env.PATH ?? ''): string | null {
@@ -99,7 +99,7 @@ async function kernelResults(role: Role): Promise<CheckResult[]> {
   out.push({ name: 'network namespaces', kind: 'kernel', ok: true, optional: false, detail: 'ip netns add works' });
   const probes: { name: string; roles: Role[]; optional: boolean; args: string[]; fix: string }[] = [
     { name: 'veth', roles: KERNEL_ROLES, optional: false, args: ['link', 'add', 'pf0', 'type', 'veth', 'peer', 'name', 'pf1'], fix: 'veth module' },
-    { name: 'bridge', roles: ['linuxbridge', 'lab'], optional: false, args: ['link', 'add', 'pfbr', 'type', 'bridge'], fix: 'bridge module' },
+    { name: 'bridge', roles: ['linuxbridge', 'lab', 'up'], optional: false, args: ['link', 'add', 'pfbr', 'type', 'bridge'], fix: 'bridge module' },
     { name: 'vxlan', roles: ['linuxbridge', 'lab'], optional: false, args: ['link', 'add', 'pfvx', 'type', 'vxlan', 'id', '42', 'dstport', '4789'], fix: 'vxlan module' },
     {
       name: '802.1Q VLAN',
@@ -118,7 +118,7 @@ async function kernelResults(role: Role): Promise<CheckResult[]> {
         out.push({ name: p.name, kind: 'kernel', ok: false, optional: p.optional, detail: `${why(e)} (${p.fix})` });
       }
     }
-    if (['linuxbridge', 'l3', 'lab'].includes(role) && findBinary('nft')) {
+    if (['linuxbridge', 'l3', 'lab', 'up'].includes(role) && findBinary('nft')) {
       try {
         await run('nft', ['add', 'table', 'inet', 'nprobe'], { netns: ns });
         out.push({ name: 'nftables', kind: 'kernel', ok: true, optional: false, detail: 'nft add table works' });

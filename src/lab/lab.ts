@@ -20,7 +20,25 @@ import { answersFromOutside, createExternalTopology, type LabExternal } from './
 import { addVhost, checkRabbitReachable, deleteVhost } from './rabbit.js';
 import { registerLab, unregisterLab } from './registry.js';
 import { removeResolvConf } from '../compute/dhcp-client.js';
-import { agentConfig, checkPrefix, defaultLabDir, hostBatch, internetBatch, labLayout, labPaths, netnsBatch, serverConfig, underlayBatch, vhostName, withVhost, type LabHost } from './topology.js';
+import {
+  agentConfig,
+  checkPrefix,
+  defaultLabDir,
+  hostBatch,
+  internetBatch,
+  labLayout,
+  labPaths,
+  netnsBatch,
+  serverConfig,
+  underlayBatch,
+  vhostName,
+  withVhost,
+  type LabHost,
+  type LabTopology,
+  DEFAULT_TOPOLOGY,
+  EXTERNAL,
+  UNDERLAY,
+} from './topology.js';
 
 export const DEFAULT_TRANSPORT_URL = 'rabbit://guest:guest@127.0.0.1:5672/';
 const CLI_SCRIPT = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -32,6 +50,8 @@ export interface LabRecord {
   port: number;
   url: string;
   computes: number;
+  /** absent in labs made before --topology: controller-network-compute */
+  topology?: LabTopology;
   vhost: string;
   transport_url: string;
   underlay_netns: string;
@@ -52,7 +72,6 @@ export const AGENT_KINDS = {
   l3: { type: AGENT_TYPE_L3, process: (host: string) => `l3-agent-${host}` },
 } as const;
 export type LabAgentKind = keyof typeof AGENT_KINDS;
-export const SERVICE_HOST = 'network';
 
 /** The agent a lab process is, or null for the server. */
 export function agentOfProcess(proc: string): { kind: LabAgentKind; host: string } | null {
@@ -115,6 +134,7 @@ async function removeLabNamespaces(prefix: string): Promise<number> {
 export interface LabUpOptions {
   prefix: string;
   computes: number;
+  topology?: LabTopology;
   dir?: string;
   port: number;
   transportUrl?: string;
@@ -129,7 +149,7 @@ export interface LabUpOptions {
 export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
   const progress = opts.onProgress ?? (() => undefined);
   const dir = resolvePath(opts.dir ?? defaultLabDir(opts.prefix, tmpdir()));
-  const l = labLayout(opts.prefix, opts.computes, dir, opts.port);
+  const l = labLayout(opts.prefix, opts.computes, dir, opts.port, opts.topology);
   const paths = labPaths(dir);
   const timeoutMs = (opts.timeoutS ?? 60) * 1000;
   const aborted = () => opts.signal?.throwIfAborted();
@@ -182,6 +202,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
       port: l.port,
       url,
       computes: l.computes,
+      topology: l.topology,
       vhost: l.vhost,
       transport_url: transport,
       underlay_netns: l.underlayNetns,
@@ -195,7 +216,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     const agents: { kind: LabAgentKind; host: string; proc: string }[] = [];
     for (const h of l.hosts.filter((x) => x.agent)) {
       writeFileSync(paths.agentConf(h.name), agentConfig(l, h, transport));
-      const kinds: LabAgentKind[] = h.name === SERVICE_HOST ? ['linuxbridge', 'dhcp', 'l3'] : ['linuxbridge'];
+      const kinds: LabAgentKind[] = h.services ? ['linuxbridge', 'dhcp', 'l3'] : ['linuxbridge'];
       for (const kind of kinds) {
         const proc = AGENT_KINDS[kind].process(h.name);
         agents.push({ kind, host: h.name, proc });
@@ -403,6 +424,20 @@ async function foreignPeerNamespaces(prefix: string): Promise<string[]> {
   return [...found].sort();
 }
 
+/** Where each kind of traffic of a Neutron deployment goes in this lab, as built. */
+export function trafficTypes(r: LabRecord): { what: string; detail: string }[] {
+  const rabbit = new URL(r.transport_url);
+  return [
+    { what: 'API', detail: `${r.url} (loopback of the root namespace, where the server runs)` },
+    {
+      what: 'management',
+      detail: `agents ↔ server over RabbitMQ ${rabbit.hostname}:${rabbit.port || 5672} vhost ${r.vhost} on loopback (the agents run in the root namespace; br-mgmt ${UNDERLAY[0].cidr} joins the hosts but carries none of it)`,
+    },
+    { what: 'VM/tunnel', detail: `VXLAN between the hosts' eth1 on br-tun ${UNDERLAY[1].cidr}; flat physnet1 on br-phys1` },
+    { what: 'external', detail: `br-ext: the hosts' eth3 (physnet public) and ${r.internet_netns ?? `${r.prefix}internet`} (${EXTERNAL.gateway})` },
+  ];
+}
+
 export interface StatusLine {
   what: string;
   ok: boolean;
@@ -417,6 +452,12 @@ export async function labStatus(prefix: string, dir: string): Promise<{ up: bool
     if (present.size) lines.push({ what: 'namespaces', ok: false, detail: `left over without a lab record: ${[...present].join(', ')} (neutrino lab down --prefix ${prefix})` });
     return { up: false, lines, record };
   }
+  lines.push({
+    what: 'topology',
+    ok: true,
+    detail: `${record.topology ?? DEFAULT_TOPOLOGY}: ${record.hosts.map((h) => `${h.name} (${h.services ? 'L2 + DHCP + L3 agents' : h.agent ? 'L2 agent' : 'no agent'})`).join(', ')}`,
+  });
+  for (const t of trafficTypes(record)) lines.push({ what: `traffic: ${t.what}`, ok: true, detail: t.detail });
   for (const n of [record.underlay_netns, ...record.hosts.map((h) => h.netns), ...(record.internet_netns ? [record.internet_netns] : [])]) {
     lines.push({ what: `netns ${n}`, ok: present.has(n), detail: present.has(n) ? 'present' : 'MISSING' });
   }

@@ -27,7 +27,6 @@ function sdk(action: 'create' | 'delete', url: string, prefix: string): Promise<
 describe('openstacksdk (python3-openstacksdk) against Neutrino in noauth mode', () => {
   let s: TestServer;
   const prefix = `sdk${randomUUID().slice(0, 8)}`;
-  // biome-ignore lint/suspicious/noExplicitAny: the script's JSON line
   let made: any;
 
   before(async () => {

@@ -53,7 +53,6 @@ function ourPids(): number[] {
 
 describe(`neutrino up / down (prefix ${P})`, { timeout: 5 * 60_000 }, () => {
   let url = '';
-  // biome-ignore lint/suspicious/noExplicitAny: API bodies
   const api = async (method: string, path: string, body?: unknown): Promise<any> => {
     const res = await fetch(`${url}/v2.0${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();

@@ -21,6 +21,17 @@ function loadConfig(opts: { configFile: string[] }, overrides: Record<string, Re
 
 const program = new Command();
 program.name('neutrino').description('Neutrino: cloud networking that speaks the OpenStack Networking API v2.0.').showHelpAfterError();
+program.addHelpText(
+  'after',
+  `
+Examples:
+  neutrino server --db-upgrade                  # the API on http://127.0.0.1:9696, SQLite in ./state
+  sudo neutrino up                              # a working cloud network on this host; neutrino down undoes it
+  neutrino sanity-check --agent dhcp            # what this host lacks to run an agent, with Debian packages
+  sudo neutrino lab up --computes 2             # a multi-host cloud in namespaces (needs RabbitMQ)
+  neutrino instance boot vm1 --network private  # an instance in the cloud that is up
+  neutrino <command> --help                     # each command's options and examples`,
+);
 
 program
   .command('server')

@@ -125,6 +125,8 @@ export interface UpOptions {
   dir?: string;
   port: number;
   timeoutS?: number;
+  /** aborting (Ctrl-C) undoes what was made */
+  signal?: AbortSignal;
   onProgress?: (line: string) => void;
 }
 
@@ -168,6 +170,7 @@ export async function allInOneUp(o: UpOptions): Promise<UpRecord> {
     });
 
     registerLab(o.prefix, dir);
+    o.signal?.throwIfAborted();
     progress(`server and agents in one process (log ${paths.log})`);
     startDetached([process.execPath, CLI_SCRIPT, 'up', '--in-process', '--config-file', paths.conf], paths.log, paths.pid);
     const api = new NetworkApi({ url, timeoutMs: 2000 });
@@ -175,6 +178,7 @@ export async function allInOneUp(o: UpOptions): Promise<UpRecord> {
     await until(
       timeoutMs,
       async () => {
+        o.signal?.throwIfAborted();
         if (!labIsUp(dir)) throw new Error(`the neutrino up process exited:\n${logTail(paths.log)}`);
         const agents = ((await api.get('/agents').catch(() => ({ agents: [] }))).agents ?? []) as Json[];
         return want.every((t) => agents.some((a) => a.agent_type === t && a.alive));
@@ -187,7 +191,10 @@ export async function allInOneUp(o: UpOptions): Promise<UpRecord> {
     const gw = record.external.router_gateway_ip;
     await until(
       timeoutMs,
-      () => answersFromOutside(internet, gw),
+      () => {
+        o.signal?.throwIfAborted();
+        return answersFromOutside(internet, gw);
+      },
       () => `router ${gw} did not answer from ${internet}:\n${logTail(paths.log)}`,
     );
     progress(`the router's gateway ${gw} answers from ${internet}`);

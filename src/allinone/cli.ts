@@ -54,7 +54,16 @@ Examples:
       }
       const t0 = Date.now();
       console.log(`neutrino up: prefix ${o.prefix}, API port ${o.port}, ${dir}`);
-      const r = await allInOneUp({ prefix: o.prefix, dir, port: Number(o.port), timeoutS: Number(o.timeout) || 60, onProgress: (l) => console.log(`  ${l}`) });
+      const abort = new AbortController();
+      const onSignal = () => {
+        console.log('interrupted: undoing what neutrino up made …');
+        abort.abort(new Error('interrupted'));
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const r = await allInOneUp({ prefix: o.prefix, dir, port: Number(o.port), timeoutS: Number(o.timeout) || 60, signal: abort.signal, onProgress: (l) => console.log(`  ${l}`) });
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       const where = `${o.prefix === DEFAULT_UP_PREFIX ? '' : ` --prefix ${o.prefix}`}${dir === resolvePath(defaultUpDir(o.prefix)) ? '' : ` --dir ${dir}`}`;
       console.log(
         [

@@ -100,7 +100,8 @@ async function main(): Promise<void> {
       for (let t = 0; t < 600 && !line; t++) {
         const text = readFileSync(logFile, 'utf8').slice(before);
         const hit = text.split('\n').find((l) => l.includes('"event":"agent.resync"'));
-        if (hit) line = JSON.parse(hit) as { ms: number };
+        // a JSON line, or an oslo.log-style text line whose fields are the JSON at its end
+        if (hit) line = JSON.parse(hit.slice(hit.indexOf('{'))) as { ms: number };
         else await new Promise((res) => setTimeout(res, 100));
       }
       if (!line) throw new Error('the restarted agent logged no agent.resync line');

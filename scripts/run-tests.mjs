@@ -24,7 +24,9 @@ function files(dir) {
 
 function openstackProblem() {
   const r = spawnSync('openstack', ['--version'], { encoding: 'utf8' });
-  return r.status === 0 ? null : 'the openstack CLI is not installed (apt-get install python3-openstackclient)';
+  if (r.status !== 0) return 'the openstack CLI is not installed (apt-get install python3-openstackclient)';
+  const sdk = spawnSync('/usr/bin/python3', ['-c', 'import openstack'], { encoding: 'utf8' });
+  return sdk.status === 0 ? null : 'openstacksdk is not installed for /usr/bin/python3 (apt-get install python3-openstacksdk)';
 }
 
 // The integration tests use RabbitMQ too; a TCP connect says whether anything listens.
@@ -68,7 +70,7 @@ const tiers = [
   { name: 'unit', dir: 'unit', problem: async () => null },
   { name: 'api (SQLite)', dir: 'api', problem: async () => null },
   { name: 'integration (PostgreSQL, RabbitMQ)', dir: 'integration', problem: async () => (await pgProblem()) ?? (await rabbitProblem()) },
-  { name: 'clients (openstack CLI)', dir: 'clients', problem: async () => openstackProblem() },
+  { name: 'clients (openstack CLI, openstacksdk)', dir: 'clients', problem: async () => openstackProblem() },
   { name: 'dataplane (root, kernel, RabbitMQ)', dir: 'dataplane', problem: async () => dataplaneProblem() ?? (await rabbitProblem()) },
   { name: 'keystone (scripts/keystone/setup.sh)', dir: 'keystone', problem: async () => (await keystoneProblem()) ?? openstackProblem() },
 ];

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { AGENT_TYPE_OVS } from '../contract/agent-types.js';
 import { probeVlanSupport } from '../linux/kernel-features.js';
+import { requirePreflight } from '../linux/preflight.js';
 import { openBus } from '../rpc/index.js';
 import type { L2Dataplane } from './l2/dataplane.js';
 import { L2Agent } from './l2/l2-agent.js';
@@ -20,11 +21,14 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-export async function runAgent(kind: AgentKind, config: Config, log: Logger, hostOverride?: string): Promise<RunningAgent> {
+/** inProcess: the agent runs in the server's process (`neutrino up`), so memory:// reaches the server */
+export async function runAgent(kind: AgentKind, config: Config, log: Logger, hostOverride?: string, opts: { inProcess?: boolean } = {}): Promise<RunningAgent> {
   const transport = config.str('DEFAULT', 'transport_url');
-  if (transport.startsWith('memory:')) {
+  if (transport.startsWith('memory:') && !opts.inProcess) {
     throw new Error('[DEFAULT] transport_url = memory:// only reaches consumers inside one process: an agent process needs the same rabbit://… URL as the server');
   }
+  // refuse at once, naming what is missing, rather than report alive and fail per network later
+  await requirePreflight(`the ${kind} agent`, kind, { config, services: false });
   const host = hostOverride || config.str('DEFAULT', 'host') || hostname();
   if (kind === 'dhcp' || kind === 'l3') return runServiceAgent(kind, config, log, host, transport);
   let dataplane: L2Dataplane;

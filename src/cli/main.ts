@@ -11,6 +11,8 @@ import { apiWorkers, isApiWorker, runPrimary } from '../server/workers.js';
 import { AGENT_KINDS, runAgent, type AgentKind } from '../agents/run-agent.js';
 import { instanceCommands } from '../compute/cli.js';
 import { labCommands } from '../lab/cli.js';
+import { sanityCheckCommand } from './sanity-check.js';
+import { upCommands } from '../allinone/cli.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -23,6 +25,17 @@ function loadConfig(opts: { configFile: string[] }, overrides: Record<string, Re
 
 const program = new Command();
 program.name('neutrino').description('Neutrino: cloud networking that speaks the OpenStack Networking API v2.0.').showHelpAfterError();
+program.addHelpText(
+  'after',
+  `
+Examples:
+  neutrino server --db-upgrade                  # the API on http://127.0.0.1:9696, SQLite in ./state
+  sudo neutrino up                              # a working cloud network on this host; neutrino down undoes it
+  neutrino sanity-check --agent dhcp            # what this host lacks to run an agent, with Debian packages
+  sudo neutrino lab up --computes 2             # a multi-host cloud in namespaces (needs RabbitMQ)
+  neutrino instance boot vm1 --network private  # an instance in the cloud that is up
+  neutrino <command> --help                     # each command's options and examples`,
+);
 
 program
   .command('server')
@@ -34,6 +47,9 @@ program
   .addHelpText(
     'after',
     `
+Logs are oslo.log-style text lines on standard output; [DEFAULT] use_json = true prints one JSON
+object per line, debug = true adds debug lines, log_file / log_dir write to a file instead.
+
 Examples:
   neutrino server --db-upgrade                          # SQLite in ./state, http://127.0.0.1:9696
   neutrino server --config-file /etc/neutrino/neutrino.conf
@@ -88,6 +104,9 @@ DHCP port plugged as a veth (its tap wired by the host's linuxbridge agent, so r
 same --host) and one dnsmasq in static mode; files under [DEFAULT] state_path/dhcp/<network>.
 Port changes rewrite the files and SIGHUP dnsmasq. dnsmasq keeps running when the agent stops
 and is adopted, not restarted, when it starts again. See docs/dhcp.md.
+Every agent first checks that its host has what it needs (neutrino sanity-check --agent KIND:
+binaries with their Debian packages, kernel features) and refuses to start naming what is
+missing. Logging options as for the server (use_json, debug, log_file, log_dir).
 
 Examples:
   neutrino agent linuxbridge --host compute1 --config-file /etc/neutrino/neutrino.conf
@@ -120,6 +139,8 @@ Examples:
 
 program.addCommand(instanceCommands());
 program.addCommand(labCommands());
+program.addCommand(sanityCheckCommand());
+for (const c of upCommands()) program.addCommand(c);
 
 const db = program.command('db').description('Database schema management.');
 db.command('upgrade')

@@ -9,27 +9,40 @@ import { InstanceStore, type InstanceRecord } from './instance-store.js';
 import { namespaceExists } from '../linux/netns.js';
 import { bootInstance, deleteInstance, renewInstance } from './instances.js';
 import { parseFixedIp } from './resolve.js';
+import { labForCommand } from '../lab/registry.js';
+import { labPaths } from '../lab/topology.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 interface CommonOpts {
   configFile: string[];
+  lab?: string;
   osUrl?: string;
   osToken?: string;
 }
 
 function withCommon(cmd: Command): Command {
   return cmd
-    .option('--config-file <path>', 'INI file(s): [DEFAULT] state_path holds the instance records (a lab: LABDIR/neutrino.conf)', collect, [])
+    .option('--config-file <path>', 'INI file(s): [DEFAULT] state_path holds the instance records (default: the config of the lab that is up)', collect, [])
+    .option('--lab <prefix>', 'the lab to use when several are up (neutrino lab up --prefix PREFIX)')
     .option('--os-url <url>', `Networking API endpoint (default: $OS_ENDPOINT, else bind_host:bind_port of --config-file, else ${DEFAULT_OS_URL})`)
     .option('--os-token <token>', 'X-Auth-Token to send (default: $OS_TOKEN; none under noauth)');
 }
 
 /** API endpoint and record store from the options, env and config file. */
 export function computeContext(opts: CommonOpts): { api: NetworkApi; store: InstanceStore } {
-  const config = Config.load(opts.configFile);
+  let files = opts.configFile;
+  // no --config-file: the lab that is up (or --lab PREFIX), so records land in the lab's dir
+  // and `lab down` finds them
+  if (!files.length) {
+    const lab = labForCommand(opts.lab);
+    if (lab) files = [labPaths(lab.dir).serverConf];
+  } else if (opts.lab !== undefined) {
+    throw new Error('give --lab or --config-file, not both');
+  }
+  const config = Config.load(files);
   let url = opts.osUrl || process.env.OS_ENDPOINT || '';
-  if (!url && opts.configFile.length) url = `http://${config.str('DEFAULT', 'bind_host')}:${config.int('DEFAULT', 'bind_port')}`;
+  if (!url && files.length) url = `http://${config.str('DEFAULT', 'bind_host')}:${config.int('DEFAULT', 'bind_port')}`;
   const api = new NetworkApi({ url: url || DEFAULT_OS_URL, token: opts.osToken || process.env.OS_TOKEN || undefined });
   return { api, store: new InstanceStore(config.str('DEFAULT', 'state_path')) };
 }
@@ -41,14 +54,19 @@ export function instanceCommands(): Command {
   instance.addHelpText(
     'after',
     `
-Examples (against a lab: neutrino lab up; export OS_ENDPOINT=http://127.0.0.1:9696):
-  openstack --os-auth-type none --os-endpoint $OS_ENDPOINT network create net1
-  openstack --os-auth-type none --os-endpoint $OS_ENDPOINT subnet create --network net1 --subnet-range 10.0.0.0/24 sub1
-  neutrino instance boot vm1 --network net1 --host compute1 --config-file /tmp/neutrino-lab/neutrino.conf
-  neutrino instance boot vm2 --network net1 --host compute2 --config-file /tmp/neutrino-lab/neutrino.conf
-  neutrino instance exec vm1 --config-file /tmp/neutrino-lab/neutrino.conf -- ping -c 3 10.0.0.4
-  neutrino instance renew vm1 --config-file /tmp/neutrino-lab/neutrino.conf
-  neutrino instance delete vm1 --config-file /tmp/neutrino-lab/neutrino.conf`,
+Without --config-file the commands use the lab that is up (neutrino lab up), or the one
+--lab PREFIX names when several are; else ./state and http://127.0.0.1:9696.
+
+Examples (against a lab: neutrino lab up; export OS_AUTH_TYPE=none OS_ENDPOINT=http://127.0.0.1:9696):
+  openstack network create net1
+  openstack subnet create --network net1 --subnet-range 10.0.0.0/24 sub1
+  neutrino instance boot vm1 --network net1 --host compute1
+  neutrino instance boot vm2 --network net1 --host compute2
+  neutrino instance exec vm1 -- ping -c 3 10.0.0.4
+  neutrino instance renew vm1
+  neutrino instance delete vm1
+  neutrino instance list --lab t1-                          # with several labs up
+  neutrino instance list --config-file /etc/neutrino/neutrino.conf`,
   );
 
   withCommon(

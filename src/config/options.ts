@@ -74,6 +74,9 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     },
     debug: { type: 'bool', default: false, help: 'Log at debug level.' },
     log_level: { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Log level (overridden by debug=true).' },
+    use_json: { type: 'bool', default: false, help: "Log one JSON object per line (pino's own format) instead of oslo.log-style text lines." },
+    log_file: { type: 'string', default: '', help: 'Log to this file (appended; relative to log_dir when that is set) instead of standard output.' },
+    log_dir: { type: 'string', default: '', help: 'Directory of log_file; without log_file the log goes to log_dir/<program>.log (e.g. neutrino-server.log).' },
   },
   database: {
     connection: { type: 'string', default: 'sqlite:///$state_path/neutrino.sqlite', help: 'sqlite:///relative/path, sqlite:////absolute/path, sqlite:// (memory) or postgresql://user@host:5432/db.' },

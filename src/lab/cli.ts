@@ -3,9 +3,10 @@ import { accessSync, constants as fsConstants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { AGENT_KINDS, agentOfProcess, DEFAULT_TRANSPORT_URL, labDown, labStatus, labUp, locateLab, restartAgent, type LabAgentKind, type LabRecord } from './lab.js';
-import { DEFAULT_PREFIX, defaultLabDir, EXTERNAL, labPaths, PRIVATE, UNDERLAY } from './topology.js';
+import { runningLabs } from './registry.js';
+import { DEFAULT_PREFIX, DEFAULT_TOPOLOGY, defaultLabDir, EXTERNAL, type LabTopology, PRIVATE, TOPOLOGIES, UNDERLAY } from './topology.js';
 
 /** How to run this CLI in printed examples: `neutrino` when it is on PATH, else node + script. */
 function cliName(): string {
@@ -22,8 +23,11 @@ function cliName(): string {
 
 function summary(r: LabRecord, seconds: number): string {
   const n = cliName();
-  const conf = labPaths(r.dir).serverConf;
+  // instance commands find the lab that is up by themselves; with several up they need --lab
+  const labArg = runningLabs().length > 1 ? ` --lab ${r.prefix}` : '';
+  // instances go on compute hosts; an all-in-one has only the controller
   const computes = r.hosts.filter((h) => h.name.startsWith('compute')).map((h) => h.name);
+  if (!computes.length) computes.push(...r.hosts.filter((h) => h.agent).map((h) => h.name));
   const second = computes[1] ?? computes[0];
   const defaultDir = resolvePath(defaultLabDir(r.prefix, tmpdir())) === r.dir;
   const prefixArg = `${r.prefix === DEFAULT_PREFIX ? '' : ` --prefix ${r.prefix}`}${defaultDir ? '' : ` --dir ${r.dir}`}`;
@@ -47,15 +51,15 @@ function summary(r: LabRecord, seconds: number): string {
         'Try:',
         `  export OS_AUTH_TYPE=none OS_ENDPOINT=${r.url}`,
         '  openstack network agent list',
-        `  ${n} instance boot vm1 --network ${PRIVATE.network} --host ${computes[0]} --config-file ${conf}     # address by DHCP`,
-        `  ${n} instance exec vm1 --config-file ${conf} -- ping -c 3 ${EXTERNAL.internetHost}              # out through SNAT`,
+        `  ${n} instance boot vm1 --network ${PRIVATE.network} --host ${computes[0]}${labArg}     # address by DHCP`,
+        `  ${n} instance exec vm1${labArg} -- ping -c 3 ${EXTERNAL.internetHost}              # out through SNAT`,
         `  openstack floating ip create ${EXTERNAL.network}`,
         '  openstack floating ip set --port <vm1 port id> <floating ip>',
         `  ip netns exec ${inet} ping -c 3 <floating ip>                                   # in through the floating IP`,
       ]
     : ['', 'Try:', `  export OS_AUTH_TYPE=none OS_ENDPOINT=${r.url}`, '  openstack network agent list'];
   return [
-    `lab ${r.prefix} is up in ${seconds.toFixed(1)} s: server ${r.url}, ${agentCount} agents, RabbitMQ vhost ${r.vhost}`,
+    `lab ${r.prefix} is up in ${seconds.toFixed(1)} s: topology ${r.topology ?? DEFAULT_TOPOLOGY}, server ${r.url}, ${agentCount} agents, RabbitMQ vhost ${r.vhost}`,
     '  hosts:',
     ...hostRows,
     `  underlay (netns ${r.underlay_netns}): ${UNDERLAY.map((u) => `${u.bridge} ${u.role} on ${u.nic}`).join('; ')}`,
@@ -63,10 +67,10 @@ function summary(r: LabRecord, seconds: number): string {
     ...external,
     '  openstack network create net1',
     '  openstack subnet create --network net1 --subnet-range 10.9.0.0/24 --no-dhcp sub1',
-    `  ${n} instance boot vm11 --network net1 --host ${computes[0]} --fixed-ip 10.9.0.11 --config-file ${conf}   # static address`,
-    `  ${n} instance boot vm12 --network net1 --host ${second} --fixed-ip 10.9.0.12 --config-file ${conf}`,
-    `  ${n} instance exec vm11 --config-file ${conf} -- ping -c 3 10.9.0.12`,
-    `  ${n} instance list --config-file ${conf}`,
+    `  ${n} instance boot vm11 --network net1 --host ${computes[0]} --fixed-ip 10.9.0.11${labArg}   # static address`,
+    `  ${n} instance boot vm12 --network net1 --host ${second} --fixed-ip 10.9.0.12${labArg}`,
+    `  ${n} instance exec vm11${labArg} -- ping -c 3 10.9.0.12`,
+    `  ${n} instance list${labArg}`,
     `  ${n} lab status${prefixArg}`,
     `  ${n} lab down${prefixArg}`,
   ].join('\n');
@@ -96,15 +100,20 @@ Examples:
   lab
     .command('up')
     .description('Make the host namespaces and underlay, start the server and the agents, wait until all are alive.')
-    .option('--computes <n>', 'number of compute hosts', '2')
+    .option('--computes <n>', 'number of compute hosts (default 2; none with --topology all-in-one)')
+    .addOption(new Option('--topology <shape>', 'where the DHCP and L3 agents run: on a network host, on the controller, or everything on one host').choices(TOPOLOGIES).default(DEFAULT_TOPOLOGY))
     .option('--prefix <p>', 'name prefix of every namespace the lab makes', DEFAULT_PREFIX)
     .option('--dir <path>', 'where configs, the SQLite database, logs and pid files go (default: $TMPDIR/neutrino-<prefix>)')
     .option('--port <port>', 'API port on 127.0.0.1', '9696')
     .option('--transport-url <url>', 'RabbitMQ to use; the lab makes its own vhost on it', DEFAULT_TRANSPORT_URL)
     .option('--timeout <seconds>', 'how long to wait for the server and for the agents', '60')
     .option('--no-external', `do not make the external network ${EXTERNAL.network}, the network ${PRIVATE.network} and the router ${PRIVATE.router}`)
-    .addHelpText('after', '\nExamples:\n  neutrino lab up\n  neutrino lab up --computes 3 --prefix t1- --port 9797\n  neutrino lab up --no-external      # hosts and agents only')
-    .action(async (o: { computes: string; prefix: string; dir?: string; port: string; transportUrl: string; timeout: string; external: boolean }) => {
+    .addHelpText(
+      'after',
+      '\nBefore making anything it checks this machine (neutrino sanity-check --role lab) and refuses, naming what is missing.\n\nExamples:\n  neutrino lab up\n  neutrino lab up --computes 3 --prefix t1- --port 9797\n  neutrino lab up --no-external      # hosts and agents only\n  neutrino lab up --topology controller-compute --computes 1\n  neutrino lab up --topology all-in-one',
+    )
+    .action(async (o: { computes?: string; topology: LabTopology; prefix: string; dir?: string; port: string; transportUrl: string; timeout: string; external: boolean }) => {
+      const computes = o.computes !== undefined ? Number(o.computes) : o.topology === 'all-in-one' ? 0 : 2;
       const t0 = Date.now();
       const abort = new AbortController();
       const onSignal = () => {
@@ -113,10 +122,11 @@ Examples:
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      console.log(`lab up: prefix ${o.prefix}, ${o.computes} compute host(s), API port ${o.port}`);
+      console.log(`lab up: prefix ${o.prefix}, topology ${o.topology}, ${computes} compute host(s), API port ${o.port}`);
       const r = await labUp({
         prefix: o.prefix,
-        computes: Number(o.computes),
+        computes,
+        topology: o.topology,
         dir: o.dir,
         port: Number(o.port),
         transportUrl: o.transportUrl,

@@ -14,10 +14,31 @@ import { AGENT_TYPE_DHCP, AGENT_TYPE_L3, AGENT_TYPE_LINUXBRIDGE } from '../contr
 import { listNamespaces, namespacePids } from '../linux/netns.js';
 import { Reverter } from '../compute/reverter.js';
 import { run } from '../linux/exec.js';
+import { requirePreflight } from '../linux/preflight.js';
 import { isOurs, logTail, readPid, startDetached, stopProcess } from './processes.js';
 import { answersFromOutside, createExternalTopology, type LabExternal } from './external.js';
 import { addVhost, checkRabbitReachable, deleteVhost } from './rabbit.js';
-import { agentConfig, checkPrefix, defaultLabDir, hostBatch, internetBatch, labLayout, labPaths, netnsBatch, serverConfig, underlayBatch, vhostName, withVhost, type LabHost } from './topology.js';
+import { registerLab, unregisterLab } from './registry.js';
+import { removeResolvConf } from '../compute/dhcp-client.js';
+import {
+  agentConfig,
+  checkPrefix,
+  defaultLabDir,
+  hostBatch,
+  internetBatch,
+  labLayout,
+  labPaths,
+  netnsBatch,
+  serverConfig,
+  underlayBatch,
+  vhostName,
+  withVhost,
+  type LabHost,
+  type LabTopology,
+  DEFAULT_TOPOLOGY,
+  EXTERNAL,
+  UNDERLAY,
+} from './topology.js';
 
 export const DEFAULT_TRANSPORT_URL = 'rabbit://guest:guest@127.0.0.1:5672/';
 const CLI_SCRIPT = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -29,6 +50,8 @@ export interface LabRecord {
   port: number;
   url: string;
   computes: number;
+  /** absent in labs made before --topology: controller-network-compute */
+  topology?: LabTopology;
   vhost: string;
   transport_url: string;
   underlay_netns: string;
@@ -49,7 +72,6 @@ export const AGENT_KINDS = {
   l3: { type: AGENT_TYPE_L3, process: (host: string) => `l3-agent-${host}` },
 } as const;
 export type LabAgentKind = keyof typeof AGENT_KINDS;
-export const SERVICE_HOST = 'network';
 
 /** The agent a lab process is, or null for the server. */
 export function agentOfProcess(proc: string): { kind: LabAgentKind; host: string } | null {
@@ -112,6 +134,7 @@ async function removeLabNamespaces(prefix: string): Promise<number> {
 export interface LabUpOptions {
   prefix: string;
   computes: number;
+  topology?: LabTopology;
   dir?: string;
   port: number;
   transportUrl?: string;
@@ -126,7 +149,7 @@ export interface LabUpOptions {
 export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
   const progress = opts.onProgress ?? (() => undefined);
   const dir = resolvePath(opts.dir ?? defaultLabDir(opts.prefix, tmpdir()));
-  const l = labLayout(opts.prefix, opts.computes, dir, opts.port);
+  const l = labLayout(opts.prefix, opts.computes, dir, opts.port, opts.topology);
   const paths = labPaths(dir);
   const timeoutMs = (opts.timeoutS ?? 60) * 1000;
   const aborted = () => opts.signal?.throwIfAborted();
@@ -140,6 +163,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     throw new Error(`namespaces with prefix ${l.prefix} are left from an earlier lab (${left.join(', ')}): run neutrino lab down --prefix ${l.prefix} first, or choose another --prefix`);
   const base = opts.transportUrl ?? DEFAULT_TRANSPORT_URL;
   if (!/^(rabbit|amqp):\/\//.test(base)) throw new Error(`--transport-url ${base}: the lab's processes need RabbitMQ (rabbit://user:pass@host:5672/); the vhost is the lab's own`);
+  // everything the server, the agents and the lab itself need, before anything is made
+  await requirePreflight('lab up', 'lab', { transportUrl: base });
   await checkRabbitReachable(base);
   const transport = withVhost(base, l.vhost);
   const url = `http://127.0.0.1:${l.port}`;
@@ -177,6 +202,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
       port: l.port,
       url,
       computes: l.computes,
+      topology: l.topology,
       vhost: l.vhost,
       transport_url: transport,
       underlay_netns: l.underlayNetns,
@@ -190,7 +216,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     const agents: { kind: LabAgentKind; host: string; proc: string }[] = [];
     for (const h of l.hosts.filter((x) => x.agent)) {
       writeFileSync(paths.agentConf(h.name), agentConfig(l, h, transport));
-      const kinds: LabAgentKind[] = h.name === SERVICE_HOST ? ['linuxbridge', 'dhcp', 'l3'] : ['linuxbridge'];
+      const kinds: LabAgentKind[] = h.services ? ['linuxbridge', 'dhcp', 'l3'] : ['linuxbridge'];
       for (const kind of kinds) {
         const proc = AGENT_KINDS[kind].process(h.name);
         agents.push({ kind, host: h.name, proc });
@@ -200,6 +226,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     new InstanceStore(dir).writeSettings({ netns_prefix: `${l.prefix}vm-`, host_namespaces: Object.fromEntries(l.hosts.map((h) => [h.name, h.netns])) });
     writeRecord(dir, record);
     revert.add('remove lab.json', async () => rmSync(paths.record, { force: true }));
+    registerLab(l.prefix, dir);
+    revert.add('unregister the lab', async () => unregisterLab(l.prefix, dir));
 
     progress(`server on ${url} (log ${paths.log('server')})`);
     revert.add('stop the server', () => stopProcess(paths.pid('server'), dir));
@@ -323,7 +351,15 @@ export async function labDown(prefix: string, dir: string, progress: Progress = 
   const store = new InstanceStore(dir);
   for (const inst of store.list()) {
     await removeNetns(inst.netns, { devices: ['eth0'] });
+    removeResolvConf(inst.netns);
     store.remove(inst.name);
+    report.instances++;
+  }
+  // instances recorded elsewhere (another state_path) but plugged into this lab's hosts
+  for (const netns of await foreignPeerNamespaces(prefix)) {
+    await removeNetns(netns, { devices: ['eth0'] });
+    removeResolvConf(netns);
+    progress(`instance namespace ${netns} (plugged into the lab, recorded elsewhere) deleted`);
     report.instances++;
   }
   if (report.instances) progress(`instances deleted: ${report.instances}`);
@@ -364,7 +400,42 @@ export async function labDown(prefix: string, dir: string, progress: Progress = 
   }
 
   for (const p of [paths.record, paths.run, paths.db, `${paths.db}-wal`, `${paths.db}-shm`, store.dir, resolvePath(dir, 'hosts')]) rmSync(p, { recursive: true, force: true });
+  unregisterLab(prefix, dir);
   return report;
+}
+
+/**
+ * Named namespaces outside the lab's prefix that hold the peer of a veth in one of the lab's
+ * namespaces: instances booted against this lab whose records live in another state_path.
+ */
+async function foreignPeerNamespaces(prefix: string): Promise<string[]> {
+  const found = new Set<string>();
+  for (const ns of listNamespaces(prefix)) {
+    const ids = await run('ip', ['-json', 'netns', 'list-id'], { netns: ns, allowFailure: true });
+    const links = await run('ip', ['-json', 'link', 'show', 'type', 'veth'], { netns: ns, allowFailure: true });
+    if (ids.code !== 0 || links.code !== 0) continue;
+    const names = new Map<number, string>();
+    for (const i of JSON.parse(ids.stdout || '[]') as { nsid: number; name?: string }[]) if (i.name) names.set(i.nsid, i.name);
+    for (const l of JSON.parse(links.stdout || '[]') as { link_netnsid?: number }[]) {
+      const peer = l.link_netnsid !== undefined ? names.get(l.link_netnsid) : undefined;
+      if (peer && !peer.startsWith(prefix)) found.add(peer);
+    }
+  }
+  return [...found].sort();
+}
+
+/** Where each kind of traffic of a Neutron deployment goes in this lab, as built. */
+export function trafficTypes(r: LabRecord): { what: string; detail: string }[] {
+  const rabbit = new URL(r.transport_url);
+  return [
+    { what: 'API', detail: `${r.url} (loopback of the root namespace, where the server runs)` },
+    {
+      what: 'management',
+      detail: `agents ↔ server over RabbitMQ ${rabbit.hostname}:${rabbit.port || 5672} vhost ${r.vhost} on loopback (the agents run in the root namespace; br-mgmt ${UNDERLAY[0].cidr} joins the hosts but carries none of it)`,
+    },
+    { what: 'VM/tunnel', detail: `VXLAN between the hosts' eth1 on br-tun ${UNDERLAY[1].cidr}; flat physnet1 on br-phys1` },
+    { what: 'external', detail: `br-ext: the hosts' eth3 (physnet public) and ${r.internet_netns ?? `${r.prefix}internet`} (${EXTERNAL.gateway})` },
+  ];
 }
 
 export interface StatusLine {
@@ -381,6 +452,12 @@ export async function labStatus(prefix: string, dir: string): Promise<{ up: bool
     if (present.size) lines.push({ what: 'namespaces', ok: false, detail: `left over without a lab record: ${[...present].join(', ')} (neutrino lab down --prefix ${prefix})` });
     return { up: false, lines, record };
   }
+  lines.push({
+    what: 'topology',
+    ok: true,
+    detail: `${record.topology ?? DEFAULT_TOPOLOGY}: ${record.hosts.map((h) => `${h.name} (${h.services ? 'L2 + DHCP + L3 agents' : h.agent ? 'L2 agent' : 'no agent'})`).join(', ')}`,
+  });
+  for (const t of trafficTypes(record)) lines.push({ what: `traffic: ${t.what}`, ok: true, detail: t.detail });
   for (const n of [record.underlay_netns, ...record.hosts.map((h) => h.netns), ...(record.internet_netns ? [record.internet_netns] : [])]) {
     lines.push({ what: `netns ${n}`, ok: present.has(n), detail: present.has(n) ? 'present' : 'MISSING' });
   }

@@ -11,6 +11,17 @@ export const UNDERLAY = [
 ] as const;
 
 export const PHYSICAL_INTERFACE_MAPPINGS = 'physnet1:eth2,public:eth3';
+
+/**
+ * The seed's deployment shapes: where the network services (DHCP and L3 agents) run. The
+ * server always runs in the root namespace; every host but a bare controller has an L2 agent.
+ * - controller-network-compute: controller (API, no agent), network (L2 + DHCP + L3), computes
+ * - controller-compute: controller (L2 + DHCP + L3), computes
+ * - all-in-one: controller (L2 + DHCP + L3), no compute host
+ */
+export const TOPOLOGIES = ['controller-network-compute', 'controller-compute', 'all-in-one'] as const;
+export type LabTopology = (typeof TOPOLOGIES)[number];
+export const DEFAULT_TOPOLOGY: LabTopology = 'controller-network-compute';
 export const DEFAULT_PREFIX = 'lab-';
 export const MAX_COMPUTES = 50;
 
@@ -21,8 +32,10 @@ export interface LabHost {
   index: number;
   mgmtIp: string;
   tunnelIp: string;
-  /** controller runs no L2 agent */
+  /** runs an L2 agent (all but the bare controller of controller-network-compute) */
   agent: boolean;
+  /** runs the DHCP and L3 agents too */
+  services?: boolean;
 }
 
 /**
@@ -48,6 +61,9 @@ export interface LabLayout {
   dir: string;
   port: number;
   computes: number;
+  topology: LabTopology;
+  /** the host with the DHCP and L3 agents */
+  serviceHost: string;
   underlayNetns: string;
   /** the outside world (see EXTERNAL) */
   internetNetns: string;
@@ -66,20 +82,25 @@ export const defaultLabDir = (prefix: string, tmp: string): string => join(tmp, 
 
 export const vhostName = (prefix: string): string => `neutrino-${prefix}lab`;
 
-export function labLayout(prefix: string, computes: number, dir: string, port: number): LabLayout {
+export function labLayout(prefix: string, computes: number, dir: string, port: number, topology: LabTopology = DEFAULT_TOPOLOGY): LabLayout {
   checkPrefix(prefix);
-  if (!Number.isInteger(computes) || computes < 1 || computes > MAX_COMPUTES) throw new Error(`--computes ${computes}: give 1 to ${MAX_COMPUTES}`);
+  if (!TOPOLOGIES.includes(topology)) throw new Error(`--topology ${topology}: give one of ${TOPOLOGIES.join(', ')}`);
+  if (topology === 'all-in-one') {
+    if (computes !== 0) throw new Error(`--computes ${computes}: the all-in-one topology has no compute host (everything runs on controller)`);
+  } else if (!Number.isInteger(computes) || computes < 1 || computes > MAX_COMPUTES) throw new Error(`--computes ${computes}: give 1 to ${MAX_COMPUTES}`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port ${port}: give a TCP port 1-65535`);
-  const names = ['controller', 'network', ...Array.from({ length: computes }, (_, i) => `compute${i + 1}`)];
+  const serviceHost = topology === 'controller-network-compute' ? 'network' : 'controller';
+  const names = [...(topology === 'controller-network-compute' ? ['controller', 'network'] : ['controller']), ...Array.from({ length: computes }, (_, i) => `compute${i + 1}`)];
   const hosts = names.map((name, index) => ({
     name,
     netns: `${prefix}${name}`,
     index,
     mgmtIp: `${UNDERLAY[0].net}.${10 + index}`,
     tunnelIp: `${UNDERLAY[1].net}.${10 + index}`,
-    agent: name !== 'controller',
+    agent: name !== 'controller' || serviceHost === 'controller',
+    services: name === serviceHost,
   }));
-  return { prefix, dir, port, computes, underlayNetns: `${prefix}underlay`, internetNetns: `${prefix}internet`, hosts, vhost: vhostName(prefix) };
+  return { prefix, dir, port, computes, topology, serviceHost, underlayNetns: `${prefix}underlay`, internetNetns: `${prefix}internet`, hosts, vhost: vhostName(prefix) };
 }
 
 /** `ip -batch` run in the root namespace: every namespace of the lab. */

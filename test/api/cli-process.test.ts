@@ -21,7 +21,7 @@ describe('neutrino command', () => {
 
   const conf = (port: number, extra = '') => {
     const p = join(dir, `neutrino-${port}.conf`);
-    writeFileSync(p, `[DEFAULT]\nbind_port = ${port}\nstate_path = ${dir}/state-${port}\n${extra}\n`);
+    writeFileSync(p, `[DEFAULT]\nuse_json = true\nbind_port = ${port}\nstate_path = ${dir}/state-${port}\n${extra}\n`);
     return p;
   };
 

@@ -110,6 +110,7 @@ describe('DHCP agent with dnsmasq on the kernel', () => {
       conf,
       [
         '[DEFAULT]',
+        'use_json = true',
         `transport_url = ${TRANSPORT}`,
         `state_path = ${statePath}`,
         'dnsmasq_dns_servers = 192.0.2.53',

@@ -69,6 +69,7 @@ describe('the L3 agent as a process over RabbitMQ', () => {
       conf,
       [
         '[DEFAULT]',
+        'use_json = true',
         `bind_port = ${port}`,
         `state_path = ${dir}/state`,
         `transport_url = ${withVhost('rabbit://guest:guest@127.0.0.1:5672/', VHOST)}`,

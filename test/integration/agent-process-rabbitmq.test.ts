@@ -36,6 +36,7 @@ describe('server and linuxbridge agent processes over RabbitMQ', () => {
       conf,
       [
         '[DEFAULT]',
+        'use_json = true',
         `bind_port = ${port}`,
         `state_path = ${dir}/state`,
         'transport_url = rabbit://guest:guest@127.0.0.1:5672/',

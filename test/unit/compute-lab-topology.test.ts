@@ -33,6 +33,23 @@ describe('lab topology', () => {
     assert.equal(l.internetNetns, 'lab-internet');
   });
 
+  it('--topology places the DHCP and L3 agents: network host, controller, or one host for everything', () => {
+    const shape = (x: ReturnType<typeof labLayout>) => x.hosts.map((h) => `${h.name}:${h.services ? 'all' : h.agent ? 'l2' : '-'}`);
+    assert.deepEqual(shape(l), ['controller:-', 'network:all', 'compute1:l2', 'compute2:l2']);
+    const cc = labLayout('lab-', 1, '/d', 9696, 'controller-compute');
+    assert.deepEqual(shape(cc), ['controller:all', 'compute1:l2']);
+    assert.equal(cc.serviceHost, 'controller');
+    assert.deepEqual(
+      cc.hosts.map((h) => h.tunnelIp),
+      ['10.21.0.10', '10.21.0.11'],
+    );
+    const aio = labLayout('lab-', 0, '/d', 9696, 'all-in-one');
+    assert.deepEqual(shape(aio), ['controller:all']);
+    assert.throws(() => labLayout('lab-', 2, '/d', 9696, 'all-in-one'), /no compute host/);
+    assert.throws(() => labLayout('lab-', 0, '/d', 9696, 'controller-compute'), /--computes 0/);
+    assert.throws(() => labLayout('lab-', 1, '/d', 9696, 'mesh' as never), /--topology mesh/);
+  });
+
   it('joins every host to the four underlay bridges; device names fit in 15 characters', () => {
     const b = underlayBatch(labLayout('lab-', 50, '/d', 9696));
     for (const br of ['br-mgmt', 'br-tun', 'br-phys1', 'br-ext']) assert.match(b, new RegExp(`^link add ${br} type bridge$`, 'm'));

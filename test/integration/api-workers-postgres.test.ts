@@ -41,7 +41,7 @@ describe('api_workers on PostgreSQL', () => {
     pg = await scratchDatabase('neutrino_workers');
     const port = await freePort();
     const conf = join(dir, 'n.conf');
-    writeFileSync(conf, `[DEFAULT]\nbind_port = ${port}\nstate_path = ${dir}\napi_workers = 2\nlog_level = info\n[database]\nconnection = ${pg.url}\n[quotas]\nquota_port = -1\n`);
+    writeFileSync(conf, `[DEFAULT]\nbind_port = ${port}\nstate_path = ${dir}\napi_workers = 2\nlog_level = info\nuse_json = true\n[database]\nconnection = ${pg.url}\n[quotas]\nquota_port = -1\n`);
     const { child, out } = startCli(['server', '--db-upgrade', '--config-file', conf]);
     stopServer = async () => {
       if (child.exitCode === null) child.kill('SIGKILL');

@@ -28,6 +28,8 @@ export interface InstanceRecord {
   dhcp?: boolean;
   /** milliseconds udhcpc took for the last lease */
   dhcp_ms?: number;
+  /** recorded on the server for the metadata service (deleted there with the instance) */
+  metadata?: boolean;
 }
 
 export interface InstanceSettings {

@@ -28,6 +28,19 @@ export interface BootOptions {
   /** how often to look at the port's status (default 10 ms) */
   pollMs?: number;
   onProgress?: (line: string) => void;
+  /** what the metadata service serves (recorded on the server when its metadata plugin is loaded) */
+  metadata?: InstanceMetadataSpec;
+}
+
+export interface InstanceMetadataSpec {
+  /** raw user data (sent base64) */
+  userData?: Buffer;
+  /** a key pair of the project, by name */
+  keyName?: string;
+  /** public keys given directly: name → OpenSSH public key */
+  publicKeys?: Record<string, string>;
+  /** instance properties (Nova's server metadata) */
+  properties?: Record<string, string>;
 }
 
 export interface BootResult {
@@ -101,6 +114,12 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
     // The record comes before the kernel work so `instance delete` can clean up after a crash.
     store.save(rec);
     revert.add(`remove the record of ${opts.name}`, async () => store.remove(opts.name));
+    if (await recordMetadata(api, rec, opts.metadata ?? {})) {
+      rec.metadata = true;
+      store.save(rec);
+      revert.add(`delete the instance record ${instanceId} on the server`, async () => void (await api.neutrino('DELETE', `/instances/${instanceId}`).catch(() => undefined)));
+      progress(`instance ${instanceId} recorded for the metadata service`);
+    }
 
     revert.add(`delete namespace ${netns}`, async () => {
       await removeNetns(netns, { devices: ['eth0'] });
@@ -151,6 +170,28 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
     const undone = failed.length ? ` Cleanup was incomplete: ${failed.join('; ')}.` : ' Everything this boot made was removed.';
     const err = e instanceof BootTimeout ? new BootTimeout(`${e.message}.${undone}`) : new Error(`${(e as Error).message}.${undone}`);
     throw err;
+  }
+}
+
+/**
+ * Records the instance on the server for the metadata service. A server without the metadata
+ * plugin (404) is fine unless user data, keys or properties were asked for.
+ */
+async function recordMetadata(api: NetworkApi, rec: InstanceRecord, md: InstanceMetadataSpec): Promise<boolean> {
+  const body: Json = { id: rec.id, name: rec.name, host: rec.host };
+  if (md.userData) body.user_data = md.userData.toString('base64');
+  if (md.keyName) body.key_name = md.keyName;
+  if (md.publicKeys && Object.keys(md.publicKeys).length) body.public_keys = md.publicKeys;
+  if (md.properties && Object.keys(md.properties).length) body.meta = md.properties;
+  try {
+    await api.neutrino('POST', '/instances', { instance: body });
+    return true;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404 && e.type !== 'KeypairNotFound') {
+      if (Object.keys(body).length > 3) throw new Error('the server has no metadata service (add metadata to [DEFAULT] service_plugins): user data, keys and properties cannot be recorded');
+      return false;
+    }
+    throw e;
   }
 }
 
@@ -224,6 +265,8 @@ export async function deleteInstance(api: NetworkApi, store: InstanceStore, name
   if (!rec) throw new Error(`no instance named ${name} in ${store.dir} (neutrino instance list shows them; give the same --config-file as at boot)`);
   await removeNetns(rec.netns, { devices: ['eth0'] });
   removeResolvConf(rec.netns);
+  // best effort: a record left behind matches no port, so it is never served
+  if (rec.metadata) await api.neutrino('DELETE', `/instances/${rec.id}`).catch(() => undefined);
   let portDeleted = false;
   let warning: string | undefined;
   try {

@@ -62,7 +62,11 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
       choices: ['linuxbridge', 'neutron.agent.linux.interface.BridgeInterfaceDriver'],
       help: 'DHCP and L3 agents: how service ports are plugged (only linuxbridge: a veth whose tap the Linux bridge agent wires).',
     },
-    metadata_listen: { type: 'string', default: '127.0.0.1', help: "Server with the metadata service plugin: address the metadata service (Nova's metadata API role) listens on; only metadata agents talk to it." },
+    metadata_listen: {
+      type: 'string',
+      default: '127.0.0.1',
+      help: "Server with the metadata service plugin: address the metadata service (Nova's metadata API role) listens on; only metadata agents talk to it.",
+    },
     metadata_listen_port: { type: 'int', default: 8775, min: 0, max: 65535, help: 'Server with the metadata service plugin: port of the metadata service (0: any free port).' },
     metadata_proxy_shared_secret: {
       type: 'string',
@@ -78,7 +82,11 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
       default: false,
       help: 'L3 agent: serve 169.254.169.254:80 in every qrouter namespace (a redirect to a haproxy that forwards to the metadata agent). Off by default in Neutrino (Neutron: on) because it needs a metadata agent on the host.',
     },
-    enable_isolated_metadata: { type: 'bool', default: false, help: 'DHCP agent: serve 169.254.169.254 from the qdhcp namespace of networks no router serves, and hand out the host route to it (option 121).' },
+    enable_isolated_metadata: {
+      type: 'bool',
+      default: false,
+      help: 'DHCP agent: serve 169.254.169.254 from the qdhcp namespace of networks no router serves, and hand out the host route to it (option 121).',
+    },
     force_metadata: { type: 'bool', default: false, help: 'DHCP agent: serve 169.254.169.254 from the qdhcp namespace of every network, routed or not.' },
     debug: { type: 'bool', default: false, help: 'Log at debug level.' },
     log_level: { type: 'string', default: 'info', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Log level (overridden by debug=true).' },

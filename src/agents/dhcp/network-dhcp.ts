@@ -18,7 +18,19 @@ import type { DhcpPluginApi } from './dhcp-plugin-api.js';
 import { dhcpDeviceId } from './device-id.js';
 import { METADATA_ADDRESS, METADATA_PORT } from '../../contract/metadata.js';
 import type { MetadataProxies } from '../metadata-proxy/metadata-proxies.js';
-import { dhcpPortAddresses, dnsmasqArgs, filePath, metadataSubnets, parseLeases, renderAddnHosts, renderHosts, renderOpts, servedSubnets, staleLeases, type DnsmasqSettings } from './dnsmasq-config.js';
+import {
+  dhcpPortAddresses,
+  dnsmasqArgs,
+  filePath,
+  metadataSubnets,
+  parseLeases,
+  renderAddnHosts,
+  renderHosts,
+  renderOpts,
+  servedSubnets,
+  staleLeases,
+  type DnsmasqSettings,
+} from './dnsmasq-config.js';
 
 export interface DhcpHostSettings {
   host: string;

@@ -50,7 +50,6 @@ export function dhcpAgentFromConfig(o: DhcpAgentStartOptions, metadata?: DhcpHos
   });
 }
 
-
 /** The metadata proxies of isolated networks, when [DEFAULT] enable_isolated_metadata or force_metadata. */
 export async function dhcpMetadataFromConfig(o: DhcpAgentStartOptions): Promise<DhcpHostSettings['metadata']> {
   const c = o.config;

@@ -171,9 +171,17 @@ export class MetadataAgent {
       },
       (up) => {
         this.served++;
-        res.writeHead(up.statusCode ?? 502, { 'content-type': up.headers['content-type'] ?? 'text/plain', ...(up.headers['content-length'] ? { 'content-length': up.headers['content-length'] } : {}) });
+        res.writeHead(up.statusCode ?? 502, {
+          'content-type': up.headers['content-type'] ?? 'text/plain',
+          ...(up.headers['content-length'] ? { 'content-length': up.headers['content-length'] } : {}),
+        });
         up.pipe(res);
-        up.once('end', () => this.o.log.debug({ event: 'metadata.served', instance_id: port.device_id, path: req.url, status: up.statusCode, ms: Math.round((performance.now() - t0) * 10) / 10 }, 'metadata request served'));
+        up.once('end', () =>
+          this.o.log.debug(
+            { event: 'metadata.served', instance_id: port.device_id, path: req.url, status: up.statusCode, ms: Math.round((performance.now() - t0) * 10) / 10 },
+            'metadata request served',
+          ),
+        );
       },
     );
     upstream.once('timeout', () => upstream.destroy(new Error('timed out')));

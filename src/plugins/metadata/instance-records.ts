@@ -158,7 +158,10 @@ export class InstanceRecords {
       if (uniqueViolation(e) !== null) throw InstanceExists({ id });
       throw e;
     }
-    this.s.log.info({ event: 'instance.recorded', instance_id: id, project_id: project, key_name: keyName, user_data_bytes: userData ? Buffer.from(userData, 'base64').length : 0 }, `instance ${name} recorded`);
+    this.s.log.info(
+      { event: 'instance.recorded', instance_id: id, project_id: project, key_name: keyName, user_data_bytes: userData ? Buffer.from(userData, 'base64').length : 0 },
+      `instance ${name} recorded`,
+    );
     return instanceView(row);
   }
 

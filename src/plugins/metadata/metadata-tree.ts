@@ -130,7 +130,15 @@ export function networkData(md: InstanceMetadata): Record<string, unknown> {
       }
       for (const d of s.dns_nameservers) dns.add(d);
       const type =
-        s.ip_version === 4 ? (s.enable_dhcp ? 'ipv4_dhcp' : 'ipv4') : s.ipv6_address_mode === 'slaac' ? 'ipv6_slaac' : s.enable_dhcp && s.ipv6_address_mode === 'dhcpv6-stateful' ? 'ipv6_dhcpv6-stateful' : 'ipv6';
+        s.ip_version === 4
+          ? s.enable_dhcp
+            ? 'ipv4_dhcp'
+            : 'ipv4'
+          : s.ipv6_address_mode === 'slaac'
+            ? 'ipv6_slaac'
+            : s.enable_dhcp && s.ipv6_address_mode === 'dhcpv6-stateful'
+              ? 'ipv6_dhcpv6-stateful'
+              : 'ipv6';
       networks.push({
         id: `network${networks.length}`,
         type,

@@ -43,7 +43,7 @@ import { until as untilWithin } from '../helpers/until.js';
 
 const until = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000) => untilWithin(what, probe, timeoutMs);
 
-// biome-ignore lint/suspicious/noExplicitAny: API bodies
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 const log = pino({ level: process.env.NEUTRINO_TEST_LOG ?? 'silent' });
 const P = `t${process.pid % 10000}m`;

@@ -131,18 +131,30 @@ async function main(): Promise<void> {
     // M instances at once, one curl each
     const t1 = performance.now();
     const answers = await Promise.all(
-      vms.map((v) => run('curl', ['-s', '-m', '10', 'http://169.254.169.254/openstack/latest/meta_data.json'], { netns: v.vm, allowFailure: true, timeoutMs: 20_000 })),
+      vms.map((v) => run('curl', ['-sS', '-m', '30', '-w', '\n%{http_code}', 'http://169.254.169.254/openstack/latest/meta_data.json'], { netns: v.vm, allowFailure: true, timeoutMs: 40_000 })),
     );
-    const own = answers.filter((a, i) => {
+    let own = 0;
+    let others = 0;
+    const failures = new Map<string, number>();
+    answers.forEach((a, i) => {
+      const nl = a.stdout.lastIndexOf('\n');
+      let uuid = '';
       try {
-        return (JSON.parse(a.stdout) as { uuid: string }).uuid === vms[i].id;
+        uuid = (JSON.parse(a.stdout.slice(0, nl)) as { uuid: string }).uuid;
       } catch {
-        return false;
+        // not JSON
       }
-    }).length;
+      if (uuid === vms[i].id) own++;
+      else if (uuid) others++;
+      else {
+        const why = a.code !== 0 ? `curl exit ${a.code}: ${a.stderr.trim().slice(0, 80)}` : `HTTP ${a.stdout.slice(nl + 1)}`;
+        failures.set(why, (failures.get(why) ?? 0) + 1);
+      }
+    });
     console.log(
-      `${vms.length} instances asking at once: ${own}/${vms.length} got their own meta_data.json, all answered within ${Math.round(performance.now() - t1)} ms (incl. starting ${vms.length} curl processes)`,
+      `${vms.length} instances asking at once: ${own}/${vms.length} got their own meta_data.json, ${others} another's, all answered within ${Math.round(performance.now() - t1)} ms (incl. starting ${vms.length} curl processes)`,
     );
+    for (const [why, n] of failures) console.log(`  ${n} failed: ${why}`);
 
     // N sequential requests from one instance, a new connection each, timed inside the instance
     const client = join(dir, 'client.mjs');

@@ -6,7 +6,8 @@
 // Proves: an instance behind a router reads its own meta_data.json, network_data.json, user
 // data, EC2 keys; an instance on an isolated network gets the host route by DHCP and reads its
 // own through the DHCP namespace; two projects with the same CIDR and address each see only
-// their own; an address that is no port's gets 404; X-Forwarded-For and router headers an
+// their own; a forged source is dropped by anti-spoofing (the real nftables firewall), and
+// without port security an address that is no port's gets 404; X-Forwarded-For and router headers an
 // instance sends are not believed; a bad signature is refused by the service; the metadata
 // and L3 agents restart without the proxies restarting. Every name starts with this run's
 // prefix; haproxy and dnsmasq are stopped by pid file, namespaces by name, even on failure.
@@ -18,7 +19,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { DhcpAgent } from '../../src/agents/dhcp/dhcp-agent.js';
-import { NoopFirewall } from '../../src/agents/firewall/noop-firewall.js';
 import { L2Agent } from '../../src/agents/l2/l2-agent.js';
 import { L3Agent } from '../../src/agents/l3/l3-agent.js';
 import { LinuxBridgeDataplane } from '../../src/agents/linuxbridge/linuxbridge-dataplane.js';
@@ -133,7 +133,8 @@ describe('instance metadata on the kernel', () => {
     await ip(null, ['netns', 'add', HOST_NS]);
     await batch(HOST_NS, ['link set lo up', `link add ${TUN_IF} type veth peer name ${TUN_IF}p`, `addr add ${TUNNEL_IP}/24 dev ${TUN_IF}`, `link set ${TUN_IF}p up`, `link set ${TUN_IF} up`]);
     const config = Config.load([], { agent: { host_namespace: HOST_NS }, vxlan: { enable_vxlan: 'true', local_ip: TUNNEL_IP, l2_population: 'true' } });
-    const dp = await LinuxBridgeDataplane.fromConfig(config, log, { supported: false, reason: 'test' }, new NoopFirewall());
+    // the real port firewall (nftables): anti-spoofing is part of what keeps instances apart
+    const dp = await LinuxBridgeDataplane.fromConfig(config, log, { supported: false, reason: 'test' });
     l2 = new L2Agent({ bus: s.bus, log, host: HOST, reportInterval: 0, dataplane: dp });
     await l2.start();
     await startL3();
@@ -181,13 +182,22 @@ describe('instance metadata on the kernel', () => {
   }
 
   /** An instance of `project`: its port (device_id = a new instance id), its record on the server, a namespace with a static address. */
-  async function instance(project: string, net: { net: Obj; subnet: Obj }, fixedIp: string, record: Obj): Promise<{ id: string; vm: string; port: Obj }> {
+  async function instance(project: string, net: { net: Obj; subnet: Obj }, fixedIp: string, record: Obj, portSecurity = true): Promise<{ id: string; vm: string; port: Obj }> {
     const h = asAdmin(project);
     const id = randomUUID();
     const r = await s.req(
       'POST',
       '/v2.0/ports',
-      { port: { network_id: net.net.id, 'binding:host_id': HOST, device_owner: 'compute:nova', device_id: id, fixed_ips: [{ subnet_id: net.subnet.id, ip_address: fixedIp }] } },
+      {
+        port: {
+          network_id: net.net.id,
+          'binding:host_id': HOST,
+          device_owner: 'compute:nova',
+          device_id: id,
+          fixed_ips: [{ subnet_id: net.subnet.id, ip_address: fixedIp }],
+          ...(portSecurity ? {} : { port_security_enabled: false, security_groups: [] }),
+        },
+      },
       h,
     );
     assert.equal(r.status, 201, JSON.stringify(r.body));
@@ -278,11 +288,21 @@ describe('instance metadata on the kernel', () => {
     assert.equal(r.body, vmA2.id);
   });
 
-  it('a source address that is no port’s gets 404 (noop firewall here: the packet reaches the proxy)', async () => {
+  it('a forged source address is dropped by anti-spoofing before it reaches the proxy', async () => {
     await ip(vmA.vm, ['addr', 'add', '10.50.0.99/24', 'dev', 'eth0']);
-    const r = await curl(vmA.vm, '/openstack/latest/meta_data.json', ['--interface', '10.50.0.99']);
+    const r = await curl(vmA.vm, '/openstack/latest/meta_data.json', ['--interface', '10.50.0.99', '-m', '2']);
+    assert.equal(r.status, 0, `no answer at all: ${r.body}`);
+    assert.match(r.body, /timed out/i);
+    assert.deepEqual(await curl(vmA.vm, '/latest/meta-data/instance-id'), { status: 200, body: vmA.id }, 'its own address still works');
+  });
+
+  it('without port security, an address that is no port’s reaches the proxy and gets 404, never anyone’s data', async () => {
+    const open = await instance('proj-a', a, '10.50.0.12', { name: 'open' }, false);
+    await until('the open instance answered', async () => (await curl(open.vm, '/latest/meta-data/instance-id')).body === open.id);
+    await ip(open.vm, ['addr', 'add', '10.50.0.98/24', 'dev', 'eth0']);
+    const r = await curl(open.vm, '/openstack/latest/meta_data.json', ['--interface', '10.50.0.98']);
     assert.equal(r.status, 404, r.body);
-    assert.doesNotMatch(r.body, new RegExp(vmA.id));
+    assert.doesNotMatch(r.body, /uuid/);
   });
 
   it('the metadata service refuses a bad signature and answers the right one', async () => {

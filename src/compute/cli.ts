@@ -68,7 +68,8 @@ Examples (against a lab: neutrino lab up; export OS_ENDPOINT=http://127.0.0.1:96
       .option('--user-data <file>', 'user data the instance reads from the metadata service (openstack/latest/user_data, latest/user-data)')
       .option('--key-name <name>', 'a key pair of the project (neutrino keypair create): its public key is served to the instance')
       .option('--ssh-key <file>', 'an OpenSSH public key file served to the instance (as key pair "ssh-key")')
-      .option('--property <key=value>', 'instance property, served as meta in meta_data.json (repeatable)', collect, []),
+      .option('--property <key=value>', 'instance property, served as meta in meta_data.json (repeatable)', collect, [])
+      .option('--config-drive', 'also lay the metadata out as files (openstack/latest/…, ec2/latest/…) in STATE/instances/NAME.config-drive'),
   )
     .addHelpText(
       'after',
@@ -164,6 +165,8 @@ Examples (against a lab: neutrino lab up; export OS_ENDPOINT=http://127.0.0.1:96
       ['port security', port ? String(port.port_security_enabled) : ''],
       ['wired in', r.wiring_ms !== undefined ? `${r.wiring_ms} ms` : ''],
       ['address', r.dhcp ? `DHCP${r.dhcp_ms !== undefined ? ` (last lease in ${r.dhcp_ms} ms)` : ''}` : 'static'],
+      ['metadata', r.metadata ? 'recorded on the server' : 'not recorded'],
+      ['config drive', r.config_drive ?? '(none)'],
       ['created', r.created_at],
     ];
     for (const [k, v] of fields) console.log(`${k.padEnd(17)} ${v}`);

@@ -30,6 +30,8 @@ export interface InstanceRecord {
   dhcp_ms?: number;
   /** recorded on the server for the metadata service (deleted there with the instance) */
   metadata?: boolean;
+  /** the config drive directory (instance boot --config-drive) */
+  config_drive?: string;
 }
 
 export interface InstanceSettings {

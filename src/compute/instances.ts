@@ -2,6 +2,8 @@
 // VIF (namespace + veth), then set binding:host_id and wait for the agent to make the port
 // ACTIVE. Callable in-process (the wiring benchmark boots hundreds this way).
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { tapName } from '../contract/device-names.js';
 import { DEVICE_OWNER_COMPUTE } from '../contract/device-owners.js';
@@ -41,6 +43,8 @@ export interface InstanceMetadataSpec {
   publicKeys?: Record<string, string>;
   /** instance properties (Nova's server metadata) */
   properties?: Record<string, string>;
+  /** lay the metadata out as files too (config drive), for networks where 169.254.169.254 is unreachable */
+  configDrive?: boolean;
 }
 
 export interface BootResult {
@@ -120,6 +124,15 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
       revert.add(`delete the instance record ${instanceId} on the server`, async () => void (await api.neutrino('DELETE', `/instances/${instanceId}`).catch(() => undefined)));
       progress(`instance ${instanceId} recorded for the metadata service`);
     }
+    if (opts.metadata?.configDrive) {
+      if (!rec.metadata) throw new Error('--config-drive needs the metadata plugin on the server (add metadata to [DEFAULT] service_plugins)');
+      const dir = configDrivePath(store, opts.name);
+      revert.add(`remove the config drive ${dir}`, async () => rmSync(dir, { recursive: true, force: true }));
+      const n = await writeConfigDrive(api, instanceId, dir);
+      rec.config_drive = dir;
+      store.save(rec);
+      progress(`config drive: ${n} files in ${dir}`);
+    }
 
     revert.add(`delete namespace ${netns}`, async () => {
       await removeNetns(netns, { devices: ['eth0'] });
@@ -171,6 +184,21 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
     const err = e instanceof BootTimeout ? new BootTimeout(`${e.message}.${undone}`) : new Error(`${(e as Error).message}.${undone}`);
     throw err;
   }
+}
+
+export const configDrivePath = (store: InstanceStore, name: string): string => join(store.dir, `${name}.config-drive`);
+
+/** Writes the instance's config drive (the metadata service's files, from the server) into dir; returns the number of files. */
+export async function writeConfigDrive(api: NetworkApi, instanceId: string, dir: string): Promise<number> {
+  const files = (await api.neutrino('GET', `/instances/${instanceId}/config-drive`)).files as Record<string, string>;
+  rmSync(dir, { recursive: true, force: true });
+  for (const [path, b64] of Object.entries(files)) {
+    if (path.split('/').some((p) => p === '..' || p === '')) throw new Error(`config drive: refusing path ${path}`);
+    const file = join(dir, path);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+    writeFileSync(file, Buffer.from(b64, 'base64'), { mode: 0o644 });
+  }
+  return Object.keys(files).length;
 }
 
 /**
@@ -265,6 +293,7 @@ export async function deleteInstance(api: NetworkApi, store: InstanceStore, name
   if (!rec) throw new Error(`no instance named ${name} in ${store.dir} (neutrino instance list shows them; give the same --config-file as at boot)`);
   await removeNetns(rec.netns, { devices: ['eth0'] });
   removeResolvConf(rec.netns);
+  if (rec.config_drive) rmSync(rec.config_drive, { recursive: true, force: true });
   // best effort: a record left behind matches no port, so it is never served
   if (rec.metadata) await api.neutrino('DELETE', `/instances/${rec.id}`).catch(() => undefined);
   let portDeleted = false;

@@ -191,7 +191,7 @@ function loadMetadata(s: Services): LoadedPlugin {
     name: 'metadata',
     aliases: [],
     resources: [],
-    routes: (app) => registerInstanceRoutes(app, records),
+    routes: (app) => registerInstanceRoutes(app, records, source),
     rpc: [{ topic: PLUGIN, endpoints: { [GET_METADATA_PORT]: (args: MetadataPortQuery) => source.portOf(args) } }],
     metadata: source,
   };

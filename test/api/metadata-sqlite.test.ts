@@ -63,6 +63,11 @@ describe('metadata plugin (API, sqlite)', () => {
     assert.equal((await s.req('GET', `/neutrino/v1/instances/${id}`, undefined, B)).status, 404);
     assert.equal((await s.req('DELETE', `/neutrino/v1/instances/${id}`, undefined, B)).status, 404);
     assert.equal((await s.req('GET', `/neutrino/v1/instances/${id}`, undefined, A)).status, 200);
+    const drive = await s.req('GET', `/neutrino/v1/instances/${id}/config-drive`, undefined, A);
+    assert.equal(drive.status, 200);
+    assert.equal(Buffer.from(drive.body.files['openstack/latest/user_data'], 'base64').toString(), 'hi');
+    assert.equal(JSON.parse(Buffer.from(drive.body.files['openstack/latest/meta_data.json'], 'base64').toString()).uuid, id);
+    assert.equal((await s.req('GET', `/neutrino/v1/instances/${id}/config-drive`, undefined, B)).status, 404, "another project's config drive");
     assert.ok((await s.req('GET', '/neutrino/v1/instances', undefined, asAdmin('admin'))).body.instances.some((i: Obj) => i.id === id));
     assert.deepEqual((await s.req('GET', '/neutrino/v1/instances', undefined, B)).body.instances, []);
     assert.equal((await s.req('DELETE', `/neutrino/v1/instances/${id}`, undefined, A)).status, 204);

@@ -13,7 +13,7 @@
 // prefix; haproxy and dnsmasq are stopped by pid file, namespaces by name, even on failure.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -317,7 +317,7 @@ describe('instance metadata on the kernel', () => {
     assert.equal(other.status, 404);
   });
 
-  it('an instance on an isolated network gets the 169.254.169.254 route by DHCP and its metadata through the qdhcp namespace', async () => {
+  it('an instance on an isolated network gets the 169.254.169.254 route by DHCP and its metadata through the qdhcp namespace; its config drive says the same', async () => {
     const api = new NetworkApi({ url: s.url! });
     const store = new InstanceStore(join(dir, 'compute'));
     store.writeSettings({ netns_prefix: `${P}c-` });
@@ -330,7 +330,7 @@ describe('instance metadata on the kernel', () => {
       name: 'iso1',
       network: n.id,
       host: HOST,
-      metadata: { userData: Buffer.from('iso user data'), keyName: 'mykey', properties: { tier: 'db' } },
+      metadata: { userData: Buffer.from('iso user data'), keyName: 'mykey', properties: { tier: 'db' }, configDrive: true },
     });
     const vm = boot.instance.netns;
     const dhcpPortIp = ((await api.get(`/ports?network_id=${n.id}&device_owner=network:dhcp`)).ports as Obj[])[0].fixed_ips[0].ip_address;
@@ -348,6 +348,20 @@ describe('instance metadata on the kernel', () => {
     const nd = JSON.parse((await curl(vm, '/openstack/latest/network_data.json')).body) as Obj;
     assert.equal(nd.networks[0].ip_address, boot.instance.fixed_ips[0].ip_address);
     assert.equal(nd.networks[0].type, 'ipv4_dhcp');
+    // the config drive holds what the service answers, byte for byte
+    const drive = boot.instance.config_drive!;
+    assert.ok(drive, 'a config drive');
+    for (const f of ['meta_data.json', 'network_data.json', 'user_data', 'vendor_data.json']) {
+      const served = await curl(vm, `/openstack/latest/${f}`);
+      assert.equal(readFileSync(join(drive, 'openstack', 'latest', f), 'utf8'), served.body, `config drive openstack/latest/${f}`);
+    }
+    const ec2 = JSON.parse(readFileSync(join(drive, 'ec2', 'latest', 'meta-data.json'), 'utf8')) as Obj;
+    assert.equal(ec2['instance-id'], (await curl(vm, '/latest/meta-data/instance-id')).body);
+    assert.equal(ec2['local-ipv4'], (await curl(vm, '/latest/meta-data/local-ipv4')).body);
+    assert.equal(ec2['public-keys']['0']['openssh-key'], (await curl(vm, '/latest/meta-data/public-keys/0/openssh-key')).body);
+    assert.equal(readFileSync(join(drive, 'ec2', 'latest', 'user-data'), 'utf8'), (await curl(vm, '/latest/user-data')).body);
+    // the instance sees it (a namespace shares the host's file system)
+    assert.equal((await run('cat', [join(drive, 'openstack', 'latest', 'user_data')], { netns: vm })).stdout, 'iso user data');
     // the proxy of the network is a haproxy in its qdhcp namespace
     const pid = readPidFile(join(proxyDir, `${n.id}.pid`));
     assert.ok(pid, 'a proxy for the isolated network');

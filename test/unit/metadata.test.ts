@@ -12,7 +12,7 @@ import type { DhcpNetwork } from '../../src/contract/dhcp.js';
 import { signatureMatches, signInstanceId } from '../../src/contract/metadata.js';
 import { checkPublicKey, fingerprint, hostnameOf } from '../../src/plugins/metadata/instance-records.js';
 import type { MetadataSource } from '../../src/plugins/metadata/metadata-source.js';
-import { type InstanceMetadata, renderPath } from '../../src/plugins/metadata/metadata-tree.js';
+import { configDriveFiles, ec2MetaData, type InstanceMetadata, renderPath } from '../../src/plugins/metadata/metadata-tree.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIr998vu+ZfFw5Qe8bKnNamiOEbVs5CWhtQ1z3AmXr+A test@neutrino';
 const ID = '7f3c2a10-1b2c-4d5e-8f90-123456789abc';
@@ -144,6 +144,28 @@ describe('metadata trees', () => {
     assert.equal(body(md, '/latest/meta-data/public-ipv4').text, '203.0.113.50');
     assert.match(body(md, '/latest/meta-data/').text, /^public-ipv4$/m);
     assert.equal(body(instance({ public_keys: {} }), '/latest/meta-data/public-keys/').status, 404);
+  });
+});
+
+describe('config drive', () => {
+  it('holds, for every path, what the service answers; ec2/latest/meta-data.json is the EC2 tree as JSON', () => {
+    const md = instance();
+    const files = configDriveFiles(md);
+    for (const f of ['meta_data.json', 'network_data.json', 'vendor_data.json', 'user_data']) {
+      assert.deepEqual(files.get(`openstack/latest/${f}`), Buffer.from(renderPath(md, `/openstack/latest/${f}`).body));
+      assert.ok(files.has(`openstack/2015-10-15/${f}`));
+    }
+    assert.equal(files.get('ec2/latest/user-data')?.toString(), '#!/bin/sh\necho hi\n');
+    assert.deepEqual(JSON.parse(files.get('ec2/latest/meta-data.json')!.toString()), ec2MetaData(md));
+    assert.deepEqual(ec2MetaData(md), {
+      hostname: 'web-1',
+      'instance-id': ID,
+      'local-hostname': 'web-1',
+      'local-ipv4': '10.0.0.5',
+      placement: { 'availability-zone': 'nova' },
+      'public-keys': { 0: { 'openssh-key': KEY } },
+    });
+    assert.equal(configDriveFiles(instance({ user_data: null })).has('openstack/latest/user_data'), false);
   });
 });
 

@@ -8,6 +8,8 @@ import { HTTPBadRequest, InstanceExists, InstanceNotFound, KeyPairExists, Keypai
 import type { InstanceTable } from '../../db/schema.js';
 import { uniqueViolation } from '../../db/connection.js';
 import type { Services } from '../services.js';
+import type { MetadataSource } from './metadata-source.js';
+import { configDriveFiles } from './metadata-tree.js';
 
 export interface InstanceView {
   id: string;
@@ -175,6 +177,14 @@ export class InstanceRecords {
     let q = this.s.db.kysely.selectFrom('instances').selectAll().orderBy('created_at').orderBy('id');
     if (!ctx.isAdmin) q = q.where('project_id', '=', ctx.projectId);
     return (await q.execute()).map(instanceView);
+  }
+
+  /** The config drive of an instance (its owner's or an admin's): path → base64 content. */
+  async configDrive(ctx: RequestContext, id: string, source: MetadataSource): Promise<Record<string, string>> {
+    await this.show(ctx, id);
+    const md = await source.instance(id);
+    if (!md) throw InstanceNotFound({ id });
+    return Object.fromEntries([...configDriveFiles(md)].map(([path, content]) => [path, content.toString('base64')]));
   }
 
   async delete(ctx: RequestContext, id: string): Promise<void> {

@@ -196,3 +196,37 @@ function renderEc2(md: InstanceMetadata, parts: string[]): MetadataAnswer {
   }
   return NOT_FOUND;
 }
+
+/** The EC2 meta-data tree as one JSON object (directories as objects), walked through renderPath so it says what the service says. */
+export function ec2MetaData(md: InstanceMetadata, dir = '/latest/meta-data/'): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const listing = renderPath(md, dir);
+  if (listing.status !== 200) return out;
+  for (const entry of listing.body.toString().split('\n')) {
+    if (!entry) continue;
+    if (entry.endsWith('/')) out[entry.slice(0, -1)] = ec2MetaData(md, `${dir}${entry}`);
+    else if (entry.includes('=')) {
+      // public-keys/: "0=name" lists key 0, a directory
+      const [index] = entry.split('=');
+      out[index] = ec2MetaData(md, `${dir}${index}/`);
+    } else out[entry] = renderPath(md, `${dir}${entry}`).body.toString();
+  }
+  return out;
+}
+
+/**
+ * The config drive's files (path → content), as Nova lays them out: openstack/<version>/… for
+ * every OpenStack version and ec2/latest/{meta-data.json,user-data}. Every file is what the
+ * metadata service answers for the same path.
+ */
+export function configDriveFiles(md: InstanceMetadata): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const put = (path: string, url: string) => {
+    const a = renderPath(md, url);
+    if (a.status === 200) files.set(path, Buffer.isBuffer(a.body) ? a.body : Buffer.from(a.body));
+  };
+  for (const v of OPENSTACK_VERSIONS) for (const f of ['meta_data.json', 'network_data.json', 'vendor_data.json', 'user_data']) put(`openstack/${v}/${f}`, `/openstack/${v}/${f}`);
+  files.set('ec2/latest/meta-data.json', Buffer.from(JSON.stringify(ec2MetaData(md))));
+  put('ec2/latest/user-data', '/latest/user-data');
+  return files;
+}

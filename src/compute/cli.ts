@@ -164,7 +164,7 @@ Examples (against a lab: neutrino lab up; export OS_ENDPOINT=http://127.0.0.1:96
       ['security groups', port ? (port.security_groups as string[]).join(', ') || '(none)' : ''],
       ['port security', port ? String(port.port_security_enabled) : ''],
       ['wired in', r.wiring_ms !== undefined ? `${r.wiring_ms} ms` : ''],
-      ['address', r.dhcp ? `DHCP${r.dhcp_ms !== undefined ? ` (last lease in ${r.dhcp_ms} ms)` : ''}` : 'static'],
+      ['address', r.dhcp ? `DHCP${r.dhcp_ms !== undefined ? ` (last lease in ${r.dhcp_ms} ms)` : ''}` : r.injected ? "static, from the config drive's network_data.json" : 'static'],
       ['metadata', r.metadata ? 'recorded on the server' : 'not recorded'],
       ['config drive', r.config_drive ?? '(none)'],
       ['created', r.created_at],

@@ -32,6 +32,8 @@ export interface InstanceRecord {
   metadata?: boolean;
   /** the config drive directory (instance boot --config-drive) */
   config_drive?: string;
+  /** addresses set from the config drive's network_data.json (no DHCP) */
+  injected?: boolean;
 }
 
 export interface InstanceSettings {

@@ -13,7 +13,9 @@ import { namespaceExists } from '../linux/netns.js';
 import { configureAddresses, plugInstance, removeNetns, type InstanceAddress } from './instance-netns.js';
 import { chooseHost, findOne, type FixedIpSpec } from './resolve.js';
 import { Reverter } from './reverter.js';
-import { acquireLease, removeResolvConf, type DhcpLease } from './dhcp-client.js';
+import { acquireLease, removeResolvConf, resolvConfOf, type DhcpLease } from './dhcp-client.js';
+import { networkDataCommands, readNetworkData } from './network-data.js';
+import { run } from '../linux/exec.js';
 
 export interface BootOptions {
   name: string;
@@ -138,11 +140,24 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
       await removeNetns(netns, { devices: ['eth0'] });
       removeResolvConf(netns);
     });
-    // with DHCP, IPv4 comes from the DHCP server; only what DHCP does not serve is set here
-    const statics = addresses.dhcp ? addresses.addresses.filter((a) => a.version === 6) : addresses.addresses;
-    const gateways = addresses.dhcp ? addresses.gateways.filter((g) => g.version === 6) : addresses.gateways;
+    // with DHCP, IPv4 comes from the DHCP server; only what DHCP does not serve is set here.
+    // Without DHCP but with a config drive, the instance configures itself from its
+    // network_data.json (Flat-mode injection, as cloud-init does), not from the port.
+    const inject = !addresses.dhcp && rec.config_drive !== undefined;
+    const statics = inject ? [] : addresses.dhcp ? addresses.addresses.filter((a) => a.version === 6) : addresses.addresses;
+    const gateways = inject ? [] : addresses.dhcp ? addresses.gateways.filter((g) => g.version === 6) : addresses.gateways;
     await plugInstance({ netns, hostNamespace: where.hostNamespace, tap: rec.tap, mac: rec.mac, mtu: rec.mtu, addresses: statics, gateways });
     progress(`namespace ${netns}: eth0 ${rec.mac} mtu ${rec.mtu}; ${rec.tap} in ${where.hostNamespace || 'the root namespace'}`);
+    if (inject && rec.config_drive) {
+      const { lines, dns } = networkDataCommands(readNetworkData(rec.config_drive));
+      if (lines.length) await run('ip', ['-batch', '-'], { netns, input: `${lines.join('\n')}\n` });
+      if (dns.length) {
+        mkdirSync(dirname(resolvConfOf(netns)), { recursive: true });
+        writeFileSync(resolvConfOf(netns), dns.map((d) => `nameserver ${d}\n`).join(''));
+      }
+      rec.injected = true;
+      progress(`address injected from the config drive's network_data.json: ${lines.join('; ')}${dns.length ? `; dns ${dns.join(' ')}` : ''}`);
+    }
 
     const t0 = performance.now();
     const bound = (await api.put(`/ports/${port.id}`, { port: { 'binding:host_id': where.host } })).port as Json;

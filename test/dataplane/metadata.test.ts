@@ -368,6 +368,23 @@ describe('instance metadata on the kernel', () => {
     assert.match((await run('ip', ['netns', 'identify', String(pid)])).stdout, new RegExp(`qdhcp-${n.id}`));
   });
 
+  it('Flat-mode injection: without DHCP, an instance booted with a config drive takes its address, routes and DNS from network_data.json', async () => {
+    const api = new NetworkApi({ url: s.url! });
+    const store = new InstanceStore(join(dir, 'compute'));
+    const boot = await bootInstance(api, store, { name: 'flat1', network: a.net.id, host: HOST, metadata: { configDrive: true } });
+    assert.equal(boot.instance.injected, true);
+    const vm = boot.instance.netns;
+    const ipAddr = boot.instance.fixed_ips[0].ip_address;
+    assert.match((await run('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0'], { netns: vm })).stdout, new RegExp(`inet ${ipAddr.replace(/\./g, '\\.')}/24 `));
+    assert.match((await run('ip', ['route', 'show', 'default'], { netns: vm })).stdout, /^default via 10\.50\.0\.1 dev eth0/m);
+    assert.match((await run('cat', ['/etc/resolv.conf'], { netns: vm })).stdout, /^nameserver 192\.0\.2\.53$/m);
+    const id = await until('flat1 reads its metadata through the router', async () => {
+      const r = await curl(vm, '/latest/meta-data/instance-id');
+      return r.status === 200 ? r.body : null;
+    });
+    assert.equal(id, boot.instance.id);
+  });
+
   it('restarting the metadata agent and the L3 agent keeps the proxies and answers again', async () => {
     const pid = readPidFile(join(proxyDir, `${a.router.id}.pid`));
     await md!.stop();

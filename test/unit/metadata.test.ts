@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { metadataSubnets, renderOpts } from '../../src/agents/dhcp/dnsmasq-config.js';
+import { networkDataCommands, prefixOfNetmask } from '../../src/compute/network-data.js';
 import { renderNat } from '../../src/agents/l3/nat-table.js';
 import { renderHaproxyConfig } from '../../src/agents/metadata-proxy/haproxy-config.js';
 import { startMetadataService } from '../../src/api/metadata-server.js';
@@ -166,6 +167,24 @@ describe('config drive', () => {
       'public-keys': { 0: { 'openssh-key': KEY } },
     });
     assert.equal(configDriveFiles(instance({ user_data: null })).has('openstack/latest/user_data'), false);
+  });
+});
+
+describe('Flat-mode injection from network_data.json', () => {
+  it('turns static networks into ip commands (routes after addresses) and DNS; DHCP networks are left alone', () => {
+    assert.equal(prefixOfNetmask('255.255.255.0'), 24);
+    assert.equal(prefixOfNetmask('0.0.0.0'), 0);
+    assert.equal(prefixOfNetmask('ffff:ffff:ffff:ffff::'), 64);
+    assert.equal(prefixOfNetmask('255.0.255.0'), null);
+    const md = instance();
+    md.ports[0].fixed_ips[0].subnet.enable_dhcp = false;
+    const nd = JSON.parse(renderPath(md, '/openstack/latest/network_data.json').body.toString());
+    assert.deepEqual(networkDataCommands(nd), {
+      lines: ['addr add 10.0.0.5/24 dev eth0', 'route replace default via 10.0.0.1 dev eth0', 'route replace 192.168.0.0/16 via 10.0.0.254 dev eth0'],
+      dns: ['192.0.2.53'],
+    });
+    const dhcp = JSON.parse(renderPath(instance(), '/openstack/latest/network_data.json').body.toString());
+    assert.deepEqual(networkDataCommands(dhcp).lines, []);
   });
 });
 

@@ -78,13 +78,21 @@ export async function startApiServer(config: Config, log: Logger, opts: { upgrad
   const source = api.plugins.find((p) => p.metadata)?.metadata;
   let metadata: MetadataService | undefined;
   if (source) {
-    metadata = await startMetadataService({
-      host: config.str('DEFAULT', 'metadata_listen'),
-      port: config.int('DEFAULT', 'metadata_listen_port'),
-      secret: config.str('DEFAULT', 'metadata_proxy_shared_secret'),
-      source,
-      log,
-    });
+    try {
+      metadata = await startMetadataService({
+        host: config.str('DEFAULT', 'metadata_listen'),
+        port: config.int('DEFAULT', 'metadata_listen_port'),
+        secret: config.str('DEFAULT', 'metadata_proxy_shared_secret'),
+        source,
+        log,
+      });
+    } catch (e) {
+      await api.app.close();
+      for (const c of consumers) await c.stop();
+      await bus.close();
+      await db.close();
+      throw new Error(`the metadata service cannot listen on ${config.str('DEFAULT', 'metadata_listen')}:${config.int('DEFAULT', 'metadata_listen_port')}: ${(e as Error).message}`);
+    }
   }
   let closed = false;
   return {

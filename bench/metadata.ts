@@ -80,7 +80,14 @@ async function main(): Promise<void> {
     });
     await l2.start();
     agents.push(l2);
-    const l3 = new L3Agent({ bus: s.bus, log, host: HOST, hostNamespace: HOST_NS, reportInterval: 0, metadataProxies: new MetadataProxies({ dir: proxyDir, socket, user: PROXY_USER, log }) });
+    const l3 = new L3Agent({
+      bus: s.bus,
+      log,
+      host: HOST,
+      hostNamespace: HOST_NS,
+      reportInterval: 0,
+      metadataProxies: new MetadataProxies({ kind: 'router', dir: proxyDir, socket, user: PROXY_USER, log }),
+    });
     await l3.start();
     agents.push(l3);
     const md = new MetadataAgent({

@@ -78,9 +78,12 @@ describe('instance metadata on the kernel', () => {
   const socket = join(dir, 'metadata_proxy');
   const proxyDir = join(dir, 'metadata-proxy');
 
-  const proxies = () => new MetadataProxies({ dir: proxyDir, socket, user: PROXY_USER, log });
+  const proxies = (kind: 'router' | 'network') => new MetadataProxies({ kind, dir: proxyDir, socket, user: PROXY_USER, log });
+  const routerPidFile = (id: string) => join(proxyDir, `router-${id}.pid`);
+  const networkPidFile = (id: string) => join(proxyDir, `network-${id}.pid`);
+  let isolatedNetwork = '';
   const startL3 = async () => {
-    l3 = new L3Agent({ bus: s.bus, log, host: HOST, hostNamespace: HOST_NS, reportInterval: 0, metadataProxies: proxies() });
+    l3 = new L3Agent({ bus: s.bus, log, host: HOST, hostNamespace: HOST_NS, reportInterval: 0, metadataProxies: proxies('router') });
     await l3.start();
   };
   const startMetadataAgent = async () => {
@@ -150,7 +153,7 @@ describe('instance metadata on the kernel', () => {
       dnsServers: [],
       domain: 'openstacklocal',
       dnsmasqUser: null,
-      metadata: { proxies: proxies(), force: false },
+      metadata: { proxies: proxies('network'), force: false },
     });
     await dhcp.core.start();
     await startMetadataAgent();
@@ -230,7 +233,7 @@ describe('instance metadata on the kernel', () => {
     });
     const ns = serviceNamespace('qrouter', a.router.id, HOST_NS);
     // the proxy runs in the router's namespace, as nobody, found by its pid file
-    const pid = await until('the router proxy', async () => readPidFile(join(proxyDir, `${a.router.id}.pid`)));
+    const pid = await until('the router proxy', async () => readPidFile(routerPidFile(a.router.id)));
     assert.match((await run('ip', ['netns', 'identify', String(pid)])).stdout, new RegExp(ns.replace(/\./g, '\\.')));
     assert.match((await run('ps', ['-o', 'user=', '-p', String(pid)])).stdout, /nobody/);
 
@@ -363,7 +366,8 @@ describe('instance metadata on the kernel', () => {
     // the instance sees it (a namespace shares the host's file system)
     assert.equal((await run('cat', [join(drive, 'openstack', 'latest', 'user_data')], { netns: vm })).stdout, 'iso user data');
     // the proxy of the network is a haproxy in its qdhcp namespace
-    const pid = readPidFile(join(proxyDir, `${n.id}.pid`));
+    isolatedNetwork = n.id;
+    const pid = readPidFile(networkPidFile(n.id));
     assert.ok(pid, 'a proxy for the isolated network');
     assert.match((await run('ip', ['netns', 'identify', String(pid)])).stdout, new RegExp(`qdhcp-${n.id}`));
   });
@@ -386,20 +390,24 @@ describe('instance metadata on the kernel', () => {
   });
 
   it('restarting the metadata agent and the L3 agent keeps the proxies and answers again', async () => {
-    const pid = readPidFile(join(proxyDir, `${a.router.id}.pid`));
+    const pid = readPidFile(routerPidFile(a.router.id));
+    const isolatedPid = readPidFile(networkPidFile(isolatedNetwork));
+    assert.ok(pid && isolatedPid);
     await md!.stop();
     await startMetadataAgent();
     assert.deepEqual(await curl(vmA.vm, '/latest/meta-data/instance-id'), { status: 200, body: vmA.id }, 'after a metadata agent restart');
     await l3!.stop();
     await startL3();
     await l3!.idle();
-    assert.equal(readPidFile(join(proxyDir, `${a.router.id}.pid`)), pid, 'the router proxy was adopted, not restarted');
+    assert.equal(readPidFile(routerPidFile(a.router.id)), pid, 'the router proxy was adopted, not restarted');
+    assert.equal(readPidFile(networkPidFile(isolatedNetwork)), isolatedPid, "the L3 agent's sync leaves the DHCP agent's proxy alone");
+    assert.ok(processArgv(isolatedPid!), 'and it runs');
     assert.deepEqual(await curl(vmA.vm, '/latest/meta-data/instance-id'), { status: 200, body: vmA.id }, 'after an L3 agent restart');
   });
 
   it('a router removed takes its proxy with it', async () => {
     const h = asAdmin('proj-b');
-    const pidFile = join(proxyDir, `${b.router.id}.pid`);
+    const pidFile = routerPidFile(b.router.id);
     const pid = readPidFile(pidFile);
     assert.ok(pid);
     await s.req('PUT', `/v2.0/routers/${b.router.id}/remove_router_interface`, { subnet_id: b.subnet.id }, h);

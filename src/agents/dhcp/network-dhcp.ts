@@ -130,7 +130,7 @@ export class NetworkDhcp {
     const m = this.o.metadata;
     if (m) {
       // the address 169.254.169.254/32 is on the DHCP port exactly when the proxy is wanted
-      if (r.metadata) await m.proxies.ensure('network', net.id, this.namespace(net.id), `${METADATA_ADDRESS}:${METADATA_PORT}`);
+      if (r.metadata) await m.proxies.ensure(net.id, this.namespace(net.id), `${METADATA_ADDRESS}:${METADATA_PORT}`);
       else await m.proxies.remove(net.id);
     }
     return r;

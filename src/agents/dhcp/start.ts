@@ -57,7 +57,7 @@ export async function dhcpMetadataFromConfig(o: DhcpAgentStartOptions): Promise<
   if (!force && !c.bool('DEFAULT', 'enable_isolated_metadata')) return undefined;
   await requireHaproxy(force ? '[DEFAULT] force_metadata = true' : '[DEFAULT] enable_isolated_metadata = true');
   const socket = resolve(c.str('DEFAULT', 'metadata_proxy_socket'));
-  return { force, proxies: new MetadataProxies({ dir: join(resolve(c.str('DEFAULT', 'state_path')), 'metadata-proxy'), socket, user: proxyUser(socket), log: o.log }) };
+  return { force, proxies: new MetadataProxies({ kind: 'network', dir: join(resolve(c.str('DEFAULT', 'state_path')), 'metadata-proxy'), socket, user: proxyUser(socket), log: o.log }) };
 }
 
 export async function startDhcpAgent(o: DhcpAgentStartOptions): Promise<{ stop(): Promise<void> }> {

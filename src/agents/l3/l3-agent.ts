@@ -177,7 +177,7 @@ export class L3Agent {
       if (plan.floatingIps.length) await this.reportStatuses(id, failed);
       throw err;
     }
-    const proxy = await this.o.metadataProxies?.ensure('router', id, this.dataplane.namespaceOf(id), `0.0.0.0:${METADATA_ROUTER_PROXY_PORT}`);
+    const proxy = await this.o.metadataProxies?.ensure(id, this.dataplane.namespaceOf(id), `0.0.0.0:${METADATA_ROUTER_PROXY_PORT}`);
     if (proxy && proxy !== 'kept') result.changes++;
     this.routers.set(id, { gateway: !!router.gw_port, interfaces: router._interfaces.length, floatingIps: fipIds.size, fipIds });
     this.log.info(

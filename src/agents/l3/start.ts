@@ -40,7 +40,7 @@ export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Pr
   if (o.config.bool('DEFAULT', 'enable_metadata_proxy')) {
     await requireHaproxy('[DEFAULT] enable_metadata_proxy = true');
     const socket = resolve(o.config.str('DEFAULT', 'metadata_proxy_socket'));
-    metadataProxies = new MetadataProxies({ dir: join(resolve(o.config.str('DEFAULT', 'state_path')), 'metadata-proxy'), socket, user: proxyUser(socket), log: o.log });
+    metadataProxies = new MetadataProxies({ kind: 'router', dir: join(resolve(o.config.str('DEFAULT', 'state_path')), 'metadata-proxy'), socket, user: proxyUser(socket), log: o.log });
   }
   const agent = new L3Agent({ bus: o.bus, log: o.log, host: o.host, hostNamespace: s.hostNamespace, reportInterval: s.reportInterval, availabilityZone: s.availabilityZone, metadataProxies });
   return startOrUndo(agent);

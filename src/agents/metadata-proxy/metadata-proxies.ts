@@ -1,6 +1,7 @@
 // The metadata proxies of one agent (the L3 agent's per router, the DHCP agent's per isolated
 // network): a haproxy per namespace with its config and pid file under
-// state_path/metadata-proxy/<id>.{conf,pid}. ensure() is idempotent and cheap when all is
+// state_path/metadata-proxy/<kind>-<id>.{conf,pid} (the kind keeps the two agents, which share
+// the directory, from taking each other's proxies for stale ones). ensure() is idempotent and cheap when all is
 // right (a file comparison and a look at /proc); a changed config restarts the proxy. Like
 // dnsmasq, the proxies keep running when the agent stops and are adopted by the next one, so
 // an agent restart interrupts no instance's request.
@@ -11,6 +12,8 @@ import { runningHaproxy, startHaproxy, stopHaproxy } from '../../linux/haproxy.j
 import { renderHaproxyConfig, type ProxyConfig } from './haproxy-config.js';
 
 export interface MetadataProxiesOptions {
+  /** router (L3 agent) or network (DHCP agent) */
+  kind: ProxyConfig['kind'];
   /** state_path/metadata-proxy */
   dir: string;
   /** the metadata agent's socket ([DEFAULT] metadata_proxy_socket) */
@@ -28,11 +31,17 @@ export class MetadataProxies {
   }
 
   private files(id: string): { conf: string; pid: string } {
-    return { conf: join(this.o.dir, `${id}.conf`), pid: join(this.o.dir, `${id}.pid`) };
+    return { conf: join(this.o.dir, `${this.o.kind}-${id}.conf`), pid: join(this.o.dir, `${this.o.kind}-${id}.pid`) };
+  }
+
+  /** The pid file of the proxy of `id` (tests, status). */
+  pidFile(id: string): string {
+    return this.files(id).pid;
   }
 
   /** The proxy of router or network `id` runs in netns, bound to `bind`. */
-  async ensure(kind: ProxyConfig['kind'], id: string, netns: string, bind: string): Promise<ProxyChange> {
+  async ensure(id: string, netns: string, bind: string): Promise<ProxyChange> {
+    const kind = this.o.kind;
     const f = this.files(id);
     const text = renderHaproxyConfig({ kind, id, bind, socket: this.o.socket, pidFile: f.pid, user: this.o.user });
     let old: string | null = null;
@@ -59,16 +68,17 @@ export class MetadataProxies {
     const f = this.files(id);
     const was = await stopHaproxy(f.pid, f.conf);
     rmSync(f.conf, { force: true });
-    if (was) this.o.log.info({ event: 'metadata_proxy.stopped', id }, `metadata proxy for ${id} stopped`);
+    if (was) this.o.log.info({ event: 'metadata_proxy.stopped', kind: this.o.kind, id }, `metadata proxy for ${this.o.kind} ${id} stopped`);
     return was;
   }
 
-  /** Ids that have a config here (running or not). */
+  /** Ids of this kind that have a config here (running or not). */
   known(): string[] {
+    const prefix = `${this.o.kind}-`;
     try {
       return readdirSync(this.o.dir)
-        .filter((n) => n.endsWith('.conf'))
-        .map((n) => n.slice(0, -5));
+        .filter((n) => n.startsWith(prefix) && n.endsWith('.conf'))
+        .map((n) => n.slice(prefix.length, -5));
     } catch {
       return [];
     }

@@ -74,7 +74,7 @@ export class NetworkDhcp {
     return `${this.o.dhcpDir}/${networkId}`;
   }
 
-  /** Networks this host has something of: a namespace or a directory. */
+  /** Networks this host has something of: a namespace, a directory or a metadata proxy. */
   present(): Set<string> {
     const out = new Set<string>();
     const prefix = serviceNamespacePrefix('qdhcp', this.o.hostNamespace);
@@ -87,6 +87,8 @@ export class NetworkDhcp {
     } catch {
       // no directory yet
     }
+    // a metadata proxy left by a crash between its start and the network's files
+    for (const id of this.o.metadata?.proxies.known() ?? []) out.add(id);
     return out;
   }
 

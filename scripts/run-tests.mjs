@@ -55,6 +55,8 @@ function dataplaneProblem() {
     ['dnsmasq', 'dnsmasq-base'],
     ['dhcp_release', 'dnsmasq-utils'],
     ['busybox', 'busybox'],
+    ['haproxy', 'haproxy'],
+    ['curl', 'curl'],
   ]) {
     const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
     if (r.status !== 0) return `${cmd} is missing (apt-get install ${pkg})`;

@@ -13,8 +13,9 @@ import { LinuxBridgeDataplane } from './linuxbridge/linuxbridge-dataplane.js';
 import { openvswitchConfigurations } from './openvswitch/configurations.js';
 import { startDhcpAgent } from './dhcp/start.js';
 import { l3AgentSettings, startL3Agent } from './l3/start.js';
+import { metadataAgentSettings, startMetadataAgent } from './metadata/start.js';
 
-export const AGENT_KINDS = ['linuxbridge', 'openvswitch', 'dhcp', 'l3'] as const;
+export const AGENT_KINDS = ['linuxbridge', 'openvswitch', 'dhcp', 'l3', 'metadata'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
 
 export interface RunningAgent {
@@ -30,7 +31,7 @@ export async function runAgent(kind: AgentKind, config: Config, log: Logger, hos
   // refuse at once, naming what is missing, rather than report alive and fail per network later
   await requirePreflight(`the ${kind} agent`, kind, { config, services: false });
   const host = hostOverride || config.str('DEFAULT', 'host') || hostname();
-  if (kind === 'dhcp' || kind === 'l3') return runServiceAgent(kind, config, log, host, transport);
+  if (kind === 'dhcp' || kind === 'l3' || kind === 'metadata') return runServiceAgent(kind, config, log, host, transport);
   let dataplane: L2Dataplane;
   if (kind === 'linuxbridge') {
     const vlan = await probeVlanSupport();
@@ -63,13 +64,15 @@ export async function runAgent(kind: AgentKind, config: Config, log: Logger, hos
   };
 }
 
-/** The DHCP and L3 agents: no L2 dataplane, their own namespaces. */
-async function runServiceAgent(kind: 'dhcp' | 'l3', config: Config, log: Logger, host: string, transport: string): Promise<RunningAgent> {
+/** The DHCP, L3 and metadata agents: no L2 dataplane. */
+async function runServiceAgent(kind: 'dhcp' | 'l3' | 'metadata', config: Config, log: Logger, host: string, transport: string): Promise<RunningAgent> {
   // refuse what is not built before connecting anywhere
   if (kind === 'l3') l3AgentSettings(config);
+  if (kind === 'metadata') metadataAgentSettings(config);
   const bus = await openBus(transport, { log, responseTimeoutMs: config.int('DEFAULT', 'rpc_response_timeout') * 1000, connectionName: `neutrino:${kind}-agent:${host}:${process.pid}` });
   try {
-    const agent = kind === 'dhcp' ? await startDhcpAgent({ bus, log, host, config }) : await startL3Agent({ bus, log, host, config });
+    const start = { dhcp: startDhcpAgent, l3: startL3Agent, metadata: startMetadataAgent }[kind];
+    const agent = await start({ bus, log, host, config });
     return {
       async stop() {
         await agent.stop();

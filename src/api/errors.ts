@@ -112,12 +112,16 @@ export const SecurityGroupConflict = declare<{ reason: string }>('SecurityGroupC
 export const SecurityGroupNotFound = declare<{ id: string }>('SecurityGroupNotFound', 404, (a) => `Security group ${a.id} does not exist`);
 export const SecurityGroupRuleNotFound = declare<{ id: string }>('SecurityGroupRuleNotFound', 404, (a) => `Security group rule ${a.id} does not exist`);
 export const TagNotFound = declare<{ resource: string; id: string; tag: string }>('TagNotFound', 404, (a) => `Tag ${a.tag} could not be found for ${a.resource} ${a.id}.`);
+export const InstanceNotFound = declare<{ id: string }>('InstanceNotFound', 404, (a) => `Instance ${a.id} could not be found.`);
+export const KeypairNotFound = declare<{ name: string }>('KeypairNotFound', 404, (a) => `Keypair ${a.name} could not be found.`);
 export const ExtensionNotFound = declare<{ alias: string }>('HTTPNotFound', 404, (a) => `Extension with alias ${a.alias} does not exist`);
 
 // 405
 export const HTTPMethodNotAllowed = declare<{ method: string; path: string }>('HTTPMethodNotAllowed', 405, (a) => `The method ${a.method} is not allowed for ${a.path}.`);
 
 // 409
+export const KeyPairExists = declare<{ name: string }>('KeyPairExists', 409, (a) => `Key pair '${a.name}' already exists.`);
+export const InstanceExists = declare<{ id: string }>('InstanceExists', 409, (a) => `Instance ${a.id} already exists.`);
 export const NetworkInUse = declare<{ id: string }>('NetworkInUse', 409, (a) => `Unable to complete operation on network ${a.id}: one or more ports are still in use on the network.`);
 export const SubnetInUse = declare<{ id: string; reason?: string }>(
   'SubnetInUse',

@@ -9,7 +9,7 @@ import { currentRevision, pendingMigrations, upgrade } from '../db/migrate.js';
 import { startApiServer } from '../server/api-server.js';
 import { apiWorkers, isApiWorker, runPrimary } from '../server/workers.js';
 import { AGENT_KINDS, runAgent, type AgentKind } from '../agents/run-agent.js';
-import { instanceCommands } from '../compute/cli.js';
+import { instanceCommands, keypairCommands } from '../compute/cli.js';
 import { labCommands } from '../lab/cli.js';
 import { sanityCheckCommand } from './sanity-check.js';
 import { upCommands } from '../allinone/cli.js';
@@ -97,6 +97,11 @@ qrouter-<router> namespace per router scheduled to it: qr-/qg- veths, routes, an
 floating IPs in nftables ([DEFAULT] agent_mode = legacy, interface_driver = linuxbridge; DVR
 is not built). A restart changes nothing that is right and keeps connections. See
 docs/l3-agent.md.
+The metadata agent (next to the l3 and dhcp agents; [DEFAULT] metadata_proxy_shared_secret as
+the server's) answers the metadata proxies on [DEFAULT] metadata_proxy_socket: it finds the
+instance behind each request over RPC, signs its id and asks the server's metadata service.
+The proxies run with [DEFAULT] enable_metadata_proxy (l3) and enable_isolated_metadata or
+force_metadata (dhcp). See docs/metadata.md.
 The openvswitch agent still only registers: it wires nothing, and says so when it starts.
 The dhcp agent serves the networks scheduled to its host: one qdhcp-<network> namespace
 (<host_namespace>.qdhcp-<network> with [agent] host_namespace) per network with the agent's
@@ -138,6 +143,7 @@ Examples:
   });
 
 program.addCommand(instanceCommands());
+program.addCommand(keypairCommands());
 program.addCommand(labCommands());
 program.addCommand(sanityCheckCommand());
 for (const c of upCommands()) program.addCommand(c);

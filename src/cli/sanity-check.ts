@@ -13,6 +13,7 @@ const ROLE_TITLES: Record<Role, string> = {
   openvswitch: 'neutrino agent openvswitch',
   dhcp: 'neutrino agent dhcp',
   l3: 'neutrino agent l3',
+  metadata: 'neutrino agent metadata',
   instance: 'neutrino instance (boot, exec, delete)',
   lab: 'neutrino lab up (server and every agent on this machine)',
   up: 'neutrino up (the all-in-one: server, Linux bridge, DHCP and L3 agents in one process)',

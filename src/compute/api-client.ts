@@ -60,8 +60,13 @@ export class NetworkApi {
     }
   }
 
-  async request(method: string, path: string, body?: Json): Promise<Json> {
-    const target = `${this.url}/v2.0${path}`;
+  /** Neutrino's own API beside the Networking API (instance records, key pairs: /neutrino/v1). */
+  neutrino(method: string, path: string, body?: Json): Promise<Json> {
+    return this.request(method, path, body, '/neutrino/v1');
+  }
+
+  async request(method: string, path: string, body?: Json, prefix = '/v2.0'): Promise<Json> {
+    const target = `${this.url}${prefix}${path}`;
     let res: Response;
     try {
       res = await fetch(target, {

@@ -1,5 +1,6 @@
 // `neutrino instance …`: instances as network namespaces, booted and deleted through the API.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { Command } from 'commander';
 import { Config } from '../config/config.js';
@@ -81,31 +82,58 @@ Examples (against a lab: neutrino lab up; export OS_AUTH_TYPE=none OS_ENDPOINT=h
       .option('--security-group <sg>', "security group name or id (repeatable); default: the project's default group", collect, [])
       .option('--host <host>', 'host to boot on (default: the only host with a live L2 agent)')
       .option('--no-port-security', 'port_security_enabled=false: no security groups, no anti-spoofing')
-      .option('--timeout <seconds>', 'how long to wait for the port to be ACTIVE', '30'),
+      .option('--timeout <seconds>', 'how long to wait for the port to be ACTIVE', '30')
+      .option('--user-data <file>', 'user data the instance reads from the metadata service (openstack/latest/user_data, latest/user-data)')
+      .option('--key-name <name>', 'a key pair of the project (neutrino keypair create): its public key is served to the instance')
+      .option('--ssh-key <file>', 'an OpenSSH public key file served to the instance (as key pair "ssh-key")')
+      .option('--property <key=value>', 'instance property, served as meta in meta_data.json (repeatable)', collect, [])
+      .option('--config-drive', 'also lay the metadata out as files (openstack/latest/…, ec2/latest/…) in STATE/instances/NAME.config-drive'),
   )
     .addHelpText(
       'after',
       '\nExamples:\n  neutrino instance boot vm1 --network net1 --host compute1\n  neutrino instance boot web --network net1 --fixed-ip subnet=sub1,ip=10.0.0.10 --security-group web --host compute2\n  neutrino instance boot open --network net1 --no-port-security',
     )
-    .action(async (name: string, o: CommonOpts & { network: string; fixedIp: string[]; securityGroup: string[]; host?: string; portSecurity: boolean; timeout: string }) => {
-      const timeout = Number(o.timeout);
-      if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--timeout ${o.timeout}: give a number of seconds > 0`);
-      const { api, store } = computeContext(o);
-      console.log(`booting ${name} on network ${o.network}${o.host ? ` on host ${o.host}` : ''} via ${api.url}`);
-      const r = await bootInstance(api, store, {
-        name,
-        network: o.network,
-        fixedIps: o.fixedIp.map(parseFixedIp),
-        securityGroups: o.securityGroup,
-        host: o.host,
-        portSecurity: o.portSecurity,
-        timeoutMs: timeout * 1000,
-        onProgress: (line) => console.log(`  ${line}`),
-      });
-      console.log(`  port ACTIVE in ${Math.round(r.wiringMs)} ms (binding:host_id set → ACTIVE)`);
-      console.log(`  address ${r.lease ? `by DHCP (udhcpc ${Math.round(r.lease.ms)} ms)` : 'set statically'}: ${Math.round(r.addressMs)} ms from boot start`);
-      console.log(`${name}: ACTIVE on ${r.instance.host}, ${ips(r.instance)} (namespace ${r.instance.netns})`);
-    });
+    .action(
+      async (
+        name: string,
+        o: CommonOpts & {
+          network: string;
+          fixedIp: string[];
+          securityGroup: string[];
+          host?: string;
+          portSecurity: boolean;
+          timeout: string;
+          userData?: string;
+          keyName?: string;
+          sshKey?: string;
+          property: string[];
+        },
+      ) => {
+        const timeout = Number(o.timeout);
+        if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--timeout ${o.timeout}: give a number of seconds > 0`);
+        const { api, store } = computeContext(o);
+        console.log(`booting ${name} on network ${o.network}${o.host ? ` on host ${o.host}` : ''} via ${api.url}`);
+        const r = await bootInstance(api, store, {
+          name,
+          network: o.network,
+          fixedIps: o.fixedIp.map(parseFixedIp),
+          securityGroups: o.securityGroup,
+          host: o.host,
+          portSecurity: o.portSecurity,
+          timeoutMs: timeout * 1000,
+          onProgress: (line) => console.log(`  ${line}`),
+          metadata: {
+            userData: o.userData ? readFileSync(o.userData) : undefined,
+            keyName: o.keyName,
+            publicKeys: o.sshKey ? { 'ssh-key': readFileSync(o.sshKey, 'utf8').trim() } : undefined,
+            properties: parseProperties(o.property),
+          },
+        });
+        console.log(`  port ACTIVE in ${Math.round(r.wiringMs)} ms (binding:host_id set → ACTIVE)`);
+        console.log(`  address ${r.lease ? `by DHCP (udhcpc ${Math.round(r.lease.ms)} ms)` : 'set statically'}: ${Math.round(r.addressMs)} ms from boot start`);
+        console.log(`${name}: ACTIVE on ${r.instance.host}, ${ips(r.instance)} (namespace ${r.instance.netns})`);
+      },
+    );
 
   withCommon(instance.command('list').description('List instances with their host, addresses and port status.')).action(async (o: CommonOpts) => {
     const { api, store } = computeContext(o);
@@ -154,7 +182,9 @@ Examples (against a lab: neutrino lab up; export OS_AUTH_TYPE=none OS_ENDPOINT=h
       ['security groups', port ? (port.security_groups as string[]).join(', ') || '(none)' : ''],
       ['port security', port ? String(port.port_security_enabled) : ''],
       ['wired in', r.wiring_ms !== undefined ? `${r.wiring_ms} ms` : ''],
-      ['address', r.dhcp ? `DHCP${r.dhcp_ms !== undefined ? ` (last lease in ${r.dhcp_ms} ms)` : ''}` : 'static'],
+      ['address', r.dhcp ? `DHCP${r.dhcp_ms !== undefined ? ` (last lease in ${r.dhcp_ms} ms)` : ''}` : r.injected ? "static, from the config drive's network_data.json" : 'static'],
+      ['metadata', r.metadata ? 'recorded on the server' : 'not recorded'],
+      ['config drive', r.config_drive ?? '(none)'],
       ['created', r.created_at],
     ];
     for (const [k, v] of fields) console.log(`${k.padEnd(17)} ${v}`);
@@ -226,4 +256,45 @@ async function portStatuses(api: NetworkApi, recs: InstanceRecord[]): Promise<Ma
     // API down: statuses stay unknown
   }
   return out;
+}
+
+function parseProperties(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of list) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new Error(`--property ${p}: give key=value`);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+/** `neutrino keypair create|list|show|delete`: a project's public keys, served to instances booted with --key-name. */
+export function keypairCommands(): Command {
+  const kp = new Command('keypair').description('Key pairs of the project (public keys only: Neutrino imports keys, it does not make private ones).');
+  withCommon(kp.command('create').description('Import a public key as a key pair.').argument('<name>').requiredOption('--public-key <file>', 'OpenSSH public key file (e.g. ~/.ssh/id_ed25519.pub)'))
+    .addHelpText('after', '\nExamples:\n  neutrino keypair create mykey --public-key ~/.ssh/id_ed25519.pub\n  neutrino instance boot vm1 --network net1 --key-name mykey')
+    .action(async (name: string, o: CommonOpts & { publicKey: string }) => {
+      const { api } = computeContext(o);
+      const r = (await api.neutrino('POST', '/keypairs', { keypair: { name, public_key: readFileSync(o.publicKey, 'utf8').trim() } })).keypair as Json;
+      console.log(`${r.name}: ${r.fingerprint}`);
+    });
+  withCommon(kp.command('list').description("List the project's key pairs.")).action(async (o: CommonOpts) => {
+    const { api } = computeContext(o);
+    const list = (await api.neutrino('GET', '/keypairs')).keypairs as Json[];
+    if (!list.length) console.log('no key pairs');
+    for (const k of list) console.log(`${k.name}  ${k.fingerprint}`);
+  });
+  withCommon(kp.command('show').description('Show a key pair.').argument('<name>')).action(async (name: string, o: CommonOpts) => {
+    const { api } = computeContext(o);
+    const k = (await api.neutrino('GET', `/keypairs/${encodeURIComponent(name)}`)).keypair as Json;
+    console.log(`name         ${k.name}\nfingerprint  ${k.fingerprint}\npublic key   ${k.public_key}\ncreated      ${k.created_at}`);
+  });
+  withCommon(kp.command('delete').description('Delete key pairs (instances booted with them keep their key).').argument('<name...>')).action(async (names: string[], o: CommonOpts) => {
+    const { api } = computeContext(o);
+    for (const n of names) {
+      await api.neutrino('DELETE', `/keypairs/${encodeURIComponent(n)}`);
+      console.log(`${n}: deleted`);
+    }
+  });
+  return kp;
 }

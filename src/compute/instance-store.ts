@@ -28,6 +28,12 @@ export interface InstanceRecord {
   dhcp?: boolean;
   /** milliseconds udhcpc took for the last lease */
   dhcp_ms?: number;
+  /** recorded on the server for the metadata service (deleted there with the instance) */
+  metadata?: boolean;
+  /** the config drive directory (instance boot --config-drive) */
+  config_drive?: string;
+  /** addresses set from the config drive's network_data.json (no DHCP) */
+  injected?: boolean;
 }
 
 export interface InstanceSettings {

@@ -2,6 +2,8 @@
 // VIF (namespace + veth), then set binding:host_id and wait for the agent to make the port
 // ACTIVE. Callable in-process (the wiring benchmark boots hundreds this way).
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { tapName } from '../contract/device-names.js';
 import { DEVICE_OWNER_COMPUTE } from '../contract/device-owners.js';
@@ -11,7 +13,9 @@ import { namespaceExists } from '../linux/netns.js';
 import { configureAddresses, plugInstance, removeNetns, type InstanceAddress } from './instance-netns.js';
 import { chooseHost, findOne, type FixedIpSpec } from './resolve.js';
 import { Reverter } from './reverter.js';
-import { acquireLease, removeResolvConf, type DhcpLease } from './dhcp-client.js';
+import { acquireLease, removeResolvConf, resolvConfOf, type DhcpLease } from './dhcp-client.js';
+import { networkDataCommands, readNetworkData } from './network-data.js';
+import { run } from '../linux/exec.js';
 
 export interface BootOptions {
   name: string;
@@ -28,6 +32,21 @@ export interface BootOptions {
   /** how often to look at the port's status (default 10 ms) */
   pollMs?: number;
   onProgress?: (line: string) => void;
+  /** what the metadata service serves (recorded on the server when its metadata plugin is loaded) */
+  metadata?: InstanceMetadataSpec;
+}
+
+export interface InstanceMetadataSpec {
+  /** raw user data (sent base64) */
+  userData?: Buffer;
+  /** a key pair of the project, by name */
+  keyName?: string;
+  /** public keys given directly: name → OpenSSH public key */
+  publicKeys?: Record<string, string>;
+  /** instance properties (Nova's server metadata) */
+  properties?: Record<string, string>;
+  /** lay the metadata out as files too (config drive), for networks where 169.254.169.254 is unreachable */
+  configDrive?: boolean;
 }
 
 export interface BootResult {
@@ -101,16 +120,44 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
     // The record comes before the kernel work so `instance delete` can clean up after a crash.
     store.save(rec);
     revert.add(`remove the record of ${opts.name}`, async () => store.remove(opts.name));
+    if (await recordMetadata(api, rec, opts.metadata ?? {})) {
+      rec.metadata = true;
+      store.save(rec);
+      revert.add(`delete the instance record ${instanceId} on the server`, async () => void (await api.neutrino('DELETE', `/instances/${instanceId}`).catch(() => undefined)));
+      progress(`instance ${instanceId} recorded for the metadata service`);
+    }
+    if (opts.metadata?.configDrive) {
+      if (!rec.metadata) throw new Error('--config-drive needs the metadata plugin on the server (add metadata to [DEFAULT] service_plugins)');
+      const dir = configDrivePath(store, opts.name);
+      revert.add(`remove the config drive ${dir}`, async () => rmSync(dir, { recursive: true, force: true }));
+      const n = await writeConfigDrive(api, instanceId, dir);
+      rec.config_drive = dir;
+      store.save(rec);
+      progress(`config drive: ${n} files in ${dir}`);
+    }
 
     revert.add(`delete namespace ${netns}`, async () => {
       await removeNetns(netns, { devices: ['eth0'] });
       removeResolvConf(netns);
     });
-    // with DHCP, IPv4 comes from the DHCP server; only what DHCP does not serve is set here
-    const statics = addresses.dhcp ? addresses.addresses.filter((a) => a.version === 6) : addresses.addresses;
-    const gateways = addresses.dhcp ? addresses.gateways.filter((g) => g.version === 6) : addresses.gateways;
+    // with DHCP, IPv4 comes from the DHCP server; only what DHCP does not serve is set here.
+    // Without DHCP but with a config drive, the instance configures itself from its
+    // network_data.json (Flat-mode injection, as cloud-init does), not from the port.
+    const inject = !addresses.dhcp && rec.config_drive !== undefined;
+    const statics = inject ? [] : addresses.dhcp ? addresses.addresses.filter((a) => a.version === 6) : addresses.addresses;
+    const gateways = inject ? [] : addresses.dhcp ? addresses.gateways.filter((g) => g.version === 6) : addresses.gateways;
     await plugInstance({ netns, hostNamespace: where.hostNamespace, tap: rec.tap, mac: rec.mac, mtu: rec.mtu, addresses: statics, gateways });
     progress(`namespace ${netns}: eth0 ${rec.mac} mtu ${rec.mtu}; ${rec.tap} in ${where.hostNamespace || 'the root namespace'}`);
+    if (inject && rec.config_drive) {
+      const { lines, dns } = networkDataCommands(readNetworkData(rec.config_drive));
+      if (lines.length) await run('ip', ['-batch', '-'], { netns, input: `${lines.join('\n')}\n` });
+      if (dns.length) {
+        mkdirSync(dirname(resolvConfOf(netns)), { recursive: true });
+        writeFileSync(resolvConfOf(netns), dns.map((d) => `nameserver ${d}\n`).join(''));
+      }
+      rec.injected = true;
+      progress(`address injected from the config drive's network_data.json: ${lines.join('; ')}${dns.length ? `; dns ${dns.join(' ')}` : ''}`);
+    }
 
     const t0 = performance.now();
     const bound = (await api.put(`/ports/${port.id}`, { port: { 'binding:host_id': where.host } })).port as Json;
@@ -151,6 +198,43 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
     const undone = failed.length ? ` Cleanup was incomplete: ${failed.join('; ')}.` : ' Everything this boot made was removed.';
     const err = e instanceof BootTimeout ? new BootTimeout(`${e.message}.${undone}`) : new Error(`${(e as Error).message}.${undone}`);
     throw err;
+  }
+}
+
+export const configDrivePath = (store: InstanceStore, name: string): string => join(store.dir, `${name}.config-drive`);
+
+/** Writes the instance's config drive (the metadata service's files, from the server) into dir; returns the number of files. */
+export async function writeConfigDrive(api: NetworkApi, instanceId: string, dir: string): Promise<number> {
+  const files = (await api.neutrino('GET', `/instances/${instanceId}/config-drive`)).files as Record<string, string>;
+  rmSync(dir, { recursive: true, force: true });
+  for (const [path, b64] of Object.entries(files)) {
+    if (path.split('/').some((p) => p === '..' || p === '')) throw new Error(`config drive: refusing path ${path}`);
+    const file = join(dir, path);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+    writeFileSync(file, Buffer.from(b64, 'base64'), { mode: 0o644 });
+  }
+  return Object.keys(files).length;
+}
+
+/**
+ * Records the instance on the server for the metadata service. A server without the metadata
+ * plugin (404) is fine unless user data, keys or properties were asked for.
+ */
+async function recordMetadata(api: NetworkApi, rec: InstanceRecord, md: InstanceMetadataSpec): Promise<boolean> {
+  const body: Json = { id: rec.id, name: rec.name, host: rec.host };
+  if (md.userData) body.user_data = md.userData.toString('base64');
+  if (md.keyName) body.key_name = md.keyName;
+  if (md.publicKeys && Object.keys(md.publicKeys).length) body.public_keys = md.publicKeys;
+  if (md.properties && Object.keys(md.properties).length) body.meta = md.properties;
+  try {
+    await api.neutrino('POST', '/instances', { instance: body });
+    return true;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404 && e.type !== 'KeypairNotFound') {
+      if (Object.keys(body).length > 3) throw new Error('the server has no metadata service (add metadata to [DEFAULT] service_plugins): user data, keys and properties cannot be recorded');
+      return false;
+    }
+    throw e;
   }
 }
 
@@ -224,6 +308,9 @@ export async function deleteInstance(api: NetworkApi, store: InstanceStore, name
   if (!rec) throw new Error(`no instance named ${name} in ${store.dir} (neutrino instance list shows them; give the same --config-file as at boot)`);
   await removeNetns(rec.netns, { devices: ['eth0'] });
   removeResolvConf(rec.netns);
+  if (rec.config_drive) rmSync(rec.config_drive, { recursive: true, force: true });
+  // best effort: a record left behind matches no port, so it is never served
+  if (rec.metadata) await api.neutrino('DELETE', `/instances/${rec.id}`).catch(() => undefined);
   let portDeleted = false;
   let warning: string | undefined;
   try {

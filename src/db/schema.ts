@@ -211,6 +211,29 @@ export interface RouterL3AgentBindingTable {
   l3_agent_id: string;
 }
 
+/** An instance the compute shim booted, as the metadata service serves it. */
+export interface InstanceTable {
+  id: string;
+  project_id: string;
+  name: string;
+  hostname: string;
+  host: string;
+  availability_zone: string;
+  key_name: string | null;
+  public_keys: string; // JSON {name: key}
+  meta: string; // JSON {key: value}
+  user_data: string | null; // base64
+  created_at: string;
+}
+
+export interface KeypairTable {
+  project_id: string;
+  name: string;
+  public_key: string;
+  fingerprint: string;
+  created_at: string;
+}
+
 export interface MigrationMarker {
   seq: Generated<number>;
 }
@@ -239,4 +262,6 @@ export interface Database {
   routerroutes: RouterRouteTable;
   floatingips: FloatingIpTable;
   routerl3agentbindings: RouterL3AgentBindingTable;
+  instances: InstanceTable;
+  keypairs: KeypairTable;
 }

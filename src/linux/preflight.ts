@@ -9,7 +9,7 @@ import { delimiter, join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { type CommandError, run } from './exec.js';
 
-export const ROLES = ['server', 'linuxbridge', 'openvswitch', 'dhcp', 'l3', 'instance', 'lab', 'up'] as const;
+export const ROLES = ['server', 'linuxbridge', 'openvswitch', 'dhcp', 'l3', 'metadata', 'instance', 'lab', 'up'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface CheckResult {
@@ -43,6 +43,13 @@ export const BINARIES: BinaryCheck[] = [
   { binary: 'nft', package: 'nftables', why: 'security groups; SNAT and floating IPs', roles: ['linuxbridge', 'l3', 'lab', 'up'], when: (c) => firewallOn(c) },
   { binary: 'conntrack', package: 'conntrack', why: 'closing connections a rule change no longer allows', roles: ['linuxbridge', 'l3', 'lab', 'up'] },
   { binary: 'arping', package: 'iputils-arping', why: 'gratuitous ARP for router gateways and floating IPs', roles: ['l3', 'lab', 'up'] },
+  {
+    binary: 'haproxy',
+    package: 'haproxy',
+    why: 'the metadata proxy in qrouter and qdhcp namespaces',
+    roles: ['dhcp', 'l3'],
+    when: (c) => !!c && (c.bool('DEFAULT', 'enable_metadata_proxy') || c.bool('DEFAULT', 'enable_isolated_metadata') || c.bool('DEFAULT', 'force_metadata')),
+  },
   { binary: 'dnsmasq', package: 'dnsmasq-base', why: 'the DHCP server of each network', roles: ['dhcp', 'lab', 'up'] },
   { binary: 'dhcp_release', package: 'dnsmasq-utils', why: 'releasing the lease of a deleted port at once', roles: ['dhcp', 'lab', 'up'] },
   { binary: 'ovs-vsctl', package: 'openvswitch-switch', why: 'Open vSwitch bridges and ports', roles: ['openvswitch'] },

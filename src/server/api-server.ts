@@ -10,12 +10,15 @@ import { pendingMigrations, upgrade } from '../db/migrate.js';
 import { openBus } from '../rpc/index.js';
 import type { Bus } from '../rpc/bus.js';
 import { serveRpc } from './rpc-server.js';
+import { startMetadataService, type MetadataService } from '../api/metadata-server.js';
 
 export interface RunningServer {
   api: Api;
   db: Db;
   bus: Bus;
   url: string;
+  /** the metadata service, when the metadata plugin is loaded */
+  metadataUrl?: string;
   close(): Promise<void>;
 }
 
@@ -72,15 +75,36 @@ export async function startApiServer(config: Config, log: Logger, opts: { upgrad
   const boundPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   log.info({ event: 'server.listen', url, database: db.describe, bus: bus.describe, auth_strategy: strategy }, `Networking API v2.0 listening on ${url}`);
+  const source = api.plugins.find((p) => p.metadata)?.metadata;
+  let metadata: MetadataService | undefined;
+  if (source) {
+    try {
+      metadata = await startMetadataService({
+        host: config.str('DEFAULT', 'metadata_listen'),
+        port: config.int('DEFAULT', 'metadata_listen_port'),
+        secret: config.str('DEFAULT', 'metadata_proxy_shared_secret'),
+        source,
+        log,
+      });
+    } catch (e) {
+      await api.app.close();
+      for (const c of consumers) await c.stop();
+      await bus.close();
+      await db.close();
+      throw new Error(`the metadata service cannot listen on ${config.str('DEFAULT', 'metadata_listen')}:${config.int('DEFAULT', 'metadata_listen_port')}: ${(e as Error).message}`);
+    }
+  }
   let closed = false;
   return {
     api,
     db,
     bus,
     url,
+    metadataUrl: metadata?.url,
     async close() {
       if (closed) return;
       closed = true;
+      await metadata?.close();
       // in-flight requests finish; idle keep-alive connections are closed, and any still open
       // after the grace period are cut so a client holding a connection can't stall shutdown
       const idle = setInterval(() => api.app.server.closeIdleConnections(), 100);

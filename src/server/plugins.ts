@@ -15,6 +15,7 @@ import { securityGroupDef } from '../api/resources/security-group.js';
 import { subnetDef } from '../api/resources/subnet.js';
 import { registerDhcpAgentScheduler } from '../api/routes/dhcp-agent-scheduler.js';
 import { registerIpAvailability } from '../api/routes/ip-availability.js';
+import { registerInstanceRoutes } from '../api/routes/instances.js';
 import { registerL3Routes } from '../api/routes/l3.js';
 import { registerQuotas } from '../api/routes/quotas.js';
 import { AgentStore } from '../plugins/agents/agent-store.js';
@@ -24,7 +25,10 @@ import { DhcpAgentNotifier } from '../plugins/agents/dhcp-notifier.js';
 import { DhcpRpcCallbacks } from '../plugins/agents/dhcp-rpc.js';
 import { DhcpScheduler } from '../plugins/agents/dhcp-scheduler.js';
 import { buildL3 } from '../plugins/l3/l3-plugin.js';
+import { GET_METADATA_PORT, type MetadataPortQuery } from '../contract/metadata.js';
 import { L3_PLUGIN, PLUGIN, REPORTS } from '../contract/topics.js';
+import { InstanceRecords } from '../plugins/metadata/instance-records.js';
+import { MetadataSource } from '../plugins/metadata/metadata-source.js';
 import { subscribeAgentNotifier } from '../plugins/ml2/agent-notifier.js';
 import { ExtensionManager } from '../plugins/ml2/extensions/extension-manager.js';
 import { MechanismManager } from '../plugins/ml2/mech/mechanism-manager.js';
@@ -53,6 +57,8 @@ export interface LoadedPlugin {
   rpc?: { topic: string; endpoints: Endpoints }[];
   start?(): void;
   stop?(): void | Promise<void>;
+  /** the metadata plugin: what the server's metadata service answers from (src/api/metadata-server.ts) */
+  metadata?: MetadataSource;
 }
 
 /** The core plugin's parts that service plugins build on. */
@@ -168,6 +174,29 @@ function loadRouter(s: Services, core: CorePlugin): LoadedPlugin {
   };
 }
 
+/**
+ * Neutrino's metadata plugin: the instance records and key pairs the compute shim writes, the
+ * metadata agents' get_metadata_port, and the source of the metadata service the server then
+ * serves on [DEFAULT] metadata_listen:metadata_listen_port (docs/metadata.md).
+ */
+function loadMetadata(s: Services): LoadedPlugin {
+  if (!s.config.str('DEFAULT', 'metadata_proxy_shared_secret')) {
+    throw new Error(
+      '[DEFAULT] service_plugins includes metadata but [DEFAULT] metadata_proxy_shared_secret is empty: anyone who reaches the metadata service could read any instance; set the same secret here and in the metadata agents',
+    );
+  }
+  const records = new InstanceRecords(s);
+  const source = new MetadataSource(s);
+  return {
+    name: 'metadata',
+    aliases: [],
+    resources: [],
+    routes: (app) => registerInstanceRoutes(app, records, source),
+    rpc: [{ topic: PLUGIN, endpoints: { [GET_METADATA_PORT]: (args: MetadataPortQuery) => source.portOf(args) } }],
+    metadata: source,
+  };
+}
+
 /** core_plugin names: Neutron's short name and its class path. */
 export const CORE_PLUGINS: Record<string, (s: Services) => CorePlugin> = {
   ml2: loadMl2,
@@ -178,6 +207,7 @@ export const CORE_PLUGINS: Record<string, (s: Services) => CorePlugin> = {
 export const SERVICE_PLUGINS: Record<string, (s: Services, core: CorePlugin) => LoadedPlugin> = {
   router: loadRouter,
   'neutron.services.l3_router.l3_router_plugin.L3RouterPlugin': loadRouter,
+  metadata: loadMetadata,
 };
 
 /** The service plugins to load, checked: an unknown name stops the server, listing the known ones. */

@@ -1,6 +1,8 @@
 // What dnsmasq is told about a network, as Neutron's Dnsmasq driver renders it: the host file
 // (MAC → name, IP of every port on a DHCP subnet), the options file (router, DNS, routes,
 // per-port extra options), and the command line. Pure: no files, no processes.
+import { METADATA_ADDRESS } from '../../contract/metadata.js';
+import { ROUTER_OWNERS } from '../../contract/device-owners.js';
 import type { DhcpNetwork, DhcpPort, DhcpSubnet } from '../../contract/dhcp.js';
 import { formatIp, parseCidr, prefixMask } from '../../common/ip-address.js';
 
@@ -78,10 +80,11 @@ function option(ipVersion: number, tag: string, name: string, ...values: string[
 /**
  * Per subnet: DNS servers (the subnet's, else dnsmasq_dns_servers), classless static routes
  * (121 and the Windows 249) from host_routes plus the default route via the gateway, and the
- * router (an empty router option when the subnet has no gateway, so clients set none);
+ * router (an empty router option when the subnet has no gateway, so clients set none); with
+ * metadataNextHops (subnet → the DHCP port's address there), a host route to 169.254.169.254;
  * then per port: its extra_dhcp_opts, tagged with the port.
  */
-export function renderOpts(net: DhcpNetwork, dnsServers: string[]): string {
+export function renderOpts(net: DhcpNetwork, dnsServers: string[], metadataNextHops: Map<string, string> = new Map()): string {
   const out: string[] = [];
   for (const s of servedSubnets(net)) {
     const tag = subnetTag(s.id);
@@ -96,6 +99,9 @@ export function renderOpts(net: DhcpNetwork, dnsServers: string[]): string {
     }
     // other IPv4 subnets of the network are on-link (Neutron: 0.0.0.0 as next hop)
     for (const o of servedSubnets(net)) if (o.ip_version === 4 && o.id !== s.id) routes.unshift(`${o.cidr},0.0.0.0`);
+    // isolated metadata: the instances reach 169.254.169.254 through the DHCP port (as Neutron)
+    const md = metadataNextHops.get(s.id);
+    if (md) routes.unshift(`${METADATA_ADDRESS}/32,${md}`);
     if (routes.length) {
       // a client that takes option 121 ignores option 3: the default route has to be in it
       if (gateway) routes.push(`0.0.0.0/0,${gateway}`);
@@ -188,6 +194,24 @@ export function dhcpPortAddresses(net: DhcpNetwork, port: DhcpPort): string[] {
     const s = subnets.get(a.subnet_id);
     if (!s) continue;
     out.push(`${a.ip_address}/${s.cidr.split('/')[1]}`);
+  }
+  return out;
+}
+
+/**
+ * The IPv4 subnets whose instances get metadata through this network's DHCP namespace, each with
+ * the DHCP port's address on it (the next hop of the 169.254.169.254/32 route): every served one
+ * with force_metadata; with enable_isolated_metadata, those no router port has an address on
+ * (no router, so no qrouter proxy).
+ */
+export function metadataSubnets(net: DhcpNetwork, port: DhcpPort, mode: { force: boolean; isolated: boolean }): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!mode.force && !mode.isolated) return out;
+  const routed = new Set(net.ports.filter((p) => ROUTER_OWNERS.includes(p.device_owner)).flatMap((p) => p.fixed_ips.map((a) => a.subnet_id)));
+  for (const s of servedSubnets(net)) {
+    if (s.ip_version !== 4 || (!mode.force && routed.has(s.id))) continue;
+    const ip = port.fixed_ips.find((a) => a.subnet_id === s.id)?.ip_address;
+    if (ip) out.set(s.id, ip);
   }
   return out;
 }

@@ -16,7 +16,21 @@ import { readNamespaceDevices } from '../../linux/namespace-snapshot.js';
 import { addressLines, plugServicePort } from '../service-ports/veth-plug.js';
 import type { DhcpPluginApi } from './dhcp-plugin-api.js';
 import { dhcpDeviceId } from './device-id.js';
-import { dhcpPortAddresses, dnsmasqArgs, filePath, parseLeases, renderAddnHosts, renderHosts, renderOpts, servedSubnets, staleLeases, type DnsmasqSettings } from './dnsmasq-config.js';
+import { METADATA_ADDRESS, METADATA_PORT } from '../../contract/metadata.js';
+import type { MetadataProxies } from '../metadata-proxy/metadata-proxies.js';
+import {
+  dhcpPortAddresses,
+  dnsmasqArgs,
+  filePath,
+  metadataSubnets,
+  parseLeases,
+  renderAddnHosts,
+  renderHosts,
+  renderOpts,
+  servedSubnets,
+  staleLeases,
+  type DnsmasqSettings,
+} from './dnsmasq-config.js';
 
 export interface DhcpHostSettings {
   host: string;
@@ -30,6 +44,8 @@ export interface DhcpHostSettings {
   domain: string;
   /** dnsmasq's --user (see dnsmasqUser in start.ts); null: its default */
   dnsmasqUser?: string | null;
+  /** metadata from the qdhcp namespace ([DEFAULT] enable_isolated_metadata / force_metadata) */
+  metadata?: { proxies: MetadataProxies; force: boolean };
 }
 
 export interface ConvergeResult {
@@ -58,7 +74,7 @@ export class NetworkDhcp {
     return `${this.o.dhcpDir}/${networkId}`;
   }
 
-  /** Networks this host has something of: a namespace or a directory. */
+  /** Networks this host has something of: a namespace, a directory or a metadata proxy. */
   present(): Set<string> {
     const out = new Set<string>();
     const prefix = serviceNamespacePrefix('qdhcp', this.o.hostNamespace);
@@ -71,6 +87,8 @@ export class NetworkDhcp {
     } catch {
       // no directory yet
     }
+    // a metadata proxy left by a crash between its start and the network's files
+    for (const id of this.o.metadata?.proxies.known() ?? []) out.add(id);
     return out;
   }
 
@@ -108,8 +126,19 @@ export class NetworkDhcp {
     };
   }
 
-  /** Makes the network's DHCP server what `net` says. */
+  /** Makes the network's DHCP server (and its metadata proxy) what `net` says. */
   async converge(net: DhcpNetwork): Promise<ConvergeResult> {
+    const r = await this.convergeDnsmasq(net);
+    const m = this.o.metadata;
+    if (m) {
+      // the address 169.254.169.254/32 is on the DHCP port exactly when the proxy is wanted
+      if (r.metadata) await m.proxies.ensure(net.id, this.namespace(net.id), `${METADATA_ADDRESS}:${METADATA_PORT}`);
+      else await m.proxies.remove(net.id);
+    }
+    return r;
+  }
+
+  private async convergeDnsmasq(net: DhcpNetwork): Promise<ConvergeResult & { metadata: boolean }> {
     const ns = this.namespace(net.id);
     const t0 = Date.now();
     const fresh = await ensureNamespace(ns);
@@ -125,7 +154,8 @@ export class NetworkDhcp {
     );
     // a DHCP port replaced (deleted behind the agent's back) leaves its veth: it must not keep its address
     for (const name of seen.links.keys()) if (name.startsWith(DHCP_PORT_PREFIX) && name !== dev) await run('ip', ['link', 'del', name], { netns: ns, allowFailure: true });
-    const want = dhcpPortAddresses(net, port);
+    const md = this.o.metadata ? metadataSubnets(net, port, { force: this.o.metadata.force, isolated: true }) : new Map<string, string>();
+    const want = [...dhcpPortAddresses(net, port), ...(md.size ? [`${METADATA_ADDRESS}/32`] : [])];
     const have = seen.addresses.get(dev) ?? [];
     const lines = addressLines(dev, have, want);
     if (lines.length) await run('ip', ['-batch', '-'], { netns: ns, input: `${lines.join('\n')}\n` });
@@ -136,7 +166,7 @@ export class NetworkDhcp {
     chmodSync(this.o.dhcpDir, 0o755);
     chmodSync(dir, 0o755);
     const hostChanged = writeIfChanged(filePath(dir, 'host'), renderHosts(net, this.o.domain));
-    const optsChanged = writeIfChanged(filePath(dir, 'opts'), renderOpts(net, this.o.dnsServers));
+    const optsChanged = writeIfChanged(filePath(dir, 'opts'), renderOpts(net, this.o.dnsServers, md));
     const addnChanged = writeIfChanged(filePath(dir, 'addn_hosts'), renderAddnHosts(net, this.o.domain));
     // the lease file is dnsmasq's own: made once, kept across agent and dnsmasq restarts
     if (!existsSync(filePath(dir, 'leases'))) writeFileSync(filePath(dir, 'leases'), '', { mode: 0o644 });
@@ -160,9 +190,9 @@ export class NetworkDhcp {
             `dnsmasq of ${net.id} did not log rereading its files within 1 s after SIGHUP (can user nobody read ${dir}?)`,
           );
         this.log.info({ event: 'dhcp.reload', network_id: net.id, pid: running.pid, released }, `dnsmasq of ${net.id} reloaded`);
-        return { started: false, reloaded: true, pid: running.pid, released };
+        return { started: false, reloaded: true, pid: running.pid, released, metadata: md.size > 0 };
       }
-      return { started: false, reloaded: false, pid: running.pid, released };
+      return { started: false, reloaded: false, pid: running.pid, released, metadata: md.size > 0 };
     }
     if (running) {
       await stopDnsmasq(pidFile);
@@ -176,7 +206,7 @@ export class NetworkDhcp {
       { event: 'dhcp.start', network_id: net.id, pid, namespace: ns, ms: { namespace: t1 - t0, port: t2 - t1, plug_and_files: t3 - t2, dnsmasq: Date.now() - t3 } },
       `dnsmasq of ${net.id} started`,
     );
-    return { started: true, reloaded: false, pid, released };
+    return { started: true, reloaded: false, pid, released, metadata: md.size > 0 };
   }
 
   /** Leases of MAC/IP pairs the host file no longer has, released at once (dhcp_release), as Neutron. */
@@ -217,6 +247,7 @@ export class NetworkDhcp {
     const dir = this.dir(networkId);
     const pidFile = filePath(dir, 'pid');
     const stopped = await stopDnsmasq(pidFile);
+    await this.o.metadata?.proxies.remove(networkId);
     const ns = this.namespace(networkId);
     // a dnsmasq of this network whose pid file was lost (a crash mid-start) still holds the namespace
     for (const pid of await namespacePids(ns)) {

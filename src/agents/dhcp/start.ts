@@ -1,11 +1,17 @@
 // `neutrino agent dhcp`: builds the DHCP agent from the config and starts it.
 import { startOrUndo } from '../agent-core.js';
-import { statSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import type { Bus } from '../../rpc/bus.js';
+import { closedAncestor } from '../../common/closed-ancestor.js';
 import { DhcpAgent } from './dhcp-agent.js';
+
+export { closedAncestor };
+import type { DhcpHostSettings } from './network-dhcp.js';
+import { MetadataProxies } from '../metadata-proxy/metadata-proxies.js';
+import { proxyUser } from '../metadata-proxy/proxy-user.js';
+import { requireHaproxy } from '../metadata-proxy/require-haproxy.js';
 
 export interface DhcpAgentStartOptions {
   bus: Bus;
@@ -14,7 +20,7 @@ export interface DhcpAgentStartOptions {
   config: Config;
 }
 
-export function dhcpAgentFromConfig(o: DhcpAgentStartOptions): DhcpAgent {
+export function dhcpAgentFromConfig(o: DhcpAgentStartOptions, metadata?: DhcpHostSettings['metadata']): DhcpAgent {
   const c = o.config;
   // read for its check: a Neutron config naming the openvswitch driver must fail here, not plug wrongly
   c.str('DEFAULT', 'interface_driver');
@@ -40,30 +46,21 @@ export function dhcpAgentFromConfig(o: DhcpAgentStartOptions): DhcpAgent {
     dnsServers: c.list('DEFAULT', 'dnsmasq_dns_servers'),
     domain: c.str('DEFAULT', 'dhcp_domain'),
     dnsmasqUser: unreachable ? 'root' : null,
+    metadata,
   });
 }
 
-/**
- * The first existing directory on the way to dir that other users cannot enter (no o+x), or
- * null. dnsmasq reads its files as root at start but as nobody on every SIGHUP, so a state_path
- * under a 0700 directory (mkdtemp) would leave it blind to every change after the first.
- */
-export function closedAncestor(dir: string): string | null {
-  const parts = resolve(dir).split(sep).filter(Boolean);
-  for (let i = 1; i <= parts.length; i++) {
-    const p = sep + parts.slice(0, i).join(sep);
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      return null; // the rest is made by the agent, 0755
-    }
-    if (st.isDirectory() && (st.mode & 0o001) === 0) return p;
-  }
-  return null;
+/** The metadata proxies of isolated networks, when [DEFAULT] enable_isolated_metadata or force_metadata. */
+export async function dhcpMetadataFromConfig(o: DhcpAgentStartOptions): Promise<DhcpHostSettings['metadata']> {
+  const c = o.config;
+  const force = c.bool('DEFAULT', 'force_metadata');
+  if (!force && !c.bool('DEFAULT', 'enable_isolated_metadata')) return undefined;
+  await requireHaproxy(force ? '[DEFAULT] force_metadata = true' : '[DEFAULT] enable_isolated_metadata = true');
+  const socket = resolve(c.str('DEFAULT', 'metadata_proxy_socket'));
+  return { force, proxies: new MetadataProxies({ kind: 'network', dir: join(resolve(c.str('DEFAULT', 'state_path')), 'metadata-proxy'), socket, user: proxyUser(socket), log: o.log }) };
 }
 
 export async function startDhcpAgent(o: DhcpAgentStartOptions): Promise<{ stop(): Promise<void> }> {
-  const agent = dhcpAgentFromConfig(o);
+  const agent = dhcpAgentFromConfig(o, await dhcpMetadataFromConfig(o));
   return startOrUndo(agent);
 }

@@ -14,6 +14,8 @@ import { L3PluginApi } from './l3-plugin-api.js';
 import { RouterDataplane } from './router-dataplane.js';
 import { RouterQueue } from './router-queue.js';
 import { planRouter } from './router-plan.js';
+import { METADATA_ROUTER_PROXY_PORT } from '../../contract/metadata.js';
+import type { MetadataProxies } from '../metadata-proxy/metadata-proxies.js';
 
 export const L3_AGENT_BINARY = 'neutrino-l3-agent';
 
@@ -30,6 +32,8 @@ export interface L3AgentOptions {
   concurrency?: number;
   /** routers per sync_routers call in a full sync (Neutron's sync_routers_chunk_size, default 64) */
   syncChunkSize?: number;
+  /** [DEFAULT] enable_metadata_proxy: a haproxy per router namespace, 169.254.169.254:80 redirected to it */
+  metadataProxies?: MetadataProxies;
 }
 
 interface RouterStats {
@@ -104,6 +108,7 @@ export class L3Agent {
       handle_internal_only_routers: true,
       log_agent_heartbeats: false,
       host_namespace: this.o.hostNamespace,
+      enable_metadata_proxy: this.o.metadataProxies !== undefined,
     };
   }
 
@@ -126,6 +131,7 @@ export class L3Agent {
       if (id && !wanted.has(id) && !id.includes('.')) gone.add(id);
     }
     for (const id of this.routers.keys()) if (!wanted.has(id)) gone.add(id);
+    for (const id of this.o.metadataProxies?.known() ?? []) if (!wanted.has(id)) gone.add(id);
     for (const id of gone) passes.push(this.queue.push(id, null));
     const chunk = this.o.syncChunkSize ?? 64;
     for (let i = 0; i < ids.length; i += chunk) {
@@ -143,12 +149,15 @@ export class L3Agent {
       // Neutron's server leaves admin-down routers out of sync_routers: the agent removes them
       const known = this.routers.get(id);
       this.routers.delete(id);
+      // the proxy first: a process left in the namespace would keep it alive
+      await this.o.metadataProxies?.remove(id);
       const removed = await this.dataplane.remove(id);
       if (known?.fipIds.size) await this.reportStatuses(id, Object.fromEntries([...known.fipIds].map((f) => [f, 'DOWN' as const])));
       if (removed || known) this.log.info({ event: 'l3.router_removed', router_id: id, ms: ms(t0) }, `router ${id} removed`);
       return;
     }
     const plan = planRouter(router);
+    if (this.o.metadataProxies) plan.nat.metadataPort = METADATA_ROUTER_PROXY_PORT;
     const prev = this.routers.get(id);
     const fipIds = new Set(plan.floatingIps.map((f) => f.id));
     const statuses: Record<string, FloatingIpStatus> = {};
@@ -168,6 +177,8 @@ export class L3Agent {
       if (plan.floatingIps.length) await this.reportStatuses(id, failed);
       throw err;
     }
+    const proxy = await this.o.metadataProxies?.ensure(id, this.dataplane.namespaceOf(id), `0.0.0.0:${METADATA_ROUTER_PROXY_PORT}`);
+    if (proxy && proxy !== 'kept') result.changes++;
     this.routers.set(id, { gateway: !!router.gw_port, interfaces: router._interfaces.length, floatingIps: fipIds.size, fipIds });
     this.log.info(
       { event: 'l3.router_processed', router_id: id, changes: result.changes, ...result.timings, announced: result.announced, forgotten: result.forgotten, ms: ms(t0) },

@@ -7,6 +7,9 @@
 //       oifname qg-… snat to ip saddr map @fixed_to_floating        floating IPs first
 //       ct status dnat oifname qr-X ip saddr <X's subnet> snat to <router on X>   hairpin
 //       oifname qg-… iifname != qg-… snat to <gateway address>     when enable_snat
+//     with the metadata proxy: prerouting first redirects 169.254.169.254:80 from a qr- to the
+//     proxy's port, and chain input drops that port from anywhere but a qr- (the internet
+//     must not reach the proxy with a forged instance address)
 //
 // Floating IPs are map elements, so associating, moving or releasing one changes an element
 // in one transaction and touches no rule. Traffic between the router's internal subnets
@@ -14,6 +17,8 @@
 // floating IP in neutron-l3-agent-float-snat / PREROUTING.)
 import type { NftJsonObject } from '../../linux/nft.js';
 import { emptyTable, type NftTable } from '../firewall/nft-table.js';
+import { METADATA_ADDRESS, METADATA_PORT } from '../../contract/metadata.js';
+import { ROUTER_INTERFACE_PREFIX } from '../../contract/device-names.js';
 import type { NatPlan } from './router-plan.js';
 
 export const NAT_TABLE = 'neutrino-nat';
@@ -32,7 +37,10 @@ export function renderNat(plan: NatPlan): NftTable {
   t.sets.set('floating_to_fixed', { kind: 'map', spec: MAP_SPEC, elements: floating });
   t.sets.set('fixed_to_floating', { kind: 'map', spec: MAP_SPEC, elements: reverse });
   const dnat = plan.gatewayDev ? ['dnat to ip daddr map @floating_to_fixed'] : [];
-  t.chains.set('prerouting', { hook: 'type nat hook prerouting priority dstnat; policy accept;', rules: dnat });
+  const qr = JSON.stringify(`${ROUTER_INTERFACE_PREFIX}*`);
+  const metadata = plan.metadataPort ? [`iifname ${qr} ip daddr ${METADATA_ADDRESS} tcp dport ${METADATA_PORT} redirect to :${plan.metadataPort}`] : [];
+  t.chains.set('prerouting', { hook: 'type nat hook prerouting priority dstnat; policy accept;', rules: [...metadata, ...dnat] });
+  if (plan.metadataPort) t.chains.set('input', { hook: 'type filter hook input priority filter; policy accept;', rules: [`iifname != ${qr} tcp dport ${plan.metadataPort} drop`] });
   // the router's own traffic to a floating IP (as Neutron's OUTPUT rule)
   t.chains.set('output', { hook: 'type nat hook output priority -100; policy accept;', rules: [...dnat] });
   const post: string[] = [];

@@ -36,6 +36,8 @@ export interface NatPlan {
   internal: InternalSubnet[];
   /** floating → fixed (IPv4) */
   floating: Map<string, string>;
+  /** the port of the router's metadata proxy: 169.254.169.254:80 from a qr- goes there (unset: no proxy) */
+  metadataPort?: number;
 }
 
 export interface FloatingPlan {

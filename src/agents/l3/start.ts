@@ -6,6 +6,10 @@ import { ConfigError } from '../../config/config.js';
 import { namespaceExists } from '../../linux/netns.js';
 import type { Bus } from '../../rpc/bus.js';
 import { L3Agent } from './l3-agent.js';
+import { join, resolve } from 'node:path';
+import { MetadataProxies } from '../metadata-proxy/metadata-proxies.js';
+import { proxyUser } from '../metadata-proxy/proxy-user.js';
+import { requireHaproxy } from '../metadata-proxy/require-haproxy.js';
 
 export interface L3AgentStartOptions {
   bus: Bus;
@@ -32,6 +36,12 @@ export function l3AgentSettings(config: Config): { hostNamespace: string; report
 
 export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Promise<void> }> {
   const s = l3AgentSettings(o.config);
-  const agent = new L3Agent({ bus: o.bus, log: o.log, host: o.host, hostNamespace: s.hostNamespace, reportInterval: s.reportInterval, availabilityZone: s.availabilityZone });
+  let metadataProxies: MetadataProxies | undefined;
+  if (o.config.bool('DEFAULT', 'enable_metadata_proxy')) {
+    await requireHaproxy('[DEFAULT] enable_metadata_proxy = true');
+    const socket = resolve(o.config.str('DEFAULT', 'metadata_proxy_socket'));
+    metadataProxies = new MetadataProxies({ kind: 'router', dir: join(resolve(o.config.str('DEFAULT', 'state_path')), 'metadata-proxy'), socket, user: proxyUser(socket), log: o.log });
+  }
+  const agent = new L3Agent({ bus: o.bus, log: o.log, host: o.host, hostNamespace: s.hostNamespace, reportInterval: s.reportInterval, availabilityZone: s.availabilityZone, metadataProxies });
   return startOrUndo(agent);
 }

@@ -4,10 +4,12 @@ import * as m0001 from './0001_core.js';
 import * as m0002 from './0002_ml2.js';
 import * as m0003 from './0003_rbac.js';
 import * as m0004 from './0004_l3.js';
+import * as m0005 from './0005_instances.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_ml2': m0002,
   '0003_rbac': m0003,
   '0004_l3': m0004,
+  '0005_instances': m0005,
 };

@@ -28,6 +28,8 @@ export interface InstanceRecord {
   dhcp?: boolean;
   /** milliseconds udhcpc took for the last lease */
   dhcp_ms?: number;
+  /** on an Open vSwitch host: the tap is a port of this bridge in that OVSDB (os-vif's ovs plug) */
+  ovs?: { bridge: string; ovsdb_connection: string };
 }
 
 export interface InstanceSettings {

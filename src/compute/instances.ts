@@ -8,7 +8,7 @@ import { DEVICE_OWNER_COMPUTE } from '../contract/device-owners.js';
 import { ApiError, type Json, type NetworkApi } from './api-client.js';
 import { checkInstanceName, type InstanceRecord, type InstanceStore } from './instance-store.js';
 import { namespaceExists } from '../linux/netns.js';
-import { configureAddresses, plugInstance, removeNetns, type InstanceAddress } from './instance-netns.js';
+import { configureAddresses, plugInstance, removeNetns, unplugOvs, type InstanceAddress } from './instance-netns.js';
 import { chooseHost, findOne, type FixedIpSpec } from './resolve.js';
 import { Reverter } from './reverter.js';
 import { acquireLease, removeResolvConf, type DhcpLease } from './dhcp-client.js';
@@ -97,19 +97,30 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
       fixed_ips: (port.fixed_ips as Json[]).map((f) => ({ subnet_id: f.subnet_id, ip_address: f.ip_address })),
       created_at: new Date().toISOString(),
       ...(addresses.dhcp ? { dhcp: true } : {}),
+      ...(where.ovs ? { ovs: where.ovs } : {}),
     };
     // The record comes before the kernel work so `instance delete` can clean up after a crash.
     store.save(rec);
     revert.add(`remove the record of ${opts.name}`, async () => store.remove(opts.name));
 
     revert.add(`delete namespace ${netns}`, async () => {
+      if (rec.ovs) await unplugOvs(rec.ovs, rec.tap).catch(() => undefined);
       await removeNetns(netns, { devices: ['eth0'] });
       removeResolvConf(netns);
     });
     // with DHCP, IPv4 comes from the DHCP server; only what DHCP does not serve is set here
     const statics = addresses.dhcp ? addresses.addresses.filter((a) => a.version === 6) : addresses.addresses;
     const gateways = addresses.dhcp ? addresses.gateways.filter((g) => g.version === 6) : addresses.gateways;
-    await plugInstance({ netns, hostNamespace: where.hostNamespace, tap: rec.tap, mac: rec.mac, mtu: rec.mtu, addresses: statics, gateways });
+    await plugInstance({
+      netns,
+      hostNamespace: where.hostNamespace,
+      tap: rec.tap,
+      mac: rec.mac,
+      mtu: rec.mtu,
+      addresses: statics,
+      gateways,
+      ...(rec.ovs ? { ovs: { ...rec.ovs, portId: port.id, instanceId } } : {}),
+    });
     progress(`namespace ${netns}: eth0 ${rec.mac} mtu ${rec.mtu}; ${rec.tap} in ${where.hostNamespace || 'the root namespace'}`);
 
     const t0 = performance.now();
@@ -222,6 +233,7 @@ export interface DeleteOptions {
 export async function deleteInstance(api: NetworkApi, store: InstanceStore, name: string, opts: DeleteOptions = {}): Promise<{ portDeleted: boolean; warning?: string }> {
   const rec = store.read(name);
   if (!rec) throw new Error(`no instance named ${name} in ${store.dir} (neutrino instance list shows them; give the same --config-file as at boot)`);
+  if (rec.ovs) await unplugOvs(rec.ovs, rec.tap).catch(() => undefined);
   await removeNetns(rec.netns, { devices: ['eth0'] });
   removeResolvConf(rec.netns);
   let portDeleted = false;

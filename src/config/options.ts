@@ -136,7 +136,11 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
       help: 'Open vSwitch datapath: system (kernel module) or netdev (userspace); empty: system where the kernel has the openvswitch module, else netdev.',
     },
     local_ip: { type: 'string', default: '', help: 'Open vSwitch agent: tunnel endpoint address (with datapath netdev it must be on an OVS bridge of this host).' },
-    ovsdb_connection: { type: 'string', default: 'unix:/var/run/openvswitch/db.sock', help: 'Open vSwitch agent: the OVSDB server (unix:<run dir>/db.sock; the bridges\' .mgmt sockets are in the same directory).' },
+    ovsdb_connection: {
+      type: 'string',
+      default: 'unix:/var/run/openvswitch/db.sock',
+      help: "Open vSwitch agent: the OVSDB server (unix:<run dir>/db.sock; the bridges' .mgmt sockets are in the same directory).",
+    },
   },
   // keystonemiddleware's option names, so an existing neutron.conf section works as is.
   keystone_authtoken: {

@@ -489,15 +489,7 @@ export async function startOvsDaemons(o: OvsDaemonsOptions): Promise<Ovs> {
   if (daemonPid(dir, 'ovs-vswitchd') === null) {
     await run(
       env[0],
-      [
-        ...env.slice(1),
-        'ovs-vswitchd',
-        ovs.db,
-        `--pidfile=${join(dir, 'ovs-vswitchd.pid')}`,
-        `--unixctl=${join(dir, 'ovs-vswitchd.ctl')}`,
-        `--log-file=${join(dir, 'ovs-vswitchd.log')}`,
-        '--detach',
-      ],
+      [...env.slice(1), 'ovs-vswitchd', ovs.db, `--pidfile=${join(dir, 'ovs-vswitchd.pid')}`, `--unixctl=${join(dir, 'ovs-vswitchd.ctl')}`, `--log-file=${join(dir, 'ovs-vswitchd.log')}`, '--detach'],
       { netns: o.netns },
     );
   }

@@ -24,7 +24,7 @@ import { until as untilWithin } from '../helpers/until.js';
 
 const until = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000) => untilWithin(what, probe, timeoutMs);
 
-// biome-ignore lint/suspicious/noExplicitAny: API bodies
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 const log = pino({ level: process.env.NEUTRINO_TEST_LOG ?? 'silent' });
 const ADMIN = asAdmin('admin-project');
@@ -188,7 +188,10 @@ describe('Open vSwitch agent on the userspace datapath', () => {
     assert.equal(await ping(a1.vm, b1.ip, 2), false, 'VLAN 100 must not reach VLAN 200 on the same host');
     // the trunk between the hosts carries provider VLANs 100 and 200, translated from local VLANs
     const phys = await ovs[0].dumpFlows(BR_PHYS);
-    assert.ok(phys.some((f) => f.cookie === networkCookie(v100.net.id) && f.actions.startsWith(`set_field:${4096 + 100}->vlan_vid`)), JSON.stringify(phys.map(String)));
+    assert.ok(
+      phys.some((f) => f.cookie === networkCookie(v100.net.id) && f.actions.startsWith(`set_field:${4096 + 100}->vlan_vid`)),
+      JSON.stringify(phys.map(String)),
+    );
     assert.ok(phys.some((f) => f.cookie === networkCookie(v200.net.id) && f.actions.startsWith(`set_field:${4096 + 200}->vlan_vid`)));
   });
 
@@ -200,7 +203,14 @@ describe('Open vSwitch agent on the userspace datapath', () => {
     await active(b.port.id);
     assert.equal((await portOf(a.port.id))['binding:vif_type'], 'ovs');
     // both hosts learn the other's endpoint and MAC (add_fdb_entries) before traffic can flow
-    await until('VXLAN port on host1', async () => (await ovs[0].state()).interfaces.get(`vxlan-${tunnelIp(1).split('.').map((x) => Number(x).toString(16).padStart(2, '0')).join('')}`));
+    await until('VXLAN port on host1', async () =>
+      (await ovs[0].state()).interfaces.get(
+        `vxlan-${tunnelIp(1)
+          .split('.')
+          .map((x) => Number(x).toString(16).padStart(2, '0'))
+          .join('')}`,
+      ),
+    );
     await until('ping across VXLAN', () => ping(a.vm, b.ip, 1), 15_000);
     assert.ok(await ping(b.vm, a.ip));
     const tun = await ovs[0].dumpFlows(BR_TUN);

@@ -423,7 +423,10 @@ export class OvsDataplane implements L2Dataplane {
       if (a !== undefined) intPhys[b] = a;
       if (c !== undefined) physInt[b] = c;
     }
-    const dead = [...this.ports.values()].filter((p) => p.dead).map((p) => ofport(p.name)).filter((x): x is number => x !== undefined);
+    const dead = [...this.ports.values()]
+      .filter((p) => p.dead)
+      .map((p) => ofport(p.name))
+      .filter((x): x is number => x !== undefined);
     const plan = planFlows({
       integrationBridge: o.integrationBridge,
       tunnelBridge: o.tunnelBridge,

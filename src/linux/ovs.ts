@@ -190,7 +190,9 @@ export class Ovs {
  */
 export async function plugOvsPort(ovs: Ovs, bridge: string, name: string, ids: { portId: string; mac: string; instanceId: string }): Promise<void> {
   await ovs.vsctl([
-    ['--may-exist', 'add-port', bridge, name],
+    // tagged with the dead VLAN until the agent gives it its network's: an untagged port of
+    // br-int would be a trunk and see every network's broadcasts meanwhile
+    ['--may-exist', 'add-port', bridge, name, 'tag=4095'],
     [
       'set',
       'Interface',

@@ -40,7 +40,12 @@ interface WiredPort {
   name: string;
   networkId: string;
   dead: boolean;
+  /** what OVSDB has for it (read back at start, or written since): tag and other_config */
+  written: string;
 }
+
+const writtenKey = (tag: number | null, oc: Record<string, string>, keys: string[]) => JSON.stringify([tag, keys.map((k) => oc[k] ?? '')]);
+const PORT_KEYS = ['net_uuid', 'local_vlan', 'network_type', 'physical_network', 'segmentation_id'];
 
 const SUPPORTED_TUNNEL_TYPES = ['vxlan'];
 
@@ -211,7 +216,7 @@ export class OvsDataplane implements L2Dataplane {
           segmentationId: oc.segmentation_id ? Number(oc.segmentation_id) : null,
         });
       }
-      this.ports.set(portId, { name: p.name, networkId: oc.net_uuid, dead: p.tag === DEAD_VLAN });
+      this.ports.set(portId, { name: p.name, networkId: oc.net_uuid, dead: p.tag === DEAD_VLAN, written: writtenKey(p.tag, oc, PORT_KEYS) });
     }
   }
 
@@ -300,20 +305,30 @@ export class OvsDataplane implements L2Dataplane {
 
   plug(devices: DeviceDetails[]): Promise<string[]> {
     if (!devices.length) return Promise.resolve([]);
-    return this.serial(() => this.plugNow(devices));
+    return this.serial(async () => {
+      try {
+        // what this process knows of OVSDB is enough: no read (one ovs-vsctl at most)
+        return await this.plugNow(devices, null);
+      } catch (e) {
+        // a port gone or moved meanwhile: read everything and check each port
+        this.log.warn({ event: 'ovs.plug_retry', err: (e as Error).message.split('\n')[0] }, 'wiring without a read failed; reading OVSDB and trying again');
+        return this.plugNow(devices, await this.ovs.state());
+      }
+    });
   }
 
-  private async plugNow(devices: DeviceDetails[]): Promise<string[]> {
+  /** state null: trust what this process knows (the monitor's interfaces, what it wrote). */
+  private async plugNow(devices: DeviceDetails[], state: OvsState | null): Promise<string[]> {
     const started = performance.now();
     const unwired: string[] = [];
-    const state = await this.ovs.state();
+    const tState = performance.now();
     const cmds: string[][] = [];
     for (const d of devices) {
       if (!d.port_id || !d.network_id) continue;
       const portId = this.deviceToPortId(d.device) ?? d.port_id;
       const name = this.ifaces.get(portId);
-      const port = name ? state.ports.get(name) : undefined;
-      if (!name || !port) {
+      const port = name && state ? state.ports.get(name) : undefined;
+      if (!name || (state && !port)) {
         unwired.push(d.device);
         continue;
       }
@@ -323,7 +338,7 @@ export class OvsDataplane implements L2Dataplane {
         unwired.push(d.device);
         continue;
       }
-      if (port.bridge !== this.o.integrationBridge) {
+      if (port && port.bridge !== this.o.integrationBridge) {
         this.log.error({ event: 'ovs.port_unwired', port_id: d.port_id, iface: name, bridge: port.bridge }, `port ${d.port_id}: ${name} is on ${port.bridge}, not on ${this.o.integrationBridge}`);
         unwired.push(d.device);
         continue;
@@ -350,16 +365,26 @@ export class OvsDataplane implements L2Dataplane {
         physical_network: net.physnet ?? '',
         segmentation_id: net.segmentationId === null ? '' : String(net.segmentationId),
       };
-      const oc = port.otherConfig;
-      const changed = Object.entries(want).filter(([k, v]) => (oc[k] ?? '') !== v);
-      if (port.tag !== tag || changed.length) cmds.push(['set', 'Port', name, `tag=${tag}`, ...Object.entries(want).map(([k, v]) => `other_config:${k}=${JSON.stringify(v)}`)]);
-      this.ports.set(portId, { name, networkId: net.networkId, dead });
+      const written = writtenKey(tag, want, PORT_KEYS);
+      const have = port ? writtenKey(port.tag, port.otherConfig, PORT_KEYS) : this.ports.get(portId)?.name === name ? this.ports.get(portId)?.written : undefined;
+      if (have !== written) cmds.push(['set', 'Port', name, `tag=${tag}`, ...Object.entries(want).map(([k, v]) => `other_config:${k}=${JSON.stringify(v)}`)]);
+      this.ports.set(portId, { name, networkId: net.networkId, dead, written });
     }
     if (cmds.length) await this.ovs.vsctl(cmds);
-    const flows = await this.applyFlows();
+    const tPorts = performance.now();
+    // tags and other_config do not change OpenFlow port numbers: a state read above serves
+    const flows = await this.applyFlows(state ?? undefined);
     if (cmds.length || flows) {
       this.log.info(
-        { event: 'ovs.plugged', devices: devices.map((d) => d.device), port_changes: cmds.length, bridges_changed: flows, ms: Math.round(performance.now() - started) },
+        {
+          event: 'ovs.plugged',
+          devices: devices.map((d) => d.device),
+          port_changes: cmds.length,
+          bridges_changed: flows,
+          ms: Math.round(performance.now() - started),
+          read_ms: Math.round(tState - started),
+          ports_ms: Math.round(tPorts - tState),
+        },
         `wired ${devices.length - unwired.length} port(s): ${cmds.length} port change(s), ${flows} flow table(s) replaced`,
       );
     }
@@ -394,14 +419,27 @@ export class OvsDataplane implements L2Dataplane {
       this.releaseEmptyNetworks();
       // compare with what the bridges really have, not with what this process last sent
       this.applied.clear();
+      this.planKey = '';
       await this.applyFlows();
       await this.removeUnusedTunnels();
     });
   }
 
+  /** what the last plan was made from: the same inputs give the same tables (nothing to do) */
+  private planKey = '';
+
   /** Plans every bridge's table and replaces those that differ; returns how many were replaced. */
   private async applyFlows(state?: OvsState): Promise<number> {
     const o = this.o;
+    const key = JSON.stringify([
+      [...this.networks.values()].sort((a, b) => a.lvid - b.lvid),
+      [...this.ports.values()]
+        .filter((p) => p.dead)
+        .map((p) => p.name)
+        .sort(),
+      [...this.fdb].map(([id, f]) => [id, [...f.flood].sort(), [...f.macs].sort()]).sort(),
+    ]);
+    if (key === this.planKey) return 0;
     const s = state ?? (await this.ovs.state());
     const ofport = (name: string) => {
       const x = s.interfaces.get(name)?.ofport;
@@ -447,6 +485,7 @@ export class OvsDataplane implements L2Dataplane {
       this.applied.set(bridge, flows);
       replaced++;
     }
+    this.planKey = key;
     return replaced;
   }
 

@@ -53,6 +53,9 @@ function dataplaneProblem() {
     ['dnsmasq', 'dnsmasq-base'],
     ['dhcp_release', 'dnsmasq-utils'],
     ['busybox', 'busybox'],
+    ['ovs-vswitchd', 'openvswitch-switch'],
+    ['ovsdb-server', 'openvswitch-switch'],
+    ['ethtool', 'ethtool'],
   ]) {
     const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
     if (r.status !== 0) return `${cmd} is missing (apt-get install ${pkg})`;

@@ -189,20 +189,25 @@ export class Ovs {
  * finds its port by (iface-id = the port id). One transaction; idempotent.
  */
 export async function plugOvsPort(ovs: Ovs, bridge: string, name: string, ids: { portId: string; mac: string; instanceId: string }): Promise<void> {
-  await ovs.vsctl([
-    // tagged with the dead VLAN until the agent gives it its network's: an untagged port of
-    // br-int would be a trunk and see every network's broadcasts meanwhile
-    ['--may-exist', 'add-port', bridge, name, 'tag=4095'],
+  await ovs.vsctl(
     [
-      'set',
-      'Interface',
-      name,
-      `external_ids:iface-id=${ids.portId}`,
-      `external_ids:attached-mac=${vsctlString(ids.mac)}`,
-      'external_ids:iface-status=active',
-      `external_ids:vm-uuid=${ids.instanceId}`,
+      // tagged with the dead VLAN until the agent gives it its network's: an untagged port of
+      // br-int would be a trunk and see every network's broadcasts meanwhile
+      ['--may-exist', 'add-port', bridge, name, 'tag=4095'],
+      [
+        'set',
+        'Interface',
+        name,
+        `external_ids:iface-id=${ids.portId}`,
+        `external_ids:attached-mac=${vsctlString(ids.mac)}`,
+        'external_ids:iface-status=active',
+        `external_ids:vm-uuid=${ids.instanceId}`,
+      ],
+      // committed, not waiting for ovs-vswitchd: with hundreds of ports on the userspace
+      // datapath its reconfiguration takes seconds; the agent tags the port from the database row
     ],
-  ]);
+    { noWait: true },
+  );
 }
 
 /** os-vif's ovs unplug: the port leaves the bridge (nothing to do when it is gone). */

@@ -57,6 +57,9 @@ function dataplaneProblem() {
     ['busybox', 'busybox'],
     ['haproxy', 'haproxy'],
     ['curl', 'curl'],
+    ['ovs-vswitchd', 'openvswitch-switch'],
+    ['ovsdb-server', 'openvswitch-switch'],
+    ['ethtool', 'ethtool'],
   ]) {
     const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
     if (r.status !== 0) return `${cmd} is missing (apt-get install ${pkg})`;

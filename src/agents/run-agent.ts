@@ -2,15 +2,13 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { AGENT_TYPE_OVS } from '../contract/agent-types.js';
 import { probeVlanSupport } from '../linux/kernel-features.js';
 import { requirePreflight } from '../linux/preflight.js';
 import { openBus } from '../rpc/index.js';
 import type { L2Dataplane } from './l2/dataplane.js';
 import { L2Agent } from './l2/l2-agent.js';
-import { RegistrationOnlyDataplane } from './l2/registration-only-dataplane.js';
 import { LinuxBridgeDataplane } from './linuxbridge/linuxbridge-dataplane.js';
-import { openvswitchConfigurations } from './openvswitch/configurations.js';
+import { OvsDataplane } from './openvswitch/ovs-dataplane.js';
 import { startDhcpAgent } from './dhcp/start.js';
 import { l3AgentSettings, startL3Agent } from './l3/start.js';
 import { metadataAgentSettings, startMetadataAgent } from './metadata/start.js';
@@ -38,8 +36,7 @@ export async function runAgent(kind: AgentKind, config: Config, log: Logger, hos
     if (!vlan.supported) log.warn({ event: 'agent.no_vlan', reason: vlan.reason }, `VLAN networks cannot be served on this host: ${vlan.reason}`);
     dataplane = await LinuxBridgeDataplane.fromConfig(config, log, vlan);
   } else {
-    // the Open vSwitch kernel side is not built: it registers (ports bind) but wires nothing, and says so
-    dataplane = new RegistrationOnlyDataplane(AGENT_TYPE_OVS, 'neutrino-openvswitch-agent', openvswitchConfigurations(config), log);
+    dataplane = await OvsDataplane.fromConfig(config, log);
   }
   let bus;
   try {

@@ -4,6 +4,7 @@
 // inside the instance (addresses and routes), since batch lines cannot switch namespaces.
 import { run } from '../linux/exec.js';
 import { deleteNamespace, namespaceExists, namespacePids } from '../linux/netns.js';
+import { Ovs, plugOvsPort, unplugOvsPort } from '../linux/ovs.js';
 
 export interface InstanceAddress {
   ip: string;
@@ -21,6 +22,8 @@ export interface InstanceInterface {
   addresses: InstanceAddress[];
   /** default gateways, at most one per IP version */
   gateways: { ip: string; version: 4 | 6 }[];
+  /** an Open vSwitch host: the tap also joins this bridge (os-vif's ovs plug) */
+  ovs?: { bridge: string; ovsdb_connection: string; portId: string; instanceId: string };
 }
 
 // libvirt gives the tap the port MAC with fe: as first byte, so the bridge never takes the
@@ -52,6 +55,12 @@ export async function plugInstance(i: InstanceInterface): Promise<void> {
   const b = plugBatches(i);
   await run('ip', ['-batch', '-'], { input: b.root });
   await run('ip', ['-batch', '-'], { netns: i.netns, input: b.instance });
+  if (i.ovs) await plugOvsPort(Ovs.fromConnection(i.ovs.ovsdb_connection), i.ovs.bridge, i.tap, { portId: i.ovs.portId, mac: i.mac, instanceId: i.ovs.instanceId });
+}
+
+/** Takes an instance's tap off its OVS bridge (the veth itself goes with the namespace). */
+export async function unplugOvs(ovs: { bridge: string; ovsdb_connection: string }, tap: string): Promise<void> {
+  await unplugOvsPort(Ovs.fromConnection(ovs.ovsdb_connection), ovs.bridge, tap);
 }
 
 /**

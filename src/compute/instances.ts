@@ -10,7 +10,7 @@ import { DEVICE_OWNER_COMPUTE } from '../contract/device-owners.js';
 import { ApiError, type Json, type NetworkApi } from './api-client.js';
 import { checkInstanceName, type InstanceRecord, type InstanceStore } from './instance-store.js';
 import { namespaceExists } from '../linux/netns.js';
-import { configureAddresses, plugInstance, removeNetns, type InstanceAddress } from './instance-netns.js';
+import { configureAddresses, plugInstance, removeNetns, unplugOvs, type InstanceAddress } from './instance-netns.js';
 import { chooseHost, findOne, type FixedIpSpec } from './resolve.js';
 import { Reverter } from './reverter.js';
 import { acquireLease, removeResolvConf, resolvConfOf, type DhcpLease } from './dhcp-client.js';
@@ -116,6 +116,7 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
       fixed_ips: (port.fixed_ips as Json[]).map((f) => ({ subnet_id: f.subnet_id, ip_address: f.ip_address })),
       created_at: new Date().toISOString(),
       ...(addresses.dhcp ? { dhcp: true } : {}),
+      ...(where.ovs ? { ovs: where.ovs } : {}),
     };
     // The record comes before the kernel work so `instance delete` can clean up after a crash.
     store.save(rec);
@@ -137,6 +138,7 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
     }
 
     revert.add(`delete namespace ${netns}`, async () => {
+      if (rec.ovs) await unplugOvs(rec.ovs, rec.tap).catch(() => undefined);
       await removeNetns(netns, { devices: ['eth0'] });
       removeResolvConf(netns);
     });
@@ -146,7 +148,16 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
     const inject = !addresses.dhcp && rec.config_drive !== undefined;
     const statics = inject ? [] : addresses.dhcp ? addresses.addresses.filter((a) => a.version === 6) : addresses.addresses;
     const gateways = inject ? [] : addresses.dhcp ? addresses.gateways.filter((g) => g.version === 6) : addresses.gateways;
-    await plugInstance({ netns, hostNamespace: where.hostNamespace, tap: rec.tap, mac: rec.mac, mtu: rec.mtu, addresses: statics, gateways });
+    await plugInstance({
+      netns,
+      hostNamespace: where.hostNamespace,
+      tap: rec.tap,
+      mac: rec.mac,
+      mtu: rec.mtu,
+      addresses: statics,
+      gateways,
+      ...(rec.ovs ? { ovs: { ...rec.ovs, portId: port.id, instanceId } } : {}),
+    });
     progress(`namespace ${netns}: eth0 ${rec.mac} mtu ${rec.mtu}; ${rec.tap} in ${where.hostNamespace || 'the root namespace'}`);
     if (inject && rec.config_drive) {
       const { lines, dns } = networkDataCommands(readNetworkData(rec.config_drive));
@@ -306,6 +317,7 @@ export interface DeleteOptions {
 export async function deleteInstance(api: NetworkApi, store: InstanceStore, name: string, opts: DeleteOptions = {}): Promise<{ portDeleted: boolean; warning?: string }> {
   const rec = store.read(name);
   if (!rec) throw new Error(`no instance named ${name} in ${store.dir} (neutrino instance list shows them; give the same --config-file as at boot)`);
+  if (rec.ovs) await unplugOvs(rec.ovs, rec.tap).catch(() => undefined);
   await removeNetns(rec.netns, { devices: ['eth0'] });
   removeResolvConf(rec.netns);
   if (rec.config_drive) rmSync(rec.config_drive, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // Finding what a boot refers to: networks, subnets and security groups by name or id (as the
 // openstack CLI does), the host an instance goes to, and the namespace standing for it.
-import { L2_AGENT_TYPES } from '../contract/agent-types.js';
+import { AGENT_TYPE_OVS, L2_AGENT_TYPES } from '../contract/agent-types.js';
 import { ApiError, type Json, type NetworkApi } from './api-client.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -48,6 +48,8 @@ export interface HostChoice {
   /** '' = the real host */
   hostNamespace: string;
   agentType: string;
+  /** the host's agent is Open vSwitch: where os-vif's ovs plug puts the tap */
+  ovs?: { bridge: string; ovsdb_connection: string };
 }
 
 /**
@@ -82,5 +84,7 @@ export async function chooseHost(api: NetworkApi, wanted: string | undefined, la
   const agent = live[0];
   const reported = agent.configurations?.host_namespace;
   const hostNamespace = typeof reported === 'string' ? reported : (labNamespaces[agent.host] ?? '');
-  return { host: agent.host, hostNamespace, agentType: agent.agent_type };
+  const c = agent.configurations ?? {};
+  const ovs = agent.agent_type === AGENT_TYPE_OVS && typeof c.ovsdb_connection === 'string' ? { bridge: String(c.integration_bridge ?? 'br-int'), ovsdb_connection: c.ovsdb_connection } : undefined;
+  return { host: agent.host, hostNamespace, agentType: agent.agent_type, ...(ovs ? { ovs } : {}) };
 }

@@ -140,8 +140,10 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
   agent: {
     report_interval: { type: 'float', default: 30, min: 0, help: 'Seconds between agent heartbeats (report_state); 0 disables them.' },
     availability_zone: { type: 'string', default: 'nova', help: 'Availability zone the DHCP and L3 agents report (openstack network agent list shows it); L2 agents report none, as in Neutron.' },
-    tunnel_types: { type: 'list', default: [], help: 'Open vSwitch agent: tunnel types it serves (vxlan).' },
-    l2_population: { type: 'bool', default: true, help: 'Open vSwitch agent: use l2population fdb entries.' },
+    tunnel_types: { type: 'list', default: [], help: 'Open vSwitch agent: tunnel types it serves (only vxlan is built).' },
+    l2_population: { type: 'bool', default: true, help: 'Open vSwitch agent: use l2population fdb entries (required: flooding comes from them).' },
+    arp_responder: { type: 'bool', default: false, help: 'Open vSwitch agent: answer ARP for remote ports in br-tun (not built: true is refused).' },
+    vxlan_udp_port: { type: 'int', default: 4789, min: 1, max: 65535, help: 'Open vSwitch agent: UDP port of VXLAN tunnels.' },
     host_namespace: {
       type: 'string',
       default: '',
@@ -173,10 +175,21 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     udp_dstport: { type: 'int', default: 4789, min: 1, max: 65535, help: 'UDP port of VXLAN traffic (IANA 4789).' },
   },
   ovs: {
-    bridge_mappings: { type: 'list', default: [], help: 'Open vSwitch agent: physnet:bridge pairs.' },
-    integration_bridge: { type: 'string', default: 'br-int', help: 'Open vSwitch agent: the integration bridge.' },
-    datapath_type: { type: 'string', default: 'system', choices: ['system', 'netdev'], help: 'Open vSwitch datapath: system (kernel module) or netdev (userspace).' },
-    local_ip: { type: 'string', default: '', help: 'Open vSwitch agent: tunnel endpoint address.' },
+    bridge_mappings: { type: 'list', default: [], help: 'Open vSwitch agent: physnet:bridge pairs (the bridges must exist, with the physical interface in them).' },
+    integration_bridge: { type: 'string', default: 'br-int', help: 'Open vSwitch agent: the integration bridge (made by the agent).' },
+    tunnel_bridge: { type: 'string', default: 'br-tun', help: 'Open vSwitch agent: the tunnel bridge (made by the agent when [agent] tunnel_types is set).' },
+    datapath_type: {
+      type: 'string',
+      default: '',
+      choices: ['', 'system', 'netdev'],
+      help: 'Open vSwitch datapath: system (kernel module) or netdev (userspace); empty: system where the kernel has the openvswitch module, else netdev.',
+    },
+    local_ip: { type: 'string', default: '', help: 'Open vSwitch agent: tunnel endpoint address (with datapath netdev it must be on an OVS bridge of this host).' },
+    ovsdb_connection: {
+      type: 'string',
+      default: 'unix:/var/run/openvswitch/db.sock',
+      help: "Open vSwitch agent: the OVSDB server (unix:<run dir>/db.sock; the bridges' .mgmt sockets are in the same directory).",
+    },
   },
   // keystonemiddleware's option names, so an existing neutron.conf section works as is.
   keystone_authtoken: {

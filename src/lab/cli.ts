@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { AGENT_KINDS, agentOfProcess, DEFAULT_TRANSPORT_URL, labDown, labStatus, labUp, locateLab, restartAgent, type LabAgentKind, type LabRecord } from './lab.js';
 import { runningLabs } from './registry.js';
-import { DEFAULT_PREFIX, DEFAULT_TOPOLOGY, defaultLabDir, EXTERNAL, type LabTopology, PRIVATE, TOPOLOGIES, UNDERLAY } from './topology.js';
+import { DEFAULT_PREFIX, DEFAULT_TOPOLOGY, defaultLabDir, EXTERNAL, type LabMechanism, type LabTopology, PRIVATE, TOPOLOGIES, UNDERLAY } from './topology.js';
 
 /** How to run this CLI in printed examples: `neutrino` when it is on PATH, else node + script. */
 function cliName(): string {
@@ -107,12 +107,13 @@ Examples:
     .option('--port <port>', 'API port on 127.0.0.1', '9696')
     .option('--transport-url <url>', 'RabbitMQ to use; the lab makes its own vhost on it', DEFAULT_TRANSPORT_URL)
     .option('--timeout <seconds>', 'how long to wait for the server and for the agents', '60')
+    .option('--mechanism <m>', 'which hosts run the Open vSwitch agent: linuxbridge (none), openvswitch (every compute), mixed (compute1); the network host stays on Linux bridge', 'linuxbridge')
     .option('--no-external', `do not make the external network ${EXTERNAL.network}, the network ${PRIVATE.network} and the router ${PRIVATE.router}`)
     .addHelpText(
       'after',
-      '\nBefore making anything it checks this machine (neutrino sanity-check --role lab) and refuses, naming what is missing.\n\nExamples:\n  neutrino lab up\n  neutrino lab up --computes 3 --prefix t1- --port 9797\n  neutrino lab up --no-external      # hosts and agents only\n  neutrino lab up --topology controller-compute --computes 1\n  neutrino lab up --topology all-in-one',
+      '\nBefore making anything it checks this machine (neutrino sanity-check --role lab) and refuses, naming what is missing.\n\nExamples:\n  neutrino lab up\n  neutrino lab up --computes 3 --prefix t1- --port 9797\n  neutrino lab up --no-external      # hosts and agents only\n  neutrino lab up --topology controller-compute --computes 1\n  neutrino lab up --topology all-in-one\n  neutrino lab up --mechanism mixed  # compute1 on Open vSwitch (userspace datapath here), the others on Linux bridge',
     )
-    .action(async (o: { computes?: string; topology: LabTopology; prefix: string; dir?: string; port: string; transportUrl: string; timeout: string; external: boolean }) => {
+    .action(async (o: { computes?: string; topology: LabTopology; prefix: string; dir?: string; port: string; transportUrl: string; timeout: string; external: boolean; mechanism: string }) => {
       const computes = o.computes !== undefined ? Number(o.computes) : o.topology === 'all-in-one' ? 0 : 2;
       const t0 = Date.now();
       const abort = new AbortController();
@@ -133,6 +134,7 @@ Examples:
         timeoutS: Number(o.timeout) || 60,
         signal: abort.signal,
         external: o.external,
+        mechanism: o.mechanism as LabMechanism,
         onProgress: (line) => console.log(`  ${line}`),
       });
       process.off('SIGINT', onSignal);
@@ -169,14 +171,14 @@ Examples:
       .command('restart-agent')
       .description("Start a host's agent again with its original command line (stops it first if it runs) and wait until the server sees it start.")
       .argument('<host>', 'e.g. compute1')
-      .option('--kind <kind>', `which agent of the host: ${Object.keys(AGENT_KINDS).join(', ')}`, 'linuxbridge'),
+      .option('--kind <kind>', `which agent of the host: ${Object.keys(AGENT_KINDS).join(', ')} (default: its L2 agent)`),
   )
     .addHelpText('after', '\nExamples:\n  neutrino lab restart-agent compute1\n  neutrino lab restart-agent network --kind dhcp')
-    .action(async (host: string, o: Where & { kind: string }) => {
-      if (!(o.kind in AGENT_KINDS)) throw new Error(`--kind ${o.kind}: give one of ${Object.keys(AGENT_KINDS).join(', ')}`);
+    .action(async (host: string, o: Where & { kind?: string }) => {
+      if (o.kind !== undefined && !(o.kind in AGENT_KINDS)) throw new Error(`--kind ${o.kind}: give one of ${Object.keys(AGENT_KINDS).join(', ')}`);
       const { dir } = locateLab(o.prefix, o.dir, DEFAULT_PREFIX);
-      const r = await restartAgent(dir, host, 30, (line) => console.log(`  ${line}`), o.kind as LabAgentKind);
-      console.log(`${o.kind} agent of ${host} is back (pid ${r.pid}, reported its start after ${r.ms} ms)`);
+      const r = await restartAgent(dir, host, 30, (line) => console.log(`  ${line}`), o.kind as LabAgentKind | undefined);
+      console.log(`${r.kind} agent of ${host} is back (pid ${r.pid}, reported its start after ${r.ms} ms)`);
     });
   return lab;
 }

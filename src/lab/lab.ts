@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { NetworkApi, type Json } from '../compute/api-client.js';
 import { InstanceStore } from '../compute/instance-store.js';
 import { removeNetns } from '../compute/instance-netns.js';
-import { AGENT_TYPE_DHCP, AGENT_TYPE_L3, AGENT_TYPE_LINUXBRIDGE } from '../contract/agent-types.js';
+import { AGENT_TYPE_DHCP, AGENT_TYPE_L3, AGENT_TYPE_LINUXBRIDGE, AGENT_TYPE_OVS } from '../contract/agent-types.js';
+import { detectDatapathType, startOvsDaemons, stopOvsDaemons } from '../linux/ovs.js';
 import { listNamespaces, namespacePids } from '../linux/netns.js';
 import { Reverter } from '../compute/reverter.js';
 import { run } from '../linux/exec.js';
@@ -27,8 +28,11 @@ import {
   hostBatch,
   internetBatch,
   labLayout,
+  labOvsDir,
   labPaths,
   netnsBatch,
+  OVS_PHYSNET1_BRIDGE,
+  OVS_TUNNEL_BRIDGE,
   serverConfig,
   underlayBatch,
   vhostName,
@@ -38,6 +42,7 @@ import {
   DEFAULT_TOPOLOGY,
   EXTERNAL,
   UNDERLAY,
+  type LabMechanism,
 } from './topology.js';
 
 export const DEFAULT_TRANSPORT_URL = 'rabbit://guest:guest@127.0.0.1:5672/';
@@ -68,6 +73,7 @@ export interface LabRecord {
 /** The agents of a lab: one Linux bridge agent per host but the controller; DHCP and L3 on the network host. */
 export const AGENT_KINDS = {
   linuxbridge: { type: AGENT_TYPE_LINUXBRIDGE, process: (host: string) => `agent-${host}` },
+  openvswitch: { type: AGENT_TYPE_OVS, process: (host: string) => `ovs-agent-${host}` },
   dhcp: { type: AGENT_TYPE_DHCP, process: (host: string) => `dhcp-agent-${host}` },
   l3: { type: AGENT_TYPE_L3, process: (host: string) => `l3-agent-${host}` },
 } as const;
@@ -144,12 +150,14 @@ export interface LabUpOptions {
   onProgress?: Progress;
   /** make the external network, a project network and a router with SNAT (default true) */
   external?: boolean;
+  /** which hosts run the Open vSwitch agent (default linuxbridge: none) */
+  mechanism?: LabMechanism;
 }
 
 export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
   const progress = opts.onProgress ?? (() => undefined);
   const dir = resolvePath(opts.dir ?? defaultLabDir(opts.prefix, tmpdir()));
-  const l = labLayout(opts.prefix, opts.computes, dir, opts.port, opts.topology);
+  const l = labLayout(opts.prefix, opts.computes, dir, opts.port, opts.topology, opts.mechanism ?? 'linuxbridge');
   const paths = labPaths(dir);
   const timeoutMs = (opts.timeoutS ?? 60) * 1000;
   const aborted = () => opts.signal?.throwIfAborted();
@@ -193,6 +201,36 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     await run('ip', ['-batch', '-'], { netns: l.underlayNetns, input: underlayBatch(l) });
     await Promise.all(l.hosts.map((h) => run('ip', ['-batch', '-'], { netns: h.netns, input: hostBatch(h) })));
     await run('ip', ['-batch', '-'], { netns: l.internetNetns, input: internetBatch() });
+    const ovsHosts = l.hosts.filter((h) => h.l2 === 'openvswitch');
+    if (ovsHosts.length) {
+      const datapath = detectDatapathType();
+      for (const h of ovsHosts) {
+        const ovsDir = labOvsDir(dir, h.name);
+        revert.add(`stop the OVS daemons of ${h.name}`, () => stopOvsDaemons(ovsDir, { remove: true }));
+        const ovs = await startOvsDaemons({ dir: ovsDir, netns: h.netns, userspaceTso: datapath.type === 'netdev' });
+        // the operator's part of an OVS host: eth1 in a bridge that carries the tunnel address,
+        // eth2 in physnet1's bridge
+        await ovs.vsctl([
+          ['--may-exist', 'add-br', OVS_TUNNEL_BRIDGE],
+          ['set', 'Bridge', OVS_TUNNEL_BRIDGE, `datapath_type=${datapath.type}`],
+          ['--may-exist', 'add-port', OVS_TUNNEL_BRIDGE, 'eth1'],
+          ['--may-exist', 'add-br', OVS_PHYSNET1_BRIDGE],
+          ['set', 'Bridge', OVS_PHYSNET1_BRIDGE, `datapath_type=${datapath.type}`],
+          ['--may-exist', 'add-port', OVS_PHYSNET1_BRIDGE, 'eth2'],
+        ]);
+        await run('ip', ['-batch', '-'], {
+          netns: h.netns,
+          input: `link set ${OVS_TUNNEL_BRIDGE} up\naddr add ${h.tunnelIp}/24 dev ${OVS_TUNNEL_BRIDGE}\nlink set ${OVS_PHYSNET1_BRIDGE} up\n`,
+        });
+      }
+      // A real NIC fills in the UDP checksum of a VXLAN packet the kernel leaves partial; a veth
+      // passes it on unfilled, and OVS's userspace tunnel end drops it (tunnel_pop_error). The
+      // Linux bridge hosts' tunnel NICs compute checksums in software instead, as hardware would.
+      for (const h of l.hosts.filter((x) => x.agent && x.l2 !== 'openvswitch')) await run('ethtool', ['-K', 'eth1', 'tx', 'off'], { netns: h.netns });
+      progress(
+        `Open vSwitch (datapath ${datapath.type}: ${datapath.reason}) on ${ovsHosts.map((h) => h.name).join(', ')}: ${OVS_TUNNEL_BRIDGE} (eth1, tunnel address), ${OVS_PHYSNET1_BRIDGE} (eth2, physnet1)`,
+      );
+    }
     progress(`underlay: br-mgmt (eth0, 10.20.0.0/24), br-tun (eth1, 10.21.0.0/24), br-phys1 (eth2, physnet1), br-ext (eth3, public; the outside world is ${l.internetNetns})`);
     aborted();
 
@@ -216,7 +254,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     const agents: { kind: LabAgentKind; host: string; proc: string }[] = [];
     for (const h of l.hosts.filter((x) => x.agent)) {
       writeFileSync(paths.agentConf(h.name), agentConfig(l, h, transport));
-      const kinds: LabAgentKind[] = h.services ? ['linuxbridge', 'dhcp', 'l3'] : ['linuxbridge'];
+      const l2: LabAgentKind = h.l2 ?? 'linuxbridge';
+      const kinds: LabAgentKind[] = h.services ? [l2, 'dhcp', 'l3'] : [l2];
       for (const kind of kinds) {
         const proc = AGENT_KINDS[kind].process(h.name);
         agents.push({ kind, host: h.name, proc });
@@ -386,6 +425,12 @@ export async function labDown(prefix: string, dir: string, progress: Progress = 
     const how = await stopProcess(paths.pid('server'), dir);
     if (how !== 'not running') report.processes.push(`server ${how}`);
   }
+  // each OVS host's ovsdb-server and ovs-vswitchd, by pid (their command lines name the dir)
+  for (const h of record?.hosts ?? []) {
+    if (h.l2 !== 'openvswitch') continue;
+    await stopOvsDaemons(labOvsDir(dir, h.name), { remove: true });
+    report.processes.push(`ovs daemons of ${h.name} stopped`);
+  }
   if (report.processes.length) progress(`processes: ${report.processes.join(', ')}`);
 
   report.namespaces = await removeLabNamespaces(prefix);
@@ -493,9 +538,10 @@ export async function labStatus(prefix: string, dir: string): Promise<{ up: bool
  * Starts a host's agent again with the same command line (stopping it first if it runs) and
  * waits until the server has seen it start. Returns the new pid and how long it took.
  */
-export async function restartAgent(dir: string, host: string, timeoutS = 30, progress: Progress = () => undefined, kind: LabAgentKind = 'linuxbridge'): Promise<{ pid: number; ms: number }> {
+export async function restartAgent(dir: string, host: string, timeoutS = 30, progress: Progress = () => undefined, kindGiven?: LabAgentKind): Promise<{ pid: number; ms: number; kind: LabAgentKind }> {
   const record = readRecord(dir);
   if (!record) throw new Error(`no lab in ${dir} (neutrino lab up, or give --dir / --prefix)`);
+  const kind: LabAgentKind = kindGiven ?? record.hosts.find((h) => h.name === host)?.l2 ?? 'linuxbridge';
   const proc = AGENT_KINDS[kind].process(host);
   const argv = record.processes[proc];
   if (!argv) {
@@ -528,5 +574,5 @@ export async function restartAgent(dir: string, host: string, timeoutS = 30, pro
     `the ${kind} agent of ${host} did not report its start`,
     () => logTail(paths.log(proc)),
   );
-  return { pid, ms: Date.now() - t0 };
+  return { pid, ms: Date.now() - t0, kind };
 }

@@ -36,7 +36,31 @@ export interface LabHost {
   agent: boolean;
   /** runs the DHCP and L3 agents too */
   services?: boolean;
+  /** which L2 agent the host runs (absent in labs made before there was a choice: linuxbridge) */
+  l2?: LabL2;
 }
+
+export type LabL2 = 'linuxbridge' | 'openvswitch';
+/**
+ * --mechanism: which hosts run the Open vSwitch agent. The network host keeps the Linux bridge
+ * agent in every mode: its DHCP and L3 agents plug their ports as veths into Linux bridges
+ * (interface_driver = openvswitch is not built).
+ */
+export const MECHANISMS = ['linuxbridge', 'openvswitch', 'mixed'] as const;
+export type LabMechanism = (typeof MECHANISMS)[number];
+
+export function l2Of(mechanism: LabMechanism, host: string): LabL2 {
+  if (mechanism === 'openvswitch') return host.startsWith('compute') ? 'openvswitch' : 'linuxbridge';
+  if (mechanism === 'mixed') return host === 'compute1' ? 'openvswitch' : 'linuxbridge';
+  return 'linuxbridge';
+}
+
+/** On Open vSwitch hosts (the operator's part): the bridge holding eth1, which carries the tunnel
+ *  address (the userspace datapath sends tunnel traffic only through OVS bridges), and the
+ *  physical bridge of physnet1 holding eth2. */
+export const OVS_TUNNEL_BRIDGE = 'br-eth1';
+export const OVS_PHYSNET1_BRIDGE = 'br-eth2';
+export const labOvsDir = (dir: string, host: string): string => join(dir, 'hosts', host, 'ovs');
 
 /**
  * The outside world of a lab: a namespace on br-ext that is the external subnet's gateway
@@ -82,7 +106,8 @@ export const defaultLabDir = (prefix: string, tmp: string): string => join(tmp, 
 
 export const vhostName = (prefix: string): string => `neutrino-${prefix}lab`;
 
-export function labLayout(prefix: string, computes: number, dir: string, port: number, topology: LabTopology = DEFAULT_TOPOLOGY): LabLayout {
+export function labLayout(prefix: string, computes: number, dir: string, port: number, topology: LabTopology = DEFAULT_TOPOLOGY, mechanism: LabMechanism = 'linuxbridge'): LabLayout {
+  if (!MECHANISMS.includes(mechanism)) throw new Error(`--mechanism ${mechanism}: give ${MECHANISMS.join(', ')}`);
   checkPrefix(prefix);
   if (!TOPOLOGIES.includes(topology)) throw new Error(`--topology ${topology}: give one of ${TOPOLOGIES.join(', ')}`);
   if (topology === 'all-in-one') {
@@ -99,6 +124,7 @@ export function labLayout(prefix: string, computes: number, dir: string, port: n
     tunnelIp: `${UNDERLAY[1].net}.${10 + index}`,
     agent: name !== 'controller' || serviceHost === 'controller',
     services: name === serviceHost,
+    l2: l2Of(mechanism, name),
   }));
   return { prefix, dir, port, computes, topology, serviceHost, underlayNetns: `${prefix}underlay`, internetNetns: `${prefix}internet`, hosts, vhost: vhostName(prefix) };
 }
@@ -132,7 +158,9 @@ export function internetBatch(): string {
 
 /** `ip -n HOST -batch`: loopback and the addresses of the management and tunnel NICs. */
 export function hostBatch(h: LabHost): string {
-  return ['link set lo up', `addr add ${h.mgmtIp}/24 dev eth0`, `addr add ${h.tunnelIp}/24 dev eth1`].join('\n') + '\n';
+  // on an OVS host the tunnel address goes on the OVS bridge that holds eth1, once it is made
+  const tunnel = h.l2 === 'openvswitch' ? [] : [`addr add ${h.tunnelIp}/24 dev eth1`];
+  return ['link set lo up', `addr add ${h.mgmtIp}/24 dev eth0`, ...tunnel].join('\n') + '\n';
 }
 
 export function serverConfig(l: LabLayout, transportUrl: string): string {
@@ -151,10 +179,14 @@ export function serverConfig(l: LabLayout, transportUrl: string): string {
     '[ml2]',
     'type_drivers = local,flat,vlan,vxlan',
     'tenant_network_types = vxlan',
-    'mechanism_drivers = linuxbridge,l2population',
+    'mechanism_drivers = linuxbridge,openvswitch,l2population',
     '',
     '[ml2_type_vxlan]',
     'vni_ranges = 1000:1999',
+    '',
+    '# VLAN networks carry traffic on Open vSwitch hosts only on a kernel without 8021q',
+    '[ml2_type_vlan]',
+    'network_vlan_ranges = physnet1:100:199',
     '',
     '[ml2_type_flat]',
     'flat_networks = physnet1,public',
@@ -163,6 +195,33 @@ export function serverConfig(l: LabLayout, transportUrl: string): string {
 }
 
 export function agentConfig(l: LabLayout, h: LabHost, transportUrl: string): string {
+  if (h.l2 === 'openvswitch') {
+    return [
+      `# neutrino lab: the Open vSwitch agent of ${h.name} (runs in the root namespace; ovs-vswitchd and its ports live in ${h.netns})`,
+      '[DEFAULT]',
+      `host = ${h.name}`,
+      `state_path = ${join(l.dir, 'hosts', h.name)}`,
+      `transport_url = ${transportUrl}`,
+      '',
+      '[agent]',
+      `host_namespace = ${h.netns}`,
+      'report_interval = 2',
+      'tunnel_types = vxlan',
+      'l2_population = true',
+      '',
+      '[ovs]',
+      `ovsdb_connection = unix:${join(labOvsDir(l.dir, h.name), 'db.sock')}`,
+      'integration_bridge = br-int',
+      'tunnel_bridge = br-tun',
+      `local_ip = ${h.tunnelIp}`,
+      `bridge_mappings = physnet1:${OVS_PHYSNET1_BRIDGE}`,
+      '',
+      '# the OVS agent has no port firewall yet',
+      '[securitygroup]',
+      'firewall_driver = noop',
+      '',
+    ].join('\n');
+  }
   return [
     `# neutrino lab: the Linux bridge agent of ${h.name} (runs in the root namespace; its devices live in ${h.netns})`,
     '[DEFAULT]',

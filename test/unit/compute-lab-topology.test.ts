@@ -79,7 +79,7 @@ describe('lab topology', () => {
       assert.equal(s.int('DEFAULT', 'agent_down_time'), 10);
       assert.equal(s.str('database', 'connection'), 'sqlite:////tmp/neutrino-lab/neutrino.sqlite');
       assert.deepEqual(s.list('ml2', 'tenant_network_types'), ['vxlan']);
-      assert.deepEqual(s.list('ml2', 'mechanism_drivers'), ['linuxbridge', 'l2population']);
+      assert.deepEqual(s.list('ml2', 'mechanism_drivers'), ['linuxbridge', 'openvswitch', 'l2population']);
       assert.deepEqual(s.list('ml2_type_flat', 'flat_networks'), ['physnet1', 'public']);
       writeFileSync(join(dir, 'a.conf'), agentConfig(l, l.hosts[2], url));
       const a = Config.load([join(dir, 'a.conf')]);
@@ -90,6 +90,22 @@ describe('lab topology', () => {
       assert.equal(a.int('agent', 'report_interval'), 2);
       assert.equal(a.str('vxlan', 'local_ip'), '10.21.0.12');
       assert.deepEqual(a.list('linux_bridge', 'physical_interface_mappings'), ['physnet1:eth2', 'public:eth3']);
+      // --mechanism mixed: compute1 runs the Open vSwitch agent, the network host keeps Linux bridge
+      const m = labLayout('lab-', 2, '/tmp/neutrino-lab', 9696, 'controller-network-compute', 'mixed');
+      assert.deepEqual(
+        m.hosts.map((h) => `${h.name}:${h.l2}`),
+        ['controller:linuxbridge', 'network:linuxbridge', 'compute1:openvswitch', 'compute2:linuxbridge'],
+      );
+      assert.equal(hostBatch(m.hosts[2]), 'link set lo up\naddr add 10.20.0.12/24 dev eth0\n', 'the tunnel address goes on the OVS bridge, not eth1');
+      writeFileSync(join(dir, 'o.conf'), agentConfig(m, m.hosts[2], url));
+      const o = Config.load([join(dir, 'o.conf')]);
+      o.validate();
+      assert.equal(o.str('ovs', 'ovsdb_connection'), 'unix:/tmp/neutrino-lab/hosts/compute1/ovs/db.sock');
+      assert.equal(o.str('ovs', 'local_ip'), '10.21.0.12');
+      assert.deepEqual(o.list('ovs', 'bridge_mappings'), ['physnet1:br-eth2']);
+      assert.deepEqual(o.list('agent', 'tunnel_types'), ['vxlan']);
+      assert.equal(o.str('securitygroup', 'firewall_driver'), 'noop');
+      assert.throws(() => labLayout('lab-', 2, '/d', 9696, 'ovn' as never), /--mechanism ovn/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -26,7 +26,8 @@ export class OpenvswitchMechanismDriver extends AgentMechanismDriver {
 
   vifDetails(c: Record<string, unknown>): Record<string, unknown> {
     return {
-      port_filter: true,
+      // the agent says which port firewall it runs (noop: none)
+      port_filter: c.firewall_driver !== undefined ? c.firewall_driver !== 'noop' : true,
       ovs_hybrid_plug: false,
       connectivity: 'l2',
       bridge_name: (c.integration_bridge as string | undefined) ?? 'br-int',

@@ -105,7 +105,7 @@ describe('lab topology', () => {
       assert.deepEqual(o.list('ovs', 'bridge_mappings'), ['physnet1:br-eth2']);
       assert.deepEqual(o.list('agent', 'tunnel_types'), ['vxlan']);
       assert.equal(o.str('securitygroup', 'firewall_driver'), 'noop');
-      assert.throws(() => labLayout('lab-', 2, '/d', 9696, 'ovn' as never), /--mechanism ovn/);
+      assert.throws(() => labLayout('lab-', 2, '/d', 9696, 'controller-network-compute', 'ovn' as never), /--mechanism ovn/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

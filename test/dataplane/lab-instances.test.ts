@@ -4,11 +4,12 @@
 // command runs with TMPDIR set to a test-unique directory, so only this test's labs are seen
 // (the registry of labs up is $TMPDIR/neutrino-labs/).
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sh } from '../helpers/lab-driver.js';
 import { freePort } from '../helpers/free-port.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
@@ -21,23 +22,8 @@ const ELSEWHERE = join(ROOT, 'elsewhere');
 const STRAY = `${P}stray`;
 mkdirSync(TMP, { recursive: true });
 
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sh(file: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 180_000): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 << 20, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
 /** the CLI as a user in a fresh shell: no OS_ENDPOINT, this test's TMPDIR */
-const neutrino = (...args: string[]) => sh(process.execPath, [CLI, ...args], { TMPDIR: TMP, OS_ENDPOINT: '' });
+const neutrino = (...args: string[]) => sh(process.execPath, [CLI, ...args], { env: { TMPDIR: TMP, OS_ENDPOINT: '' }, timeoutMs: 180_000 });
 const namespaces = () => (existsSync('/run/netns') ? readdirSync('/run/netns') : []);
 
 describe(`instances find their lab (prefix ${P})`, { timeout: 5 * 60_000 }, () => {

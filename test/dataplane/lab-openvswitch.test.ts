@@ -7,96 +7,24 @@
 // OVS agent under 10 pings/s loses at most one and no flow is re-created; lab down leaves no
 // namespace and no process (OVS daemons included).
 import assert from 'node:assert/strict';
-import { execFile, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { labOvsDir } from '../../src/lab/topology.js';
 import { type Flow, Ovs } from '../../src/linux/ovs.js';
 import { freePort } from '../helpers/free-port.js';
+import { labDriver, sh, sleep } from '../helpers/lab-driver.js';
 
-const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
-const P = `t${process.pid % 10000}o-`;
-const DIR = mkdtempSync(join(tmpdir(), `neutrino-${P}`));
-const CONF = join(DIR, 'neutrino.conf');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sh(file: string, args: string[], timeoutMs = 120_000): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
-const neutrino = (...args: string[]) => sh(process.execPath, [CLI, ...args]);
-
-async function ok(...args: string[]): Promise<string> {
-  const r = await neutrino(...args);
-  assert.equal(r.code, 0, `neutrino ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
-let URL_ = '';
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function api(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${URL_}/v2.0${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : {};
-}
-
-async function network(name: string, cidr: string, provider?: Record<string, string>): Promise<string> {
-  const net = (await api('POST', '/networks', { network: { name, ...provider } })).network;
-  await api('POST', '/subnets', { subnet: { network_id: net.id, name: `${name}-v4`, ip_version: 4, cidr } });
-  return net.id;
-}
-
-async function boot(name: string, net: string, host: string, ip: string, ...extra: string[]): Promise<{ port_id: string; tap: string; mac: string; netns: string }> {
-  await ok('instance', 'boot', name, '--network', net, '--host', host, '--fixed-ip', ip, '--config-file', CONF, '--timeout', '20', ...extra);
-  return JSON.parse(readFileSync(join(DIR, 'instances', `${name}.json`), 'utf8'));
-}
-
-const inInstance = (name: string, ...cmd: string[]) => neutrino('instance', 'exec', name, '--config-file', CONF, '--', ...cmd);
-const pings = async (from: string, ip: string, count = 3) => (await inInstance(from, 'ping', '-c', String(count), '-W', '1', ip)).code === 0;
-
-/** Waits until ping from→ip succeeds (want=true) or fails (want=false); rules apply asynchronously. */
-
-const labNetns = async () =>
-  (await sh('ip', ['netns', 'list'])).stdout
-    .split('\n')
-    .map((l) => l.split(' ')[0])
-    .filter((n) => n.startsWith(P));
-
-function labPids(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1];
-      if (cmd.includes(DIR) && state !== 'Z') out.push(Number(d));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
+const lab = labDriver('o');
+const { P, DIR, CONF, neutrino, ok, api, network, boot, inInstance, pings, labNetns, labPids } = lab;
 
 describe(`neutrino lab --mechanism mixed (prefix ${P})`, { timeout: 10 * 60_000 }, () => {
   const children: ChildProcess[] = [];
 
   before(async () => {
     const port = await freePort();
-    URL_ = `http://127.0.0.1:${port}`;
+    lab.url = `http://127.0.0.1:${port}`;
     const r = await neutrino('lab', 'up', '--computes', '2', '--mechanism', 'mixed', '--no-external', '--prefix', P, '--dir', DIR, '--port', String(port));
     assert.equal(r.code, 0, `lab up failed:\n${r.stdout}\n${r.stderr}`);
   });

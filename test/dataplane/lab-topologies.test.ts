@@ -6,11 +6,11 @@
 // Commands run with TMPDIR set to a test-unique directory, so instance commands find only
 // this test's lab.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { sh } from '../helpers/lab-driver.js';
 import { freePort } from '../helpers/free-port.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
@@ -18,22 +18,7 @@ const ROOT = mkdtempSync(join(tmpdir(), `neutrino-t${process.pid % 10000}topo-`)
 const TMP = join(ROOT, 'tmp');
 mkdirSync(TMP, { recursive: true });
 
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sh(file: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 180_000): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 << 20, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
-const neutrino = (...args: string[]) => sh(process.execPath, [CLI, ...args], { TMPDIR: TMP, OS_ENDPOINT: '' });
+const neutrino = (...args: string[]) => sh(process.execPath, [CLI, ...args], { env: { TMPDIR: TMP, OS_ENDPOINT: '' }, timeoutMs: 180_000 });
 const namespaces = (p: string) => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith(p)) : []);
 const made: { prefix: string; dir: string }[] = [];
 

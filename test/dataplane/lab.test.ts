@@ -3,100 +3,20 @@
 // anti-spoofing, an agent killed with -9 and started again under traffic, instance delete,
 // and `lab down` leaving nothing behind. Runs the CLI as a user would.
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../helpers/free-port.js';
+import { CLI } from '../helpers/cli-process.js';
+import { labDriver, sh, sleep } from '../helpers/lab-driver.js';
 
-const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
-const P = `t${process.pid % 10000}l-`;
-const DIR = mkdtempSync(join(tmpdir(), `neutrino-${P}`));
-const CONF = join(DIR, 'neutrino.conf');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sh(file: string, args: string[], timeoutMs = 120_000): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
-const neutrino = (...args: string[]) => sh(process.execPath, [CLI, ...args]);
-
-async function ok(...args: string[]): Promise<string> {
-  const r = await neutrino(...args);
-  assert.equal(r.code, 0, `neutrino ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
-let URL_ = '';
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function api(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${URL_}/v2.0${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : {};
-}
-
-async function network(name: string, cidr: string, provider?: Record<string, string>): Promise<string> {
-  const net = (await api('POST', '/networks', { network: { name, ...provider } })).network;
-  await api('POST', '/subnets', { subnet: { network_id: net.id, name: `${name}-v4`, ip_version: 4, cidr } });
-  return net.id;
-}
-
-async function boot(name: string, net: string, host: string, ip: string, ...extra: string[]): Promise<{ port_id: string; tap: string; mac: string; netns: string }> {
-  await ok('instance', 'boot', name, '--network', net, '--host', host, '--fixed-ip', ip, '--config-file', CONF, '--timeout', '20', ...extra);
-  return JSON.parse(readFileSync(join(DIR, 'instances', `${name}.json`), 'utf8'));
-}
-
-const inInstance = (name: string, ...cmd: string[]) => neutrino('instance', 'exec', name, '--config-file', CONF, '--', ...cmd);
-const pings = async (from: string, ip: string, count = 3) => (await inInstance(from, 'ping', '-c', String(count), '-W', '1', ip)).code === 0;
-
-/** Waits until ping from→ip succeeds (want=true) or fails (want=false); rules apply asynchronously. */
-async function pingBecomes(from: string, ip: string, want: boolean, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const got = (await inInstance(from, 'ping', '-c', '1', '-W', '1', ip)).code === 0;
-    if (got === want) return true;
-    if (Date.now() > end) return false;
-    await sleep(200);
-  }
-}
+const lab = labDriver('l');
+const { P, DIR, CONF, neutrino, ok, api, network, boot, inInstance, pings, pingBecomes, labNetns, labPids } = lab;
 
 async function ifindexes(netns: string): Promise<Map<string, number>> {
   const r = await sh('ip', ['-n', netns, '-j', 'link', 'show']);
   return new Map((JSON.parse(r.stdout) as { ifname: string; ifindex: number }[]).map((l) => [l.ifname, l.ifindex]));
-}
-
-const labNetns = async () =>
-  (await sh('ip', ['netns', 'list'])).stdout
-    .split('\n')
-    .map((l) => l.split(' ')[0])
-    .filter((n) => n.startsWith(P));
-
-function labPids(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1];
-      if (cmd.includes(DIR) && state !== 'Z') out.push(Number(d));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
 }
 
 describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
@@ -105,7 +25,7 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
 
   before(async () => {
     const port = await freePort();
-    URL_ = `http://127.0.0.1:${port}`;
+    lab.url = `http://127.0.0.1:${port}`;
     const r = await neutrino('lab', 'up', '--computes', '2', '--prefix', P, '--dir', DIR, '--port', String(port));
     assert.equal(r.code, 0, `lab up failed:\n${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /export OS_AUTH_TYPE=none OS_ENDPOINT=/);
@@ -158,7 +78,7 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
     const whoAnswers = async (ip: string) => {
       const probe =
         "const s=require('net').connect(7000,process.argv[1]);let d='';s.setTimeout(500,()=>s.destroy());s.on('data',(x)=>d+=x);s.on('close',()=>console.log(d.trim()));s.on('error',()=>{});";
-      return (await sh('ip', ['netns', 'exec', INTERNET, process.execPath, '-e', probe, ip], 5000)).stdout.trim();
+      return (await sh('ip', ['netns', 'exec', INTERNET, process.execPath, '-e', probe, ip], { timeoutMs: 5000 })).stdout.trim();
     };
     const nameServer = (name: string) => {
       const srv = spawn(
@@ -400,7 +320,7 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
     while ((await rules()).includes(o.tap) && Date.now() < end) await sleep(200);
     assert.ok(!(await rules()).includes(o.tap), `no rule names ${o.tap}`);
     assert.ok(!(await rules()).includes(o.mac), `no rule names ${o.mac}`);
-    const res = await fetch(`${URL_}/v2.0/ports/${o.port_id}`);
+    const res = await fetch(`${lab.url}/v2.0/ports/${o.port_id}`);
     assert.equal(res.status, 404, 'port deleted');
     const list = await ok('instance', 'list', '--config-file', CONF);
     assert.doesNotMatch(list, /^o\s/m);

@@ -4,11 +4,12 @@
 // device, nft table or process behind. Everything it makes carries a test-unique prefix or an
 // id from its own database; TMPDIR is test-unique so only this test's cloud is found.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sh } from '../helpers/lab-driver.js';
 import { freePort } from '../helpers/free-port.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
@@ -18,22 +19,7 @@ const TMP = join(ROOT, 'tmp');
 const DIR = join(ROOT, 'up');
 mkdirSync(TMP, { recursive: true });
 
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sh(file: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 << 20, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
-const neutrino = (...args: string[]) => sh(process.execPath, [CLI, ...args], { TMPDIR: TMP, OS_ENDPOINT: '' });
+const neutrino = (...args: string[]) => sh(process.execPath, [CLI, ...args], { env: { TMPDIR: TMP, OS_ENDPOINT: '' }, timeoutMs: 120_000 });
 const namespaces = () => (existsSync('/run/netns') ? readdirSync('/run/netns') : []);
 const links = async () => (JSON.parse((await sh('ip', ['-json', 'link', 'show'])).stdout) as { ifname: string }[]).map((l) => l.ifname);
 

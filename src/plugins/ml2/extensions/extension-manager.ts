@@ -44,10 +44,6 @@ export class ExtensionManager {
     return this.drivers.flatMap((d) => d.attributes);
   }
 
-  has(name: string): boolean {
-    return this.drivers.some((d) => d.name === name);
-  }
-
   async processCreate(draft: PortDraft, item: ApiObject, stage: 'before-groups' | 'after-groups'): Promise<void> {
     for (const d of this.drivers) if (d.processCreate && Boolean(d.beforeSecurityGroups) === (stage === 'before-groups')) await d.processCreate(draft, item);
   }

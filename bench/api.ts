@@ -550,7 +550,7 @@ function printPhase(r: PhaseResult): void {
   const rate = `${opsPerSec(r).toFixed(0)} ${r.unit}/s`;
   console.log(
     `  ${r.name.padEnd(34)} ${rate.padStart(13)}  p50 ${fmtMs(percentile(lat, 50)).padStart(6)} ms  p99 ${fmtMs(percentile(lat, 99)).padStart(6)} ms` +
-      `  non-2xx ${r.non2xx}  CPU srv ${pctOf(r.serverCpuPct)}${Number.isNaN(r.dbCpuPct) ? '' : ` pg ${pctOf(r.dbCpuPct)}`} client ${pctOf(r.clientCpuPct)} other ${pctOf(otherCpu(r))}` +
+      `  non-2xx ${r.non2xx}  srv ${((r.serverCpuPct * r.seconds * 10) / r.items).toFixed(3)} CPU-ms/op  CPU srv ${pctOf(r.serverCpuPct)}${Number.isNaN(r.dbCpuPct) ? '' : ` pg ${pctOf(r.dbCpuPct)}`} client ${pctOf(r.clientCpuPct)} other ${pctOf(otherCpu(r))}` +
       `  (${r.requests} req in ${r.seconds.toFixed(2)} s; ${statuses || 'no replies'})`,
   );
   for (const n of r.notes) console.log(`      note: ${n}`);

@@ -6,9 +6,21 @@ import type { Logger } from 'pino';
 import { AGENT_TYPE_DHCP } from '../../contract/agent-types.js';
 import * as topics from '../../contract/topics.js';
 import type { Db } from '../../db/connection.js';
+import { statement } from '../../db/statement.js';
 import type { Trx } from '../../db/transaction.js';
 import type { Bus } from '../../rpc/bus.js';
 import type { DhcpScheduler } from './dhcp-scheduler.js';
+
+/** Run on every port change (src/db/statement.ts: compiled once). */
+const HOSTS_OF_NETWORK = statement((db, networkId: string) =>
+  db.kysely
+    .selectFrom('networkdhcpagentbindings as b')
+    .innerJoin('agents as a', 'a.id', 'b.dhcp_agent_id')
+    .select('a.host')
+    .where('b.network_id', '=', networkId)
+    .where('a.agent_type', '=', AGENT_TYPE_DHCP)
+    .where('a.admin_state_up', '=', 1),
+);
 
 export type DhcpEvent =
   | 'network_create_end'
@@ -31,15 +43,7 @@ export class DhcpAgentNotifier {
 
   /** Hosts of the enabled DHCP agents bound to the network (one query). */
   async hostsOf(networkId: string, trx: Trx = this.db.kysely): Promise<string[]> {
-    const rows = await trx
-      .selectFrom('networkdhcpagentbindings as b')
-      .innerJoin('agents as a', 'a.id', 'b.dhcp_agent_id')
-      .select('a.host')
-      .where('b.network_id', '=', networkId)
-      .where('a.agent_type', '=', AGENT_TYPE_DHCP)
-      .where('a.admin_state_up', '=', 1)
-      .execute();
-    return rows.map((r) => r.host);
+    return (await HOSTS_OF_NETWORK.all(this.db, trx, networkId)).map((r) => r.host);
   }
 
   cast(hosts: string[], method: DhcpEvent, payload: object): void {

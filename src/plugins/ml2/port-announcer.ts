@@ -27,11 +27,15 @@ export class PortAnnouncer {
     private readonly show: (parts: PortParts[]) => Promise<ApiObject[]>,
   ) {}
 
-  /** Bound ports go to the agents (port_update), changed groups are announced, postcommit hooks run. */
-  async changed(parts: PortParts[], before: Map<string, PortEvent | null>, groupsBefore: string[] = []): Promise<void> {
-    const groups = new Set(groupsBefore);
+  /**
+   * Bound ports go to the agents (port_update), postcommit hooks run, and the groups whose
+   * members changed are announced — unless `membersChanged` is false (an update that touched no
+   * address, group or pair: every L2 agent would re-read those groups for nothing).
+   */
+  async changed(parts: PortParts[], before: Map<string, PortEvent | null>, groupsBefore: string[] = [], membersChanged = true): Promise<void> {
+    const groups = new Set(membersChanged ? groupsBefore : []);
     for (const p of parts) {
-      p.groups.forEach((g) => groups.add(g));
+      if (membersChanged) p.groups.forEach((g) => groups.add(g));
       const wasBound = before.get(p.row.id)?.host;
       if (p.binding.host || wasBound) this.s.notifier.portUpdate(agentView(p), await this.boundSegment(p.binding));
       if (before.get(p.row.id) || p.binding.host) {

@@ -13,6 +13,7 @@ import { rowsForIds, type IdSet } from '../../db/rows.js';
 import type { MechanismManager } from './mech/mechanism-manager.js';
 import type { PortEvent } from './mech/mechanism-driver.js';
 import { addBlocks, clearBlocks, DHCP_ENTITY, L2_AGENT_ENTITY } from './provisioning-blocks.js';
+import { statement } from '../../db/statement.js';
 
 export const VIF_UNBOUND = 'unbound';
 export const VIF_BINDING_FAILED = 'binding_failed';
@@ -33,6 +34,9 @@ export interface BindingWish {
   vnicType: string;
   profile: Record<string, unknown>;
 }
+
+/** Read before every port update and delete (src/db/statement.ts: compiled once). */
+const BINDING_OF_PORT = statement((db, portId: string) => db.kysely.selectFrom('ml2_port_bindings').selectAll().where('port_id', '=', portId));
 
 export class PortBinder {
   constructor(
@@ -88,7 +92,7 @@ export class PortBinder {
    * case on update and delete: one query, and nothing for the hooks or agents to do).
    */
   async portEvent(trx: Trx, portId: string): Promise<PortEvent | null> {
-    const b = await trx.selectFrom('ml2_port_bindings').selectAll().where('port_id', '=', portId).executeTakeFirst();
+    const b = await BINDING_OF_PORT.first(this.s.db, trx, portId);
     if (!b) return null;
     const p = await trx.selectFrom('ports').selectAll().where('id', '=', portId).executeTakeFirst();
     if (!p) return null;

@@ -17,6 +17,8 @@ import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
+import type { Db } from '../../db/connection.js';
+import { statement } from '../../db/statement.js';
 import { inTransaction, lockedIf, type Trx, type UnitOfWork } from '../../db/transaction.js';
 import { bool, countBy, groupBy, int, rowsForIds, type IdSet } from '../../db/rows.js';
 import type { PortDraft } from './extensions/extension-driver.js';
@@ -45,6 +47,29 @@ function policyView(r: PortTable): ApiObject {
 }
 
 type Extender = (row: PortTable, port: ApiObject) => void;
+
+// The statements every update and delete of one port runs (src/db/statement.ts: compiled once).
+
+/** A port with what the policy rules ask of its network, locked (subqueries: the network row is not locked with it). */
+const portForChange = (db: Db, id: string, projectId?: string) => {
+  let qb = db.kysely
+    .selectFrom('ports as p')
+    .selectAll('p')
+    .where('p.id', '=', id)
+    .select((eb) => eb.selectFrom('networks as n').select('n.project_id').whereRef('n.id', '=', 'p.network_id').as('network_project_id'))
+    .select((eb) => eb.selectFrom('networks as n').select('n.shared').whereRef('n.id', '=', 'p.network_id').as('network_shared'))
+    .select((eb) => eb.selectFrom('networks as n').select('n.router_external').whereRef('n.id', '=', 'p.network_id').as('network_router_external'));
+  // a project sees its own ports and the ports on its networks
+  if (projectId !== undefined) qb = qb.where((eb) => eb.or([eb('p.project_id', '=', projectId), eb('p.network_id', 'in', eb.selectFrom('networks').select('id').where('project_id', '=', projectId))]));
+  return db.dialect.forUpdate(qb);
+};
+const PORT_FOR_CHANGE = statement((db, id: string) => portForChange(db, id));
+const PROJECT_PORT_FOR_CHANGE = statement((db, id: string, projectId: string) => portForChange(db, id, projectId));
+const GROUPS_OF_PORT = statement((db, id: string) => db.kysely.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id));
+const IPS_OF_PORT = statement((db, id: string) => db.kysely.selectFrom('ipallocations').selectAll().where('port_id', '=', id));
+
+/** What a remote group's members are made of (addresses, MACs, pairs): a change re-announces the port's groups. */
+const MEMBER_ATTRIBUTES = ['fixed_ips', 'security_groups', 'allowed_address_pairs', 'mac_address', 'port_security_enabled'];
 
 export class PortPlugin implements Handler {
   /** the port resource with the loaded extension drivers' attributes */
@@ -86,15 +111,7 @@ export class PortPlugin implements Handler {
    * statement (subqueries, so that the network row is not locked with it).
    */
   private async findForChange(trx: Trx, ctx: RequestContext, id: string): Promise<{ row: PortTable; target: ApiObject }> {
-    const found = await lockedIf(
-      this.s.db,
-      this.visible(trx, ctx)
-        .where('p.id', '=', id)
-        .select((eb) => eb.selectFrom('networks as n').select('n.project_id').whereRef('n.id', '=', 'p.network_id').as('network_project_id'))
-        .select((eb) => eb.selectFrom('networks as n').select('n.shared').whereRef('n.id', '=', 'p.network_id').as('network_shared'))
-        .select((eb) => eb.selectFrom('networks as n').select('n.router_external').whereRef('n.id', '=', 'p.network_id').as('network_router_external')),
-      true,
-    ).executeTakeFirst();
+    const found = ctx.isAdmin ? await PORT_FOR_CHANGE.first(this.s.db, trx, id) : await PROJECT_PORT_FOR_CHANGE.first(this.s.db, trx, id, ctx.projectId);
     if (!found) throw PortNotFound({ id });
     const { network_project_id, network_shared, network_router_external, ...row } = found as PortTable & {
       network_project_id: string;
@@ -371,7 +388,7 @@ export class PortPlugin implements Handler {
     const parts = await inTransaction(this.s.db, async (trx, uow): Promise<PortParts> => {
       const { row, target } = await this.findForChange(trx, ctx, id);
       authorize(target);
-      groupsBefore = (await trx.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id).execute()).map((g) => g.security_group_id);
+      groupsBefore = (await GROUPS_OF_PORT.all(this.s.db, trx, id)).map((g) => g.security_group_id);
       checkRevision(row.revision_number, ifMatch);
       const set: Partial<PortTable> = {};
       for (const k of ['name', 'description', 'device_id', 'device_owner'] as const) {
@@ -414,7 +431,7 @@ export class PortPlugin implements Handler {
         );
         ips = wanted;
       } else {
-        ips = await trx.selectFrom('ipallocations').selectAll().where('port_id', '=', id).execute();
+        ips = await IPS_OF_PORT.all(this.s.db, trx, id);
       }
       // a service plugin may veto (a floating IP holds one of the old addresses)
       await this.s.callbacks.publish('port', 'precommit_update', { context: ctx, trx, uow, port: row, fixedIps: 'fixed_ips' in changes ? ips : null });
@@ -450,7 +467,12 @@ export class PortPlugin implements Handler {
       return { row: saved, ips, groups: [...groups].sort(), tags, binding };
     });
     this.s.log.info({ event: 'port.update', port_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'port updated');
-    await this.announcer.changed([parts], new Map([[id, before]]), groupsBefore);
+    await this.announcer.changed(
+      [parts],
+      new Map([[id, before]]),
+      groupsBefore,
+      MEMBER_ATTRIBUTES.some((k) => k in changes),
+    );
     const [shown] = await this.show_([parts]);
     await this.s.callbacks.publish('port', 'after_update', { context: ctx, ports: [shown] });
     return shown;
@@ -458,7 +480,7 @@ export class PortPlugin implements Handler {
 
   async delete(ctx: RequestContext, id: string, ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
     const before = await this.binder.portEvent(this.s.db.kysely, id);
-    const groups = (await this.s.db.kysely.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id).execute()).map((g) => g.security_group_id);
+    const groups = (await GROUPS_OF_PORT.all(this.s.db, this.s.db.kysely, id)).map((g) => g.security_group_id);
     const gone = await inTransaction(this.s.db, async (trx, uow) => {
       const { row, target } = await this.findForChange(trx, ctx, id);
       authorize(target);

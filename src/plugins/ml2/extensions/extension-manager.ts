@@ -13,6 +13,9 @@ import { portSecurityDriver } from './port-security.js';
 /** [ml2] extension_drivers names → drivers. A new driver is one entry here (or registerExtensionDriver). */
 const DRIVERS = new Map<string, PortExtensionFactory>([['port_security', portSecurityDriver]]);
 
+type Stage = 'before-groups' | 'after-groups';
+type Extender = (row: PortTable, port: ApiObject) => void;
+
 const BUILT_IN: PortExtensionFactory[] = [allowedAddressPairsDriver, extraDhcpOptsDriver];
 
 /** Makes a driver available by name, as a Python entry point would (tests, out-of-tree drivers). */
@@ -34,7 +37,16 @@ export class ExtensionManager {
     }
     const configured = [...new Set(names)].map((n) => DRIVERS.get(n)!(s));
     this.drivers = [...configured.filter((d) => d.beforeSecurityGroups), ...BUILT_IN.map((f) => f(s)), ...configured.filter((d) => !d.beforeSecurityGroups)];
+    // per stage, the drivers that have something to do there (worked out once, not per port)
+    const stage = (before: boolean) => this.drivers.filter((d) => Boolean(d.beforeSecurityGroups) === before);
+    this.creating = { 'before-groups': stage(true).filter((d) => d.processCreate), 'after-groups': stage(false).filter((d) => d.processCreate) };
+    this.updating = { 'before-groups': stage(true).filter((d) => d.processUpdate), 'after-groups': stage(false).filter((d) => d.processUpdate) };
+    this.deleting = this.drivers.filter((d) => d.beforeDelete);
   }
+
+  private readonly creating: Record<Stage, PortExtensionDriver[]>;
+  private readonly updating: Record<Stage, PortExtensionDriver[]>;
+  private readonly deleting: PortExtensionDriver[];
 
   get aliases(): string[] {
     return this.drivers.flatMap((d) => d.aliases);
@@ -44,26 +56,34 @@ export class ExtensionManager {
     return this.drivers.flatMap((d) => d.attributes);
   }
 
-  async processCreate(draft: PortDraft, item: ApiObject, stage: 'before-groups' | 'after-groups'): Promise<void> {
-    for (const d of this.drivers) if (d.processCreate && Boolean(d.beforeSecurityGroups) === (stage === 'before-groups')) await d.processCreate(draft, item);
+  async processCreate(draft: PortDraft, item: ApiObject, stage: Stage): Promise<void> {
+    for (const d of this.creating[stage]) {
+      const r = d.processCreate!(draft, item);
+      if (r) await r;
+    }
   }
 
   async afterCreate(trx: Trx, made: { row: PortTable; item: ApiObject }[]): Promise<void> {
     for (const d of this.drivers) if (d.afterCreate) await d.afterCreate(trx, made);
   }
 
-  async processUpdate(draft: PortDraft, changes: ApiObject, current: PortTable, stage: 'before-groups' | 'after-groups'): Promise<void> {
-    for (const d of this.drivers) if (d.processUpdate && Boolean(d.beforeSecurityGroups) === (stage === 'before-groups')) await d.processUpdate(draft, changes, current);
+  async processUpdate(draft: PortDraft, changes: ApiObject, current: PortTable, stage: Stage): Promise<void> {
+    for (const d of this.updating[stage]) {
+      const r = d.processUpdate!(draft, changes, current);
+      if (r) await r;
+    }
   }
 
   async beforeDelete(trx: Trx, portId: string): Promise<void> {
-    for (const d of this.drivers) if (d.beforeDelete) await d.beforeDelete(trx, portId);
+    for (const d of this.deleting) await d.beforeDelete!(trx, portId);
   }
 
   /** The per-port steps of every driver for one answer (each driver reads what it needs once). */
-  async extenders(trx: Trx, rows: PortTable[], ids: IdSet, fields: string[] | null): Promise<((row: PortTable, port: ApiObject) => void)[]> {
+  async extenders(trx: Trx, rows: PortTable[], ids: IdSet, fields: string[] | null): Promise<Extender[]> {
     const wanted = fields ? this.drivers.filter((d) => d.attributes.some((a) => fields.includes(a.name))) : this.drivers;
-    return Promise.all(wanted.map((d) => d.extend(trx, rows, ids)));
+    const made = wanted.map((d) => d.extend(trx, rows, ids));
+    // most drivers read nothing more (their columns are on the port row): no promise to wait for
+    return made.some((m) => typeof m !== 'function') ? Promise.all(made) : (made as Extender[]);
   }
 
   filter(qb: PortQuery, rest: Map<string, string[]>, trx: Trx): PortQuery {

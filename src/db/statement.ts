@@ -1,8 +1,9 @@
 // Statements of fixed shape, built and compiled by Kysely once per dialect and then only bound
 // to new values. Building and compiling a query costs 6–30 µs of CPU each time; the port write
 // path runs about ten such statements per request, the same ten every time.
-import { CompiledQuery, type Compilable } from 'kysely';
+import { CompiledQuery, type Compilable, type Insertable } from 'kysely';
 import type { Db } from './connection.js';
+import type { Database } from './schema.js';
 import type { Trx } from './transaction.js';
 
 /** Stand-ins for the values while the statement is compiled: found again among its parameters. */
@@ -58,6 +59,28 @@ export function statement<A extends unknown[], O>(build: (db: Db, ...values: A) 
     /** Rows changed (insert, update, delete without RETURNING). */
     async run(db: Db, trx: Trx, ...values: A): Promise<number> {
       return Number((await trx.executeQuery(bind(db, values))).numAffectedRows ?? 0);
+    },
+  };
+}
+
+/**
+ * `INSERT INTO table (columns…) VALUES (…)` of one row, compiled once per set of columns: the
+ * rows a create writes have the same columns every time.
+ */
+export function rowInsert<T extends keyof Database & string>(table: T) {
+  const byColumns = new Map<string, ReturnType<typeof statement<unknown[], unknown>>>();
+  return {
+    run(db: Db, trx: Trx, row: Insertable<Database[T]>): Promise<number> {
+      // as Kysely does, a column whose value is undefined is left out
+      const columns = Object.keys(row).filter((c) => (row as Record<string, unknown>)[c] !== undefined);
+      const key = columns.join(',');
+      let s = byColumns.get(key);
+      if (!s) {
+        // biome-ignore lint/suspicious/noExplicitAny: the row's columns are the table's, checked by the caller's type
+        s = statement((d, ...values: unknown[]) => d.kysely.insertInto(table).values(Object.fromEntries(columns.map((c, i) => [c, values[i]])) as any));
+        byColumns.set(key, s);
+      }
+      return s.run(db, trx, ...columns.map((c) => (row as Record<string, unknown>)[c]));
     },
   };
 }

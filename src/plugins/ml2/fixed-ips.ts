@@ -6,6 +6,7 @@ import { uniqueViolation } from '../../db/connection.js';
 import type { IpAllocationTable, NetworkTable, SubnetTable } from '../../db/schema.js';
 import { cidrContains, eui64Address, formatIp, parseCidr, parseIp, usableRange } from '../../common/ip-address.js';
 import type { Services } from '../services.js';
+import { rowInsert } from '../../db/statement.js';
 import type { Trx, UnitOfWork } from '../../db/transaction.js';
 import { ROUTER_OWNERS } from '../../contract/device-owners.js';
 import { isSlaac } from './networks.js';
@@ -14,6 +15,8 @@ export interface FixedIpSpec {
   subnet_id?: string;
   ip_address?: string;
 }
+
+const INSERT_ALLOCATION = rowInsert('ipallocations');
 
 export function subnetsOf(trx: Trx, networkId: string): Promise<SubnetTable[]> {
   return trx.selectFrom('subnets').selectAll().where('network_id', '=', networkId).orderBy('created_at').orderBy('id').execute();
@@ -118,7 +121,8 @@ export class FixedIps {
   async insert(trx: Trx, rows: IpAllocationTable[]): Promise<void> {
     if (!rows.length) return;
     try {
-      await trx.insertInto('ipallocations').values(rows).execute();
+      if (rows.length === 1) await INSERT_ALLOCATION.run(this.s.db, trx, rows[0]);
+      else await trx.insertInto('ipallocations').values(rows).execute();
     } catch (e) {
       this.forgetSubnetsOnClash(e, rows);
       throw e;

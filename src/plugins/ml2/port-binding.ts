@@ -83,6 +83,10 @@ export class PortBinder {
   }
 
   async bindingsOf(trx: Trx, ids: IdSet): Promise<Map<string, PortBindingTable>> {
+    if (Array.isArray(ids) && ids.length === 1) {
+      const b = await BINDING_OF_PORT.first(this.s.db, trx, ids[0]);
+      return new Map(b ? [[b.port_id, b]] : []);
+    }
     const rows = await rowsForIds(this.s.db, ids, 'port_id', (where) => trx.selectFrom('ml2_port_bindings').selectAll().where(where).execute());
     return new Map(rows.map((r) => [r.port_id, r]));
   }

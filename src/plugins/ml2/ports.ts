@@ -2,7 +2,7 @@
 // the transaction around them. Attributes that extension drivers add (port security, address
 // pairs, DHCP options …) are theirs (extensions/); what happens after commit is the announcer's.
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import { listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import { MacAddressInUse, NetworkMacAddressGenerationFailure, NetworkNotFound, PortNotFound, PortSecurityAndIPRequiredForSecurityGroups, PortSecurityPortHasSecurityGroup } from '../../api/errors.js';
@@ -11,14 +11,14 @@ import { portDef } from '../../api/resources/port.js';
 import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
 import { DEVICE_OWNER_NETWORK_PREFIX } from '../../contract/device-owners.js';
-import type { IpAllocationTable, NetworkTable, PortBindingTable, PortTable, SubnetTable } from '../../db/schema.js';
+import type { Database, IpAllocationTable, NetworkTable, PortBindingTable, PortTable, SubnetTable } from '../../db/schema.js';
 import { checkRevision, saveChanges } from '../revision.js';
 import type { SecurityGroupPlugin } from '../securitygroups/security-groups.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import type { Db } from '../../db/connection.js';
-import { statement } from '../../db/statement.js';
+import { rowInsert, statement } from '../../db/statement.js';
 import { inTransaction, lockedIf, type Trx, type UnitOfWork } from '../../db/transaction.js';
 import { bool, countBy, groupBy, int, rowsForIds, type IdSet } from '../../db/rows.js';
 import type { PortDraft } from './extensions/extension-driver.js';
@@ -48,24 +48,31 @@ function policyView(r: PortTable): ApiObject {
 
 type Extender = (row: PortTable, port: ApiObject) => void;
 
-// The statements every update and delete of one port runs (src/db/statement.ts: compiled once).
+// The statements every show, update and delete of one port runs (src/db/statement.ts: compiled once).
 
-/** A port with what the policy rules ask of its network, locked (subqueries: the network row is not locked with it). */
-const portForChange = (db: Db, id: string, projectId?: string) => {
-  let qb = db.kysely
-    .selectFrom('ports as p')
-    .selectAll('p')
-    .where('p.id', '=', id)
-    .select((eb) => eb.selectFrom('networks as n').select('n.project_id').whereRef('n.id', '=', 'p.network_id').as('network_project_id'))
-    .select((eb) => eb.selectFrom('networks as n').select('n.shared').whereRef('n.id', '=', 'p.network_id').as('network_shared'))
-    .select((eb) => eb.selectFrom('networks as n').select('n.router_external').whereRef('n.id', '=', 'p.network_id').as('network_router_external'));
-  // a project sees its own ports and the ports on its networks
-  if (projectId !== undefined) qb = qb.where((eb) => eb.or([eb('p.project_id', '=', projectId), eb('p.network_id', 'in', eb.selectFrom('networks').select('id').where('project_id', '=', projectId))]));
-  return db.dialect.forUpdate(qb);
+/** A project sees its own ports and the ports on its networks. */
+const seenBy = (projectId: string) => (eb: ExpressionBuilder<Database & { p: PortTable }, 'p'>) =>
+  eb.or([eb('p.project_id', '=', projectId), eb('p.network_id', 'in', eb.selectFrom('networks').select('id').where('project_id', '=', projectId))]);
+/** A port the caller may see: an admin any, a project its own and those on its networks. */
+const visiblePort = (db: Db, id: string, projectId?: string) => {
+  const qb = db.kysely.selectFrom('ports as p').selectAll('p').where('p.id', '=', id);
+  return projectId === undefined ? qb : qb.where(seenBy(projectId));
 };
+/** The same, locked, with what the policy rules ask of its network (subqueries: the network row is not locked with it). */
+const portForChange = (db: Db, id: string, projectId?: string) =>
+  db.dialect.forUpdate(
+    visiblePort(db, id, projectId)
+      .select((eb) => eb.selectFrom('networks as n').select('n.project_id').whereRef('n.id', '=', 'p.network_id').as('network_project_id'))
+      .select((eb) => eb.selectFrom('networks as n').select('n.shared').whereRef('n.id', '=', 'p.network_id').as('network_shared'))
+      .select((eb) => eb.selectFrom('networks as n').select('n.router_external').whereRef('n.id', '=', 'p.network_id').as('network_router_external')),
+  );
+const PORT = statement((db, id: string) => visiblePort(db, id));
+const PROJECT_PORT = statement((db, id: string, projectId: string) => visiblePort(db, id, projectId));
 const PORT_FOR_CHANGE = statement((db, id: string) => portForChange(db, id));
 const PROJECT_PORT_FOR_CHANGE = statement((db, id: string, projectId: string) => portForChange(db, id, projectId));
 const GROUPS_OF_PORT = statement((db, id: string) => db.kysely.selectFrom('securitygroupportbindings').select('security_group_id').where('port_id', '=', id));
+const INSERT_PORT = rowInsert('ports');
+const INSERT_GROUP_BINDING = rowInsert('securitygroupportbindings');
 const IPS_OF_PORT = statement((db, id: string) => db.kysely.selectFrom('ipallocations').selectAll().where('port_id', '=', id));
 
 /** What a remote group's members are made of (addresses, MACs, pairs): a change re-announces the port's groups. */
@@ -95,13 +102,17 @@ export class PortPlugin implements Handler {
   private visible(trx: Trx, ctx: RequestContext) {
     let qb = trx.selectFrom('ports as p').selectAll('p');
     if (!ctx.isAdmin) {
-      qb = qb.where((eb) => eb.or([eb('p.project_id', '=', ctx.projectId), eb('p.network_id', 'in', eb.selectFrom('networks').select('id').where('project_id', '=', ctx.projectId))]));
+      qb = qb.where(seenBy(ctx.projectId));
     }
     return qb;
   }
 
   async find(trx: Trx, ctx: RequestContext, id: string, lock = false): Promise<PortTable> {
-    const row = await lockedIf(this.s.db, this.visible(trx, ctx).where('p.id', '=', id), lock).executeTakeFirst();
+    const row = lock
+      ? await lockedIf(this.s.db, this.visible(trx, ctx).where('p.id', '=', id), lock).executeTakeFirst()
+      : ctx.isAdmin
+        ? await PORT.first(this.s.db, trx, id)
+        : await PROJECT_PORT.first(this.s.db, trx, id, ctx.projectId);
     if (!row) throw PortNotFound({ id });
     return row as PortTable;
   }
@@ -164,11 +175,18 @@ export class PortPlugin implements Handler {
 
   private async render(trx: Trx, rows: PortTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
     const want = (f: string) => !fields || fields.includes(f);
+    // one port (a show): statements compiled once
+    const one = Array.isArray(ids) && ids.length === 1 ? ids[0] : null;
     const ips = want('fixed_ips')
-      ? groupBy(await rowsForIds(this.s.db, ids, 'port_id', (where) => trx.selectFrom('ipallocations').selectAll().where(where).execute()), (a) => a.port_id)
+      ? groupBy(
+          one !== null ? await IPS_OF_PORT.all(this.s.db, trx, one) : await rowsForIds(this.s.db, ids, 'port_id', (where) => trx.selectFrom('ipallocations').selectAll().where(where).execute()),
+          (a) => a.port_id,
+        )
       : new Map<string, IpAllocationTable[]>();
     const groups = want('security_groups')
-      ? groupBy(await rowsForIds(this.s.db, ids, 'port_id', (where) => trx.selectFrom('securitygroupportbindings').selectAll().where(where).execute()), (b) => b.port_id)
+      ? one !== null
+        ? new Map([[one, await GROUPS_OF_PORT.all(this.s.db, trx, one)]])
+        : groupBy(await rowsForIds(this.s.db, ids, 'port_id', (where) => trx.selectFrom('securitygroupportbindings').selectAll().where(where).execute()), (b) => b.port_id)
       : new Map<string, { security_group_id: string }[]>();
     const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
     const bindings = !fields || fields.some((f) => f.startsWith('binding:')) ? await this.binder.bindingsOf(trx, ids) : new Map<string, PortBindingTable>();
@@ -223,9 +241,11 @@ export class PortPlugin implements Handler {
     const ips = made.flatMap((m) => m.ips);
     const bindings = made.flatMap((m) => m.groups.map((g) => ({ port_id: m.row.id, security_group_id: g })));
     if (!this.s.db.dialect.writableCtes) {
-      await trx.insertInto('ports').values(ports).execute();
+      if (ports.length === 1) await INSERT_PORT.run(this.s.db, trx, ports[0]);
+      else await trx.insertInto('ports').values(ports).execute();
       await this.fixedIps.insert(trx, ips);
-      if (bindings.length) await trx.insertInto('securitygroupportbindings').values(bindings).execute();
+      if (bindings.length === 1) await INSERT_GROUP_BINDING.run(this.s.db, trx, bindings[0]);
+      else if (bindings.length) await trx.insertInto('securitygroupportbindings').values(bindings).execute();
       return;
     }
     try {

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Config } from '../../config/config.js';
 import { OverQuota, QuotaBelowUsage } from '../../api/errors.js';
 import type { Db } from '../../db/connection.js';
+import { statement } from '../../db/statement.js';
 import { inTransaction, type Trx } from '../../db/transaction.js';
 import type { CallbackRegistry } from '../callbacks/registry.js';
 
@@ -22,6 +23,9 @@ export const QUOTA_RESOURCES: Record<string, string | null> = {
 
 /** The counted resources that publish before_create. */
 const COUNTED = ['network', 'subnet', 'port', 'security_group', 'security_group_rule', 'router', 'floatingip', 'rbac_policy'] as const;
+
+/** Read by every create (src/db/statement.ts: compiled once). */
+const PROJECT_LIMIT = statement((db, projectId: string, resource: string) => db.kysely.selectFrom('quotas').select('limit').where('project_id', '=', projectId).where('resource', '=', resource));
 
 export class QuotaEngine {
   constructor(
@@ -70,7 +74,7 @@ export class QuotaEngine {
 
   /** Refuses with OverQuota when `adding` more of `resource` would pass the project's limit. */
   async check(trx: Trx, projectId: string, resource: string, adding: number): Promise<void> {
-    const row = await trx.selectFrom('quotas').select('limit').where('project_id', '=', projectId).where('resource', '=', resource).executeTakeFirst();
+    const row = await PROJECT_LIMIT.first(this.db, trx, projectId, resource);
     await this.checkWithOverride(trx, projectId, resource, adding, row ? row.limit : null);
   }
 

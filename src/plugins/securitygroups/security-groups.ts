@@ -35,6 +35,7 @@ import { bumpRevision, checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
+import { statement } from '../../db/statement.js';
 import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
 import { bool, countBy, groupBy, rowsForIds, type IdSet } from '../../db/rows.js';
 
@@ -55,6 +56,9 @@ function initialRules(sgId: string, projectId: string, isDefault: boolean, now: 
   return rules;
 }
 
+/** Read by every port create (src/db/statement.ts: compiled once). */
+const DEFAULT_GROUP_OF = statement((db, projectId: string) => db.kysely.selectFrom('default_security_group').select('security_group_id').where('project_id', '=', projectId));
+
 export class SecurityGroupPlugin implements Handler {
   constructor(private readonly s: Services) {}
 
@@ -72,7 +76,7 @@ export class SecurityGroupPlugin implements Handler {
 
   /** The project's default group, created with its rules on first need. */
   async ensureDefault(trx: Trx, projectId: string): Promise<string> {
-    const existing = await trx.selectFrom('default_security_group').select('security_group_id').where('project_id', '=', projectId).executeTakeFirst();
+    const existing = await DEFAULT_GROUP_OF.first(this.s.db, trx, projectId);
     if (existing) return existing.security_group_id;
     const now = timestamp();
     const id = randomUUID();

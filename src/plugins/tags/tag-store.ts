@@ -1,11 +1,19 @@
 // The standard-attr-tag store: tags of any resource, by resource id.
 import { TooManyTags } from '../../api/errors.js';
 import type { Db } from '../../db/connection.js';
+import { statement } from '../../db/statement.js';
 import { inTransaction, type Trx } from '../../db/transaction.js';
 import { groupBy, rowsForIds, type IdSet } from '../../db/rows.js';
 import { bumpRevision } from '../revision.js';
 
+/** One resource's tags: what every show and update of one resource reads (compiled once). */
+const TAGS_OF_ONE = statement((db, id: string) => db.kysely.selectFrom('tags').select(['resource_id', 'tag']).where('resource_id', '=', id).orderBy('tag'));
+
 export async function tagsOf(db: Db, trx: Trx, ids: IdSet): Promise<Map<string, string[]>> {
+  if (Array.isArray(ids) && ids.length === 1) {
+    const tags = (await TAGS_OF_ONE.all(db, trx, ids[0])).map((r) => r.tag);
+    return new Map(tags.length ? [[ids[0], tags]] : []);
+  }
   const rows = await rowsForIds(db, ids, 'resource_id', (where) => trx.selectFrom('tags').select(['resource_id', 'tag']).where(where).orderBy('tag').execute());
   const grouped = groupBy(rows, (r) => r.resource_id);
   return new Map([...grouped].map(([id, list]) => [id, list.map((r) => r.tag)]));

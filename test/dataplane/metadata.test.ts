@@ -408,16 +408,36 @@ describe('instance metadata on the kernel', () => {
     assert.equal(id, boot.instance.id);
   });
 
-  it('restarting the metadata agent and the L3 agent keeps the proxies and answers again', async () => {
+  it('restarting the metadata agent or the L3 agent keeps the proxies; an L3 agent restart interrupts no request', async () => {
     const pid = readPidFile(routerPidFile(a.router.id));
     const isolatedPid = readPidFile(networkPidFile(isolatedNetwork));
     assert.ok(pid && isolatedPid);
     await md!.stop();
+    // while no agent listens, haproxy answers 503 at once (a unix socket's connect fails synchronously, so its
+    // retries do not wait): the instance retries, as cloud-init does; it never hangs or gets another's data
+    const gap = await curl(vmA.vm, '/latest/meta-data/instance-id');
+    assert.equal(gap.status, 503, gap.body);
     await startMetadataAgent();
     assert.deepEqual(await curl(vmA.vm, '/latest/meta-data/instance-id'), { status: 200, body: vmA.id }, 'after a metadata agent restart');
+    // requests one after another all through an L3 agent restart: the proxy and the redirect stay
+    let asking = true;
+    const answers: number[] = [];
+    const loop = (async () => {
+      while (asking) answers.push((await curl(vmA.vm, '/latest/meta-data/instance-id')).status);
+    })();
+    await new Promise((r) => setTimeout(r, 200));
     await l3!.stop();
     await startL3();
     await l3!.idle();
+    await new Promise((r) => setTimeout(r, 200));
+    asking = false;
+    await loop;
+    assert.ok(answers.length >= 3, `requests made during the restart: ${answers.length}`);
+    assert.deepEqual(
+      answers.filter((x) => x !== 200),
+      [],
+      `every request across the L3 agent restart answered 200 (${answers.length} made)`,
+    );
     assert.equal(readPidFile(routerPidFile(a.router.id)), pid, 'the router proxy was adopted, not restarted');
     assert.equal(readPidFile(networkPidFile(isolatedNetwork)), isolatedPid, "the L3 agent's sync leaves the DHCP agent's proxy alone");
     assert.ok(processArgv(isolatedPid!), 'and it runs');

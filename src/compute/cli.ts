@@ -9,6 +9,7 @@ import { DEFAULT_OS_URL, NetworkApi, type Json } from './api-client.js';
 import { InstanceStore, type InstanceRecord } from './instance-store.js';
 import { namespaceExists } from '../linux/netns.js';
 import { bootInstance, deleteInstance, renewInstance } from './instances.js';
+import { CONFIG_DRIVE_IN_INSTANCE } from './config-drive.js';
 import { parseFixedIp } from './resolve.js';
 import { labForCommand } from '../lab/registry.js';
 import { labPaths } from '../lab/topology.js';
@@ -87,11 +88,14 @@ Examples (against a lab: neutrino lab up; export OS_AUTH_TYPE=none OS_ENDPOINT=h
       .option('--key-name <name>', 'a key pair of the project (neutrino keypair create): its public key is served to the instance')
       .option('--ssh-key <file>', 'an OpenSSH public key file served to the instance (as key pair "ssh-key")')
       .option('--property <key=value>', 'instance property, served as meta in meta_data.json (repeatable)', collect, [])
-      .option('--config-drive', 'also lay the metadata out as files (openstack/latest/…, ec2/latest/…) in STATE/instances/NAME.config-drive'),
+      .option(
+        '--config-drive',
+        `also give the instance its metadata as files, its config drive: ${CONFIG_DRIVE_IN_INSTANCE}/openstack/latest/meta_data.json, …/ec2/latest/… inside the instance; without DHCP it then configures its address from the drive's network_data.json`,
+      ),
   )
     .addHelpText(
       'after',
-      '\nExamples:\n  neutrino instance boot vm1 --network net1 --host compute1\n  neutrino instance boot web --network net1 --fixed-ip subnet=sub1,ip=10.0.0.10 --security-group web --host compute2\n  neutrino instance boot open --network net1 --no-port-security',
+      '\nExamples:\n  neutrino instance boot vm1 --network net1 --host compute1\n  neutrino instance boot vm2 --network net1 --user-data cloud-init.yaml --key-name mykey --property role=web --config-drive\n  neutrino instance exec vm2 -- cat /etc/openstack-config-drive/openstack/latest/meta_data.json\n  neutrino instance boot web --network net1 --fixed-ip subnet=sub1,ip=10.0.0.10 --security-group web --host compute2\n  neutrino instance boot open --network net1 --no-port-security',
     )
     .action(
       async (
@@ -107,6 +111,7 @@ Examples (against a lab: neutrino lab up; export OS_AUTH_TYPE=none OS_ENDPOINT=h
           keyName?: string;
           sshKey?: string;
           property: string[];
+          configDrive?: boolean;
         },
       ) => {
         const timeout = Number(o.timeout);
@@ -127,6 +132,7 @@ Examples (against a lab: neutrino lab up; export OS_AUTH_TYPE=none OS_ENDPOINT=h
             keyName: o.keyName,
             publicKeys: o.sshKey ? { 'ssh-key': readFileSync(o.sshKey, 'utf8').trim() } : undefined,
             properties: parseProperties(o.property),
+            configDrive: o.configDrive === true,
           },
         });
         console.log(`  port ACTIVE in ${Math.round(r.wiringMs)} ms (binding:host_id set → ACTIVE)`);
@@ -184,7 +190,7 @@ Examples (against a lab: neutrino lab up; export OS_AUTH_TYPE=none OS_ENDPOINT=h
       ['wired in', r.wiring_ms !== undefined ? `${r.wiring_ms} ms` : ''],
       ['address', r.dhcp ? `DHCP${r.dhcp_ms !== undefined ? ` (last lease in ${r.dhcp_ms} ms)` : ''}` : r.injected ? "static, from the config drive's network_data.json" : 'static'],
       ['metadata', r.metadata ? 'recorded on the server' : 'not recorded'],
-      ['config drive', r.config_drive ?? '(none)'],
+      ['config drive', r.config_drive ? `${CONFIG_DRIVE_IN_INSTANCE} inside the instance (${r.config_drive} on the host)` : '(none)'],
       ['created', r.created_at],
     ];
     for (const [k, v] of fields) console.log(`${k.padEnd(17)} ${v}`);

@@ -30,7 +30,7 @@ export interface InstanceRecord {
   dhcp_ms?: number;
   /** recorded on the server for the metadata service (deleted there with the instance) */
   metadata?: boolean;
-  /** the config drive directory (instance boot --config-drive) */
+  /** the config drive's directory on the host (instance boot --config-drive); the instance sees it at /etc/openstack-config-drive */
   config_drive?: string;
   /** addresses set from the config drive's network_data.json (no DHCP) */
   injected?: boolean;

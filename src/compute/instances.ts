@@ -3,7 +3,7 @@
 // ACTIVE. Callable in-process (the wiring benchmark boots hundreds this way).
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { tapName } from '../contract/device-names.js';
 import { DEVICE_OWNER_COMPUTE } from '../contract/device-owners.js';
@@ -15,6 +15,7 @@ import { chooseHost, findOne, type FixedIpSpec } from './resolve.js';
 import { Reverter } from './reverter.js';
 import { acquireLease, removeResolvConf, resolvConfOf, type DhcpLease } from './dhcp-client.js';
 import { networkDataCommands, readNetworkData } from './network-data.js';
+import { CONFIG_DRIVE_IN_INSTANCE, configDriveHostPath, removeConfigDrive, writeConfigDrive } from './config-drive.js';
 import { run } from '../linux/exec.js';
 
 export interface BootOptions {
@@ -129,12 +130,11 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
     }
     if (opts.metadata?.configDrive) {
       if (!rec.metadata) throw new Error('--config-drive needs the metadata plugin on the server (add metadata to [DEFAULT] service_plugins)');
-      const dir = configDrivePath(store, opts.name);
-      revert.add(`remove the config drive ${dir}`, async () => rmSync(dir, { recursive: true, force: true }));
-      const n = await writeConfigDrive(api, instanceId, dir);
-      rec.config_drive = dir;
+      revert.add(`remove the config drive ${configDriveHostPath(netns)}`, async () => removeConfigDrive(netns));
+      const drive = await writeConfigDrive(api, instanceId, netns);
+      rec.config_drive = drive.dir;
       store.save(rec);
-      progress(`config drive: ${n} files in ${dir}`);
+      progress(`config drive: ${drive.files} files, at ${CONFIG_DRIVE_IN_INSTANCE} inside the instance (${drive.dir} on the host)`);
     }
 
     revert.add(`delete namespace ${netns}`, async () => {
@@ -210,21 +210,6 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
     const err = e instanceof BootTimeout ? new BootTimeout(`${e.message}.${undone}`) : new Error(`${(e as Error).message}.${undone}`);
     throw err;
   }
-}
-
-export const configDrivePath = (store: InstanceStore, name: string): string => join(store.dir, `${name}.config-drive`);
-
-/** Writes the instance's config drive (the metadata service's files, from the server) into dir; returns the number of files. */
-export async function writeConfigDrive(api: NetworkApi, instanceId: string, dir: string): Promise<number> {
-  const files = (await api.neutrino('GET', `/instances/${instanceId}/config-drive`)).files as Record<string, string>;
-  rmSync(dir, { recursive: true, force: true });
-  for (const [path, b64] of Object.entries(files)) {
-    if (path.split('/').some((p) => p === '..' || p === '')) throw new Error(`config drive: refusing path ${path}`);
-    const file = join(dir, path);
-    mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
-    writeFileSync(file, Buffer.from(b64, 'base64'), { mode: 0o644 });
-  }
-  return Object.keys(files).length;
 }
 
 /**

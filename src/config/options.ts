@@ -78,6 +78,12 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
       help: "Server with the metadata service plugin: address the metadata service (Nova's metadata API role) listens on; only metadata agents talk to it.",
     },
     metadata_listen_port: { type: 'int', default: 8775, min: 0, max: 65535, help: 'Server with the metadata service plugin: port of the metadata service (0: any free port).' },
+    metadata_cache_expiration: {
+      type: 'int',
+      default: 15,
+      min: 0,
+      help: "Server with the metadata service plugin: seconds the metadata service keeps what it read about an instance (record, ports, addresses, floating IPs) to answer the instance's next requests, as Nova's [api] metadata_cache_expiration (0: read it for every request). Who is asking (the port behind a source address) is never cached.",
+    },
     metadata_proxy_shared_secret: {
       type: 'string',
       default: '',

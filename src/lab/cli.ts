@@ -53,6 +53,7 @@ function summary(r: LabRecord, seconds: number): string {
         '  openstack network agent list',
         `  ${n} instance boot vm1 --network ${PRIVATE.network} --host ${computes[0]}${labArg}     # address by DHCP`,
         `  ${n} instance exec vm1${labArg} -- ping -c 3 ${EXTERNAL.internetHost}              # out through SNAT`,
+        ...(r.metadata_port ? [`  ${n} instance exec vm1${labArg} -- curl -s http://169.254.169.254/openstack/latest/meta_data.json   # its metadata`] : []),
         `  openstack floating ip create ${EXTERNAL.network}`,
         '  openstack floating ip set --port <vm1 port id> <floating ip>',
         `  ip netns exec ${inet} ping -c 3 <floating ip>                                   # in through the floating IP`,
@@ -85,7 +86,9 @@ const whereOptions = (c: Command) =>
   c.option('--prefix <p>', `name prefix of the lab's namespaces (default ${DEFAULT_PREFIX}, or the one in --dir)`).option('--dir <path>', 'the lab directory (default: $TMPDIR/neutrino-<prefix>)');
 
 export function labCommands(): Command {
-  const lab = new Command('lab').description('A multi-host cloud on one machine: host namespaces joined by underlay bridges, a server and one Linux bridge agent per host.');
+  const lab = new Command('lab').description(
+    'A multi-host cloud on one machine: host namespaces joined by underlay bridges, a server (with the metadata service) and one L2 agent per host; the DHCP, L3 and metadata agents on the network host.',
+  );
   lab.addHelpText(
     'after',
     `

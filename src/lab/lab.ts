@@ -2,15 +2,18 @@
 // compute1..N) joined by underlay bridges in their own namespace; the server and one Linux
 // bridge agent per host run as processes in the root namespace (they reach RabbitMQ and the
 // API on loopback) and each agent makes its devices inside its host's namespace
-// ([agent] host_namespace).
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// ([agent] host_namespace). The network host also runs the metadata agent, and the server the
+// metadata service, so instances read 169.254.169.254 with no further setup.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NetworkApi, type Json } from '../compute/api-client.js';
 import { InstanceStore } from '../compute/instance-store.js';
 import { removeNetns } from '../compute/instance-netns.js';
-import { AGENT_TYPE_DHCP, AGENT_TYPE_L3, AGENT_TYPE_LINUXBRIDGE, AGENT_TYPE_OVS } from '../contract/agent-types.js';
+import { AGENT_TYPE_DHCP, AGENT_TYPE_L3, AGENT_TYPE_LINUXBRIDGE, AGENT_TYPE_METADATA, AGENT_TYPE_OVS } from '../contract/agent-types.js';
 import { detectDatapathType, startOvsDaemons, stopOvsDaemons } from '../linux/ovs.js';
 import { listNamespaces, namespacePids } from '../linux/netns.js';
 import { Reverter } from '../compute/reverter.js';
@@ -43,6 +46,7 @@ import {
   EXTERNAL,
   UNDERLAY,
   type LabMechanism,
+  type LabMetadata,
 } from './topology.js';
 
 export const DEFAULT_TRANSPORT_URL = 'rabbit://guest:guest@127.0.0.1:5672/';
@@ -67,15 +71,18 @@ export interface LabRecord {
   processes: Record<string, string[]>;
   /** what lab up made through the API (absent with --no-external) */
   external?: LabExternal;
+  /** the server's metadata service port on 127.0.0.1 (absent in labs made before the lab ran a metadata agent) */
+  metadata_port?: number;
   created_at: string;
 }
 
-/** The agents of a lab: one Linux bridge agent per host but the controller; DHCP and L3 on the network host. */
+/** The agents of a lab: one L2 agent per host but the controller; DHCP, L3 and metadata on the network host. */
 export const AGENT_KINDS = {
   linuxbridge: { type: AGENT_TYPE_LINUXBRIDGE, process: (host: string) => `agent-${host}` },
   openvswitch: { type: AGENT_TYPE_OVS, process: (host: string) => `ovs-agent-${host}` },
   dhcp: { type: AGENT_TYPE_DHCP, process: (host: string) => `dhcp-agent-${host}` },
   l3: { type: AGENT_TYPE_L3, process: (host: string) => `l3-agent-${host}` },
+  metadata: { type: AGENT_TYPE_METADATA, process: (host: string) => `metadata-agent-${host}` },
 } as const;
 export type LabAgentKind = keyof typeof AGENT_KINDS;
 
@@ -184,6 +191,9 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
   mkdirSync(paths.logs, { recursive: true });
   writeFileSync(paths.prefixFile, `${l.prefix}\n`);
 
+  // the metadata service listens on loopback beside the API; its port is picked free (labs run side by side)
+  const metadata: LabMetadata = { port: await freeLoopbackPort(), secret: randomBytes(24).toString('hex') };
+
   const started = Date.now();
   const revert = new Reverter();
   revert.add('remove the lab state', async () => {
@@ -247,15 +257,16 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
       internet_netns: l.internetNetns,
       hosts: l.hosts,
       processes: {},
+      metadata_port: metadata.port,
       created_at: new Date().toISOString(),
     };
-    writeFileSync(paths.serverConf, serverConfig(l, transport));
+    writeSecretFile(paths.serverConf, serverConfig(l, transport, metadata));
     record.processes.server = [process.execPath, CLI_SCRIPT, 'server', '--config-file', paths.serverConf, '--db-upgrade'];
     const agents: { kind: LabAgentKind; host: string; proc: string }[] = [];
     for (const h of l.hosts.filter((x) => x.agent)) {
-      writeFileSync(paths.agentConf(h.name), agentConfig(l, h, transport));
+      writeSecretFile(paths.agentConf(h.name), agentConfig(l, h, transport, metadata));
       const l2: LabAgentKind = h.l2 ?? 'linuxbridge';
-      const kinds: LabAgentKind[] = h.services ? [l2, 'dhcp', 'l3'] : [l2];
+      const kinds: LabAgentKind[] = h.services ? [l2, 'dhcp', 'l3', 'metadata'] : [l2];
       for (const kind of kinds) {
         const proc = AGENT_KINDS[kind].process(h.name);
         agents.push({ kind, host: h.name, proc });
@@ -338,6 +349,24 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     const undone = failed.length ? `cleanup was incomplete (${failed.join('; ')}): run neutrino lab down --dir ${dir}` : 'everything it made was removed';
     throw new Error(`lab up failed: ${(e as Error).message}\n${undone}; logs stay in ${paths.logs}`);
   }
+}
+
+/** A config file that holds the metadata secret: readable by root only. */
+function writeSecretFile(path: string, content: string): void {
+  writeFileSync(path, content, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 function writeRecord(dir: string, r: LabRecord): void {
@@ -500,7 +529,7 @@ export async function labStatus(prefix: string, dir: string): Promise<{ up: bool
   lines.push({
     what: 'topology',
     ok: true,
-    detail: `${record.topology ?? DEFAULT_TOPOLOGY}: ${record.hosts.map((h) => `${h.name} (${h.services ? 'L2 + DHCP + L3 agents' : h.agent ? 'L2 agent' : 'no agent'})`).join(', ')}`,
+    detail: `${record.topology ?? DEFAULT_TOPOLOGY}: ${record.hosts.map((h) => `${h.name} (${h.services ? `L2 + DHCP + L3${record.metadata_port ? ' + metadata' : ''} agents` : h.agent ? 'L2 agent' : 'no agent'})`).join(', ')}`,
   });
   for (const t of trafficTypes(record)) lines.push({ what: `traffic: ${t.what}`, ok: true, detail: t.detail });
   for (const n of [record.underlay_netns, ...record.hosts.map((h) => h.netns), ...(record.internet_netns ? [record.internet_netns] : [])]) {
@@ -528,6 +557,19 @@ export async function labStatus(prefix: string, dir: string): Promise<{ up: bool
       ok &&= Boolean(a?.alive);
     }
     lines.push({ what: proc, ok, detail });
+  }
+  if (record.metadata_port) {
+    // any HTTP answer will do: a request without the agent's signed headers is refused, which still proves it listens
+    const at = `http://127.0.0.1:${record.metadata_port}`;
+    const answers = await fetch(`${at}/`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
+    lines.push({
+      what: 'metadata service',
+      ok: answers > 0,
+      detail: answers > 0 ? `${at} answers (the server's; instances reach it through 169.254.169.254 and the metadata agent)` : `NO ANSWER on ${at} (the server's log says why)`,
+    });
   }
   const instances = new InstanceStore(dir).list();
   lines.push({ what: 'instances', ok: true, detail: instances.length ? instances.map((i) => `${i.name}@${i.host}`).join(', ') : 'none' });

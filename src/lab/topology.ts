@@ -163,7 +163,15 @@ export function hostBatch(h: LabHost): string {
   return ['link set lo up', `addr add ${h.mgmtIp}/24 dev eth0`, ...tunnel].join('\n') + '\n';
 }
 
-export function serverConfig(l: LabLayout, transportUrl: string): string {
+/** The lab's metadata path: the server's metadata service on loopback, and the secret it shares with the metadata agent. */
+export interface LabMetadata {
+  /** [DEFAULT] metadata_listen_port of the server (on 127.0.0.1) */
+  port: number;
+  /** [DEFAULT] metadata_proxy_shared_secret of the server and the metadata agent */
+  secret: string;
+}
+
+export function serverConfig(l: LabLayout, transportUrl: string, metadata?: LabMetadata): string {
   return [
     '# neutrino lab: the server (runs in the root namespace, on loopback)',
     '[DEFAULT]',
@@ -172,6 +180,15 @@ export function serverConfig(l: LabLayout, transportUrl: string): string {
     `state_path = ${l.dir}`,
     `transport_url = ${transportUrl}`,
     'agent_down_time = 10',
+    ...(metadata
+      ? [
+          '# the metadata service (what Nova serves at 169.254.169.254), for the metadata agent of the network host',
+          'service_plugins = router,metadata',
+          'metadata_listen = 127.0.0.1',
+          `metadata_listen_port = ${metadata.port}`,
+          `metadata_proxy_shared_secret = ${metadata.secret}`,
+        ]
+      : []),
     '',
     '[database]',
     `connection = sqlite:///${join(l.dir, 'neutrino.sqlite')}`,
@@ -194,7 +211,24 @@ export function serverConfig(l: LabLayout, transportUrl: string): string {
   ].join('\n');
 }
 
-export function agentConfig(l: LabLayout, h: LabHost, transportUrl: string): string {
+/**
+ * [DEFAULT] lines of the host that runs the DHCP, L3 and metadata agents: proxies in its qrouter
+ * namespaces and in the qdhcp namespaces of networks without a router, forwarding to the metadata
+ * agent's socket ($state_path/metadata_proxy), which asks the server's metadata service.
+ */
+function metadataLines(h: LabHost, metadata?: LabMetadata): string[] {
+  if (!h.services || !metadata) return [];
+  return [
+    '# metadata: haproxy in the qrouter and isolated qdhcp namespaces → the metadata agent → the server',
+    'enable_metadata_proxy = true',
+    'enable_isolated_metadata = true',
+    'nova_metadata_host = 127.0.0.1',
+    `nova_metadata_port = ${metadata.port}`,
+    `metadata_proxy_shared_secret = ${metadata.secret}`,
+  ];
+}
+
+export function agentConfig(l: LabLayout, h: LabHost, transportUrl: string, metadata?: LabMetadata): string {
   if (h.l2 === 'openvswitch') {
     return [
       `# neutrino lab: the Open vSwitch agent of ${h.name} (runs in the root namespace; ovs-vswitchd and its ports live in ${h.netns})`,
@@ -202,6 +236,7 @@ export function agentConfig(l: LabLayout, h: LabHost, transportUrl: string): str
       `host = ${h.name}`,
       `state_path = ${join(l.dir, 'hosts', h.name)}`,
       `transport_url = ${transportUrl}`,
+      ...metadataLines(h, metadata),
       '',
       '[agent]',
       `host_namespace = ${h.netns}`,
@@ -223,11 +258,12 @@ export function agentConfig(l: LabLayout, h: LabHost, transportUrl: string): str
     ].join('\n');
   }
   return [
-    `# neutrino lab: the Linux bridge agent of ${h.name} (runs in the root namespace; its devices live in ${h.netns})`,
+    `# neutrino lab: the ${h.services ? `Linux bridge, DHCP, L3${metadata ? ' and metadata' : ''} agents` : 'Linux bridge agent'} of ${h.name} (run in the root namespace; their devices live in ${h.netns})`,
     '[DEFAULT]',
     `host = ${h.name}`,
     `state_path = ${join(l.dir, 'hosts', h.name)}`,
     `transport_url = ${transportUrl}`,
+    ...metadataLines(h, metadata),
     '',
     '[agent]',
     `host_namespace = ${h.netns}`,

@@ -50,6 +50,7 @@ export const BINARIES: BinaryCheck[] = [
     roles: ['dhcp', 'l3'],
     when: (c) => !!c && (c.bool('DEFAULT', 'enable_metadata_proxy') || c.bool('DEFAULT', 'enable_isolated_metadata') || c.bool('DEFAULT', 'force_metadata')),
   },
+  { binary: 'haproxy', package: 'haproxy', why: "the metadata proxies of the lab's network host", roles: ['lab'] },
   { binary: 'dnsmasq', package: 'dnsmasq-base', why: 'the DHCP server of each network', roles: ['dhcp', 'lab', 'up'] },
   { binary: 'dhcp_release', package: 'dnsmasq-utils', why: 'releasing the lease of a deleted port at once', roles: ['dhcp', 'lab', 'up'] },
   { binary: 'ovs-vsctl', package: 'openvswitch-switch', why: 'Open vSwitch bridges and ports', roles: ['openvswitch'] },

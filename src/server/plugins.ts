@@ -185,8 +185,8 @@ function loadMetadata(s: Services): LoadedPlugin {
       '[DEFAULT] service_plugins includes metadata but [DEFAULT] metadata_proxy_shared_secret is empty: anyone who reaches the metadata service could read any instance; set the same secret here and in the metadata agents',
     );
   }
-  const records = new InstanceRecords(s);
   const source = new MetadataSource(s);
+  const records = new InstanceRecords(s, source);
   return {
     name: 'metadata',
     aliases: [],

@@ -95,6 +95,41 @@ describe('metadata plugin (API, sqlite)', () => {
     assert.equal(await call({ ip_address: 'bogus', network_id: net.id }), null);
   });
 
+  it("the metadata service keeps an instance's data metadata_cache_expiration seconds; a deleted record is forgotten at once; 0 reads every time", async () => {
+    const source = s.api.plugins.find((p) => p.metadata)!.metadata!;
+    const id = randomUUID();
+    assert.equal(await source.instance(id), null, 'unknown');
+    assert.equal((await s.req('POST', '/neutrino/v1/instances', { instance: { id, name: 'cached', meta: { v: '1' } } }, A)).status, 201);
+    assert.deepEqual((await source.instance(id))?.meta, { v: '1' }, 'an unknown instance is not remembered: recorded a moment later, it is found');
+    await s.db.kysely
+      .updateTable('instances')
+      .set({ meta: JSON.stringify({ v: '2' }) })
+      .where('id', '=', id)
+      .execute();
+    assert.deepEqual((await source.instance(id))?.meta, { v: '1' }, 'kept (default 15 s)');
+    assert.deepEqual((await source.readInstance(id))?.meta, { v: '2' }, 'the config drive reads it now');
+    const drive = await s.req('GET', `/neutrino/v1/instances/${id}/config-drive`, undefined, A);
+    assert.deepEqual(JSON.parse(Buffer.from(drive.body.files['openstack/latest/meta_data.json'], 'base64').toString()).meta, { v: '2' });
+    assert.equal((await s.req('DELETE', `/neutrino/v1/instances/${id}`, undefined, A)).status, 204);
+    assert.equal(await source.instance(id), null, 'deleted: not served from the cache');
+
+    const fresh = await startTestServer('sqlite', { config: { DEFAULT: { service_plugins: 'router,metadata', metadata_proxy_shared_secret: 'x', metadata_cache_expiration: '0' } } });
+    try {
+      const src = fresh.api.plugins.find((p) => p.metadata)!.metadata!;
+      const id2 = randomUUID();
+      assert.equal((await fresh.req('POST', '/neutrino/v1/instances', { instance: { id: id2, name: 'uncached', meta: { v: '1' } } }, A)).status, 201);
+      assert.deepEqual((await src.instance(id2))?.meta, { v: '1' });
+      await fresh.db.kysely
+        .updateTable('instances')
+        .set({ meta: JSON.stringify({ v: '2' }) })
+        .where('id', '=', id2)
+        .execute();
+      assert.deepEqual((await src.instance(id2))?.meta, { v: '2' }, 'metadata_cache_expiration = 0: read every time');
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('a server with the metadata plugin and no shared secret does not start', async () => {
     await assert.rejects(startTestServer('sqlite', { config: { DEFAULT: { service_plugins: 'router,metadata' } } }), /metadata_proxy_shared_secret is empty/);
   });

@@ -67,7 +67,7 @@ describe('lab up --topology', { timeout: 10 * 60_000 }, () => {
       'the router lives on the controller',
     );
     const status = await twoInstancesTalk('controller', 'compute1');
-    assert.match(status, /topology\s+controller-compute: controller \(L2 \+ DHCP \+ L3 agents\), compute1 \(L2 agent\)/);
+    assert.match(status, /topology\s+controller-compute: controller \(L2 \+ DHCP \+ L3 \+ metadata agents\), compute1 \(L2 agent\)/);
     for (const t of ['API', 'management', 'VM/tunnel', 'external']) assert.match(status, new RegExp(`traffic: ${t.replace('/', '\\/')}`));
     const down = await neutrino('lab', 'down', '--prefix', prefix, '--dir', dir);
     assert.equal(down.code, 0, down.stderr);
@@ -78,7 +78,7 @@ describe('lab up --topology', { timeout: 10 * 60_000 }, () => {
     const { prefix, dir } = await labWith('all-in-one', 'aio', []);
     assert.deepEqual(namespaces(`${prefix}compute`), [], 'no compute host');
     const status = await twoInstancesTalk('controller', 'controller');
-    assert.match(status, /topology\s+all-in-one: controller \(L2 \+ DHCP \+ L3 agents\)\n/);
+    assert.match(status, /topology\s+all-in-one: controller \(L2 \+ DHCP \+ L3 \+ metadata agents\)\n/);
     const down = await neutrino('lab', 'down', '--prefix', prefix, '--dir', dir);
     assert.equal(down.code, 0, down.stderr);
     assert.match(down.stdout, /instances deleted: 2/);

@@ -50,7 +50,7 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
     rmSync(DIR, { recursive: true, force: true });
   });
 
-  it('lab status: every namespace, the server and five live agents', async () => {
+  it('lab status: every namespace, the server and six live agents', async () => {
     const out = await ok('lab', 'status', '--prefix', P, '--dir', DIR);
     assert.match(out, /: UP /);
     for (const h of ['underlay', 'controller', 'network', 'compute1', 'compute2', 'internet']) assert.ok((await labNetns()).includes(`${P}${h}`), `netns ${P}${h}`);
@@ -60,7 +60,7 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
         .filter((a) => a.alive)
         .map((a) => `${a.agent_type}@${a.host}`)
         .sort(),
-      ['DHCP agent@network', 'L3 agent@network', 'Linux bridge agent@compute1', 'Linux bridge agent@compute2', 'Linux bridge agent@network'],
+      ['DHCP agent@network', 'L3 agent@network', 'Linux bridge agent@compute1', 'Linux bridge agent@compute2', 'Linux bridge agent@network', 'Metadata agent@network'],
     );
     // [agent] availability_zone (default nova) is reported by the DHCP and L3 agents only, as in Neutron
     const zones = Object.fromEntries(agents.map((a) => [`${a.agent_type}@${a.host}`, a.availability_zone]));

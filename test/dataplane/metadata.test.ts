@@ -13,7 +13,7 @@
 // prefix; haproxy and dnsmasq are stopped by pid file, namespaces by name, even on failure.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -29,7 +29,8 @@ import { type MetadataService, startMetadataService } from '../../src/api/metada
 import { NetworkApi } from '../../src/compute/api-client.js';
 import { removeResolvConf } from '../../src/compute/dhcp-client.js';
 import { InstanceStore } from '../../src/compute/instance-store.js';
-import { bootInstance } from '../../src/compute/instances.js';
+import { bootInstance, deleteInstance } from '../../src/compute/instances.js';
+import { CONFIG_DRIVE_IN_INSTANCE, configDriveHostPath } from '../../src/compute/config-drive.js';
 import { Config } from '../../src/config/config.js';
 import { serviceNamespace, tapName } from '../../src/contract/device-names.js';
 import { signInstanceId } from '../../src/contract/metadata.js';
@@ -46,7 +47,7 @@ const until = <T>(what: string, probe: () => Promise<T | undefined | null | fals
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 const log = pino({ level: process.env.NEUTRINO_TEST_LOG ?? 'silent' });
-const P = `t${process.pid % 10000}m`;
+const P = `md${String(process.pid % 10000).padStart(4, '0')}`;
 const HOST_NS = `${P}h`;
 const HOST = `${P}-host`;
 const TUN_IF = `${P}t`;
@@ -351,25 +352,43 @@ describe('instance metadata on the kernel', () => {
     const nd = JSON.parse((await curl(vm, '/openstack/latest/network_data.json')).body) as Obj;
     assert.equal(nd.networks[0].ip_address, boot.instance.fixed_ips[0].ip_address);
     assert.equal(nd.networks[0].type, 'ipv4_dhcp');
-    // the config drive holds what the service answers, byte for byte
-    const drive = boot.instance.config_drive!;
-    assert.ok(drive, 'a config drive');
+    // the instance finds its config drive at the fixed path, and it holds what the service answers, byte for byte
+    assert.equal(boot.instance.config_drive, configDriveHostPath(vm), 'the drive is kept in the instance’s /etc/netns overlay');
+    const inside = async (f: string) => {
+      const r = await run('cat', [`${CONFIG_DRIVE_IN_INSTANCE}/${f}`], { netns: vm, allowFailure: true });
+      assert.equal(r.code, 0, `cat ${CONFIG_DRIVE_IN_INSTANCE}/${f} inside the instance: ${r.stderr}`);
+      return r.stdout;
+    };
     for (const f of ['meta_data.json', 'network_data.json', 'user_data', 'vendor_data.json']) {
       const served = await curl(vm, `/openstack/latest/${f}`);
-      assert.equal(readFileSync(join(drive, 'openstack', 'latest', f), 'utf8'), served.body, `config drive openstack/latest/${f}`);
+      assert.equal(served.status, 200, `served openstack/latest/${f}`);
+      assert.equal(await inside(`openstack/latest/${f}`), served.body, `config drive openstack/latest/${f}`);
     }
-    const ec2 = JSON.parse(readFileSync(join(drive, 'ec2', 'latest', 'meta-data.json'), 'utf8')) as Obj;
+    const ec2 = JSON.parse(await inside('ec2/latest/meta-data.json')) as Obj;
     assert.equal(ec2['instance-id'], (await curl(vm, '/latest/meta-data/instance-id')).body);
     assert.equal(ec2['local-ipv4'], (await curl(vm, '/latest/meta-data/local-ipv4')).body);
     assert.equal(ec2['public-keys']['0']['openssh-key'], (await curl(vm, '/latest/meta-data/public-keys/0/openssh-key')).body);
-    assert.equal(readFileSync(join(drive, 'ec2', 'latest', 'user-data'), 'utf8'), (await curl(vm, '/latest/user-data')).body);
-    // the instance sees it (a namespace shares the host's file system)
-    assert.equal((await run('cat', [join(drive, 'openstack', 'latest', 'user_data')], { netns: vm })).stdout, 'iso user data');
+    assert.equal(await inside('ec2/latest/user-data'), (await curl(vm, '/latest/user-data')).body);
+    // outside the instance the mount point is empty: the drive is the instance's alone
+    assert.deepEqual(readdirSync(CONFIG_DRIVE_IN_INSTANCE), [], `${CONFIG_DRIVE_IN_INSTANCE} on the host is an empty mount point`);
     // the proxy of the network is a haproxy in its qdhcp namespace
     isolatedNetwork = n.id;
     const pid = readPidFile(networkPidFile(n.id));
     assert.ok(pid, 'a proxy for the isolated network');
     assert.match((await run('ip', ['netns', 'identify', String(pid)])).stdout, new RegExp(`qdhcp-${n.id}`));
+  });
+
+  it('a config drive goes with its instance', async () => {
+    const api = new NetworkApi({ url: s.url! });
+    const store = new InstanceStore(join(dir, 'compute'));
+    const n = (await api.get(`/networks?name=${P}-iso`)).networks[0] as Obj;
+    const boot = await bootInstance(api, store, { name: 'iso2', network: n.id, host: HOST, metadata: { configDrive: true } });
+    const vm = boot.instance.netns;
+    const uuid = JSON.parse((await run('cat', [`${CONFIG_DRIVE_IN_INSTANCE}/openstack/latest/meta_data.json`], { netns: vm })).stdout).uuid;
+    assert.equal(uuid, boot.instance.id);
+    await deleteInstance(api, store, 'iso2');
+    assert.equal(existsSync(configDriveHostPath(vm)), false, 'the drive is removed with the instance');
+    assert.equal(existsSync(`/etc/netns/${vm}`), false);
   });
 
   it('Flat-mode injection: without DHCP, an instance booted with a config drive takes its address, routes and DNS from network_data.json', async () => {
@@ -389,16 +408,36 @@ describe('instance metadata on the kernel', () => {
     assert.equal(id, boot.instance.id);
   });
 
-  it('restarting the metadata agent and the L3 agent keeps the proxies and answers again', async () => {
+  it('restarting the metadata agent or the L3 agent keeps the proxies; an L3 agent restart interrupts no request', async () => {
     const pid = readPidFile(routerPidFile(a.router.id));
     const isolatedPid = readPidFile(networkPidFile(isolatedNetwork));
     assert.ok(pid && isolatedPid);
     await md!.stop();
+    // while no agent listens, haproxy answers 503 at once (a unix socket's connect fails synchronously, so its
+    // retries do not wait): the instance retries, as cloud-init does; it never hangs or gets another's data
+    const gap = await curl(vmA.vm, '/latest/meta-data/instance-id');
+    assert.equal(gap.status, 503, gap.body);
     await startMetadataAgent();
     assert.deepEqual(await curl(vmA.vm, '/latest/meta-data/instance-id'), { status: 200, body: vmA.id }, 'after a metadata agent restart');
+    // requests one after another all through an L3 agent restart: the proxy and the redirect stay
+    let asking = true;
+    const answers: number[] = [];
+    const loop = (async () => {
+      while (asking) answers.push((await curl(vmA.vm, '/latest/meta-data/instance-id')).status);
+    })();
+    await new Promise((r) => setTimeout(r, 200));
     await l3!.stop();
     await startL3();
     await l3!.idle();
+    await new Promise((r) => setTimeout(r, 200));
+    asking = false;
+    await loop;
+    assert.ok(answers.length >= 3, `requests made during the restart: ${answers.length}`);
+    assert.deepEqual(
+      answers.filter((x) => x !== 200),
+      [],
+      `every request across the L3 agent restart answered 200 (${answers.length} made)`,
+    );
     assert.equal(readPidFile(routerPidFile(a.router.id)), pid, 'the router proxy was adopted, not restarted');
     assert.equal(readPidFile(networkPidFile(isolatedNetwork)), isolatedPid, "the L3 agent's sync leaves the DHCP agent's proxy alone");
     assert.ok(processArgv(isolatedPid!), 'and it runs');

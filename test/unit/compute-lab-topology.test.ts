@@ -111,6 +111,40 @@ describe('lab topology', () => {
     }
   });
 
+  it('with metadata: the server loads the metadata plugin and service, the network host runs proxies towards it, the computes do not', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'neutrino-labconf-'));
+    try {
+      const md = { port: 18775, secret: 'labsecret' };
+      const url = 'rabbit://guest:guest@127.0.0.1:5672/neutrino-lab-lab';
+      writeFileSync(join(dir, 's.conf'), serverConfig(l, url, md));
+      const s = Config.load([join(dir, 's.conf')]);
+      s.validate();
+      assert.deepEqual(s.list('DEFAULT', 'service_plugins'), ['router', 'metadata']);
+      assert.equal(s.str('DEFAULT', 'metadata_listen'), '127.0.0.1');
+      assert.equal(s.int('DEFAULT', 'metadata_listen_port'), 18775);
+      assert.equal(s.str('DEFAULT', 'metadata_proxy_shared_secret'), 'labsecret');
+      const network = l.hosts.find((h) => h.services)!;
+      writeFileSync(join(dir, 'n.conf'), agentConfig(l, network, url, md));
+      const n = Config.load([join(dir, 'n.conf')]);
+      n.validate();
+      assert.equal(n.bool('DEFAULT', 'enable_metadata_proxy'), true);
+      assert.equal(n.bool('DEFAULT', 'enable_isolated_metadata'), true);
+      assert.equal(n.str('DEFAULT', 'nova_metadata_host'), '127.0.0.1');
+      assert.equal(n.int('DEFAULT', 'nova_metadata_port'), 18775);
+      assert.equal(n.str('DEFAULT', 'metadata_proxy_shared_secret'), 'labsecret');
+      assert.equal(n.str('DEFAULT', 'metadata_proxy_socket'), '/tmp/neutrino-lab/hosts/network/metadata_proxy', 'the proxies and the agent of the host meet on one socket');
+      writeFileSync(join(dir, 'c.conf'), agentConfig(l, l.hosts[2], url, md));
+      const c = Config.load([join(dir, 'c.conf')]);
+      assert.equal(c.bool('DEFAULT', 'enable_metadata_proxy'), false);
+      assert.equal(c.str('DEFAULT', 'metadata_proxy_shared_secret'), '', 'a compute host does not hold the secret');
+      // without metadata (callers that do not ask): the plain server of before
+      assert.deepEqual(Config.load([], {}).list('DEFAULT', 'service_plugins'), ['router']);
+      assert.doesNotMatch(serverConfig(l, url), /metadata/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses prefixes that could match other namespaces, and out-of-range sizes', () => {
     for (const bad of ['', '-', '*', 'a b', 'x'.repeat(21)]) assert.throws(() => checkPrefix(bad), /--prefix/, bad);
     assert.throws(() => labLayout('lab-', 0, '/d', 9696), /--computes 0/);

@@ -32,6 +32,9 @@ export function renderHaproxyConfig(c: ProxyConfig): string {
     '    daemon',
     `    pidfile ${c.pidFile}`,
     '    maxconn 1024',
+    // one thread: a proxy per namespace carries a few requests at a time, and a request handed
+    // between threads costs a wake-up more on a busy host
+    '    nbthread 1',
     ...(c.user ? [`    user ${c.user.user}`, `    group ${c.user.group}`] : []),
     '',
     'defaults',
@@ -42,6 +45,12 @@ export function renderHaproxyConfig(c: ProxyConfig): string {
     '    timeout server 32s',
     '    timeout http-request 10s',
     '    timeout http-keep-alive 30s',
+    // instances open a connection per request (cloud-init does); reuse an idle connection to the
+    // agent for it instead of connecting anew each time. The agent keeps idle connections 30 s,
+    // longer than haproxy keeps them (pool-purge-delay); a GET the agent closed under haproxy is
+    // sent again on a new connection (empty-response)
+    '    http-reuse always',
+    '    retry-on conn-failure empty-response',
     '',
     'listen metadata',
     `    bind ${c.bind}`,

@@ -107,7 +107,11 @@ export function instanceView(r: InstanceTable): InstanceView {
 }
 
 export class InstanceRecords {
-  constructor(private readonly s: Services) {}
+  /** source: the metadata service's, told when a record goes so it stops answering from its cache */
+  constructor(
+    private readonly s: Services,
+    private readonly source?: MetadataSource,
+  ) {}
 
   private visible(ctx: RequestContext, projectId: string): boolean {
     return ctx.isAdmin || ctx.projectId === projectId;
@@ -182,7 +186,8 @@ export class InstanceRecords {
   /** The config drive of an instance (its owner's or an admin's): path → base64 content. */
   async configDrive(ctx: RequestContext, id: string, source: MetadataSource): Promise<Record<string, string>> {
     await this.show(ctx, id);
-    const md = await source.instance(id);
+    // read now, not from the service's cache: the drive is written once, at boot
+    const md = await source.readInstance(id);
     if (!md) throw InstanceNotFound({ id });
     return Object.fromEntries([...configDriveFiles(md)].map(([path, content]) => [path, content.toString('base64')]));
   }
@@ -190,6 +195,7 @@ export class InstanceRecords {
   async delete(ctx: RequestContext, id: string): Promise<void> {
     await this.show(ctx, id);
     await this.s.db.kysely.deleteFrom('instances').where('id', '=', id).execute();
+    this.source?.forget(id);
   }
 
   async createKeypair(ctx: RequestContext, body: Record<string, unknown>): Promise<KeypairView> {

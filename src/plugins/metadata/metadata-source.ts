@@ -1,14 +1,25 @@
 // Where the metadata service's answers come from: which port a request came from (the
 // metadata agent's RPC, as Neutron's agent asks get_ports), and everything an instance's trees
-// say about it, read in a fixed number of queries.
+// say about it, read in a fixed number of queries. What an instance's trees say is kept for
+// [DEFAULT] metadata_cache_expiration seconds (Nova's [api] option of that name: cloud-init asks
+// a dozen paths in a row at boot); who is asking — the port behind a source address — is never
+// cached, so an address given to a new instance is answered for the new one from its first request.
 import { DEVICE_OWNER_NETWORK_PREFIX, DEVICE_OWNER_ROUTER_INTF } from '../../contract/device-owners.js';
 import type { MetadataPort, MetadataPortQuery } from '../../contract/metadata.js';
 import { normalizeIp } from '../../common/ip-address.js';
 import type { Services } from '../services.js';
 import type { InstanceMetadata, MetadataSubnet } from './metadata-tree.js';
 
+/** Most instances whose data is kept at once; past it the oldest entry goes. */
+const CACHE_MAX = 10_000;
+
 export class MetadataSource {
-  constructor(private readonly s: Services) {}
+  private readonly ttlMs: number;
+  private readonly cache = new Map<string, { md: InstanceMetadata; until: number }>();
+
+  constructor(private readonly s: Services) {
+    this.ttlMs = s.config.int('DEFAULT', 'metadata_cache_expiration') * 1000;
+  }
 
   /**
    * The instance port holding ip_address on the network, or on a network the router has an
@@ -19,34 +30,57 @@ export class MetadataSource {
     const ip = typeof q.ip_address === 'string' ? normalizeIp(q.ip_address) : null;
     if (!ip || (q.router_id === undefined) === (q.network_id === undefined)) return null;
     const k = this.s.db.kysely;
-    let networks: string[];
-    if (q.network_id !== undefined) networks = [String(q.network_id)];
-    else {
-      const rows = await k
-        .selectFrom('routerports as rp')
-        .innerJoin('ports as p', 'p.id', 'rp.port_id')
-        .select('p.network_id')
-        .where('rp.router_id', '=', String(q.router_id))
-        .where('rp.port_type', '=', DEVICE_OWNER_ROUTER_INTF)
-        .execute();
-      networks = [...new Set(rows.map((r) => r.network_id))];
-    }
-    if (!networks.length) return null;
+    // one query: the router's networks are a subquery (its interfaces' ports)
     const ports = await k
       .selectFrom('ipallocations as a')
       .innerJoin('ports as p', 'p.id', 'a.port_id')
       .select(['p.id', 'p.network_id', 'p.device_id', 'p.project_id'])
-      .where('a.network_id', 'in', networks)
       .where('a.ip_address', '=', ip)
       .where('p.device_owner', 'not like', `${DEVICE_OWNER_NETWORK_PREFIX}%`)
+      .where(
+        'a.network_id',
+        'in',
+        q.network_id !== undefined
+          ? [String(q.network_id)]
+          : k
+              .selectFrom('routerports as rp')
+              .innerJoin('ports as rpp', 'rpp.id', 'rp.port_id')
+              .select('rpp.network_id')
+              .where('rp.router_id', '=', String(q.router_id))
+              .where('rp.port_type', '=', DEVICE_OWNER_ROUTER_INTF),
+      )
       .execute();
     if (ports.length !== 1 || !ports[0].device_id) return null;
     const p = ports[0];
     return { port_id: p.id, network_id: p.network_id, device_id: p.device_id, project_id: p.project_id };
   }
 
-  /** The instance with its ports (only its own project's), their subnets and floating IPs; null when unknown. */
+  /**
+   * The instance as the metadata service answers it: from the cache when read less than
+   * metadata_cache_expiration seconds ago (an unknown instance is not remembered: one recorded
+   * a moment later is found at once).
+   */
   async instance(id: string): Promise<InstanceMetadata | null> {
+    if (this.ttlMs <= 0) return this.readInstance(id);
+    const now = Date.now();
+    const hit = this.cache.get(id);
+    if (hit && hit.until > now) return hit.md;
+    const md = await this.readInstance(id);
+    this.cache.delete(id);
+    if (md) {
+      if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(id, { md, until: now + this.ttlMs });
+    }
+    return md;
+  }
+
+  /** Drops what is kept of an instance (its record was deleted). */
+  forget(id: string): void {
+    this.cache.delete(id);
+  }
+
+  /** The instance with its ports (only its own project's), their subnets and floating IPs, read now; null when unknown. */
+  async readInstance(id: string): Promise<InstanceMetadata | null> {
     const k = this.s.db.kysely;
     const inst = await k.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
     if (!inst) return null;

@@ -1,0 +1,19 @@
+// POST /v2.0/trace: where a packet goes and where it stops, by the model and by each host's
+// kernel (docs/trace.md). Admin only: rule create_trace (a policy file may open it wider).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parseTraceRequest } from '../../plugins/trace/trace-request.js';
+import type { TraceService } from '../../plugins/trace/trace-service.js';
+import { contextOf } from '../http-context.js';
+import type { Policy } from '../policy/policy.js';
+
+/** The policy rule; until the default table names it, oslo.policy's fallback ("default": admin or
+ *  owner) applies, and a trace has no owner, so only admins pass. */
+export const TRACE_RULE = 'create_trace';
+
+export function registerTrace(app: FastifyInstance, traces: TraceService, policy: Policy): void {
+  app.post('/v2.0/trace', async (req: FastifyRequest) => {
+    const ctx = contextOf(req);
+    policy.enforce(ctx, TRACE_RULE, {});
+    return { trace: await traces.trace(parseTraceRequest(req.body)) };
+  });
+}

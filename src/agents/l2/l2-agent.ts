@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { TAP_PREFIX } from '../../contract/device-names.js';
 import type { DeviceDetails, FdbEntries } from '../../contract/l2.js';
 import * as topics from '../../contract/topics.js';
+import { CHECK_HOPS, TRACE_L2, type CheckHopsArgs, type KernelAnswer } from '../../contract/trace.js';
 import type { Bus } from '../../rpc/bus.js';
 import { AgentCore } from '../agent-core.js';
 import { EventQueue } from '../event-queue.js';
@@ -66,6 +67,7 @@ export class L2Agent {
           remove_fdb_entries: (a: { fdb_entries: FdbEntries }) => this.dp.fdbRemove(a.fdb_entries),
         },
         [topics.TUNNEL_UPDATE]: { tunnel_update: () => undefined },
+        [TRACE_L2]: { [CHECK_HOPS]: (a: CheckHopsArgs) => this.checkHops(a) },
       },
     });
     this.dp.watch((c) => {
@@ -209,6 +211,13 @@ export class L2Agent {
 
   private refreshAll(): void {
     for (const d of this.wired.keys()) this.queue.push(d, 'updated');
+  }
+
+  /** `neutrino trace` asks what this host's kernel holds for some hops. */
+  private async checkHops(a: CheckHopsArgs): Promise<KernelAnswer[]> {
+    const checks = Array.isArray(a?.checks) ? a.checks : [];
+    if (!this.dp.checkKernel) return checks.map(() => ({ agrees: null, detail: `the ${this.dp.agentType} does not check its kernel for traces yet` }));
+    return this.dp.checkKernel(checks);
   }
 
   /** Resolves when no event is waiting (tests, shutdown). */

@@ -10,17 +10,20 @@ import { AGENT_TYPE_LINUXBRIDGE } from '../../contract/agent-types.js';
 import { TAP_PREFIX } from '../../contract/device-names.js';
 import type { DeviceDetails, FdbEntries } from '../../contract/l2.js';
 import type { SecurityGroupInfo } from '../../contract/security-groups.js';
+import type { KernelAnswer, KernelCheck } from '../../contract/trace.js';
 import { applyFdb, fdbAddLines, fdbRemoveLines, remoteFdb, staleFdbLines, type FdbRemote } from '../../linux/bridge-fdb.js';
 import type { Capability } from '../../linux/kernel-features.js';
 import { LinkMonitor } from '../../linux/link-monitor.js';
 import { interfaceOf, ipBatch, listLinks, showLinks, type Link } from '../../linux/links.js';
 import { netnsExists } from '../../linux/netns.js';
 import { setSysctls } from '../../linux/sysctl.js';
+import { NoopFirewall } from '../firewall/noop-firewall.js';
 import type { PortFirewall } from '../firewall/port-firewall.js';
 import type { DeviceChange, L2Dataplane } from '../l2/dataplane.js';
 import { mappings } from '../mappings.js';
 import { linuxbridgeConfigurations } from './configurations.js';
-import { vxlanName } from './names.js';
+import { linuxBridgeCheck } from './kernel-checks.js';
+import { bridgeName, vxlanName } from './names.js';
 import { networkWiring, planBridgeRemoval, planCleanup, planWiring, type LinuxBridgeSettings, type RemovalPlan, type WantedNetwork } from './wiring-plan.js';
 
 export interface LinuxBridgeDataplaneOptions {
@@ -115,6 +118,16 @@ export class LinuxBridgeDataplane implements L2Dataplane {
     await dp.monitor.start();
     o.log.info({ event: 'lb.started', netns, vxlan_dev: vxlanDev, interface_mappings: o.interfaceMappings, bridge_mappings: o.bridgeMappings }, `Linux bridge dataplane watching ${where}`);
     return dp;
+  }
+
+  /** `neutrino trace`: what this host's kernel holds for each check (kernel-checks.ts). */
+  checkKernel(checks: KernelCheck[]): Promise<KernelAnswer[]> {
+    const ctx = {
+      netns: this.netns,
+      filtering: !(this.firewall instanceof NoopFirewall),
+      bridgeOf: (portId: string, networkId: string) => [...this.ports.values()].find((p) => p.portId === portId)?.bridge ?? bridgeName(networkId),
+    };
+    return Promise.all(checks.map((c) => linuxBridgeCheck(ctx, c)));
   }
 
   /** From the agent's options ([agent], [linux_bridge], [vxlan], [securitygroup]). */

@@ -24,7 +24,8 @@ export function renderTrace(t: Json): string[] {
     out.push(`    decided by: ${h.decided_by}`);
     if (t.kernel_checked) out.push(`    kernel: ${kernelText(h.kernel)}`);
   });
-  if (t.kernel_disagrees_at !== null && t.kernel_disagrees_at !== undefined) out.push(`the kernel of ${t.hops[t.kernel_disagrees_at].host} disagrees with the model at hop ${t.kernel_disagrees_at + 1}`);
+  if (t.kernel_disagrees_at !== null && t.kernel_disagrees_at !== undefined)
+    out.push(`the kernel of ${t.hops[t.kernel_disagrees_at].host} disagrees with the model at hop ${t.kernel_disagrees_at + 1}`);
   return out;
 }
 

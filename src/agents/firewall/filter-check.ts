@@ -36,10 +36,12 @@ function setElements(objects: NftJsonObject[], name: string): { key: string; val
 }
 
 function covered(source: string, prefixes: string[]): boolean {
-  const ip = parseIp(source) ?? (() => {
-    const c = parseCidr(source);
-    return c ? { version: c.version, value: c.network } : null;
-  })();
+  const ip =
+    parseIp(source) ??
+    (() => {
+      const c = parseCidr(source);
+      return c ? { version: c.version, value: c.network } : null;
+    })();
   if (!ip) return false;
   return prefixes.some((p) => {
     const c = parseCidr(p.includes('/') ? p : `${p}/${ip.version === 4 ? 32 : 128}`);
@@ -56,11 +58,15 @@ export async function checkPortFilter(netns: string | null, c: PortFilterCheck):
   const index = setElements(bridge, 'port_index').find((e) => e.key === tap)?.value;
   if (typeof index !== 'number') problems.push(`${tap} has no element in map port_index`);
   const mac = c.mac.toLowerCase();
-  const mine = [...setElements(bridge, 'port_ipv4'), ...setElements(bridge, 'port_ipv6')]
-    .map((e) => e.key.split(' . '))
-    .filter((parts) => parts[0] === tap);
+  const mine = [...setElements(bridge, 'port_ipv4'), ...setElements(bridge, 'port_ipv6')].map((e) => e.key.split(' . ')).filter((parts) => parts[0] === tap);
   for (const s of c.sources) {
-    if (!covered(s, mine.filter((p) => p[1]?.toLowerCase() === mac || s.includes('/')).map((p) => p[2]))) problems.push(`anti-spoofing: no element of ${tap} . ${mac} covers ${s}`);
+    if (
+      !covered(
+        s,
+        mine.filter((p) => p[1]?.toLowerCase() === mac || s.includes('/')).map((p) => p[2]),
+      )
+    )
+      problems.push(`anti-spoofing: no element of ${tap} . ${mac} covers ${s}`);
   }
   if (typeof index === 'number') {
     const key = c.direction === 'ingress' ? (index << 16) >>> 0 : index;

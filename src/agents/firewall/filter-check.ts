@@ -49,9 +49,14 @@ function covered(source: string, prefixes: string[]): boolean {
   });
 }
 
-export async function checkPortFilter(netns: string | null, c: PortFilterCheck): Promise<KernelAnswer> {
+export type FirewallTables = [bridge: NftJsonObject[] | null, inet: NftJsonObject[] | null];
+
+/** Both tables of the port firewall as `nft -j` lists them (one read serves every check of a call). */
+export const readFirewallTables = (netns: string | null): Promise<FirewallTables> => Promise.all([listNftTable(netns, 'bridge', TABLE), listNftTable(netns, 'inet', TABLE)]);
+
+export async function checkPortFilter(tables: Promise<FirewallTables>, c: PortFilterCheck): Promise<KernelAnswer> {
   const tap = tapName(c.port_id);
-  const [bridge, inet] = await Promise.all([listNftTable(netns, 'bridge', TABLE), listNftTable(netns, 'inet', TABLE)]);
+  const [bridge, inet] = await tables;
   if (!bridge || !inet) return { agrees: false, detail: `table ${!bridge ? 'bridge' : 'inet'} ${TABLE} is missing: the port is not filtered` };
   const problems: string[] = [];
   if (!setElements(bridge, 'secured').some((e) => e.key === tap)) problems.push(`${tap} is not in set secured`);

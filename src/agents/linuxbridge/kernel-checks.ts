@@ -5,7 +5,7 @@ import { tapName } from '../../contract/device-names.js';
 import type { FdbTowardsCheck, KernelAnswer, KernelCheck, PortWiredCheck } from '../../contract/trace.js';
 import { FLOOD_MAC, fdbOf } from '../../linux/bridge-fdb.js';
 import { showLinks } from '../../linux/links.js';
-import { checkPortFilter } from '../firewall/filter-check.js';
+import { checkPortFilter, type FirewallTables } from '../firewall/filter-check.js';
 import { vxlanName } from './names.js';
 
 export interface LinuxBridgeCheckContext {
@@ -14,6 +14,8 @@ export interface LinuxBridgeCheckContext {
   bridgeOf(portId: string, networkId: string): string;
   /** whether the host's firewall driver is nftables (the noop driver filters nothing) */
   filtering: boolean;
+  /** the firewall's tables, read once for every check of one call */
+  firewallTables(): Promise<FirewallTables>;
 }
 
 async function portWired(ctx: LinuxBridgeCheckContext, c: PortWiredCheck): Promise<KernelAnswer> {
@@ -50,7 +52,7 @@ export async function linuxBridgeCheck(ctx: LinuxBridgeCheckContext, c: KernelCh
         return await fdbTowards(ctx, c);
       case 'port_filter':
         if (!ctx.filtering) return { agrees: false, detail: 'this host runs the noop firewall driver: nothing is filtered' };
-        return await checkPortFilter(ctx.netns, c);
+        return await checkPortFilter(ctx.firewallTables(), c);
       default:
         return { agrees: null, detail: `an L2 agent does not check ${c.kind}` };
     }

@@ -17,6 +17,7 @@ import { LinkMonitor } from '../../linux/link-monitor.js';
 import { interfaceOf, ipBatch, listLinks, showLinks, type Link } from '../../linux/links.js';
 import { netnsExists } from '../../linux/netns.js';
 import { setSysctls } from '../../linux/sysctl.js';
+import { readFirewallTables, type FirewallTables } from '../firewall/filter-check.js';
 import { NoopFirewall } from '../firewall/noop-firewall.js';
 import type { PortFirewall } from '../firewall/port-firewall.js';
 import type { DeviceChange, L2Dataplane } from '../l2/dataplane.js';
@@ -122,8 +123,13 @@ export class LinuxBridgeDataplane implements L2Dataplane {
 
   /** `neutrino trace`: what this host's kernel holds for each check (kernel-checks.ts). */
   checkKernel(checks: KernelCheck[]): Promise<KernelAnswer[]> {
+    let tables: Promise<FirewallTables> | null = null;
     const ctx = {
       netns: this.netns,
+      firewallTables: () => {
+        tables ??= readFirewallTables(this.netns);
+        return tables;
+      },
       filtering: !(this.firewall instanceof NoopFirewall),
       bridgeOf: (portId: string, networkId: string) => [...this.ports.values()].find((p) => p.portId === portId)?.bridge ?? bridgeName(networkId),
     };

@@ -13,6 +13,7 @@ import { instanceCommands, keypairCommands } from '../compute/cli.js';
 import { labCommands } from '../lab/cli.js';
 import { sanityCheckCommand } from './sanity-check.js';
 import { traceCommand } from './trace.js';
+import { auditCommand } from './audit.js';
 import { upCommands } from '../allinone/cli.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -155,6 +156,7 @@ program.addCommand(keypairCommands());
 program.addCommand(labCommands());
 program.addCommand(sanityCheckCommand());
 program.addCommand(traceCommand());
+program.addCommand(auditCommand());
 for (const c of upCommands()) program.addCommand(c);
 
 const db = program.command('db').description('Database schema management.');

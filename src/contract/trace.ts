@@ -1,13 +1,16 @@
-// `neutrino trace`: what the server asks an agent about one hop of a traced packet, and what the
-// agent answers from its kernel. Neutron has no such call; the topics are Neutrino's own, one per
-// agent kind so that an L2 and an L3 agent on one host each get their own questions.
+// `neutrino trace` and `neutrino audit`: what the server asks an agent about one hop of a traced
+// packet, or about drift between what it was told and what its kernel has, and what the agent
+// answers. Neutron has no such calls; the topics are Neutrino's own, one per agent kind so that
+// an L2 and an L3 agent on one host each get their own questions.
 
 /** Server → an L2 agent on one host (call on `<topic>.<host>`). */
-export const TRACE_L2 = 'neutrino-trace-l2';
+export const TRACE_L2 = 'neutrino-diagnostics-l2';
 /** Server → an L3 agent on one host (call on `<topic>.<host>`). */
-export const TRACE_L3 = 'neutrino-trace-l3';
-/** The method both answer: a list of checks in, one answer per check out (same order). */
+export const TRACE_L3 = 'neutrino-diagnostics-l3';
+/** Trace: a list of checks in, one answer per check out (same order). */
 export const CHECK_HOPS = 'check_hops';
+/** Audit: {repair} in, an AuditReport out. */
+export const AUDIT = 'audit';
 
 /** A port's device is present, up, and a member of its network's bridge. */
 export interface PortWiredCheck {
@@ -74,4 +77,30 @@ export interface KernelAnswer {
 
 export interface CheckHopsArgs {
   checks: KernelCheck[];
+}
+
+export interface AuditArgs {
+  /** put what differs right (else only report it) */
+  repair: boolean;
+}
+
+/** One object of the host that differs from what the agent was told. */
+export interface Drift {
+  /** what kind of object: bridge_port, vxlan_fdb, nft_set, nft_chain, nft_table … */
+  kind: string;
+  /** the object: device, "vxlan-101 fa:16:… dst 10.21.0.12", "inet neutrino-sg rg-…-4" */
+  object: string;
+  detail: string;
+  repaired: boolean;
+}
+
+export interface AuditReport {
+  host: string;
+  agent_type: string;
+  drifts: Drift[];
+  /** what was compared, by kind (ports, fdb entries, nft elements …) */
+  checked: Record<string, number>;
+  /** what the agent's kind does not audit yet, said plainly */
+  not_audited: string[];
+  ms: number;
 }

@@ -38,6 +38,7 @@ import { PortBinder } from '../plugins/ml2/port-binding.js';
 import { PortPlugin } from '../plugins/ml2/ports.js';
 import { Ml2RpcCallbacks } from '../plugins/ml2/rpc-callbacks.js';
 import { SubnetPlugin } from '../plugins/ml2/subnets.js';
+import { AuditService } from '../plugins/trace/audit-service.js';
 import { TraceService } from '../plugins/trace/trace-service.js';
 import { IpAvailability } from '../plugins/ip-availability/ip-availability.js';
 import { subscribeNetworkRbac } from '../plugins/rbac/network-callbacks.js';
@@ -142,7 +143,7 @@ function loadMl2(s: Services): CorePlugin {
       registerIpAvailability(app, new IpAvailability(s.db), policy);
       registerDhcpAgentScheduler(app, dhcpScheduling, policy);
       // admin diagnostics over the model and the agents' kernels (docs/trace.md)
-      registerTrace(app, new TraceService(s, (a) => agents.isAlive(a)), policy);
+      registerTrace(app, new TraceService(s, (a) => agents.isAlive(a)), new AuditService(s, (a) => agents.isAlive(a)), policy);
     },
     rpc: [
       { topic: PLUGIN, endpoints: { ...rpcCallbacks.pluginEndpoints(), ...dhcpRpc.endpoints() } },

@@ -10,7 +10,7 @@ import { AGENT_TYPE_LINUXBRIDGE } from '../../contract/agent-types.js';
 import { TAP_PREFIX } from '../../contract/device-names.js';
 import type { DeviceDetails, FdbEntries } from '../../contract/l2.js';
 import type { SecurityGroupInfo } from '../../contract/security-groups.js';
-import type { KernelAnswer, KernelCheck } from '../../contract/trace.js';
+import type { AuditReport, Drift, KernelAnswer, KernelCheck } from '../../contract/trace.js';
 import { applyFdb, fdbAddLines, fdbRemoveLines, remoteFdb, staleFdbLines, type FdbRemote } from '../../linux/bridge-fdb.js';
 import type { Capability } from '../../linux/kernel-features.js';
 import { LinkMonitor } from '../../linux/link-monitor.js';
@@ -119,6 +119,71 @@ export class LinuxBridgeDataplane implements L2Dataplane {
     await dp.monitor.start();
     o.log.info({ event: 'lb.started', netns, vxlan_dev: vxlanDev, interface_mappings: o.interfaceMappings, bridge_mappings: o.bridgeMappings }, `Linux bridge dataplane watching ${where}`);
     return dp;
+  }
+
+  /** Drift audit: ports wired by this process still in their bridges and up, the l2population
+   *  fdb entries on the VXLAN devices, the port firewall's tables. repair: each drift is put
+   *  right (one ip batch, one bridge batch, one nft transaction). */
+  audit(repair: boolean): Promise<Omit<AuditReport, 'host' | 'agent_type' | 'ms'>> {
+    return this.serial(async () => {
+      const drifts: Drift[] = [];
+      const ipLines: string[] = [];
+      const ipDrifts: Drift[] = [];
+      const wired = [...this.ports];
+      const links = await showLinks(this.netns, [...wired.map(([tap]) => tap), ...new Set(wired.map(([, p]) => p.bridge))]);
+      for (const [tap, p] of wired) {
+        const dev = links.get(tap);
+        if (!dev) continue; // gone: the link monitor reports it as removed
+        if (!links.has(p.bridge)) {
+          drifts.push({ kind: 'bridge', object: p.bridge, detail: `bridge of port ${p.portId} is missing (the next resync makes it)`, repaired: false });
+          continue;
+        }
+        if (dev.master !== p.bridge) {
+          const d = { kind: 'bridge_port', object: tap, detail: `${tap} (port ${p.portId}) is ${dev.master ? `in ${dev.master}` : 'in no bridge'}, not in ${p.bridge}`, repaired: false };
+          ipDrifts.push(d);
+          ipLines.push(`link set dev ${tap} master ${p.bridge}`, `link set dev ${tap} up`);
+        } else if (!dev.up) {
+          ipDrifts.push({ kind: 'bridge_port', object: tap, detail: `${tap} (port ${p.portId}) is down`, repaired: false });
+          ipLines.push(`link set dev ${tap} up`);
+        }
+      }
+      if (repair && ipLines.length) {
+        const failures = await ipBatch(this.netns, ipLines);
+        for (const d of ipDrifts) d.repaired = !failures.some((f) => f.command.includes(` ${d.object} `));
+      }
+      drifts.push(...ipDrifts);
+
+      const kernel = this.fdb.size ? await remoteFdb(this.netns) : new Map<string, { mac: string; dst: string }[]>();
+      const fdbLines: string[] = [];
+      const fdbDrifts: Drift[] = [];
+      let fdbEntries = 0;
+      for (const [networkId, net] of this.fdb) {
+        const device = vxlanName(net.segmentId);
+        if (!this.vxlanReady.has(device)) continue;
+        const have = new Set((kernel.get(device) ?? []).map((e) => `${e.mac.toLowerCase()} ${e.dst}`));
+        for (const r of this.remotes(networkId)) {
+          for (const mac of r.macs) {
+            fdbEntries++;
+            if (have.has(`${mac.toLowerCase()} ${r.dst}`)) continue;
+            fdbDrifts.push({ kind: 'vxlan_fdb', object: `${device} ${mac} dst ${r.dst}`, detail: `l2population entry of network ${networkId} is missing`, repaired: false });
+            fdbLines.push(...fdbAddLines(device, [{ dst: r.dst, macs: [mac] }]));
+          }
+        }
+      }
+      if (repair && fdbLines.length) {
+        const failures = await applyFdb(this.netns, fdbLines, this.log);
+        for (const d of fdbDrifts) d.repaired = !failures.some((f) => f.command.includes(d.object.split(' ')[1]));
+      }
+      drifts.push(...fdbDrifts);
+
+      const fw = (await this.firewall.audit?.(repair)) ?? { drifts: [], checked: {} };
+      drifts.push(...fw.drifts);
+      return {
+        drifts,
+        checked: { ports: wired.length, fdb_entries: fdbEntries, ...fw.checked },
+        not_audited: ['segment devices (vxlan-/VLAN) beyond their fdb entries', 'ports this process has not wired'],
+      };
+    });
   }
 
   /** `neutrino trace`: what this host's kernel holds for each check (kernel-checks.ts). */

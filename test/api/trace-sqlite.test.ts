@@ -5,7 +5,7 @@
 // dataplane tier asks real agents).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CHECK_HOPS, TRACE_L2, type CheckHopsArgs } from '../../src/contract/trace.js';
+import { AUDIT, type AuditArgs, CHECK_HOPS, TRACE_L2, type CheckHopsArgs } from '../../src/contract/trace.js';
 import * as topics from '../../src/contract/topics.js';
 import type { Consumer } from '../../src/rpc/bus.js';
 import { asAdmin, asMember, startTestServer, type TestServer } from '../helpers/server.js';
@@ -245,5 +245,48 @@ describe('POST /v2.0/trace on sqlite (model only)', () => {
     // compute2's agent is alive but nobody serves its trace topic here: asked, no answer in time
     assert.equal(byStep.destination_port.agrees, null);
     assert.match(byStep.destination_port.detail, /could not answer/);
+  });
+
+  it('POST /v2.0/audit: admin only, input named, a host without a live L2 agent refused, the agent asked with repair', async () => {
+    const denied = await s.req('POST', '/v2.0/audit', {}, asMember(P));
+    assert.equal(denied.status, 403);
+    assert.match(denied.body.NeutronError.message, /create_audit/);
+    for (const [body, message] of [
+      [{ audit: { repair: 'yes' } }, /Invalid input for repair/],
+      [{ audit: { host: 7 } }, /Invalid input for host/],
+      [{ audit: { hots: 'compute1' } }, /Invalid input for hots/],
+      [{ audit: { host: 'nowhere' } }, /no live L2 agent on host nowhere/],
+    ] as [Obj, RegExp][]) {
+      const r = await s.req('POST', '/v2.0/audit', body, ADMIN);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(r.body.NeutronError.type, 'InvalidInput');
+      assert.match(r.body.NeutronError.message, message);
+    }
+    const asked: AuditArgs[] = [];
+    consumers.push(
+      await s.bus.consume(
+        TRACE_L2,
+        {
+          [AUDIT]: (args: AuditArgs) => {
+            asked.push(args);
+            return {
+              host: 'compute2',
+              agent_type: 'Linux bridge agent',
+              drifts: [{ kind: 'bridge_port', object: 'tapx', detail: 'in no bridge', repaired: args.repair }],
+              checked: { ports: 1 },
+              not_audited: [],
+              ms: 1,
+            };
+          },
+        },
+        { host: 'compute2', fanout: false, shared: false },
+      ),
+    );
+    const a = (await ok('POST', '/v2.0/audit', { audit: { host: 'compute2', repair: true } })).audit;
+    assert.deepEqual(asked, [{ repair: true }]);
+    assert.equal(a.audits.length, 1);
+    assert.equal(a.audits[0].drifts[0].repaired, true);
+    assert.deepEqual(a.unanswered, []);
+    assert.match(a.not_audited.join('\n'), /L3 agents .*not built/);
   });
 });

@@ -127,10 +127,18 @@ export class LinuxBridgeDataplane implements L2Dataplane {
   audit(repair: boolean): Promise<Omit<AuditReport, 'host' | 'agent_type' | 'ms'>> {
     return this.serial(async () => {
       const drifts: Drift[] = [];
+      // the three reads are independent: the firewall audits its own tables meanwhile
+      const firewallAudit = this.firewall.audit?.(repair);
+      const kernelFdb = this.fdb.size ? remoteFdb(this.netns) : Promise.resolve(new Map<string, { mac: string; dst: string }[]>());
+      // awaited below; a failure meanwhile must not count as unhandled
+      firewallAudit?.catch(() => undefined);
+      kernelFdb.catch(() => undefined);
       const ipLines: string[] = [];
       const ipDrifts: Drift[] = [];
       const wired = [...this.ports];
-      const links = await showLinks(this.netns, [...wired.map(([tap]) => tap), ...new Set(wired.map(([, p]) => p.bridge))]);
+      const names = [...wired.map(([tap]) => tap), ...new Set(wired.map(([, p]) => p.bridge))];
+      // many ports: one dump is cheaper than a lookup per name
+      const links = names.length > SHOW_BY_NAME_LIMIT ? await listLinks(this.netns) : await showLinks(this.netns, names);
       for (const [tap, p] of wired) {
         const dev = links.get(tap);
         if (!dev) continue; // gone: the link monitor reports it as removed
@@ -153,7 +161,7 @@ export class LinuxBridgeDataplane implements L2Dataplane {
       }
       drifts.push(...ipDrifts);
 
-      const kernel = this.fdb.size ? await remoteFdb(this.netns) : new Map<string, { mac: string; dst: string }[]>();
+      const kernel = await kernelFdb;
       const fdbLines: string[] = [];
       const fdbDrifts: Drift[] = [];
       let fdbEntries = 0;
@@ -176,7 +184,7 @@ export class LinuxBridgeDataplane implements L2Dataplane {
       }
       drifts.push(...fdbDrifts);
 
-      const fw = (await this.firewall.audit?.(repair)) ?? { drifts: [], checked: {} };
+      const fw = (await firewallAudit) ?? { drifts: [], checked: {} };
       drifts.push(...fw.drifts);
       return {
         drifts,

@@ -45,7 +45,7 @@ export async function runAgent(kind: AgentKind, config: Config, log: Logger, hos
     await dataplane.close();
     throw e;
   }
-  const agent = new L2Agent({ bus, log, host, reportInterval: config.int('agent', 'report_interval'), dataplane });
+  const agent = new L2Agent({ bus, log, host, reportInterval: config.int('agent', 'report_interval'), auditInterval: config.int('agent', 'audit_interval'), dataplane });
   try {
     await agent.start();
   } catch (e) {

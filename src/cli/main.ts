@@ -12,6 +12,8 @@ import { AGENT_KINDS, runAgent, type AgentKind } from '../agents/run-agent.js';
 import { instanceCommands, keypairCommands } from '../compute/cli.js';
 import { labCommands } from '../lab/cli.js';
 import { sanityCheckCommand } from './sanity-check.js';
+import { traceCommand } from './trace.js';
+import { auditCommand } from './audit.js';
 import { upCommands } from '../allinone/cli.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -153,6 +155,8 @@ program.addCommand(instanceCommands());
 program.addCommand(keypairCommands());
 program.addCommand(labCommands());
 program.addCommand(sanityCheckCommand());
+program.addCommand(traceCommand());
+program.addCommand(auditCommand());
 for (const c of upCommands()) program.addCommand(c);
 
 const db = program.command('db').description('Database schema management.');

@@ -145,6 +145,12 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
   },
   agent: {
     report_interval: { type: 'float', default: 30, min: 0, help: 'Seconds between agent heartbeats (report_state); 0 disables them.' },
+    audit_interval: {
+      type: 'int',
+      default: 60,
+      min: 0,
+      help: 'Linux bridge agent: seconds between drift audits (bridge membership, VXLAN fdb, nft tables) that repair what they find; 0 disables them (neutrino audit still asks on demand). docs/trace.md',
+    },
     availability_zone: { type: 'string', default: 'nova', help: 'Availability zone the DHCP and L3 agents report (openstack network agent list shows it); L2 agents report none, as in Neutron.' },
     tunnel_types: { type: 'list', default: [], help: 'Open vSwitch agent: tunnel types it serves (only vxlan is built).' },
     l2_population: { type: 'bool', default: true, help: 'Open vSwitch agent: use l2population fdb entries (required: flooding comes from them).' },

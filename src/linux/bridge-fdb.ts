@@ -61,3 +61,10 @@ export async function applyFdb(netns: string | null, lines: string[], log: Logge
   for (const f of failures) log.error({ event: 'lb.fdb_failed', command: f.command, err: f.error }, `bridge ${f.command} failed: ${f.error}`);
   return failures;
 }
+
+/** The forwarding entries of one device (`bridge -j fdb show dev X`); empty when it does not exist. */
+export async function fdbOf(netns: string | null, device: string): Promise<{ mac: string; dst: string | null }[]> {
+  const r = await run('bridge', ['-j', 'fdb', 'show', 'dev', device], { netns, allowFailure: true });
+  if (r.code !== 0) return [];
+  return (JSON.parse(r.stdout || '[]') as { mac: string; dst?: string }[]).map((e) => ({ mac: e.mac.toLowerCase(), dst: e.dst ?? null }));
+}

@@ -18,6 +18,7 @@ import { registerIpAvailability } from '../api/routes/ip-availability.js';
 import { registerInstanceRoutes } from '../api/routes/instances.js';
 import { registerL3Routes } from '../api/routes/l3.js';
 import { registerQuotas } from '../api/routes/quotas.js';
+import { registerTrace } from '../api/routes/trace.js';
 import { AgentStore } from '../plugins/agents/agent-store.js';
 import { subscribeDhcpNotifier } from '../plugins/agents/dhcp-callbacks.js';
 import { DhcpAgentScheduling } from '../plugins/agents/dhcp-agent-scheduling.js';
@@ -37,6 +38,8 @@ import { PortBinder } from '../plugins/ml2/port-binding.js';
 import { PortPlugin } from '../plugins/ml2/ports.js';
 import { Ml2RpcCallbacks } from '../plugins/ml2/rpc-callbacks.js';
 import { SubnetPlugin } from '../plugins/ml2/subnets.js';
+import { AuditService } from '../plugins/trace/audit-service.js';
+import { TraceService } from '../plugins/trace/trace-service.js';
 import { IpAvailability } from '../plugins/ip-availability/ip-availability.js';
 import { subscribeNetworkRbac } from '../plugins/rbac/network-callbacks.js';
 import { RbacPolicyPlugin, rbacPolicyDef } from '../plugins/rbac/rbac-policies.js';
@@ -139,6 +142,8 @@ function loadMl2(s: Services): CorePlugin {
       registerQuotas(app, s.quotas, policy);
       registerIpAvailability(app, new IpAvailability(s.db), policy);
       registerDhcpAgentScheduler(app, dhcpScheduling, policy);
+      // admin diagnostics over the model and the agents' kernels (docs/trace.md)
+      registerTrace(app, new TraceService(s, (a) => agents.isAlive(a)), new AuditService(s, (a) => agents.isAlive(a)), policy);
     },
     rpc: [
       { topic: PLUGIN, endpoints: { ...rpcCallbacks.pluginEndpoints(), ...dhcpRpc.endpoints() } },

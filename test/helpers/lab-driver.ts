@@ -28,9 +28,9 @@ export function sh(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 
 export type LabDriver = ReturnType<typeof labDriver>;
 
-/** A lab named `t<pid><tag>-`, with its files in a fresh temp dir; `url` is set once it is up. */
-export function labDriver(tag: string) {
-  const P = `t${process.pid % 10000}${tag}-`;
+/** A lab named `t<pid><tag>-` (or `prefix`), with its files in a fresh temp dir; `url` is set once it is up. */
+export function labDriver(tag: string, prefix?: string) {
+  const P = prefix ?? `t${process.pid % 10000}${tag}-`;
   const DIR = mkdtempSync(join(tmpdir(), `neutrino-${P}`));
   const CONF = join(DIR, 'neutrino.conf');
   const lab = {

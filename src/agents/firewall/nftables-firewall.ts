@@ -7,9 +7,11 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { SecurityGroupInfo } from '../../contract/security-groups.js';
+import type { Drift } from '../../contract/trace.js';
 import { deleteConntrack, type ConntrackFilter } from '../../linux/conntrack.js';
 import { applyNftScript, listNftTable } from '../../linux/nft.js';
 import { connectionsToClose, ruleMark } from './conntrack-closing.js';
+import { tableDrift } from './drift.js';
 import { emptyModel, FirewallState, type FirewallModel } from './model.js';
 import { diffTable, replaceTable, type NftTable } from './nft-table.js';
 import type { PortFirewall } from './port-firewall.js';
@@ -58,13 +60,30 @@ export class NftablesFirewall implements PortFirewall {
     });
   }
 
+  /** Drift audit: the tables as applied last against the kernel's. A repair replaces both
+   *  tables in one transaction (what an incremental change does when the kernel surprised it). */
+  audit(repair: boolean): Promise<{ drifts: Drift[]; checked: Record<string, number> }> {
+    return this.serial(async () => {
+      const counted = { elements: 0, chains: 0 };
+      if (!this.applied) return { drifts: [], checked: { nft_elements: 0, nft_chains: 0 } };
+      const applied = this.applied;
+      const [bridge, inet] = await Promise.all([listNftTable(this.netns, 'bridge', TABLE), listNftTable(this.netns, 'inet', TABLE)]);
+      const drifts = [...tableDrift(applied.bridge, bridge, counted), ...tableDrift(applied.inet, inet, counted)];
+      if (repair && drifts.length) {
+        await applyNftScript(this.netns, `${this.replaceLines(applied).join('\n')}\n`);
+        for (const d of drifts) d.repaired = true;
+      }
+      return { drifts, checked: { nft_elements: counted.elements, nft_chains: counted.chains } };
+    });
+  }
+
   async close(): Promise<void> {
     // the rules stay: instances keep their protection while the agent is away
     await this.tail.catch(() => undefined);
   }
 
   /** Runs changes one after another: each is computed against the one before. */
-  private serial(fn: () => Promise<void>): Promise<void> {
+  private serial<T = void>(fn: () => Promise<T>): Promise<T> {
     const next = this.tail.then(fn, fn);
     this.tail = next.catch(() => undefined);
     return next;

@@ -2,6 +2,7 @@
 // The dataplane hands it what security_group_info_for_devices returned; it keeps the
 // kernel's rules equal to that, in one atomic transaction per change.
 import type { SecurityGroupInfo } from '../../contract/security-groups.js';
+import type { Drift } from '../../contract/trace.js';
 
 export interface PortFirewall {
   /** Sets the rules of these ports (other known ports keep theirs); remote-group member sets are replaced by info's. */
@@ -10,6 +11,8 @@ export interface PortFirewall {
   remove(portIds: string[]): Promise<void>;
   /** Full resync: info holds every port there is; rules of any other port are removed. */
   sync(info: SecurityGroupInfo): Promise<void>;
+  /** Compares what was applied last with the kernel; repair: puts the tables right (one transaction). */
+  audit?(repair: boolean): Promise<{ drifts: Drift[]; checked: Record<string, number> }>;
   /** Leaves the rules in place (an agent restart must not open or close anything). */
   close(): Promise<void>;
 }

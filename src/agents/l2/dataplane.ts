@@ -3,6 +3,7 @@
 // firewall state the server tells it about. The shared L2 agent logic drives it.
 import type { DeviceDetails, FdbEntries } from '../../contract/l2.js';
 import type { SecurityGroupInfo } from '../../contract/security-groups.js';
+import type { AuditReport, KernelAnswer, KernelCheck } from '../../contract/trace.js';
 
 export interface DeviceChange {
   added: string[];
@@ -31,6 +32,10 @@ export interface L2Dataplane {
   /** full: entries are everything about their networks (a refresh); anything else there is stale */
   fdbAdd(entries: FdbEntries, full?: boolean): Promise<void>;
   fdbRemove(entries: FdbEntries): Promise<void>;
+  /** `neutrino trace`: what the kernel holds for each check, in order (absent: the driver cannot tell) */
+  checkKernel?(checks: KernelCheck[]): Promise<KernelAnswer[]>;
+  /** `neutrino audit`: what differs from what this process applied; repair puts it right (absent: not built for the driver) */
+  audit?(repair: boolean): Promise<Omit<AuditReport, 'host' | 'agent_type' | 'ms'>>;
   /** the tunnel endpoint this host uses, if it serves tunnels */
   tunnelIp(): string | null;
   close(): Promise<void>;

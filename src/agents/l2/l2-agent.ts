@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { TAP_PREFIX } from '../../contract/device-names.js';
 import type { DeviceDetails, FdbEntries } from '../../contract/l2.js';
 import * as topics from '../../contract/topics.js';
+import { AUDIT, CHECK_HOPS, TRACE_L2, type AuditArgs, type AuditReport, type CheckHopsArgs, type KernelAnswer } from '../../contract/trace.js';
 import type { Bus } from '../../rpc/bus.js';
 import { AgentCore } from '../agent-core.js';
 import { EventQueue } from '../event-queue.js';
@@ -23,6 +24,8 @@ export interface L2AgentOptions {
   host: string;
   reportInterval: number;
   dataplane: L2Dataplane;
+  /** [agent] audit_interval: seconds between drift audits that repair what they find (0: none) */
+  auditInterval?: number;
 }
 
 export class L2Agent {
@@ -34,8 +37,10 @@ export class L2Agent {
   private readonly retries = new Map<string, { delay: number; timer: NodeJS.Timeout }>();
   private readonly dp: L2Dataplane;
   private readonly log: Logger;
+  private auditTimer: NodeJS.Timeout | null = null;
+  private readonly audits = { runs: 0, drifts: 0, repairs: 0, last_ms: 0 };
 
-  constructor(o: L2AgentOptions) {
+  constructor(private readonly o: L2AgentOptions) {
     this.dp = o.dataplane;
     this.log = o.log;
     this.queue = new EventQueue((batch) => this.handle(batch), o.log, {
@@ -50,7 +55,7 @@ export class L2Agent {
       binary: this.dp.binary,
       topic: 'N/A',
       reportInterval: o.reportInterval,
-      configurations: () => ({ ...this.dp.configurations(), devices: this.present.size }),
+      configurations: () => ({ ...this.dp.configurations(), devices: this.present.size, ...(this.dp.audit ? { audit: { ...this.audits } } : {}) }),
       resync: () => this.resync(),
       listen: {
         [topics.PORT_UPDATE]: { port_update: (a: { port: { id: string; 'binding:host_id'?: string } }) => this.portUpdated(a.port) },
@@ -66,6 +71,7 @@ export class L2Agent {
           remove_fdb_entries: (a: { fdb_entries: FdbEntries }) => this.dp.fdbRemove(a.fdb_entries),
         },
         [topics.TUNNEL_UPDATE]: { tunnel_update: () => undefined },
+        [TRACE_L2]: { [CHECK_HOPS]: (a: CheckHopsArgs) => this.checkHops(a), [AUDIT]: (a: AuditArgs) => this.audit(a?.repair === true) },
       },
     });
     this.dp.watch((c) => {
@@ -76,6 +82,36 @@ export class L2Agent {
 
   async start(): Promise<void> {
     await this.core.start();
+    const every = this.o.auditInterval ?? 0;
+    if (every > 0 && this.dp.audit) {
+      this.auditTimer = setInterval(() => {
+        this.audit(true).catch((err) => this.log.error({ event: 'audit.failed', err: (err as Error).message }, 'drift audit failed; it runs again at the next interval'));
+      }, every * 1000);
+      this.auditTimer.unref?.();
+    }
+  }
+
+  /** Compares the host with what this agent applied; repairs when asked (one log line per repair). */
+  async audit(repair: boolean): Promise<AuditReport> {
+    const t0 = Date.now();
+    if (!this.dp.audit) {
+      return { host: this.core.host, agent_type: this.dp.agentType, drifts: [], checked: {}, not_audited: [`the ${this.dp.agentType} has no drift audit yet`], ms: 0 };
+    }
+    const r = await this.dp.audit(repair);
+    const ms = Date.now() - t0;
+    this.audits.runs++;
+    this.audits.drifts += r.drifts.length;
+    this.audits.last_ms = ms;
+    for (const d of r.drifts) {
+      if (d.repaired) {
+        this.audits.repairs++;
+        this.log.warn({ event: 'audit.repaired', kind: d.kind, object: d.object, detail: d.detail }, `drift repaired: ${d.kind} ${d.object}: ${d.detail}`);
+      } else {
+        this.log.warn({ event: 'audit.drift', kind: d.kind, object: d.object, detail: d.detail }, `drift found: ${d.kind} ${d.object}: ${d.detail}`);
+      }
+    }
+    if (!r.drifts.length) this.log.debug({ event: 'audit.clean', ms, checked: r.checked }, 'drift audit: nothing differs');
+    return { host: this.core.host, agent_type: this.dp.agentType, ...r, ms };
   }
 
   /** Everything again: devices on the host against the server's view; stale state removed. */
@@ -211,12 +247,20 @@ export class L2Agent {
     for (const d of this.wired.keys()) this.queue.push(d, 'updated');
   }
 
+  /** `neutrino trace` asks what this host's kernel holds for some hops. */
+  private async checkHops(a: CheckHopsArgs): Promise<KernelAnswer[]> {
+    const checks = Array.isArray(a?.checks) ? a.checks : [];
+    if (!this.dp.checkKernel) return checks.map(() => ({ agrees: null, detail: `the ${this.dp.agentType} does not check its kernel for traces yet` }));
+    return this.dp.checkKernel(checks);
+  }
+
   /** Resolves when no event is waiting (tests, shutdown). */
   idle(): Promise<void> {
     return this.queue.idle();
   }
 
   async stop(): Promise<void> {
+    if (this.auditTimer) clearInterval(this.auditTimer);
     for (const d of [...this.retries.keys()]) this.forgetRetry(d);
     this.queue.close();
     await this.core.stop();

@@ -7,10 +7,12 @@ import { AGENT_TYPE_L3 } from '../../contract/agent-types.js';
 import { idOfServiceNamespace, serviceNamespacePrefix } from '../../contract/device-names.js';
 import type { FloatingIpStatus, SyncRouter } from '../../contract/l3.js';
 import { L3_AGENT } from '../../contract/topics.js';
+import { CHECK_HOPS, TRACE_L3, type CheckHopsArgs } from '../../contract/trace.js';
 import { listNamespaces } from '../../linux/netns.js';
 import type { Bus } from '../../rpc/bus.js';
 import { AgentCore } from '../agent-core.js';
 import { L3PluginApi } from './l3-plugin-api.js';
+import { l3Check } from './kernel-checks.js';
 import { RouterDataplane } from './router-dataplane.js';
 import { RouterQueue } from './router-queue.js';
 import { planRouter } from './router-plan.js';
@@ -84,6 +86,10 @@ export class L3Agent {
           router_removed_from_agent: (a: { payload?: { router_id: string } }) => {
             if (a.payload?.router_id) void this.queue.push(a.payload.router_id, null);
           },
+        },
+        // `neutrino trace`: what this host's router namespaces hold (kernel-checks.ts)
+        [TRACE_L3]: {
+          [CHECK_HOPS]: (a: CheckHopsArgs) => Promise.all((Array.isArray(a?.checks) ? a.checks : []).map((c) => l3Check((id) => this.dataplane.namespaceOf(id), c))),
         },
       },
     });

@@ -10,17 +10,21 @@ import { AGENT_TYPE_LINUXBRIDGE } from '../../contract/agent-types.js';
 import { TAP_PREFIX } from '../../contract/device-names.js';
 import type { DeviceDetails, FdbEntries } from '../../contract/l2.js';
 import type { SecurityGroupInfo } from '../../contract/security-groups.js';
+import type { AuditReport, Drift, KernelAnswer, KernelCheck } from '../../contract/trace.js';
 import { applyFdb, fdbAddLines, fdbRemoveLines, remoteFdb, staleFdbLines, type FdbRemote } from '../../linux/bridge-fdb.js';
 import type { Capability } from '../../linux/kernel-features.js';
 import { LinkMonitor } from '../../linux/link-monitor.js';
 import { interfaceOf, ipBatch, listLinks, showLinks, type Link } from '../../linux/links.js';
 import { netnsExists } from '../../linux/netns.js';
 import { setSysctls } from '../../linux/sysctl.js';
+import { readFirewallTables, type FirewallTables } from '../firewall/filter-check.js';
+import { NoopFirewall } from '../firewall/noop-firewall.js';
 import type { PortFirewall } from '../firewall/port-firewall.js';
 import type { DeviceChange, L2Dataplane } from '../l2/dataplane.js';
 import { mappings } from '../mappings.js';
 import { linuxbridgeConfigurations } from './configurations.js';
-import { vxlanName } from './names.js';
+import { linuxBridgeCheck } from './kernel-checks.js';
+import { bridgeName, vxlanName } from './names.js';
 import { networkWiring, planBridgeRemoval, planCleanup, planWiring, type LinuxBridgeSettings, type RemovalPlan, type WantedNetwork } from './wiring-plan.js';
 
 export interface LinuxBridgeDataplaneOptions {
@@ -115,6 +119,94 @@ export class LinuxBridgeDataplane implements L2Dataplane {
     await dp.monitor.start();
     o.log.info({ event: 'lb.started', netns, vxlan_dev: vxlanDev, interface_mappings: o.interfaceMappings, bridge_mappings: o.bridgeMappings }, `Linux bridge dataplane watching ${where}`);
     return dp;
+  }
+
+  /** Drift audit: ports wired by this process still in their bridges and up, the l2population
+   *  fdb entries on the VXLAN devices, the port firewall's tables. repair: each drift is put
+   *  right (one ip batch, one bridge batch, one nft transaction). */
+  audit(repair: boolean): Promise<Omit<AuditReport, 'host' | 'agent_type' | 'ms'>> {
+    return this.serial(async () => {
+      const drifts: Drift[] = [];
+      // the three reads are independent: the firewall audits its own tables meanwhile
+      const firewallAudit = this.firewall.audit?.(repair);
+      const kernelFdb = this.fdb.size ? remoteFdb(this.netns) : Promise.resolve(new Map<string, { mac: string; dst: string }[]>());
+      // awaited below; a failure meanwhile must not count as unhandled
+      firewallAudit?.catch(() => undefined);
+      kernelFdb.catch(() => undefined);
+      const ipLines: string[] = [];
+      const ipDrifts: Drift[] = [];
+      const wired = [...this.ports];
+      const names = [...wired.map(([tap]) => tap), ...new Set(wired.map(([, p]) => p.bridge))];
+      // many ports: one dump is cheaper than a lookup per name
+      const links = names.length > SHOW_BY_NAME_LIMIT ? await listLinks(this.netns) : await showLinks(this.netns, names);
+      for (const [tap, p] of wired) {
+        const dev = links.get(tap);
+        if (!dev) continue; // gone: the link monitor reports it as removed
+        if (!links.has(p.bridge)) {
+          drifts.push({ kind: 'bridge', object: p.bridge, detail: `bridge of port ${p.portId} is missing (the next resync makes it)`, repaired: false });
+          continue;
+        }
+        if (dev.master !== p.bridge) {
+          const d = { kind: 'bridge_port', object: tap, detail: `${tap} (port ${p.portId}) is ${dev.master ? `in ${dev.master}` : 'in no bridge'}, not in ${p.bridge}`, repaired: false };
+          ipDrifts.push(d);
+          ipLines.push(`link set dev ${tap} master ${p.bridge}`, `link set dev ${tap} up`);
+        } else if (!dev.up) {
+          ipDrifts.push({ kind: 'bridge_port', object: tap, detail: `${tap} (port ${p.portId}) is down`, repaired: false });
+          ipLines.push(`link set dev ${tap} up`);
+        }
+      }
+      if (repair && ipLines.length) {
+        const failures = await ipBatch(this.netns, ipLines);
+        for (const d of ipDrifts) d.repaired = !failures.some((f) => f.command.includes(` ${d.object} `));
+      }
+      drifts.push(...ipDrifts);
+
+      const kernel = await kernelFdb;
+      const fdbLines: string[] = [];
+      const fdbDrifts: Drift[] = [];
+      let fdbEntries = 0;
+      for (const [networkId, net] of this.fdb) {
+        const device = vxlanName(net.segmentId);
+        if (!this.vxlanReady.has(device)) continue;
+        const have = new Set((kernel.get(device) ?? []).map((e) => `${e.mac.toLowerCase()} ${e.dst}`));
+        for (const r of this.remotes(networkId)) {
+          for (const mac of r.macs) {
+            fdbEntries++;
+            if (have.has(`${mac.toLowerCase()} ${r.dst}`)) continue;
+            fdbDrifts.push({ kind: 'vxlan_fdb', object: `${device} ${mac} dst ${r.dst}`, detail: `l2population entry of network ${networkId} is missing`, repaired: false });
+            fdbLines.push(...fdbAddLines(device, [{ dst: r.dst, macs: [mac] }]));
+          }
+        }
+      }
+      if (repair && fdbLines.length) {
+        const failures = await applyFdb(this.netns, fdbLines, this.log);
+        for (const d of fdbDrifts) d.repaired = !failures.some((f) => f.command.includes(d.object.split(' ')[1]));
+      }
+      drifts.push(...fdbDrifts);
+
+      const fw = (await firewallAudit) ?? { drifts: [], checked: {} };
+      drifts.push(...fw.drifts);
+      return {
+        drifts,
+        checked: { ports: wired.length, fdb_entries: fdbEntries, ...fw.checked },
+        not_audited: ['segment devices (vxlan-/VLAN) beyond their fdb entries', 'ports this process has not wired'],
+      };
+    });
+  }
+
+  /** `neutrino trace`: what this host's kernel holds for each check (kernel-checks.ts). */
+  checkKernel(checks: KernelCheck[]): Promise<KernelAnswer[]> {
+    let tables: Promise<FirewallTables> | null = null;
+    const ctx = {
+      netns: this.netns,
+      firewallTables: () => {
+        tables ??= readFirewallTables(this.netns);
+        return tables;
+      },
+      filtering: !(this.firewall instanceof NoopFirewall),
+      bridgeOf: (portId: string, networkId: string) => [...this.ports.values()].find((p) => p.portId === portId)?.bridge ?? bridgeName(networkId),
+    };
+    return Promise.all(checks.map((c) => linuxBridgeCheck(ctx, c)));
   }
 
   /** From the agent's options ([agent], [linux_bridge], [vxlan], [securitygroup]). */

@@ -1,0 +1,52 @@
+// `neutrino audit`: asks the server (POST /v2.0/audit, admin) to have the L2 agents compare their
+// hosts with what they applied, and prints what differs, per host and per object.
+import { Command } from 'commander';
+import type { Json } from '../compute/api-client.js';
+import { computeContext } from '../compute/cli.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** The audit as lines for a terminal (pure). */
+export function renderAudit(a: Json): string[] {
+  const out: string[] = [];
+  for (const r of a.audits as Json[]) {
+    const checked = Object.entries(r.checked as Record<string, number>)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ');
+    out.push(`${r.host} (${r.agent_type}): ${r.drifts.length ? `${r.drifts.length} drift(s)` : 'no drift'}  [${checked}; ${r.ms} ms]`);
+    for (const d of r.drifts as Json[]) out.push(`  ${d.repaired ? 'REPAIRED' : 'DRIFT   '} ${d.kind.padEnd(12)} ${d.object}: ${d.detail}`);
+  }
+  for (const u of a.unanswered as Json[]) out.push(`${u.host} (${u.agent_type}): NO ANSWER — ${u.error}`);
+  for (const n of a.not_audited as string[]) out.push(`not audited: ${n}`);
+  return out;
+}
+
+export function auditCommand(): Command {
+  return new Command('audit')
+    .description("Compare each host's kernel with what its L2 agent applied (bridge membership, VXLAN fdb, nft tables) and, with --repair, put it right (admin only).")
+    .option('--host <host>', 'only this host')
+    .option('--repair', 'repair what differs (each repair is one log line of the agent and counts in its reported state)')
+    .option('--json', 'print the API answer as JSON')
+    .option('--config-file <path>', 'INI file(s) naming the API (default: the config of the lab that is up)', collect, [])
+    .option('--lab <prefix>', 'the lab to use when several are up')
+    .option('--os-url <url>', 'Networking API endpoint (default: $OS_ENDPOINT, else bind_host:bind_port of --config-file)')
+    .option('--os-token <token>', 'X-Auth-Token of an admin (default: $OS_TOKEN; none under noauth)')
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 when nothing differs (or everything found was repaired), 2 when drift is left,
+1 on an error. Agents also audit and repair by themselves every [agent] audit_interval seconds.
+
+Examples:
+  neutrino audit
+  neutrino audit --host compute1
+  neutrino audit --host compute1 --repair --json`,
+    )
+    .action(async (o: { host?: string; repair?: boolean; json?: boolean; configFile: string[]; lab?: string; osUrl?: string; osToken?: string }) => {
+      const { api } = computeContext(o);
+      const a = (await api.post('/audit', { audit: { ...(o.host ? { host: o.host } : {}), repair: o.repair === true } })).audit as Json;
+      console.log(o.json ? JSON.stringify(a, null, 2) : renderAudit(a).join('\n'));
+      const left = (a.audits as Json[]).some((r) => (r.drifts as Json[]).some((d) => !d.repaired));
+      if (left) process.exitCode = 2;
+    });
+}

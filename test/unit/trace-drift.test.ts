@@ -1,0 +1,109 @@
+// The pieces of trace and audit that need no kernel: which security group rule a packet meets,
+// whether an address is a port's own, and the drift between a rendered nft table and what
+// `nft -j` lists back (the two spellings meet).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { tableDrift } from '../../src/agents/firewall/drift.js';
+import type { NftTable } from '../../src/agents/firewall/nft-table.js';
+import type { NftJsonObject } from '../../src/linux/nft.js';
+import { addressIn, describeRule, matchingRule, type StoredRule } from '../../src/plugins/trace/rule-match.js';
+
+const rule = (r: Partial<StoredRule>): StoredRule => ({
+  id: 'r',
+  security_group_id: 'g',
+  direction: 'ingress',
+  ethertype: 'IPv4',
+  protocol: null,
+  port_range_min: null,
+  port_range_max: null,
+  remote_ip_prefix: null,
+  remote_group_id: null,
+  ...r,
+});
+const tcp = (dport: number) => ({ version: 4 as const, protocol: 6, dport, code: null });
+const none = () => false;
+
+describe('security group rule matching (trace)', () => {
+  it('port ranges, protocols, prefixes and remote groups decide; the first match wins', () => {
+    const rules = [
+      rule({ id: 'ssh', protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_ip_prefix: '10.0.0.0/24' }),
+      rule({ id: 'web', protocol: '6', port_range_min: 80, port_range_max: 90 }),
+    ];
+    assert.equal(matchingRule(rules, tcp(22), '10.0.0.5', none)?.id, 'ssh');
+    assert.equal(matchingRule(rules, tcp(22), '10.9.0.5', none), null);
+    assert.equal(matchingRule(rules, tcp(85), '10.9.0.5', none)?.id, 'web');
+    assert.equal(matchingRule(rules, { version: 4, protocol: 17, dport: 85, code: null }, '10.9.0.5', none), null);
+    assert.equal(matchingRule([rule({ ethertype: 'IPv6' })], tcp(1), '10.0.0.1', none), null);
+    const grp = [rule({ id: 'member', remote_group_id: 'peers' })];
+    assert.equal(matchingRule(grp, tcp(1), '10.0.0.7', (g, ip) => g === 'peers' && ip === '10.0.0.7')?.id, 'member');
+    assert.equal(
+      matchingRule(grp, tcp(1), '10.0.0.8', (g, ip) => g === 'peers' && ip === '10.0.0.7'),
+      null,
+    );
+    const echo = [rule({ id: 'echo', protocol: 'icmp', port_range_min: 8, port_range_max: 0 })];
+    assert.equal(matchingRule(echo, { version: 4, protocol: 1, dport: 8, code: 0 }, '1.2.3.4', none)?.id, 'echo');
+    assert.equal(matchingRule(echo, { version: 4, protocol: 1, dport: 0, code: 0 }, '1.2.3.4', none), null);
+    assert.equal(
+      describeRule(rules[0], (g) => g),
+      'ingress IPv4 tcp 22 from 10.0.0.0/24',
+    );
+  });
+
+  it('addressIn: an address is a fixed IP or inside an allowed address pair prefix', () => {
+    assert.equal(addressIn('10.0.0.5', ['10.0.0.5']), '10.0.0.5');
+    assert.equal(addressIn('10.0.0.130', ['10.0.0.5', '10.0.0.128/28']), '10.0.0.128/28');
+    assert.equal(addressIn('10.0.0.99', ['10.0.0.5', '10.0.0.128/28']), null);
+    assert.equal(addressIn('not-an-ip', ['10.0.0.5']), null);
+  });
+});
+
+describe('nft table drift (audit)', () => {
+  const wanted: NftTable = {
+    family: 'bridge',
+    name: 'neutrino-sg',
+    sets: new Map([
+      [
+        'port_ipv4',
+        {
+          kind: 'set',
+          spec: '',
+          elements: new Map([
+            ['"tap1" . fa:16:3e:00:00:01 . 10.0.0.5/32', null],
+            ['"tap1" . fa:16:3e:00:00:01 . 10.0.0.128/28', null],
+          ]),
+        },
+      ],
+      ['port_index', { kind: 'map', spec: '', elements: new Map([['"tap1"', '0x00000003']]) }],
+    ]),
+    chains: new Map([['prerouting', { hook: 'x', rules: ['a', 'b'] }]]),
+  };
+  const listed = (ipv4: unknown[], rules = 2): NftJsonObject[] => [
+    { set: { name: 'port_ipv4', elem: ipv4 } },
+    { map: { name: 'port_index', elem: [['tap1', 3]] } },
+    { chain: { name: 'prerouting' } },
+    ...Array.from({ length: rules }, () => ({ rule: { chain: 'prerouting' } })),
+  ];
+  const both = [{ concat: ['tap1', 'fa:16:3e:00:00:01', '10.0.0.5'] }, { concat: ['tap1', 'fa:16:3e:00:00:01', { prefix: { addr: '10.0.0.128', len: 28 } }] }];
+
+  it('the same table in both spellings is no drift', () => {
+    const counted = { elements: 0, chains: 0 };
+    assert.deepEqual(tableDrift(wanted, listed(both), counted), []);
+    assert.deepEqual(counted, { elements: 3, chains: 1 });
+  });
+
+  it('a flushed set, an extra element, a rule short and a missing table are named', () => {
+    const c = { elements: 0, chains: 0 };
+    const flushed = tableDrift(wanted, listed([]), c);
+    assert.deepEqual(
+      flushed.map((d) => `${d.kind} ${d.object}`),
+      ['nft_set bridge neutrino-sg port_ipv4'],
+    );
+    assert.match(flushed[0].detail, /2 element\(s\) missing/);
+    const extra = tableDrift(wanted, listed([...both, { concat: ['tap9', 'fa:16:3e:00:00:09', '10.0.0.9'] }], 1), c);
+    assert.deepEqual(
+      extra.map((d) => d.detail),
+      ['1 rule(s) where 2 were applied', '1 element(s) nobody applied (tap9.fa:16:3e:00:00:09.10.0.0.9)'],
+    );
+    assert.equal(tableDrift(wanted, null, c)[0].kind, 'nft_table');
+  });
+});

@@ -103,6 +103,18 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     use_json: { type: 'bool', default: false, help: "Log one JSON object per line (pino's own format) instead of oslo.log-style text lines." },
     log_file: { type: 'string', default: '', help: 'Log to this file (appended; relative to log_dir when that is set) instead of standard output.' },
     log_dir: { type: 'string', default: '', help: 'Directory of log_file; without log_file the log goes to log_dir/<program>.log (e.g. neutrino-server.log).' },
+    // nova-network's modes (docs/nova-network.md); neutrino-manage reads these as nova-manage did
+    network_manager: {
+      type: 'string',
+      default: 'nova.network.manager.VlanManager',
+      help: "nova-network mode of networks neutrino-manage makes: nova's class paths nova.network.manager.FlatManager|FlatDHCPManager|VlanManager or flat|flatdhcp|vlan; empty means VLAN, as in nova.",
+    },
+    flat_network_bridge: { type: 'string', default: '', help: 'Flat and FlatDHCP modes: the bridge of networks made without --bridge (e.g. br100).' },
+    flat_interface: { type: 'string', default: '', help: 'Flat and FlatDHCP modes: the interface under the bridge, for networks made without --bridge_interface.' },
+    vlan_interface: { type: 'string', default: '', help: 'VLAN mode: the interface VLANs ride on (and the VLAN physical network), for networks made without --bridge_interface.' },
+    vlan_start: { type: 'int', default: 100, min: 1, max: 4094, help: 'VLAN mode: first VLAN of networks made without --vlan_start.' },
+    public_interface: { type: 'string', default: 'eth0', help: 'Floating pools made without --interface use this interface (and flat physical network of that name).' },
+    default_floating_pool: { type: 'string', default: 'nova', help: 'Floating pool of neutrino-manage floating create without --pool.' },
   },
   database: {
     connection: { type: 'string', default: 'sqlite:///$state_path/neutrino.sqlite', help: 'sqlite:///relative/path, sqlite:////absolute/path, sqlite:// (memory) or postgresql://user@host:5432/db.' },

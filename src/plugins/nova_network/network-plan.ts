@@ -71,7 +71,7 @@ export function planNetworks(req: NetworkCreateRequest): NetworkPlan {
   const dns = [req.dns1, req.dns2].filter((d): d is string => !!d);
   for (const [i, d] of dns.entries()) {
     const ip = parseIp(d);
-    if (!ip || ip.version !== 4) throw InvalidNovaArgument({ option: `--dns${i + 1}`, msg: `'${d}' is not an IPv4 address` });
+    if (ip?.version !== 4) throw InvalidNovaArgument({ option: `--dns${i + 1}`, msg: `'${d}' is not an IPv4 address` });
   }
   for (const [option, name] of [
     ['--bridge', req.bridge],

@@ -27,7 +27,7 @@ export class ReservedIps {
   /** The nova network subnet holding the address. */
   private async subnetOf(address: string) {
     const ip = parseIp(address);
-    if (!ip || ip.version !== 4) throw InvalidNovaArgument({ option: '--address', msg: `'${address}' is not an IPv4 address` });
+    if (ip?.version !== 4) throw InvalidNovaArgument({ option: '--address', msg: `'${address}' is not an IPv4 address` });
     const subnets = await this.s.db.kysely
       .selectFrom('nova_networks as m')
       .innerJoin('subnets as s', 's.network_id', 'm.network_id')

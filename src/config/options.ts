@@ -109,8 +109,16 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
       default: 'nova.network.manager.VlanManager',
       help: "nova-network mode of networks neutrino-manage makes: nova's class paths nova.network.manager.FlatManager|FlatDHCPManager|VlanManager or flat|flatdhcp|vlan; empty means VLAN, as in nova.",
     },
-    flat_network_bridge: { type: 'string', default: '', help: 'Flat and FlatDHCP modes: the bridge of networks made without --bridge (e.g. br100).' },
-    flat_interface: { type: 'string', default: '', help: 'Flat and FlatDHCP modes: the interface under the bridge, for networks made without --bridge_interface.' },
+    flat_network_bridge: {
+      type: 'string',
+      default: '',
+      help: 'Flat and FlatDHCP modes: the bridge of networks neutrino-manage makes without --bridge (e.g. br100). On a Linux bridge agent: the physical network of that name is that bridge (Flat: it must exist).',
+    },
+    flat_interface: {
+      type: 'string',
+      default: '',
+      help: "FlatDHCP mode: the interface under flat_network_bridge (neutrino-manage's default --bridge_interface). On a Linux bridge agent: at start the agent makes the bridge and moves the interface, its addresses and routes under it in one step.",
+    },
     vlan_interface: { type: 'string', default: '', help: 'VLAN mode: the interface VLANs ride on (and the VLAN physical network), for networks made without --bridge_interface.' },
     vlan_start: { type: 'int', default: 100, min: 1, max: 4094, help: 'VLAN mode: first VLAN of networks made without --vlan_start.' },
     public_interface: { type: 'string', default: 'eth0', help: 'Floating pools made without --interface use this interface (and flat physical network of that name).' },

@@ -34,7 +34,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     service_plugins: {
       type: 'list',
       default: ['router'],
-      help: "Service plugins to load, by Neutron's names: router (routers, floating IPs, L3 agent scheduling); Neutrino's metadata (instance records, key pairs and the metadata service for metadata agents). A plugin left out has no routes and no extension alias; an unknown name stops the server.",
+      help: "Service plugins to load, by Neutron's names: router (routers, floating IPs, L3 agent scheduling); Neutrino's metadata (instance records, key pairs and the metadata service for metadata agents); nova_network (nova-network's modes, docs/nova-network.md). A plugin left out has no routes and no extension alias; an unknown name stops the server.",
     },
     transport_url: { type: 'string', default: 'memory://', help: 'Message bus: memory:// (in-process) or rabbit://user:pass@host:5672/.' },
     base_mac: { type: 'string', default: 'fa:16:3e:00:00:00', help: 'Base MAC for generated port MACs; bytes that are 00 are randomised.' },
@@ -122,6 +122,12 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     vlan_interface: { type: 'string', default: '', help: 'VLAN mode: the interface VLANs ride on (and the VLAN physical network), for networks made without --bridge_interface.' },
     vlan_start: { type: 'int', default: 100, min: 1, max: 4094, help: 'VLAN mode: first VLAN of networks made without --vlan_start.' },
     public_interface: { type: 'string', default: 'eth0', help: 'Floating pools made without --interface use this interface (and flat physical network of that name).' },
+    fixed_ip_disassociate_timeout: {
+      type: 'int',
+      default: 600,
+      min: 0,
+      help: "Server with the nova_network service plugin: seconds a deleted instance's fixed IP on a nova-network network is held before another instance may have it (0: at once).",
+    },
     default_floating_pool: { type: 'string', default: 'nova', help: 'Floating pool of neutrino-manage floating create without --pool.' },
   },
   database: {

@@ -266,6 +266,7 @@ export interface Database {
   keypairs: KeypairTable;
   nova_networks: NovaNetworkTable;
   nova_floating_ranges: NovaFloatingRangeTable;
+  nova_fixed_ip_quarantine: NovaFixedIpQuarantineTable;
 }
 
 /** What a nova-network mode adds to a Neutron network (src/plugins/nova_network/). */
@@ -282,4 +283,12 @@ export interface NovaNetworkTable {
 export interface NovaFloatingRangeTable {
   subnet_id: string;
   interface: string;
+}
+
+/** A deleted instance's fixed IP held until `until` (fixed_ip_disassociate_timeout). */
+export interface NovaFixedIpQuarantineTable {
+  subnet_id: string;
+  ip_address: string;
+  port_id: string;
+  until: string;
 }

@@ -200,12 +200,14 @@ function loadMetadata(s: Services): LoadedPlugin {
 
 /**
  * nova-network's modes on the core model (docs/nova-network.md): loading it checks [DEFAULT]
- * network_manager at start; neutrino-manage drives the same parts.
+ * network_manager at start and holds deleted instances' fixed IPs for fixed_ip_disassociate_timeout;
+ * neutrino-manage drives the same parts.
  */
 function loadNovaNetwork(s: Services, core: CorePlugin): LoadedPlugin {
   const parts = buildNovaNetwork(s, core);
+  parts.quarantine.subscribe();
   s.log.debug({ event: 'nova_network.loaded', default_mode: parts.defaultMode }, 'nova-network modes loaded');
-  return { name: 'nova_network', aliases: [], resources: [] };
+  return { name: 'nova_network', aliases: [], resources: [], start: () => parts.quarantine.start(), stop: () => parts.quarantine.stop() };
 }
 
 /** core_plugin names: Neutron's short name and its class path. */

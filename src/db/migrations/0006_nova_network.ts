@@ -25,9 +25,22 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('subnet_id', 'varchar(36)', (c) => c.primaryKey().references('subnets.id').onDelete('cascade'))
     .addColumn('interface', 'varchar(64)', (c) => c.notNull())
     .execute();
+
+  // fixed_ip_disassociate_timeout: a deleted instance's address, held by the network's
+  // quarantine port until `until` before another instance may have it
+  await db.schema
+    .createTable('nova_fixed_ip_quarantine')
+    .addColumn('subnet_id', 'varchar(36)', (c) => c.notNull().references('subnets.id').onDelete('cascade'))
+    .addColumn('ip_address', 'varchar(64)', (c) => c.notNull())
+    .addColumn('port_id', 'varchar(36)', (c) => c.notNull().references('ports.id').onDelete('cascade'))
+    .addColumn('until', 'varchar(32)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_nova_fixed_ip_quarantine', ['subnet_id', 'ip_address'])
+    .execute();
+  await db.schema.createIndex('ix_nova_fixed_ip_quarantine_until').on('nova_fixed_ip_quarantine').column('until').execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('nova_fixed_ip_quarantine').execute();
   await db.schema.dropTable('nova_floating_ranges').execute();
   await db.schema.dropTable('nova_networks').execute();
 }

@@ -3,6 +3,7 @@
 // a network made without one is [DEFAULT] network_manager's.
 import type { CoreParts } from './core-parts.js';
 import type { Services } from '../services.js';
+import { FixedIpQuarantine } from './fixed-ip-quarantine.js';
 import { FloatingPools } from './floating-pools.js';
 import { parseNetworkManager, type NovaMode } from './modes.js';
 import { NovaNetworks } from './nova-networks.js';
@@ -14,6 +15,8 @@ export interface NovaNetworkParts {
   networks: NovaNetworks;
   reserved: ReservedIps;
   floating: FloatingPools;
+  /** fixed_ip_disassociate_timeout (subscribed and swept only by the server's plugin) */
+  quarantine: FixedIpQuarantine;
 }
 
 export function buildNovaNetwork(s: Services, core: CoreParts): NovaNetworkParts {
@@ -22,5 +25,6 @@ export function buildNovaNetwork(s: Services, core: CoreParts): NovaNetworkParts
     networks: new NovaNetworks(s, core),
     reserved: new ReservedIps(s, core),
     floating: new FloatingPools(s),
+    quarantine: new FixedIpQuarantine(s, core),
   };
 }

@@ -16,6 +16,7 @@ import { removeAllTags } from '../tags/tag-store.js';
 import { BridgeConflict, CidrConflict, NetworkHasInstances, NetworkNotFoundForCidr, NetworkStillAssociated, VlanConflict } from './errors.js';
 import { modeHasDhcp, type NovaMode } from './modes.js';
 import { type NetworkCreateRequest, type NetworkPlan, planNetworks } from './network-plan.js';
+import { DEVICE_OWNER_QUARANTINE } from './fixed-ip-quarantine.js';
 import { DEVICE_OWNER_RESERVED } from './reserved-ips.js';
 
 /** A nova-network network as `network list` shows it. */
@@ -39,8 +40,8 @@ export interface NovaNetworkView {
 /** Project of a network no project owns yet (a VLAN pool network, a flat network shared by all). */
 export const NO_PROJECT = '';
 
-/** Ports that go with a nova network when it is deleted: DHCP and reservations. */
-const NETWORK_OWNED = [...AUTO_DELETE_OWNERS, DEVICE_OWNER_RESERVED];
+/** Ports that go with a nova network when it is deleted: DHCP, reservations, quarantine. */
+const NETWORK_OWNED = [...AUTO_DELETE_OWNERS, DEVICE_OWNER_RESERVED, DEVICE_OWNER_QUARANTINE];
 
 /** Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 200;

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { NeutronError } from '../../src/api/errors.js';
+import { chooseModeNetwork } from '../../src/compute/mode-network.js';
+import { NOVA_MODE_TAGS } from '../../src/contract/nova-network.js';
 import { buildNovaNetwork, type NovaNetworkParts } from '../../src/plugins/nova_network/nova-network-plugin.js';
 import type { NetworkCreateRequest } from '../../src/plugins/nova_network/network-plan.js';
 import { asAdmin, asMember, startTestServer, type DbKind, type TestServer } from '../helpers/server.js';
@@ -110,6 +112,15 @@ export function novaManageSuite(kind: DbKind): void {
       assert.ok(seen.includes(made.id));
     });
 
+    it('the mode shows through the Networking API as a tag, and boot without --network finds the flat network by it', async () => {
+      const tagged = (await ok('GET', `/v2.0/networks?tags-any=${encodeURIComponent(NOVA_MODE_TAGS.join(','))}`)).networks;
+      assert.deepEqual(
+        tagged.map((n: Obj) => [n.name, n.tags]),
+        [['private', ['nova-network:flatdhcp']]],
+      );
+      assert.equal(chooseModeNetwork(tagged).name, 'private');
+    });
+
     it('network create (Flat) makes a network without DHCP (addresses are injected)', async () => {
       const [made] = await nn.networks.create(flatDhcp({ mode: 'flat', label: 'flatnet', fixedRangeV4: '10.0.1.0/28', networkSize: 16, bridge: 'br101' }));
       const net = (await ok('GET', `/v2.0/networks/${made.id}`)).network;
@@ -136,6 +147,11 @@ export function novaManageSuite(kind: DbKind): void {
       assert.equal(net.shared, false);
       const seen = (await ok('GET', '/v2.0/networks', undefined, asMember('someone'))).networks.map((n: Obj) => n.id);
       assert.ok(!seen.includes(made[2].id), 'a pool network is no project’s');
+      // pool networks are no project's: a boot without --network does not pick them
+      const tagged = (await ok('GET', `/v2.0/networks?tags-any=${encodeURIComponent(NOVA_MODE_TAGS.join(','))}`)).networks;
+      assert.equal(tagged.length, 6);
+      assert.throws(() => chooseModeNetwork(tagged), /2 nova-network networks could take the instance: (private|flatnet) .*, (private|flatnet) .*; pass --network/);
+      assert.throws(() => chooseModeNetwork(tagged.filter((n: Obj) => !n.shared)), /no nova-network network is in use yet \(4 VLAN network\(s\) in the pool\)/);
       const listed = await nn.networks.list();
       assert.deepEqual(
         listed.map((n) => n.cidr),

@@ -1,7 +1,9 @@
 // nova-network's three managers as Neutrino modes. `[DEFAULT] network_manager` takes nova's
 // class paths or the short names; set without a value it is VLAN, as in nova.
 
-export type NovaMode = 'flat' | 'flatdhcp' | 'vlan';
+import { NOVA_MODE_TAG_PREFIX, type NOVA_MODES } from '../../contract/nova-network.js';
+
+export type NovaMode = (typeof NOVA_MODES)[number];
 
 const MANAGERS: Record<string, NovaMode> = {
   flat: 'flat',
@@ -25,3 +27,6 @@ export function parseNetworkManager(value: string | null | undefined, what = '[D
 
 /** Whether a mode's networks run a DHCP server (Flat injects the address instead). */
 export const modeHasDhcp = (mode: NovaMode): boolean => mode !== 'flat';
+
+/** Tags of nova-network networks: `nova-network:flat|flatdhcp|vlan` (contract with the compute shim). */
+export const MODE_TAG_PREFIX = NOVA_MODE_TAG_PREFIX;

@@ -14,7 +14,7 @@ import type { CoreParts } from './core-parts.js';
 import type { Services } from '../services.js';
 import { removeAllTags } from '../tags/tag-store.js';
 import { BridgeConflict, CidrConflict, NetworkHasInstances, NetworkNotFoundForCidr, NetworkStillAssociated, VlanConflict } from './errors.js';
-import { modeHasDhcp, type NovaMode } from './modes.js';
+import { MODE_TAG_PREFIX, modeHasDhcp, type NovaMode } from './modes.js';
 import { type NetworkCreateRequest, type NetworkPlan, planNetworks } from './network-plan.js';
 import { DEVICE_OWNER_QUARANTINE } from './fixed-ip-quarantine.js';
 import { DEVICE_OWNER_RESERVED } from './reserved-ips.js';
@@ -36,6 +36,9 @@ export interface NovaNetworkView {
   /** null: in the pool, no project's yet */
   projectId: string | null;
 }
+
+/** The tag a nova-network network carries: `nova-network:<mode>` (a hint; nova_networks.mode is the record). */
+export const modeTag = (mode: NovaMode): string => `${MODE_TAG_PREFIX}${mode}`;
 
 /** Project of a network no project owns yet (a VLAN pool network, a flat network shared by all). */
 export const NO_PROJECT = '';
@@ -122,6 +125,12 @@ export class NovaNetworks {
       await insertChunked(trx, 'ml2_segment_allocations', allocations);
       await insertChunked(trx, 'subnets', subnets);
       await insertChunked(trx, 'nova_networks', modes);
+      // the mode shows through the Networking API too: `neutrino instance boot` finds the network by it
+      await insertChunked(
+        trx,
+        'tags',
+        networks.map((n) => ({ resource_id: n.id, tag: modeTag(req.mode) })),
+      );
       await this.s.callbacks.publish('network', 'precommit_create', { context: ctx, trx, uow, networks });
       progress(`wrote ${networks.length} network(s)`);
       return { networks, subnets };

@@ -10,6 +10,7 @@ import { InstanceStore, type InstanceRecord } from './instance-store.js';
 import { namespaceExists } from '../linux/netns.js';
 import { bootInstance, deleteInstance, renewInstance } from './instances.js';
 import { CONFIG_DRIVE_IN_INSTANCE } from './config-drive.js';
+import { modeNetwork } from './mode-network.js';
 import { parseFixedIp } from './resolve.js';
 import { labForCommand } from '../lab/registry.js';
 import { labPaths } from '../lab/topology.js';
@@ -78,7 +79,7 @@ Examples (against a lab: neutrino lab up; export OS_AUTH_TYPE=none OS_ENDPOINT=h
         'Create a port, a namespace with eth0 (tap end on the host), bind the port to the host and wait until it is ACTIVE; then take the address by DHCP (busybox udhcpc) when the subnet has enable_dhcp, else configure it statically.',
       )
       .argument('<name>', 'instance name (also the port name)')
-      .requiredOption('--network <net>', 'network name or id')
+      .option('--network <net>', "network name or id (default: the nova-network mode's network: the flat one, or the project's VLAN network)")
       .option('--fixed-ip <ip|subnet=ID,ip=IP>', 'fixed IP (repeatable); default: one from each subnet', collect, [])
       .option('--security-group <sg>', "security group name or id (repeatable); default: the project's default group", collect, [])
       .option('--host <host>', 'host to boot on (default: the only host with a live L2 agent)')
@@ -95,13 +96,13 @@ Examples (against a lab: neutrino lab up; export OS_AUTH_TYPE=none OS_ENDPOINT=h
   )
     .addHelpText(
       'after',
-      '\nExamples:\n  neutrino instance boot vm1 --network net1 --host compute1\n  neutrino instance boot vm2 --network net1 --user-data cloud-init.yaml --key-name mykey --property role=web --config-drive\n  neutrino instance exec vm2 -- cat /etc/openstack-config-drive/openstack/latest/meta_data.json\n  neutrino instance boot web --network net1 --fixed-ip subnet=sub1,ip=10.0.0.10 --security-group web --host compute2\n  neutrino instance boot open --network net1 --no-port-security',
+      '\nExamples:\n  neutrino instance boot vm1 --network net1 --host compute1\n  neutrino instance boot vm2 --network net1 --user-data cloud-init.yaml --key-name mykey --property role=web --config-drive\n  neutrino instance exec vm2 -- cat /etc/openstack-config-drive/openstack/latest/meta_data.json\n  neutrino instance boot vm3 --host compute1        # nova-network: the mode’s network (docs/nova-network.md)\n  neutrino instance boot web --network net1 --fixed-ip subnet=sub1,ip=10.0.0.10 --security-group web --host compute2\n  neutrino instance boot open --network net1 --no-port-security',
     )
     .action(
       async (
         name: string,
         o: CommonOpts & {
-          network: string;
+          network?: string;
           fixedIp: string[];
           securityGroup: string[];
           host?: string;
@@ -117,10 +118,16 @@ Examples (against a lab: neutrino lab up; export OS_AUTH_TYPE=none OS_ENDPOINT=h
         const timeout = Number(o.timeout);
         if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--timeout ${o.timeout}: give a number of seconds > 0`);
         const { api, store } = computeContext(o);
-        console.log(`booting ${name} on network ${o.network}${o.host ? ` on host ${o.host}` : ''} via ${api.url}`);
+        let network = o.network;
+        if (network === undefined) {
+          const chosen = await modeNetwork(api);
+          network = chosen.id as string;
+          console.log(`no --network: the nova-network mode's network is ${chosen.name as string} (${network})`);
+        }
+        console.log(`booting ${name} on network ${o.network ?? network}${o.host ? ` on host ${o.host}` : ''} via ${api.url}`);
         const r = await bootInstance(api, store, {
           name,
-          network: o.network,
+          network,
           fixedIps: o.fixedIp.map(parseFixedIp),
           securityGroups: o.securityGroup,
           host: o.host,

@@ -34,7 +34,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     service_plugins: {
       type: 'list',
       default: ['router'],
-      help: "Service plugins to load, by Neutron's names: router (routers, floating IPs, L3 agent scheduling); Neutrino's metadata (instance records, key pairs and the metadata service for metadata agents). A plugin left out has no routes and no extension alias; an unknown name stops the server.",
+      help: "Service plugins to load, by Neutron's names: router (routers, floating IPs, L3 agent scheduling); Neutrino's metadata (instance records, key pairs and the metadata service for metadata agents); nova_network (nova-network's modes, docs/nova-network.md). A plugin left out has no routes and no extension alias; an unknown name stops the server.",
     },
     transport_url: { type: 'string', default: 'memory://', help: 'Message bus: memory:// (in-process) or rabbit://user:pass@host:5672/.' },
     base_mac: { type: 'string', default: 'fa:16:3e:00:00:00', help: 'Base MAC for generated port MACs; bytes that are 00 are randomised.' },
@@ -109,6 +109,32 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     use_json: { type: 'bool', default: false, help: "Log one JSON object per line (pino's own format) instead of oslo.log-style text lines." },
     log_file: { type: 'string', default: '', help: 'Log to this file (appended; relative to log_dir when that is set) instead of standard output.' },
     log_dir: { type: 'string', default: '', help: 'Directory of log_file; without log_file the log goes to log_dir/<program>.log (e.g. neutrino-server.log).' },
+    // nova-network's modes (docs/nova-network.md); neutrino-manage reads these as nova-manage did
+    network_manager: {
+      type: 'string',
+      default: 'nova.network.manager.VlanManager',
+      help: "nova-network mode of networks neutrino-manage makes: nova's class paths nova.network.manager.FlatManager|FlatDHCPManager|VlanManager or flat|flatdhcp|vlan; empty means VLAN, as in nova.",
+    },
+    flat_network_bridge: {
+      type: 'string',
+      default: '',
+      help: 'Flat and FlatDHCP modes: the bridge of networks neutrino-manage makes without --bridge (e.g. br100). On a Linux bridge agent: the physical network of that name is that bridge (Flat: it must exist).',
+    },
+    flat_interface: {
+      type: 'string',
+      default: '',
+      help: "FlatDHCP mode: the interface under flat_network_bridge (neutrino-manage's default --bridge_interface). On a Linux bridge agent: at start the agent makes the bridge and moves the interface, its addresses and routes under it in one step.",
+    },
+    vlan_interface: { type: 'string', default: '', help: 'VLAN mode: the interface VLANs ride on (and the VLAN physical network), for networks made without --bridge_interface.' },
+    vlan_start: { type: 'int', default: 100, min: 1, max: 4094, help: 'VLAN mode: first VLAN of networks made without --vlan_start.' },
+    public_interface: { type: 'string', default: 'eth0', help: 'Floating pools made without --interface use this interface (and flat physical network of that name).' },
+    fixed_ip_disassociate_timeout: {
+      type: 'int',
+      default: 600,
+      min: 0,
+      help: "Server with the nova_network service plugin: seconds a deleted instance's fixed IP on a nova-network network is held before another instance may have it (0: at once).",
+    },
+    default_floating_pool: { type: 'string', default: 'nova', help: 'Floating pool of neutrino-manage floating create without --pool.' },
   },
   database: {
     connection: { type: 'string', default: 'sqlite:///$state_path/neutrino.sqlite', help: 'sqlite:///relative/path, sqlite:////absolute/path, sqlite:// (memory) or postgresql://user@host:5432/db.' },

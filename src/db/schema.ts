@@ -264,4 +264,31 @@ export interface Database {
   routerl3agentbindings: RouterL3AgentBindingTable;
   instances: InstanceTable;
   keypairs: KeypairTable;
+  nova_networks: NovaNetworkTable;
+  nova_floating_ranges: NovaFloatingRangeTable;
+  nova_fixed_ip_quarantine: NovaFixedIpQuarantineTable;
+}
+
+/** What a nova-network mode adds to a Neutron network (src/plugins/nova_network/). */
+export interface NovaNetworkTable {
+  network_id: string;
+  mode: string;
+  bridge: string;
+  bridge_interface: string | null;
+  multi_host: number;
+  created_at: string;
+}
+
+/** A floating range of a neutrino-manage pool: a subnet of the pool's external network. */
+export interface NovaFloatingRangeTable {
+  subnet_id: string;
+  interface: string;
+}
+
+/** A deleted instance's fixed IP held until `until` (fixed_ip_disassociate_timeout). */
+export interface NovaFixedIpQuarantineTable {
+  subnet_id: string;
+  ip_address: string;
+  port_id: string;
+  until: string;
 }

@@ -29,6 +29,7 @@ import { buildL3 } from '../plugins/l3/l3-plugin.js';
 import { GET_METADATA_PORT, type MetadataPortQuery } from '../contract/metadata.js';
 import { L3_PLUGIN, PLUGIN, REPORTS } from '../contract/topics.js';
 import { InstanceRecords } from '../plugins/metadata/instance-records.js';
+import { buildNovaNetwork } from '../plugins/nova_network/nova-network-plugin.js';
 import { MetadataSource } from '../plugins/metadata/metadata-source.js';
 import { subscribeAgentNotifier } from '../plugins/ml2/agent-notifier.js';
 import { ExtensionManager } from '../plugins/ml2/extensions/extension-manager.js';
@@ -202,6 +203,18 @@ function loadMetadata(s: Services): LoadedPlugin {
   };
 }
 
+/**
+ * nova-network's modes on the core model (docs/nova-network.md): loading it checks [DEFAULT]
+ * network_manager at start and holds deleted instances' fixed IPs for fixed_ip_disassociate_timeout;
+ * neutrino-manage drives the same parts.
+ */
+function loadNovaNetwork(s: Services, core: CorePlugin): LoadedPlugin {
+  const parts = buildNovaNetwork(s, core);
+  parts.quarantine.subscribe();
+  s.log.debug({ event: 'nova_network.loaded', default_mode: parts.defaultMode }, 'nova-network modes loaded');
+  return { name: 'nova_network', aliases: [], resources: [], start: () => parts.quarantine.start(), stop: () => parts.quarantine.stop() };
+}
+
 /** core_plugin names: Neutron's short name and its class path. */
 export const CORE_PLUGINS: Record<string, (s: Services) => CorePlugin> = {
   ml2: loadMl2,
@@ -213,6 +226,7 @@ export const SERVICE_PLUGINS: Record<string, (s: Services, core: CorePlugin) => 
   router: loadRouter,
   'neutron.services.l3_router.l3_router_plugin.L3RouterPlugin': loadRouter,
   metadata: loadMetadata,
+  nova_network: loadNovaNetwork,
 };
 
 /** The service plugins to load, checked: an unknown name stops the server, listing the known ones. */

@@ -3,6 +3,7 @@
 import type { Config } from '../../config/config.js';
 import type { Capability } from '../../linux/kernel-features.js';
 import { mappings } from '../mappings.js';
+import { bridgeMappingsOf } from './flat-network-bridge.js';
 
 export function linuxbridgeConfigurations(config: Config, vlan: Capability): Record<string, unknown> {
   const vxlan = config.bool('vxlan', 'enable_vxlan') && config.str('vxlan', 'local_ip') !== '';
@@ -10,7 +11,7 @@ export function linuxbridgeConfigurations(config: Config, vlan: Capability): Rec
     // which netns stands for this host ('' is the machine itself): tells lab hosts apart
     host_namespace: config.str('agent', 'host_namespace'),
     interface_mappings: mappings(config.list('linux_bridge', 'physical_interface_mappings'), '[linux_bridge] physical_interface_mappings'),
-    bridge_mappings: mappings(config.list('linux_bridge', 'bridge_mappings'), '[linux_bridge] bridge_mappings'),
+    bridge_mappings: bridgeMappingsOf(config),
     tunnel_types: vxlan ? ['vxlan'] : [],
     tunneling_ip: vxlan ? config.str('vxlan', 'local_ip') : null,
     l2_population: config.bool('vxlan', 'l2_population'),

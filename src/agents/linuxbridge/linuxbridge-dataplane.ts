@@ -15,6 +15,7 @@ import { applyFdb, fdbAddLines, fdbRemoveLines, remoteFdb, staleFdbLines, type F
 import type { Capability } from '../../linux/kernel-features.js';
 import { LinkMonitor } from '../../linux/link-monitor.js';
 import { interfaceOf, ipBatch, listLinks, showLinks, type Link } from '../../linux/links.js';
+import { moveOntoBridge } from '../../linux/flat-bridge.js';
 import { netnsExists } from '../../linux/netns.js';
 import { setSysctls } from '../../linux/sysctl.js';
 import { readFirewallTables, type FirewallTables } from '../firewall/filter-check.js';
@@ -23,6 +24,7 @@ import type { PortFirewall } from '../firewall/port-firewall.js';
 import type { DeviceChange, L2Dataplane } from '../l2/dataplane.js';
 import { mappings } from '../mappings.js';
 import { linuxbridgeConfigurations } from './configurations.js';
+import { bridgeMappingsOf, flatNetworkBridge, type FlatNetworkBridge } from './flat-network-bridge.js';
 import { linuxBridgeCheck } from './kernel-checks.js';
 import { bridgeName, vxlanName } from './names.js';
 import { networkWiring, planBridgeRemoval, planCleanup, planWiring, type LinuxBridgeSettings, type RemovalPlan, type WantedNetwork } from './wiring-plan.js';
@@ -39,6 +41,8 @@ export interface LinuxBridgeDataplaneOptions {
   vlanSupported: boolean;
   /** what report_state carries */
   configurations: Record<string, unknown>;
+  /** nova-network's FlatDHCP bridge this agent makes, with flat_interface under it (flat-network-bridge.ts) */
+  flatBridge?: FlatNetworkBridge | null;
 }
 
 const SHOW_BY_NAME_LIMIT = 64;
@@ -114,6 +118,13 @@ export class LinuxBridgeDataplane implements L2Dataplane {
       if (!o.vxlan.l2population) {
         o.log.warn({ event: 'lb.no_l2population' }, '[vxlan] l2_population = false: VXLAN flooding needs l2population here (multicast groups are not built), so VXLAN ports will reach no other host');
       }
+    }
+    if (o.flatBridge?.iface) {
+      const moved = await moveOntoBridge(netns, o.flatBridge.bridge, o.flatBridge.iface);
+      o.log.info(
+        { event: 'lb.flat_bridge', bridge: o.flatBridge.bridge, flat_interface: o.flatBridge.iface, moved, netns },
+        moved ? `${o.flatBridge.iface} and its addresses moved under ${o.flatBridge.bridge}` : `${o.flatBridge.iface} already under ${o.flatBridge.bridge}`,
+      );
     }
     const dp = new LinuxBridgeDataplane(o, vxlanDev);
     await dp.monitor.start();
@@ -223,7 +234,8 @@ export class LinuxBridgeDataplane implements L2Dataplane {
       log,
       firewall,
       interfaceMappings: mappings(config.list('linux_bridge', 'physical_interface_mappings'), '[linux_bridge] physical_interface_mappings'),
-      bridgeMappings: mappings(config.list('linux_bridge', 'bridge_mappings'), '[linux_bridge] bridge_mappings'),
+      bridgeMappings: bridgeMappingsOf(config),
+      flatBridge: flatNetworkBridge(config),
       vxlan: config.bool('vxlan', 'enable_vxlan') && localIp ? { localIp, dstport: config.int('vxlan', 'udp_dstport'), l2population: config.bool('vxlan', 'l2_population') } : null,
       vlanSupported: vlan.supported,
       configurations: linuxbridgeConfigurations(config, vlan),

@@ -1,0 +1,3 @@
+import { novaManageSuite } from './suite-nova-manage.js';
+
+novaManageSuite('sqlite');

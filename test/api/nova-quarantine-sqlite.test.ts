@@ -1,0 +1,3 @@
+import { novaQuarantineSuite } from './suite-nova-quarantine.js';
+
+novaQuarantineSuite('sqlite');

@@ -1,0 +1,3 @@
+import { novaManageSuite } from '../api/suite-nova-manage.js';
+
+novaManageSuite('postgres');

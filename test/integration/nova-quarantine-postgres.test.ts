@@ -1,0 +1,3 @@
+import { novaQuarantineSuite } from '../api/suite-nova-quarantine.js';
+
+novaQuarantineSuite('postgres');

@@ -152,6 +152,8 @@ export const DEFAULT_RULES: readonly RuleDefault[] = [
   rule('create_dhcp-network', ADMIN, 'Give a network to a DHCP agent.'),
   rule('delete_dhcp-network', ADMIN, 'Take a network from a DHCP agent.'),
   rule('get_dhcp-agents', ADMIN, 'List the DHCP agents serving a network.'),
+  rule('create_trace', ADMIN, 'Trace a packet through the model and the hosts (neutrino extension).'),
+  rule('create_audit', ADMIN, 'Compare hosts with what the server wants, and repair (neutrino extension).'),
 
   // routers and floating IPs
   rule('create_router', ADMIN_OR_MEMBER, 'Create a router.'),

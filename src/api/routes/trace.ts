@@ -8,8 +8,7 @@ import type { TraceService } from '../../plugins/trace/trace-service.js';
 import { contextOf } from '../http-context.js';
 import type { Policy } from '../policy/policy.js';
 
-/** The policy rule; until the default table names it, oslo.policy's fallback ("default": admin or
- *  owner) applies, and a trace has no owner, so only admins pass. */
+/** The policy rules (admin only by default: src/api/policy/defaults.ts). */
 export const TRACE_RULE = 'create_trace';
 export const AUDIT_RULE = 'create_audit';
 

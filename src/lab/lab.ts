@@ -122,8 +122,12 @@ export function readRecord(dir: string): LabRecord | undefined {
 }
 
 /** Kills what runs in every prefix* namespace, then deletes them in one batch. */
-async function removeLabNamespaces(prefix: string): Promise<number> {
-  const names = listNamespaces(prefix);
+export async function removeLabNamespaces(prefix: string): Promise<number> {
+  return removeNamespaces(listNamespaces(prefix));
+}
+
+/** Kills what runs in each of these namespaces, then deletes them in one batch. */
+export async function removeNamespaces(names: string[]): Promise<number> {
   for (const n of names) {
     for (const pid of await namespacePids(n)) {
       try {

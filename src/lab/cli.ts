@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { AGENT_KINDS, agentOfProcess, DEFAULT_TRANSPORT_URL, labDown, labStatus, labUp, locateLab, restartAgent, type LabAgentKind, type LabRecord } from './lab.js';
 import { runningLabs } from './registry.js';
-import { DEFAULT_PREFIX, DEFAULT_TOPOLOGY, defaultLabDir, EXTERNAL, type LabMechanism, type LabTopology, PRIVATE, TOPOLOGIES, UNDERLAY } from './topology.js';
+import { API_NETWORK, DEFAULT_PREFIX, DEFAULT_TOPOLOGY, defaultLabDir, EXTERNAL, type LabMechanism, type LabTopology, PRIVATE, TOPOLOGIES, UNDERLAY } from './topology.js';
 
 /** How to run this CLI in printed examples: `neutrino` when it is on PATH, else node + script. */
 function cliName(): string {
@@ -39,7 +39,7 @@ function summary(r: LabRecord, seconds: number): string {
       .join(' + ');
   const hostRows = r.hosts.map(
     (h) =>
-      `    ${h.name.padEnd(11)} netns ${h.netns.padEnd(22)} eth0 ${h.mgmtIp.padEnd(12)} eth1 ${h.tunnelIp.padEnd(12)} ${h.agent ? `${agentsOf(h.name)} agents` : 'no agent (the server runs in the root namespace)'}`,
+      `    ${h.name.padEnd(11)} netns ${h.netns.padEnd(22)} eth0 ${h.mgmtIp.padEnd(12)} eth1 ${h.tunnelIp.padEnd(12)} ${h.agent ? `${agentsOf(h.name)} agents` : 'no agent'}${h.apiIp ? `; the server, API on eth4 ${h.apiIp}, RabbitMQ reached on eth0` : ''}`,
   );
   const agentCount = Object.keys(r.processes).filter((p) => agentOfProcess(p)).length;
   const inet = r.internet_netns ?? `${r.prefix}internet`;
@@ -62,7 +62,7 @@ function summary(r: LabRecord, seconds: number): string {
     `lab ${r.prefix} is up in ${seconds.toFixed(1)} s: topology ${r.topology ?? DEFAULT_TOPOLOGY}, server ${r.url}, ${agentCount} agents, RabbitMQ vhost ${r.vhost}`,
     '  hosts:',
     ...hostRows,
-    `  underlay (netns ${r.underlay_netns}): ${UNDERLAY.map((u) => `${u.bridge} ${u.role} on ${u.nic}`).join('; ')}`,
+    `  underlay (netns ${r.underlay_netns}): ${UNDERLAY.map((u) => `${u.bridge} ${u.role} on ${u.nic}`).join('; ')}; ${API_NETWORK.bridge} API on the controller's ${API_NETWORK.nic}`,
     `  files: ${r.dir} (neutrino.conf, agent-<host>.conf, logs/, run/*.pid)`,
     ...external,
     '  openstack network create net1',

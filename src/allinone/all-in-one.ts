@@ -75,7 +75,10 @@ export interface UpLabHost {
 /** The lab host of `neutrino up --lab`: the controller of `lab up --topology all-in-one`. */
 export function upLabHost(prefix: string, dir: string, port: number): UpLabHost & { layout: ReturnType<typeof labLayout> } {
   const layout = labLayout(prefix, 0, dir, port, 'all-in-one');
-  return { host: layout.hosts[0], underlay_netns: layout.underlayNetns, layout };
+  // the API of `up` is on the root namespace's loopback (the process runs there): no API NIC
+  const { apiIp: _unused, ...host } = layout.hosts[0];
+  layout.hosts = [host];
+  return { host, underlay_netns: layout.underlayNetns, layout };
 }
 
 export function upConfig(r: { dir: string; port: number; prefix: string; host: string; lab?: UpLabHost }): string {

@@ -193,7 +193,7 @@ export async function allInOneUp(o: UpOptions): Promise<UpRecord> {
   writeFileSync(paths.prefixFile, `${o.prefix}\n`);
   writeFileSync(paths.conf, upConfig(record));
   writeFileSync(paths.record, `${JSON.stringify(record, null, 2)}\n`);
-  new InstanceStore(dir).writeSettings({ netns_prefix: `${o.prefix}vm-` });
+  new InstanceStore(dir).writeSettings({ netns_prefix: `${o.prefix}vm-`, ...(lab ? { host_namespaces: { [lab.host.name]: lab.host.netns } } : {}) });
 
   const revert = new Reverter();
   revert.add('undo neutrino up', async () => {

@@ -3,7 +3,7 @@
 // controller's namespace and each agent in its host's (nsenter), so management traffic (agents ↔
 // RabbitMQ on the controller's management address) crosses br-mgmt, API requests cross br-api,
 // VXLAN crosses br-tun; relays join RabbitMQ and the operator in the root namespace to them.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,7 +127,7 @@ export function readRecord(dir: string): LabRecord | undefined {
 }
 
 /** Kills what runs in every prefix* namespace, then deletes them in one batch. */
-export async function removeLabNamespaces(prefix: string): Promise<number> {
+async function removeLabNamespaces(prefix: string): Promise<number> {
   return removeNamespaces(listNamespaces(prefix));
 }
 
@@ -297,7 +297,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
       opts.signal,
       async () => {
         for (const name of Object.keys(relays)) assertRunning(dir, name);
-        return (await listening(controller.netns, controller.mgmtIp, Number(new URL(transport).port))) && (await listening(null, '127.0.0.1', l.port));
+        const sockets = existsSync(relaySocket(dir, 'amqp')) && existsSync(relaySocket(dir, 'api'));
+        return sockets && (await listening(controller.netns, controller.mgmtIp, Number(new URL(transport).port))) && (await listening(null, '127.0.0.1', l.port));
       },
       'the relays did not listen',
       () =>

@@ -208,7 +208,9 @@ export const relaySocket = (dir: string, what: 'amqp' | 'api'): string => join(d
  *   (RabbitMQ sees loopback, so its guest user keeps working);
  * - API: 127.0.0.1:PORT in the root namespace → relay-api.sock → from the underlay namespace's
  *   10.22.0.1 across br-api to the server on the controller's 10.22.0.10:PORT.
- * The names start with `relay-` (lab down stops them last, with their forked children).
+ * TCP_NODELAY on every TCP leg: RPC messages are small, and Nagle's wait for the peer's delayed
+ * ACK added tens of ms to each call. The names start with `relay-` (lab down stops them last,
+ * with their forked children).
  */
 export function relayCommands(l: LabLayout, baseUrl: string): Record<string, string[]> {
   const c = controllerOf(l);
@@ -217,10 +219,10 @@ export function relayCommands(l: LabLayout, baseUrl: string): Record<string, str
   const api = relaySocket(l.dir, 'api');
   const port = amqpPort(baseUrl);
   return {
-    'relay-amqp-root': ['socat', `UNIX-LISTEN:${amqp},fork,unlink-early`, `TCP:${rabbit.hostname || '127.0.0.1'}:${port}`],
-    'relay-amqp-mgmt': [...inHost(c.netns), 'socat', `TCP-LISTEN:${port},bind=${c.mgmtIp},fork,reuseaddr`, `UNIX-CONNECT:${amqp}`],
-    'relay-api-net': [...inHost(l.underlayNetns), 'socat', `UNIX-LISTEN:${api},fork,unlink-early`, `TCP:${c.apiIp}:${l.port}`],
-    'relay-api-root': ['socat', `TCP-LISTEN:${l.port},bind=127.0.0.1,fork,reuseaddr`, `UNIX-CONNECT:${api}`],
+    'relay-amqp-root': ['socat', `UNIX-LISTEN:${amqp},fork,unlink-early`, `TCP:${rabbit.hostname || '127.0.0.1'}:${port},nodelay`],
+    'relay-amqp-mgmt': [...inHost(c.netns), 'socat', `TCP-LISTEN:${port},bind=${c.mgmtIp},fork,reuseaddr,nodelay`, `UNIX-CONNECT:${amqp}`],
+    'relay-api-net': [...inHost(l.underlayNetns), 'socat', `UNIX-LISTEN:${api},fork,unlink-early`, `TCP:${c.apiIp}:${l.port},nodelay`],
+    'relay-api-root': ['socat', `TCP-LISTEN:${l.port},bind=127.0.0.1,fork,reuseaddr,nodelay`, `UNIX-CONNECT:${api}`],
   };
 }
 

@@ -76,17 +76,17 @@ describe('lab topology', () => {
     const url = managementTransportUrl(l, 'rabbit://guest:guest@127.0.0.1:5672/');
     assert.equal(url, 'rabbit://guest:guest@10.20.0.10:5672/neutrino-lab-lab');
     const r = relayCommands(l, 'rabbit://guest:guest@127.0.0.1:5672/');
-    assert.deepEqual(r['relay-amqp-root'], ['socat', 'UNIX-LISTEN:/tmp/neutrino-lab/run/amqp.sock,fork,unlink-early', 'TCP:127.0.0.1:5672']);
+    assert.deepEqual(r['relay-amqp-root'], ['socat', 'UNIX-LISTEN:/tmp/neutrino-lab/run/amqp.sock,fork,unlink-early', 'TCP:127.0.0.1:5672,nodelay']);
     assert.deepEqual(r['relay-amqp-mgmt'], [
       'nsenter',
       '--net=/run/netns/lab-controller',
       '--',
       'socat',
-      'TCP-LISTEN:5672,bind=10.20.0.10,fork,reuseaddr',
+      'TCP-LISTEN:5672,bind=10.20.0.10,fork,reuseaddr,nodelay',
       'UNIX-CONNECT:/tmp/neutrino-lab/run/amqp.sock',
     ]);
-    assert.deepEqual(r['relay-api-net'], ['nsenter', '--net=/run/netns/lab-underlay', '--', 'socat', 'UNIX-LISTEN:/tmp/neutrino-lab/run/api.sock,fork,unlink-early', 'TCP:10.22.0.10:9696']);
-    assert.deepEqual(r['relay-api-root'], ['socat', 'TCP-LISTEN:9696,bind=127.0.0.1,fork,reuseaddr', 'UNIX-CONNECT:/tmp/neutrino-lab/run/api.sock']);
+    assert.deepEqual(r['relay-api-net'], ['nsenter', '--net=/run/netns/lab-underlay', '--', 'socat', 'UNIX-LISTEN:/tmp/neutrino-lab/run/api.sock,fork,unlink-early', 'TCP:10.22.0.10:9696,nodelay']);
+    assert.deepEqual(r['relay-api-root'], ['socat', 'TCP-LISTEN:9696,bind=127.0.0.1,fork,reuseaddr,nodelay', 'UNIX-CONNECT:/tmp/neutrino-lab/run/api.sock']);
   });
 
   it('writes configs the server and agents read as intended', () => {

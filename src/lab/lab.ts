@@ -296,7 +296,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
       timeoutMs,
       opts.signal,
       async () => {
-        for (const name of Object.keys(relays)) assertRunning(dir, name);
+        for (const name of Object.keys(relays)) await assertRunning(dir, name);
         const sockets = existsSync(relaySocket(dir, 'amqp')) && existsSync(relaySocket(dir, 'api'));
         return sockets && (await listening(controller.netns, controller.mgmtIp, Number(new URL(transport).port))) && (await listening(null, '127.0.0.1', l.port));
       },
@@ -314,7 +314,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
       timeoutMs,
       opts.signal,
       async () => {
-        assertRunning(dir, 'server');
+        await assertRunning(dir, 'server');
         return (await api.get('/agents').catch(() => undefined)) !== undefined;
       },
       `the server did not answer on ${url}`,
@@ -332,7 +332,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
       timeoutMs,
       opts.signal,
       async () => {
-        for (const a of agents) assertRunning(dir, a.proc);
+        for (const a of agents) await assertRunning(dir, a.proc);
         const list = (await api.get('/agents')).agents as Json[];
         for (const a of agents) {
           const found = list.find((x) => x.host === a.host && x.agent_type === AGENT_KINDS[a.kind].type);
@@ -388,7 +388,11 @@ function isRunning(dir: string, proc: string): boolean {
   return pid !== undefined && isOurs(pid, dir);
 }
 
-function assertRunning(dir: string, proc: string): void {
+async function assertRunning(dir: string, proc: string): Promise<void> {
+  if (isRunning(dir, proc)) return;
+  // nsenter execs the process a second time: while that exec runs /proc/PID/cmdline can read
+  // empty, so look again before calling it gone
+  await sleep(500);
   if (!isRunning(dir, proc)) throw new StopWaiting(`${proc} exited; the end of ${labPaths(dir).log(proc)}:\n${logTail(labPaths(dir).log(proc))}`);
 }
 
@@ -658,7 +662,7 @@ export async function restartAgent(dir: string, host: string, timeoutS = 30, pro
     timeoutS * 1000,
     undefined,
     async () => {
-      assertRunning(dir, proc);
+      await assertRunning(dir, proc);
       const a = ((await api.get(`/agents?host=${encodeURIComponent(host)}&${typeQuery}`)).agents as Json[])[0];
       return Boolean(a?.alive && a.started_at !== before);
     },

@@ -4,7 +4,10 @@
 // namespace; the outside world is the namespace PREFIXinternet on a veth whose host end
 // PREFIXext is the physical interface of the flat external network `public`. Then, through the
 // API, the external network, a project network with DHCP and a router (as `lab up`).
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// With --lab the devices live in one lab host instead: the namespace PREFIXcontroller with its own
+// underlay (PREFIXunderlay) and outside world, made as `lab up --topology all-in-one` makes them,
+// and nothing of the cloud touches the root namespace but the process and its API on loopback.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,12 +25,13 @@ import { AGENT_TYPE_DHCP, AGENT_TYPE_L3, AGENT_TYPE_LINUXBRIDGE } from '../contr
 import { serviceNamespace, tapName } from '../contract/device-names.js';
 import { openDatabase } from '../db/connection.js';
 import { run } from '../linux/exec.js';
-import { namespaceExists } from '../linux/netns.js';
+import { listNamespaces, namespaceExists } from '../linux/netns.js';
 import { requirePreflight } from '../linux/preflight.js';
 import { answersFromOutside, createExternalTopology, type LabExternal } from '../lab/external.js';
+import { removeNamespaces } from '../lab/lab.js';
 import { isOurs, logTail, readPid, startDetached, stopProcess } from '../lab/processes.js';
 import { labIsUp, registerLab, unregisterLab } from '../lab/registry.js';
-import { EXTERNAL } from '../lab/topology.js';
+import { EXTERNAL, hostBatch, internetBatch, labLayout, netnsBatch, PHYSICAL_INTERFACE_MAPPINGS, underlayBatch, type LabHost } from '../lab/topology.js';
 import { startApiServer } from '../server/api-server.js';
 
 export const DEFAULT_UP_PREFIX = 'nup-';
@@ -58,12 +62,30 @@ export interface UpRecord {
   internet_netns: string;
   external_device: string;
   external?: LabExternal;
+  /** with --lab: the one lab host the devices live in, and its underlay */
+  lab?: UpLabHost;
   created_at: string;
 }
 
-export function upConfig(r: { dir: string; port: number; prefix: string; host: string }): string {
+export interface UpLabHost {
+  host: LabHost;
+  underlay_netns: string;
+}
+
+/** The lab host of `neutrino up --lab`: the controller of `lab up --topology all-in-one`. */
+export function upLabHost(prefix: string, dir: string, port: number): UpLabHost & { layout: ReturnType<typeof labLayout> } {
+  const layout = labLayout(prefix, 0, dir, port, 'all-in-one');
+  // the API of `up` is on the root namespace's loopback (the process runs there): no API NIC
+  const { apiIp: _unused, ...host } = layout.hosts[0];
+  layout.hosts = [host];
+  return { host, underlay_netns: layout.underlayNetns, layout };
+}
+
+export function upConfig(r: { dir: string; port: number; prefix: string; host: string; lab?: UpLabHost }): string {
   return [
-    '# neutrino up: server + linuxbridge, dhcp and l3 agents in one process, devices in the root namespace',
+    r.lab
+      ? `# neutrino up --lab: server + linuxbridge, dhcp and l3 agents in one process, devices in the lab host ${r.lab.host.netns}`
+      : '# neutrino up: server + linuxbridge, dhcp and l3 agents in one process, devices in the root namespace',
     '[DEFAULT]',
     'bind_host = 127.0.0.1',
     `bind_port = ${r.port}`,
@@ -83,16 +105,18 @@ export function upConfig(r: { dir: string; port: number; prefix: string; host: s
     'mechanism_drivers = linuxbridge',
     '',
     '[ml2_type_flat]',
-    'flat_networks = public',
+    r.lab ? 'flat_networks = physnet1,public' : 'flat_networks = public',
     '',
     '[agent]',
     'report_interval = 2',
+    ...(r.lab ? [`host_namespace = ${r.lab.host.netns}`] : []),
     '',
     '[vxlan]',
     'enable_vxlan = false',
     '',
     '[linux_bridge]',
-    `physical_interface_mappings = public:${r.prefix}ext`,
+    // the lab host's NICs: eth2 on br-phys1, eth3 on br-ext (lab/topology.ts)
+    `physical_interface_mappings = ${r.lab ? PHYSICAL_INTERFACE_MAPPINGS : `public:${r.prefix}ext`}`,
     '',
   ].join('\n');
 }
@@ -125,6 +149,8 @@ export interface UpOptions {
   dir?: string;
   port: number;
   timeoutS?: number;
+  /** devices in one lab host (PREFIXcontroller) with its own underlay, not in the root namespace */
+  lab?: boolean;
   /** aborting (Ctrl-C) undoes what was made */
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
@@ -139,7 +165,10 @@ export async function allInOneUp(o: UpOptions): Promise<UpRecord> {
   if (labIsUp(dir)) throw new Error(`neutrino up is running already in ${dir} (neutrino down --dir ${dir})`);
   const internet = `${o.prefix}internet`;
   const extDev = `${o.prefix}ext`;
-  if (namespaceExists(internet)) throw new Error(`namespace ${internet} is left from an earlier neutrino up: run neutrino down --prefix ${o.prefix} first`);
+  const lab = o.lab ? upLabHost(o.prefix, dir, o.port) : undefined;
+  for (const ns of [internet, ...(lab ? [lab.underlay_netns, lab.host.netns] : [])]) {
+    if (namespaceExists(ns)) throw new Error(`namespace ${ns} is left from an earlier neutrino up: run neutrino down --prefix ${o.prefix} first`);
+  }
   await requirePreflight('neutrino up', 'up');
   const url = `http://127.0.0.1:${o.port}`;
   const taken = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
@@ -150,24 +179,44 @@ export async function allInOneUp(o: UpOptions): Promise<UpRecord> {
 
   for (const p of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.dhcp, new InstanceStore(dir).dir, join(dir, 'run')]) rmSync(p, { recursive: true, force: true });
   mkdirSync(join(dir, 'logs'), { recursive: true });
-  const record: UpRecord = { prefix: o.prefix, dir, port: o.port, url, host: hostname(), internet_netns: internet, external_device: extDev, created_at: new Date().toISOString() };
+  const record: UpRecord = {
+    prefix: o.prefix,
+    dir,
+    port: o.port,
+    url,
+    host: lab ? lab.host.name : hostname(),
+    internet_netns: internet,
+    external_device: lab ? `${lab.host.netns}:eth3` : extDev,
+    ...(lab ? { lab: { host: lab.host, underlay_netns: lab.underlay_netns } } : {}),
+    created_at: new Date().toISOString(),
+  };
   writeFileSync(paths.prefixFile, `${o.prefix}\n`);
   writeFileSync(paths.conf, upConfig(record));
   writeFileSync(paths.record, `${JSON.stringify(record, null, 2)}\n`);
-  new InstanceStore(dir).writeSettings({ netns_prefix: `${o.prefix}vm-` });
+  new InstanceStore(dir).writeSettings({ netns_prefix: `${o.prefix}vm-`, ...(lab ? { host_namespaces: { [lab.host.name]: lab.host.netns } } : {}) });
 
   const revert = new Reverter();
   revert.add('undo neutrino up', async () => {
     await allInOneDown(o.prefix, dir);
   });
   try {
-    progress(`outside world: namespace ${internet} (${EXTERNAL.gateway}, ${EXTERNAL.internetHost}) on veth ${extDev}, the interface of physnet public`);
-    await run('ip', ['-batch', '-'], { input: [`netns add ${internet}`, `link add ${extDev} type veth peer name eth0 netns ${internet}`, `link set ${extDev} up`].join('\n') + '\n' });
-    const prefixlen = EXTERNAL.cidr.split('/')[1];
-    await run('ip', ['-batch', '-'], {
-      netns: internet,
-      input: ['link set lo up', 'link set eth0 up', `addr add ${EXTERNAL.gateway}/${prefixlen} dev eth0`, `addr add ${EXTERNAL.internetHost}/32 dev lo`].join('\n') + '\n',
-    });
+    if (lab) {
+      const h = lab.host;
+      progress(`lab host ${h.netns}: eth0 ${h.mgmtIp} (management, br-mgmt), eth1 ${h.tunnelIp} (tunnel, br-tun), eth2 (physnet1, br-phys1), eth3 (public, br-ext)`);
+      progress(`underlay ${lab.underlay_netns}; outside world ${internet} (${EXTERNAL.gateway}, ${EXTERNAL.internetHost}) on br-ext`);
+      await run('ip', ['-batch', '-'], { input: netnsBatch(lab.layout) });
+      await run('ip', ['-batch', '-'], { netns: lab.underlay_netns, input: underlayBatch(lab.layout) });
+      await run('ip', ['-batch', '-'], { netns: h.netns, input: hostBatch(h) });
+      await run('ip', ['-batch', '-'], { netns: internet, input: internetBatch() });
+    } else {
+      progress(`outside world: namespace ${internet} (${EXTERNAL.gateway}, ${EXTERNAL.internetHost}) on veth ${extDev}, the interface of physnet public`);
+      await run('ip', ['-batch', '-'], { input: [`netns add ${internet}`, `link add ${extDev} type veth peer name eth0 netns ${internet}`, `link set ${extDev} up`].join('\n') + '\n' });
+      const prefixlen = EXTERNAL.cidr.split('/')[1];
+      await run('ip', ['-batch', '-'], {
+        netns: internet,
+        input: ['link set lo up', 'link set eth0 up', `addr add ${EXTERNAL.gateway}/${prefixlen} dev eth0`, `addr add ${EXTERNAL.internetHost}/32 dev lo`].join('\n') + '\n',
+      });
+    }
 
     registerLab(o.prefix, dir);
     o.signal?.throwIfAborted();
@@ -232,6 +281,10 @@ export interface UpDownReport {
  */
 export async function allInOneDown(prefix: string, dir: string, progress: (line: string) => void = () => undefined): Promise<UpDownReport> {
   const paths = upPaths(dir);
+  // --lab: every device lives in the lab's namespaces (the record may be missing after a
+  // half-made up; the underlay namespace tells then)
+  const lab = upLabHost(prefix, dir, 1);
+  const inLab = readUpRecord(dir)?.lab !== undefined || namespaceExists(lab.underlay_netns);
   const report: UpDownReport = { instances: 0, process: 'not running', namespaces: 0, devices: 0 };
   const store = new InstanceStore(dir);
   for (const inst of store.list()) {
@@ -246,6 +299,16 @@ export async function allInOneDown(prefix: string, dir: string, progress: (line:
   report.process = await stopProcess(paths.pid, dir);
   if (report.process !== 'not running') progress(`server and agents ${report.process}`);
 
+  if (inLab) {
+    // kills the dnsmasq in the host's qdhcp- namespaces too; the host's bridges, taps and nft
+    // tables go with its namespace
+    // by name, never by the prefix alone: a short prefix could match another cloud's namespaces
+    const names = [lab.underlay_netns, lab.host.netns, `${prefix}internet`].filter(namespaceExists);
+    report.namespaces = await removeNamespaces([...listNamespaces(`${lab.host.netns}.`), ...names]);
+    if (report.namespaces) progress(`namespaces deleted: ${report.namespaces} (the lab host, its underlay, qdhcp-/qrouter-, ${prefix}internet)`);
+    finishDown(prefix, dir, store);
+    return report;
+  }
   const namespaces = [...ids.networks.map((id) => serviceNamespace('qdhcp', id)), ...ids.routers.map((id) => serviceNamespace('qrouter', id)), `${prefix}internet`];
   for (const ns of namespaces) {
     if (!namespaceExists(ns)) continue;
@@ -260,10 +323,22 @@ export async function allInOneDown(prefix: string, dir: string, progress: (line:
   if (report.namespaces || report.devices) progress(`namespaces deleted: ${report.namespaces}, devices: ${report.devices}`);
   // the Linux bridge agent's security group tables in this namespace (it ran here alone)
   if (ids.networks.length) for (const family of ['inet', 'bridge']) await run('nft', ['delete', 'table', family, 'neutrino-sg'], { allowFailure: true });
-
-  for (const p of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.dhcp, paths.record, join(dir, 'run'), store.dir]) rmSync(p, { recursive: true, force: true });
-  unregisterLab(prefix, dir);
+  finishDown(prefix, dir, store);
   return report;
+}
+
+function finishDown(prefix: string, dir: string, store: InstanceStore): void {
+  const paths = upPaths(dir);
+  for (const p of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.dhcp, paths.record, join(dir, 'run'), join(dir, 'hosts'), store.dir]) rmSync(p, { recursive: true, force: true });
+  unregisterLab(prefix, dir);
+}
+
+export function readUpRecord(dir: string): UpRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(upPaths(dir).record, 'utf8')) as UpRecord;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The ids of the cloud's networks, routers and ports, read from its SQLite file (none if there is none). */

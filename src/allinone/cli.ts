@@ -19,6 +19,7 @@ export function upCommands(): Command[] {
     .option('--dir <path>', 'config, SQLite file, log, records (default: $TMPDIR/neutrino-up-<prefix>)')
     .option('--port <port>', 'API port on 127.0.0.1', '9696')
     .option('--timeout <seconds>', 'how long to wait for the agents and the router', '60')
+    .option('--lab', 'devices in one lab host (the namespace PREFIXcontroller with its own underlay), not in the root namespace')
     .addOption(new Option('--in-process').hideHelp())
     .addOption(new Option('--config-file <path>').hideHelp().argParser(collect).default([]))
     .addHelpText(
@@ -29,14 +30,18 @@ missing. Devices live in the root namespace: brq bridges, qdhcp-/qrouter- namesp
 outside world is the namespace PREFIXinternet (${EXTERNAL.gateway}, "${EXTERNAL.internetHost}" on the internet)
 behind the flat external network ${EXTERNAL.network}. Instance commands find it without --config-file.
 Without root it says why and serves the API only, in the foreground.
+With --lab nothing goes in the root namespace but the process: the devices live in the lab host
+PREFIXcontroller (eth0 management, eth1 tunnel, eth2 physnet1, eth3 public) on the underlay
+PREFIXunderlay, as \`neutrino lab up --topology all-in-one\` makes its host; no RabbitMQ needed.
 
 Examples:
   sudo neutrino up
+  sudo neutrino up --lab --prefix demo-     # everything in namespaces demo-*; neutrino down --prefix demo-
   neutrino instance boot vm1 --network ${PRIVATE.network}                  # address by DHCP
   neutrino instance exec vm1 -- ping -c 3 ${EXTERNAL.internetHost}          # out by SNAT
   neutrino down`,
     )
-    .action(async (o: { prefix: string; dir?: string; port: string; timeout: string; inProcess?: boolean; configFile: string[] }) => {
+    .action(async (o: { prefix: string; dir?: string; port: string; timeout: string; lab?: boolean; inProcess?: boolean; configFile: string[] }) => {
       if (o.inProcess) {
         await runAllInOneProcess(o.configFile[0]);
         return;
@@ -61,7 +66,15 @@ Examples:
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const r = await allInOneUp({ prefix: o.prefix, dir, port: Number(o.port), timeoutS: Number(o.timeout) || 60, signal: abort.signal, onProgress: (l) => console.log(`  ${l}`) });
+      const r = await allInOneUp({
+        prefix: o.prefix,
+        dir,
+        port: Number(o.port),
+        timeoutS: Number(o.timeout) || 60,
+        lab: o.lab === true,
+        signal: abort.signal,
+        onProgress: (l) => console.log(`  ${l}`),
+      });
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       const where = `${o.prefix === DEFAULT_UP_PREFIX ? '' : ` --prefix ${o.prefix}`}${dir === resolvePath(defaultUpDir(o.prefix)) ? '' : ` --dir ${dir}`}`;
@@ -69,6 +82,12 @@ Examples:
         [
           `up in ${((Date.now() - t0) / 1000).toFixed(1)} s: server ${r.url} with the Linux bridge, DHCP and L3 agents of host ${r.host} in one process (log ${upPaths(dir).log})`,
           `  ${EXTERNAL.network} ${EXTERNAL.cidr} (floating IPs), ${PRIVATE.network} ${PRIVATE.cidr} (DHCP), ${PRIVATE.router} (gateway ${r.external?.router_gateway_ip}, SNAT)`,
+          ...(r.lab
+            ? [
+                `  lab host: netns ${r.lab.host.netns} (eth0 ${r.lab.host.mgmtIp} management, eth1 ${r.lab.host.tunnelIp} tunnel, eth2 physnet1, eth3 ${EXTERNAL.network}); underlay netns ${r.lab.underlay_netns}`,
+                `  its devices: ip netns exec ${r.lab.host.netns} ip link; ip netns list | grep ${r.lab.host.netns}.`,
+              ]
+            : []),
           `  outside world: ip netns exec ${r.internet_netns} …`,
           '',
           'Try:',

@@ -33,6 +33,7 @@ program.addHelpText(
 Examples:
   neutrino server --db-upgrade                  # the API on http://127.0.0.1:9696, SQLite in ./state
   sudo neutrino up                              # a working cloud network on this host; neutrino down undoes it
+  sudo neutrino up --lab                        # the same inside one lab host (a namespace with its own underlay)
   neutrino sanity-check --agent dhcp            # what this host lacks to run an agent, with Debian packages
   sudo neutrino lab up --computes 2             # a multi-host cloud in namespaces (needs RabbitMQ)
   neutrino instance boot vm1 --network private  # an instance in the cloud that is up

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { AGENT_KINDS, agentOfProcess, DEFAULT_TRANSPORT_URL, labDown, labStatus, labUp, locateLab, restartAgent, type LabAgentKind, type LabRecord } from './lab.js';
 import { runningLabs } from './registry.js';
-import { DEFAULT_PREFIX, DEFAULT_TOPOLOGY, defaultLabDir, EXTERNAL, type LabMechanism, type LabTopology, PRIVATE, TOPOLOGIES, UNDERLAY } from './topology.js';
+import { API_NETWORK, DEFAULT_PREFIX, DEFAULT_TOPOLOGY, defaultLabDir, EXTERNAL, type LabMechanism, type LabTopology, PRIVATE, TOPOLOGIES, UNDERLAY } from './topology.js';
 
 /** How to run this CLI in printed examples: `neutrino` when it is on PATH, else node + script. */
 function cliName(): string {
@@ -39,7 +39,7 @@ function summary(r: LabRecord, seconds: number): string {
       .join(' + ');
   const hostRows = r.hosts.map(
     (h) =>
-      `    ${h.name.padEnd(11)} netns ${h.netns.padEnd(22)} eth0 ${h.mgmtIp.padEnd(12)} eth1 ${h.tunnelIp.padEnd(12)} ${h.agent ? `${agentsOf(h.name)} agents` : 'no agent (the server runs in the root namespace)'}`,
+      `    ${h.name.padEnd(11)} netns ${h.netns.padEnd(22)} eth0 ${h.mgmtIp.padEnd(12)} eth1 ${h.tunnelIp.padEnd(12)} ${h.agent ? `${agentsOf(h.name)} agents` : 'no agent'}${h.apiIp ? `; the server, API on eth4 ${h.apiIp}, RabbitMQ reached on eth0` : ''}`,
   );
   const agentCount = Object.keys(r.processes).filter((p) => agentOfProcess(p)).length;
   const inet = r.internet_netns ?? `${r.prefix}internet`;
@@ -63,7 +63,7 @@ function summary(r: LabRecord, seconds: number): string {
     `lab ${r.prefix} is up in ${seconds.toFixed(1)} s: topology ${r.topology ?? DEFAULT_TOPOLOGY}, server ${r.url}, ${agentCount} agents, RabbitMQ vhost ${r.vhost}`,
     '  hosts:',
     ...hostRows,
-    `  underlay (netns ${r.underlay_netns}): ${UNDERLAY.map((u) => `${u.bridge} ${u.role} on ${u.nic}`).join('; ')}`,
+    `  underlay (netns ${r.underlay_netns}): ${UNDERLAY.map((u) => `${u.bridge} ${u.role} on ${u.nic}`).join('; ')}; ${API_NETWORK.bridge} API on the controller's ${API_NETWORK.nic}`,
     `  files: ${r.dir} (neutrino.conf, agent-<host>.conf, logs/, run/*.pid)`,
     ...external,
     '  openstack network create net1',
@@ -114,7 +114,7 @@ Examples:
     .option('--no-external', `do not make the external network ${EXTERNAL.network}, the network ${PRIVATE.network} and the router ${PRIVATE.router}`)
     .addHelpText(
       'after',
-      '\nBefore making anything it checks this machine (neutrino sanity-check --role lab) and refuses, naming what is missing.\n\nExamples:\n  neutrino lab up\n  neutrino lab up --computes 3 --prefix t1- --port 9797\n  neutrino lab up --no-external      # hosts and agents only\n  neutrino lab up --topology controller-compute --computes 1\n  neutrino lab up --topology all-in-one\n  neutrino lab up --mechanism mixed  # compute1 on Open vSwitch (userspace datapath here), the others on Linux bridge',
+      "\nBefore making anything it checks this machine (neutrino sanity-check --role lab) and refuses, naming what is missing.\nEach traffic type has its own underlay bridge: management (agents ↔ RabbitMQ at the controller's 10.20.0.10) on br-mgmt,\nthe API (server on the controller's 10.22.0.10, relayed to 127.0.0.1:PORT) on br-api, VXLAN on br-tun, external on br-ext;\nthe server and the agents run in their hosts' namespaces (lab status shows every address).\n\nExamples:\n  neutrino lab up\n  neutrino lab up --computes 3 --prefix t1- --port 9797\n  neutrino lab up --no-external      # hosts and agents only\n  neutrino lab up --topology controller-compute --computes 1\n  neutrino lab up --topology all-in-one\n  neutrino lab up --mechanism mixed  # compute1 on Open vSwitch (userspace datapath here), the others on Linux bridge",
     )
     .action(async (o: { computes?: string; topology: LabTopology; prefix: string; dir?: string; port: string; transportUrl: string; timeout: string; external: boolean; mechanism: string }) => {
       const computes = o.computes !== undefined ? Number(o.computes) : o.topology === 'all-in-one' ? 0 : 2;

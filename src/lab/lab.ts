@@ -1,11 +1,13 @@
 // `neutrino lab`: a multi-host cloud on one machine. Host namespaces (controller, network,
-// compute1..N) joined by underlay bridges in their own namespace; the server and one Linux
-// bridge agent per host run as processes in the root namespace (they reach RabbitMQ and the
-// API on loopback) and each agent makes its devices inside its host's namespace
-// ([agent] host_namespace). The network host also runs the metadata agent, and the server the
-// metadata service, so instances read 169.254.169.254 with no further setup.
+// compute1..N) joined by underlay bridges in their own namespace; the server runs in the
+// controller's namespace and each agent in its host's (nsenter), so management traffic (agents ↔
+// RabbitMQ on the controller's management address) crosses br-mgmt, API requests cross br-api,
+// VXLAN crosses br-tun; relays join RabbitMQ and the operator in the root namespace to them.
+// The network host also runs the metadata agent, and the server the metadata service (on the
+// controller's management address), so instances read 169.254.169.254 with no further setup.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
@@ -27,7 +29,12 @@ import { removeResolvConf } from '../compute/dhcp-client.js';
 import {
   agentConfig,
   checkPrefix,
+  controllerOf,
   defaultLabDir,
+  inHost,
+  managementTransportUrl,
+  relayCommands,
+  relaySocket,
   hostBatch,
   internetBatch,
   labLayout,
@@ -39,10 +46,10 @@ import {
   serverConfig,
   underlayBatch,
   vhostName,
-  withVhost,
   type LabHost,
   type LabTopology,
   DEFAULT_TOPOLOGY,
+  API_NETWORK,
   EXTERNAL,
   UNDERLAY,
   type LabMechanism,
@@ -130,7 +137,11 @@ export function readRecord(dir: string): LabRecord | undefined {
 
 /** Kills what runs in every prefix* namespace, then deletes them in one batch. */
 async function removeLabNamespaces(prefix: string): Promise<number> {
-  const names = listNamespaces(prefix);
+  return removeNamespaces(listNamespaces(prefix));
+}
+
+/** Kills what runs in each of these namespaces, then deletes them in one batch. */
+export async function removeNamespaces(names: string[]): Promise<number> {
   for (const n of names) {
     for (const pid of await namespacePids(n)) {
       try {
@@ -181,7 +192,12 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
   // everything the server, the agents and the lab itself need, before anything is made
   await requirePreflight('lab up', 'lab', { transportUrl: base });
   await checkRabbitReachable(base);
-  const transport = withVhost(base, l.vhost);
+  // the server and the agents reach RabbitMQ on the controller's management address (a relay)
+  const transport = managementTransportUrl(l, base);
+  for (const what of ['amqp', 'api'] as const) {
+    if (Buffer.byteLength(relaySocket(dir, what)) > 100)
+      throw new Error(`--dir ${dir} is too long for the relay socket ${relaySocket(dir, what)} (Unix sockets take 107 bytes): choose a shorter --dir`);
+  }
   const url = `http://127.0.0.1:${l.port}`;
   const api = new NetworkApi({ url, timeoutMs: 2000 });
   await assertPortFree(api, l.port);
@@ -191,7 +207,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
   mkdirSync(paths.logs, { recursive: true });
   writeFileSync(paths.prefixFile, `${l.prefix}\n`);
 
-  // the metadata service listens on loopback beside the API; its port is picked free (labs run side by side)
+  // the metadata service listens on the controller's management address; any port is free in a new namespace
   const metadata: LabMetadata = { port: await freeLoopbackPort(), secret: randomBytes(24).toString('hex') };
 
   const started = Date.now();
@@ -261,7 +277,10 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
       created_at: new Date().toISOString(),
     };
     writeSecretFile(paths.serverConf, serverConfig(l, transport, metadata));
-    record.processes.server = [process.execPath, CLI_SCRIPT, 'server', '--config-file', paths.serverConf, '--db-upgrade'];
+    const controller = controllerOf(l);
+    record.processes.server = [...inHost(controller.netns), process.execPath, CLI_SCRIPT, 'server', '--config-file', paths.serverConf, '--db-upgrade', '--bind-host', controller.apiIp as string];
+    const relays = relayCommands(l, base);
+    Object.assign(record.processes, relays);
     const agents: { kind: LabAgentKind; host: string; proc: string }[] = [];
     for (const h of l.hosts.filter((x) => x.agent)) {
       writeSecretFile(paths.agentConf(h.name), agentConfig(l, h, transport, metadata));
@@ -270,7 +289,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
       for (const kind of kinds) {
         const proc = AGENT_KINDS[kind].process(h.name);
         agents.push({ kind, host: h.name, proc });
-        record.processes[proc] = [process.execPath, CLI_SCRIPT, 'agent', kind, '--host', h.name, '--config-file', paths.agentConf(h.name)];
+        record.processes[proc] = [...inHost(h.netns), process.execPath, CLI_SCRIPT, 'agent', kind, '--host', h.name, '--config-file', paths.agentConf(h.name)];
       }
     }
     new InstanceStore(dir).writeSettings({ netns_prefix: `${l.prefix}vm-`, host_namespaces: Object.fromEntries(l.hosts.map((h) => [h.name, h.netns])) });
@@ -279,14 +298,36 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     registerLab(l.prefix, dir);
     revert.add('unregister the lab', async () => unregisterLab(l.prefix, dir));
 
-    progress(`server on ${url} (log ${paths.log('server')})`);
+    progress(
+      `relays (socat): RabbitMQ on ${controller.netns} ${controller.mgmtIp}:${new URL(transport).port} (br-mgmt); the API ${url} → ${API_NETWORK.clientIp} → ${controller.apiIp}:${l.port} (br-api)`,
+    );
+    for (const name of Object.keys(relays)) {
+      revert.add(`stop ${name}`, () => stopRelay(dir, name));
+      startDetached(relays[name], paths.log(name), paths.pid(name));
+    }
+    await until(
+      timeoutMs,
+      opts.signal,
+      async () => {
+        for (const name of Object.keys(relays)) await assertRunning(dir, name);
+        const sockets = existsSync(relaySocket(dir, 'amqp')) && existsSync(relaySocket(dir, 'api'));
+        return sockets && (await listening(controller.netns, controller.mgmtIp, Number(new URL(transport).port))) && (await listening(null, '127.0.0.1', l.port));
+      },
+      'the relays did not listen',
+      () =>
+        Object.keys(relays)
+          .map((r) => `${r}:\n${logTail(paths.log(r))}`)
+          .join('\n'),
+    );
+
+    progress(`server in ${controller.netns} on ${controller.apiIp}:${l.port}, reached as ${url} (log ${paths.log('server')})`);
     revert.add('stop the server', () => stopProcess(paths.pid('server'), dir));
     startDetached(record.processes.server, paths.log('server'), paths.pid('server'));
     await until(
       timeoutMs,
       opts.signal,
       async () => {
-        assertRunning(dir, 'server');
+        await assertRunning(dir, 'server');
         return (await api.get('/agents').catch(() => undefined)) !== undefined;
       },
       `the server did not answer on ${url}`,
@@ -304,7 +345,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
       timeoutMs,
       opts.signal,
       async () => {
-        for (const a of agents) assertRunning(dir, a.proc);
+        for (const a of agents) await assertRunning(dir, a.proc);
         const list = (await api.get('/agents')).agents as Json[];
         for (const a of agents) {
           const found = list.find((x) => x.host === a.host && x.agent_type === AGENT_KINDS[a.kind].type);
@@ -378,11 +419,37 @@ function isRunning(dir: string, proc: string): boolean {
   return pid !== undefined && isOurs(pid, dir);
 }
 
-function assertRunning(dir: string, proc: string): void {
+async function assertRunning(dir: string, proc: string): Promise<void> {
+  if (isRunning(dir, proc)) return;
+  // nsenter execs the process a second time: while that exec runs /proc/PID/cmdline can read
+  // empty, so look again before calling it gone
+  await sleep(500);
   if (!isRunning(dir, proc)) throw new StopWaiting(`${proc} exited; the end of ${labPaths(dir).log(proc)}:\n${logTail(labPaths(dir).log(proc))}`);
 }
 
 class StopWaiting extends Error {}
+
+/** Whether something listens on address:port (TCP) in netns (null: the root namespace). */
+async function listening(netns: string | null, address: string, port: number): Promise<boolean> {
+  const r = await run('ss', [...(netns ? ['-N', netns] : []), '-Hltn', `src ${address}:${port}`], { allowFailure: true });
+  return r.code === 0 && r.stdout.trim() !== '';
+}
+
+/** A relay and the children it forked per connection (its process group): by pid, once it is ours. */
+async function stopRelay(dir: string, name: string): Promise<'stopped' | 'killed' | 'not running'> {
+  const pid = readPid(labPaths(dir).pid(name));
+  const how = await stopProcess(labPaths(dir).pid(name), dir);
+  if (pid !== undefined && how !== 'not running') {
+    try {
+      process.kill(-pid, 'SIGKILL'); // started detached: it leads its own group
+    } catch {
+      // no child left
+    }
+  }
+  return how;
+}
+
+export const isRelay = (proc: string): boolean => proc.startsWith('relay-');
 
 async function until(ms: number, signal: AbortSignal | undefined, probe: () => Promise<boolean>, what: string, detail: () => string): Promise<void> {
   const end = Date.now() + ms;
@@ -444,7 +511,7 @@ export async function labDown(prefix: string, dir: string, progress: Progress = 
   procs.sort((a, b) => Number(a === 'server') - Number(b === 'server'));
   await Promise.all(
     procs
-      .filter((p) => p !== 'server')
+      .filter((p) => p !== 'server' && !isRelay(p))
       .map(async (p) => {
         const how = await stopProcess(paths.pid(p), dir);
         if (how !== 'not running') report.processes.push(`${p} ${how}`);
@@ -453,6 +520,11 @@ export async function labDown(prefix: string, dir: string, progress: Progress = 
   if (procs.includes('server')) {
     const how = await stopProcess(paths.pid('server'), dir);
     if (how !== 'not running') report.processes.push(`server ${how}`);
+  }
+  // the relays last: nothing talks through them any more
+  for (const p of procs.filter(isRelay)) {
+    const how = await stopRelay(dir, p);
+    if (how !== 'not running') report.processes.push(`${p} ${how}`);
   }
   // each OVS host's ovsdb-server and ovs-vswitchd, by pid (their command lines name the dir)
   for (const h of record?.hosts ?? []) {
@@ -501,15 +573,37 @@ async function foreignPeerNamespaces(prefix: string): Promise<string[]> {
 /** Where each kind of traffic of a Neutron deployment goes in this lab, as built. */
 export function trafficTypes(r: LabRecord): { what: string; detail: string }[] {
   const rabbit = new URL(r.transport_url);
+  const c = r.hosts.find((h) => h.name === 'controller');
+  const inet = r.internet_netns ?? `${r.prefix}internet`;
+  if (!c?.apiIp) {
+    // a lab made before the server moved into the controller: everything on loopback
+    return [
+      { what: 'API', detail: `${r.url} (loopback of the root namespace, where the server runs)` },
+      { what: 'management', detail: `agents ↔ server over RabbitMQ ${rabbit.hostname}:${rabbit.port || 5672} vhost ${r.vhost} on loopback of the root namespace` },
+      { what: 'VM/tunnel', detail: `VXLAN between the hosts' eth1 on br-tun ${UNDERLAY[1].cidr}; flat physnet1 on br-phys1` },
+      { what: 'external', detail: `br-ext: the hosts' eth3 (physnet public) and ${inet} (${EXTERNAL.gateway})` },
+    ];
+  }
   return [
-    { what: 'API', detail: `${r.url} (loopback of the root namespace, where the server runs)` },
+    { what: 'API', detail: `br-api ${API_NETWORK.cidr}: the server on ${c.netns} eth4 ${c.apiIp}:${r.port}; ${r.url} in the root namespace is relayed from ${API_NETWORK.clientIp}` },
     {
       what: 'management',
-      detail: `agents ↔ server over RabbitMQ ${rabbit.hostname}:${rabbit.port || 5672} vhost ${r.vhost} on loopback (the agents run in the root namespace; br-mgmt ${UNDERLAY[0].cidr} joins the hosts but carries none of it)`,
+      detail: `br-mgmt ${UNDERLAY[0].cidr}: agents (each in its host's namespace) ↔ RabbitMQ vhost ${r.vhost} at ${rabbit.hostname}:${rabbit.port || 5672} (${c.netns} eth0, relayed to the RabbitMQ of the root namespace)`,
     },
-    { what: 'VM/tunnel', detail: `VXLAN between the hosts' eth1 on br-tun ${UNDERLAY[1].cidr}; flat physnet1 on br-phys1` },
-    { what: 'external', detail: `br-ext: the hosts' eth3 (physnet public) and ${r.internet_netns ?? `${r.prefix}internet`} (${EXTERNAL.gateway})` },
+    { what: 'VM/tunnel', detail: `br-tun ${UNDERLAY[1].cidr}: VXLAN between the hosts' eth1 ([vxlan] local_ip); flat and VLAN physnet1 on br-phys1 (eth2)` },
+    { what: 'external', detail: `br-ext: the hosts' eth3 (physnet public, no address) and ${inet} (${EXTERNAL.gateway})` },
   ];
+}
+
+/** Per host, which of its addresses carries which traffic. */
+export function hostTraffic(h: LabHost): string {
+  return [
+    `management ${h.mgmtIp} (eth0)`,
+    `tunnel ${h.tunnelIp} (${h.l2 === 'openvswitch' ? `${OVS_TUNNEL_BRIDGE} on eth1` : 'eth1'})`,
+    ...(h.apiIp ? [`API ${h.apiIp} (${API_NETWORK.nic})`] : []),
+    'physnet1 eth2',
+    'external eth3',
+  ].join(', ');
 }
 
 export interface StatusLine {
@@ -532,6 +626,7 @@ export async function labStatus(prefix: string, dir: string): Promise<{ up: bool
     detail: `${record.topology ?? DEFAULT_TOPOLOGY}: ${record.hosts.map((h) => `${h.name} (${h.services ? `L2 + DHCP + L3${record.metadata_port ? ' + metadata' : ''} agents` : h.agent ? 'L2 agent' : 'no agent'})`).join(', ')}`,
   });
   for (const t of trafficTypes(record)) lines.push({ what: `traffic: ${t.what}`, ok: true, detail: t.detail });
+  for (const h of record.hosts) lines.push({ what: `addresses ${h.name}`, ok: true, detail: hostTraffic(h) });
   for (const n of [record.underlay_netns, ...record.hosts.map((h) => h.netns), ...(record.internet_netns ? [record.internet_netns] : [])]) {
     lines.push({ what: `netns ${n}`, ok: present.has(n), detail: present.has(n) ? 'present' : 'MISSING' });
   }
@@ -550,6 +645,8 @@ export async function labStatus(prefix: string, dir: string): Promise<{ up: bool
     if (proc === 'server') {
       detail += agents ? `, answers on ${record.url}` : `, NO ANSWER on ${record.url}`;
       ok &&= agents !== undefined;
+    } else if (isRelay(proc)) {
+      detail += `, ${record.processes[proc].slice(-2).join(' → ')}`;
     } else if (agents) {
       const which = agentOfProcess(proc);
       const a = which && agents.find((x) => x.host === which.host && x.agent_type === AGENT_KINDS[which.kind].type);
@@ -560,10 +657,11 @@ export async function labStatus(prefix: string, dir: string): Promise<{ up: bool
   }
   if (record.metadata_port) {
     // any HTTP answer will do: a request without the agent's signed headers is refused, which still proves it listens
-    const at = `http://127.0.0.1:${record.metadata_port}`;
-    const answers = await fetch(`${at}/`, { signal: AbortSignal.timeout(2000) }).then(
-      (r) => r.status,
-      () => 0,
+    // it listens on the controller's management address, inside the controller's namespace
+    const c = controllerOf(record);
+    const at = `http://${c.mgmtIp}:${record.metadata_port}`;
+    const answers = await new Promise<number>((resolve) =>
+      execFile('ip', ['netns', 'exec', c.netns, 'curl', '-s', '-o', '/dev/null', '-m', '2', '-w', '%{http_code}', `${at}/`], (_err, out) => resolve(Number(out) || 0)),
     );
     lines.push({
       what: 'metadata service',
@@ -609,7 +707,7 @@ export async function restartAgent(dir: string, host: string, timeoutS = 30, pro
     timeoutS * 1000,
     undefined,
     async () => {
-      assertRunning(dir, proc);
+      await assertRunning(dir, proc);
       const a = ((await api.get(`/agents?host=${encodeURIComponent(host)}&${typeQuery}`)).agents as Json[])[0];
       return Boolean(a?.alive && a.started_at !== before);
     },

@@ -13,6 +13,13 @@ export const UNDERLAY = [
 export const PHYSICAL_INTERFACE_MAPPINGS = 'physnet1:eth2,public:eth3';
 
 /**
+ * The API network: only the host the server runs on (the controller) has a NIC on it (eth4).
+ * The clients' end is the underlay namespace's address on br-api: the root namespace's
+ * 127.0.0.1:PORT is relayed from there (see relayCommands), so API requests cross br-api.
+ */
+export const API_NETWORK = { nic: 'eth4', bridge: 'br-api', role: 'API (clients → server)', cidr: '10.22.0.0/24', net: '10.22.0', clientIp: '10.22.0.1' } as const;
+
+/**
  * The seed's deployment shapes: where the network services (DHCP and L3 agents) run. The
  * server always runs in the root namespace; every host but a bare controller has an L2 agent.
  * - controller-network-compute: controller (API, no agent), network (L2 + DHCP + L3), computes
@@ -32,6 +39,8 @@ export interface LabHost {
   index: number;
   mgmtIp: string;
   tunnelIp: string;
+  /** the server's address on the API network (the controller only; absent in labs made before it) */
+  apiIp?: string;
   /** runs an L2 agent (all but the bare controller of controller-network-compute) */
   agent: boolean;
   /** runs the DHCP and L3 agents too */
@@ -122,6 +131,7 @@ export function labLayout(prefix: string, computes: number, dir: string, port: n
     index,
     mgmtIp: `${UNDERLAY[0].net}.${10 + index}`,
     tunnelIp: `${UNDERLAY[1].net}.${10 + index}`,
+    ...(name === 'controller' ? { apiIp: `${API_NETWORK.net}.${10 + index}` } : {}),
     agent: name !== 'controller' || serviceHost === 'controller',
     services: name === serviceHost,
     l2: l2Of(mechanism, name),
@@ -137,9 +147,10 @@ export function netnsBatch(l: LabLayout): string {
 /** `ip -n UNDERLAY -batch`: the underlay bridges and one veth per host and network. */
 export function underlayBatch(l: LabLayout): string {
   const lines = ['link set lo up'];
-  for (const u of UNDERLAY) lines.push(`link add ${u.bridge} type bridge`, `link set ${u.bridge} up`);
+  for (const u of [...UNDERLAY, API_NETWORK]) lines.push(`link add ${u.bridge} type bridge`, `link set ${u.bridge} up`);
+  lines.push(`addr add ${API_NETWORK.clientIp}/24 dev ${API_NETWORK.bridge}`);
   for (const h of l.hosts) {
-    for (const u of UNDERLAY) {
+    for (const u of h.apiIp ? [...UNDERLAY, API_NETWORK] : UNDERLAY) {
       const port = `h${h.index}-${u.nic}`;
       // the host end is the main device so it can come up in the same line (research 7b)
       lines.push(`link add ${u.nic} netns ${h.netns} up type veth peer name ${port}`, `link set ${port} master ${u.bridge} up`);
@@ -160,12 +171,64 @@ export function internetBatch(): string {
 export function hostBatch(h: LabHost): string {
   // on an OVS host the tunnel address goes on the OVS bridge that holds eth1, once it is made
   const tunnel = h.l2 === 'openvswitch' ? [] : [`addr add ${h.tunnelIp}/24 dev eth1`];
-  return ['link set lo up', `addr add ${h.mgmtIp}/24 dev eth0`, ...tunnel].join('\n') + '\n';
+  const api = h.apiIp ? [`addr add ${h.apiIp}/24 dev ${API_NETWORK.nic}`] : [];
+  return ['link set lo up', `addr add ${h.mgmtIp}/24 dev eth0`, ...tunnel, ...api].join('\n') + '\n';
 }
 
-/** The lab's metadata path: the server's metadata service on loopback, and the secret it shares with the metadata agent. */
+/** The host the server and RabbitMQ's endpoint live on: the controller. */
+export function controllerOf(l: { hosts: LabHost[] }): LabHost {
+  const c = l.hosts.find((h) => h.name === 'controller');
+  if (!c?.apiIp) throw new Error('the lab has no controller with an API address');
+  return c;
+}
+
+/**
+ * transport_url of the lab's server and agents: RabbitMQ's endpoint on the management network,
+ * the controller's eth0 address, with the lab's own vhost.
+ */
+export function managementTransportUrl(l: { hosts: LabHost[]; vhost: string }, baseUrl: string): string {
+  const u = new URL(withVhost(baseUrl, l.vhost));
+  u.hostname = controllerOf(l).mgmtIp;
+  u.port = String(amqpPort(baseUrl));
+  return u.toString();
+}
+
+const amqpPort = (url: string): number => Number(new URL(url).port || 5672);
+
+/** argv prefix that runs a command in a host's network namespace, keeping this mount namespace
+ *  (`ip netns exec` would make a private one, where the namespaces an agent adds stay unseen). */
+export const inHost = (netns: string): string[] => ['nsenter', `--net=/run/netns/${netns}`, '--'];
+
+export const relaySocket = (dir: string, what: 'amqp' | 'api'): string => join(dir, 'run', `${what}.sock`);
+
+/**
+ * The four socat relays that put the lab's management and API traffic on its underlay while
+ * RabbitMQ and the operator stay in the root namespace (a Unix socket crosses namespaces):
+ * - management: controller 10.20.0.10:5672 (br-mgmt) → relay-amqp.sock → RabbitMQ as given
+ *   (RabbitMQ sees loopback, so its guest user keeps working);
+ * - API: 127.0.0.1:PORT in the root namespace → relay-api.sock → from the underlay namespace's
+ *   10.22.0.1 across br-api to the server on the controller's 10.22.0.10:PORT.
+ * TCP_NODELAY on every TCP leg: RPC messages are small, and Nagle's wait for the peer's delayed
+ * ACK added tens of ms to each call. The names start with `relay-` (lab down stops them last,
+ * with their forked children).
+ */
+export function relayCommands(l: LabLayout, baseUrl: string): Record<string, string[]> {
+  const c = controllerOf(l);
+  const rabbit = new URL(baseUrl);
+  const amqp = relaySocket(l.dir, 'amqp');
+  const api = relaySocket(l.dir, 'api');
+  const port = amqpPort(baseUrl);
+  return {
+    'relay-amqp-root': ['socat', `UNIX-LISTEN:${amqp},fork,unlink-early`, `TCP:${rabbit.hostname || '127.0.0.1'}:${port},nodelay`],
+    'relay-amqp-mgmt': [...inHost(c.netns), 'socat', `TCP-LISTEN:${port},bind=${c.mgmtIp},fork,reuseaddr,nodelay`, `UNIX-CONNECT:${amqp}`],
+    'relay-api-net': [...inHost(l.underlayNetns), 'socat', `UNIX-LISTEN:${api},fork,unlink-early`, `TCP:${c.apiIp}:${l.port},nodelay`],
+    'relay-api-root': ['socat', `TCP-LISTEN:${l.port},bind=127.0.0.1,fork,reuseaddr,nodelay`, `UNIX-CONNECT:${api}`],
+  };
+}
+
+/** The lab's metadata path: the server's metadata service on the controller's management address, and the secret it shares with the metadata agent. */
 export interface LabMetadata {
-  /** [DEFAULT] metadata_listen_port of the server (on 127.0.0.1) */
+  /** [DEFAULT] metadata_listen_port of the server (on the controller's management address) */
   port: number;
   /** [DEFAULT] metadata_proxy_shared_secret of the server and the metadata agent */
   secret: string;
@@ -173,10 +236,14 @@ export interface LabMetadata {
 
 export function serverConfig(l: LabLayout, transportUrl: string, metadata?: LabMetadata): string {
   return [
-    '# neutrino lab: the server (runs in the root namespace, on loopback)',
+    `# neutrino lab: the server (runs in ${controllerOf(l).netns}; listens on its API address ${controllerOf(l).apiIp}, given`,
+    '# as --bind-host on its command line; bind_host below is where clients in the root namespace reach it: a relay)',
     '[DEFAULT]',
     'bind_host = 127.0.0.1',
     `bind_port = ${l.port}`,
+    "# noauth on a non-loopback address: it is the API network inside the lab's namespaces, reached",
+    '# from this host only through the relay on 127.0.0.1',
+    'allow_insecure_noauth = true',
     `state_path = ${l.dir}`,
     `transport_url = ${transportUrl}`,
     'agent_down_time = 10',
@@ -184,7 +251,7 @@ export function serverConfig(l: LabLayout, transportUrl: string, metadata?: LabM
       ? [
           '# the metadata service (what Nova serves at 169.254.169.254), for the metadata agent of the network host',
           'service_plugins = router,metadata',
-          'metadata_listen = 127.0.0.1',
+          `metadata_listen = ${controllerOf(l).mgmtIp}`,
           `metadata_listen_port = ${metadata.port}`,
           `metadata_proxy_shared_secret = ${metadata.secret}`,
         ]
@@ -216,13 +283,13 @@ export function serverConfig(l: LabLayout, transportUrl: string, metadata?: LabM
  * namespaces and in the qdhcp namespaces of networks without a router, forwarding to the metadata
  * agent's socket ($state_path/metadata_proxy), which asks the server's metadata service.
  */
-function metadataLines(h: LabHost, metadata?: LabMetadata): string[] {
+function metadataLines(l: LabLayout, h: LabHost, metadata?: LabMetadata): string[] {
   if (!h.services || !metadata) return [];
   return [
     '# metadata: haproxy in the qrouter and isolated qdhcp namespaces → the metadata agent → the server',
     'enable_metadata_proxy = true',
     'enable_isolated_metadata = true',
-    'nova_metadata_host = 127.0.0.1',
+    `nova_metadata_host = ${controllerOf(l).mgmtIp}`,
     `nova_metadata_port = ${metadata.port}`,
     `metadata_proxy_shared_secret = ${metadata.secret}`,
   ];
@@ -231,12 +298,12 @@ function metadataLines(h: LabHost, metadata?: LabMetadata): string[] {
 export function agentConfig(l: LabLayout, h: LabHost, transportUrl: string, metadata?: LabMetadata): string {
   if (h.l2 === 'openvswitch') {
     return [
-      `# neutrino lab: the Open vSwitch agent of ${h.name} (runs in the root namespace; ovs-vswitchd and its ports live in ${h.netns})`,
+      `# neutrino lab: the Open vSwitch agent of ${h.name} (runs in ${h.netns}, where ovs-vswitchd and its ports live)`,
       '[DEFAULT]',
       `host = ${h.name}`,
       `state_path = ${join(l.dir, 'hosts', h.name)}`,
       `transport_url = ${transportUrl}`,
-      ...metadataLines(h, metadata),
+      ...metadataLines(l, h, metadata),
       '',
       '[agent]',
       `host_namespace = ${h.netns}`,
@@ -258,12 +325,12 @@ export function agentConfig(l: LabLayout, h: LabHost, transportUrl: string, meta
     ].join('\n');
   }
   return [
-    `# neutrino lab: the ${h.services ? `Linux bridge, DHCP, L3${metadata ? ' and metadata' : ''} agents` : 'Linux bridge agent'} of ${h.name} (run in the root namespace; their devices live in ${h.netns})`,
+    `# neutrino lab: the ${h.services ? `Linux bridge, DHCP, L3${metadata ? ' and metadata' : ''} agents` : 'Linux bridge agent'} of ${h.name} (run in ${h.netns}, where their devices live)`,
     '[DEFAULT]',
     `host = ${h.name}`,
     `state_path = ${join(l.dir, 'hosts', h.name)}`,
     `transport_url = ${transportUrl}`,
-    ...metadataLines(h, metadata),
+    ...metadataLines(l, h, metadata),
     '',
     '[agent]',
     `host_namespace = ${h.netns}`,

@@ -57,6 +57,8 @@ export const BINARIES: BinaryCheck[] = [
   { binary: 'busybox', package: 'busybox', why: 'udhcpc, the DHCP client of instances', roles: ['instance', 'lab', 'up'] },
   { binary: 'ping', package: 'iputils-ping', why: "checking from the outside that the lab's router answers", roles: ['lab', 'up'] },
   { binary: 'rabbitmqctl', package: 'rabbitmq-server', why: "the lab's own RabbitMQ vhost", roles: ['lab'] },
+  { binary: 'socat', package: 'socat', why: "relays putting the lab's management (RabbitMQ) and API traffic on its underlay", roles: ['lab'] },
+  { binary: 'nsenter', package: 'util-linux', why: "running the lab's server and agents in their host namespaces", roles: ['lab'] },
 ];
 
 /** Roles that change the kernel: they need to make namespaces (root, or CAP_SYS_ADMIN + CAP_NET_ADMIN). */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Config } from '../../src/config/config.js';
-import { agentConfig, checkPrefix, hostBatch, internetBatch, labLayout, netnsBatch, serverConfig, underlayBatch, withVhost } from '../../src/lab/topology.js';
+import { agentConfig, checkPrefix, hostBatch, internetBatch, labLayout, managementTransportUrl, netnsBatch, relayCommands, serverConfig, underlayBatch, withVhost } from '../../src/lab/topology.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,12 +52,16 @@ describe('lab topology', () => {
 
   it('joins every host to the four underlay bridges; device names fit in 15 characters', () => {
     const b = underlayBatch(labLayout('lab-', 50, '/d', 9696));
-    for (const br of ['br-mgmt', 'br-tun', 'br-phys1', 'br-ext']) assert.match(b, new RegExp(`^link add ${br} type bridge$`, 'm'));
+    for (const br of ['br-mgmt', 'br-tun', 'br-phys1', 'br-ext', 'br-api']) assert.match(b, new RegExp(`^link add ${br} type bridge$`, 'm'));
+    // the API network: the controller's eth4 only, the clients' end on br-api itself
+    assert.match(b, /^addr add 10\.22\.0\.1\/24 dev br-api$/m);
+    assert.match(b, /^link add eth4 netns lab-controller up type veth peer name h0-eth4$/m);
+    assert.doesNotMatch(b, /h[1-9]\d*-eth4/);
     assert.match(b, /^link add eth2 netns lab-compute1 up type veth peer name h2-eth2$/m);
     assert.match(b, /^link set h2-eth2 master br-phys1 up$/m);
     const names = [...b.matchAll(/peer name (\S+)/g)].map((m) => m[1]);
-    // four per host, and the outside world's one on br-ext
-    assert.equal(names.length, 52 * 4 + 1);
+    // four per host, the controller's API NIC, and the outside world's one on br-ext
+    assert.equal(names.length, 52 * 4 + 1 + 1);
     assert.match(b, /^link add eth0 netns lab-internet up type veth peer name inet-eth0\nlink set inet-eth0 master br-ext up$/m);
     assert.equal(internetBatch(), 'link set lo up\naddr add 172.24.4.1/24 dev eth0\naddr add 198.51.100.1/32 dev lo\n');
     assert.ok(
@@ -65,6 +69,24 @@ describe('lab topology', () => {
       names.find((n) => n.length > 15),
     );
     assert.equal(hostBatch(l.hosts[2]), 'link set lo up\naddr add 10.20.0.12/24 dev eth0\naddr add 10.21.0.12/24 dev eth1\n');
+    assert.equal(hostBatch(l.hosts[0]), 'link set lo up\naddr add 10.20.0.10/24 dev eth0\naddr add 10.21.0.10/24 dev eth1\naddr add 10.22.0.10/24 dev eth4\n');
+  });
+
+  it("puts management and API traffic on their underlays: RabbitMQ on the controller's eth0, relays to the root namespace", () => {
+    const url = managementTransportUrl(l, 'rabbit://guest:guest@127.0.0.1:5672/');
+    assert.equal(url, 'rabbit://guest:guest@10.20.0.10:5672/neutrino-lab-lab');
+    const r = relayCommands(l, 'rabbit://guest:guest@127.0.0.1:5672/');
+    assert.deepEqual(r['relay-amqp-root'], ['socat', 'UNIX-LISTEN:/tmp/neutrino-lab/run/amqp.sock,fork,unlink-early', 'TCP:127.0.0.1:5672,nodelay']);
+    assert.deepEqual(r['relay-amqp-mgmt'], [
+      'nsenter',
+      '--net=/run/netns/lab-controller',
+      '--',
+      'socat',
+      'TCP-LISTEN:5672,bind=10.20.0.10,fork,reuseaddr,nodelay',
+      'UNIX-CONNECT:/tmp/neutrino-lab/run/amqp.sock',
+    ]);
+    assert.deepEqual(r['relay-api-net'], ['nsenter', '--net=/run/netns/lab-underlay', '--', 'socat', 'UNIX-LISTEN:/tmp/neutrino-lab/run/api.sock,fork,unlink-early', 'TCP:10.22.0.10:9696,nodelay']);
+    assert.deepEqual(r['relay-api-root'], ['socat', 'TCP-LISTEN:9696,bind=127.0.0.1,fork,reuseaddr,nodelay', 'UNIX-CONNECT:/tmp/neutrino-lab/run/api.sock']);
   });
 
   it('writes configs the server and agents read as intended', () => {

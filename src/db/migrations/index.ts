@@ -5,6 +5,7 @@ import * as m0002 from './0002_ml2.js';
 import * as m0003 from './0003_rbac.js';
 import * as m0004 from './0004_l3.js';
 import * as m0005 from './0005_instances.js';
+import * as m0006 from './0006_subnetpools.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
@@ -12,4 +13,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0003_rbac': m0003,
   '0004_l3': m0004,
   '0005_instances': m0005,
+  '0006_subnetpools': m0006,
 };

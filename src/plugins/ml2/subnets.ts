@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import {
+  BadRequest,
   DNSNameServersExhausted,
   GatewayConflictWithAllocationPools,
   GatewayIpInUse,
@@ -15,7 +16,7 @@ import {
   SubnetNotFound,
 } from '../../api/errors.js';
 import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
-import { subnetDef } from '../../api/resources/subnet.js';
+import { subnetWithPoolsDef } from '../../api/resources/subnetpool.js';
 import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
 import { AUTO_DELETE_OWNERS, ROUTER_OWNERS } from '../../contract/device-owners.js';
@@ -29,6 +30,7 @@ import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
 import { bool, countBy, int, type IdSet } from '../../db/rows.js';
 import { isSlaac, parentFacts, type NetworkPlugin } from './networks.js';
 import { ACCESS_SHARED, networksOpenTo } from '../rbac/network-access.js';
+import type { SubnetAllocation } from '../subnetpools/subnet-allocation.js';
 
 interface Pool {
   start: string;
@@ -43,6 +45,8 @@ export class SubnetPlugin implements Handler {
   constructor(
     private readonly s: Services,
     private readonly networks: NetworkPlugin,
+    /** subnet_allocation: subnets from subnet pools (src/plugins/subnetpools) */
+    private readonly allocation?: SubnetAllocation,
   ) {}
 
   private visible(trx: Trx, ctx: RequestContext) {
@@ -94,14 +98,14 @@ export class SubnetPlugin implements Handler {
       enable_dhcp: bool(r.enable_dhcp),
       ipv6_ra_mode: r.ipv6_ra_mode,
       ipv6_address_mode: r.ipv6_address_mode,
-      subnetpool_id: null,
+      subnetpool_id: r.subnetpool_id ?? null,
       ...standardAttributes(r, tags.get(r.id) ?? []),
     }));
   }
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const trx = this.s.db.kysely;
-    const { rows, ids } = await listRows<SubnetTable>(subnetDef, this.visible(trx, ctx), q, 's');
+    const { rows, ids } = await listRows<SubnetTable>(subnetWithPoolsDef, this.visible(trx, ctx), q, 's');
     return this.render(trx, rows, q.fields, ids);
   }
 
@@ -124,7 +128,9 @@ export class SubnetPlugin implements Handler {
       const created: SubnetTable[] = [];
       for (const [n, item] of items.entries()) {
         const network = networks[n];
-        const row = this.buildRow(item, now);
+        // a pool (subnetpool_id, use_default_subnetpool) chooses or checks the cidr, its row locked until commit
+        const poolId = this.allocation ? await this.allocation.place(trx, ctx, item, created) : null;
+        const row = this.buildRow(item, now, poolId);
         // allow_overlapping_ips = false: a CIDR may overlap no other subnet of any network, as Neutron
         const everywhere = !this.s.config.bool('DEFAULT', 'allow_overlapping_ips');
         let q = trx.selectFrom('subnets').select(['id', 'cidr', 'network_id']).where('ip_version', '=', row.ip_version);
@@ -159,14 +165,12 @@ export class SubnetPlugin implements Handler {
     }
   }
 
-  private buildRow(item: ApiObject, now: string): SubnetTable {
+  private buildRow(item: ApiObject, now: string, subnetpoolId: string | null = null): SubnetTable {
+    if (item.cidr === NOT_SPECIFIED) throw BadRequest({ resource: 'subnets', msg: 'a subnetpool must be specified in the absence of a cidr' });
     const ipVersion = Number(item.ip_version);
     const cidr = parseCidr(item.cidr as string)!;
     if (cidr.version !== ipVersion) {
       throw InvalidInput({ msg: `Cidr ${item.cidr as string} does not match ip_version ${ipVersion}` });
-    }
-    if (item.subnetpool_id !== null) {
-      throw InvalidInput({ msg: 'subnetpool_id: subnet pools are not supported by this server; leave it out or set it to null' });
     }
     const raMode = item.ipv6_ra_mode as string | null;
     const addrMode = item.ipv6_address_mode as string | null;
@@ -222,6 +226,7 @@ export class SubnetPlugin implements Handler {
       allocation_pools: JSON.stringify(pools),
       dns_nameservers: JSON.stringify(dns),
       host_routes: JSON.stringify(routes),
+      subnetpool_id: subnetpoolId,
     };
   }
 

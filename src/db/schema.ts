@@ -191,6 +191,8 @@ export interface SubnetPoolTable extends StandardColumns {
   /** per-project limit of addresses (IPv4, in /32s) or /64s (IPv6) allocated from the pool; null: none */
   default_quota: number | null;
   address_scope_id: string | null;
+  /** bumped by every change of its allocations or prefixes (the cache key of its free space) */
+  allocation_generation: number;
 }
 
 export interface SubnetPoolPrefixTable {

@@ -46,6 +46,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('is_default', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('default_quota', 'integer')
     .addColumn('address_scope_id', 'varchar(36)', (c) => c.references('address_scopes.id'))
+    // bumped by every change of the pool's allocations or prefixes (Neutron's subnetpools.hash):
+    // a server's cached free space of the pool is good while it matches
+    .addColumn('allocation_generation', 'bigint', (c) => c.notNull().defaultTo(0))
     .execute();
   await db.schema.createIndex('ix_subnetpools_project_id').on('subnetpools').column('project_id').execute();
   await db.schema.createIndex('ix_subnetpools_address_scope_id').on('subnetpools').column('address_scope_id').execute();

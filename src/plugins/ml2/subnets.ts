@@ -1,5 +1,6 @@
 // Subnets: cidr, gateway, allocation pools, DNS and host routes, validated as Neutron does.
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import {
@@ -115,7 +116,7 @@ export class SubnetPlugin implements Handler {
   }
 
   async create(ctx: RequestContext, items: ApiObject[], authorize: AuthorizeCreate): Promise<ApiObject[]> {
-    const rows = await inTransaction(this.s.db, async (trx) => {
+    const rows = await inTransaction(this.s.db, async (trx, uow) => {
       // policy before quota: a caller who may not create learns nothing of the quota
       const networks = [];
       for (const item of items) {
@@ -129,7 +130,7 @@ export class SubnetPlugin implements Handler {
       for (const [n, item] of items.entries()) {
         const network = networks[n];
         // a pool (subnetpool_id, use_default_subnetpool) chooses or checks the cidr, its row locked until commit
-        const poolId = this.allocation ? await this.allocation.place(trx, ctx, item, created) : null;
+        const poolId = this.allocation ? await this.allocation.place(trx, uow, ctx, item, created) : null;
         const row = this.buildRow(item, now, poolId);
         // allow_overlapping_ips = false: a CIDR may overlap no other subnet of any network, as Neutron
         const everywhere = !this.s.config.bool('DEFAULT', 'allow_overlapping_ips');
@@ -340,6 +341,8 @@ export class SubnetPlugin implements Handler {
       await trx.deleteFrom('ipallocations').where('subnet_id', '=', id).execute();
       await removeAllTags(this.s.db, trx, [id]);
       await trx.deleteFrom('subnets').where('id', '=', id).execute();
+      // its prefix is free again: servers' cached free space of the pool is stale
+      if (row.subnetpool_id) await sql`update subnetpools set allocation_generation = allocation_generation + 1 where id = ${row.subnetpool_id}`.execute(trx);
       uow.onCommit(() => this.s.ipam.invalidate(id));
       return row.network_id;
     });

@@ -17,8 +17,8 @@ import {
 import { NOT_SPECIFIED, type ApiObject } from '../../api/resource.js';
 import { formatCidr, parseCidr, type Cidr, type IpVersion } from '../../common/ip-address.js';
 import type { SubnetPoolTable, SubnetTable } from '../../db/schema.js';
-import type { Trx } from '../../db/transaction.js';
-import { difference, firstFit, fitsIn, quotaUnits, rangeSetOf } from '../../ipam/prefix-set.js';
+import type { Trx, UnitOfWork } from '../../db/transaction.js';
+import { difference, firstFit, fitsIn, quotaUnits, rangeSetOf, type RangeSet } from '../../ipam/prefix-set.js';
 import type { SubnetPoolPlugin } from './subnetpools.js';
 
 const badRequest = (msg: string) => BadRequest({ resource: 'subnets', msg });
@@ -27,13 +27,21 @@ const given = (v: unknown): boolean => v !== undefined && v !== null && v !== NO
 type NetworkSubnet = Pick<SubnetTable, 'id' | 'ip_version' | 'subnetpool_id'>;
 
 export class SubnetAllocation {
+  /**
+   * Each pool's free space as this process last left it, good while the pool's
+   * allocation_generation is the one it was computed for (read under the pool's row lock): a
+   * pool's allocations are not read again for every subnet. Another server's allocation,
+   * a deleted subnet or a prefix change bumps the generation, and the next one rebuilds it.
+   */
+  private readonly freeSpace = new Map<string, { generation: number; free: RangeSet }>();
+
   constructor(private readonly pools: SubnetPoolPlugin) {}
 
   /**
    * Places one subnet request: returns the pool it comes from (null: none) and, for a pool,
    * sets item.cidr. `earlier`: subnets this request already placed (bulk), not yet written.
    */
-  async place(trx: Trx, ctx: RequestContext, item: ApiObject, earlier: SubnetTable[]): Promise<string | null> {
+  async place(trx: Trx, uow: UnitOfWork, ctx: RequestContext, item: ApiObject, earlier: SubnetTable[]): Promise<string | null> {
     const hasCidr = given(item.cidr);
     if (hasCidr && given(item.prefixlen)) throw badRequest('cidr and prefixlen must not be supplied together');
     const poolId = await this.poolIdOf(trx, ctx, item);
@@ -54,13 +62,11 @@ export class SubnetAllocation {
     if (prefixlen > Number(pool.max_prefixlen)) throw MaxPrefixSubnetAllocationError({ prefixlen, max_prefixlen: Number(pool.max_prefixlen) });
     if (prefixlen < Number(pool.min_prefixlen)) throw MinPrefixSubnetAllocationError({ prefixlen, min_prefixlen: Number(pool.min_prefixlen) });
 
-    const taken = [...(await trx.selectFrom('subnets').select(['cidr', 'project_id']).where('subnetpool_id', '=', pool.id).execute()), ...earlier.filter((e) => e.subnetpool_id === pool.id)].map(
-      (t) => ({ cidr: parseCidr(t.cidr)!, project: t.project_id }),
-    );
-    this.checkPoolQuota(pool, item.project_id as string, prefixlen, ipVersion, taken);
+    if (pool.default_quota !== null && Number(pool.default_quota) > 0) await this.checkPoolQuota(trx, pool, item.project_id as string, prefixlen, earlier);
 
-    const prefixes = await this.pools.prefixesOf(trx, pool.id);
-    const free = difference(rangeSetOf(prefixes.map((p) => parseCidr(p)!)), rangeSetOf(taken.map((t) => t.cidr)));
+    const generation = Number(pool.allocation_generation);
+    const cached = this.freeSpace.get(pool.id);
+    const free = cached?.generation === generation ? cached.free : await this.freeFromDatabase(trx, pool, earlier);
     let cidr: Cidr | null;
     if (wanted) {
       if (!fitsIn(free, wanted)) throw SubnetAllocationError({ reason: 'Cannot allocate requested subnet from the available set of prefixes' });
@@ -70,7 +76,22 @@ export class SubnetAllocation {
       if (!cidr) throw SubnetAllocationError({ reason: `Insufficient prefix space to allocate subnet size /${prefixlen}` });
     }
     item.cidr = formatCidr(cidr);
+    // the pool's row is locked: the new generation is ours, and so is the free space that goes with it
+    await trx
+      .updateTable('subnetpools')
+      .set({ allocation_generation: generation + 1 })
+      .where('id', '=', pool.id)
+      .execute();
+    const left = difference(free, rangeSetOf([cidr]));
+    uow.onCommit(() => this.freeSpace.set(pool.id, { generation: generation + 1, free: left }));
     return pool.id;
+  }
+
+  /** The pool's prefixes minus its subnets (and this request's earlier ones). */
+  private async freeFromDatabase(trx: Trx, pool: SubnetPoolTable, earlier: SubnetTable[]): Promise<RangeSet> {
+    const prefixes = await this.pools.prefixesOf(trx, pool.id);
+    const taken = [...(await trx.selectFrom('subnets').select('cidr').where('subnetpool_id', '=', pool.id).execute()), ...earlier.filter((e) => e.subnetpool_id === pool.id)];
+    return difference(rangeSetOf(prefixes.map((p) => parseCidr(p)!)), rangeSetOf(taken.map((t) => parseCidr(t.cidr)!)));
   }
 
   /** subnetpool_id, or the default pool of the IP version when use_default_subnetpool asks for it. */
@@ -90,9 +111,13 @@ export class SubnetAllocation {
    * _allocations_used_by_project); the project the subnet is for is counted here, as the
    * quota's description says.
    */
-  private checkPoolQuota(pool: SubnetPoolTable, project: string, prefixlen: number, ipVersion: IpVersion, taken: { cidr: Cidr; project: string }[]): void {
-    if (pool.default_quota === null || Number(pool.default_quota) === 0) return;
-    const used = taken.filter((t) => t.project === project).reduce((n, t) => n + quotaUnits(t.cidr), 0);
+  private async checkPoolQuota(trx: Trx, pool: SubnetPoolTable, project: string, prefixlen: number, earlier: SubnetTable[]): Promise<void> {
+    const ipVersion = Number(pool.ip_version) as IpVersion;
+    const mine = [
+      ...(await trx.selectFrom('subnets').select('cidr').where('subnetpool_id', '=', pool.id).where('project_id', '=', project).execute()),
+      ...earlier.filter((e) => e.subnetpool_id === pool.id && e.project_id === project),
+    ];
+    const used = mine.reduce((n, t) => n + quotaUnits(parseCidr(t.cidr)!), 0);
     if (used + quotaUnits({ version: ipVersion, network: 0n, prefixlen }) > Number(pool.default_quota)) throw SubnetPoolQuotaExceeded({});
   }
 

@@ -177,6 +177,7 @@ export class SubnetPoolPlugin implements Handler {
             is_default: int(item.is_default as boolean),
             default_quota: item.default_quota === NOT_SPECIFIED ? null : (item.default_quota as number | null),
             address_scope_id: scopeId,
+            allocation_generation: 0,
           };
           await trx.insertInto('subnetpools').values(row).execute();
           await trx
@@ -259,6 +260,8 @@ export class SubnetPoolPlugin implements Handler {
     if (sp.minPrefixlen !== Number(row.min_prefixlen)) set.min_prefixlen = sp.minPrefixlen;
     if (sp.maxPrefixlen !== Number(row.max_prefixlen)) set.max_prefixlen = sp.maxPrefixlen;
     if (sp.defaultPrefixlen !== Number(row.default_prefixlen)) set.default_prefixlen = sp.defaultPrefixlen;
+    // any change may change the free space (onboarded subnets, prefixes): cached copies are stale
+    set.allocation_generation = Number(row.allocation_generation) + 1;
     if (prefixes.join() !== current.join()) {
       await trx.deleteFrom('subnetpoolprefixes').where('subnetpool_id', '=', id).execute();
       await trx
@@ -298,7 +301,7 @@ export class SubnetPoolPlugin implements Handler {
         .insertInto('subnetpoolprefixes')
         .values(left.map((cidr) => ({ subnetpool_id: id, cidr })))
         .execute();
-      await saveChanges(trx, 'subnetpools', row, {});
+      await saveChanges(trx, 'subnetpools', row, { allocation_generation: Number(row.allocation_generation) + 1 });
     });
     this.s.log.info({ event: 'subnetpool.remove_prefixes', subnetpool_id: id, request_id: ctx.requestId }, 'subnet pool prefixes removed');
     return { prefixes: await this.prefixesOf(this.s.db.kysely, id) };

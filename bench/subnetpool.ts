@@ -5,7 +5,7 @@
 // every subnet lies inside the pool. Prints figures; the target (≥ 200 subnets/s on SQLite) is
 // informational. Exit 1 on a non-201 answer, an overlap or a server failure.
 //
-//   npx tsc -p tsconfig.json && node dist/bench/subnetpool.js [--subnets 2000] [--concurrency 16] [--db sqlite|postgres] [--baseline]
+//   npx tsc -p tsconfig.json && node dist/bench/subnetpool.js [--subnets 2000] [--concurrency 16] [--db sqlite|postgres] [--baseline] [--profile <dir>]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     db: { type: 'string', default: 'sqlite' },
     // the same subnets with their cidrs given and no pool: what the pool adds to a subnet create
     baseline: { type: 'boolean', default: false },
+    // write the server's CPU profile (node --cpu-prof) into this directory
+    profile: { type: 'string' },
   },
 });
 const SUBNETS = Number(values.subnets);
@@ -110,7 +112,8 @@ async function main(): Promise<number> {
         '',
       ].join('\n'),
     );
-    child = spawn(process.execPath, [SERVER_MAIN, 'server', '--db-upgrade', '--config-file', conf], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const nodeArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+    child = spawn(process.execPath, [...nodeArgs, SERVER_MAIN, 'server', '--db-upgrade', '--config-file', conf], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => {
       stderr += c.toString();

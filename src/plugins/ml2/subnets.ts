@@ -130,13 +130,20 @@ export class SubnetPlugin implements Handler {
       for (const [n, item] of items.entries()) {
         const network = networks[n];
         // a pool (subnetpool_id, use_default_subnetpool) chooses or checks the cidr, its row locked until commit
-        const poolId = this.allocation ? await this.allocation.place(trx, uow, ctx, item, created) : null;
+        // the network's subnets, read once: the pool's affinity rules and the overlap check below
+        const siblings = await trx
+          .selectFrom('subnets as s')
+          .leftJoin('subnetpools as p', 'p.id', 's.subnetpool_id')
+          .select(['s.id', 's.cidr', 's.network_id', 's.ip_version', 's.subnetpool_id', 'p.address_scope_id'])
+          .where('s.network_id', '=', network.id)
+          .execute();
+        const poolId = this.allocation ? await this.allocation.place(trx, uow, ctx, item, siblings, created) : null;
         const row = this.buildRow(item, now, poolId);
         // allow_overlapping_ips = false: a CIDR may overlap no other subnet of any network, as Neutron
         const everywhere = !this.s.config.bool('DEFAULT', 'allow_overlapping_ips');
-        let q = trx.selectFrom('subnets').select(['id', 'cidr', 'network_id']).where('ip_version', '=', row.ip_version);
-        if (!everywhere) q = q.where('network_id', '=', network.id);
-        const others = await q.execute();
+        const others = everywhere
+          ? await trx.selectFrom('subnets').select(['id', 'cidr', 'network_id']).where('ip_version', '=', row.ip_version).execute()
+          : siblings.filter((o) => Number(o.ip_version) === row.ip_version);
         const cidr = parseCidr(row.cidr)!;
         for (const o of [...others, ...created.filter((c) => everywhere || c.network_id === network.id)]) {
           if (cidrsOverlap(cidr, parseCidr(o.cidr)!)) {

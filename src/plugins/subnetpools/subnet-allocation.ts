@@ -24,7 +24,8 @@ import type { SubnetPoolPlugin } from './subnetpools.js';
 const badRequest = (msg: string) => BadRequest({ resource: 'subnets', msg });
 const given = (v: unknown): boolean => v !== undefined && v !== null && v !== NOT_SPECIFIED;
 
-type NetworkSubnet = Pick<SubnetTable, 'id' | 'ip_version' | 'subnetpool_id'>;
+/** A subnet already on the network, with the address scope of its pool. */
+export type NetworkSubnet = Pick<SubnetTable, 'id' | 'ip_version' | 'subnetpool_id'> & { address_scope_id: string | null };
 
 export class SubnetAllocation {
   /**
@@ -41,20 +42,20 @@ export class SubnetAllocation {
    * Places one subnet request: returns the pool it comes from (null: none) and, for a pool,
    * sets item.cidr. `earlier`: subnets this request already placed (bulk), not yet written.
    */
-  async place(trx: Trx, uow: UnitOfWork, ctx: RequestContext, item: ApiObject, earlier: SubnetTable[]): Promise<string | null> {
+  async place(trx: Trx, uow: UnitOfWork, ctx: RequestContext, item: ApiObject, siblings: NetworkSubnet[], earlier: SubnetTable[]): Promise<string | null> {
     const hasCidr = given(item.cidr);
     if (hasCidr && given(item.prefixlen)) throw badRequest('cidr and prefixlen must not be supplied together');
     const poolId = await this.poolIdOf(trx, ctx, item);
     if (!poolId) {
       if (!hasCidr) throw badRequest('a subnetpool must be specified in the absence of a cidr');
-      await this.checkAffinity(trx, item, null, earlier);
+      await this.checkAffinity(trx, item, null, siblings, earlier);
       return null;
     }
     if (!hasCidr && given(item.allocation_pools)) throw badRequest('allocation_pools allowed only for specific subnet requests.');
     const pool = await this.pools.find(trx, ctx, poolId, true);
     const ipVersion = Number(pool.ip_version) as IpVersion;
     if (Number(item.ip_version) !== ipVersion) throw badRequest(`Cannot allocate IPv${item.ip_version as number} subnet from IPv${ipVersion} subnet pool`);
-    await this.checkAffinity(trx, item, pool, earlier);
+    await this.checkAffinity(trx, item, pool, siblings, earlier);
 
     const wanted = hasCidr ? parseCidr(item.cidr as string)! : null;
     if (wanted && wanted.version !== ipVersion) throw badRequest(`Cannot allocate IPv${wanted.version} subnet from IPv${ipVersion} subnet pool`);
@@ -125,18 +126,16 @@ export class SubnetAllocation {
    * Neutron's network affinity: a network's subnets of one IP version come from one pool, or,
    * with address scopes, from pools of one scope.
    */
-  private async checkAffinity(trx: Trx, item: ApiObject, pool: SubnetPoolTable | null, earlier: SubnetTable[]): Promise<void> {
+  private async checkAffinity(trx: Trx, item: ApiObject, pool: SubnetPoolTable | null, siblings: NetworkSubnet[], earlier: SubnetTable[]): Promise<void> {
     const networkId = item.network_id as string;
     const ipVersion = Number(item.ip_version);
-    const existing: NetworkSubnet[] = [
-      ...(await trx.selectFrom('subnets').select(['id', 'ip_version', 'subnetpool_id']).where('network_id', '=', networkId).execute()),
-      ...earlier.filter((e) => e.network_id === networkId),
-    ];
+    const mine = earlier.filter((e) => e.network_id === networkId);
+    const existing: NetworkSubnet[] = [...siblings, ...mine.map((e) => ({ ...e, address_scope_id: null }))];
     if (!existing.length) return;
-    const poolIds = [...new Set(existing.map((s) => s.subnetpool_id).filter((p): p is string => p !== null))];
-    const scopes = poolIds.length
-      ? new Map((await trx.selectFrom('subnetpools').select(['id', 'address_scope_id']).where('id', 'in', poolIds).execute()).map((p) => [p.id, p.address_scope_id]))
-      : new Map<string, string | null>();
+    // this request's earlier subnets carry no scope yet: their pools' are looked up
+    const unknown = [...new Set(mine.map((e) => e.subnetpool_id).filter((p): p is string => p !== null))];
+    const scopes = new Map(existing.filter((s) => s.subnetpool_id).map((s) => [s.subnetpool_id!, s.address_scope_id]));
+    if (unknown.length) for (const p of await trx.selectFrom('subnetpools').select(['id', 'address_scope_id']).where('id', 'in', unknown).execute()) scopes.set(p.id, p.address_scope_id);
     const networkScope =
       existing
         .filter((s) => Number(s.ip_version) === ipVersion && s.subnetpool_id)

@@ -40,6 +40,12 @@ const SERVER_MAIN = new URL('../src/cli/main.js', import.meta.url).pathname;
 const POOL = '10.0.0.0/8';
 const PREFIXLEN = 26;
 
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -143,6 +149,7 @@ async function main(): Promise<number> {
     const cidrs: string[] = [];
     const failures: string[] = [];
     let next = 0;
+    const cpu0 = cpuSeconds(child.pid!);
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
@@ -161,10 +168,13 @@ async function main(): Promise<number> {
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
+    const cpuMs = ((cpuSeconds(child.pid!) - cpu0) * 1000) / SUBNETS;
     console.log(`load after:  ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
     const rate = SUBNETS / seconds;
+    // what the server's own CPU allows, whatever else runs on the host (a one-core ceiling)
+    console.log(`server CPU: ${cpuMs.toFixed(2)} ms per subnet (${(1000 / cpuMs).toFixed(0)} subnets/s if the server had a core to itself)`);
     console.log(
       `${KIND}: ${SUBNETS} subnets (/${PREFIXLEN} ${values.baseline ? 'cidrs given, no pool (baseline)' : `from ${POOL}`}) at c=${CONCURRENCY}: ${rate.toFixed(0)} subnets/s, p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms`,
     );

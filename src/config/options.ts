@@ -282,5 +282,6 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     quota_security_group_rule: { type: 'int', default: 100, help: 'Security group rules per project.' },
     quota_rbac_policy: { type: 'int', default: 10, help: 'RBAC policies per project.' },
     quota_subnetpool: { type: 'int', default: -1, help: 'Subnet pools per project.' },
+    quota_address_scope: { type: 'int', default: -1, help: 'Address scopes per project.' },
   },
 };

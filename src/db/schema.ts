@@ -33,6 +33,8 @@ export interface SubnetTable extends StandardColumns {
   allocation_pools: string; // JSON [{start,end}]
   dns_nameservers: string; // JSON [ip]
   host_routes: string; // JSON [{destination,nexthop}]
+  /** the subnet pool its cidr was allocated from (subnet_allocation), if any */
+  subnetpool_id: string | null;
 }
 
 export interface PortTable extends StandardColumns {
@@ -169,6 +171,35 @@ export interface NetworkRbacTable {
   target_tenant: string;
 }
 
+/** An address scope: subnet pools whose prefixes are unique within it. */
+export interface AddressScopeTable {
+  id: string;
+  project_id: string;
+  name: string;
+  shared: number;
+  ip_version: number;
+}
+
+/** A subnet pool; its prefixes are rows of subnetpoolprefixes, its allocations the subnets naming it. */
+export interface SubnetPoolTable extends StandardColumns {
+  ip_version: number;
+  default_prefixlen: number;
+  min_prefixlen: number;
+  max_prefixlen: number;
+  shared: number;
+  is_default: number;
+  /** per-project limit of addresses (IPv4, in /32s) or /64s (IPv6) allocated from the pool; null: none */
+  default_quota: number | null;
+  address_scope_id: string | null;
+  /** bumped by every change of its allocations or prefixes (the cache key of its free space) */
+  allocation_generation: number;
+}
+
+export interface SubnetPoolPrefixTable {
+  subnetpool_id: string;
+  cidr: string;
+}
+
 export interface RouterTable extends StandardColumns {
   status: string;
   admin_state_up: number;
@@ -257,6 +288,11 @@ export interface Database {
   networkdhcpagentbindings: NetworkDhcpAgentBindingTable;
   ml2_tunnel_endpoints: TunnelEndpointTable;
   networkrbacs: NetworkRbacTable;
+  subnetpoolrbacs: NetworkRbacTable;
+  addressscoperbacs: NetworkRbacTable;
+  address_scopes: AddressScopeTable;
+  subnetpools: SubnetPoolTable;
+  subnetpoolprefixes: SubnetPoolPrefixTable;
   routers: RouterTable;
   routerports: RouterPortTable;
   routerroutes: RouterRouteTable;

@@ -21,6 +21,7 @@ import { QuotaEngine } from '../plugins/quotas/quota-engine.js';
 import type { Services } from '../plugins/services.js';
 import { TagStore } from '../plugins/tags/tag-store.js';
 import type { Bus, Endpoints } from '../rpc/bus.js';
+import { withPluginDefaults } from './plugin-policy.js';
 import { corePlugin, SERVICE_PLUGINS, servicePluginNames, type CorePlugin, type LoadedPlugin } from './plugins.js';
 
 export interface Api {
@@ -47,7 +48,7 @@ export interface Api {
  */
 export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; auth?: KeystoneAuth; policy?: Policy }): Api {
   const { config, db, log, bus } = opts;
-  const policy = opts.policy ?? loadPolicy(config, log);
+  const basePolicy = opts.policy ?? loadPolicy(config, log);
   // names first: an unknown plugin stops the start before anything is built
   const loadCore = corePlugin(config.str('DEFAULT', 'core_plugin'));
   const serviceNames = servicePluginNames(config.list('DEFAULT', 'service_plugins'));
@@ -65,7 +66,11 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
   const core = loadCore(services);
   const plugins: LoadedPlugin[] = [core, ...serviceNames.map((n) => SERVICE_PLUGINS[n](services, core))];
   const aliases = new Set(plugins.flatMap((p) => p.aliases));
-  const extensions = EXTENSIONS.filter((e) => aliases.has(e.alias));
+  const extensions = [...EXTENSIONS, ...plugins.flatMap((p) => p.extensions ?? [])].filter((e) => aliases.has(e.alias));
+  const policy = withPluginDefaults(
+    basePolicy,
+    plugins.flatMap((p) => p.policies ?? []),
+  );
 
   const app = createHttpApp({ config, log, policy, auth: opts.auth });
   const maxLimit = config.int('DEFAULT', 'pagination_max_limit');

@@ -4,15 +4,21 @@
 // A new service plugin (metering, qos, trunk, vpnaas, firewall_v2, the load balancer …) is
 // one entry in SERVICE_PLUGINS.
 import type { FastifyInstance } from 'fastify';
+import type { RuleDefault } from '../api/policy/defaults.js';
 import type { Policy } from '../api/policy/policy.js';
-import type { Handler, ResourceDef } from '../api/resource.js';
+import type { Extension, Handler, ResourceDef } from '../api/resource.js';
+import { addressScopeDef } from '../api/resources/address-scope.js';
+import { rbacPolicyObjectsDef } from '../api/resources/rbac-policy-objects.js';
+import { subnetPoolDef, subnetWithPoolsDef } from '../api/resources/subnetpool.js';
+import { registerSubnetPoolRoutes } from '../api/routes/subnetpools.js';
+import { networkKind } from '../plugins/rbac/object-kinds.js';
+import { buildSubnetPools } from '../plugins/subnetpools/subnetpool-service.js';
 import { agentDef } from '../api/resources/agent.js';
 import { floatingIpDef } from '../api/resources/floatingip.js';
 import { networkDef } from '../api/resources/network.js';
 import { routerDef } from '../api/resources/router.js';
 import { securityGroupRuleDef } from '../api/resources/security-group-rule.js';
 import { securityGroupDef } from '../api/resources/security-group.js';
-import { subnetDef } from '../api/resources/subnet.js';
 import { registerDhcpAgentScheduler } from '../api/routes/dhcp-agent-scheduler.js';
 import { registerIpAvailability } from '../api/routes/ip-availability.js';
 import { registerInstanceRoutes } from '../api/routes/instances.js';
@@ -43,7 +49,7 @@ import { AuditService } from '../plugins/trace/audit-service.js';
 import { TraceService } from '../plugins/trace/trace-service.js';
 import { IpAvailability } from '../plugins/ip-availability/ip-availability.js';
 import { subscribeNetworkRbac } from '../plugins/rbac/network-callbacks.js';
-import { RbacPolicyPlugin, rbacPolicyDef } from '../plugins/rbac/rbac-policies.js';
+import { RbacPolicyPlugin } from '../plugins/rbac/rbac-policies.js';
 import { SecurityGroupPlugin, SecurityGroupRulePlugin } from '../plugins/securitygroups/security-groups.js';
 import type { Services } from '../plugins/services.js';
 import type { Endpoints } from '../rpc/bus.js';
@@ -63,6 +69,10 @@ export interface LoadedPlugin {
   stop?(): void | Promise<void>;
   /** the metadata plugin: what the server's metadata service answers from (src/api/metadata-server.ts) */
   metadata?: MetadataSource;
+  /** descriptions of aliases src/api/extensions.ts does not carry */
+  extensions?: Extension[];
+  /** policy defaults of its resources, beside src/api/policy/defaults.ts (a policy file overrides them) */
+  policies?: readonly RuleDefault[];
 }
 
 /** The core plugin's parts that service plugins build on. */
@@ -122,22 +132,27 @@ function loadMl2(s: Services): CorePlugin {
   const binder = new PortBinder(s, agents, mech, dhcpScheduler);
   const groups = new SecurityGroupPlugin(s);
   const networks = new NetworkPlugin(s, groups);
-  const subnets = new SubnetPlugin(s, networks);
+  const pools = buildSubnetPools(s);
+  const subnets = new SubnetPlugin(s, networks, pools.allocation);
   const ports = new PortPlugin(s, networks, groups, binder, mech, extensions);
   const dhcpScheduling = new DhcpAgentScheduling(s, agents, dhcpScheduler, dhcpNotifier, networks, ports);
   const rpcCallbacks = new Ml2RpcCallbacks(s, binder, mech, agents);
   const dhcpRpc = new DhcpRpcCallbacks(s, ports);
   return {
     name: 'ml2',
-    aliases: [...ML2_ALIASES, ...extensions.aliases],
+    aliases: [...ML2_ALIASES, ...extensions.aliases, ...pools.extensions.map((e) => e.alias)],
+    extensions: pools.extensions,
+    policies: pools.policies,
     resources: [
       { def: networkDef, handler: networks },
-      { def: subnetDef, handler: subnets },
+      { def: subnetWithPoolsDef, handler: subnets },
       { def: ports.def, handler: ports },
       { def: agentDef, handler: agents },
       { def: securityGroupDef, handler: groups },
       { def: securityGroupRuleDef, handler: new SecurityGroupRulePlugin(s, groups) },
-      { def: rbacPolicyDef, handler: new RbacPolicyPlugin(s, networks) },
+      { def: rbacPolicyObjectsDef, handler: new RbacPolicyPlugin(s, [networkKind(networks), ...pools.rbacKinds], rbacPolicyObjectsDef) },
+      { def: subnetPoolDef, handler: pools.pools },
+      { def: addressScopeDef, handler: pools.scopes },
     ],
     routes(app, policy) {
       registerQuotas(app, s.quotas, policy);
@@ -145,6 +160,7 @@ function loadMl2(s: Services): CorePlugin {
       registerDhcpAgentScheduler(app, dhcpScheduling, policy);
       // admin diagnostics over the model and the agents' kernels (docs/trace.md)
       registerTrace(app, new TraceService(s, (a) => agents.isAlive(a)), new AuditService(s, (a) => agents.isAlive(a)), policy);
+      registerSubnetPoolRoutes(app, pools.pools, policy);
     },
     rpc: [
       { topic: PLUGIN, endpoints: { ...rpcCallbacks.pluginEndpoints(), ...dhcpRpc.endpoints() } },

@@ -11,6 +11,8 @@ import type { Services } from '../../src/plugins/services.js';
 import { securityGroupRuleDef } from '../../src/api/resources/security-group-rule.js';
 import { securityGroupDef } from '../../src/api/resources/security-group.js';
 import { subnetDef } from '../../src/api/resources/subnet.js';
+import { addressScopeDef } from '../../src/api/resources/address-scope.js';
+import { subnetPoolDef, subnetWithPoolsDef } from '../../src/api/resources/subnetpool.js';
 import type { ResourceDef } from '../../src/api/resource.js';
 import { startTestServer, type DbKind, type TestServer } from '../helpers/server.js';
 
@@ -59,6 +61,8 @@ export function badInputSuite(kind: DbKind): void {
       ids.subnet = (await s.req('POST', '/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.0.0.0/24', ip_version: 4 } })).body.subnet.id;
       ids.port = (await s.req('POST', '/v2.0/ports', { port: { network_id: net.id } })).body.port.id;
       ids.security_group = (await s.req('POST', '/v2.0/security-groups', { security_group: { name: 'sweep' } })).body.security_group.id;
+      ids.subnetpool = (await s.req('POST', '/v2.0/subnetpools', { subnetpool: { name: 'sweep', prefixes: ['10.240.0.0/16'], default_prefixlen: 24 } })).body.subnetpool.id;
+      ids.address_scope = (await s.req('POST', '/v2.0/address-scopes', { address_scope: { name: 'sweep', ip_version: 4 } })).body.address_scope.id;
     });
     after(async () => {
       await s?.close();
@@ -70,6 +74,10 @@ export function badInputSuite(kind: DbKind): void {
       [portDef, () => ({ network_id: ids.network }), 'port'],
       [securityGroupDef, () => ({ name: 'g' }), 'security_group'],
       [securityGroupRuleDef, () => ({ security_group_id: ids.security_group, direction: 'ingress' }), null],
+      // subnet_allocation's attributes on subnets, from a pool; the pools and scopes themselves
+      [subnetWithPoolsDef, () => ({ network_id: ids.network, subnetpool_id: ids.subnetpool, ip_version: 4 }), null],
+      [subnetPoolDef, () => ({ name: 'p', prefixes: ['10.241.0.0/16'] }), 'subnetpool'],
+      [addressScopeDef, () => ({ name: 's', ip_version: 4 }), 'address_scope'],
     ];
 
     for (const [def, base, idKey] of bases) {
@@ -124,7 +132,7 @@ export function badInputSuite(kind: DbKind): void {
         'page_reverse=maybe',
         'name=a&name=b&name=c',
       ];
-      for (const def of [networkDef, subnetDef, portDef, securityGroupDef, securityGroupRuleDef]) {
+      for (const def of [networkDef, subnetDef, portDef, securityGroupDef, securityGroupRuleDef, subnetPoolDef, addressScopeDef]) {
         for (const q of odd) {
           const r = await s.req('GET', `/v2.0/${def.path}?${q}`);
           assert.ok(r.status < 500, `GET ${def.path}?${q} → ${r.status} ${JSON.stringify(r.body)}`);

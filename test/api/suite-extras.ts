@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { EXTENSIONS } from '../../src/api/extensions.js';
+import { SUBNETPOOL_EXTENSIONS } from '../../src/plugins/subnetpools/extensions.js';
 import { asAdmin, asMember, asReader, startTestServer, type DbKind, type Reply, type TestServer } from '../helpers/server.js';
 
 type Headers = Record<string, string>;
@@ -1177,7 +1178,7 @@ export function extrasSuite(kind: DbKind): void {
     it('GET /v2.0/extensions lists exactly the built extensions', async () => {
       const body = await h.ok('GET', '/v2.0/extensions');
       const aliases = (body.extensions as Obj[]).map((e) => e.alias);
-      assert.deepEqual(sorted(aliases), sorted(EXTENSIONS.map((e) => e.alias)));
+      assert.deepEqual(sorted(aliases), sorted([...EXTENSIONS, ...SUBNETPOOL_EXTENSIONS].map((e) => e.alias)));
       assert.equal(new Set(aliases).size, aliases.length, 'no alias twice');
       for (const a of ['security-group', 'quotas', 'quota_details', 'standard-attr-tag', 'network-ip-availability', 'pagination', 'sorting', 'filter-validation']) {
         assert.ok(aliases.includes(a), `${a} is listed`);

@@ -6,6 +6,7 @@ import * as m0003 from './0003_rbac.js';
 import * as m0004 from './0004_l3.js';
 import * as m0005 from './0005_instances.js';
 import * as m0006 from './0006_nova_network.js';
+import * as m0007 from './0007_subnetpools.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
@@ -14,4 +15,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_l3': m0004,
   '0005_instances': m0005,
   '0006_nova_network': m0006,
+  '0007_subnetpools': m0007,
 };

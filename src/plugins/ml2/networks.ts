@@ -105,9 +105,23 @@ export class NetworkPlugin implements Handler {
       segmentAttrs.length && anyShown
         ? groupBy(await rowsForIds(this.s.db, ids, 'network_id', (where) => trx.selectFrom('networksegments').selectAll().where(where).orderBy('segment_index').execute()), (r) => r.network_id)
         : null;
-    const subnets = want('subnets')
-      ? groupBy(await rowsForIds(this.s.db, ids, 'network_id', (where) => trx.selectFrom('subnets').select(['id', 'network_id']).where(where).orderBy('created_at').execute()), (r) => r.network_id)
-      : new Map<string, { id: string }[]>();
+    // address-scope: a network's scope per IP version is its subnets' pools' (one by affinity)
+    const subnets =
+      want('subnets') || want('ipv4_address_scope') || want('ipv6_address_scope')
+        ? groupBy(
+            await rowsForIds(this.s.db, ids, 'network_id', (where) =>
+              trx
+                .selectFrom('subnets')
+                .leftJoin('subnetpools', 'subnetpools.id', 'subnets.subnetpool_id')
+                .select(['subnets.id', 'subnets.network_id', 'subnets.ip_version', 'subnetpools.address_scope_id'])
+                .where(where)
+                .orderBy('subnets.created_at')
+                .execute(),
+            ),
+            (r) => r.network_id,
+          )
+        : new Map<string, { id: string; ip_version: number; address_scope_id: string | null }[]>();
+    const scopeOf = (id: string, version: number) => (subnets.get(id) ?? []).find((s) => Number(s.ip_version) === version && s.address_scope_id)?.address_scope_id ?? null;
     const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
     const sharedHere = want('shared')
       ? new Set((await rowsForIds(this.s.db, ids, 'object_id', (where) => this.sharedToProject(trx, ctx).where(where).execute())).map((r) => r.object_id))
@@ -122,6 +136,8 @@ export class NetworkPlugin implements Handler {
       'router:external': bool(r.router_external),
       mtu: r.mtu,
       port_security_enabled: bool(r.port_security_enabled),
+      ipv4_address_scope: scopeOf(r.id, 4),
+      ipv6_address_scope: scopeOf(r.id, 6),
       availability_zone_hints: [],
       availability_zones: [],
       ...(segments ? providerView(segments.get(r.id) ?? []) : {}),

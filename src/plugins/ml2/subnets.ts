@@ -1,8 +1,10 @@
 // Subnets: cidr, gateway, allocation pools, DNS and host routes, validated as Neutron does.
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import {
+  BadRequest,
   DNSNameServersExhausted,
   GatewayConflictWithAllocationPools,
   GatewayIpInUse,
@@ -15,7 +17,7 @@ import {
   SubnetNotFound,
 } from '../../api/errors.js';
 import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
-import { subnetDef } from '../../api/resources/subnet.js';
+import { subnetWithPoolsDef } from '../../api/resources/subnetpool.js';
 import { jsonColumn } from '../../common/json.js';
 import { timestamp } from '../../common/time.js';
 import { AUTO_DELETE_OWNERS, ROUTER_OWNERS } from '../../contract/device-owners.js';
@@ -29,6 +31,7 @@ import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
 import { bool, countBy, int, type IdSet } from '../../db/rows.js';
 import { isSlaac, parentFacts, type NetworkPlugin } from './networks.js';
 import { ACCESS_SHARED, networksOpenTo } from '../rbac/network-access.js';
+import type { SubnetAllocation } from '../subnetpools/subnet-allocation.js';
 
 interface Pool {
   start: string;
@@ -43,6 +46,8 @@ export class SubnetPlugin implements Handler {
   constructor(
     private readonly s: Services,
     private readonly networks: NetworkPlugin,
+    /** subnet_allocation: subnets from subnet pools (src/plugins/subnetpools) */
+    private readonly allocation?: SubnetAllocation,
   ) {}
 
   private visible(trx: Trx, ctx: RequestContext) {
@@ -94,14 +99,14 @@ export class SubnetPlugin implements Handler {
       enable_dhcp: bool(r.enable_dhcp),
       ipv6_ra_mode: r.ipv6_ra_mode,
       ipv6_address_mode: r.ipv6_address_mode,
-      subnetpool_id: null,
+      subnetpool_id: r.subnetpool_id ?? null,
       ...standardAttributes(r, tags.get(r.id) ?? []),
     }));
   }
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const trx = this.s.db.kysely;
-    const { rows, ids } = await listRows<SubnetTable>(subnetDef, this.visible(trx, ctx), q, 's');
+    const { rows, ids } = await listRows<SubnetTable>(subnetWithPoolsDef, this.visible(trx, ctx), q, 's');
     return this.render(trx, rows, q.fields, ids);
   }
 
@@ -111,7 +116,7 @@ export class SubnetPlugin implements Handler {
   }
 
   async create(ctx: RequestContext, items: ApiObject[], authorize: AuthorizeCreate): Promise<ApiObject[]> {
-    const rows = await inTransaction(this.s.db, async (trx) => {
+    const rows = await inTransaction(this.s.db, async (trx, uow) => {
       // policy before quota: a caller who may not create learns nothing of the quota
       const networks = [];
       for (const item of items) {
@@ -124,12 +129,21 @@ export class SubnetPlugin implements Handler {
       const created: SubnetTable[] = [];
       for (const [n, item] of items.entries()) {
         const network = networks[n];
-        const row = this.buildRow(item, now);
+        // a pool (subnetpool_id, use_default_subnetpool) chooses or checks the cidr, its row locked until commit
+        // the network's subnets, read once: the pool's affinity rules and the overlap check below
+        const siblings = await trx
+          .selectFrom('subnets as s')
+          .leftJoin('subnetpools as p', 'p.id', 's.subnetpool_id')
+          .select(['s.id', 's.cidr', 's.network_id', 's.ip_version', 's.subnetpool_id', 'p.address_scope_id'])
+          .where('s.network_id', '=', network.id)
+          .execute();
+        const poolId = this.allocation ? await this.allocation.place(trx, uow, ctx, item, siblings, created) : null;
+        const row = this.buildRow(item, now, poolId);
         // allow_overlapping_ips = false: a CIDR may overlap no other subnet of any network, as Neutron
         const everywhere = !this.s.config.bool('DEFAULT', 'allow_overlapping_ips');
-        let q = trx.selectFrom('subnets').select(['id', 'cidr', 'network_id']).where('ip_version', '=', row.ip_version);
-        if (!everywhere) q = q.where('network_id', '=', network.id);
-        const others = await q.execute();
+        const others = everywhere
+          ? await trx.selectFrom('subnets').select(['id', 'cidr', 'network_id']).where('ip_version', '=', row.ip_version).execute()
+          : siblings.filter((o) => Number(o.ip_version) === row.ip_version);
         const cidr = parseCidr(row.cidr)!;
         for (const o of [...others, ...created.filter((c) => everywhere || c.network_id === network.id)]) {
           if (cidrsOverlap(cidr, parseCidr(o.cidr)!)) {
@@ -159,14 +173,12 @@ export class SubnetPlugin implements Handler {
     }
   }
 
-  private buildRow(item: ApiObject, now: string): SubnetTable {
+  private buildRow(item: ApiObject, now: string, subnetpoolId: string | null = null): SubnetTable {
+    if (item.cidr === NOT_SPECIFIED) throw BadRequest({ resource: 'subnets', msg: 'a subnetpool must be specified in the absence of a cidr' });
     const ipVersion = Number(item.ip_version);
     const cidr = parseCidr(item.cidr as string)!;
     if (cidr.version !== ipVersion) {
       throw InvalidInput({ msg: `Cidr ${item.cidr as string} does not match ip_version ${ipVersion}` });
-    }
-    if (item.subnetpool_id !== null) {
-      throw InvalidInput({ msg: 'subnetpool_id: subnet pools are not supported by this server; leave it out or set it to null' });
     }
     const raMode = item.ipv6_ra_mode as string | null;
     const addrMode = item.ipv6_address_mode as string | null;
@@ -222,6 +234,7 @@ export class SubnetPlugin implements Handler {
       allocation_pools: JSON.stringify(pools),
       dns_nameservers: JSON.stringify(dns),
       host_routes: JSON.stringify(routes),
+      subnetpool_id: subnetpoolId,
     };
   }
 
@@ -335,6 +348,8 @@ export class SubnetPlugin implements Handler {
       await trx.deleteFrom('ipallocations').where('subnet_id', '=', id).execute();
       await removeAllTags(this.s.db, trx, [id]);
       await trx.deleteFrom('subnets').where('id', '=', id).execute();
+      // its prefix is free again: servers' cached free space of the pool is stale
+      if (row.subnetpool_id) await sql`update subnetpools set allocation_generation = allocation_generation + 1 where id = ${row.subnetpool_id}`.execute(trx);
       uow.onCommit(() => this.s.ipam.invalidate(id));
       return row.network_id;
     });

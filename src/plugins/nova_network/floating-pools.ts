@@ -117,6 +117,7 @@ export class FloatingPools {
         allocation_pools: JSON.stringify([{ start: formatIp(4, first), end: formatIp(4, last) }]),
         dns_nameservers: '[]',
         host_routes: '[]',
+        subnetpool_id: null,
       };
       await trx.insertInto('subnets').values(subnet).execute();
       await trx.insertInto('nova_floating_ranges').values({ subnet_id: subnet.id, interface: iface }).execute();

@@ -117,6 +117,7 @@ export class NovaNetworks {
           allocation_pools: JSON.stringify([n.pool]),
           dns_nameservers: JSON.stringify(plan.dns),
           host_routes: '[]',
+          subnetpool_id: null,
         });
         modes.push({ network_id: id, mode: req.mode, bridge: n.bridge, bridge_interface: n.bridgeInterface, multi_host: req.multiHost ? 1 : 0, created_at: now });
       }

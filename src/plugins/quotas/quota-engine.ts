@@ -8,8 +8,8 @@ import { statement } from '../../db/statement.js';
 import { inTransaction, type Trx } from '../../db/transaction.js';
 import type { CallbackRegistry } from '../callbacks/registry.js';
 
-/** quota resource name → the table whose rows count against it (null: not built yet, usage 0) */
-export const QUOTA_RESOURCES: Record<string, string | null> = {
+/** quota resource name → the table(s) whose rows count against it (null: not built yet, usage 0) */
+export const QUOTA_RESOURCES: Record<string, string | string[] | null> = {
   network: 'networks',
   subnet: 'subnets',
   port: 'ports',
@@ -17,8 +17,10 @@ export const QUOTA_RESOURCES: Record<string, string | null> = {
   security_group_rule: 'securitygrouprules',
   router: 'routers',
   floatingip: 'floatingips',
-  rbac_policy: 'networkrbacs',
-  subnetpool: null,
+  // every object type's entries (rbac-subnetpool, rbac-address-scope) count, as Neutron's
+  rbac_policy: ['networkrbacs', 'subnetpoolrbacs', 'addressscoperbacs'],
+  subnetpool: 'subnetpools',
+  address_scope: 'address_scopes',
 };
 
 /** The counted resources that publish before_create. */
@@ -66,10 +68,14 @@ export class QuotaEngine {
   }
 
   async usage(trx: Trx, projectId: string, resource: string): Promise<number> {
-    const table = QUOTA_RESOURCES[resource];
-    if (!table) return 0;
-    const r = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)} where project_id = ${projectId}`.execute(trx);
-    return Number(r.rows[0]?.n ?? 0);
+    const tables = QUOTA_RESOURCES[resource];
+    if (!tables) return 0;
+    let n = 0;
+    for (const table of Array.isArray(tables) ? tables : [tables]) {
+      const r = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)} where project_id = ${projectId}`.execute(trx);
+      n += Number(r.rows[0]?.n ?? 0);
+    }
+    return n;
   }
 
   /** Refuses with OverQuota when `adding` more of `resource` would pass the project's limit. */

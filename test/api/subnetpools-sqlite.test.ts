@@ -1,0 +1,3 @@
+import { subnetPoolSuite } from './suite-subnetpools.js';
+
+subnetPoolSuite('sqlite');

@@ -1,0 +1,3 @@
+import { subnetPoolSuite } from '../api/suite-subnetpools.js';
+
+subnetPoolSuite('postgres');

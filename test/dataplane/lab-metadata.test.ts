@@ -11,7 +11,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../helpers/free-port.js';
-import { labDriver, sh, sleep } from '../helpers/lab-driver.js';
+import { labDriver, sleep } from '../helpers/lab-driver.js';
 
 const lab = labDriver('md');
 const { P, DIR, CONF, neutrino, ok, api, inInstance, labNetns, labPids } = lab;
@@ -41,20 +41,8 @@ describe(`metadata in the lab (prefix ${P})`, { timeout: 10 * 60_000 }, () => {
   });
 
   after(async () => {
-    const down = await neutrino('lab', 'down', '--prefix', P, '--dir', DIR);
-    if (down.code !== 0) console.error(`lab down failed:\n${down.stdout}\n${down.stderr}`);
-    // by name and pid only: whatever lab down could not remove
-    for (const pid of labPids()) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-    for (const n of await labNetns()) await sh('ip', ['netns', 'del', n]);
     for (const vm of ['m1', 'm2']) rmSync(`/etc/netns/${P}vm-${vm}`, { recursive: true, force: true });
-    await sh('rabbitmqctl', ['delete_vhost', `neutrino-${P}lab`]);
-    rmSync(DIR, { recursive: true, force: true });
+    await lab.teardown();
   });
 
   it('lab status shows the metadata agent of the network host alive and the metadata service answering', async () => {

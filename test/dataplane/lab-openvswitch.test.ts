@@ -8,7 +8,7 @@
 // namespace and no process (OVS daemons included).
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { labOvsDir } from '../../src/lab/topology.js';
@@ -32,18 +32,7 @@ describe(`neutrino lab --mechanism mixed (prefix ${P})`, { timeout: 10 * 60_000 
   after(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     if (process.env.NEUTRINO_TEST_KEEP_LOGS) cpSync(DIR, join(process.env.NEUTRINO_TEST_KEEP_LOGS, P), { recursive: true });
-    const down = await neutrino('lab', 'down', '--prefix', P, '--dir', DIR);
-    if (down.code !== 0) console.error(`lab down failed:\n${down.stdout}\n${down.stderr}`);
-    for (const pid of labPids()) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-    for (const n of await labNetns()) await sh('ip', ['netns', 'del', n]);
-    await sh('rabbitmqctl', ['delete_vhost', `neutrino-${P}lab`]);
-    rmSync(DIR, { recursive: true, force: true });
+    await lab.teardown();
   });
 
   it('compute1 runs the Open vSwitch agent and says which datapath it has; the others run Linux bridge agents', async () => {

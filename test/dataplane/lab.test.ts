@@ -4,7 +4,7 @@
 // and `lab down` leaving nothing behind. Runs the CLI as a user would.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../helpers/free-port.js';
@@ -35,19 +35,7 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     // NEUTRINO_TEST_KEEP_LOGS=DIR keeps the lab's logs and agents' state files for a post-mortem
     if (process.env.NEUTRINO_TEST_KEEP_LOGS) cpSync(DIR, join(process.env.NEUTRINO_TEST_KEEP_LOGS, P), { recursive: true });
-    const down = await neutrino('lab', 'down', '--prefix', P, '--dir', DIR);
-    if (down.code !== 0) console.error(`lab down failed:\n${down.stdout}\n${down.stderr}`);
-    // belt and braces, by name and pid only: whatever lab down could not remove
-    for (const pid of labPids()) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-    for (const n of await labNetns()) await sh('ip', ['netns', 'del', n]);
-    await sh('rabbitmqctl', ['delete_vhost', `neutrino-${P}lab`]);
-    rmSync(DIR, { recursive: true, force: true });
+    await lab.teardown();
   });
 
   it('lab status: every namespace, the server and six live agents', async () => {

@@ -8,14 +8,14 @@
 // agent repairs it by itself within an interval and traffic recovers. Run by the CLI as an
 // operator would.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../helpers/free-port.js';
 import { labDriver, sh } from '../helpers/lab-driver.js';
 
 const lab = labDriver('tr', `tr${process.pid % 10000}-`);
-const { P, DIR, CONF, neutrino, ok, api, boot, pings, labNetns, labPids } = lab;
+const { P, DIR, CONF, neutrino, ok, api, boot, pings } = lab;
 
 // biome-ignore lint/suspicious/noExplicitAny: API bodies in tests
 type Obj = Record<string, any>;
@@ -73,18 +73,7 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
   });
 
   after(async () => {
-    const down = await neutrino('lab', 'down', '--prefix', P, '--dir', DIR);
-    if (down.code !== 0) console.error(`lab down failed:\n${down.stdout}\n${down.stderr}`);
-    for (const pid of labPids()) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-    for (const n of await labNetns()) await sh('ip', ['netns', 'del', n]);
-    await sh('rabbitmqctl', ['delete_vhost', `neutrino-${P}lab`]);
-    rmSync(DIR, { recursive: true, force: true });
+    await lab.teardown();
   });
 
   it('an allowed ping across hosts: every hop allows and every host’s kernel agrees', async () => {

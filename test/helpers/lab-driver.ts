@@ -2,7 +2,7 @@
 // over HTTP, instances by name, and what the lab left behind (its namespaces and processes).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -79,6 +79,24 @@ export function labDriver(tag: string, prefix?: string) {
         .split('\n')
         .map((l) => l.split(' ')[0])
         .filter((n) => n.startsWith(P)),
+    /**
+     * After the tests: `lab down`, then by name and pid only whatever it could not remove (the
+     * lab's processes, namespaces and RabbitMQ vhost), then the lab's dir unless `keepDir`.
+     */
+    async teardown(opts: { keepDir?: boolean } = {}): Promise<void> {
+      const down = await lab.neutrino('lab', 'down', '--prefix', P, '--dir', DIR);
+      if (down.code !== 0) console.error(`lab down failed:\n${down.stdout}\n${down.stderr}`);
+      for (const pid of lab.labPids()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      for (const n of await lab.labNetns()) await sh('ip', ['netns', 'del', n]);
+      await sh('rabbitmqctl', ['delete_vhost', `neutrino-${P}lab`]);
+      if (!opts.keepDir) rmSync(DIR, { recursive: true, force: true });
+    },
     /** live processes whose command line names the lab's dir (server, agents, daemons) */
     labPids(): number[] {
       const out: number[] = [];

@@ -21,7 +21,7 @@ import { listNamespaces, namespacePids } from '../linux/netns.js';
 import { Reverter } from '../compute/reverter.js';
 import { run } from '../linux/exec.js';
 import { requirePreflight } from '../linux/preflight.js';
-import { isOurs, logTail, readPid, startDetached, stopProcess } from './processes.js';
+import { isOurs, logTail, readPid, startDetached, stopPid, stopProcess } from './processes.js';
 import { answersFromOutside, createExternalTopology, type LabExternal } from './external.js';
 import { addVhost, checkRabbitReachable, deleteVhost } from './rabbit.js';
 import { registerLab, unregisterLab } from './registry.js';
@@ -695,8 +695,13 @@ export async function restartAgent(dir: string, host: string, timeoutS = 30, pro
   const api = new NetworkApi({ url: record.url, timeoutMs: 2000 });
   const typeQuery = `agent_type=${encodeURIComponent(AGENT_KINDS[kind].type)}`;
   const before = ((await api.get(`/agents?host=${encodeURIComponent(host)}&${typeQuery}`)).agents as Json[])[0]?.started_at;
-  const how = await stopProcess(paths.pid(proc), dir);
-  if (how !== 'not running') progress(`${kind} agent of ${host} ${how}`);
+  // the metadata agent takes its socket over from the running one: new first, old after, no gap
+  const handOver = kind === 'metadata';
+  const oldPid = readPid(paths.pid(proc));
+  if (!handOver) {
+    const how = await stopProcess(paths.pid(proc), dir);
+    if (how !== 'not running') progress(`${kind} agent of ${host} ${how}`);
+  }
   // started_at has whole seconds: a start within the second of the last would look like no start
   const since = before ? Date.now() - Date.parse(before) : Infinity;
   if (since < 1000) await sleep(1000 - since + 20);
@@ -714,5 +719,9 @@ export async function restartAgent(dir: string, host: string, timeoutS = 30, pro
     `the ${kind} agent of ${host} did not report its start`,
     () => logTail(paths.log(proc)),
   );
+  if (handOver && oldPid !== undefined && oldPid !== pid) {
+    const how = await stopPid(oldPid, dir);
+    if (how !== 'not running') progress(`the ${kind} agent of ${host} it took over from ${how} (pid ${oldPid})`);
+  }
   return { pid, ms: Date.now() - t0, kind };
 }

@@ -37,18 +37,19 @@ export function isOurs(pid: number, marker: string): boolean {
  */
 export async function stopProcess(pidFile: string, marker: string, graceMs = 5000): Promise<'stopped' | 'killed' | 'not running'> {
   const pid = readPid(pidFile);
-  let outcome: 'stopped' | 'killed' | 'not running' = 'not running';
-  if (pid !== undefined && isOurs(pid, marker)) {
-    outcome = 'stopped';
-    signalProcess(pid, 'SIGTERM');
-    if (!(await exited(pid, marker, graceMs))) {
-      outcome = 'killed';
-      signalProcess(pid, 'SIGKILL');
-      await exited(pid, marker, 3000);
-    }
-  }
+  const outcome = pid === undefined ? 'not running' : await stopPid(pid, marker, graceMs);
   rmSync(pidFile, { force: true });
   return outcome;
+}
+
+/** As stopProcess, for a pid already read (its pid file may name a newer process by now). */
+export async function stopPid(pid: number, marker: string, graceMs = 5000): Promise<'stopped' | 'killed' | 'not running'> {
+  if (!isOurs(pid, marker)) return 'not running';
+  signalProcess(pid, 'SIGTERM');
+  if (await exited(pid, marker, graceMs)) return 'stopped';
+  signalProcess(pid, 'SIGKILL');
+  await exited(pid, marker, 3000);
+  return 'killed';
 }
 
 async function exited(pid: number, marker: string, ms: number): Promise<boolean> {

@@ -408,7 +408,7 @@ describe('instance metadata on the kernel', () => {
     assert.equal(id, boot.instance.id);
   });
 
-  it('restarting the metadata agent or the L3 agent keeps the proxies; an L3 agent restart interrupts no request', async () => {
+  it('restarting the metadata agent or the L3 agent keeps the proxies; a take-over restart of the metadata agent and an L3 agent restart interrupt no request', async () => {
     const pid = readPidFile(routerPidFile(a.router.id));
     const isolatedPid = readPidFile(networkPidFile(isolatedNetwork));
     assert.ok(pid && isolatedPid);
@@ -419,25 +419,36 @@ describe('instance metadata on the kernel', () => {
     assert.equal(gap.status, 503, gap.body);
     await startMetadataAgent();
     assert.deepEqual(await curl(vmA.vm, '/latest/meta-data/instance-id'), { status: 200, body: vmA.id }, 'after a metadata agent restart');
+    /** The status of each request made one after another while `restart` runs. */
+    const statusesDuring = async (restart: () => Promise<void>): Promise<number[]> => {
+      let asking = true;
+      const answers: number[] = [];
+      const loop = (async () => {
+        while (asking) answers.push((await curl(vmA.vm, '/latest/meta-data/instance-id')).status);
+      })();
+      await new Promise((r) => setTimeout(r, 200));
+      await restart();
+      await new Promise((r) => setTimeout(r, 200));
+      asking = false;
+      await loop;
+      assert.ok(answers.length >= 3, `requests made during the restart: ${answers.length}`);
+      return answers.filter((x) => x !== 200);
+    };
+    // a new metadata agent started before the old one stops takes the socket over: no gap
+    const takeover = await statusesDuring(async () => {
+      const old = md!;
+      await startMetadataAgent();
+      await old.stop();
+    });
+    assert.deepEqual(takeover, [], 'every request across a take-over restart of the metadata agent answered 200');
+    assert.ok(existsSync(socket), 'the old agent leaves the new one its socket when it stops');
     // requests one after another all through an L3 agent restart: the proxy and the redirect stay
-    let asking = true;
-    const answers: number[] = [];
-    const loop = (async () => {
-      while (asking) answers.push((await curl(vmA.vm, '/latest/meta-data/instance-id')).status);
-    })();
-    await new Promise((r) => setTimeout(r, 200));
-    await l3!.stop();
-    await startL3();
-    await l3!.idle();
-    await new Promise((r) => setTimeout(r, 200));
-    asking = false;
-    await loop;
-    assert.ok(answers.length >= 3, `requests made during the restart: ${answers.length}`);
-    assert.deepEqual(
-      answers.filter((x) => x !== 200),
-      [],
-      `every request across the L3 agent restart answered 200 (${answers.length} made)`,
-    );
+    const acrossL3 = await statusesDuring(async () => {
+      await l3!.stop();
+      await startL3();
+      await l3!.idle();
+    });
+    assert.deepEqual(acrossL3, [], 'every request across the L3 agent restart answered 200');
     assert.equal(readPidFile(routerPidFile(a.router.id)), pid, 'the router proxy was adopted, not restarted');
     assert.equal(readPidFile(networkPidFile(isolatedNetwork)), isolatedPid, "the L3 agent's sync leaves the DHCP agent's proxy alone");
     assert.ok(processArgv(isolatedPid!), 'and it runs');

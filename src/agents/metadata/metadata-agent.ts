@@ -7,7 +7,7 @@
 // No match → 404 at once: the request never reaches the service, so it can never get another
 // instance's data. Nothing is cached: an address given to a new instance is answered for it
 // from its first request.
-import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
@@ -75,6 +75,8 @@ export function groupId(name: string): number | null {
 export class MetadataAgent {
   readonly core: AgentCore;
   private server: Server | null = null;
+  /** the inode of the socket this agent put at metadata_proxy_socket */
+  private socketIno: number | null = null;
   private served = 0;
   private refused = 0;
 
@@ -99,28 +101,40 @@ export class MetadataAgent {
     });
   }
 
+  /**
+   * Listens on metadata_proxy_socket. The socket is made under a name of its own and renamed over
+   * the path in one step: a live agent's socket there is taken over (as Neutron's agent unlinks
+   * it), so starting a new agent before stopping the old one restarts without a gap — the old
+   * one finishes what it had accepted, and its close cannot remove the new one's path.
+   */
   async start(): Promise<void> {
     mkdirSync(dirname(this.o.socket), { recursive: true, mode: 0o755 });
-    await this.removeStaleSocket();
+    const live = await this.socketIsLive();
+    const own = `${this.o.socket}.${process.pid}.new`;
+    rmSync(own, { force: true });
     const server = createServer((req, res) => void this.handle(req, res));
     server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.o.socket, () => resolve());
+      server.listen(own, () => resolve());
     });
-    this.server = server;
     const gid = this.o.proxyGroup ? groupId(this.o.proxyGroup) : null;
     if (gid !== null) {
-      chownSync(this.o.socket, process.getuid?.() ?? 0, gid);
-      chmodSync(this.o.socket, 0o660);
-    } else chmodSync(this.o.socket, 0o600);
+      chownSync(own, process.getuid?.() ?? 0, gid);
+      chmodSync(own, 0o660);
+    } else chmodSync(own, 0o600);
+    renameSync(own, this.o.socket);
+    this.socketIno = inodeOf(this.o.socket);
+    this.server = server;
+    if (live)
+      this.o.log.warn({ event: 'metadata.socket_taken_over', socket: this.o.socket }, `took ${this.o.socket} over from a live metadata agent: stop that one (it only finishes what it had accepted)`);
     this.o.log.info({ event: 'metadata.listen', socket: this.o.socket, service: `http://${this.o.serviceHost}:${this.o.servicePort}` }, `metadata agent listening on ${this.o.socket}`);
     await this.core.start();
   }
 
-  /** A socket file nobody listens on (a crashed agent's) is removed; a live one is another agent's. */
-  private async removeStaleSocket(): Promise<void> {
-    const live = await new Promise<boolean>((resolve) => {
+  /** Whether an agent answers on the socket now (a crashed agent's socket file does not). */
+  private socketIsLive(): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
       const c = connect(this.o.socket);
       c.once('connect', () => {
         c.destroy();
@@ -128,8 +142,6 @@ export class MetadataAgent {
       });
       c.once('error', () => resolve(false));
     });
-    if (live) throw new Error(`${this.o.socket} is in use by another process (another metadata agent?): stop it or set [DEFAULT] metadata_proxy_socket elsewhere`);
-    rmSync(this.o.socket, { force: true });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -207,7 +219,16 @@ export class MetadataAgent {
         s.closeIdleConnections();
         setTimeout(() => s.closeAllConnections(), 2000).unref();
       });
-      rmSync(this.o.socket, { force: true });
+      // the path goes with this agent unless a newer agent has taken it over since
+      if (this.socketIno !== null && inodeOf(this.o.socket) === this.socketIno) rmSync(this.o.socket, { force: true });
     }
+  }
+}
+
+function inodeOf(path: string): number | null {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return null;
   }
 }

@@ -49,7 +49,7 @@ describe(`metadata in the lab (prefix ${P})`, { timeout: 10 * 60_000 }, () => {
     const status = await ok('lab', 'status', '--prefix', P, '--dir', DIR);
     assert.match(status, /network \(L2 \+ DHCP \+ L3 \+ metadata agents\)/);
     assert.match(status, /ok\s+metadata-agent-network\s+pid \d+, alive/);
-    assert.match(status, /ok\s+metadata service\s+http:\/\/127\.0\.0\.1:\d+ answers/);
+    assert.match(status, /ok\s+metadata service\s+http:\/\/10\.20\.0\.10:\d+ answers/);
     const agents = (await api('GET', '/agents?agent_type=Metadata%20agent')).agents as { host: string; alive: boolean }[];
     assert.deepEqual(
       agents.map((a) => `${a.host}:${a.alive}`),

@@ -142,7 +142,7 @@ describe('lab topology', () => {
       const s = Config.load([join(dir, 's.conf')]);
       s.validate();
       assert.deepEqual(s.list('DEFAULT', 'service_plugins'), ['router', 'metadata']);
-      assert.equal(s.str('DEFAULT', 'metadata_listen'), '127.0.0.1');
+      assert.equal(s.str('DEFAULT', 'metadata_listen'), '10.20.0.10', "on the controller's management address, where the network host's agent reaches it");
       assert.equal(s.int('DEFAULT', 'metadata_listen_port'), 18775);
       assert.equal(s.str('DEFAULT', 'metadata_proxy_shared_secret'), 'labsecret');
       const network = l.hosts.find((h) => h.services)!;
@@ -151,7 +151,7 @@ describe('lab topology', () => {
       n.validate();
       assert.equal(n.bool('DEFAULT', 'enable_metadata_proxy'), true);
       assert.equal(n.bool('DEFAULT', 'enable_isolated_metadata'), true);
-      assert.equal(n.str('DEFAULT', 'nova_metadata_host'), '127.0.0.1');
+      assert.equal(n.str('DEFAULT', 'nova_metadata_host'), '10.20.0.10');
       assert.equal(n.int('DEFAULT', 'nova_metadata_port'), 18775);
       assert.equal(n.str('DEFAULT', 'metadata_proxy_shared_secret'), 'labsecret');
       assert.equal(n.str('DEFAULT', 'metadata_proxy_socket'), '/tmp/neutrino-lab/hosts/network/metadata_proxy', 'the proxies and the agent of the host meet on one socket');

@@ -122,7 +122,11 @@ export const HTTPMethodNotAllowed = declare<{ method: string; path: string }>('H
 // 409
 export const KeyPairExists = declare<{ name: string }>('KeyPairExists', 409, (a) => `Key pair '${a.name}' already exists.`);
 export const InstanceExists = declare<{ id: string }>('InstanceExists', 409, (a) => `Instance ${a.id} already exists.`);
-export const NetworkInUse = declare<{ id: string }>('NetworkInUse', 409, (a) => `Unable to complete operation on network ${a.id}: one or more ports are still in use on the network.`);
+export const NetworkInUse = declare<{ net_id: string; reason?: string }>(
+  'NetworkInUse',
+  409,
+  (a) => `Unable to complete operation on network ${a.net_id}. ${a.reason ?? 'There are one or more ports still in use on the network'}.`,
+);
 export const SubnetInUse = declare<{ id: string; reason?: string }>(
   'SubnetInUse',
   409,

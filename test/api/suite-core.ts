@@ -143,13 +143,16 @@ export function coreSuite(kind: DbKind): void {
       it('refuses to delete a network with ports (409) and deletes its subnets with it', async () => {
         const n = await net({}, asMember(A));
         const sn = await subnet(n.id, '10.9.0.0/24', {}, asMember(A));
-        const p = await port(n.id, {}, asMember(A));
-        await fails(409, 'NetworkInUse', 'DELETE', `/v2.0/networks/${n.id}`, undefined, asMember(A));
+        const p = await port(n.id, { device_owner: 'compute:nova' }, asMember(A));
+        // DHCP ports (and Neutron's other auto-deleted owners) do not hold the network; they go with it
+        const dhcp = await port(n.id, { device_owner: 'network:dhcp' }, asAdmin(A));
+        const dist = await port(n.id, { device_owner: 'network:distributed' }, asAdmin(A));
+        const m = await fails(409, 'NetworkInUse', 'DELETE', `/v2.0/networks/${n.id}`, undefined, asMember(A));
+        assert.equal(m, `Unable to complete operation on network ${n.id}. There are one or more ports still in use on the network, id for these ports is: ${p.id}.`);
         await ok('DELETE', `/v2.0/ports/${p.id}`, undefined, asMember(A));
-        // a DHCP port does not hold the network
-        await port(n.id, { device_owner: 'network:dhcp' }, asAdmin(A));
         assert.equal((await s.req('DELETE', `/v2.0/networks/${n.id}`, undefined, asMember(A))).status, 204);
         await fails(404, 'SubnetNotFound', 'GET', `/v2.0/subnets/${sn.id}`, undefined, asMember(A));
+        for (const gone of [dhcp, dist]) await fails(404, 'PortNotFound', 'GET', `/v2.0/ports/${gone.id}`);
       });
 
       it('filters on attributes and 400s on unknown filters', async () => {

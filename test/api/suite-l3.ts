@@ -491,6 +491,28 @@ export function l3Suite(kind: DbKind): void {
         assert.equal((await removeIface(r.id, { subnet_id: i.subnet.id })).status, 200);
         await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
       });
+      it('deleting an external network deletes its unassociated floating IPs; an associated one holds it (409 NetworkInUse naming the port), as Neutron', async () => {
+        const ext = await external();
+        const i = await internal();
+        const vm = await port(i.net.id, { device_id: 'vm-n', device_owner: 'compute:nova' }, MA);
+        const r = await router({ external_gateway_info: { network_id: ext.net.id } });
+        assert.equal((await addIface(r.id, { subnet_id: i.subnet.id })).status, 200);
+        const free = (await ok('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id } }, MA)).floatingip;
+        const held = (await ok('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id, port_id: vm.id } }, MA)).floatingip;
+        const [heldPort] = await portsOf(held.id);
+        const m = await fails(409, 'NetworkInUse', 'DELETE', `/v2.0/networks/${ext.net.id}`);
+        assert.match(m, new RegExp(`^Unable to complete operation on network ${ext.net.id}\\. There are one or more ports still in use on the network, id for these ports is: .*${heldPort.id}`));
+        // refused as a whole: the unassociated one is still there
+        await ok('GET', `/v2.0/floatingips/${free.id}`, undefined, MA);
+        await ok('PUT', `/v2.0/floatingips/${held.id}`, { floatingip: { port_id: null } }, MA);
+        assert.equal((await removeIface(r.id, { subnet_id: i.subnet.id })).status, 200);
+        await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+        assert.equal((await s.req('DELETE', `/v2.0/networks/${ext.net.id}`)).status, 204);
+        await fails(404, 'FloatingIPNotFound', 'GET', `/v2.0/floatingips/${free.id}`, undefined, MA);
+        await fails(404, 'FloatingIPNotFound', 'GET', `/v2.0/floatingips/${held.id}`, undefined, MA);
+        assert.deepEqual(await portsOf(free.id), []);
+        assert.deepEqual(await portsOf(held.id), []);
+      });
     });
 
     describe('quotas and routes through the gateway', () => {

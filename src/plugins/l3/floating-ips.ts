@@ -17,7 +17,7 @@ import { checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
+import { inTransaction, lockedIf, type Trx, type UnitOfWork } from '../../db/transaction.js';
 import { bool, countBy, type IdSet } from '../../db/rows.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
 import type { L3Ports } from './l3-ports.js';
@@ -259,6 +259,22 @@ export class FloatingIpPlugin implements Handler {
     });
     this.s.log.info({ event: 'floatingip.delete', floatingip_id: id, request_id: ctx.requestId }, 'floating IP deleted');
     await this.announcer.announce(l3);
+  }
+
+  /** Their network is being deleted: its floating IPs that no port holds go with it (Neutron's delete_disassociated_floatingips). */
+  async deleteDisassociatedOnNetwork(trx: Trx, uow: UnitOfWork, networkId: string): Promise<void> {
+    const fips = await trx.selectFrom('floatingips').selectAll().where('floating_network_id', '=', networkId).where('fixed_port_id', 'is', null).execute();
+    if (!fips.length) return;
+    await removeAllTags(
+      this.s.db,
+      trx,
+      fips.map((f) => f.id),
+    );
+    for (const f of fips) {
+      await trx.deleteFrom('floatingips').where('id', '=', f.id).execute();
+      await this.ops.remove(trx, uow, f.floating_port_id);
+      this.s.log.info({ event: 'floatingip.delete', floatingip_id: f.id, network_id: networkId }, 'floating IP deleted with its network');
+    }
   }
 
   /** The port a floating IP is associated with is being deleted: the floating IP lets go of it (Neutron does the same). */

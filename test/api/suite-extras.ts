@@ -362,6 +362,55 @@ export function extrasSuite(kind: DbKind): void {
       assert.equal(byGroup.remote_ip_prefix, null);
     });
 
+    it("answers with Neutron's exact texts: port range, remote group (any string, UUID or not, that names no visible group is 404), ethertype of the prefix, duplicates", async () => {
+      const P = project();
+      const g = await h.group(asMember(P));
+      const range = 'For TCP/UDP protocols, port_range_min must be <= port_range_max';
+      assert.equal(await badRule(400, 'SecurityGroupInvalidPortRange', asMember(P), g.id, { protocol: 'tcp', port_range_min: 100, port_range_max: 50 }), range);
+      assert.equal(await badRule(400, 'SecurityGroupInvalidPortRange', asMember(P), g.id, { protocol: 'udp', port_range_min: 22 }), range);
+      assert.equal(await badRule(404, 'SecurityGroupNotFound', asMember(P), g.id, { remote_group_id: 'not-a-uuid' }), 'Security group not-a-uuid does not exist');
+      const missing = randomUUID();
+      assert.equal(await badRule(404, 'SecurityGroupNotFound', asMember(P), g.id, { remote_group_id: missing }), `Security group ${missing} does not exist`);
+      assert.equal(
+        await badRule(400, 'SecurityGroupRuleParameterConflict', asMember(P), g.id, { ethertype: 'IPv6', remote_ip_prefix: '10.0.0.0/8' }),
+        'Conflicting value ethertype IPv6 for CIDR 10.0.0.0/8',
+      );
+      assert.equal(
+        await badRule(400, 'SecurityGroupMultipleRemoteEntites', asMember(P), g.id, { remote_ip_prefix: '10.0.0.0/8', remote_group_id: g.id }),
+        'Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided.',
+      );
+      assert.equal(
+        await badRule(400, 'SecurityGroupInvalidProtocolForPort', asMember(P), g.id, { protocol: 'gre', port_range_min: 1, port_range_max: 2 }),
+        'Ports cannot be specified for protocol 47. Ports are only supported for DCCP, SCTP, TCP, UDP, UDPLITE.',
+      );
+      assert.equal(await badRule(400, 'SecurityGroupProtocolRequiredWithPorts', asMember(P), g.id, { port_range_min: 1, port_range_max: 2 }), 'Must also specify protocol if port range is given.');
+      assert.equal(
+        await badRule(400, 'SecurityGroupRuleInvalidEtherType', asMember(P), g.id, { ethertype: 'IPv5' }),
+        "Security group rule for ethertype 'IPv5' not supported. Allowed values are ['IPv4', 'IPv6'].",
+      );
+      const r = await h.req(
+        'POST',
+        '/v2.0/security-group-rules',
+        { security_group_rules: [0, 1].map(() => ({ security_group_id: g.id, direction: 'ingress', protocol: 'tcp', port_range_min: 7, port_range_max: 7 })) },
+        asMember(P),
+      );
+      assert.equal(r.status, 409);
+      assert.equal(r.body.NeutronError.message, 'Duplicate Security Group Rule in POST.');
+      assert.equal((await rulesOf(asMember(P), g.id)).length, 2, 'nothing was added');
+    });
+
+    it('the same security group twice on a port is 400, as Neutron', async () => {
+      const P = project();
+      const g = await h.group(asMember(P));
+      const n = await h.net(asMember(P));
+      const r = await h.req('POST', '/v2.0/ports', { port: { network_id: n.id, security_groups: [g.id, g.id] } }, asMember(P));
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.equal(r.body.NeutronError.message, `Invalid input for security_groups. Reason: Duplicate items in the list: '${g.id}'.`);
+      const p = await h.port(asMember(P), n.id, { security_groups: [g.id] });
+      const u = await h.req('PUT', `/v2.0/ports/${p.id}`, { port: { security_groups: [g.id, g.id] } }, asMember(P));
+      assert.equal(u.status, 400, JSON.stringify(u.body));
+    });
+
     it("refuses a rule in another project's group with 403 PolicyNotAuthorized, as Neutron's sg_owner policy does", async () => {
       const P = project();
       const Q = project();

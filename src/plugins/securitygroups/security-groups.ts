@@ -25,6 +25,7 @@ import {
   DuplicateSecurityGroupRuleInPost,
 } from '../../api/errors.js';
 import type { ApiObject, AuthorizeChange, AuthorizeCreate, Handler, ListQuery } from '../../api/resource.js';
+import { isUuid } from '../../api/validators.js';
 import { securityGroupDef } from '../../api/resources/security-group.js';
 import { securityGroupRuleDef } from '../../api/resources/security-group-rule.js';
 import { timestamp } from '../../common/time.js';
@@ -307,9 +308,13 @@ export class SecurityGroupRulePlugin implements Handler {
         // any group is looked up, so that another project's gets 403 from the sg_owner rule, as in Neutron
         authorize(item, { 'security_group:project_id': sg.project_id, 'security_group:tenant_id': sg.project_id });
         const spec = normalizeRule(item, sg.project_id);
-        if (spec.remote_group_id) await this.groups.find(trx, ctx, spec.remote_group_id);
+        // Neutron does not validate remote_group_id: whatever names no group it may see is 404
+        if (spec.remote_group_id) {
+          if (!isUuid(spec.remote_group_id)) throw SecurityGroupNotFound({ id: spec.remote_group_id });
+          await this.groups.find(trx, ctx, spec.remote_group_id);
+        }
         const twin = rows.find((r) => r.security_group_id === sg.id && sameRule(r, spec));
-        if (twin) throw DuplicateSecurityGroupRuleInPost({ rule: `${spec.direction} ${spec.ethertype} ${spec.protocol ?? 'any'}` });
+        if (twin) throw DuplicateSecurityGroupRuleInPost({});
         const existing = await trx.selectFrom('securitygrouprules').selectAll().where('security_group_id', '=', sg.id).execute();
         const dup = existing.find((r) => sameRule(r, spec));
         if (dup) throw SecurityGroupRuleExists({ id: dup.id });
@@ -364,7 +369,12 @@ export function normalizeRule(item: ApiObject, projectId: string): RuleSpec {
 
   let proto = protocolNumber(item.protocol);
   if (proto === undefined) {
-    throw SecurityGroupRuleInvalidProtocol({ protocol: String(item.protocol), values: Object.keys(PROTOCOL_NUMBERS).join(', ') });
+    throw SecurityGroupRuleInvalidProtocol({
+      protocol: String(item.protocol),
+      values: `(None, 'any', ${Object.keys(PROTOCOL_NUMBERS)
+        .map((k) => `'${k}'`)
+        .join(', ')})`,
+    });
   }
   let protocol = item.protocol === null || proto === null ? null : String(item.protocol).trim().toLowerCase();
   // the legacy IPv6 ICMP spellings are stored as Neutron stores them
@@ -384,10 +394,9 @@ export function normalizeRule(item: ApiObject, projectId: string): RuleSpec {
     if (icmp) {
       if (min === null) throw SecurityGroupMissingIcmpType({ value: max });
     } else if (!PORT_PROTOCOLS.has(proto)) {
-      throw SecurityGroupInvalidProtocolForPort({ protocol: protocol! });
+      throw SecurityGroupInvalidProtocolForPort({ protocol: proto });
     } else {
-      if (min === null || max === null) throw SecurityGroupInvalidPortRange({ msg: 'For TCP/UDP-like protocols give both port_range_min and port_range_max' });
-      if (min > max) throw SecurityGroupInvalidPortRange({ msg: 'For TCP/UDP-like protocols, port_range_min must be <= port_range_max' });
+      if (min === null || max === null || min > max) throw SecurityGroupInvalidPortRange({});
       // the whole range is no range
       if (min === 1 && max === 65535) min = max = null;
     }
@@ -409,7 +418,7 @@ export function normalizeRule(item: ApiObject, projectId: string): RuleSpec {
     port_range_min: min,
     port_range_max: max,
     remote_ip_prefix: prefix ?? null,
-    remote_group_id: group ?? null,
+    remote_group_id: group || null,
     description: (item.description as string) ?? '',
   };
 }

@@ -342,6 +342,23 @@ export function coreSuite(kind: DbKind): void {
         }
       });
 
+      it("takes shared as a filter (the network's, for the caller), never shows it, as Neutron", async () => {
+        const P = `shf-${randomUUID().slice(0, 8)}`;
+        const sharedNet = await net({ shared: true }, asAdmin(A));
+        const sharedSn = await subnet(sharedNet.id, '10.62.1.0/24', {}, asAdmin(A));
+        const own = await net({}, asMember(P));
+        const ownSn = await subnet(own.id, '10.62.2.0/24', {}, asMember(P));
+        const ids = async (q: string) => (await ok('GET', `/v2.0/subnets?${q}`, undefined, asMember(P))).subnets.map((x: { id: string }) => x.id);
+        const yes = await ids('shared=true');
+        assert.ok(yes.includes(sharedSn.id) && !yes.includes(ownSn.id), JSON.stringify(yes));
+        const no = await ids('shared=False');
+        assert.ok(no.includes(ownSn.id) && !no.includes(sharedSn.id), JSON.stringify(no));
+        assert.deepEqual(await ids(`shared=1&network_id=${own.id}`), []);
+        await fails(400, 'HTTPBadRequest', 'GET', '/v2.0/subnets?shared=maybe', undefined, asMember(P));
+        const shown = (await ok('GET', `/v2.0/subnets/${ownSn.id}`, undefined, asMember(P))).subnet;
+        assert.equal('shared' in shown, false);
+      });
+
       it('does not let another project add a subnet to a shared network', async () => {
         const shared = await net({ shared: true }, asAdmin(A));
         await fails(403, 'PolicyNotAuthorized', 'POST', '/v2.0/subnets', { subnet: { network_id: shared.id, cidr: '10.10.0.0/24', ip_version: 4 } }, asMember(B));

@@ -1,7 +1,7 @@
 // Subnets: cidr, gateway, allocation pools, DNS and host routes, validated as Neutron does.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { listRows } from '../../api/collection.js';
+import { convertFilterValue, listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import {
   BadRequest,
@@ -30,7 +30,7 @@ import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
 import { bool, countBy, int, type IdSet } from '../../db/rows.js';
 import { isSlaac, parentFacts, type NetworkPlugin } from './networks.js';
-import { ACCESS_SHARED, networksOpenTo } from '../rbac/network-access.js';
+import { ACCESS_SHARED, networksOpenTo, WILDCARD } from '../rbac/network-access.js';
 import type { SubnetAllocation } from '../subnetpools/subnet-allocation.js';
 
 interface Pool {
@@ -106,7 +106,13 @@ export class SubnetPlugin implements Handler {
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const trx = this.s.db.kysely;
-    const { rows, ids } = await listRows<SubnetTable>(subnetWithPoolsDef, this.visible(trx, ctx), q, 's');
+    // shared=… (a filter, not an attribute shown, as in Neutron): the network is shared with the caller's project or all
+    const shared = new Set((q.filters.get('shared') ?? []).map((v) => convertFilterValue({ name: 'shared', post: false, put: false, filter: 'bool' }, v)));
+    const { rows, ids } = await listRows<SubnetTable>(subnetWithPoolsDef, this.visible(trx, ctx), q, 's', (qb) => {
+      if (shared.size !== 1) return qb;
+      const sharedNets = trx.selectFrom('networkrbacs').select('object_id').where('action', '=', ACCESS_SHARED).where('target_tenant', 'in', [WILDCARD, ctx.projectId]);
+      return qb.where('s.network_id', shared.has(1) ? 'in' : 'not in', sharedNets);
+    });
     return this.render(trx, rows, q.fields, ids);
   }
 

@@ -1033,6 +1033,21 @@ export function extrasSuite(kind: DbKind): void {
       assert.equal(new URL(prev).searchParams.get('marker'), seven[0]);
     });
 
+    it('links an empty page as Neutron does: forward, previous without a marker (the last page); reversed, next keeping the marker', async () => {
+      const end = await page(`/v2.0/networks?name=${name}&limit=7`);
+      const after = await page(local(link(end.body, 'networks', 'next')!));
+      assert.deepEqual(after.ids, []);
+      assert.equal(link(after.body, 'networks', 'next'), undefined);
+      const prev = link(after.body, 'networks', 'previous');
+      assert.ok(prev, JSON.stringify(after.body));
+      assert.equal(new URL(prev).searchParams.get('marker'), null);
+      assert.deepEqual((await page(local(prev))).ids, seven, 'back from the end: the last page');
+      const before = await page(`/v2.0/networks?name=${name}&limit=3&marker=${seven[0]}&page_reverse=True`);
+      assert.deepEqual(before.ids, []);
+      assert.equal(link(before.body, 'networks', 'previous'), undefined);
+      assert.equal(new URL(link(before.body, 'networks', 'next')!).searchParams.get('marker'), seven[0]);
+    });
+
     it('keeps paging with fields that leave out id (Neutron adds the primary key for the links)', async () => {
       const p1 = await h.ok('GET', `/v2.0/networks?name=${name}&limit=3&fields=name`, undefined, asMember(P));
       assert.equal(p1.networks.length, 3);

@@ -342,6 +342,18 @@ export function coreSuite(kind: DbKind): void {
         }
       });
 
+      it("a subnet made, changed or removed bumps its network's revision_number, as Neutron's Subnet revises_on_change", async () => {
+        const n = await net({}, asMember(A));
+        const rev = async () => (await ok('GET', `/v2.0/networks/${n.id}`, undefined, asMember(A))).network.revision_number as number;
+        const r0 = await rev();
+        const sn = await subnet(n.id, '10.62.9.0/24', {}, asMember(A));
+        assert.equal(await rev(), r0 + 1);
+        await ok('PUT', `/v2.0/subnets/${sn.id}`, { subnet: { name: 'renamed' } }, asMember(A));
+        assert.equal(await rev(), r0 + 2);
+        await ok('DELETE', `/v2.0/subnets/${sn.id}`, undefined, asMember(A));
+        assert.equal(await rev(), r0 + 3);
+      });
+
       it("takes shared as a filter (the network's, for the caller), never shows it, as Neutron", async () => {
         const P = `shf-${randomUUID().slice(0, 8)}`;
         const sharedNet = await net({ shared: true }, asAdmin(A));

@@ -23,7 +23,7 @@ import { timestamp } from '../../common/time.js';
 import { AUTO_DELETE_OWNERS, ROUTER_OWNERS } from '../../contract/device-owners.js';
 import type { SubnetTable } from '../../db/schema.js';
 import { cidrContains, cidrsOverlap, defaultPools, eui64Address, formatIp, parseCidr, parseIp, usableRange, type Cidr } from '../../common/ip-address.js';
-import { checkRevision, saveChanges } from '../revision.js';
+import { bumpRevision, checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
@@ -161,6 +161,7 @@ export class SubnetPlugin implements Handler {
       }
       await trx.insertInto('subnets').values(created).execute();
       await this.addSlaacAddresses(trx, created);
+      await this.revisesNetworks(trx, created);
       return created;
     });
     for (const r of rows) this.s.log.info({ event: 'subnet.create', subnet_id: r.id, network_id: r.network_id, cidr: r.cidr, request_id: ctx.requestId }, 'subnet created');
@@ -329,12 +330,19 @@ export class SubnetPlugin implements Handler {
       if ('name' in changes) set.name = changes.name as string;
       if ('description' in changes) set.description = changes.description as string;
       before = row;
-      return saveChanges(trx, 'subnets', row, set);
+      const saved = await saveChanges(trx, 'subnets', row, set);
+      await this.revisesNetworks(trx, [row]);
+      return saved;
     });
     this.s.log.info({ event: 'subnet.update', subnet_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'subnet updated');
     const shown = (await this.render(this.s.db.kysely, [row], null))[0];
     await this.s.callbacks.publish('subnet', 'after_update', { context: ctx, before: before!, after: row, shown });
     return shown;
+  }
+
+  /** A subnet made, changed or removed is a change of its network too (Neutron's Subnet revises_on_change), once per transaction. */
+  private async revisesNetworks(trx: Trx, subnets: Pick<SubnetTable, 'network_id'>[]): Promise<void> {
+    for (const networkId of new Set(subnets.map((s) => s.network_id))) await bumpRevision(trx, 'networks', networkId);
   }
 
   async delete(ctx: RequestContext, id: string, ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
@@ -356,6 +364,7 @@ export class SubnetPlugin implements Handler {
       await trx.deleteFrom('subnets').where('id', '=', id).execute();
       // its prefix is free again: servers' cached free space of the pool is stale
       if (row.subnetpool_id) await sql`update subnetpools set allocation_generation = allocation_generation + 1 where id = ${row.subnetpool_id}`.execute(trx);
+      await this.revisesNetworks(trx, [row]);
       uow.onCommit(() => this.s.ipam.invalidate(id));
       return row.network_id;
     });

@@ -97,7 +97,7 @@ export const TooManyTags = declare<{ max: number }>('BadRequest', 400, (a) => `B
 export const QuotaBelowUsage = declare<{ resource: string; limit: number; used: number }>(
   'HTTPBadRequest',
   400,
-  (a) => `The ${a.resource} limit ${a.limit} is below the ${a.used} in use; send "force": true to set it anyway.`,
+  (a) => `Quota limit ${a.limit} for ${a.resource} must be greater than or equal to already used ${a.used}`,
 );
 
 // 403

@@ -23,6 +23,7 @@ export const EXTENSIONS: Extension[] = [
   ext('revision-if-match', 'If-Match constraints based on revision_number', 'Updates and deletes honour If-Match: revision_number=N (412 on mismatch).'),
   ext('standard-attr-tag', 'Tag support for resources with standard attributes', 'Tags on networks, subnets, ports, security groups, routers and floating IPs, with tag filters.'),
   ext('quotas', 'Quota management support', 'Per-project quotas at /v2.0/quotas.'),
+  ext('quota-check-limit', 'Quota engine limit check', 'A quota update below current usage is refused (400) unless "force": true; "check_limit" is accepted (checking is the default).'),
   ext('quota_details', 'Quota details management support', 'Limit, usage and reservations at /v2.0/quotas/{project_id}/details.'),
   ext('network-ip-availability', 'Network IP Availability', 'Used and total IP addresses per network and subnet.'),
   ext('filter-validation', 'Filter parameters validation', 'Unknown filters are refused with 400.'),

@@ -106,6 +106,7 @@ const ML2_ALIASES = [
   'standard-attr-tag',
   'quotas',
   'quota_details',
+  'quota-check-limit',
   'network-ip-availability',
   'filter-validation',
   'pagination',

@@ -666,6 +666,18 @@ export function extrasSuite(kind: DbKind): void {
       assert.equal(forced.network, 1);
     });
 
+    it("quota-check-limit: check_limit is accepted and checking is the default, as Neutron since 2025.1; -1 is never checked; the text is Neutron's", async () => {
+      const P = project();
+      await h.net(asMember(P));
+      await h.net(asMember(P));
+      const aliases = (await h.ok('GET', '/v2.0/extensions')).extensions.map((e: Obj) => e.alias);
+      assert.ok(aliases.includes('quota-check-limit'));
+      const m = await h.fails(400, 'HTTPBadRequest', 'PUT', `/v2.0/quotas/${P}`, { quota: { network: 1, check_limit: true } }, ADMIN);
+      assert.equal(m, 'Quota limit 1 for network must be greater than or equal to already used 2');
+      assert.equal((await h.ok('PUT', `/v2.0/quotas/${P}`, { quota: { network: 2, check_limit: true } }, ADMIN)).quota.network, 2);
+      assert.equal((await h.ok('PUT', `/v2.0/quotas/${P}`, { quota: { network: -1, check_limit: false } }, ADMIN)).quota.network, -1);
+    });
+
     it('validates update bodies: unknown resources and non-integers are 400, and nothing changes', async () => {
       const P = project();
       assert.match(await h.fails(400, 'HTTPBadRequest', 'PUT', `/v2.0/quotas/${P}`, { quota: { widgets: 5 } }, ADMIN), /widgets/);

@@ -472,6 +472,18 @@ export function l3Suite(kind: DbKind): void {
         await fails(409, 'RouterInterfaceInUseByFloatingIP', 'PUT', `/v2.0/routers/${r.id}/remove_router_interface`, { subnet_id: i.subnet.id }, MA);
         await fails(409, 'RouterExternalGatewayInUseByFloatingIp', 'PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null } }, MA);
 
+        // the description changes while associated; an update without port_id keeps the association
+        const described = (await ok('PUT', `/v2.0/floatingips/${f.id}`, { floatingip: { description: 'while associated' } }, MA)).floatingip;
+        assert.equal(described.description, 'while associated');
+        assert.equal(described.port_id, vm.id);
+        assert.equal(described.router_id, r.id);
+        assert.equal(described.fixed_ip_address, vm.fixed_ips[0].ip_address);
+        // an empty update lets it go, as Neutron's _check_and_get_fip_assoc; port_id null too
+        const emptied = (await ok('PUT', `/v2.0/floatingips/${f.id}`, { floatingip: {} }, MA)).floatingip;
+        assert.equal(emptied.port_id, null);
+        assert.equal(emptied.router_id, null);
+        assert.equal(emptied.description, 'while associated');
+        assert.equal((await ok('PUT', `/v2.0/floatingips/${f.id}`, { floatingip: { port_id: vm.id } }, MA)).floatingip.port_id, vm.id);
         const dis = (await ok('PUT', `/v2.0/floatingips/${f.id}`, { floatingip: { port_id: null } }, MA)).floatingip;
         assert.equal(dis.port_id, null);
         assert.equal(dis.router_id, null);

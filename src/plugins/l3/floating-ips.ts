@@ -228,8 +228,11 @@ export class FloatingIpPlugin implements Handler {
       if ('description' in changes) set.description = changes.description as string;
       const fixed = (changes.fixed_ip_address ?? null) as string | null;
       if (fixed !== null && !changes.port_id) throw BadRequest({ resource: 'floatingip', msg: 'fixed_ip_address cannot be specified without a port_id' });
-      if ('port_id' in changes) {
-        const assoc = changes.port_id === null ? NONE : await this.associate(trx, ctx, row, changes.port_id as string, fixed);
+      // as Neutron's _check_and_get_fip_assoc: an update naming other attributes (description)
+      // keeps the association; port_id null, or an empty update, lets it go
+      const empty = Object.keys(changes).length === 0;
+      if ('port_id' in changes || (empty && row.fixed_port_id)) {
+        const assoc = empty || changes.port_id === null ? NONE : await this.associate(trx, ctx, row, changes.port_id as string, fixed);
         if (assoc.fixed_port_id !== row.fixed_port_id || assoc.fixed_ip_address !== row.fixed_ip_address || assoc.router_id !== row.router_id) {
           Object.assign(set, assoc, { status: DOWN });
           for (const r of [row.router_id, assoc.router_id]) if (r) l3.routersUpdated.add(r);

@@ -14,6 +14,7 @@ export const EXTENSIONS: Extension[] = [
   ext('allowed-address-pairs', 'Allowed Address Pairs', 'Extra MAC/IP pairs a port may send from (allowed_address_pairs).'),
   ext('extra_dhcp_opt', 'Neutron Extra DHCP options', 'Per-port DHCP options (extra_dhcp_opts).'),
   ext('security-group', 'security-group', 'Stateful security groups and their rules.'),
+  ext('security-groups-normalized-cidr', 'Normalized CIDR field for security group rules', 'Security group rules show (and filter on) normalized_cidr, remote_ip_prefix with its host bits cleared.'),
   ext('stateful-security-group', 'Stateful security group', 'Security groups can be stateful or stateless (stateful).'),
   ext('ip-substring-filtering', 'IP address substring filtering', 'Ports can be filtered by part of an address: fixed_ips=ip_address_substr=10.0.'),
   ext('port-security-groups-filtering', 'Port filtering on security groups', 'Ports can be filtered by security_groups.'),

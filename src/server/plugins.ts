@@ -96,6 +96,7 @@ const ML2_ALIASES = [
   'net-mtu',
   'net-mtu-writable',
   'security-group',
+  'security-groups-normalized-cidr',
   'stateful-security-group',
   'ip-substring-filtering',
   'port-security-groups-filtering',

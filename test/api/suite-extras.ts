@@ -496,6 +496,14 @@ export function extrasSuite(kind: DbKind): void {
       assert.equal(r6.normalized_cidr, '2001:db8::/64');
       const shown = (await h.ok('GET', `/v2.0/security-group-rules/${r.id}`, undefined, asMember(P))).security_group_rule;
       assert.deepEqual(shown, r);
+      // security-groups-normalized-cidr: normalized_cidr is a filter too
+      const aliases = (await h.ok('GET', '/v2.0/extensions')).extensions.map((e: Obj) => e.alias);
+      assert.ok(aliases.includes('security-groups-normalized-cidr'));
+      const byCidr = async (v: string) =>
+        (await h.ok('GET', `/v2.0/security-group-rules?security_group_id=${g.id}&normalized_cidr=${encodeURIComponent(v)}`, undefined, asMember(P))).security_group_rules.map((x: Obj) => x.id);
+      assert.deepEqual(await byCidr('10.1.2.0/24'), [r.id]);
+      assert.deepEqual(await byCidr('2001:db8::/64'), [r6.id]);
+      assert.deepEqual(await byCidr('10.9.9.0/24'), []);
     });
 
     it('adds the host mask to a bare address in remote_ip_prefix, as Neutron does', async () => {

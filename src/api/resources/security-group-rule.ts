@@ -34,7 +34,8 @@ export const securityGroupRuleDef: ResourceDef = {
     { name: 'remote_ip_prefix', post: true, put: false, default: null, validate: remoteIpPrefix, column: 'remote_ip_prefix', filter: 'string', sort: true },
     { name: 'remote_group_id', post: true, put: false, default: null, validate: v.nullableString(255), column: 'remote_group_id', filter: 'string', sort: true },
     { name: 'remote_address_group_id', post: false, put: false },
-    { name: 'normalized_cidr', post: false, put: false },
+    // security-groups-normalized-cidr: computed from remote_ip_prefix; a filter the plugin applies
+    { name: 'normalized_cidr', post: false, put: false, filter: 'string' },
     { name: 'belongs_to_default_sg', post: false, put: false },
     ...standardAttrs.filter((a) => a.name !== 'tags'),
   ],

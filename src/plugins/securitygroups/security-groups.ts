@@ -1,5 +1,6 @@
 // Security groups and their rules (the API side; enforcement is the L2 agent's).
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import {
@@ -287,7 +288,22 @@ export class SecurityGroupRulePlugin implements Handler {
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     await this.groups.ensureDefaultNow(ctx.projectId);
     const trx = this.s.db.kysely;
-    return this.render(trx, (await listRows<SecurityGroupRuleTable>(securityGroupRuleDef, this.visible(trx, ctx), q, 'r')).rows);
+    // normalized_cidr=… (security-groups-normalized-cidr) is computed: the rules whose prefix masks to one of the values
+    const wanted = q.filters.get('normalized_cidr');
+    let matching: string[] | null = null;
+    if (wanted) {
+      const norm = (p: string) => {
+        const c = parseCidr(p);
+        return c ? formatCidr(c) : null;
+      };
+      const values = new Set<string | null>(wanted.map(norm).filter((v) => v !== null));
+      const withPrefix = await this.visible(trx, ctx).where('r.remote_ip_prefix', 'is not', null).execute();
+      matching = withPrefix.filter((r) => values.has(norm(r.remote_ip_prefix as string))).map((r) => r.id);
+    }
+    const { rows } = await listRows<SecurityGroupRuleTable>(securityGroupRuleDef, this.visible(trx, ctx), q, 'r', (qb) =>
+      matching === null ? qb : matching.length ? qb.where('r.id', 'in', matching) : qb.where(sql<boolean>`1 = 0`),
+    );
+    return this.render(trx, rows);
   }
 
   async show(ctx: RequestContext, id: string): Promise<ApiObject> {

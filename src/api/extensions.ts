@@ -28,6 +28,7 @@ export const EXTENSIONS: Extension[] = [
   ext('quota_details', 'Quota details management support', 'Limit, usage and reservations at /v2.0/quotas/{project_id}/details.'),
   ext('network-ip-availability', 'Network IP Availability', 'Used and total IP addresses per network and subnet.'),
   ext('filter-validation', 'Filter parameters validation', 'Unknown filters are refused with 400.'),
+  ext('empty-string-filtering', 'Empty String Filtering Extension', 'A filter with an empty value (name=) matches the empty string.'),
   ext('pagination', 'Pagination support', 'limit, marker and page_reverse on every list.'),
   ext('sorting', 'Sorting support', 'sort_key and sort_dir on every list.'),
   ext('provider', 'Provider Network', 'Admins choose how a network is carried: provider:network_type, provider:physical_network, provider:segmentation_id.'),

@@ -110,6 +110,7 @@ const ML2_ALIASES = [
   'quota-check-limit',
   'network-ip-availability',
   'filter-validation',
+  'empty-string-filtering',
   'pagination',
   'sorting',
   'provider',

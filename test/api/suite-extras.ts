@@ -971,6 +971,17 @@ export function extrasSuite(kind: DbKind): void {
       assert.deepEqual(sg, [{ name: 'default' }]);
     });
 
+    it('empty-string-filtering: an empty value filters on the empty string, as Neutron with the extension', async () => {
+      const Q = project();
+      const blank = await h.net(asMember(Q), { name: '' });
+      const named = await h.net(asMember(Q), { name: 'x', description: 'd' });
+      const aliases = (await h.ok('GET', '/v2.0/extensions')).extensions.map((e: Obj) => e.alias);
+      assert.ok(aliases.includes('empty-string-filtering'));
+      assert.deepEqual(ids((await h.ok('GET', '/v2.0/networks?name=', undefined, asMember(Q))).networks), [blank.id]);
+      assert.deepEqual(ids((await h.ok('GET', '/v2.0/networks?description=', undefined, asMember(Q))).networks), [blank.id]);
+      assert.deepEqual(sorted(ids((await h.ok('GET', '/v2.0/networks?name=&name=x', undefined, asMember(Q))).networks)), sorted([blank.id, named.id]));
+    });
+
     it('sorts by one or more keys in either direction', async () => {
       const tag = randomUUID().slice(0, 6);
       const a = await h.net(asMember(P), { name: `s-${tag}-a` });

@@ -42,5 +42,10 @@ export const EXTENSIONS: Extension[] = [
   ext('ext-gw-mode', 'Neutron L3 Configurable external gateway mode', 'Whether a router SNATs on its external gateway (external_gateway_info.enable_snat).'),
   ext('extraroute', 'Neutron Extra Route', 'Static routes on a router (routes).'),
   ext('extraroute-atomic', 'Atomically add/remove extra routes', 'PUT /v2.0/routers/{id}/add_extraroutes and remove_extraroutes change routes without a read-modify-write.'),
+  ext(
+    'fip-port-details',
+    'Floating IP Port Details Extension',
+    'Floating IPs show port_details: name, network_id, mac_address, admin_state_up, status, device_id and device_owner of the associated port.',
+  ),
   ext('l3_agent_scheduler', 'L3 Agent Scheduler', 'Which L3 agent hosts a router: /v2.0/routers/{id}/l3-agents and /v2.0/agents/{id}/l3-routers.'),
 ];

@@ -409,6 +409,7 @@ export function l3Suite(kind: DbKind): void {
         assert.equal(f.router_id, null);
         assert.equal(f.port_id, null);
         assert.equal(f.fixed_ip_address, null);
+        assert.equal(f.port_details, null);
         assert.equal(f.description, 'web');
         assert.deepEqual(f.tags, []);
         assert.equal('subnet_id' in f, false);
@@ -455,6 +456,18 @@ export function l3Suite(kind: DbKind): void {
         assert.equal(assoc.router_id, r.id);
         assert.equal(assoc.fixed_ip_address, vm.fixed_ips[0].ip_address);
         assert.equal(assoc.status, 'DOWN');
+        // fip-port-details: the associated port's facts, null when none
+        assert.deepEqual(assoc.port_details, {
+          name: vm.name,
+          network_id: i.net.id,
+          mac_address: vm.mac_address,
+          admin_state_up: true,
+          status: vm.status,
+          device_id: 'vm-a',
+          device_owner: 'compute:nova',
+        });
+        assert.deepEqual((await ok('GET', `/v2.0/floatingips?id=${f.id}&fields=port_details`, undefined, MA)).floatingips, [{ port_details: assoc.port_details }]);
+        assert.ok((await ok('GET', '/v2.0/extensions')).extensions.some((e: Obj) => e.alias === 'fip-port-details'));
 
         const f2 = (await ok('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id } }, MA)).floatingip;
         await fails(409, 'FloatingIPPortAlreadyAssociated', 'PUT', `/v2.0/floatingips/${f2.id}`, { floatingip: { port_id: vm.id } }, MA);

@@ -18,7 +18,7 @@ import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { inTransaction, lockedIf, type Trx, type UnitOfWork } from '../../db/transaction.js';
-import { bool, countBy, type IdSet } from '../../db/rows.js';
+import { bool, countBy, rowsForIds, type IdSet } from '../../db/rows.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
 import type { L3Ports } from './l3-ports.js';
 
@@ -59,6 +59,20 @@ export class FloatingIpPlugin implements Handler {
 
   private async render(trx: Trx, rows: FloatingIpTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
     const tags = !fields || fields.includes('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
+    // fip-port-details: what the associated port is, as Neutron's _make_port_details_dict
+    const portIds = !fields || fields.includes('port_details') ? [...new Set(rows.map((r) => r.fixed_port_id).filter((p): p is string => p !== null))] : [];
+    const ports = new Map(
+      (
+        await rowsForIds(this.s.db, portIds, 'id', (where) =>
+          trx.selectFrom('ports').select(['id', 'name', 'network_id', 'mac_address', 'admin_state_up', 'status', 'device_id', 'device_owner']).where(where).execute(),
+        )
+      ).map((p) => [p.id, p]),
+    );
+    const details = (portId: string | null) => {
+      const p = portId ? ports.get(portId) : undefined;
+      if (!p) return null;
+      return { name: p.name, network_id: p.network_id, mac_address: p.mac_address, admin_state_up: bool(p.admin_state_up), status: p.status, device_id: p.device_id, device_owner: p.device_owner };
+    };
     return rows.map((r) => ({
       id: r.id,
       floating_ip_address: r.floating_ip_address,
@@ -67,6 +81,7 @@ export class FloatingIpPlugin implements Handler {
       port_id: r.fixed_port_id,
       fixed_ip_address: r.fixed_ip_address,
       status: r.status,
+      port_details: details(r.fixed_port_id),
       ...standardAttributes({ ...r }, tags.get(r.id) ?? []),
     }));
   }

@@ -188,7 +188,7 @@ function loadRouter(s: Services, core: CorePlugin): LoadedPlugin {
   const l3 = buildL3(s, core);
   return {
     name: 'router',
-    aliases: ['router', 'ext-gw-mode', 'extraroute', 'extraroute-atomic', 'l3_agent_scheduler', 'fip-port-details'],
+    aliases: ['router', 'ext-gw-mode', 'extraroute', 'extraroute-atomic', 'l3_agent_scheduler', 'fip-port-details', 'floatingip-pools'],
     resources: [
       { def: routerDef, handler: l3.routers },
       { def: floatingIpDef, handler: l3.floatingIps },

@@ -516,6 +516,19 @@ export function l3Suite(kind: DbKind): void {
         assert.equal((await removeIface(r.id, { subnet_id: i.subnet.id })).status, 200);
         await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
       });
+      it('floatingip-pools: GET /v2.0/floatingip_pools lists the IPv4 subnets of external networks, as Neutron', async () => {
+        const ext = await external();
+        await subnet(ext.net.id, 'fd00:99::/64');
+        const plain = await internal();
+        const pools = (await ok('GET', '/v2.0/floatingip_pools', undefined, MA)).floatingip_pools as Obj[];
+        const mine = pools.filter((p) => p.network_id === ext.net.id);
+        assert.deepEqual(mine, [{ subnet_id: ext.subnet.id, subnet_name: ext.subnet.name, project_id: A, tenant_id: A, network_id: ext.net.id, cidr: ext.subnet.cidr }]);
+        assert.ok(!pools.some((p) => p.network_id === plain.net.id));
+        const some = (await ok('GET', '/v2.0/floatingip_pools?fields=subnet_id&fields=cidr', undefined, MA)).floatingip_pools as Obj[];
+        assert.ok(some.every((p) => Object.keys(p).sort().join() === 'cidr,subnet_id'));
+        assert.ok((await ok('GET', '/v2.0/extensions')).extensions.some((e: Obj) => e.alias === 'floatingip-pools'));
+      });
+
       it('deleting an external network deletes its unassociated floating IPs; an associated one holds it (409 NetworkInUse naming the port), as Neutron', async () => {
         const ext = await external();
         const i = await internal();

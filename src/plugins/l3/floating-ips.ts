@@ -279,6 +279,22 @@ export class FloatingIpPlugin implements Handler {
     await this.announcer.announce(l3);
   }
 
+  /**
+   * floatingip-pools: the IPv4 subnets of every external network, as Neutron's
+   * get_floatingip_pools (which reads them elevated and answers with the caller's project_id).
+   */
+  async pools(ctx: RequestContext): Promise<ApiObject[]> {
+    const rows = await this.s.db.kysely
+      .selectFrom('subnets as s')
+      .innerJoin('networks as n', 'n.id', 's.network_id')
+      .select(['s.id', 's.name', 's.network_id', 's.cidr'])
+      .where('n.router_external', '=', 1)
+      .where('s.ip_version', '=', 4)
+      .orderBy('s.id')
+      .execute();
+    return rows.map((r) => ({ subnet_id: r.id, subnet_name: r.name, project_id: ctx.projectId, tenant_id: ctx.projectId, network_id: r.network_id, cidr: r.cidr }));
+  }
+
   /** Their network is being deleted: its floating IPs that no port holds go with it (Neutron's delete_disassociated_floatingips). */
   async deleteDisassociatedOnNetwork(trx: Trx, uow: UnitOfWork, networkId: string): Promise<void> {
     const fips = await trx.selectFrom('floatingips').selectAll().where('floating_network_id', '=', networkId).where('fixed_port_id', 'is', null).execute();

@@ -191,14 +191,17 @@ const flip = (d: 'asc' | 'desc'): 'asc' | 'desc' => (d === 'asc' ? 'desc' : 'asc
 export function pageLinks(baseUrl: string, query: Query, q: ListQuery, items: { id?: unknown }[]): { href: string; rel: string }[] | null {
   if (!q.limit) return null;
   const links: { href: string; rel: string }[] = [];
-  const make = (marker: string, reverse: boolean) => {
+  // as Neutron's get_next_link / get_previous_link: an empty page keeps the request's marker
+  // going forward and drops it going back (page_reverse without a marker: the last page)
+  const make = (marker: string | undefined, reverse: boolean) => {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) {
       if (k === 'marker' || k === 'page_reverse') continue;
       for (const x of all(v)) params.append(k, x);
     }
     params.set('limit', String(q.limit));
-    params.set('marker', marker);
+    const m = marker ?? (reverse ? undefined : (q.marker ?? undefined));
+    if (m) params.set('marker', m);
     if (reverse) params.set('page_reverse', 'True');
     return `${baseUrl}?${params.toString()}`;
   };
@@ -207,8 +210,8 @@ export function pageLinks(baseUrl: string, query: Query, q: ListQuery, items: { 
   const full = items.length >= q.limit;
   // as Neutron: a forward page always points back, and forward only when it was full;
   // a reversed page the other way round
-  if (last && (full || q.pageReverse)) links.push({ href: make(last, false), rel: 'next' });
-  if (first && (full || !q.pageReverse)) links.push({ href: make(first, true), rel: 'previous' });
+  if (full || q.pageReverse) links.push({ href: make(last, false), rel: 'next' });
+  if (full || !q.pageReverse) links.push({ href: make(first, true), rel: 'previous' });
   return links;
 }
 

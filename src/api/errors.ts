@@ -47,49 +47,49 @@ export const DuplicateAddressPairInRequest = declare<{ mac: string; ip: string }
   400,
   (a) => `The request lists the address pair mac_address ${a.mac} ip_address ${a.ip} twice`,
 );
-export const SecurityGroupInvalidPortRange = declare<{ msg: string }>('SecurityGroupInvalidPortRange', 400, (a) => a.msg);
+export const SecurityGroupInvalidPortRange = declare<Record<string, never>>('SecurityGroupInvalidPortRange', 400, () => 'For TCP/UDP protocols, port_range_min must be <= port_range_max');
 export const SecurityGroupInvalidPortValue = declare<{ port: unknown }>('SecurityGroupInvalidPortValue', 400, (a) => `Invalid value for port ${String(a.port)}`);
 export const SecurityGroupInvalidIcmpValue = declare<{ field: string; attr: string; value: unknown }>(
   'SecurityGroupInvalidIcmpValue',
   400,
-  (a) => `Invalid value for ICMP ${a.field} (${a.attr}) ${String(a.value)}: it must be 0 to 255`,
+  (a) => `Invalid value for ICMP ${a.field} (${a.attr}) ${String(a.value)}. It must be 0 to 255.`,
 );
 export const SecurityGroupMissingIcmpType = declare<{ value: unknown }>(
   'SecurityGroupMissingIcmpType',
   400,
-  (a) => `ICMP code (port_range_max) ${String(a.value)} is given but ICMP type (port_range_min) is missing`,
+  (a) => `ICMP code (port-range-max) ${String(a.value)} is provided but ICMP type (port-range-min) is missing.`,
 );
-export const SecurityGroupProtocolRequiredWithPorts = declare<Record<string, never>>('SecurityGroupProtocolRequiredWithPorts', 400, () => 'A protocol is required when a port range is given');
-export const SecurityGroupInvalidProtocolForPort = declare<{ protocol: string }>(
+export const SecurityGroupProtocolRequiredWithPorts = declare<Record<string, never>>('SecurityGroupProtocolRequiredWithPorts', 400, () => 'Must also specify protocol if port range is given.');
+export const SecurityGroupInvalidProtocolForPort = declare<{ protocol: string | number }>(
   'SecurityGroupInvalidProtocolForPort',
   400,
-  (a) => `Protocol ${a.protocol} has no ports: a port range can not be given for it`,
+  (a) => `Ports cannot be specified for protocol ${a.protocol}. Ports are only supported for DCCP, SCTP, TCP, UDP, UDPLITE.`,
 );
 export const SecurityGroupRuleInvalidProtocol = declare<{ protocol: string; values: string }>(
   'SecurityGroupRuleInvalidProtocol',
   400,
-  (a) => `Security group rule protocol ${a.protocol} is not supported: use one of ${a.values} or a number from 0 to 255`,
+  (a) => `Security group rule protocol ${a.protocol} not supported. Only protocol values ${a.values} and integer representations [0 to 255] are supported.`,
 );
 export const SecurityGroupMultipleRemoteEntites = declare<Record<string, never>>(
   // sic: Neutron's spelling, which clients match on
   'SecurityGroupMultipleRemoteEntites',
   400,
-  () => 'Give remote_group_id or remote_ip_prefix in a security group rule, not both',
+  () => 'Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided.',
 );
 export const SecurityGroupRuleParameterConflict = declare<{ ethertype: string; cidr: string }>(
   'SecurityGroupRuleParameterConflict',
   400,
-  (a) => `remote_ip_prefix ${a.cidr} does not match ethertype ${a.ethertype}`,
+  (a) => `Conflicting value ethertype ${a.ethertype} for CIDR ${a.cidr}`,
 );
 export const SecurityGroupEthertypeConflictWithProtocol = declare<{ ethertype: string; protocol: string }>(
   'SecurityGroupEthertypeConflictWithProtocol',
   400,
-  (a) => `Protocol ${a.protocol} can not be used with ethertype ${a.ethertype}`,
+  (a) => `Invalid ethertype ${a.ethertype} for protocol ${a.protocol}.`,
 );
 export const SecurityGroupRuleInvalidEtherType = declare<{ ethertype: unknown }>(
   'SecurityGroupRuleInvalidEtherType',
   400,
-  (a) => `Security group rule ethertype ${String(a.ethertype)} is not supported: use IPv4 or IPv6`,
+  (a) => `Security group rule for ethertype '${String(a.ethertype)}' not supported. Allowed values are ['IPv4', 'IPv6'].`,
 );
 
 export const InvalidCIDR = declare<{ input: unknown }>('InvalidCIDR', 400, (a) => `${JSON.stringify(a.input)} is not a valid CIDR for an IP prefix.`);
@@ -97,7 +97,7 @@ export const TooManyTags = declare<{ max: number }>('BadRequest', 400, (a) => `B
 export const QuotaBelowUsage = declare<{ resource: string; limit: number; used: number }>(
   'HTTPBadRequest',
   400,
-  (a) => `The ${a.resource} limit ${a.limit} is below the ${a.used} in use; send "force": true to set it anyway.`,
+  (a) => `Quota limit ${a.limit} for ${a.resource} must be greater than or equal to already used ${a.used}`,
 );
 
 // 403
@@ -122,7 +122,11 @@ export const HTTPMethodNotAllowed = declare<{ method: string; path: string }>('H
 // 409
 export const KeyPairExists = declare<{ name: string }>('KeyPairExists', 409, (a) => `Key pair '${a.name}' already exists.`);
 export const InstanceExists = declare<{ id: string }>('InstanceExists', 409, (a) => `Instance ${a.id} already exists.`);
-export const NetworkInUse = declare<{ id: string }>('NetworkInUse', 409, (a) => `Unable to complete operation on network ${a.id}: one or more ports are still in use on the network.`);
+export const NetworkInUse = declare<{ net_id: string; reason?: string }>(
+  'NetworkInUse',
+  409,
+  (a) => `Unable to complete operation on network ${a.net_id}. ${a.reason ?? 'There are one or more ports still in use on the network'}.`,
+);
 export const SubnetInUse = declare<{ id: string; reason?: string }>(
   'SubnetInUse',
   409,
@@ -135,13 +139,13 @@ export const OverQuota = declare<{ overs: string }>('OverQuota', 409, (a) => `Qu
 export const OverlappingAllocationPools = declare<{ a: string; b: string; cidr: string }>('OverlappingAllocationPools', 409, (a) => `Allocation pools ${a.a} and ${a.b} of subnet ${a.cidr} overlap.`);
 export const GatewayConflictWithAllocationPools = declare<{ ip: string; pool: string }>('GatewayConflictWithAllocationPools', 409, (a) => `Gateway ip ${a.ip} lies inside allocation pool ${a.pool}.`);
 export const GatewayIpInUse = declare<{ ip: string; port: string }>('GatewayIpInUse', 409, (a) => `Gateway ip ${a.ip} is already in use by port ${a.port}.`);
-export const DuplicateSecurityGroupRuleInPost = declare<{ rule: string }>('DuplicateSecurityGroupRuleInPost', 409, (a) => `The request lists the same security group rule twice: ${a.rule}.`);
+export const DuplicateSecurityGroupRuleInPost = declare<Record<string, never>>('DuplicateSecurityGroupRuleInPost', 409, () => 'Duplicate Security Group Rule in POST.');
 export const TenantQuotaNotFound = declare<{ project: string }>('TenantQuotaNotFound', 404, (a) => `Project ${a.project} has no quota of its own to reset.`);
 export const SecurityGroupRuleExists = declare<{ id: string }>('SecurityGroupRuleExists', 409, (a) => `Security group rule already exists. Rule id is ${a.id}.`);
-export const SecurityGroupInUse = declare<{ id: string }>('SecurityGroupInUse', 409, (a) => `Security group ${a.id} is in use by one or more ports.`);
-export const SecurityGroupCannotRemoveDefault = declare<Record<string, never>>('SecurityGroupCannotRemoveDefault', 409, () => 'Removing the default security group is not allowed.');
-export const SecurityGroupCannotUpdateDefault = declare<Record<string, never>>('SecurityGroupCannotUpdateDefault', 409, () => 'Renaming the default security group is not allowed.');
-export const SecurityGroupDefaultAlreadyExists = declare<Record<string, never>>('SecurityGroupDefaultAlreadyExists', 409, () => 'The project already has a default security group.');
+export const SecurityGroupInUse = declare<{ id: string }>('SecurityGroupInUse', 409, (a) => `Security Group ${a.id} in use.`);
+export const SecurityGroupCannotRemoveDefault = declare<Record<string, never>>('SecurityGroupCannotRemoveDefault', 409, () => 'Insufficient rights for removing default security group.');
+export const SecurityGroupCannotUpdateDefault = declare<Record<string, never>>('SecurityGroupCannotUpdateDefault', 409, () => 'Updating default security group not allowed.');
+export const SecurityGroupDefaultAlreadyExists = declare<Record<string, never>>('SecurityGroupDefaultAlreadyExists', 409, () => 'Default security group already exists.');
 export const PortSecurityAndIPRequiredForSecurityGroups = declare<Record<string, never>>(
   'PortSecurityAndIPRequiredForSecurityGroups',
   400,

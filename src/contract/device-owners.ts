@@ -11,6 +11,9 @@ export const DEVICE_OWNER_FLOATINGIP = 'network:floatingip';
 /** Interfaces of HA and distributed routers: Neutrino makes neither, but they are router ports all the same. */
 export const DEVICE_OWNER_ROUTER_HA_INTF = 'network:ha_router_replicated_interface';
 export const DEVICE_OWNER_ROUTER_DVR_INTF = 'network:router_interface_distributed';
+/** Ports of distributed services (OVN metadata) and of DVR's floating IP agent gateways: Neutrino makes neither. */
+export const DEVICE_OWNER_DISTRIBUTED = 'network:distributed';
+export const DEVICE_OWNER_AGENT_GW = 'network:floatingip_agent_gateway';
 /** compute:<availability zone>; the compute shim's instances live in Nova's default zone. */
 export const DEVICE_OWNER_COMPUTE = 'compute:nova';
 
@@ -21,7 +24,7 @@ export const L3_DEVICE_OWNERS = [DEVICE_OWNER_ROUTER_INTF, DEVICE_OWNER_ROUTER_G
 export const ROUTER_OWNERS = [DEVICE_OWNER_ROUTER_INTF, DEVICE_OWNER_ROUTER_GW, DEVICE_OWNER_ROUTER_HA_INTF, DEVICE_OWNER_ROUTER_DVR_INTF];
 
 /** Device owners whose ports Neutron removes itself when their network or subnet goes away. */
-export const AUTO_DELETE_OWNERS = [DEVICE_OWNER_DHCP];
+export const AUTO_DELETE_OWNERS = [DEVICE_OWNER_DHCP, DEVICE_OWNER_DISTRIBUTED, DEVICE_OWNER_AGENT_GW];
 
 /** Neutron's is_fip_serviced: ports of network services (network:*) do not get floating IPs. */
 export const mayHaveFloatingIp = (deviceOwner: string): boolean => !deviceOwner.startsWith(DEVICE_OWNER_NETWORK_PREFIX);

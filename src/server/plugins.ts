@@ -96,6 +96,7 @@ const ML2_ALIASES = [
   'net-mtu',
   'net-mtu-writable',
   'security-group',
+  'security-groups-normalized-cidr',
   'stateful-security-group',
   'ip-substring-filtering',
   'port-security-groups-filtering',
@@ -106,8 +107,10 @@ const ML2_ALIASES = [
   'standard-attr-tag',
   'quotas',
   'quota_details',
+  'quota-check-limit',
   'network-ip-availability',
   'filter-validation',
+  'empty-string-filtering',
   'pagination',
   'sorting',
   'provider',
@@ -185,7 +188,7 @@ function loadRouter(s: Services, core: CorePlugin): LoadedPlugin {
   const l3 = buildL3(s, core);
   return {
     name: 'router',
-    aliases: ['router', 'ext-gw-mode', 'extraroute', 'extraroute-atomic', 'l3_agent_scheduler'],
+    aliases: ['router', 'ext-gw-mode', 'extraroute', 'extraroute-atomic', 'l3_agent_scheduler', 'fip-port-details', 'floatingip-pools'],
     resources: [
       { def: routerDef, handler: l3.routers },
       { def: floatingIpDef, handler: l3.floatingIps },

@@ -143,13 +143,16 @@ export function coreSuite(kind: DbKind): void {
       it('refuses to delete a network with ports (409) and deletes its subnets with it', async () => {
         const n = await net({}, asMember(A));
         const sn = await subnet(n.id, '10.9.0.0/24', {}, asMember(A));
-        const p = await port(n.id, {}, asMember(A));
-        await fails(409, 'NetworkInUse', 'DELETE', `/v2.0/networks/${n.id}`, undefined, asMember(A));
+        const p = await port(n.id, { device_owner: 'compute:nova' }, asMember(A));
+        // DHCP ports (and Neutron's other auto-deleted owners) do not hold the network; they go with it
+        const dhcp = await port(n.id, { device_owner: 'network:dhcp' }, asAdmin(A));
+        const dist = await port(n.id, { device_owner: 'network:distributed' }, asAdmin(A));
+        const m = await fails(409, 'NetworkInUse', 'DELETE', `/v2.0/networks/${n.id}`, undefined, asMember(A));
+        assert.equal(m, `Unable to complete operation on network ${n.id}. There are one or more ports still in use on the network, id for these ports is: ${p.id}.`);
         await ok('DELETE', `/v2.0/ports/${p.id}`, undefined, asMember(A));
-        // a DHCP port does not hold the network
-        await port(n.id, { device_owner: 'network:dhcp' }, asAdmin(A));
         assert.equal((await s.req('DELETE', `/v2.0/networks/${n.id}`, undefined, asMember(A))).status, 204);
         await fails(404, 'SubnetNotFound', 'GET', `/v2.0/subnets/${sn.id}`, undefined, asMember(A));
+        for (const gone of [dhcp, dist]) await fails(404, 'PortNotFound', 'GET', `/v2.0/ports/${gone.id}`);
       });
 
       it('filters on attributes and 400s on unknown filters', async () => {
@@ -337,6 +340,35 @@ export function coreSuite(kind: DbKind): void {
           }
           assert.deepEqual(paged, all, `paging ${dir} visits every subnet once, in order`);
         }
+      });
+
+      it("a subnet made, changed or removed bumps its network's revision_number, as Neutron's Subnet revises_on_change", async () => {
+        const n = await net({}, asMember(A));
+        const rev = async () => (await ok('GET', `/v2.0/networks/${n.id}`, undefined, asMember(A))).network.revision_number as number;
+        const r0 = await rev();
+        const sn = await subnet(n.id, '10.62.9.0/24', {}, asMember(A));
+        assert.equal(await rev(), r0 + 1);
+        await ok('PUT', `/v2.0/subnets/${sn.id}`, { subnet: { name: 'renamed' } }, asMember(A));
+        assert.equal(await rev(), r0 + 2);
+        await ok('DELETE', `/v2.0/subnets/${sn.id}`, undefined, asMember(A));
+        assert.equal(await rev(), r0 + 3);
+      });
+
+      it("takes shared as a filter (the network's, for the caller), never shows it, as Neutron", async () => {
+        const P = `shf-${randomUUID().slice(0, 8)}`;
+        const sharedNet = await net({ shared: true }, asAdmin(A));
+        const sharedSn = await subnet(sharedNet.id, '10.62.1.0/24', {}, asAdmin(A));
+        const own = await net({}, asMember(P));
+        const ownSn = await subnet(own.id, '10.62.2.0/24', {}, asMember(P));
+        const ids = async (q: string) => (await ok('GET', `/v2.0/subnets?${q}`, undefined, asMember(P))).subnets.map((x: { id: string }) => x.id);
+        const yes = await ids('shared=true');
+        assert.ok(yes.includes(sharedSn.id) && !yes.includes(ownSn.id), JSON.stringify(yes));
+        const no = await ids('shared=False');
+        assert.ok(no.includes(ownSn.id) && !no.includes(sharedSn.id), JSON.stringify(no));
+        assert.deepEqual(await ids(`shared=1&network_id=${own.id}`), []);
+        await fails(400, 'HTTPBadRequest', 'GET', '/v2.0/subnets?shared=maybe', undefined, asMember(P));
+        const shown = (await ok('GET', `/v2.0/subnets/${ownSn.id}`, undefined, asMember(P))).subnet;
+        assert.equal('shared' in shown, false);
       });
 
       it('does not let another project add a subnet to a shared network', async () => {

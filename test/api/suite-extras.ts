@@ -362,6 +362,55 @@ export function extrasSuite(kind: DbKind): void {
       assert.equal(byGroup.remote_ip_prefix, null);
     });
 
+    it("answers with Neutron's exact texts: port range, remote group (any string, UUID or not, that names no visible group is 404), ethertype of the prefix, duplicates", async () => {
+      const P = project();
+      const g = await h.group(asMember(P));
+      const range = 'For TCP/UDP protocols, port_range_min must be <= port_range_max';
+      assert.equal(await badRule(400, 'SecurityGroupInvalidPortRange', asMember(P), g.id, { protocol: 'tcp', port_range_min: 100, port_range_max: 50 }), range);
+      assert.equal(await badRule(400, 'SecurityGroupInvalidPortRange', asMember(P), g.id, { protocol: 'udp', port_range_min: 22 }), range);
+      assert.equal(await badRule(404, 'SecurityGroupNotFound', asMember(P), g.id, { remote_group_id: 'not-a-uuid' }), 'Security group not-a-uuid does not exist');
+      const missing = randomUUID();
+      assert.equal(await badRule(404, 'SecurityGroupNotFound', asMember(P), g.id, { remote_group_id: missing }), `Security group ${missing} does not exist`);
+      assert.equal(
+        await badRule(400, 'SecurityGroupRuleParameterConflict', asMember(P), g.id, { ethertype: 'IPv6', remote_ip_prefix: '10.0.0.0/8' }),
+        'Conflicting value ethertype IPv6 for CIDR 10.0.0.0/8',
+      );
+      assert.equal(
+        await badRule(400, 'SecurityGroupMultipleRemoteEntites', asMember(P), g.id, { remote_ip_prefix: '10.0.0.0/8', remote_group_id: g.id }),
+        'Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided.',
+      );
+      assert.equal(
+        await badRule(400, 'SecurityGroupInvalidProtocolForPort', asMember(P), g.id, { protocol: 'gre', port_range_min: 1, port_range_max: 2 }),
+        'Ports cannot be specified for protocol 47. Ports are only supported for DCCP, SCTP, TCP, UDP, UDPLITE.',
+      );
+      assert.equal(await badRule(400, 'SecurityGroupProtocolRequiredWithPorts', asMember(P), g.id, { port_range_min: 1, port_range_max: 2 }), 'Must also specify protocol if port range is given.');
+      assert.equal(
+        await badRule(400, 'SecurityGroupRuleInvalidEtherType', asMember(P), g.id, { ethertype: 'IPv5' }),
+        "Security group rule for ethertype 'IPv5' not supported. Allowed values are ['IPv4', 'IPv6'].",
+      );
+      const r = await h.req(
+        'POST',
+        '/v2.0/security-group-rules',
+        { security_group_rules: [0, 1].map(() => ({ security_group_id: g.id, direction: 'ingress', protocol: 'tcp', port_range_min: 7, port_range_max: 7 })) },
+        asMember(P),
+      );
+      assert.equal(r.status, 409);
+      assert.equal(r.body.NeutronError.message, 'Duplicate Security Group Rule in POST.');
+      assert.equal((await rulesOf(asMember(P), g.id)).length, 2, 'nothing was added');
+    });
+
+    it('the same security group twice on a port is 400, as Neutron', async () => {
+      const P = project();
+      const g = await h.group(asMember(P));
+      const n = await h.net(asMember(P));
+      const r = await h.req('POST', '/v2.0/ports', { port: { network_id: n.id, security_groups: [g.id, g.id] } }, asMember(P));
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.equal(r.body.NeutronError.message, `Invalid input for security_groups. Reason: Duplicate items in the list: '${g.id}'.`);
+      const p = await h.port(asMember(P), n.id, { security_groups: [g.id] });
+      const u = await h.req('PUT', `/v2.0/ports/${p.id}`, { port: { security_groups: [g.id, g.id] } }, asMember(P));
+      assert.equal(u.status, 400, JSON.stringify(u.body));
+    });
+
     it("refuses a rule in another project's group with 403 PolicyNotAuthorized, as Neutron's sg_owner policy does", async () => {
       const P = project();
       const Q = project();
@@ -447,6 +496,14 @@ export function extrasSuite(kind: DbKind): void {
       assert.equal(r6.normalized_cidr, '2001:db8::/64');
       const shown = (await h.ok('GET', `/v2.0/security-group-rules/${r.id}`, undefined, asMember(P))).security_group_rule;
       assert.deepEqual(shown, r);
+      // security-groups-normalized-cidr: normalized_cidr is a filter too
+      const aliases = (await h.ok('GET', '/v2.0/extensions')).extensions.map((e: Obj) => e.alias);
+      assert.ok(aliases.includes('security-groups-normalized-cidr'));
+      const byCidr = async (v: string) =>
+        (await h.ok('GET', `/v2.0/security-group-rules?security_group_id=${g.id}&normalized_cidr=${encodeURIComponent(v)}`, undefined, asMember(P))).security_group_rules.map((x: Obj) => x.id);
+      assert.deepEqual(await byCidr('10.1.2.0/24'), [r.id]);
+      assert.deepEqual(await byCidr('2001:db8::/64'), [r6.id]);
+      assert.deepEqual(await byCidr('10.9.9.0/24'), []);
     });
 
     it('adds the host mask to a bare address in remote_ip_prefix, as Neutron does', async () => {
@@ -615,6 +672,18 @@ export function extrasSuite(kind: DbKind): void {
       assert.equal((await h.ok('GET', `/v2.0/quotas/${P}`, undefined, ADMIN)).quota.network, 100);
       const forced = (await h.ok('PUT', `/v2.0/quotas/${P}`, { quota: { network: 1, force: true } }, ADMIN)).quota;
       assert.equal(forced.network, 1);
+    });
+
+    it("quota-check-limit: check_limit is accepted and checking is the default, as Neutron since 2025.1; -1 is never checked; the text is Neutron's", async () => {
+      const P = project();
+      await h.net(asMember(P));
+      await h.net(asMember(P));
+      const aliases = (await h.ok('GET', '/v2.0/extensions')).extensions.map((e: Obj) => e.alias);
+      assert.ok(aliases.includes('quota-check-limit'));
+      const m = await h.fails(400, 'HTTPBadRequest', 'PUT', `/v2.0/quotas/${P}`, { quota: { network: 1, check_limit: true } }, ADMIN);
+      assert.equal(m, 'Quota limit 1 for network must be greater than or equal to already used 2');
+      assert.equal((await h.ok('PUT', `/v2.0/quotas/${P}`, { quota: { network: 2, check_limit: true } }, ADMIN)).quota.network, 2);
+      assert.equal((await h.ok('PUT', `/v2.0/quotas/${P}`, { quota: { network: -1, check_limit: false } }, ADMIN)).quota.network, -1);
     });
 
     it('validates update bodies: unknown resources and non-integers are 400, and nothing changes', async () => {
@@ -902,6 +971,17 @@ export function extrasSuite(kind: DbKind): void {
       assert.deepEqual(sg, [{ name: 'default' }]);
     });
 
+    it('empty-string-filtering: an empty value filters on the empty string, as Neutron with the extension', async () => {
+      const Q = project();
+      const blank = await h.net(asMember(Q), { name: '' });
+      const named = await h.net(asMember(Q), { name: 'x', description: 'd' });
+      const aliases = (await h.ok('GET', '/v2.0/extensions')).extensions.map((e: Obj) => e.alias);
+      assert.ok(aliases.includes('empty-string-filtering'));
+      assert.deepEqual(ids((await h.ok('GET', '/v2.0/networks?name=', undefined, asMember(Q))).networks), [blank.id]);
+      assert.deepEqual(ids((await h.ok('GET', '/v2.0/networks?description=', undefined, asMember(Q))).networks), [blank.id]);
+      assert.deepEqual(sorted(ids((await h.ok('GET', '/v2.0/networks?name=&name=x', undefined, asMember(Q))).networks)), sorted([blank.id, named.id]));
+    });
+
     it('sorts by one or more keys in either direction', async () => {
       const tag = randomUUID().slice(0, 6);
       const a = await h.net(asMember(P), { name: `s-${tag}-a` });
@@ -982,6 +1062,21 @@ export function extrasSuite(kind: DbKind): void {
       const prev = link(p1.body, 'networks', 'previous');
       assert.ok(prev, `first page links: ${JSON.stringify(p1.body.networks_links)}`);
       assert.equal(new URL(prev).searchParams.get('marker'), seven[0]);
+    });
+
+    it('links an empty page as Neutron does: forward, previous without a marker (the last page); reversed, next keeping the marker', async () => {
+      const end = await page(`/v2.0/networks?name=${name}&limit=7`);
+      const after = await page(local(link(end.body, 'networks', 'next')!));
+      assert.deepEqual(after.ids, []);
+      assert.equal(link(after.body, 'networks', 'next'), undefined);
+      const prev = link(after.body, 'networks', 'previous');
+      assert.ok(prev, JSON.stringify(after.body));
+      assert.equal(new URL(prev).searchParams.get('marker'), null);
+      assert.deepEqual((await page(local(prev))).ids, seven, 'back from the end: the last page');
+      const before = await page(`/v2.0/networks?name=${name}&limit=3&marker=${seven[0]}&page_reverse=True`);
+      assert.deepEqual(before.ids, []);
+      assert.equal(link(before.body, 'networks', 'previous'), undefined);
+      assert.equal(new URL(link(before.body, 'networks', 'next')!).searchParams.get('marker'), seven[0]);
     });
 
     it('keeps paging with fields that leave out id (Neutron adds the primary key for the links)', async () => {

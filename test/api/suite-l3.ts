@@ -409,6 +409,7 @@ export function l3Suite(kind: DbKind): void {
         assert.equal(f.router_id, null);
         assert.equal(f.port_id, null);
         assert.equal(f.fixed_ip_address, null);
+        assert.equal(f.port_details, null);
         assert.equal(f.description, 'web');
         assert.deepEqual(f.tags, []);
         assert.equal('subnet_id' in f, false);
@@ -455,6 +456,18 @@ export function l3Suite(kind: DbKind): void {
         assert.equal(assoc.router_id, r.id);
         assert.equal(assoc.fixed_ip_address, vm.fixed_ips[0].ip_address);
         assert.equal(assoc.status, 'DOWN');
+        // fip-port-details: the associated port's facts, null when none
+        assert.deepEqual(assoc.port_details, {
+          name: vm.name,
+          network_id: i.net.id,
+          mac_address: vm.mac_address,
+          admin_state_up: true,
+          status: vm.status,
+          device_id: 'vm-a',
+          device_owner: 'compute:nova',
+        });
+        assert.deepEqual((await ok('GET', `/v2.0/floatingips?id=${f.id}&fields=port_details`, undefined, MA)).floatingips, [{ port_details: assoc.port_details }]);
+        assert.ok((await ok('GET', '/v2.0/extensions')).extensions.some((e: Obj) => e.alias === 'fip-port-details'));
 
         const f2 = (await ok('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id } }, MA)).floatingip;
         await fails(409, 'FloatingIPPortAlreadyAssociated', 'PUT', `/v2.0/floatingips/${f2.id}`, { floatingip: { port_id: vm.id } }, MA);
@@ -472,6 +485,18 @@ export function l3Suite(kind: DbKind): void {
         await fails(409, 'RouterInterfaceInUseByFloatingIP', 'PUT', `/v2.0/routers/${r.id}/remove_router_interface`, { subnet_id: i.subnet.id }, MA);
         await fails(409, 'RouterExternalGatewayInUseByFloatingIp', 'PUT', `/v2.0/routers/${r.id}`, { router: { external_gateway_info: null } }, MA);
 
+        // the description changes while associated; an update without port_id keeps the association
+        const described = (await ok('PUT', `/v2.0/floatingips/${f.id}`, { floatingip: { description: 'while associated' } }, MA)).floatingip;
+        assert.equal(described.description, 'while associated');
+        assert.equal(described.port_id, vm.id);
+        assert.equal(described.router_id, r.id);
+        assert.equal(described.fixed_ip_address, vm.fixed_ips[0].ip_address);
+        // an empty update lets it go, as Neutron's _check_and_get_fip_assoc; port_id null too
+        const emptied = (await ok('PUT', `/v2.0/floatingips/${f.id}`, { floatingip: {} }, MA)).floatingip;
+        assert.equal(emptied.port_id, null);
+        assert.equal(emptied.router_id, null);
+        assert.equal(emptied.description, 'while associated');
+        assert.equal((await ok('PUT', `/v2.0/floatingips/${f.id}`, { floatingip: { port_id: vm.id } }, MA)).floatingip.port_id, vm.id);
         const dis = (await ok('PUT', `/v2.0/floatingips/${f.id}`, { floatingip: { port_id: null } }, MA)).floatingip;
         assert.equal(dis.port_id, null);
         assert.equal(dis.router_id, null);
@@ -490,6 +515,41 @@ export function l3Suite(kind: DbKind): void {
         await ok('DELETE', `/v2.0/ports/${other.id}`, undefined, MA);
         assert.equal((await removeIface(r.id, { subnet_id: i.subnet.id })).status, 200);
         await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+      });
+      it('floatingip-pools: GET /v2.0/floatingip_pools lists the IPv4 subnets of external networks, as Neutron', async () => {
+        const ext = await external();
+        await subnet(ext.net.id, 'fd00:99::/64');
+        const plain = await internal();
+        const pools = (await ok('GET', '/v2.0/floatingip_pools', undefined, MA)).floatingip_pools as Obj[];
+        const mine = pools.filter((p) => p.network_id === ext.net.id);
+        assert.deepEqual(mine, [{ subnet_id: ext.subnet.id, subnet_name: ext.subnet.name, project_id: A, tenant_id: A, network_id: ext.net.id, cidr: ext.subnet.cidr }]);
+        assert.ok(!pools.some((p) => p.network_id === plain.net.id));
+        const some = (await ok('GET', '/v2.0/floatingip_pools?fields=subnet_id&fields=cidr', undefined, MA)).floatingip_pools as Obj[];
+        assert.ok(some.every((p) => Object.keys(p).sort().join() === 'cidr,subnet_id'));
+        assert.ok((await ok('GET', '/v2.0/extensions')).extensions.some((e: Obj) => e.alias === 'floatingip-pools'));
+      });
+
+      it('deleting an external network deletes its unassociated floating IPs; an associated one holds it (409 NetworkInUse naming the port), as Neutron', async () => {
+        const ext = await external();
+        const i = await internal();
+        const vm = await port(i.net.id, { device_id: 'vm-n', device_owner: 'compute:nova' }, MA);
+        const r = await router({ external_gateway_info: { network_id: ext.net.id } });
+        assert.equal((await addIface(r.id, { subnet_id: i.subnet.id })).status, 200);
+        const free = (await ok('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id } }, MA)).floatingip;
+        const held = (await ok('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: ext.net.id, port_id: vm.id } }, MA)).floatingip;
+        const [heldPort] = await portsOf(held.id);
+        const m = await fails(409, 'NetworkInUse', 'DELETE', `/v2.0/networks/${ext.net.id}`);
+        assert.match(m, new RegExp(`^Unable to complete operation on network ${ext.net.id}\\. There are one or more ports still in use on the network, id for these ports is: .*${heldPort.id}`));
+        // refused as a whole: the unassociated one is still there
+        await ok('GET', `/v2.0/floatingips/${free.id}`, undefined, MA);
+        await ok('PUT', `/v2.0/floatingips/${held.id}`, { floatingip: { port_id: null } }, MA);
+        assert.equal((await removeIface(r.id, { subnet_id: i.subnet.id })).status, 200);
+        await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+        assert.equal((await s.req('DELETE', `/v2.0/networks/${ext.net.id}`)).status, 204);
+        await fails(404, 'FloatingIPNotFound', 'GET', `/v2.0/floatingips/${free.id}`, undefined, MA);
+        await fails(404, 'FloatingIPNotFound', 'GET', `/v2.0/floatingips/${held.id}`, undefined, MA);
+        assert.deepEqual(await portsOf(free.id), []);
+        assert.deepEqual(await portsOf(held.id), []);
       });
     });
 

@@ -99,6 +99,21 @@ export function rbacSuite(kind: DbKind): void {
       await fails(404, 'RbacPolicyNotFound', 'DELETE', `${RBAC}/${p.id}`, undefined, asMember(C));
     });
 
+    it("an entry made, retargeted or removed bumps its network's revision_number, as Neutron's NetworkRBAC revises_on_change", async () => {
+      const A = project('a');
+      const B = project('b');
+      const C = project('c');
+      const n = await network(A);
+      const rev = async () => (await ok('GET', `/v2.0/networks/${n.id}`, undefined, asMember(A))).network.revision_number as number;
+      const r0 = await rev();
+      const p = await policy(asMember(A), { object_id: n.id, target_tenant: B });
+      assert.equal(await rev(), r0 + 1);
+      await ok('PUT', `${RBAC}/${p.id}`, { rbac_policy: { target_tenant: C } }, asMember(A));
+      assert.equal(await rev(), r0 + 2);
+      await ok('DELETE', `${RBAC}/${p.id}`, undefined, asMember(A));
+      assert.equal(await rev(), r0 + 3);
+    });
+
     it('accepts target_project as another name of target_tenant, and refuses the two disagreeing', async () => {
       const A = project('a');
       const n = await network(A);

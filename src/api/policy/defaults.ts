@@ -178,6 +178,7 @@ export const DEFAULT_RULES: readonly RuleDefault[] = [
   // Neutron: admin or the project's manager; Keystone releases before 2023.2 have no manager role
   rule('create_floatingip:floating_ip_address', ADMIN, 'Choose the address of a new floating IP.'),
   rule('get_floatingip', ADMIN_OR_READER, 'Show a floating IP.'),
+  rule('get_floatingip_pool', ADMIN_OR_READER, 'List floating IP pools (floatingip-pools).'),
   rule('update_floatingip', ADMIN_OR_MEMBER, 'Associate, disassociate or describe a floating IP.'),
   rule('update_floatingip:tags', ADMIN_OR_MEMBER, "Change a floating IP's tags."),
   rule('delete_floatingip', ADMIN_OR_MEMBER, 'Delete (release) a floating IP.'),

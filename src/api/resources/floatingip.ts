@@ -22,6 +22,7 @@ export const floatingIpDef: ResourceDef = {
     { name: 'port_id', post: true, put: true, default: null, validate: v.nullableUuid, column: 'fixed_port_id', filter: 'string' },
     { name: 'fixed_ip_address', post: true, put: true, default: null, validate: v.nullableIpAddress, column: 'fixed_ip_address', filter: 'string', sort: true },
     { name: 'status', post: false, put: false, column: 'status', filter: 'string', sort: true },
+    { name: 'port_details', post: false, put: false, extension: 'fip-port-details' },
     ...standardAttrs,
   ],
 };

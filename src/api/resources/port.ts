@@ -44,7 +44,7 @@ export const portDef: ResourceDef = {
     { name: 'device_id', post: true, put: true, default: '', validate: v.string(255), column: 'device_id', filter: 'string', sort: true },
     { name: 'device_owner', post: true, put: true, default: '', validate: v.string(255), column: 'device_owner', filter: 'string', sort: true },
     { name: 'status', post: false, put: false, column: 'status', filter: 'string', sort: true },
-    { name: 'security_groups', post: true, put: true, default: NOT_SPECIFIED, validate: v.list(v.uuid), extension: 'security-group' },
+    { name: 'security_groups', post: true, put: true, default: NOT_SPECIFIED, validate: v.list(v.uuid, { unique: true }), extension: 'security-group' },
     // binding: where the port lives and how its host plugs it (src/plugins/ml2/port-binding.ts)
     { name: 'binding:host_id', post: true, put: true, default: '', validate: v.string(255), extension: 'binding' },
     { name: 'binding:vnic_type', post: true, put: true, default: 'normal', validate: v.oneOf(VNIC_TYPES), extension: 'binding' },

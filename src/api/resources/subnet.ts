@@ -12,6 +12,8 @@ export const subnetDef: ResourceDef = {
   table: 'subnets',
   notFound: (id) => SubnetNotFound({ id }),
   taggable: true,
+  // Neutron's subnet `shared`: a filter (from the network), never shown
+  extraFilters: ['shared'],
   bulk: true,
   attributes: [
     idAttr,

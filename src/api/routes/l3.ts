@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { L3Service } from '../../plugins/l3/l3-plugin.js';
 import type { Route } from '../../plugins/l3/extra-routes.js';
+import { parseFields, selectFields } from '../collection.js';
 import { HTTPBadRequest } from '../errors.js';
 import { contextOf } from '../http-context.js';
 import type { Policy } from '../policy/policy.js';
@@ -32,6 +33,14 @@ export function registerL3Routes(app: FastifyInstance, l3: L3Service, policy: Po
       return { router: rp.shown(ctx, router) };
     });
   }
+
+  // floatingip-pools (get_floatingip_pool, on the caller's own project as Neutron)
+  app.get('/v2.0/floatingip_pools', async (req: FastifyRequest<{ Querystring: Record<string, string | string[] | undefined> }>) => {
+    const ctx = contextOf(req);
+    policy.enforce(ctx, 'get_floatingip_pool', { project_id: ctx.projectId, tenant_id: ctx.projectId });
+    const fields = parseFields(req.query);
+    return { floatingip_pools: (await l3.floatingIps.pools(ctx)).map((p) => selectFields(p, fields)) };
+  });
 
   app.get('/v2.0/routers/:id/l3-agents', async (req: FastifyRequest<{ Params: P }>) => {
     const ctx = contextOf(req);

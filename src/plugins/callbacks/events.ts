@@ -28,6 +28,8 @@ export interface CallbackEvents {
     /** `set`: the column changes so far; a subscriber may add its own (it owns those columns) */
     precommit_update: InTransaction & { context: RequestContext; before: NetworkTable; changes: ApiObject; set: Partial<NetworkTable> };
     after_update: { context: RequestContext; network: NetworkTable };
+    /** before the in-use check (Neutron's BEFORE_DELETE): a subscriber may remove what would keep the network */
+    before_delete: InTransaction & { context: RequestContext; network: NetworkTable };
     precommit_delete: InTransaction & { context: RequestContext; network: NetworkTable };
     after_delete: { context: RequestContext; networkId: string };
   };

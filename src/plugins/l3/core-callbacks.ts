@@ -71,6 +71,14 @@ export function subscribeL3CoreCallbacks(registry: CallbackRegistry, deps: { db:
     },
     { name },
   );
+  registry.subscribe(
+    'network',
+    'before_delete',
+    async ({ trx, uow, network }) => {
+      await deps.floatingIps.deleteDisassociatedOnNetwork(trx, uow, network.id);
+    },
+    { name },
+  );
   const onSubnet = routersOnSubnetChanged(deps.db, deps.announcer, deps.log);
   registry.subscribe('subnet', 'after_update', ({ before, after }) => onSubnet(before, after), { name });
 }

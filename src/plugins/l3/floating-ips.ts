@@ -17,8 +17,8 @@ import { checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
-import { bool, countBy, type IdSet } from '../../db/rows.js';
+import { inTransaction, lockedIf, type Trx, type UnitOfWork } from '../../db/transaction.js';
+import { bool, countBy, rowsForIds, type IdSet } from '../../db/rows.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
 import type { L3Ports } from './l3-ports.js';
 
@@ -59,6 +59,20 @@ export class FloatingIpPlugin implements Handler {
 
   private async render(trx: Trx, rows: FloatingIpTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
     const tags = !fields || fields.includes('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
+    // fip-port-details: what the associated port is, as Neutron's _make_port_details_dict
+    const portIds = !fields || fields.includes('port_details') ? [...new Set(rows.map((r) => r.fixed_port_id).filter((p): p is string => p !== null))] : [];
+    const ports = new Map(
+      (
+        await rowsForIds(this.s.db, portIds, 'id', (where) =>
+          trx.selectFrom('ports').select(['id', 'name', 'network_id', 'mac_address', 'admin_state_up', 'status', 'device_id', 'device_owner']).where(where).execute(),
+        )
+      ).map((p) => [p.id, p]),
+    );
+    const details = (portId: string | null) => {
+      const p = portId ? ports.get(portId) : undefined;
+      if (!p) return null;
+      return { name: p.name, network_id: p.network_id, mac_address: p.mac_address, admin_state_up: bool(p.admin_state_up), status: p.status, device_id: p.device_id, device_owner: p.device_owner };
+    };
     return rows.map((r) => ({
       id: r.id,
       floating_ip_address: r.floating_ip_address,
@@ -67,6 +81,7 @@ export class FloatingIpPlugin implements Handler {
       port_id: r.fixed_port_id,
       fixed_ip_address: r.fixed_ip_address,
       status: r.status,
+      port_details: details(r.fixed_port_id),
       ...standardAttributes({ ...r }, tags.get(r.id) ?? []),
     }));
   }
@@ -228,8 +243,11 @@ export class FloatingIpPlugin implements Handler {
       if ('description' in changes) set.description = changes.description as string;
       const fixed = (changes.fixed_ip_address ?? null) as string | null;
       if (fixed !== null && !changes.port_id) throw BadRequest({ resource: 'floatingip', msg: 'fixed_ip_address cannot be specified without a port_id' });
-      if ('port_id' in changes) {
-        const assoc = changes.port_id === null ? NONE : await this.associate(trx, ctx, row, changes.port_id as string, fixed);
+      // as Neutron's _check_and_get_fip_assoc: an update naming other attributes (description)
+      // keeps the association; port_id null, or an empty update, lets it go
+      const empty = Object.keys(changes).length === 0;
+      if ('port_id' in changes || (empty && row.fixed_port_id)) {
+        const assoc = empty || changes.port_id === null ? NONE : await this.associate(trx, ctx, row, changes.port_id as string, fixed);
         if (assoc.fixed_port_id !== row.fixed_port_id || assoc.fixed_ip_address !== row.fixed_ip_address || assoc.router_id !== row.router_id) {
           Object.assign(set, assoc, { status: DOWN });
           for (const r of [row.router_id, assoc.router_id]) if (r) l3.routersUpdated.add(r);
@@ -259,6 +277,38 @@ export class FloatingIpPlugin implements Handler {
     });
     this.s.log.info({ event: 'floatingip.delete', floatingip_id: id, request_id: ctx.requestId }, 'floating IP deleted');
     await this.announcer.announce(l3);
+  }
+
+  /**
+   * floatingip-pools: the IPv4 subnets of every external network, as Neutron's
+   * get_floatingip_pools (which reads them elevated and answers with the caller's project_id).
+   */
+  async pools(ctx: RequestContext): Promise<ApiObject[]> {
+    const rows = await this.s.db.kysely
+      .selectFrom('subnets as s')
+      .innerJoin('networks as n', 'n.id', 's.network_id')
+      .select(['s.id', 's.name', 's.network_id', 's.cidr'])
+      .where('n.router_external', '=', 1)
+      .where('s.ip_version', '=', 4)
+      .orderBy('s.id')
+      .execute();
+    return rows.map((r) => ({ subnet_id: r.id, subnet_name: r.name, project_id: ctx.projectId, tenant_id: ctx.projectId, network_id: r.network_id, cidr: r.cidr }));
+  }
+
+  /** Their network is being deleted: its floating IPs that no port holds go with it (Neutron's delete_disassociated_floatingips). */
+  async deleteDisassociatedOnNetwork(trx: Trx, uow: UnitOfWork, networkId: string): Promise<void> {
+    const fips = await trx.selectFrom('floatingips').selectAll().where('floating_network_id', '=', networkId).where('fixed_port_id', 'is', null).execute();
+    if (!fips.length) return;
+    await removeAllTags(
+      this.s.db,
+      trx,
+      fips.map((f) => f.id),
+    );
+    for (const f of fips) {
+      await trx.deleteFrom('floatingips').where('id', '=', f.id).execute();
+      await this.ops.remove(trx, uow, f.floating_port_id);
+      this.s.log.info({ event: 'floatingip.delete', floatingip_id: f.id, network_id: networkId }, 'floating IP deleted with its network');
+    }
   }
 
   /** The port a floating IP is associated with is being deleted: the floating IP lets go of it (Neutron does the same). */

@@ -262,8 +262,10 @@ export class NetworkPlugin implements Handler {
       const row = await this.find(trx, ctx, id, true);
       authorize(policyTarget(row));
       checkRevision(row.revision_number, ifMatch);
-      const inUse = await trx.selectFrom('ports').select('id').where('network_id', '=', id).where('device_owner', 'not in', AUTO_DELETE_OWNERS).executeTakeFirst();
-      if (inUse) throw NetworkInUse({ id });
+      // the L3 plugin removes the network's unassociated floating IPs first, as Neutron's BEFORE_DELETE
+      await this.s.callbacks.publish('network', 'before_delete', { context: ctx, trx, uow, network: row });
+      const inUse = await trx.selectFrom('ports').select('id').where('network_id', '=', id).where('device_owner', 'not in', AUTO_DELETE_OWNERS).orderBy('id').execute();
+      if (inUse.length) throw NetworkInUse({ net_id: id, reason: `There are one or more ports still in use on the network, id for these ports is: ${inUse.map((p) => p.id).join(',')}` });
       const ports = await trx.selectFrom('ports').select('id').where('network_id', '=', id).execute();
       const subnets = await trx.selectFrom('subnets').select('id').where('network_id', '=', id).execute();
       await removeAllTags(this.s.db, trx, [id, ...ports.map((p) => p.id), ...subnets.map((s) => s.id)]);

@@ -1,7 +1,7 @@
 // Subnets: cidr, gateway, allocation pools, DNS and host routes, validated as Neutron does.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { listRows } from '../../api/collection.js';
+import { convertFilterValue, listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import {
   BadRequest,
@@ -23,14 +23,14 @@ import { timestamp } from '../../common/time.js';
 import { AUTO_DELETE_OWNERS, ROUTER_OWNERS } from '../../contract/device-owners.js';
 import type { SubnetTable } from '../../db/schema.js';
 import { cidrContains, cidrsOverlap, defaultPools, eui64Address, formatIp, parseCidr, parseIp, usableRange, type Cidr } from '../../common/ip-address.js';
-import { checkRevision, saveChanges } from '../revision.js';
+import { bumpRevision, checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
 import { bool, countBy, int, type IdSet } from '../../db/rows.js';
 import { isSlaac, parentFacts, type NetworkPlugin } from './networks.js';
-import { ACCESS_SHARED, networksOpenTo } from '../rbac/network-access.js';
+import { ACCESS_SHARED, networksOpenTo, WILDCARD } from '../rbac/network-access.js';
 import type { SubnetAllocation } from '../subnetpools/subnet-allocation.js';
 
 interface Pool {
@@ -106,7 +106,13 @@ export class SubnetPlugin implements Handler {
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     const trx = this.s.db.kysely;
-    const { rows, ids } = await listRows<SubnetTable>(subnetWithPoolsDef, this.visible(trx, ctx), q, 's');
+    // shared=… (a filter, not an attribute shown, as in Neutron): the network is shared with the caller's project or all
+    const shared = new Set((q.filters.get('shared') ?? []).map((v) => convertFilterValue({ name: 'shared', post: false, put: false, filter: 'bool' }, v)));
+    const { rows, ids } = await listRows<SubnetTable>(subnetWithPoolsDef, this.visible(trx, ctx), q, 's', (qb) => {
+      if (shared.size !== 1) return qb;
+      const sharedNets = trx.selectFrom('networkrbacs').select('object_id').where('action', '=', ACCESS_SHARED).where('target_tenant', 'in', [WILDCARD, ctx.projectId]);
+      return qb.where('s.network_id', shared.has(1) ? 'in' : 'not in', sharedNets);
+    });
     return this.render(trx, rows, q.fields, ids);
   }
 
@@ -155,6 +161,7 @@ export class SubnetPlugin implements Handler {
       }
       await trx.insertInto('subnets').values(created).execute();
       await this.addSlaacAddresses(trx, created);
+      await this.revisesNetworks(trx, created);
       return created;
     });
     for (const r of rows) this.s.log.info({ event: 'subnet.create', subnet_id: r.id, network_id: r.network_id, cidr: r.cidr, request_id: ctx.requestId }, 'subnet created');
@@ -323,12 +330,19 @@ export class SubnetPlugin implements Handler {
       if ('name' in changes) set.name = changes.name as string;
       if ('description' in changes) set.description = changes.description as string;
       before = row;
-      return saveChanges(trx, 'subnets', row, set);
+      const saved = await saveChanges(trx, 'subnets', row, set);
+      await this.revisesNetworks(trx, [row]);
+      return saved;
     });
     this.s.log.info({ event: 'subnet.update', subnet_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'subnet updated');
     const shown = (await this.render(this.s.db.kysely, [row], null))[0];
     await this.s.callbacks.publish('subnet', 'after_update', { context: ctx, before: before!, after: row, shown });
     return shown;
+  }
+
+  /** A subnet made, changed or removed is a change of its network too (Neutron's Subnet revises_on_change), once per transaction. */
+  private async revisesNetworks(trx: Trx, subnets: Pick<SubnetTable, 'network_id'>[]): Promise<void> {
+    for (const networkId of new Set(subnets.map((s) => s.network_id))) await bumpRevision(trx, 'networks', networkId);
   }
 
   async delete(ctx: RequestContext, id: string, ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
@@ -350,6 +364,7 @@ export class SubnetPlugin implements Handler {
       await trx.deleteFrom('subnets').where('id', '=', id).execute();
       // its prefix is free again: servers' cached free space of the pool is stale
       if (row.subnetpool_id) await sql`update subnetpools set allocation_generation = allocation_generation + 1 where id = ${row.subnetpool_id}`.execute(trx);
+      await this.revisesNetworks(trx, [row]);
       uow.onCommit(() => this.s.ipam.invalidate(id));
       return row.network_id;
     });

@@ -7,6 +7,7 @@ import type { RequestContext } from '../../api/context.js';
 import type { Trx } from '../../db/transaction.js';
 import type { NetworkPlugin } from '../ml2/networks.js';
 import { ACCESS_EXTERNAL, ACCESS_SHARED, portsDependOn, syncNetworkFlags, WILDCARD } from './network-access.js';
+import { bumpRevision } from '../revision.js';
 
 export type RbacTable = 'networkrbacs' | 'subnetpoolrbacs' | 'addressscoperbacs';
 
@@ -45,6 +46,8 @@ export function networkKind(networks: NetworkPlugin): RbacObjectKind {
     },
     sync: async (trx, id) => {
       await syncNetworkFlags(trx, id);
+      // an entry made, changed or removed is a change of its network (Neutron's NetworkRBAC revises_on_change)
+      await bumpRevision(trx, 'networks', id);
     },
   };
 }

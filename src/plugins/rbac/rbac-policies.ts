@@ -130,7 +130,10 @@ export class RbacPolicyPlugin implements Handler {
           rows.push({ ...entry, object_type: kind.type });
         }
         // the objects' columns follow their entries (a wildcard shared entry makes it shared …)
-        for (const r of rows) await this.kind(r.object_type).sync(trx, r.object_id);
+        for (const key of new Set(rows.map((r) => `${r.object_type} ${r.object_id}`))) {
+          const [type, objectId] = key.split(' ');
+          await this.kind(type).sync(trx, objectId);
+        }
         return rows;
       });
       for (const r of rows)

@@ -1,5 +1,6 @@
 // Security groups and their rules (the API side; enforcement is the L2 agent's).
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import {
@@ -25,6 +26,7 @@ import {
   DuplicateSecurityGroupRuleInPost,
 } from '../../api/errors.js';
 import type { ApiObject, AuthorizeChange, AuthorizeCreate, Handler, ListQuery } from '../../api/resource.js';
+import { isUuid } from '../../api/validators.js';
 import { securityGroupDef } from '../../api/resources/security-group.js';
 import { securityGroupRuleDef } from '../../api/resources/security-group-rule.js';
 import { timestamp } from '../../common/time.js';
@@ -286,7 +288,22 @@ export class SecurityGroupRulePlugin implements Handler {
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     await this.groups.ensureDefaultNow(ctx.projectId);
     const trx = this.s.db.kysely;
-    return this.render(trx, (await listRows<SecurityGroupRuleTable>(securityGroupRuleDef, this.visible(trx, ctx), q, 'r')).rows);
+    // normalized_cidr=… (security-groups-normalized-cidr) is computed: the rules whose prefix masks to one of the values
+    const wanted = q.filters.get('normalized_cidr');
+    let matching: string[] | null = null;
+    if (wanted) {
+      const norm = (p: string) => {
+        const c = parseCidr(p);
+        return c ? formatCidr(c) : null;
+      };
+      const values = new Set<string | null>(wanted.map(norm).filter((v) => v !== null));
+      const withPrefix = await this.visible(trx, ctx).where('r.remote_ip_prefix', 'is not', null).execute();
+      matching = withPrefix.filter((r) => values.has(norm(r.remote_ip_prefix as string))).map((r) => r.id);
+    }
+    const { rows } = await listRows<SecurityGroupRuleTable>(securityGroupRuleDef, this.visible(trx, ctx), q, 'r', (qb) =>
+      matching === null ? qb : matching.length ? qb.where('r.id', 'in', matching) : qb.where(sql<boolean>`1 = 0`),
+    );
+    return this.render(trx, rows);
   }
 
   async show(ctx: RequestContext, id: string): Promise<ApiObject> {
@@ -307,9 +324,13 @@ export class SecurityGroupRulePlugin implements Handler {
         // any group is looked up, so that another project's gets 403 from the sg_owner rule, as in Neutron
         authorize(item, { 'security_group:project_id': sg.project_id, 'security_group:tenant_id': sg.project_id });
         const spec = normalizeRule(item, sg.project_id);
-        if (spec.remote_group_id) await this.groups.find(trx, ctx, spec.remote_group_id);
+        // Neutron does not validate remote_group_id: whatever names no group it may see is 404
+        if (spec.remote_group_id) {
+          if (!isUuid(spec.remote_group_id)) throw SecurityGroupNotFound({ id: spec.remote_group_id });
+          await this.groups.find(trx, ctx, spec.remote_group_id);
+        }
         const twin = rows.find((r) => r.security_group_id === sg.id && sameRule(r, spec));
-        if (twin) throw DuplicateSecurityGroupRuleInPost({ rule: `${spec.direction} ${spec.ethertype} ${spec.protocol ?? 'any'}` });
+        if (twin) throw DuplicateSecurityGroupRuleInPost({});
         const existing = await trx.selectFrom('securitygrouprules').selectAll().where('security_group_id', '=', sg.id).execute();
         const dup = existing.find((r) => sameRule(r, spec));
         if (dup) throw SecurityGroupRuleExists({ id: dup.id });
@@ -364,7 +385,12 @@ export function normalizeRule(item: ApiObject, projectId: string): RuleSpec {
 
   let proto = protocolNumber(item.protocol);
   if (proto === undefined) {
-    throw SecurityGroupRuleInvalidProtocol({ protocol: String(item.protocol), values: Object.keys(PROTOCOL_NUMBERS).join(', ') });
+    throw SecurityGroupRuleInvalidProtocol({
+      protocol: String(item.protocol),
+      values: `(None, 'any', ${Object.keys(PROTOCOL_NUMBERS)
+        .map((k) => `'${k}'`)
+        .join(', ')})`,
+    });
   }
   let protocol = item.protocol === null || proto === null ? null : String(item.protocol).trim().toLowerCase();
   // the legacy IPv6 ICMP spellings are stored as Neutron stores them
@@ -384,10 +410,9 @@ export function normalizeRule(item: ApiObject, projectId: string): RuleSpec {
     if (icmp) {
       if (min === null) throw SecurityGroupMissingIcmpType({ value: max });
     } else if (!PORT_PROTOCOLS.has(proto)) {
-      throw SecurityGroupInvalidProtocolForPort({ protocol: protocol! });
+      throw SecurityGroupInvalidProtocolForPort({ protocol: proto });
     } else {
-      if (min === null || max === null) throw SecurityGroupInvalidPortRange({ msg: 'For TCP/UDP-like protocols give both port_range_min and port_range_max' });
-      if (min > max) throw SecurityGroupInvalidPortRange({ msg: 'For TCP/UDP-like protocols, port_range_min must be <= port_range_max' });
+      if (min === null || max === null || min > max) throw SecurityGroupInvalidPortRange({});
       // the whole range is no range
       if (min === 1 && max === 65535) min = max = null;
     }
@@ -409,7 +434,7 @@ export function normalizeRule(item: ApiObject, projectId: string): RuleSpec {
     port_range_min: min,
     port_range_max: max,
     remote_ip_prefix: prefix ?? null,
-    remote_group_id: group ?? null,
+    remote_group_id: group || null,
     description: (item.description as string) ?? '',
   };
 }

@@ -34,6 +34,7 @@ export const EXTENSIONS: Extension[] = [
   ext('provider', 'Provider Network', 'Admins choose how a network is carried: provider:network_type, provider:physical_network, provider:segmentation_id.'),
   ext('multi-provider', 'Multi Provider Network', 'A network made of several segments (segments).'),
   ext('binding', 'Port Binding', 'Where a port lives and how its host plugs it: binding:host_id, binding:vif_type, binding:vif_details, binding:vnic_type, binding:profile.'),
+  ext('port-mac-address-regenerate', 'Neutron Port MAC address regenerate', 'An update with mac_address null gives the port a new MAC from base_mac.'),
   ext('agent', 'agent', 'The agents that serve each host, with their liveness, at /v2.0/agents.'),
   ext('dhcp_agent_scheduler', 'DHCP Agent Scheduler', 'Which DHCP agents serve which networks: /v2.0/networks/{id}/dhcp-agents, /v2.0/agents/{id}/dhcp-networks.'),
   ext('rbac-policies', 'RBAC Policies', 'Share networks with chosen projects or all (access_as_shared), or offer them as external networks (access_as_external), at /v2.0/rbac-policies.'),

@@ -116,6 +116,7 @@ const ML2_ALIASES = [
   'provider',
   'multi-provider',
   'binding',
+  'port-mac-address-regenerate',
   'agent',
   'dhcp_agent_scheduler',
   'rbac-policies',

@@ -379,6 +379,12 @@ export class PortPlugin implements Handler {
   }
 
   /** The port's MAC: generated (a clash with another port is caught by the unique key and the request retried) or the one asked for. */
+  /** The MACs a network's ports hold, in chooseMac's `taken` form. */
+  private async macsOf(trx: Trx, netId: string): Promise<Set<string>> {
+    const rows = await trx.selectFrom('ports').select('mac_address').where('network_id', '=', netId).execute();
+    return new Set(rows.map((r) => `${netId}|${r.mac_address}`));
+  }
+
   private async chooseMac(trx: Trx, netId: string, asked: unknown, taken: Set<string>): Promise<string> {
     let mac: string;
     if (asked === NOT_SPECIFIED || asked === undefined) {
@@ -415,10 +421,13 @@ export class PortPlugin implements Handler {
         if (k in changes) set[k] = changes[k] as string;
       }
       if ('admin_state_up' in changes) set.admin_state_up = int(changes.admin_state_up as boolean);
-      const mac = (changes.mac_address as string | undefined) ?? row.mac_address;
-      if ('mac_address' in changes && mac !== row.mac_address) {
-        await this.macs.checkFree(trx, row.network_id, mac, id);
-        set.mac_address = mac;
+      if ('mac_address' in changes) {
+        // null (port-mac-address-regenerate): a new generated MAC, unique on the network
+        const mac = changes.mac_address === NOT_SPECIFIED ? await this.chooseMac(trx, row.network_id, NOT_SPECIFIED, await this.macsOf(trx, row.network_id)) : (changes.mac_address as string);
+        if (mac !== row.mac_address) {
+          await this.macs.checkFree(trx, row.network_id, mac, id);
+          set.mac_address = mac;
+        }
       }
       let network: Promise<NetworkTable> | undefined;
       const networkOf = () => (network ??= trx.selectFrom('networks').selectAll().where('id', '=', row.network_id).executeTakeFirstOrThrow());
@@ -437,7 +446,16 @@ export class PortPlugin implements Handler {
       let ips: IpAllocationTable[];
       if ('fixed_ips' in changes) {
         const current = await trx.selectFrom('ipallocations').selectAll().where('port_id', '=', id).execute();
-        const wanted = await this.fixedIps.allocate(trx, uow, await networkOf(), id, mac, set.device_owner ?? row.device_owner, changes.fixed_ips as FixedIpSpec[], current);
+        const wanted = await this.fixedIps.allocate(
+          trx,
+          uow,
+          await networkOf(),
+          id,
+          set.mac_address ?? row.mac_address,
+          set.device_owner ?? row.device_owner,
+          changes.fixed_ips as FixedIpSpec[],
+          current,
+        );
         const key = (a: IpAllocationTable) => `${a.subnet_id}|${a.ip_address}`;
         const wantedKeys = new Set(wanted.map(key));
         const currentKeys = new Set(current.map(key));

@@ -49,5 +49,6 @@ export const EXTENSIONS: Extension[] = [
     'Floating IPs show port_details: name, network_id, mac_address, admin_state_up, status, device_id and device_owner of the associated port.',
   ),
   ext('floatingip-pools', 'Floating IP Pools Extension', 'GET /v2.0/floatingip_pools: the IPv4 subnets of external networks floating IPs come from.'),
+  ext('l3-port-ip-change-not-allowed', 'Prevent L3 router ports IP address change extension', "A router interface's IPv4 addresses change only through the router API, not PUT /v2.0/ports (400)."),
   ext('l3_agent_scheduler', 'L3 Agent Scheduler', 'Which L3 agent hosts a router: /v2.0/routers/{id}/l3-agents and /v2.0/agents/{id}/l3-routers.'),
 ];

@@ -444,8 +444,10 @@ export class PortPlugin implements Handler {
       await this.extensions.processUpdate(draft, changes, row, 'after-groups');
 
       let ips: IpAllocationTable[];
+      let previousIps: IpAllocationTable[] | null = null;
       if ('fixed_ips' in changes) {
         const current = await trx.selectFrom('ipallocations').selectAll().where('port_id', '=', id).execute();
+        previousIps = current;
         const wanted = await this.fixedIps.allocate(
           trx,
           uow,
@@ -472,7 +474,7 @@ export class PortPlugin implements Handler {
         ips = await IPS_OF_PORT.all(this.s.db, trx, id);
       }
       // a service plugin may veto (a floating IP holds one of the old addresses)
-      await this.s.callbacks.publish('port', 'precommit_update', { context: ctx, trx, uow, port: row, fixedIps: 'fixed_ips' in changes ? ips : null });
+      await this.s.callbacks.publish('port', 'precommit_update', { context: ctx, trx, uow, port: row, fixedIps: 'fixed_ips' in changes ? ips : null, previousIps });
       if ('security_groups' in changes) {
         await trx.deleteFrom('securitygroupportbindings').where('port_id', '=', id).execute();
         if (groups.length)

@@ -35,6 +35,7 @@ export const EXTENSIONS: Extension[] = [
   ext('multi-provider', 'Multi Provider Network', 'A network made of several segments (segments).'),
   ext('binding', 'Port Binding', 'Where a port lives and how its host plugs it: binding:host_id, binding:vif_type, binding:vif_details, binding:vnic_type, binding:profile.'),
   ext('port-mac-address-regenerate', 'Neutron Port MAC address regenerate', 'An update with mac_address null gives the port a new MAC from base_mac.'),
+  ext('tag-ports-during-bulk-creation', 'Tag Ports During Bulk Creation', 'With the tag_ports_during_bulk_creation extension driver, ports take tags when made, alone or in bulk.'),
   ext('agent', 'agent', 'The agents that serve each host, with their liveness, at /v2.0/agents.'),
   ext('dhcp_agent_scheduler', 'DHCP Agent Scheduler', 'Which DHCP agents serve which networks: /v2.0/networks/{id}/dhcp-agents, /v2.0/agents/{id}/dhcp-networks.'),
   ext('rbac-policies', 'RBAC Policies', 'Share networks with chosen projects or all (access_as_shared), or offer them as external networks (access_as_external), at /v2.0/rbac-policies.'),

@@ -93,7 +93,9 @@ export class PortPlugin implements Handler {
     mech: MechanismManager,
     private readonly extensions: ExtensionManager,
   ) {
-    this.def = { ...portDef, attributes: [...portDef.attributes, ...extensions.attributes] };
+    // a driver's attribute replaces the port's own of that name (tags: read-only, or given on create)
+    const own = new Set(extensions.attributes.map((a) => a.name));
+    this.def = { ...portDef, attributes: [...portDef.attributes.filter((a) => !own.has(a.name)), ...extensions.attributes] };
     this.macs = new MacAddresses(s.config);
     this.fixedIps = new FixedIps(s);
     this.announcer = new PortAnnouncer(s, binder, mech, (parts) => this.show_(parts));
@@ -352,7 +354,8 @@ export class PortPlugin implements Handler {
         await this.extensions.processCreate(draft, item, 'after-groups');
 
         const ips = await this.fixedIps.allocate(trx, uow, network, id, mac, deviceOwner, item.fixed_ips as FixedIpSpec[] | typeof NOT_SPECIFIED, [], subnets.get(netId));
-        made.push({ row, ips, groups, tags: [], binding: unboundBinding(id) });
+        // tags given on create (tag_ports_during_bulk_creation driver, which writes them)
+        made.push({ row, ips, groups, tags: Array.isArray(item.tags) ? [...(item.tags as string[])] : [], binding: unboundBinding(id) });
       }
       await this.insertPorts(trx, made);
       await this.extensions.afterCreate(

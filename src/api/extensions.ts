@@ -34,6 +34,8 @@ export const EXTENSIONS: Extension[] = [
   ext('provider', 'Provider Network', 'Admins choose how a network is carried: provider:network_type, provider:physical_network, provider:segmentation_id.'),
   ext('multi-provider', 'Multi Provider Network', 'A network made of several segments (segments).'),
   ext('binding', 'Port Binding', 'Where a port lives and how its host plugs it: binding:host_id, binding:vif_type, binding:vif_details, binding:vnic_type, binding:profile.'),
+  ext('port-mac-address-regenerate', 'Neutron Port MAC address regenerate', 'An update with mac_address null gives the port a new MAC from base_mac.'),
+  ext('tag-ports-during-bulk-creation', 'Tag Ports During Bulk Creation', 'With the tag_ports_during_bulk_creation extension driver, ports take tags when made, alone or in bulk.'),
   ext('agent', 'agent', 'The agents that serve each host, with their liveness, at /v2.0/agents.'),
   ext('dhcp_agent_scheduler', 'DHCP Agent Scheduler', 'Which DHCP agents serve which networks: /v2.0/networks/{id}/dhcp-agents, /v2.0/agents/{id}/dhcp-networks.'),
   ext('rbac-policies', 'RBAC Policies', 'Share networks with chosen projects or all (access_as_shared), or offer them as external networks (access_as_external), at /v2.0/rbac-policies.'),
@@ -48,5 +50,6 @@ export const EXTENSIONS: Extension[] = [
     'Floating IPs show port_details: name, network_id, mac_address, admin_state_up, status, device_id and device_owner of the associated port.',
   ),
   ext('floatingip-pools', 'Floating IP Pools Extension', 'GET /v2.0/floatingip_pools: the IPv4 subnets of external networks floating IPs come from.'),
+  ext('l3-port-ip-change-not-allowed', 'Prevent L3 router ports IP address change extension', "A router interface's IPv4 addresses change only through the router API, not PUT /v2.0/ports (400)."),
   ext('l3_agent_scheduler', 'L3 Agent Scheduler', 'Which L3 agent hosts a router: /v2.0/routers/{id}/l3-agents and /v2.0/agents/{id}/l3-routers.'),
 ];

@@ -148,7 +148,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     extension_drivers: {
       type: 'list',
       default: ['port_security'],
-      help: 'ML2 extension drivers that add port attributes: port_security (port_security_enabled). Allowed address pairs and extra DHCP options are always on, as in Neutron. An unknown name stops the server.',
+      help: 'ML2 extension drivers that add port attributes: port_security (port_security_enabled), tag_ports_during_bulk_creation (tags on port create). Allowed address pairs and extra DHCP options are always on, as in Neutron. An unknown name stops the server.',
     },
     path_mtu: { type: 'int', default: 0, min: 0, help: 'MTU of the underlay between hosts, for overlay networks (0: global_physnet_mtu).' },
     physical_network_mtus: { type: 'list', default: [], help: 'Per physical network MTU, as physnet:mtu pairs.' },

@@ -116,6 +116,7 @@ const ML2_ALIASES = [
   'provider',
   'multi-provider',
   'binding',
+  'port-mac-address-regenerate',
   'agent',
   'dhcp_agent_scheduler',
   'rbac-policies',
@@ -188,7 +189,7 @@ function loadRouter(s: Services, core: CorePlugin): LoadedPlugin {
   const l3 = buildL3(s, core);
   return {
     name: 'router',
-    aliases: ['router', 'ext-gw-mode', 'extraroute', 'extraroute-atomic', 'l3_agent_scheduler', 'fip-port-details', 'floatingip-pools'],
+    aliases: ['router', 'ext-gw-mode', 'extraroute', 'extraroute-atomic', 'l3_agent_scheduler', 'fip-port-details', 'floatingip-pools', 'l3-port-ip-change-not-allowed'],
     resources: [
       { def: routerDef, handler: l3.routers },
       { def: floatingIpDef, handler: l3.floatingIps },

@@ -473,6 +473,16 @@ export function coreSuite(kind: DbKind): void {
         const other = await net({}, asMember(A));
         const same = await port(other.id, { mac_address: 'fa:16:3e:aa:bb:cd' }, asMember(A));
         assert.equal(same.mac_address, 'fa:16:3e:aa:bb:cd', 'unique per network, not globally');
+        // port-mac-address-regenerate: null makes a new MAC from base_mac (admin-only as any MAC change)
+        await fails(403, 'PolicyNotAuthorized', 'PUT', `/v2.0/ports/${p.id}`, { port: { mac_address: null } }, asMember(A));
+        const regen = (await ok('PUT', `/v2.0/ports/${p.id}`, { port: { mac_address: null } }, asAdmin(A))).port;
+        assert.match(regen.mac_address, /^fa:16:3e:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$/);
+        assert.notEqual(regen.mac_address, 'fa:16:3e:aa:bb:cd');
+        assert.equal(regen.revision_number, u.revision_number + 1);
+        assert.equal((await ok('GET', `/v2.0/ports/${p.id}`, undefined, asAdmin(A))).port.mac_address, regen.mac_address);
+        const made = await port(other.id, { mac_address: null }, asAdmin(A));
+        assert.match(made.mac_address, /^fa:16:3e:/);
+        assert.ok((await ok('GET', '/v2.0/extensions')).extensions.some((e: { alias: string }) => e.alias === 'port-mac-address-regenerate'));
       });
 
       it('port security, security groups and allowed address pairs go together', async () => {

@@ -241,6 +241,22 @@ export function l3Suite(kind: DbKind): void {
     });
 
     describe('router interfaces', () => {
+      it("l3-port-ip-change-not-allowed: a router interface's IPv4 address does not change through the port API (400, as Neutron)", async () => {
+        const i = await internal();
+        const r = await router();
+        assert.equal((await addIface(r.id, { subnet_id: i.subnet.id })).status, 200);
+        const [rport] = (await portsOf(r.id)).filter((p) => p.device_owner === 'network:router_interface');
+        const other = i.subnet.cidr.replace(/0\/24$/, '77');
+        const m = await fails(400, 'BadRequest', 'PUT', `/v2.0/ports/${rport.id}`, { port: { fixed_ips: [{ subnet_id: i.subnet.id, ip_address: other }] } });
+        assert.equal(m, `Bad ports request: IP updates for port ${rport.id} are not allowed.`);
+        assert.deepEqual((await ok('GET', `/v2.0/ports/${rport.id}`)).port.fixed_ips, rport.fixed_ips);
+        // the same addresses, or other attributes, are fine
+        await ok('PUT', `/v2.0/ports/${rport.id}`, { port: { fixed_ips: rport.fixed_ips, name: 'iface' } });
+        assert.ok((await ok('GET', '/v2.0/extensions')).extensions.some((e: Obj) => e.alias === 'l3-port-ip-change-not-allowed'));
+        assert.equal((await removeIface(r.id, { subnet_id: i.subnet.id })).status, 200);
+        await ok('DELETE', `/v2.0/routers/${r.id}`, undefined, MA);
+      });
+
       it('by subnet: a port holding the gateway_ip, device_owner network:router_interface; the answer as Neutron', async () => {
         const i = await internal();
         const r = await router();

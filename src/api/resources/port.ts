@@ -39,7 +39,8 @@ export const portDef: ResourceDef = {
     ...projectAttrs,
     { name: 'network_id', post: true, put: false, validate: v.uuid, column: 'network_id', filter: 'string', sort: true },
     { name: 'admin_state_up', post: true, put: true, default: true, validate: v.boolean, column: 'admin_state_up', filter: 'bool', sort: true },
-    { name: 'mac_address', post: true, put: true, default: NOT_SPECIFIED, validate: v.macAddress, column: 'mac_address', filter: 'string', sort: true },
+    // port-mac-address-regenerate: null asks for a new generated MAC (neutron-lib's convert_to_mac_if_none)
+    { name: 'mac_address', post: true, put: true, default: NOT_SPECIFIED, validate: (x) => (x === null ? NOT_SPECIFIED : v.macAddress(x)), column: 'mac_address', filter: 'string', sort: true },
     { name: 'fixed_ips', post: true, put: true, default: NOT_SPECIFIED, validate: v.list(fixedIp) },
     { name: 'device_id', post: true, put: true, default: '', validate: v.string(255), column: 'device_id', filter: 'string', sort: true },
     { name: 'device_owner', post: true, put: true, default: '', validate: v.string(255), column: 'device_owner', filter: 'string', sort: true },

@@ -42,7 +42,7 @@ export interface CallbackEvents {
   port: {
     before_create: BeforeCreate & { internal: boolean };
     /** fixed IPs about to replace the port's (only when fixed_ips changes) */
-    precommit_update: InTransaction & { context: RequestContext; port: PortTable; fixedIps: IpAllocationTable[] | null };
+    precommit_update: InTransaction & { context: RequestContext; port: PortTable; fixedIps: IpAllocationTable[] | null; previousIps: IpAllocationTable[] | null };
     precommit_delete: InTransaction & { context: RequestContext; port: PortTable };
     /** `internal`: made inside another plugin's transaction, which announces them itself */
     after_create: { context: RequestContext; ports: ApiObject[]; internal: boolean };

@@ -3,7 +3,7 @@
 // callbacks) or changes a subnet.
 import { BadRequest, ServicePortInUse } from '../../api/errors.js';
 import type { Logger } from 'pino';
-import { DEVICE_OWNER_FLOATINGIP, L3_DEVICE_OWNERS } from '../../contract/device-owners.js';
+import { DEVICE_OWNER_FLOATINGIP, DEVICE_OWNER_ROUTER_DVR_INTF, DEVICE_OWNER_ROUTER_HA_INTF, DEVICE_OWNER_ROUTER_INTF, L3_DEVICE_OWNERS } from '../../contract/device-owners.js';
 import type { Db } from '../../db/connection.js';
 import type { IpAllocationTable, PortTable, SubnetTable } from '../../db/schema.js';
 import type { Trx } from '../../db/transaction.js';
@@ -28,6 +28,19 @@ async function keepFloatingIpAddress(trx: Trx, port: PortTable, ips: IpAllocatio
   if (fips.some((f) => !ips.some((i) => i.ip_address === f.fixed_ip_address))) {
     throw BadRequest({ resource: 'port', msg: `Cannot update the fixed_ips of the port ${port.id}, because its original fixed_ip has been associated to a floating ip` });
   }
+}
+
+/** Router ports whose addresses only the router API changes (Neutron's IP_UPDATE_NOT_ALLOWED_LIST, l3-port-ip-change-not-allowed); gateways may. */
+const IP_UPDATE_NOT_ALLOWED = [DEVICE_OWNER_ROUTER_INTF, 'network:router_ha_interface', DEVICE_OWNER_ROUTER_HA_INTF, 'network:router_centralized_snat', DEVICE_OWNER_ROUTER_DVR_INTF];
+
+/** An IPv4 address of such a port of an existing router may not change through the port API (400, as Neutron). */
+async function preventRouterPortIpChange(trx: Trx, port: PortTable, before: IpAllocationTable[], after: IpAllocationTable[]): Promise<void> {
+  if (!IP_UPDATE_NOT_ALLOWED.includes(port.device_owner)) return;
+  const v4 = (ips: IpAllocationTable[]) => new Set(ips.filter((i) => !i.ip_address.includes(':')).map((i) => `${i.subnet_id}|${i.ip_address}`));
+  const [b, a] = [v4(before), v4(after)];
+  if (b.size === a.size && [...b].every((k) => a.has(k))) return;
+  if (!(await trx.selectFrom('routers').select('id').where('id', '=', port.device_id).executeTakeFirst())) return;
+  throw BadRequest({ resource: 'ports', msg: `IP updates for port ${port.id} are not allowed` });
 }
 
 /** A subnet's gateway_ip changed: the agents of routers with ports on it re-read it (a gateway's default route follows it). */
@@ -66,7 +79,8 @@ export function subscribeL3CoreCallbacks(registry: CallbackRegistry, deps: { db:
   registry.subscribe(
     'port',
     'precommit_update',
-    async ({ trx, port, fixedIps }) => {
+    async ({ trx, port, fixedIps, previousIps }) => {
+      if (fixedIps && previousIps) await preventRouterPortIpChange(trx, port, previousIps, fixedIps);
       if (fixedIps) await keepFloatingIpAddress(trx, port, fixedIps);
     },
     { name },

@@ -93,7 +93,9 @@ export class PortPlugin implements Handler {
     mech: MechanismManager,
     private readonly extensions: ExtensionManager,
   ) {
-    this.def = { ...portDef, attributes: [...portDef.attributes, ...extensions.attributes] };
+    // a driver's attribute replaces the port's own of that name (tags: read-only, or given on create)
+    const own = new Set(extensions.attributes.map((a) => a.name));
+    this.def = { ...portDef, attributes: [...portDef.attributes.filter((a) => !own.has(a.name)), ...extensions.attributes] };
     this.macs = new MacAddresses(s.config);
     this.fixedIps = new FixedIps(s);
     this.announcer = new PortAnnouncer(s, binder, mech, (parts) => this.show_(parts));
@@ -352,7 +354,8 @@ export class PortPlugin implements Handler {
         await this.extensions.processCreate(draft, item, 'after-groups');
 
         const ips = await this.fixedIps.allocate(trx, uow, network, id, mac, deviceOwner, item.fixed_ips as FixedIpSpec[] | typeof NOT_SPECIFIED, [], subnets.get(netId));
-        made.push({ row, ips, groups, tags: [], binding: unboundBinding(id) });
+        // tags given on create (tag_ports_during_bulk_creation driver, which writes them)
+        made.push({ row, ips, groups, tags: Array.isArray(item.tags) ? [...(item.tags as string[])] : [], binding: unboundBinding(id) });
       }
       await this.insertPorts(trx, made);
       await this.extensions.afterCreate(
@@ -379,6 +382,12 @@ export class PortPlugin implements Handler {
   }
 
   /** The port's MAC: generated (a clash with another port is caught by the unique key and the request retried) or the one asked for. */
+  /** The MACs a network's ports hold, in chooseMac's `taken` form. */
+  private async macsOf(trx: Trx, netId: string): Promise<Set<string>> {
+    const rows = await trx.selectFrom('ports').select('mac_address').where('network_id', '=', netId).execute();
+    return new Set(rows.map((r) => `${netId}|${r.mac_address}`));
+  }
+
   private async chooseMac(trx: Trx, netId: string, asked: unknown, taken: Set<string>): Promise<string> {
     let mac: string;
     if (asked === NOT_SPECIFIED || asked === undefined) {
@@ -415,10 +424,13 @@ export class PortPlugin implements Handler {
         if (k in changes) set[k] = changes[k] as string;
       }
       if ('admin_state_up' in changes) set.admin_state_up = int(changes.admin_state_up as boolean);
-      const mac = (changes.mac_address as string | undefined) ?? row.mac_address;
-      if ('mac_address' in changes && mac !== row.mac_address) {
-        await this.macs.checkFree(trx, row.network_id, mac, id);
-        set.mac_address = mac;
+      if ('mac_address' in changes) {
+        // null (port-mac-address-regenerate): a new generated MAC, unique on the network
+        const mac = changes.mac_address === NOT_SPECIFIED ? await this.chooseMac(trx, row.network_id, NOT_SPECIFIED, await this.macsOf(trx, row.network_id)) : (changes.mac_address as string);
+        if (mac !== row.mac_address) {
+          await this.macs.checkFree(trx, row.network_id, mac, id);
+          set.mac_address = mac;
+        }
       }
       let network: Promise<NetworkTable> | undefined;
       const networkOf = () => (network ??= trx.selectFrom('networks').selectAll().where('id', '=', row.network_id).executeTakeFirstOrThrow());
@@ -435,9 +447,20 @@ export class PortPlugin implements Handler {
       await this.extensions.processUpdate(draft, changes, row, 'after-groups');
 
       let ips: IpAllocationTable[];
+      let previousIps: IpAllocationTable[] | null = null;
       if ('fixed_ips' in changes) {
         const current = await trx.selectFrom('ipallocations').selectAll().where('port_id', '=', id).execute();
-        const wanted = await this.fixedIps.allocate(trx, uow, await networkOf(), id, mac, set.device_owner ?? row.device_owner, changes.fixed_ips as FixedIpSpec[], current);
+        previousIps = current;
+        const wanted = await this.fixedIps.allocate(
+          trx,
+          uow,
+          await networkOf(),
+          id,
+          set.mac_address ?? row.mac_address,
+          set.device_owner ?? row.device_owner,
+          changes.fixed_ips as FixedIpSpec[],
+          current,
+        );
         const key = (a: IpAllocationTable) => `${a.subnet_id}|${a.ip_address}`;
         const wantedKeys = new Set(wanted.map(key));
         const currentKeys = new Set(current.map(key));
@@ -454,7 +477,7 @@ export class PortPlugin implements Handler {
         ips = await IPS_OF_PORT.all(this.s.db, trx, id);
       }
       // a service plugin may veto (a floating IP holds one of the old addresses)
-      await this.s.callbacks.publish('port', 'precommit_update', { context: ctx, trx, uow, port: row, fixedIps: 'fixed_ips' in changes ? ips : null });
+      await this.s.callbacks.publish('port', 'precommit_update', { context: ctx, trx, uow, port: row, fixedIps: 'fixed_ips' in changes ? ips : null, previousIps });
       if ('security_groups' in changes) {
         await trx.deleteFrom('securitygroupportbindings').where('port_id', '=', id).execute();
         if (groups.length)

@@ -9,9 +9,13 @@ import { allowedAddressPairsDriver } from './allowed-address-pairs.js';
 import type { PortDraft, PortExtensionDriver, PortExtensionFactory, PortQuery } from './extension-driver.js';
 import { extraDhcpOptsDriver } from './extra-dhcp-opts.js';
 import { portSecurityDriver } from './port-security.js';
+import { tagPortsDuringBulkCreationDriver } from './tag-ports-during-bulk-creation.js';
 
 /** [ml2] extension_drivers names → drivers. A new driver is one entry here (or registerExtensionDriver). */
-const DRIVERS = new Map<string, PortExtensionFactory>([['port_security', portSecurityDriver]]);
+const DRIVERS = new Map<string, PortExtensionFactory>([
+  ['port_security', portSecurityDriver],
+  ['tag_ports_during_bulk_creation', tagPortsDuringBulkCreationDriver],
+]);
 
 type Stage = 'before-groups' | 'after-groups';
 type Extender = (row: PortTable, port: ApiObject) => void;

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { pgProblem, scratchDatabase } from '../test/helpers/postgres.js';
+import { type Client, httpClient, procCpuSeconds, type Reply } from './bench-client.js';
 import { formatSummary, summarise, type CpuProfile } from './cpuprofile.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -165,7 +166,6 @@ process.on('exit', () => {
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const SERVER_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const PG_ADMIN_URL = process.env.NEUTRINO_BENCH_PG_URL ?? process.env.NEUTRINO_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
-const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
 class BenchError extends Error {}
 
@@ -327,18 +327,6 @@ function procStatus(pid: number): { rssKb: number; hwmKb: number } | null {
   }
 }
 
-/** user+system CPU seconds the server process has used so far */
-function procCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 (state); utime and stime are fields 14 and 15
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-
 /** busy and total CPU ticks of the whole host, from /proc/stat */
 function hostCpuTicks(): { busy: number; total: number } {
   try {
@@ -354,49 +342,6 @@ const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MiB`;
 
 // ---------------------------------------------------------------------------------------------
 // the HTTP client
-
-interface Reply {
-  status: number;
-  text: string;
-}
-
-interface Client {
-  request(method: string, path: string, body?: unknown): Promise<Reply>;
-  close(): Promise<void>;
-}
-
-function httpClient(base: string, connections: number): Client {
-  const u = new URL(base);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
-  return {
-    request(method, path, body) {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      return new Promise<Reply>((resolve, reject) => {
-        const req = http.request(
-          {
-            host: u.hostname,
-            port: u.port,
-            method,
-            path,
-            agent,
-            headers: payload === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(payload);
-      });
-    },
-    async close() {
-      agent.destroy();
-    },
-  };
-}
 
 function fetchClient(base: string): Client {
   return {

@@ -8,15 +8,15 @@
 //   npx tsc -p tsconfig.json && node dist/bench/subnetpool.js [--subnets 2000] [--concurrency 16] [--db sqlite|postgres] [--baseline] [--profile <dir>]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatCidr, parseCidr } from '../src/common/ip-address.js';
 import { difference, intersects, rangeSetOf } from '../src/ipam/prefix-set.js';
 import { PG_ADMIN_URL } from '../test/helpers/server.js';
+import { freePort } from '../test/helpers/free-port.js';
 import { scratchDatabase } from '../test/helpers/postgres.js';
+import { type Client, httpClient, procCpuSeconds } from './bench-client.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,52 +40,14 @@ const SERVER_MAIN = new URL('../src/cli/main.js', import.meta.url).pathname;
 const POOL = '10.0.0.0/8';
 const PREFIXLEN = 26;
 
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY, maxFreeSockets: CONCURRENCY });
 let base = '';
+let client: Client | null = null;
 
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: u.hostname,
-        port: u.port,
-        method,
-        path,
-        agent,
-        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+/** A request to the server; the body parsed as JSON. */
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  client ??= httpClient(base, CONCURRENCY);
+  const r = await client.request(method, path, body);
+  return { status: r.status, body: r.text ? JSON.parse(r.text) : null };
 }
 
 async function main(): Promise<number> {
@@ -149,7 +111,7 @@ async function main(): Promise<number> {
     const cidrs: string[] = [];
     const failures: string[] = [];
     let next = 0;
-    const cpu0 = cpuSeconds(child.pid!);
+    const cpu0 = procCpuSeconds(child.pid!);
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
@@ -168,7 +130,7 @@ async function main(): Promise<number> {
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
-    const cpuMs = ((cpuSeconds(child.pid!) - cpu0) * 1000) / SUBNETS;
+    const cpuMs = ((procCpuSeconds(child.pid!) - cpu0) * 1000) / SUBNETS;
     console.log(`load after:  ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
@@ -191,7 +153,7 @@ async function main(): Promise<number> {
     for (const f of failures.slice(0, 5)) console.log(`refused: ${f}`);
     return failures.length || overlaps || outside || listed !== cidrs.length ? 1 : 0;
   } finally {
-    agent.destroy();
+    await client?.close();
     if (child && child.exitCode === null && child.pid) {
       const exited = new Promise((r) => child!.once('exit', r));
       process.kill(child.pid, 'SIGTERM');

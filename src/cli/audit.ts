@@ -2,9 +2,7 @@
 // hosts with what they applied, and prints what differs, per host and per object.
 import { Command } from 'commander';
 import type { Json } from '../compute/api-client.js';
-import { computeContext } from '../compute/cli.js';
-
-const collect = (v: string, prev: string[]) => [...prev, v];
+import { type CommonOpts, computeContext, withCommon } from '../compute/cli.js';
 
 /** The audit as lines for a terminal (pure). */
 export function renderAudit(a: Json): string[] {
@@ -22,15 +20,11 @@ export function renderAudit(a: Json): string[] {
 }
 
 export function auditCommand(): Command {
-  return new Command('audit')
+  return withCommon(new Command('audit'))
     .description("Compare each host's kernel with what its L2 agent applied (bridge membership, VXLAN fdb, nft tables) and, with --repair, put it right (admin only).")
     .option('--host <host>', 'only this host')
     .option('--repair', 'repair what differs (each repair is one log line of the agent and counts in its reported state)')
     .option('--json', 'print the API answer as JSON')
-    .option('--config-file <path>', 'INI file(s) naming the API (default: the config of the lab that is up)', collect, [])
-    .option('--lab <prefix>', 'the lab to use when several are up')
-    .option('--os-url <url>', 'Networking API endpoint (default: $OS_ENDPOINT, else bind_host:bind_port of --config-file)')
-    .option('--os-token <token>', 'X-Auth-Token of an admin (default: $OS_TOKEN; none under noauth)')
     .addHelpText(
       'after',
       `
@@ -42,7 +36,7 @@ Examples:
   neutrino audit --host compute1
   neutrino audit --host compute1 --repair --json`,
     )
-    .action(async (o: { host?: string; repair?: boolean; json?: boolean; configFile: string[]; lab?: string; osUrl?: string; osToken?: string }) => {
+    .action(async (o: { host?: string; repair?: boolean; json?: boolean } & CommonOpts) => {
       const { api } = computeContext(o);
       const a = (await api.post('/audit', { audit: { ...(o.host ? { host: o.host } : {}), repair: o.repair === true } })).audit as Json;
       console.log(o.json ? JSON.stringify(a, null, 2) : renderAudit(a).join('\n'));

@@ -2,9 +2,8 @@
 // hop with its verdict, what decided it, and whether the host's kernel agrees.
 import { Command } from 'commander';
 import type { Json } from '../compute/api-client.js';
-import { computeContext } from '../compute/cli.js';
+import { type CommonOpts, computeContext, withCommon } from '../compute/cli.js';
 
-const collect = (v: string, prev: string[]) => [...prev, v];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IP = /^[0-9.]+$|:/;
 
@@ -30,7 +29,7 @@ export function renderTrace(t: Json): string[] {
 }
 
 export function traceCommand(): Command {
-  return new Command('trace')
+  return withCommon(new Command('trace'))
     .description('Trace a packet through the logical model (security groups, anti-spoofing, networks, router, NAT) and ask each host whether its kernel agrees (admin only).')
     .requiredOption('--from <port|instance|ip>', 'source: a port id, an instance id or name, or an address outside the cloud (reaching in by a floating IP)')
     .requiredOption('--to <ip|port|instance>', 'destination: an address, a port id, or an instance id or name')
@@ -40,10 +39,6 @@ export function traceCommand(): Command {
     .option('--src-ip <ip>', 'the source address the packet claims (default: the source port’s own), to test anti-spoofing')
     .option('--model-only', 'do not ask the agents about their kernels')
     .option('--json', 'print the API answer as JSON')
-    .option('--config-file <path>', 'INI file(s) naming the API (default: the config of the lab that is up)', collect, [])
-    .option('--lab <prefix>', 'the lab to use when several are up')
-    .option('--os-url <url>', 'Networking API endpoint (default: $OS_ENDPOINT, else bind_host:bind_port of --config-file)')
-    .option('--os-token <token>', 'X-Auth-Token of an admin (default: $OS_TOKEN; none under noauth)')
     .addHelpText(
       'after',
       `
@@ -60,20 +55,18 @@ Examples:
   neutrino trace --from 4f6c… --to 8.8.8.8 --model-only --json`,
     )
     .action(
-      async (o: {
-        from: string;
-        to: string;
-        proto: string;
-        dport?: string;
-        sport?: string;
-        srcIp?: string;
-        modelOnly?: boolean;
-        json?: boolean;
-        configFile: string[];
-        lab?: string;
-        osUrl?: string;
-        osToken?: string;
-      }) => {
+      async (
+        o: {
+          from: string;
+          to: string;
+          proto: string;
+          dport?: string;
+          sport?: string;
+          srcIp?: string;
+          modelOnly?: boolean;
+          json?: boolean;
+        } & CommonOpts,
+      ) => {
         const { api, store } = computeContext(o);
         // an instance name of this lab's records stands for its port
         const ref = (x: string) => {

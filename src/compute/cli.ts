@@ -17,14 +17,15 @@ import { labPaths } from '../lab/topology.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-interface CommonOpts {
+/** Where a command finds the API: --config-file, --lab, --os-url, --os-token (instance, trace, audit). */
+export interface CommonOpts {
   configFile: string[];
   lab?: string;
   osUrl?: string;
   osToken?: string;
 }
 
-function withCommon(cmd: Command): Command {
+export function withCommon(cmd: Command): Command {
   return cmd
     .option('--config-file <path>', 'INI file(s): [DEFAULT] state_path holds the instance records (default: the config of the lab that is up)', collect, [])
     .option('--lab <prefix>', 'the lab to use when several are up (neutrino lab up --prefix PREFIX)')

@@ -8,7 +8,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +54,9 @@ import {
   type LabMechanism,
   type LabMetadata,
 } from './topology.js';
+
+/** Nova's metadata API port: where the lab's metadata service listens, in the controller's namespace. */
+const LAB_METADATA_PORT = 8775;
 
 export const DEFAULT_TRANSPORT_URL = 'rabbit://guest:guest@127.0.0.1:5672/';
 const CLI_SCRIPT = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -207,8 +209,9 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
   mkdirSync(paths.logs, { recursive: true });
   writeFileSync(paths.prefixFile, `${l.prefix}\n`);
 
-  // the metadata service listens on the controller's management address; any port is free in a new namespace
-  const metadata: LabMetadata = { port: await freeLoopbackPort(), secret: randomBytes(24).toString('hex') };
+  // the metadata service listens on the controller's management address, in the controller's own
+  // namespace: Nova's port is free there whatever else this machine runs
+  const metadata: LabMetadata = { port: LAB_METADATA_PORT, secret: randomBytes(24).toString('hex') };
 
   const started = Date.now();
   const revert = new Reverter();
@@ -396,18 +399,6 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
 function writeSecretFile(path: string, content: string): void {
   writeFileSync(path, content, { mode: 0o600 });
   chmodSync(path, 0o600);
-}
-
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function writeRecord(dir: string, r: LabRecord): void {

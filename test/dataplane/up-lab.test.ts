@@ -6,12 +6,13 @@
 // lab host's, never the root namespace's; `neutrino down` leaves no namespace, link, process or
 // registration. Prefix op<pid>- and a test-unique TMPDIR keep it apart from other tests.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { bootReachingOutAndIn } from '../helpers/all-in-one.js';
 import { freePort } from '../helpers/free-port.js';
-import { sh } from '../helpers/lab-driver.js';
+import { pidsNaming, sh } from '../helpers/lab-driver.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
 const P = `op${process.pid % 10000}-`;
@@ -27,19 +28,7 @@ const links = async (netns?: string) => (JSON.parse((await sh('ip', [...(netns ?
 const nftTables = async (netns: string) => (await sh('ip', ['netns', 'exec', netns, 'nft', 'list', 'tables'])).stdout;
 
 /** live processes whose command line names our dir (the up process and its children) */
-function ourPids(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1];
-      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(DIR) && state !== 'Z') out.push(Number(d));
-    } catch {
-      // exited
-    }
-  }
-  return out;
-}
+const ourPids = () => pidsNaming(DIR);
 
 describe(`neutrino up --lab / down (prefix ${P})`, { timeout: 5 * 60_000 }, () => {
   let url = '';
@@ -91,22 +80,8 @@ describe(`neutrino up --lab / down (prefix ${P})`, { timeout: 5 * 60_000 }, () =
     const agents = (await api('GET', '/agents')).agents as { host: string; configurations: { host_namespace?: string } }[];
     assert.equal(agents.length, 3);
     for (const a of agents) assert.equal(a.host, 'controller');
-    const boot = await neutrino('instance', 'boot', 'vm1', '--network', 'private');
-    assert.equal(boot.code, 0, `${boot.stdout}\n${boot.stderr}`);
-    assert.match(boot.stdout, /DHCP lease 10\.0\.0\.\d+\/24 router 10\.0\.0\.1/);
-    assert.ok(namespaces().includes(`${P}vm-vm1`));
-    const out = await neutrino('instance', 'exec', 'vm1', '--', 'ping', '-c', '1', '-W', '2', '198.51.100.1');
-    assert.equal(out.code, 0, `out by SNAT:\n${out.stdout}\n${out.stderr}`);
-
-    const pub = (await api('GET', '/networks?name=public')).networks[0];
+    made.ports = await bootReachingOutAndIn({ neutrino, api, prefix: P });
     const port = (await api('GET', '/ports?name=vm1')).ports[0];
-    made.ports = ((await api('GET', '/ports')).ports as { id: string }[]).map((p) => p.id);
-    const fip = (await api('POST', '/floatingips', { floatingip: { floating_network_id: pub.id, port_id: port.id } })).floatingip;
-    const sg = (await api('GET', '/security-groups?name=default')).security_groups[0];
-    await api('POST', '/security-group-rules', { security_group_rule: { security_group_id: sg.id, direction: 'ingress', protocol: 'icmp' } });
-    let ok = false;
-    for (let i = 0; i < 10 && !ok; i++) ok = (await sh('ip', ['netns', 'exec', `${P}internet`, 'ping', '-c', '1', '-W', '1', fip.floating_ip_address])).code === 0;
-    assert.ok(ok, `${fip.floating_ip_address} answers from ${P}internet`);
 
     // where the devices are: the lab host has the tap, the bridges and the security group
     // tables; the root namespace and its namespace list have none of them

@@ -5,11 +5,12 @@
 // id from its own database; TMPDIR is test-unique so only this test's cloud is found.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sh } from '../helpers/lab-driver.js';
+import { pidsNaming, sh } from '../helpers/lab-driver.js';
+import { bootReachingOutAndIn } from '../helpers/all-in-one.js';
 import { freePort } from '../helpers/free-port.js';
 
 const CLI = new URL('../../src/cli/main.js', import.meta.url).pathname;
@@ -23,19 +24,8 @@ const neutrino = (...args: string[]) => sh(process.execPath, [CLI, ...args], { e
 const namespaces = () => (existsSync('/run/netns') ? readdirSync('/run/netns') : []);
 const links = async () => (JSON.parse((await sh('ip', ['-json', 'link', 'show'])).stdout) as { ifname: string }[]).map((l) => l.ifname);
 
-/** pids whose command line names our dir (the up process) */
-function ourPids(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(DIR)) out.push(Number(d));
-    } catch {
-      // exited
-    }
-  }
-  return out;
-}
+/** live processes whose command line names our dir (the up process and its children) */
+const ourPids = () => pidsNaming(DIR);
 
 describe(`neutrino up / down (prefix ${P})`, { timeout: 5 * 60_000 }, () => {
   let url = '';
@@ -74,22 +64,7 @@ describe(`neutrino up / down (prefix ${P})`, { timeout: 5 * 60_000 }, () => {
   it('an instance booted without --config-file gets a DHCP address, goes out by SNAT, comes in by a floating IP', async () => {
     made.networks = ((await api('GET', '/networks')).networks as { id: string }[]).map((n) => n.id);
     made.routers = ((await api('GET', '/routers')).routers as { id: string }[]).map((n) => n.id);
-    const boot = await neutrino('instance', 'boot', 'vm1', '--network', 'private');
-    assert.equal(boot.code, 0, `${boot.stdout}\n${boot.stderr}`);
-    assert.match(boot.stdout, /DHCP lease 10\.0\.0\.\d+\/24 router 10\.0\.0\.1/);
-    assert.ok(namespaces().includes(`${P}vm-vm1`));
-    const out = await neutrino('instance', 'exec', 'vm1', '--', 'ping', '-c', '1', '-W', '2', '198.51.100.1');
-    assert.equal(out.code, 0, `out by SNAT:\n${out.stdout}\n${out.stderr}`);
-
-    const pub = (await api('GET', '/networks?name=public')).networks[0];
-    const port = (await api('GET', '/ports?name=vm1')).ports[0];
-    made.ports = ((await api('GET', '/ports')).ports as { id: string }[]).map((p) => p.id);
-    const fip = (await api('POST', '/floatingips', { floatingip: { floating_network_id: pub.id, port_id: port.id } })).floatingip;
-    const sg = (await api('GET', '/security-groups?name=default')).security_groups[0];
-    await api('POST', '/security-group-rules', { security_group_rule: { security_group_id: sg.id, direction: 'ingress', protocol: 'icmp' } });
-    let ok = false;
-    for (let i = 0; i < 10 && !ok; i++) ok = (await sh('ip', ['netns', 'exec', `${P}internet`, 'ping', '-c', '1', '-W', '1', fip.floating_ip_address])).code === 0;
-    assert.ok(ok, `${fip.floating_ip_address} answers from ${P}internet`);
+    made.ports = await bootReachingOutAndIn({ neutrino, api, prefix: P });
   });
 
   it('neutrino down leaves nothing behind', async () => {

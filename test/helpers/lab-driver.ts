@@ -26,6 +26,22 @@ export function sh(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv
   });
 }
 
+/** Live processes (not zombies, not this one) whose command line mentions `marker`, a test's own dir. */
+export function pidsNaming(marker: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1];
+      if (cmd.includes(marker) && state !== 'Z') out.push(Number(d));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
 export type LabDriver = ReturnType<typeof labDriver>;
 
 /** A lab named `t<pid><tag>-` (or `prefix`), with its files in a fresh temp dir; `url` is set once it is up. */
@@ -98,20 +114,7 @@ export function labDriver(tag: string, prefix?: string) {
       if (!opts.keepDir) rmSync(DIR, { recursive: true, force: true });
     },
     /** live processes whose command line names the lab's dir (server, agents, daemons) */
-    labPids(): number[] {
-      const out: number[] = [];
-      for (const d of readdirSync('/proc')) {
-        if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-        try {
-          const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-          const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1];
-          if (cmd.includes(DIR) && state !== 'Z') out.push(Number(d));
-        } catch {
-          // exited meanwhile
-        }
-      }
-      return out;
-    },
+    labPids: () => pidsNaming(DIR),
   };
   return lab;
 }

@@ -7,19 +7,9 @@ import { tableDrift } from '../../src/agents/firewall/drift.js';
 import type { NftTable } from '../../src/agents/firewall/nft-table.js';
 import type { NftJsonObject } from '../../src/linux/nft.js';
 import { addressIn, describeRule, matchingRule, type StoredRule } from '../../src/plugins/trace/rule-match.js';
+import { sgRule } from '../helpers/sg-rule.js';
 
-const rule = (r: Partial<StoredRule>): StoredRule => ({
-  id: 'r',
-  security_group_id: 'g',
-  direction: 'ingress',
-  ethertype: 'IPv4',
-  protocol: null,
-  port_range_min: null,
-  port_range_max: null,
-  remote_ip_prefix: null,
-  remote_group_id: null,
-  ...r,
-});
+const rule = (r: Partial<StoredRule>): StoredRule => ({ ...sgRule('r', r), security_group_id: 'g', ...r });
 const tcp = (dport: number) => ({ version: 4 as const, protocol: 6, dport, code: null });
 const none = () => false;
 

@@ -68,4 +68,10 @@ export interface CallbackEvents {
   floatingip: {
     before_create: BeforeCreate;
   };
+  subnetpool: {
+    before_create: BeforeCreate;
+  };
+  address_scope: {
+    before_create: BeforeCreate;
+  };
 }

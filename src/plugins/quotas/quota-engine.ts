@@ -24,7 +24,7 @@ export const QUOTA_RESOURCES: Record<string, string | string[] | null> = {
 };
 
 /** The counted resources that publish before_create. */
-const COUNTED = ['network', 'subnet', 'port', 'security_group', 'security_group_rule', 'router', 'floatingip', 'rbac_policy'] as const;
+const COUNTED = ['network', 'subnet', 'port', 'security_group', 'security_group_rule', 'router', 'floatingip', 'rbac_policy', 'subnetpool', 'address_scope'] as const;
 
 /** Read by every create (src/db/statement.ts: compiled once). */
 const PROJECT_LIMIT = statement((db, projectId: string, resource: string) => db.kysely.selectFrom('quotas').select('limit').where('project_id', '=', projectId).where('resource', '=', resource));

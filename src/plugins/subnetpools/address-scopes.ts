@@ -58,9 +58,7 @@ export class AddressScopePlugin implements Handler {
   async create(ctx: RequestContext, items: ApiObject[], authorize: AuthorizeCreate): Promise<ApiObject[]> {
     for (const item of items) authorize(item);
     const rows = await inTransaction(this.s.db, async (trx) => {
-      // the quota engine is asked directly: the callback registry's events (plugins/callbacks)
-      // do not declare address_scope yet
-      for (const [project, n] of countBy(items.map((i) => i.project_id as string))) await this.s.quotas.check(trx, project, 'address_scope', n);
+      await this.s.callbacks.publish('address_scope', 'before_create', { context: ctx, trx, counts: countBy(items.map((i) => i.project_id as string)) });
       const rows: AddressScopeTable[] = items.map((i) => ({
         id: randomUUID(),
         project_id: i.project_id as string,

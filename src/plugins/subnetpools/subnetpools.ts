@@ -152,7 +152,7 @@ export class SubnetPoolPlugin implements Handler {
     const settings = items.map((i) => readPoolSettings(i as { prefixes: string[] }));
     try {
       const rows = await inTransaction(this.s.db, async (trx) => {
-        for (const [project, n] of countBy(items.map((i) => i.project_id as string))) await this.s.quotas.check(trx, project, 'subnetpool', n);
+        await this.s.callbacks.publish('subnetpool', 'before_create', { context: ctx, trx, counts: countBy(items.map((i) => i.project_id as string)) });
         const now = timestamp();
         const rows: SubnetPoolTable[] = [];
         for (const [n, item] of items.entries()) {

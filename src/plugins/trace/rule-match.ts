@@ -4,18 +4,13 @@
 // side — a prefix, or the addresses of a remote group's members.
 import { cidrContains, parseCidr, parseIp } from '../../common/ip-address.js';
 import { ICMP_PROTOCOLS, PORT_PROTOCOLS, protocolNumber } from '../../contract/security-groups.js';
+import type { SecurityGroupRuleTable } from '../../db/schema.js';
 
-export interface StoredRule {
-  id: string;
-  security_group_id: string;
-  direction: string;
-  ethertype: string;
-  protocol: string | null;
-  port_range_min: number | null;
-  port_range_max: number | null;
-  remote_ip_prefix: string | null;
-  remote_group_id: string | null;
-}
+/** A rule as stored: the columns a match reads. */
+export type StoredRule = Pick<
+  SecurityGroupRuleTable,
+  'id' | 'security_group_id' | 'direction' | 'ethertype' | 'protocol' | 'port_range_min' | 'port_range_max' | 'remote_ip_prefix' | 'remote_group_id'
+>;
 
 export interface Packet {
   version: 4 | 6;

@@ -80,7 +80,7 @@ export interface LabRecord {
   processes: Record<string, string[]>;
   /** what lab up made through the API (absent with --no-external) */
   external?: LabExternal;
-  /** the server's metadata service port on 127.0.0.1 (absent in labs made before the lab ran a metadata agent) */
+  /** the server's metadata service port on the controller's management address (absent in labs made before the lab ran a metadata agent) */
   metadata_port?: number;
   created_at: string;
 }

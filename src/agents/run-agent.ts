@@ -12,6 +12,7 @@ import { OvsDataplane } from './openvswitch/ovs-dataplane.js';
 import { startDhcpAgent } from './dhcp/start.js';
 import { l3AgentSettings, startL3Agent } from './l3/start.js';
 import { metadataAgentSettings, startMetadataAgent } from './metadata/start.js';
+import { agentExtensionNames } from './agent-extensions.js';
 
 export const AGENT_KINDS = ['linuxbridge', 'openvswitch', 'dhcp', 'l3', 'metadata'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
@@ -30,6 +31,8 @@ export async function runAgent(kind: AgentKind, config: Config, log: Logger, hos
   await requirePreflight(`the ${kind} agent`, kind, { config, services: false });
   const host = hostOverride || config.str('DEFAULT', 'host') || hostname();
   if (kind === 'dhcp' || kind === 'l3' || kind === 'metadata') return runServiceAgent(kind, config, log, host, transport);
+  // no L2 agent extension is built: a name meant for one stops the agent here
+  agentExtensionNames(config, 'l2');
   let dataplane: L2Dataplane;
   if (kind === 'linuxbridge') {
     const vlan = await probeVlanSupport();

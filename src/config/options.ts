@@ -177,6 +177,11 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
       min: 0,
       help: 'Linux bridge agent: seconds between drift audits (bridge membership, VXLAN fdb, nft tables) that repair what they find; 0 disables them (neutrino audit still asks on demand). docs/trace.md',
     },
+    extensions: {
+      type: 'list',
+      default: [],
+      help: "Agent extensions by Neutron's names; each agent of the host runs those of its kind (the L3 agent: its router extensions, docs/l3-agent.md). A name no agent has stops the agent at start.",
+    },
     availability_zone: { type: 'string', default: 'nova', help: 'Availability zone the DHCP and L3 agents report (openstack network agent list shows it); L2 agents report none, as in Neutron.' },
     tunnel_types: { type: 'list', default: [], help: 'Open vSwitch agent: tunnel types it serves (only vxlan is built).' },
     l2_population: { type: 'bool', default: true, help: 'Open vSwitch agent: use l2population fdb entries (required: flooding comes from them).' },

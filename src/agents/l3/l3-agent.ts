@@ -18,6 +18,7 @@ import { RouterQueue } from './router-queue.js';
 import { planRouter } from './router-plan.js';
 import { METADATA_ROUTER_PROXY_PORT } from '../../contract/metadata.js';
 import type { MetadataProxies } from '../metadata-proxy/metadata-proxies.js';
+import type { L3AgentExtension } from './extensions/l3-extension.js';
 
 export const L3_AGENT_BINARY = 'neutrino-l3-agent';
 
@@ -36,6 +37,8 @@ export interface L3AgentOptions {
   syncChunkSize?: number;
   /** [DEFAULT] enable_metadata_proxy: a haproxy per router namespace, 169.254.169.254:80 redirected to it */
   metadataProxies?: MetadataProxies;
+  /** [agent] extensions of the L3 agent, built (extensions/registry.ts) */
+  extensions?: L3AgentExtension[];
 }
 
 interface RouterStats {
@@ -53,9 +56,11 @@ export class L3Agent {
   private readonly queue: RouterQueue;
   private readonly routers = new Map<string, RouterStats>();
   private readonly log: Logger;
+  private readonly extensions: L3AgentExtension[];
 
   constructor(private readonly o: L3AgentOptions) {
     this.log = o.log;
+    this.extensions = o.extensions ?? [];
     this.rpc = new L3PluginApi(o.bus, o.host);
     this.dataplane = new RouterDataplane({ hostNamespace: o.hostNamespace, log: o.log });
     const chunk = o.syncChunkSize ?? 64;
@@ -91,6 +96,7 @@ export class L3Agent {
         [TRACE_L3]: {
           [CHECK_HOPS]: (a: CheckHopsArgs) => Promise.all((Array.isArray(a?.checks) ? a.checks : []).map((c) => l3Check((id) => this.dataplane.namespaceOf(id), c))),
         },
+        ...Object.assign({}, ...this.extensions.map((e) => e.listen ?? {})),
       },
     });
   }
@@ -115,6 +121,8 @@ export class L3Agent {
       log_agent_heartbeats: false,
       host_namespace: this.o.hostNamespace,
       enable_metadata_proxy: this.o.metadataProxies !== undefined,
+      extensions: this.extensions.map((e) => e.name),
+      ...Object.fromEntries(this.extensions.filter((e) => e.configurations).map((e) => [e.name, e.configurations?.()])),
     };
   }
 
@@ -147,6 +155,12 @@ export class L3Agent {
       for (const id of part) passes.push(this.queue.push(id, got.get(id) ?? null));
     }
     await Promise.all(passes);
+    for (const e of this.extensions) await e.synced?.(ids);
+  }
+
+  /** Routers to redo, asked for by an extension (its service plugin's cast). */
+  routersUpdated(ids: string[]): void {
+    this.updated(ids);
   }
 
   private async processRouter(id: string, router: SyncRouter | null): Promise<void> {
@@ -157,6 +171,7 @@ export class L3Agent {
       this.routers.delete(id);
       // the proxy first: a process left in the namespace would keep it alive
       await this.o.metadataProxies?.remove(id);
+      for (const e of this.extensions) await e.routerDeleted(id, this.dataplane.namespaceOf(id));
       const removed = await this.dataplane.remove(id);
       if (known?.fipIds.size) await this.reportStatuses(id, Object.fromEntries([...known.fipIds].map((f) => [f, 'DOWN' as const])));
       if (removed || known) this.log.info({ event: 'l3.router_removed', router_id: id, ms: ms(t0) }, `router ${id} removed`);
@@ -185,6 +200,7 @@ export class L3Agent {
     }
     const proxy = await this.o.metadataProxies?.ensure(id, this.dataplane.namespaceOf(id), `0.0.0.0:${METADATA_ROUTER_PROXY_PORT}`);
     if (proxy && proxy !== 'kept') result.changes++;
+    for (const e of this.extensions) await e.routerUpdated({ router, namespace: this.dataplane.namespaceOf(id) });
     this.routers.set(id, { gateway: !!router.gw_port, interfaces: router._interfaces.length, floatingIps: fipIds.size, fipIds });
     this.log.info(
       { event: 'l3.router_processed', router_id: id, changes: result.changes, ...result.timings, announced: result.announced, forgotten: result.forgotten, ms: ms(t0) },
@@ -208,6 +224,7 @@ export class L3Agent {
   async stop(): Promise<void> {
     await this.queue.close();
     await this.core.stop();
+    for (const e of this.extensions) await e.stop?.();
     await this.dataplane.close();
   }
 }

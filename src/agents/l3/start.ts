@@ -10,6 +10,9 @@ import { join, resolve } from 'node:path';
 import { MetadataProxies } from '../metadata-proxy/metadata-proxies.js';
 import { proxyUser } from '../metadata-proxy/proxy-user.js';
 import { requireHaproxy } from '../metadata-proxy/require-haproxy.js';
+import { agentExtensionNames } from '../agent-extensions.js';
+import { serviceNamespace } from '../../contract/device-names.js';
+import { buildL3Extensions } from './extensions/registry.js';
 
 export interface L3AgentStartOptions {
   bus: Bus;
@@ -19,7 +22,7 @@ export interface L3AgentStartOptions {
 }
 
 /** The L3 agent's own options, checked: only legacy routers on Linux bridge hosts are built. */
-export function l3AgentSettings(config: Config): { hostNamespace: string; reportInterval: number; availabilityZone: string } {
+export function l3AgentSettings(config: Config): { hostNamespace: string; reportInterval: number; availabilityZone: string; extensions: string[] } {
   const mode = config.str('DEFAULT', 'agent_mode');
   if (mode !== 'legacy') {
     const what = mode.startsWith('dvr') ? 'distributed routers (DVR) are not built' : "it is not one of Neutron's agent modes";
@@ -31,7 +34,8 @@ export function l3AgentSettings(config: Config): { hostNamespace: string; report
   if (hostNamespace && !namespaceExists(hostNamespace)) {
     throw new ConfigError(`[agent] host_namespace = ${hostNamespace}: no such network namespace (create it with: ip netns add ${hostNamespace})`);
   }
-  return { hostNamespace, reportInterval: Number(config.get('agent', 'report_interval')), availabilityZone: config.str('agent', 'availability_zone') };
+  const extensions = agentExtensionNames(config, 'l3');
+  return { hostNamespace, reportInterval: Number(config.get('agent', 'report_interval')), availabilityZone: config.str('agent', 'availability_zone'), extensions };
 }
 
 export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Promise<void> }> {
@@ -42,6 +46,16 @@ export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Pr
     const socket = resolve(o.config.str('DEFAULT', 'metadata_proxy_socket'));
     metadataProxies = new MetadataProxies({ kind: 'router', dir: join(resolve(o.config.str('DEFAULT', 'state_path')), 'metadata-proxy'), socket, user: proxyUser(socket), log: o.log });
   }
-  const agent = new L3Agent({ bus: o.bus, log: o.log, host: o.host, hostNamespace: s.hostNamespace, reportInterval: s.reportInterval, availabilityZone: s.availabilityZone, metadataProxies });
+  let agent: L3Agent | undefined;
+  const extensions = await buildL3Extensions(s.extensions, {
+    bus: o.bus,
+    log: o.log,
+    host: o.host,
+    config: o.config,
+    hostNamespace: s.hostNamespace,
+    namespaceOf: (id) => serviceNamespace('qrouter', id, s.hostNamespace),
+    routersUpdated: (ids) => agent?.routersUpdated(ids),
+  });
+  agent = new L3Agent({ bus: o.bus, log: o.log, host: o.host, hostNamespace: s.hostNamespace, reportInterval: s.reportInterval, availabilityZone: s.availabilityZone, metadataProxies, extensions });
   return startOrUndo(agent);
 }

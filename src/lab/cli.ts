@@ -112,11 +112,13 @@ Examples:
     .option('--timeout <seconds>', 'how long to wait for the server and for the agents', '60')
     .option('--mechanism <m>', 'which hosts run the Open vSwitch agent: linuxbridge (none), openvswitch (every compute), mixed (compute1); the network host stays on Linux bridge', 'linuxbridge')
     .option('--no-external', `do not make the external network ${EXTERNAL.network}, the network ${PRIVATE.network} and the router ${PRIVATE.router}`)
+    .option('--service-plugins <list>', "comma-separated service plugins the server loads beyond router and metadata (Neutron's names)")
+    .option('--agent-extensions <list>', "comma-separated [agent] extensions of the network host's agents (the L3 agent's router extensions)")
     .addHelpText(
       'after',
       "\nBefore making anything it checks this machine (neutrino sanity-check --role lab) and refuses, naming what is missing.\nEach traffic type has its own underlay bridge: management (agents ↔ RabbitMQ at the controller's 10.20.0.10) on br-mgmt,\nthe API (server on the controller's 10.22.0.10, relayed to 127.0.0.1:PORT) on br-api, VXLAN on br-tun, external on br-ext;\nthe server and the agents run in their hosts' namespaces (lab status shows every address).\n\nExamples:\n  neutrino lab up\n  neutrino lab up --computes 3 --prefix t1- --port 9797\n  neutrino lab up --no-external      # hosts and agents only\n  neutrino lab up --topology controller-compute --computes 1\n  neutrino lab up --topology all-in-one\n  neutrino lab up --mechanism mixed  # compute1 on Open vSwitch (userspace datapath here), the others on Linux bridge",
     )
-    .action(async (o: { computes?: string; topology: LabTopology; prefix: string; dir?: string; port: string; transportUrl: string; timeout: string; external: boolean; mechanism: string }) => {
+    .action(async (o: UpFlags) => {
       const computes = o.computes !== undefined ? Number(o.computes) : o.topology === 'all-in-one' ? 0 : 2;
       const t0 = Date.now();
       const abort = new AbortController();
@@ -138,6 +140,8 @@ Examples:
         signal: abort.signal,
         external: o.external,
         mechanism: o.mechanism as LabMechanism,
+        servicePlugins: splitList(o.servicePlugins),
+        agentExtensions: splitList(o.agentExtensions),
         onProgress: (line) => console.log(`  ${line}`),
       });
       process.off('SIGINT', onSignal);
@@ -185,3 +189,23 @@ Examples:
     });
   return lab;
 }
+
+interface UpFlags {
+  computes?: string;
+  topology: LabTopology;
+  prefix: string;
+  dir?: string;
+  port: string;
+  transportUrl: string;
+  timeout: string;
+  external: boolean;
+  mechanism: string;
+  servicePlugins?: string;
+  agentExtensions?: string;
+}
+
+const splitList = (v?: string): string[] | undefined =>
+  v
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);

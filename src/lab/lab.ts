@@ -172,12 +172,16 @@ export interface LabUpOptions {
   external?: boolean;
   /** which hosts run the Open vSwitch agent (default linuxbridge: none) */
   mechanism?: LabMechanism;
+  /** service plugins the server loads beyond router and metadata */
+  servicePlugins?: string[];
+  /** [agent] extensions of the network host (its L3 agent's router extensions) */
+  agentExtensions?: string[];
 }
 
 export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
   const progress = opts.onProgress ?? (() => undefined);
   const dir = resolvePath(opts.dir ?? defaultLabDir(opts.prefix, tmpdir()));
-  const l = labLayout(opts.prefix, opts.computes, dir, opts.port, opts.topology, opts.mechanism ?? 'linuxbridge');
+  const l = { ...labLayout(opts.prefix, opts.computes, dir, opts.port, opts.topology, opts.mechanism ?? 'linuxbridge'), servicePlugins: opts.servicePlugins, agentExtensions: opts.agentExtensions };
   const paths = labPaths(dir);
   const timeoutMs = (opts.timeoutS ?? 60) * 1000;
   const aborted = () => opts.signal?.throwIfAborted();

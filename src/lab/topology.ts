@@ -102,6 +102,10 @@ export interface LabLayout {
   internetNetns: string;
   hosts: LabHost[];
   vhost: string;
+  /** service plugins beyond router (and metadata, which the lab adds itself): --service-plugins */
+  servicePlugins?: string[];
+  /** [agent] extensions of the network host's agents: --agent-extensions */
+  agentExtensions?: string[];
 }
 
 const PREFIX_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,19}$/;
@@ -247,10 +251,10 @@ export function serverConfig(l: LabLayout, transportUrl: string, metadata?: LabM
     `state_path = ${l.dir}`,
     `transport_url = ${transportUrl}`,
     'agent_down_time = 10',
+    `service_plugins = ${['router', ...(metadata ? ['metadata'] : []), ...(l.servicePlugins ?? [])].join(',')}`,
     ...(metadata
       ? [
           '# the metadata service (what Nova serves at 169.254.169.254), for the metadata agent of the network host',
-          'service_plugins = router,metadata',
           `metadata_listen = ${controllerOf(l).mgmtIp}`,
           `metadata_listen_port = ${metadata.port}`,
           `metadata_proxy_shared_secret = ${metadata.secret}`,
@@ -335,6 +339,7 @@ export function agentConfig(l: LabLayout, h: LabHost, transportUrl: string, meta
     '[agent]',
     `host_namespace = ${h.netns}`,
     'report_interval = 2',
+    ...(h.services && l.agentExtensions?.length ? [`extensions = ${l.agentExtensions.join(',')}`] : []),
     '',
     '[vxlan]',
     `local_ip = ${h.tunnelIp}`,

@@ -105,6 +105,7 @@ export const PolicyNotAuthorized = declare<{ action: string }>('PolicyNotAuthori
 
 // 404
 export const HTTPNotFound = declare<{ msg: string }>('HTTPNotFound', 404, (a) => a.msg);
+export const AvailabilityZoneNotFound = declare<{ availability_zone: string }>('AvailabilityZoneNotFound', 404, (a) => `AvailabilityZone ${a.availability_zone} could not be found.`);
 export const NetworkNotFound = declare<{ id: string }>('NetworkNotFound', 404, (a) => `Network ${a.id} could not be found.`);
 export const SubnetNotFound = declare<{ id: string }>('SubnetNotFound', 404, (a) => `Subnet ${a.id} could not be found.`);
 export const PortNotFound = declare<{ id: string }>('PortNotFound', 404, (a) => `Port ${a.id} could not be found.`);

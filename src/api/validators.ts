@@ -170,3 +170,19 @@ export const freeDict: Validator = (v) => {
   if (typeof v !== 'object' || Array.isArray(v)) return fail(`${show(v)} is not a dictionary`);
   return v;
 };
+
+/**
+ * availability_zone_hints (neutron-lib's check): a list of unique strings whose JSON form fits
+ * Neutron's 255-character column; whether each names a zone is the plugin's check.
+ */
+export const availabilityZoneHints: Validator = (v) => {
+  if (!Array.isArray(v)) fail(`${show(v)} is not a list`);
+  const seen = new Set<string>();
+  for (const h of v as unknown[]) {
+    if (typeof h !== 'string') fail(`${show(h)} is not a valid string`);
+    if (seen.has(h as string)) fail(`Duplicate items in the list: '${h}'`);
+    seen.add(h as string);
+  }
+  if ((v as string[]).length && JSON.stringify(v).length > 255) fail('Too many availability_zone_hints specified');
+  return v;
+};

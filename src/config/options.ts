@@ -36,6 +36,11 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
       default: ['router'],
       help: "Service plugins to load, by Neutron's names: router (routers, floating IPs, L3 agent scheduling); Neutrino's metadata (instance records, key pairs and the metadata service for metadata agents); nova_network (nova-network's modes, docs/nova-network.md). A plugin left out has no routes and no extension alias; an unknown name stops the server.",
     },
+    default_availability_zones: {
+      type: 'list',
+      default: [],
+      help: 'Availability zones the DHCP and L3 schedulers use for a network or router created without availability_zone_hints (empty: any zone).',
+    },
     transport_url: { type: 'string', default: 'memory://', help: 'Message bus: memory:// (in-process) or rabbit://user:pass@host:5672/.' },
     base_mac: { type: 'string', default: 'fa:16:3e:00:00:00', help: 'Base MAC for generated port MACs; bytes that are 00 are randomised.' },
     mac_generation_retries: { type: 'int', default: 16, min: 1, help: 'How many times to try to generate a unique MAC.' },

@@ -20,6 +20,8 @@ export interface NetworkTable extends StandardColumns {
   router_external: number;
   mtu: number;
   port_security_enabled: number;
+  /** JSON list (network_availability_zone); null: none */
+  availability_zone_hints?: string | null;
 }
 
 export interface SubnetTable extends StandardColumns {
@@ -205,6 +207,8 @@ export interface RouterTable extends StandardColumns {
   admin_state_up: number;
   gw_port_id: string | null;
   enable_snat: number;
+  /** JSON list (router_availability_zone); null: none */
+  availability_zone_hints?: string | null;
 }
 
 /** Which ports a router owns, and as what (network:router_gateway, network:router_interface). */

@@ -25,6 +25,8 @@ import { registerInstanceRoutes } from '../api/routes/instances.js';
 import { registerL3Routes } from '../api/routes/l3.js';
 import { registerQuotas } from '../api/routes/quotas.js';
 import { registerTrace } from '../api/routes/trace.js';
+import { registerAvailabilityZones } from '../api/routes/availability-zones.js';
+import { AvailabilityZones } from '../plugins/availability-zones/availability-zones.js';
 import { AgentStore } from '../plugins/agents/agent-store.js';
 import { subscribeDhcpNotifier } from '../plugins/agents/dhcp-callbacks.js';
 import { DhcpAgentScheduling } from '../plugins/agents/dhcp-agent-scheduling.js';
@@ -83,6 +85,8 @@ export interface CorePlugin extends LoadedPlugin {
   binder: PortBinder;
   mech: MechanismManager;
   agents: AgentStore;
+  /** availability zones of the DHCP and L3 agents (hints, schedulers, /v2.0/availability_zones) */
+  zones: AvailabilityZones;
   groups: SecurityGroupPlugin;
   /** ML2's RPC callbacks (report_state and the L2 agents' calls) */
   rpcCallbacks: Ml2RpcCallbacks;
@@ -121,6 +125,9 @@ const ML2_ALIASES = [
   'dhcp_agent_scheduler',
   'rbac-policies',
   'project-id',
+  'availability_zone',
+  'availability_zone_filter',
+  'network_availability_zone',
 ];
 
 function loadMl2(s: Services): CorePlugin {
@@ -130,12 +137,13 @@ function loadMl2(s: Services): CorePlugin {
   const extensions = new ExtensionManager(s, s.config.list('ml2', 'extension_drivers'));
   const agents = new AgentStore(s);
   const mech = new MechanismManager(s, agents);
-  const dhcpScheduler = new DhcpScheduler(s, agents);
+  const zones = new AvailabilityZones(s);
+  const dhcpScheduler = new DhcpScheduler(s, agents, zones);
   const dhcpNotifier = new DhcpAgentNotifier(s.db, s.bus, s.log, dhcpScheduler);
   subscribeDhcpNotifier(s, dhcpNotifier, dhcpScheduler);
   const binder = new PortBinder(s, agents, mech, dhcpScheduler);
   const groups = new SecurityGroupPlugin(s);
-  const networks = new NetworkPlugin(s, groups);
+  const networks = new NetworkPlugin(s, groups, zones);
   const pools = buildSubnetPools(s);
   const subnets = new SubnetPlugin(s, networks, pools.allocation);
   const ports = new PortPlugin(s, networks, groups, binder, mech, extensions);
@@ -165,6 +173,7 @@ function loadMl2(s: Services): CorePlugin {
       // admin diagnostics over the model and the agents' kernels (docs/trace.md)
       registerTrace(app, new TraceService(s, (a) => agents.isAlive(a)), new AuditService(s, (a) => agents.isAlive(a)), policy);
       registerSubnetPoolRoutes(app, pools.pools, policy);
+      registerAvailabilityZones(app, zones, s.db, policy);
     },
     rpc: [
       { topic: PLUGIN, endpoints: { ...rpcCallbacks.pluginEndpoints(), ...dhcpRpc.endpoints() } },
@@ -178,6 +187,7 @@ function loadMl2(s: Services): CorePlugin {
     binder,
     mech,
     agents,
+    zones,
     groups,
     rpcCallbacks,
     dhcpRpc,
@@ -189,7 +199,7 @@ function loadRouter(s: Services, core: CorePlugin): LoadedPlugin {
   const l3 = buildL3(s, core);
   return {
     name: 'router',
-    aliases: ['router', 'ext-gw-mode', 'extraroute', 'extraroute-atomic', 'l3_agent_scheduler', 'fip-port-details', 'floatingip-pools', 'l3-port-ip-change-not-allowed'],
+    aliases: ['router', 'ext-gw-mode', 'extraroute', 'extraroute-atomic', 'l3_agent_scheduler', 'fip-port-details', 'floatingip-pools', 'l3-port-ip-change-not-allowed', 'router_availability_zone'],
     resources: [
       { def: routerDef, handler: l3.routers },
       { def: floatingIpDef, handler: l3.floatingIps },

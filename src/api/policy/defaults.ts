@@ -197,4 +197,7 @@ export const DEFAULT_RULES: readonly RuleDefault[] = [
 
   // network-ip-availability
   rule('get_network_ip_availability', ADMIN_OR_SERVICE, 'See address usage of networks.'),
+
+  // availability_zone
+  rule('get_availability_zone', ADMIN, 'List availability zones.'),
 ];

@@ -42,8 +42,8 @@ export const networkDef: ResourceDef = {
         { max: 16 },
       ),
     },
-    { name: 'availability_zone_hints', post: false, put: false },
-    { name: 'availability_zones', post: false, put: false },
+    { name: 'availability_zone_hints', post: true, put: false, default: [], validate: v.availabilityZoneHints, extension: 'network_availability_zone' },
+    { name: 'availability_zones', post: false, put: false, extension: 'network_availability_zone' },
     ...standardAttrs,
   ],
 };

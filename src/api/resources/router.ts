@@ -37,6 +37,8 @@ export const routerDef: ResourceDef = {
     { name: 'status', post: false, put: false, column: 'status', filter: 'string', sort: true },
     { name: 'external_gateway_info', post: true, put: true, default: null, validate: gatewayInfoOrNone },
     { name: 'routes', post: false, put: true, default: NOT_SPECIFIED, validate: routes, extension: 'extraroute' },
+    { name: 'availability_zone_hints', post: true, put: false, default: [], validate: v.availabilityZoneHints, extension: 'router_availability_zone' },
+    { name: 'availability_zones', post: false, put: false, extension: 'router_availability_zone' },
     ...standardAttrs,
   ],
 };

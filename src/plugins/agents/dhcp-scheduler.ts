@@ -1,10 +1,12 @@
 // Which DHCP agent serves a network (dhcp_agents_per_network of them, the least loaded
-// live ones), decided the first time a port or subnet of the network needs it.
+// live ones in the network's availability zones, spread over them), decided the first time a
+// port or subnet of the network needs it.
 import { AGENT_TYPE_DHCP } from '../../contract/agent-types.js';
 import type { AgentTable } from '../../db/schema.js';
 import type { Services } from '../services.js';
 import type { Trx } from '../../db/transaction.js';
 import type { AgentStore } from './agent-store.js';
+import { type AvailabilityZones, hintsOf, spreadOverZones } from '../availability-zones/availability-zones.js';
 
 export class DhcpScheduler {
   /**
@@ -17,6 +19,7 @@ export class DhcpScheduler {
   constructor(
     private readonly s: Services,
     private readonly agents: AgentStore,
+    private readonly zones: AvailabilityZones,
   ) {}
 
   /** The DHCP agents serving the network, scheduling it first if it has DHCP but no agent. */
@@ -25,7 +28,7 @@ export class DhcpScheduler {
     if (bound.length || !this.s.config.bool('DEFAULT', 'network_auto_schedule')) return bound.map((b) => b.dhcp_agent_id);
     const dhcp = await trx.selectFrom('subnets').select('id').where('network_id', '=', networkId).where('enable_dhcp', '=', 1).executeTakeFirst();
     if (!dhcp) return [];
-    const chosen = await this.choose(trx, this.s.config.int('DEFAULT', 'dhcp_agents_per_network'), []);
+    const chosen = await this.choose(trx, this.s.config.int('DEFAULT', 'dhcp_agents_per_network'), [], await this.zonesOf(trx, networkId));
     if (!chosen.length) return [];
     await trx
       .insertInto('networkdhcpagentbindings')
@@ -36,8 +39,14 @@ export class DhcpScheduler {
     return chosen.map((a) => a.id);
   }
 
-  /** Live, enabled DHCP agents other than `exclude`, least loaded first. */
-  async choose(trx: Trx, n: number, exclude: string[]): Promise<AgentTable[]> {
+  /** The zones the network's DHCP agents may be in ([] = any). */
+  async zonesOf(trx: Trx, networkId: string): Promise<string[]> {
+    const row = await trx.selectFrom('networks').select('availability_zone_hints').where('id', '=', networkId).executeTakeFirst();
+    return this.zones.schedulingZones(row ? hintsOf(row) : []);
+  }
+
+  /** Live, enabled DHCP agents other than `exclude` in `zones` ([] = any), least loaded first and spread over the zones. */
+  async choose(trx: Trx, n: number, exclude: string[], zones: string[] = []): Promise<AgentTable[]> {
     const now = Date.now();
     const candidates = (await trx.selectFrom('agents').selectAll().where('agent_type', '=', AGENT_TYPE_DHCP).where('admin_state_up', '=', 1).execute()).filter(
       (a) => this.agents.isAlive(a, now) && !exclude.includes(a.id),
@@ -45,6 +54,9 @@ export class DhcpScheduler {
     if (!candidates.length || n <= 0) return [];
     const load = new Map<string, number>();
     for (const r of await trx.selectFrom('networkdhcpagentbindings').select('dhcp_agent_id').execute()) load.set(r.dhcp_agent_id, (load.get(r.dhcp_agent_id) ?? 0) + 1);
-    return candidates.sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.host.localeCompare(b.host)).slice(0, n);
+    return spreadOverZones(
+      candidates.sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.host.localeCompare(b.host)),
+      zones,
+    ).slice(0, n);
   }
 }

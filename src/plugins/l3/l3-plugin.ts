@@ -1,5 +1,6 @@
 // The L3 service plugin assembled: routers, floating IPs, L3 agent scheduling, the agents'
 // RPC, and its say in the core plugin's port deletions.
+import type { AvailabilityZones } from '../availability-zones/availability-zones.js';
 import type { AgentStore } from '../agents/agent-store.js';
 import type { MechanismManager } from '../ml2/mech/mechanism-manager.js';
 import type { NetworkPlugin } from '../ml2/networks.js';
@@ -28,12 +29,15 @@ export interface L3Service {
   rpc: L3RpcCallbacks;
 }
 
-export function buildL3(s: Services, core: { networks: NetworkPlugin; subnets: SubnetPlugin; ports: PortPlugin; binder: PortBinder; mech: MechanismManager; agents: AgentStore }): L3Service {
+export function buildL3(
+  s: Services,
+  core: { networks: NetworkPlugin; subnets: SubnetPlugin; ports: PortPlugin; binder: PortBinder; mech: MechanismManager; agents: AgentStore; zones: AvailabilityZones },
+): L3Service {
   const ops = new ServicePortOps(s, core.binder, core.ports);
   const announcer = new L3Announcer(s.db, ops, new L3Notifier(s.bus, s.log));
-  const scheduler = new L3Scheduler(s, core.agents, ops);
+  const scheduler = new L3Scheduler(s, core.agents, ops, core.zones);
   const l3ports = new L3Ports(core.ports);
-  const routers = new RouterPlugin(s, new RouterGateway(s, core.networks, l3ports, ops), scheduler, announcer);
+  const routers = new RouterPlugin(s, new RouterGateway(s, core.networks, l3ports, ops), scheduler, announcer, core.zones);
   const floatingIps = new FloatingIpPlugin(s, core.networks, l3ports, ops, announcer);
   subscribeL3CoreCallbacks(s.callbacks, { db: s.db, log: s.log, floatingIps, announcer });
   return {

@@ -10,6 +10,7 @@ import type { Services } from '../services.js';
 import type { Trx } from '../../db/transaction.js';
 import { bool } from '../../db/rows.js';
 import type { L3Changes } from './l3-changes.js';
+import { type AvailabilityZones, hintsOf, spreadOverZones } from '../availability-zones/availability-zones.js';
 
 export interface Hosting {
   agentId: string;
@@ -21,6 +22,7 @@ export class L3Scheduler {
     private readonly s: Services,
     private readonly agents: AgentStore,
     private readonly ports: ServicePortOps,
+    private readonly zones: AvailabilityZones,
   ) {}
 
   /** The agent hosting the router, or null. */
@@ -29,8 +31,14 @@ export class L3Scheduler {
     return r ? { agentId: r.id, host: r.host } : null;
   }
 
-  /** Live, enabled L3 agents, least loaded first. */
-  async candidates(trx: Trx): Promise<AgentTable[]> {
+  /** The zones the router's L3 agent may be in ([] = any). */
+  async zonesOf(trx: Trx, routerId: string): Promise<string[]> {
+    const row = await trx.selectFrom('routers').select('availability_zone_hints').where('id', '=', routerId).executeTakeFirst();
+    return this.zones.schedulingZones(row ? hintsOf(row) : []);
+  }
+
+  /** Live, enabled L3 agents in `zones` ([] = any), least loaded first. */
+  async candidates(trx: Trx, zones: string[] = []): Promise<AgentTable[]> {
     const agents = (await trx.selectFrom('agents').selectAll().where('agent_type', '=', AGENT_TYPE_L3).where('admin_state_up', '=', 1).execute()).filter((a) => this.agents.isAlive(a));
     if (!agents.length) return [];
     const load = new Map<string, number>();
@@ -40,7 +48,10 @@ export class L3Scheduler {
       .groupBy('l3_agent_id')
       .execute();
     for (const c of counts) load.set(c.l3_agent_id, Number(c.n));
-    return agents.sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.host.localeCompare(b.host));
+    return spreadOverZones(
+      agents.sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.host.localeCompare(b.host)),
+      zones,
+    );
   }
 
   /**
@@ -51,7 +62,7 @@ export class L3Scheduler {
     const hosting = await this.hostingOf(trx, routerId);
     if (hosting) return hosting.host;
     if (!this.s.config.bool('DEFAULT', 'router_auto_schedule')) return null;
-    const [agent] = await this.candidates(trx);
+    const [agent] = await this.candidates(trx, await this.zonesOf(trx, routerId));
     if (!agent) return null;
     await this.bind(trx, routerId, agent, changes);
     return agent.host;
@@ -89,9 +100,10 @@ export class L3Scheduler {
   async autoSchedule(trx: Trx, agent: AgentTable, changes: L3Changes): Promise<void> {
     if (!bool(agent.admin_state_up) || !this.agents.isAlive(agent)) return;
     if (this.s.config.bool('DEFAULT', 'router_auto_schedule')) {
-      const unhosted = await trx.selectFrom('routers').select('id').where('id', 'not in', trx.selectFrom('routerl3agentbindings').select('router_id')).execute();
-      // the asking agent fetches them itself: no router_added_to_agent
-      for (const r of unhosted) await this.bind(trx, r.id, agent, changes, false);
+      const unhosted = await trx.selectFrom('routers').select(['id', 'availability_zone_hints']).where('id', 'not in', trx.selectFrom('routerl3agentbindings').select('router_id')).execute();
+      // the asking agent fetches them itself: no router_added_to_agent; a router hinted to
+      // other zones waits for an agent of its zones
+      for (const r of unhosted.filter((x) => this.inZones(agent, this.zones.schedulingZones(hintsOf(x))))) await this.bind(trx, r.id, agent, changes, false);
     }
     if (this.s.config.bool('DEFAULT', 'allow_automatic_l3agent_failover')) {
       const bound = await trx
@@ -101,12 +113,17 @@ export class L3Scheduler {
         .where('a.id', '!=', agent.id)
         .execute();
       for (const b of bound.filter((x) => !this.agents.isAlive(x))) {
+        if (!this.inZones(agent, await this.zonesOf(trx, b.router_id))) continue;
         await trx.deleteFrom('routerl3agentbindings').where('router_id', '=', b.router_id).execute();
         changes.removedFromAgent.push({ routerId: b.router_id, host: b.host });
         await this.bind(trx, b.router_id, agent, changes, false);
         this.s.log.warn({ event: 'l3.failover', router_id: b.router_id, from_host: b.host, to_host: agent.host }, `router ${b.router_id} moved from dead L3 agent on ${b.host} to ${agent.host}`);
       }
     }
+  }
+
+  private inZones(agent: AgentTable, zones: string[]): boolean {
+    return !zones.length || (agent.availability_zone !== null && zones.includes(agent.availability_zone));
   }
 
   /** Ports of the agent's routers whose binding is missing, elsewhere or failed: bound again (an L2 agent may have come up since). */

@@ -1,4 +1,5 @@
 // Routers: CRUD, the external gateway and extra routes. Interfaces are in router-interfaces.ts.
+import { type AvailabilityZones, hintsColumn, hintsOf } from '../availability-zones/availability-zones.js';
 import { randomUUID } from 'node:crypto';
 import { listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
@@ -30,6 +31,7 @@ export class RouterPlugin implements Handler {
     private readonly gateway: RouterGateway,
     private readonly scheduler: L3Scheduler,
     private readonly announcer: L3Announcer,
+    private readonly zones: AvailabilityZones,
   ) {}
 
   private visible(trx: Trx, ctx: RequestContext) {
@@ -60,6 +62,7 @@ export class RouterPlugin implements Handler {
         )
       : new Map<string, Route[]>();
     const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
+    const zones = want('availability_zones') ? await this.zones.zonesOfRouters(trx, ids) : new Map<string, string[]>();
     return rows.map((r) => {
       const gw = r.gw_port_id ? ports.get(r.gw_port_id) : undefined;
       return {
@@ -75,6 +78,8 @@ export class RouterPlugin implements Handler {
             }
           : null,
         routes: (routes.get(r.id) ?? []).map((x) => ({ destination: x.destination, nexthop: x.nexthop })),
+        availability_zone_hints: hintsOf(r),
+        availability_zones: zones.get(r.id) ?? [],
         ...standardAttributes(r, tags.get(r.id) ?? []),
       };
     });
@@ -98,6 +103,7 @@ export class RouterPlugin implements Handler {
       await this.s.callbacks.publish('router', 'before_create', { context: ctx, trx, counts: countBy(items.map((i) => i.project_id as string)) });
       const now = timestamp();
       const rows: RouterTable[] = [];
+      for (const i of items) await this.zones.checkHints(trx, 'router', (i.availability_zone_hints as string[] | undefined) ?? []);
       for (const i of items) {
         const info = i.external_gateway_info as GatewayInfo | null;
         let row: RouterTable = {
@@ -112,6 +118,7 @@ export class RouterPlugin implements Handler {
           admin_state_up: int(i.admin_state_up as boolean),
           gw_port_id: null,
           enable_snat: int(info?.enable_snat ?? this.s.config.bool('DEFAULT', 'enable_snat_by_default')),
+          availability_zone_hints: hintsColumn(i.availability_zone_hints as string[] | undefined),
         };
         await trx.insertInto('routers').values(row).execute();
         const host = (await this.scheduler.ensureScheduled(trx, row.id, changes)) ?? '';

@@ -18,6 +18,7 @@ import { bool, countBy, groupBy, int, rowsForIds, type IdSet } from '../../db/ro
 import { ACCESS_EXTERNAL, ACCESS_SHARED, actionsGranted, networksOpenTo } from '../rbac/network-access.js';
 import { providerView } from './types/type-manager.js';
 import type { Segment } from './types/type-driver.js';
+import { type AvailabilityZones, hintsColumn, hintsOf } from '../availability-zones/availability-zones.js';
 
 const PROVIDER_ATTRS = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
 
@@ -62,6 +63,7 @@ export class NetworkPlugin implements Handler {
   constructor(
     private readonly s: Services,
     private readonly groups: SecurityGroupPlugin,
+    private readonly zones: AvailabilityZones,
   ) {}
 
   /** Own networks, and those an rbac-policies entry (shared or external) opens to the caller or to all. */
@@ -123,6 +125,7 @@ export class NetworkPlugin implements Handler {
         : new Map<string, { id: string; ip_version: number; address_scope_id: string | null }[]>();
     const scopeOf = (id: string, version: number) => (subnets.get(id) ?? []).find((s) => Number(s.ip_version) === version && s.address_scope_id)?.address_scope_id ?? null;
     const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
+    const zones = want('availability_zones') ? await this.zones.zonesOfNetworks(trx, ids) : new Map<string, string[]>();
     const sharedHere = want('shared')
       ? new Set((await rowsForIds(this.s.db, ids, 'object_id', (where) => this.sharedToProject(trx, ctx).where(where).execute())).map((r) => r.object_id))
       : new Set<string>();
@@ -138,8 +141,8 @@ export class NetworkPlugin implements Handler {
       port_security_enabled: bool(r.port_security_enabled),
       ipv4_address_scope: scopeOf(r.id, 4),
       ipv6_address_scope: scopeOf(r.id, 6),
-      availability_zone_hints: [],
-      availability_zones: [],
+      availability_zone_hints: hintsOf(r),
+      availability_zones: zones.get(r.id) ?? [],
       ...(segments ? providerView(segments.get(r.id) ?? []) : {}),
       ...standardAttributes(r, tags.get(r.id) ?? []),
     }));
@@ -187,6 +190,7 @@ export class NetworkPlugin implements Handler {
       await this.s.callbacks.publish('network', 'before_create', { context: ctx, trx, counts });
       // as Neutron: a project's first network brings its default security group
       for (const project of counts.keys()) await this.groups.ensureDefault(trx, project);
+      for (const i of items) await this.zones.checkHints(trx, 'network', (i.availability_zone_hints as string[] | undefined) ?? []);
       const now = timestamp();
       const rows: NetworkTable[] = [];
       for (const [n, i] of items.entries()) {
@@ -220,6 +224,7 @@ export class NetworkPlugin implements Handler {
       router_external: int(i['router:external'] as boolean),
       mtu: i.mtu === NOT_SPECIFIED ? maxMtu : (i.mtu as number),
       port_security_enabled: int(i.port_security_enabled as boolean),
+      availability_zone_hints: hintsColumn(i.availability_zone_hints as string[] | undefined),
     };
   }
 

@@ -1,0 +1,3 @@
+import { availabilityZoneSuite } from './suite-availability-zones.js';
+
+availabilityZoneSuite('sqlite');

@@ -1,0 +1,56 @@
+// Availability zones through the real `openstack` CLI against a Neutrino server in noauth
+// mode: `availability zone list --network` shows the agents' zones, and network and router
+// create take --availability-zone-hint.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as topics from '../../src/contract/topics.js';
+import { openstackCli, type OpenstackCli } from '../helpers/openstack-cli.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+describe('openstack CLI: availability zones', () => {
+  let s: TestServer;
+  let dir: string;
+  let osc: OpenstackCli;
+  const pfx = `az${process.pid}`;
+
+  const register = (host: string, agentType: string, topic: string, zone: string) =>
+    s.api.rpc
+      .reportEndpoints()
+      .report_state({ agent_state: { agent_state: { agent_type: agentType, binary: 'x', host, topic, availability_zone: zone, configurations: {} } } }, { topic: '', method: '', kind: 'call' });
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'neutrino-az-osc-'));
+    writeFileSync(join(dir, 'clouds.yaml'), 'clouds: {}\n');
+    s = await startTestServer('sqlite', { listen: true });
+    osc = openstackCli(s.url!, join(dir, 'clouds.yaml'));
+    await register(`${pfx}-dhcp`, 'DHCP agent', topics.DHCP_AGENT, `${pfx}-zone1`);
+    await register(`${pfx}-l3`, 'L3 agent', topics.L3_AGENT, `${pfx}-zone2`);
+  });
+  after(async () => {
+    try {
+      await s?.close();
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('availability zone list --network --long shows the network and router zones', async () => {
+    const listed = await osc.json(['availability', 'zone', 'list', '--network', '--long']);
+    const rows = listed.map((z: Record<string, string>) => `${z['Zone Name']}/${z['Zone Resource']}/${z['Zone Status']}`).sort();
+    assert.deepEqual(rows, [`${pfx}-zone1/network/available`, `${pfx}-zone2/router/available`]);
+  });
+
+  it('network create and router create take --availability-zone-hint', async () => {
+    const net = await osc.json(['network', 'create', '--availability-zone-hint', `${pfx}-zone1`, `${pfx}-net`]);
+    assert.deepEqual(net.availability_zone_hints, [`${pfx}-zone1`]);
+    const router = await osc.json(['router', 'create', '--availability-zone-hint', `${pfx}-zone2`, `${pfx}-router`]);
+    assert.deepEqual(router.availability_zone_hints, [`${pfx}-zone2`]);
+    assert.deepEqual(router.availability_zones, [`${pfx}-zone2`]);
+    const wrong = await osc.run(['network', 'create', '--availability-zone-hint', `${pfx}-zone2`, `${pfx}-wrong`]);
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, new RegExp(`AvailabilityZone ${pfx}-zone2 could not be found`));
+  });
+});

@@ -1,0 +1,3 @@
+import { availabilityZoneSuite } from '../api/suite-availability-zones.js';
+
+availabilityZoneSuite('postgres');

@@ -10,6 +10,7 @@ import type { Policy } from '../api/policy/policy.js';
 import { registerDiscovery } from '../api/routes/discovery.js';
 import { registerResource } from '../api/routes/resources.js';
 import { registerTags } from '../api/routes/tags.js';
+import { registerServiceProviders } from '../api/routes/service-providers.js';
 import { createHttpApp } from '../api/server.js';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/connection.js';
@@ -86,6 +87,11 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
     if (def.taggable) registerTags(app, tags, def, handler, policy);
   }
   for (const p of plugins) p.routes?.(app, policy);
+  registerServiceProviders(
+    app,
+    plugins.flatMap((p) => p.serviceProviders ?? []),
+    policy,
+  );
 
   const rpcEndpoints = new Map<string, Endpoints>();
   for (const p of plugins) for (const { topic, endpoints } of p.rpc ?? []) rpcEndpoints.set(topic, { ...rpcEndpoints.get(topic), ...endpoints });

@@ -25,6 +25,7 @@ import { registerInstanceRoutes } from '../api/routes/instances.js';
 import { registerL3Routes } from '../api/routes/l3.js';
 import { registerQuotas } from '../api/routes/quotas.js';
 import { registerTrace } from '../api/routes/trace.js';
+import type { ServiceProvider } from '../api/routes/service-providers.js';
 import { registerAvailabilityZones } from '../api/routes/availability-zones.js';
 import { AvailabilityZones } from '../plugins/availability-zones/availability-zones.js';
 import { AgentStore } from '../plugins/agents/agent-store.js';
@@ -75,6 +76,8 @@ export interface LoadedPlugin {
   extensions?: Extension[];
   /** policy defaults of its resources, beside src/api/policy/defaults.ts (a policy file overrides them) */
   policies?: readonly RuleDefault[];
+  /** its drivers, listed at /v2.0/service-providers (service-type) */
+  serviceProviders?: readonly ServiceProvider[];
 }
 
 /** The core plugin's parts that service plugins build on. */
@@ -125,6 +128,7 @@ const ML2_ALIASES = [
   'dhcp_agent_scheduler',
   'rbac-policies',
   'project-id',
+  'service-type',
   'availability_zone',
   'availability_zone_filter',
   'network_availability_zone',
@@ -205,6 +209,8 @@ function loadRouter(s: Services, core: CorePlugin): LoadedPlugin {
       { def: floatingIpDef, handler: l3.floatingIps },
     ],
     routes: (app, policy) => registerL3Routes(app, l3, policy),
+    // Neutron lists dvr, ha and dvrha too; only single-node (legacy) routers are built here
+    serviceProviders: [{ service_type: 'L3_ROUTER_NAT', name: 'single_node', default: false }],
     // L3 agents: their routers, floating IP statuses (src/plugins/l3/l3-rpc-callbacks.ts)
     rpc: [{ topic: L3_PLUGIN, endpoints: l3.rpc.endpoints() }],
   };

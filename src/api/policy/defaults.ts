@@ -198,6 +198,9 @@ export const DEFAULT_RULES: readonly RuleDefault[] = [
   // network-ip-availability
   rule('get_network_ip_availability', ADMIN_OR_SERVICE, 'See address usage of networks.'),
 
+  // service-type
+  rule('get_service_provider', 'role:reader', 'List service providers.'),
+
   // availability_zone
   rule('get_availability_zone', ADMIN, 'List availability zones.'),
 ];

@@ -1,4 +1,4 @@
-// Availability zones through the real `openstack` CLI against a Neutrino server in noauth
+// Availability zones and service providers through the real `openstack` CLI against a Neutrino server in noauth
 // mode: `availability zone list --network` shows the agents' zones, and network and router
 // create take --availability-zone-hint.
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import * as topics from '../../src/contract/topics.js';
 import { openstackCli, type OpenstackCli } from '../helpers/openstack-cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-describe('openstack CLI: availability zones', () => {
+describe('openstack CLI: availability zones, service providers', () => {
   let s: TestServer;
   let dir: string;
   let osc: OpenstackCli;
@@ -41,6 +41,11 @@ describe('openstack CLI: availability zones', () => {
     const listed = await osc.json(['availability', 'zone', 'list', '--network', '--long']);
     const rows = listed.map((z: Record<string, string>) => `${z['Zone Name']}/${z['Zone Resource']}/${z['Zone Status']}`).sort();
     assert.deepEqual(rows, [`${pfx}-zone1/network/available`, `${pfx}-zone2/router/available`]);
+  });
+
+  it('network service provider list shows the router driver', async () => {
+    const listed = await osc.json(['network', 'service', 'provider', 'list']);
+    assert.deepEqual(listed, [{ 'Service Type': 'L3_ROUTER_NAT', Name: 'single_node', Default: false }]);
   });
 
   it('network create and router create take --availability-zone-hint', async () => {

@@ -136,6 +136,11 @@ export const SubnetInUse = declare<{ id: string; reason?: string }>(
 export const MacAddressInUse = declare<{ net: string; mac: string }>('MacAddressInUse', 409, (a) => `Unable to complete operation for network ${a.net}: the mac address ${a.mac} is in use.`);
 export const IpAddressAlreadyAllocated = declare<{ ip: string; subnet: string }>('IpAddressAlreadyAllocated', 409, (a) => `IP address ${a.ip} already allocated in subnet ${a.subnet}`);
 export const IpAddressGenerationFailure = declare<{ net: string }>('IpAddressGenerationFailure', 409, (a) => `No more IP addresses available on network ${a.net}.`);
+export const IpAddressGenerationFailureNoMatchingSubnet = declare<{ network_id: string; service_type: string }>(
+  'IpAddressGenerationFailureNoMatchingSubnet',
+  409,
+  (a) => `No valid service subnet for the given device owner, network ${a.network_id}, service type ${a.service_type}.`,
+);
 export const OverQuota = declare<{ overs: string }>('OverQuota', 409, (a) => `Quota exceeded for resources: ['${a.overs}'].`);
 export const OverlappingAllocationPools = declare<{ a: string; b: string; cidr: string }>('OverlappingAllocationPools', 409, (a) => `Allocation pools ${a.a} and ${a.b} of subnet ${a.cidr} overlap.`);
 export const GatewayConflictWithAllocationPools = declare<{ ip: string; pool: string }>('GatewayConflictWithAllocationPools', 409, (a) => `Gateway ip ${a.ip} lies inside allocation pool ${a.pool}.`);

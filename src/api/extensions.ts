@@ -39,6 +39,7 @@ export const EXTENSIONS: Extension[] = [
   ext('agent', 'agent', 'The agents that serve each host, with their liveness, at /v2.0/agents.'),
   ext('dhcp_agent_scheduler', 'DHCP Agent Scheduler', 'Which DHCP agents serve which networks: /v2.0/networks/{id}/dhcp-agents, /v2.0/agents/{id}/dhcp-networks.'),
   ext('service-type', 'Service Type', 'The drivers of the loaded service plugins at /v2.0/service-providers.'),
+  ext('subnet-service-types', 'Subnet service types', 'service_types on subnets: the device owners a subnet gives addresses to.'),
   ext('availability_zone', 'Availability Zone', 'The zones of the DHCP and L3 agents at /v2.0/availability_zones.'),
   ext('availability_zone_filter', 'Availability Zone Filter', 'Filter availability zones by name, resource and state.'),
   ext('network_availability_zone', 'Network Availability Zone', 'availability_zone_hints and availability_zones of networks; the DHCP scheduler honours the hints.'),

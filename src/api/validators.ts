@@ -186,3 +186,17 @@ export const availabilityZoneHints: Validator = (v) => {
   if ((v as string[]).length && JSON.stringify(v).length > 255) fail('Too many availability_zone_hints specified');
   return v;
 };
+
+/** Device-owner prefixes a subnet may serve (subnet-service-types), as neutron-lib means them. */
+const SERVICE_TYPE_PREFIXES = ['network:', 'neutron:', 'compute:'];
+
+/** service_types of a subnet: a list of device owners (network:…, neutron:…, compute:…). */
+export const subnetServiceTypes: Validator = (v) => {
+  if (!Array.isArray(v)) fail('Subnet service types must be a list');
+  for (const t of v as unknown[]) {
+    if (typeof t !== 'string') fail(`Subnet service type ${show(t)} is not a string`);
+    if (!SERVICE_TYPE_PREFIXES.some((p) => (t as string).startsWith(p))) fail(`Subnet service type ${t} does not correspond to a valid device owner`);
+    if ((t as string).length > 255) fail(`Subnet service type ${show(t)} exceeds maximum length of 255`);
+  }
+  return [...new Set(v as string[])];
+};

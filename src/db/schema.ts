@@ -37,6 +37,8 @@ export interface SubnetTable extends StandardColumns {
   host_routes: string; // JSON [{destination,nexthop}]
   /** the subnet pool its cidr was allocated from (subnet_allocation), if any */
   subnetpool_id: string | null;
+  /** JSON list of device owners it serves (subnet-service-types); null: all */
+  service_types?: string | null;
 }
 
 export interface PortTable extends StandardColumns {

@@ -129,6 +129,7 @@ const ML2_ALIASES = [
   'rbac-policies',
   'project-id',
   'service-type',
+  'subnet-service-types',
   'availability_zone',
   'availability_zone_filter',
   'network_availability_zone',

@@ -13,7 +13,7 @@ export const subnetDef: ResourceDef = {
   notFound: (id) => SubnetNotFound({ id }),
   taggable: true,
   // Neutron's subnet `shared`: a filter (from the network), never shown
-  extraFilters: ['shared'],
+  extraFilters: ['shared', 'service_types'],
   bulk: true,
   attributes: [
     idAttr,
@@ -41,6 +41,7 @@ export const subnetDef: ResourceDef = {
     { name: 'enable_dhcp', post: true, put: true, default: true, validate: v.boolean, column: 'enable_dhcp', filter: 'bool', sort: true },
     { name: 'ipv6_ra_mode', post: true, put: false, default: null, validate: v.oneOf(IPV6_MODES), column: 'ipv6_ra_mode', filter: 'string', sort: true },
     { name: 'ipv6_address_mode', post: true, put: false, default: null, validate: v.oneOf(IPV6_MODES), column: 'ipv6_address_mode', filter: 'string', sort: true },
+    { name: 'service_types', post: true, put: true, default: [], validate: v.subnetServiceTypes, extension: 'subnet-service-types' },
     { name: 'subnetpool_id', post: true, put: false, default: null, validate: (x) => (x === null ? null : v.uuid(x)) },
     ...standardAttrs,
   ],

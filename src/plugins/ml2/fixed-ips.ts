@@ -10,6 +10,7 @@ import { rowInsert } from '../../db/statement.js';
 import type { Trx, UnitOfWork } from '../../db/transaction.js';
 import { ROUTER_OWNERS } from '../../contract/device-owners.js';
 import { isSlaac } from './networks.js';
+import { subnetsForOwner } from './subnet-service-types.js';
 
 export interface FixedIpSpec {
   subnet_id?: string;
@@ -37,7 +38,8 @@ export class FixedIps {
     keep: IpAllocationTable[] = [],
     known?: SubnetTable[],
   ): Promise<IpAllocationTable[]> {
-    const subnets = known ?? (await subnetsOf(trx, network.id));
+    // subnet-service-types: only the subnets that serve this device owner
+    const subnets = subnetsForOwner(known ?? (await subnetsOf(trx, network.id)), network.id, deviceOwner);
     const byId = new Map(subnets.map((s) => [s.id, s]));
     const out: IpAllocationTable[] = [];
     const alloc = (subnet: SubnetTable, ip: string) => out.push({ port_id: portId, subnet_id: subnet.id, network_id: network.id, ip_address: ip });

@@ -1,6 +1,6 @@
 // Subnets: cidr, gateway, allocation pools, DNS and host routes, validated as Neutron does.
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { type SqlBool, sql } from 'kysely';
 import { convertFilterValue, listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import {
@@ -32,6 +32,7 @@ import { bool, countBy, int, type IdSet } from '../../db/rows.js';
 import { isSlaac, parentFacts, type NetworkPlugin } from './networks.js';
 import { ACCESS_SHARED, networksOpenTo, WILDCARD } from '../rbac/network-access.js';
 import type { SubnetAllocation } from '../subnetpools/subnet-allocation.js';
+import { likeJsonString, serviceTypesColumn, serviceTypesOf } from './subnet-service-types.js';
 
 interface Pool {
   start: string;
@@ -100,6 +101,7 @@ export class SubnetPlugin implements Handler {
       ipv6_ra_mode: r.ipv6_ra_mode,
       ipv6_address_mode: r.ipv6_address_mode,
       subnetpool_id: r.subnetpool_id ?? null,
+      service_types: serviceTypesOf(r),
       ...standardAttributes(r, tags.get(r.id) ?? []),
     }));
   }
@@ -108,7 +110,10 @@ export class SubnetPlugin implements Handler {
     const trx = this.s.db.kysely;
     // shared=… (a filter, not an attribute shown, as in Neutron): the network is shared with the caller's project or all
     const shared = new Set((q.filters.get('shared') ?? []).map((v) => convertFilterValue({ name: 'shared', post: false, put: false, filter: 'bool' }, v)));
+    const serviceTypes = q.filters.get('service_types') ?? [];
     const { rows, ids } = await listRows<SubnetTable>(subnetWithPoolsDef, this.visible(trx, ctx), q, 's', (qb) => {
+      // service_types=X: subnets that serve device owner X (one of the values)
+      if (serviceTypes.length) qb = qb.where((eb) => eb.or(serviceTypes.map((t) => sql<SqlBool>`${sql.ref('s.service_types')} like ${likeJsonString(t)} escape '!'`)));
       if (shared.size !== 1) return qb;
       const sharedNets = trx.selectFrom('networkrbacs').select('object_id').where('action', '=', ACCESS_SHARED).where('target_tenant', 'in', [WILDCARD, ctx.projectId]);
       return qb.where('s.network_id', shared.has(1) ? 'in' : 'not in', sharedNets);
@@ -242,6 +247,7 @@ export class SubnetPlugin implements Handler {
       dns_nameservers: JSON.stringify(dns),
       host_routes: JSON.stringify(routes),
       subnetpool_id: subnetpoolId,
+      service_types: serviceTypesColumn(item.service_types as string[] | undefined),
     };
   }
 
@@ -322,6 +328,7 @@ export class SubnetPlugin implements Handler {
         if (dns.length > maxDns) throw DNSNameServersExhausted({ subnet: id, quota: maxDns });
         set.dns_nameservers = JSON.stringify(dns);
       }
+      if ('service_types' in changes) set.service_types = serviceTypesColumn(changes.service_types as string[]);
       if ('host_routes' in changes) {
         this.checkRoutes(cidr, changes.host_routes as Route[], id);
         set.host_routes = JSON.stringify(changes.host_routes);

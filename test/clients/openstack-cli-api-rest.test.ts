@@ -1,4 +1,4 @@
-// Availability zones and service providers through the real `openstack` CLI against a Neutrino server in noauth
+// Availability zones, service providers and subnet service types through the real `openstack` CLI against a Neutrino server in noauth
 // mode: `availability zone list --network` shows the agents' zones, and network and router
 // create take --availability-zone-hint.
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import * as topics from '../../src/contract/topics.js';
 import { openstackCli, type OpenstackCli } from '../helpers/openstack-cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-describe('openstack CLI: availability zones, service providers', () => {
+describe('openstack CLI: availability zones, service providers, subnet service types', () => {
   let s: TestServer;
   let dir: string;
   let osc: OpenstackCli;
@@ -57,5 +57,18 @@ describe('openstack CLI: availability zones, service providers', () => {
     const wrong = await osc.run(['network', 'create', '--availability-zone-hint', `${pfx}-zone2`, `${pfx}-wrong`]);
     assert.notEqual(wrong.code, 0);
     assert.match(wrong.stderr, new RegExp(`AvailabilityZone ${pfx}-zone2 could not be found`));
+  });
+
+  it('subnet create and set take --service-type, and ports follow it', async () => {
+    const net = await osc.json(['network', 'create', `${pfx}-sst`]);
+    const sub = await osc.json(['subnet', 'create', '--network', net.id, '--subnet-range', '10.95.0.0/24', '--service-type', 'compute:nova', `${pfx}-sst-a`]);
+    assert.deepEqual(sub.service_types, ['compute:nova']);
+    await osc.ok(['subnet', 'set', '--service-type', 'network:dhcp', sub.id]);
+    assert.deepEqual((await osc.json(['subnet', 'show', sub.id])).service_types.sort(), ['compute:nova', 'network:dhcp']);
+    const p = await osc.json(['port', 'create', '--network', net.id, '--device-owner', 'compute:nova', `${pfx}-sst-p`]);
+    assert.equal(p.fixed_ips[0].subnet_id, sub.id);
+    const refused = await osc.run(['port', 'create', '--network', net.id, '--device-owner', 'network:router_gateway', `${pfx}-sst-q`]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /No valid service subnet/);
   });
 });

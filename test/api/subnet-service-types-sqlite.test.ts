@@ -1,0 +1,3 @@
+import { subnetServiceTypesSuite } from './suite-subnet-service-types.js';
+
+subnetServiceTypesSuite('sqlite');

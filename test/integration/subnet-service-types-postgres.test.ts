@@ -1,0 +1,3 @@
+import { subnetServiceTypesSuite } from '../api/suite-subnet-service-types.js';
+
+subnetServiceTypesSuite('postgres');

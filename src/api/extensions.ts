@@ -40,6 +40,12 @@ export const EXTENSIONS: Extension[] = [
   ext('dhcp_agent_scheduler', 'DHCP Agent Scheduler', 'Which DHCP agents serve which networks: /v2.0/networks/{id}/dhcp-agents, /v2.0/agents/{id}/dhcp-networks.'),
   ext('service-type', 'Service Type', 'The drivers of the loaded service plugins at /v2.0/service-providers.'),
   ext('subnet-service-types', 'Subnet service types', 'service_types on subnets: the device owners a subnet gives addresses to.'),
+  ext(
+    'rbac-security-groups',
+    'Add security_group type to RBAC',
+    'Security groups shared with other projects through rbac-policies (access_as_shared): they see the group and its rules and their ports may use it.',
+  ),
+  ext('security-groups-shared-filtering', 'Security group filtering on the shared field', 'shared on security groups, and shared=true|false as a filter.'),
   ext('availability_zone', 'Availability Zone', 'The zones of the DHCP and L3 agents at /v2.0/availability_zones.'),
   ext('availability_zone_filter', 'Availability Zone Filter', 'Filter availability zones by name, resource and state.'),
   ext('network_availability_zone', 'Network Availability Zone', 'availability_zone_hints and availability_zones of networks; the DHCP scheduler honours the hints.'),

@@ -296,6 +296,7 @@ export interface Database {
   networkrbacs: NetworkRbacTable;
   subnetpoolrbacs: NetworkRbacTable;
   addressscoperbacs: NetworkRbacTable;
+  securitygrouprbacs: NetworkRbacTable;
   address_scopes: AddressScopeTable;
   subnetpools: SubnetPoolTable;
   subnetpoolprefixes: SubnetPoolPrefixTable;

@@ -12,6 +12,7 @@ import { rbacPolicyObjectsDef } from '../api/resources/rbac-policy-objects.js';
 import { subnetPoolDef, subnetWithPoolsDef } from '../api/resources/subnetpool.js';
 import { registerSubnetPoolRoutes } from '../api/routes/subnetpools.js';
 import { networkKind } from '../plugins/rbac/object-kinds.js';
+import { securityGroupKind } from '../plugins/securitygroups/rbac-kind.js';
 import { buildSubnetPools } from '../plugins/subnetpools/subnetpool-service.js';
 import { agentDef } from '../api/resources/agent.js';
 import { floatingIpDef } from '../api/resources/floatingip.js';
@@ -130,6 +131,8 @@ const ML2_ALIASES = [
   'project-id',
   'service-type',
   'subnet-service-types',
+  'rbac-security-groups',
+  'security-groups-shared-filtering',
   'availability_zone',
   'availability_zone_filter',
   'network_availability_zone',
@@ -167,7 +170,7 @@ function loadMl2(s: Services): CorePlugin {
       { def: agentDef, handler: agents },
       { def: securityGroupDef, handler: groups },
       { def: securityGroupRuleDef, handler: new SecurityGroupRulePlugin(s, groups) },
-      { def: rbacPolicyObjectsDef, handler: new RbacPolicyPlugin(s, [networkKind(networks), ...pools.rbacKinds], rbacPolicyObjectsDef) },
+      { def: rbacPolicyObjectsDef, handler: new RbacPolicyPlugin(s, [networkKind(networks), ...pools.rbacKinds, securityGroupKind(groups)], rbacPolicyObjectsDef) },
       { def: subnetPoolDef, handler: pools.pools },
       { def: addressScopeDef, handler: pools.scopes },
     ],

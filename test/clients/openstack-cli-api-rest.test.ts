@@ -1,4 +1,5 @@
-// Availability zones, service providers and subnet service types through the real `openstack` CLI against a Neutrino server in noauth
+// Availability zones, service providers, subnet service types and shared security groups
+// through the real `openstack` CLI against a Neutrino server in noauth
 // mode: `availability zone list --network` shows the agents' zones, and network and router
 // create take --availability-zone-hint.
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import * as topics from '../../src/contract/topics.js';
 import { openstackCli, type OpenstackCli } from '../helpers/openstack-cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-describe('openstack CLI: availability zones, service providers, subnet service types', () => {
+describe('openstack CLI: availability zones, service providers, subnet service types, security group RBAC', () => {
   let s: TestServer;
   let dir: string;
   let osc: OpenstackCli;
@@ -70,5 +71,27 @@ describe('openstack CLI: availability zones, service providers, subnet service t
     const refused = await osc.run(['port', 'create', '--network', net.id, '--device-owner', 'network:router_gateway', `${pfx}-sst-q`]);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /No valid service subnet/);
+  });
+
+  it('network rbac create --type security_group shares a group: another project sees it and may use it', async () => {
+    const sg = await osc.json(['security', 'group', 'create', `${pfx}-shared-sg`]);
+    // --target-project would look the project up in Keystone, which noauth has not: everyone ('*')
+    const rbac = await osc.json(['network', 'rbac', 'create', '--type', 'security_group', '--action', 'access_as_shared', '--target-all-projects', sg.id]);
+    assert.equal(rbac.object_type, 'security_group');
+    const listed = await osc.json(['network', 'rbac', 'list', '--type', 'security_group']);
+    assert.ok(
+      listed.some((r: { ID: string }) => r.ID === rbac.id),
+      JSON.stringify(listed),
+    );
+    const other = { 'x-project-id': `${pfx}-other`, 'x-roles': 'member,reader' };
+    const seen = await s.req('GET', `/v2.0/security-groups/${sg.id}`, undefined, other);
+    assert.equal(seen.status, 200);
+    assert.equal(seen.body.security_group.shared, true);
+    const net = (await s.req('POST', '/v2.0/networks', { network: { name: `${pfx}-other-net` } }, other)).body.network;
+    assert.equal((await s.req('POST', '/v2.0/ports', { port: { network_id: net.id, security_groups: [sg.id] } }, other)).status, 201);
+    // the other project's port uses the group: the entry stays
+    const del = await osc.run(['network', 'rbac', 'delete', rbac.id]);
+    assert.notEqual(del.code, 0);
+    assert.match(del.stderr, /RBAC policy on object .* cannot be removed|in use|still/i);
   });
 });

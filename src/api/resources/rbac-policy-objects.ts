@@ -1,12 +1,12 @@
-// rbac-policies over every object type served: networks, and with rbac-subnetpool and
-// rbac-address-scope, subnet pools and address scopes (Neutron's extensions/rbac.py takes the
+// rbac-policies over every object type served: networks, and with rbac-subnetpool,
+// rbac-address-scope and rbac-security-groups, subnet pools, address scopes and security groups (Neutron's extensions/rbac.py takes the
 // object types from the loaded RBAC extensions).
 import type { ResourceDef } from '../resource.js';
 import type * as v from '../validators.js';
 import { AttributeInvalid } from '../validators.js';
 import { rbacPolicyDef } from './rbac-policy.js';
 
-export const RBAC_OBJECT_TYPES_ALL = ['network', 'subnetpool', 'address_scope'] as const;
+export const RBAC_OBJECT_TYPES_ALL = ['network', 'subnetpool', 'address_scope', 'security_group'] as const;
 
 /** As Neutron's converter: trimmed, lower-cased, and one of the object types served. */
 const objectType: v.Validator = (x) => {

@@ -18,12 +18,14 @@ export const securityGroupDef: ResourceDef = {
   notFound: (id) => SecurityGroupNotFound({ id }),
   taggable: true,
   bulk: true,
+  extraFilters: ['shared'],
   attributes: [
     idAttr,
     { ...nameAttr, validate: nameNotDefault },
     ...projectAttrs,
     { name: 'stateful', post: true, put: true, default: true, validate: v.boolean, column: 'stateful', filter: 'bool', sort: true, extension: 'stateful-security-group' },
     { name: 'security_group_rules', post: false, put: false },
+    { name: 'shared', post: false, put: false, extension: 'security-groups-shared-filtering' },
     ...standardAttrs,
   ],
 };

@@ -9,7 +9,7 @@ import type { NetworkPlugin } from '../ml2/networks.js';
 import { ACCESS_EXTERNAL, ACCESS_SHARED, portsDependOn, syncNetworkFlags, WILDCARD } from './network-access.js';
 import { bumpRevision } from '../revision.js';
 
-export type RbacTable = 'networkrbacs' | 'subnetpoolrbacs' | 'addressscoperbacs';
+export type RbacTable = 'networkrbacs' | 'subnetpoolrbacs' | 'addressscoperbacs' | 'securitygrouprbacs';
 
 export interface RbacObject {
   id: string;
@@ -20,6 +20,8 @@ export interface RbacObjectKind {
   /** object_type as the API names it */
   type: string;
   table: RbacTable;
+  /** the objects' own table */
+  objects: 'networks' | 'subnetpools' | 'address_scopes' | 'securitygroups';
   /** the actions an entry on this type may grant */
   actions: readonly string[];
   /** the object as the caller may see it (its NotFound otherwise), locked for the change */
@@ -37,6 +39,7 @@ export function networkKind(networks: NetworkPlugin): RbacObjectKind {
   return {
     type: 'network',
     table: 'networkrbacs',
+    objects: 'networks',
     actions: [ACCESS_SHARED, ACCESS_EXTERNAL],
     find: (trx, ctx, id) => networks.find(trx, ctx, id, true),
     async inUse(trx, object, target, opts) {

@@ -179,8 +179,7 @@ export class RbacPolicyPlugin implements Handler {
 
   /** The object an entry is on, whoever may see it (the entry's maker may no longer). */
   private async objectOf(trx: Trx, kind: RbacObjectKind, id: string) {
-    const table = kind.type === 'network' ? 'networks' : kind.type === 'subnetpool' ? 'subnetpools' : 'address_scopes';
-    return trx.selectFrom(table).select(['id', 'project_id']).where('id', '=', id).executeTakeFirstOrThrow();
+    return trx.selectFrom(kind.objects).select(['id', 'project_id']).where('id', '=', id).executeTakeFirstOrThrow();
   }
 
   async delete(ctx: RequestContext, id: string, _ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {

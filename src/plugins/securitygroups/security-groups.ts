@@ -1,7 +1,7 @@
 // Security groups and their rules (the API side; enforcement is the L2 agent's).
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { listRows } from '../../api/collection.js';
+import { convertFilterValue, listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import {
   HTTPBadRequest,
@@ -40,6 +40,7 @@ import { removeAllTags, tagsOf } from '../tags/tag-store.js';
 import { statement } from '../../db/statement.js';
 import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
 import { bool, countBy, groupBy, rowsForIds, type IdSet } from '../../db/rows.js';
+import { ACCESS_SHARED, WILDCARD } from '../rbac/network-access.js';
 
 type RuleSpec = Omit<SecurityGroupRuleTable, 'id' | 'created_at' | 'updated_at' | 'revision_number'>;
 
@@ -64,9 +65,10 @@ const DEFAULT_GROUP_OF = statement((db, projectId: string) => db.kysely.selectFr
 export class SecurityGroupPlugin implements Handler {
   constructor(private readonly s: Services) {}
 
+  /** Own groups, and those an access_as_shared entry opens to the caller's project or to all (rbac-security-groups). */
   private visible(trx: Trx, ctx: RequestContext) {
     let qb = trx.selectFrom('securitygroups as g').selectAll('g');
-    if (!ctx.isAdmin) qb = qb.where('g.project_id', '=', ctx.projectId);
+    if (!ctx.isAdmin) qb = qb.where((eb) => eb.or([eb('g.project_id', '=', ctx.projectId), eb('g.id', 'in', groupsOpenTo(trx, ctx.projectId))]));
     return qb;
   }
 
@@ -134,7 +136,7 @@ export class SecurityGroupPlugin implements Handler {
     };
   }
 
-  private async render(trx: Trx, rows: SecurityGroupTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id)): Promise<ApiObject[]> {
+  private async render(trx: Trx, rows: SecurityGroupTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id), ctx?: RequestContext): Promise<ApiObject[]> {
     const want = (f: string) => !fields || fields.includes(f);
     const defaults = await this.defaultIds(trx, ids);
     const rules = want('security_group_rules')
@@ -144,11 +146,14 @@ export class SecurityGroupPlugin implements Handler {
         )
       : new Map<string, SecurityGroupRuleTable[]>();
     const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
+    // shared: an access_as_shared entry targets the caller's project or all, as Neutron's RBAC objects
+    const shared =
+      want('shared') && ctx ? new Set((await rowsForIds(this.s.db, ids, 'object_id', (where) => groupsOpenTo(trx, ctx.projectId).where(where).execute())).map((r) => r.object_id)) : new Set<string>();
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
       stateful: bool(r.stateful),
-      shared: false,
+      shared: shared.has(r.id),
       security_group_rules: (rules.get(r.id) ?? []).map((x) => this.renderRule(x, defaults)),
       ...standardAttributes(r, tags.get(r.id) ?? []),
     }));
@@ -157,13 +162,17 @@ export class SecurityGroupPlugin implements Handler {
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     await this.ensureDefaultNow(ctx.projectId);
     const trx = this.s.db.kysely;
-    const { rows, ids } = await listRows<SecurityGroupTable>(securityGroupDef, this.visible(trx, ctx), q, 'g');
-    return this.render(trx, rows, q.fields, ids);
+    // shared=… (security-groups-shared-filtering): an entry opens the group to the caller's project or all
+    const sharedWanted = new Set((q.filters.get('shared') ?? []).map((v) => convertFilterValue({ name: 'shared', post: false, put: false, filter: 'bool' }, v)));
+    const { rows, ids } = await listRows<SecurityGroupTable>(securityGroupDef, this.visible(trx, ctx), q, 'g', (qb) =>
+      sharedWanted.size === 1 ? qb.where('g.id', sharedWanted.has(1) ? 'in' : 'not in', groupsOpenTo(trx, ctx.projectId)) : qb,
+    );
+    return this.render(trx, rows, q.fields, ids, ctx);
   }
 
   async show(ctx: RequestContext, id: string, fields: string[] | null): Promise<ApiObject> {
     const trx = this.s.db.kysely;
-    return (await this.render(trx, [await this.find(trx, ctx, id)], fields))[0];
+    return (await this.render(trx, [await this.find(trx, ctx, id)], fields, undefined, ctx))[0];
   }
 
   async create(ctx: RequestContext, items: ApiObject[], authorize: AuthorizeCreate): Promise<ApiObject[]> {
@@ -197,7 +206,7 @@ export class SecurityGroupPlugin implements Handler {
       return rows;
     });
     for (const r of rows) this.s.log.info({ event: 'security_group.create', security_group_id: r.id, request_id: ctx.requestId }, 'security group created');
-    return this.render(this.s.db.kysely, rows, null);
+    return this.render(this.s.db.kysely, rows, null, undefined, ctx);
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null, authorize: AuthorizeChange): Promise<ApiObject> {
@@ -221,7 +230,7 @@ export class SecurityGroupPlugin implements Handler {
       return saveChanges(trx, 'securitygroups', row, set);
     });
     this.s.log.info({ event: 'security_group.update', security_group_id: id, request_id: ctx.requestId }, 'security group updated');
-    return (await this.render(this.s.db.kysely, [row], null))[0];
+    return (await this.render(this.s.db.kysely, [row], null, undefined, ctx))[0];
   }
 
   async delete(ctx: RequestContext, id: string, ifMatch: number | null, authorize: AuthorizeChange): Promise<void> {
@@ -249,9 +258,12 @@ export class SecurityGroupPlugin implements Handler {
     if (!unique.length) return [];
     const rows = await trx.selectFrom('securitygroups').select(['id', 'project_id', 'stateful']).where('id', 'in', unique).execute();
     const found = new Map(rows.map((r) => [r.id, r.project_id]));
+    // another project's group is usable when shared with the port's project (rbac-security-groups)
+    const foreign = ctx.isAdmin ? [] : unique.filter((id) => found.has(id) && found.get(id) !== projectId);
+    const open = foreign.length ? new Set((await groupsOpenTo(trx, projectId).where('object_id', 'in', foreign).execute()).map((r) => r.object_id)) : new Set<string>();
     for (const id of unique) {
       const owner = found.get(id);
-      if (owner === undefined || (!ctx.isAdmin && owner !== projectId)) {
+      if (owner === undefined || (!ctx.isAdmin && owner !== projectId && !open.has(id))) {
         throw SecurityGroupNotFound({ id });
       }
     }
@@ -272,7 +284,14 @@ export class SecurityGroupRulePlugin implements Handler {
   private visible(trx: Trx, ctx: RequestContext) {
     let qb = trx.selectFrom('securitygrouprules as r').selectAll('r');
     if (!ctx.isAdmin) {
-      qb = qb.where((eb) => eb.or([eb('r.project_id', '=', ctx.projectId), eb('r.security_group_id', 'in', eb.selectFrom('securitygroups').select('id').where('project_id', '=', ctx.projectId))]));
+      qb = qb.where((eb) =>
+        eb.or([
+          eb('r.project_id', '=', ctx.projectId),
+          eb('r.security_group_id', 'in', eb.selectFrom('securitygroups').select('id').where('project_id', '=', ctx.projectId)),
+          // the rules of a group shared with the caller come with it
+          eb('r.security_group_id', 'in', groupsOpenTo(trx, ctx.projectId)),
+        ]),
+      );
     }
     return qb;
   }
@@ -454,4 +473,9 @@ function sameRule(a: RuleSpec, b: RuleSpec): boolean {
     cidr(a.remote_ip_prefix) === cidr(b.remote_ip_prefix) &&
     a.remote_group_id === b.remote_group_id
   );
+}
+
+/** The ids of groups an access_as_shared entry opens to `project` or to all (a subquery). */
+export function groupsOpenTo(trx: Trx, project: string) {
+  return trx.selectFrom('securitygrouprbacs').select('object_id').where('target_tenant', 'in', [project, WILDCARD]).where('action', '=', ACCESS_SHARED);
 }

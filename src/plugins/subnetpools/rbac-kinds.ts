@@ -11,6 +11,7 @@ export function subnetPoolKind(pools: SubnetPoolPlugin): RbacObjectKind {
   return {
     type: 'subnetpool',
     table: 'subnetpoolrbacs',
+    objects: 'subnetpools',
     actions: [ACCESS_SHARED],
     find: (trx, ctx, id) => pools.find(trx, ctx, id, true),
     async inUse(trx, pool, target, opts) {
@@ -25,6 +26,7 @@ export function addressScopeKind(scopes: AddressScopePlugin): RbacObjectKind {
   return {
     type: 'address_scope',
     table: 'addressscoperbacs',
+    objects: 'address_scopes',
     actions: [ACCESS_SHARED],
     find: (trx, ctx, id) => scopes.find(trx, ctx, id, true),
     async inUse(trx, scope, target, opts) {

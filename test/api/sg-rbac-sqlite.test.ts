@@ -1,0 +1,3 @@
+import { sgRbacSuite } from './suite-sg-rbac.js';
+
+sgRbacSuite('sqlite');

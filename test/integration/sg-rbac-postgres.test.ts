@@ -1,0 +1,3 @@
+import { sgRbacSuite } from '../api/suite-sg-rbac.js';
+
+sgRbacSuite('postgres');

@@ -105,6 +105,18 @@ export const PolicyNotAuthorized = declare<{ action: string }>('PolicyNotAuthori
 
 // 404
 export const HTTPNotFound = declare<{ msg: string }>('HTTPNotFound', 404, (a) => a.msg);
+export const AddressGroupNotFound = declare<{ address_group_id: string }>('AddressGroupNotFound', 404, (a) => `Address group ${a.address_group_id} could not be found.`);
+export const AddressesNotFound = declare<{ addresses: string[]; address_group_id: string }>(
+  'AddressesNotFound',
+  404,
+  (a) => `Addresses ${JSON.stringify(a.addresses)} not found in the address group ${a.address_group_id}.`,
+);
+export const AddressesAlreadyExist = declare<{ addresses: string[]; address_group_id: string }>(
+  'AddressesAlreadyExist',
+  400,
+  (a) => `Addresses ${JSON.stringify(a.addresses)} already exist in the address group ${a.address_group_id}.`,
+);
+export const AddressGroupInUse = declare<{ address_group_id: string }>('AddressGroupInUse', 409, (a) => `Address group ${a.address_group_id} is in use on one or more security group rules.`);
 export const AvailabilityZoneNotFound = declare<{ availability_zone: string }>('AvailabilityZoneNotFound', 404, (a) => `AvailabilityZone ${a.availability_zone} could not be found.`);
 export const NetworkNotFound = declare<{ id: string }>('NetworkNotFound', 404, (a) => `Network ${a.id} could not be found.`);
 export const SubnetNotFound = declare<{ id: string }>('SubnetNotFound', 404, (a) => `Subnet ${a.id} could not be found.`);

@@ -46,6 +46,13 @@ export const EXTENSIONS: Extension[] = [
     'Security groups shared with other projects through rbac-policies (access_as_shared): they see the group and its rules and their ports may use it.',
   ),
   ext('security-groups-shared-filtering', 'Security group filtering on the shared field', 'shared on security groups, and shared=true|false as a filter.'),
+  ext('address-group', 'Address group', 'Named sets of prefixes at /v2.0/address-groups, with add_addresses and remove_addresses.'),
+  ext('rbac-address-group', 'Add address_group type to RBAC', 'Address groups shared with other projects through rbac-policies (access_as_shared).'),
+  ext(
+    'security-groups-remote-address-group',
+    'Remote address group id field for security group rules',
+    'remote_address_group_id on security group rules, enforced by the nftables firewall as interval sets.',
+  ),
   ext('availability_zone', 'Availability Zone', 'The zones of the DHCP and L3 agents at /v2.0/availability_zones.'),
   ext('availability_zone_filter', 'Availability Zone Filter', 'Filter availability zones by name, resource and state.'),
   ext('network_availability_zone', 'Network Availability Zone', 'availability_zone_hints and availability_zones of networks; the DHCP scheduler honours the hints.'),

@@ -200,3 +200,10 @@ export const subnetServiceTypes: Validator = (v) => {
   }
   return [...new Set(v as string[])];
 };
+
+/** An address group's address: a prefix with its '/' (host bits allowed), stored as its network, as Neutron. */
+export const addressGroupAddress: Validator = (v) => {
+  const c = typeof v === 'string' ? parseCidr(v) : null;
+  if (!c || typeof v !== 'string' || !v.includes('/')) return fail(`${show(v)} is not a valid IP subnet`);
+  return formatCidr(c);
+};

@@ -18,9 +18,21 @@ export interface SecurityGroupInfo {
   >;
   security_groups: Record<
     string,
-    { direction: string; ethertype: string; protocol: string | null; port_range_min: number | null; port_range_max: number | null; remote_ip_prefix: string | null; remote_group_id: string | null }[]
+    {
+      direction: string;
+      ethertype: string;
+      protocol: string | null;
+      port_range_min: number | null;
+      port_range_max: number | null;
+      remote_ip_prefix: string | null;
+      remote_group_id: string | null;
+      /** address-group: the remote side is this address group's prefixes */
+      remote_address_group_id?: string | null;
+    }[]
   >;
   sg_member_ips: Record<string, { IPv4: string[]; IPv6: string[] }>;
+  /** address group → its prefixes, for the rules that name it */
+  address_groups?: Record<string, { IPv4: string[]; IPv6: string[] }>;
   /** group → whether its ports' traffic is tracked (stateful-security-group); absent: stateful */
   sg_stateful?: Record<string, boolean>;
 }

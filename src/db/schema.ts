@@ -75,10 +75,19 @@ export interface SecurityGroupRuleTable {
   port_range_max: number | null;
   remote_ip_prefix: string | null;
   remote_group_id: string | null;
+  /** address-group: the rule's remote side is an address group's addresses */
+  remote_address_group_id?: string | null;
   description: string;
   created_at: string;
   updated_at: string;
   revision_number: number;
+}
+
+export type AddressGroupTable = StandardColumns;
+
+export interface AddressAssociationTable {
+  address_group_id: string;
+  address: string;
 }
 
 export interface SecurityGroupPortBindingTable {
@@ -297,6 +306,9 @@ export interface Database {
   subnetpoolrbacs: NetworkRbacTable;
   addressscoperbacs: NetworkRbacTable;
   securitygrouprbacs: NetworkRbacTable;
+  addressgrouprbacs: NetworkRbacTable;
+  address_groups: AddressGroupTable;
+  address_associations: AddressAssociationTable;
   address_scopes: AddressScopeTable;
   subnetpools: SubnetPoolTable;
   subnetpoolprefixes: SubnetPoolPrefixTable;

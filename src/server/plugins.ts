@@ -13,6 +13,11 @@ import { subnetPoolDef, subnetWithPoolsDef } from '../api/resources/subnetpool.j
 import { registerSubnetPoolRoutes } from '../api/routes/subnetpools.js';
 import { networkKind } from '../plugins/rbac/object-kinds.js';
 import { securityGroupKind } from '../plugins/securitygroups/rbac-kind.js';
+import { addressGroupDef } from '../api/resources/address-group.js';
+import { registerAddressGroupRoutes } from '../api/routes/address-groups.js';
+import { AddressGroupPlugin } from '../plugins/address-groups/address-groups.js';
+import { ADDRESS_GROUP_RULES } from '../plugins/address-groups/policies.js';
+import { addressGroupKind } from '../plugins/address-groups/rbac-kind.js';
 import { buildSubnetPools } from '../plugins/subnetpools/subnetpool-service.js';
 import { agentDef } from '../api/resources/agent.js';
 import { floatingIpDef } from '../api/resources/floatingip.js';
@@ -133,6 +138,9 @@ const ML2_ALIASES = [
   'subnet-service-types',
   'rbac-security-groups',
   'security-groups-shared-filtering',
+  'address-group',
+  'rbac-address-group',
+  'security-groups-remote-address-group',
   'availability_zone',
   'availability_zone_filter',
   'network_availability_zone',
@@ -151,6 +159,7 @@ function loadMl2(s: Services): CorePlugin {
   subscribeDhcpNotifier(s, dhcpNotifier, dhcpScheduler);
   const binder = new PortBinder(s, agents, mech, dhcpScheduler);
   const groups = new SecurityGroupPlugin(s);
+  const addressGroups = new AddressGroupPlugin(s);
   const networks = new NetworkPlugin(s, groups, zones);
   const pools = buildSubnetPools(s);
   const subnets = new SubnetPlugin(s, networks, pools.allocation);
@@ -162,7 +171,7 @@ function loadMl2(s: Services): CorePlugin {
     name: 'ml2',
     aliases: [...ML2_ALIASES, ...extensions.aliases, ...pools.extensions.map((e) => e.alias)],
     extensions: pools.extensions,
-    policies: pools.policies,
+    policies: [...pools.policies, ...ADDRESS_GROUP_RULES],
     resources: [
       { def: networkDef, handler: networks },
       { def: subnetWithPoolsDef, handler: subnets },
@@ -170,9 +179,10 @@ function loadMl2(s: Services): CorePlugin {
       { def: agentDef, handler: agents },
       { def: securityGroupDef, handler: groups },
       { def: securityGroupRuleDef, handler: new SecurityGroupRulePlugin(s, groups) },
-      { def: rbacPolicyObjectsDef, handler: new RbacPolicyPlugin(s, [networkKind(networks), ...pools.rbacKinds, securityGroupKind(groups)], rbacPolicyObjectsDef) },
+      { def: rbacPolicyObjectsDef, handler: new RbacPolicyPlugin(s, [networkKind(networks), ...pools.rbacKinds, securityGroupKind(groups), addressGroupKind(addressGroups)], rbacPolicyObjectsDef) },
       { def: subnetPoolDef, handler: pools.pools },
       { def: addressScopeDef, handler: pools.scopes },
+      { def: addressGroupDef, handler: addressGroups },
     ],
     routes(app, policy) {
       registerQuotas(app, s.quotas, policy);
@@ -182,6 +192,7 @@ function loadMl2(s: Services): CorePlugin {
       registerTrace(app, new TraceService(s, (a) => agents.isAlive(a)), new AuditService(s, (a) => agents.isAlive(a)), policy);
       registerSubnetPoolRoutes(app, pools.pools, policy);
       registerAvailabilityZones(app, zones, s.db, policy);
+      registerAddressGroupRoutes(app, addressGroups, policy);
     },
     rpc: [
       { topic: PLUGIN, endpoints: { ...rpcCallbacks.pluginEndpoints(), ...dhcpRpc.endpoints() } },

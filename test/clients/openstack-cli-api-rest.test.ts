@@ -1,5 +1,5 @@
-// Availability zones, service providers, subnet service types and shared security groups
-// through the real `openstack` CLI against a Neutrino server in noauth
+// Availability zones, service providers, subnet service types, shared security groups and
+// address groups through the real `openstack` CLI against a Neutrino server in noauth
 // mode: `availability zone list --network` shows the agents' zones, and network and router
 // create take --availability-zone-hint.
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import * as topics from '../../src/contract/topics.js';
 import { openstackCli, type OpenstackCli } from '../helpers/openstack-cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-describe('openstack CLI: availability zones, service providers, subnet service types, security group RBAC', () => {
+describe('openstack CLI: availability zones, service providers, subnet service types, security group RBAC, address groups', () => {
   let s: TestServer;
   let dir: string;
   let osc: OpenstackCli;
@@ -93,5 +93,19 @@ describe('openstack CLI: availability zones, service providers, subnet service t
     const del = await osc.run(['network', 'rbac', 'delete', rbac.id]);
     assert.notEqual(del.code, 0);
     assert.match(del.stderr, /RBAC policy on object .* cannot be removed|in use|still/i);
+  });
+
+  it('address group create, set --address, unset --address, and a rule with --remote-address-group', async () => {
+    const ag = await osc.json(['address', 'group', 'create', '--address', '10.1.0.0/16', '--address', '192.0.2.1', `${pfx}-ag`]);
+    assert.deepEqual(ag.addresses, ['10.1.0.0/16', '192.0.2.1/32']);
+    await osc.ok(['address', 'group', 'set', '--address', '198.51.100.0/24', ag.id]);
+    await osc.ok(['address', 'group', 'unset', '--address', '192.0.2.1', ag.id]);
+    assert.deepEqual((await osc.json(['address', 'group', 'show', ag.id])).addresses, ['10.1.0.0/16', '198.51.100.0/24']);
+    const sg = await osc.json(['security', 'group', 'create', `${pfx}-ag-sg`]);
+    const rule = await osc.json(['security', 'group', 'rule', 'create', '--ingress', '--protocol', 'tcp', '--dst-port', '22', '--remote-address-group', ag.id, sg.id]);
+    assert.equal(rule.remote_address_group_id, ag.id);
+    const inUse = await osc.run(['address', 'group', 'delete', ag.id]);
+    assert.notEqual(inUse.code, 0);
+    assert.equal((await s.req('GET', `/v2.0/address-groups/${ag.id}`)).status, 200);
   });
 });

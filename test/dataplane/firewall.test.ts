@@ -255,6 +255,25 @@ describe('nftables port firewall on the kernel', () => {
     assert.equal(await ping(vm3, vm2.ip), true, 'the other member is still let in');
   });
 
+  it('opens and closes with the prefixes of an address group a rule names', async () => {
+    const AG = `${P}-addr-group`;
+    assert.equal(await ping(vm1, vm2.ip), false, 'vm1 is in no group B lets in');
+    info.security_groups[GB].push(rule('b-in-ag', { remote_address_group_id: AG }));
+    info.address_groups = { [AG]: { IPv4: [`${vm1.ip}/32`], IPv6: [] } };
+    await fw.update(info);
+    assert.equal(await ping(vm1, vm2.ip), true, "vm1's address is in the address group");
+    assert.equal(await ping(vm4, vm2.ip), false, 'vm4 (10.9.0.4) is neither a member of B nor in the address group');
+    // the group's prefixes change element by element: a /30 lets vm4 out, vm1's /32 goes
+    info.address_groups = { [AG]: { IPv4: ['10.9.0.4/30'], IPv6: [] } };
+    await fw.update(info);
+    assert.equal(await ping(vm4, vm2.ip), true, 'vm4 is inside 10.9.0.4/30');
+    assert.equal(await ping(vm1, vm2.ip), false, 'vm1 left the address group');
+    info.address_groups = { [AG]: { IPv4: [], IPv6: [] } };
+    info.security_groups[GB] = info.security_groups[GB].filter((r) => r.remote_address_group_id !== AG);
+    await fw.update(info);
+    assert.equal(await ping(vm4, vm2.ip), false, 'the rule is gone');
+  });
+
   it('a port joining a group gets its rules; leaving it ends the flows those rules let in', async () => {
     assert.equal(await ping(vm3, vm1.ip), false, 'vm1 (group A only) does not let vm3 in');
     info.devices[vm1.port].security_groups = [GA, GB];

@@ -57,7 +57,7 @@ export interface FirewallModel {
   zones: Map<string, number>;
   /** the groups filtered ports use → their rules */
   groups: Map<string, SgRule[]>;
-  /** remote groups named by those rules → member addresses, without overlaps */
+  /** remote groups (and address groups, addressGroupRemote) named by those rules → member addresses, without overlaps */
   members: Map<string, { v4: string[]; v6: string[] }>;
 }
 
@@ -95,6 +95,8 @@ export class FirewallState {
     for (const [portId, d] of Object.entries(info.devices ?? {})) this.devices.set(portId, { ...d, port_id: d.port_id ?? portId });
     for (const [g, rules] of Object.entries(info.security_groups ?? {})) this.rules.set(g, rules);
     for (const [g, m] of Object.entries(info.sg_member_ips ?? {})) this.memberIps.set(g, { IPv4: m.IPv4 ?? [], IPv6: m.IPv6 ?? [] });
+    // an address group's prefixes are the members of a remote side of its own (addressGroupRemote)
+    for (const [ag, m] of Object.entries(info.address_groups ?? {})) this.memberIps.set(addressGroupRemote(ag), { IPv4: m.IPv4 ?? [], IPv6: m.IPv6 ?? [] });
     for (const [g, stateful] of Object.entries(info.sg_stateful ?? {})) this.stateful.set(g, stateful);
   }
 
@@ -320,7 +322,7 @@ export function inside(p: Cidr, c: Cidr): boolean {
 
 function ruleKey(group: string, r: RuleInfo): string {
   if (r.id && /^[A-Za-z0-9-]{1,64}$/.test(r.id)) return r.id;
-  const content = JSON.stringify([group, r.direction, r.ethertype, r.protocol, r.port_range_min, r.port_range_max, r.remote_ip_prefix, r.remote_group_id]);
+  const content = JSON.stringify([group, r.direction, r.ethertype, r.protocol, r.port_range_min, r.port_range_max, r.remote_ip_prefix, r.remote_group_id, r.remote_address_group_id ?? null]);
   return `h${createHash('sha1').update(content).digest('hex').slice(0, 16)}`;
 }
 
@@ -354,5 +356,12 @@ export function normalizeRule(group: string, key: string, number: number, r: Rul
     if (c.version !== family) return `remote_ip_prefix ${r.remote_ip_prefix} is not ${r.ethertype}`;
     if (c.prefixlen > 0) remotePrefix = cidrText(c);
   }
-  return { key, number, group, direction, family, protocol, ports, icmp, remotePrefix, remoteGroup: r.remote_group_id ?? null };
+  const remoteGroup = r.remote_group_id ?? (r.remote_address_group_id ? addressGroupRemote(r.remote_address_group_id) : null);
+  return { key, number, group, direction, family, protocol, ports, icmp, remotePrefix, remoteGroup };
 }
+
+/**
+ * The remote side of rules that name an address group: its prefixes fill an interval set as a
+ * remote group's members do. The prefix keeps it apart from group ids (UUIDs).
+ */
+export const addressGroupRemote = (addressGroupId: string): string => `ag-${addressGroupId}`;

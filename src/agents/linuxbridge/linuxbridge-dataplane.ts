@@ -434,6 +434,7 @@ export class LinuxBridgeDataplane implements L2Dataplane {
         devices: { ...fw.devices, ...info.devices },
         security_groups: { ...fw.security_groups, ...info.security_groups },
         sg_member_ips: { ...fw.sg_member_ips, ...info.sg_member_ips },
+        address_groups: { ...fw.address_groups, ...info.address_groups },
       };
       await this.firewall.update(info);
     });

@@ -33,7 +33,17 @@ export const securityGroupRuleDef: ResourceDef = {
     { name: 'port_range_max', post: true, put: false, default: null, column: 'port_range_max', filter: 'int', sort: true },
     { name: 'remote_ip_prefix', post: true, put: false, default: null, validate: remoteIpPrefix, column: 'remote_ip_prefix', filter: 'string', sort: true },
     { name: 'remote_group_id', post: true, put: false, default: null, validate: v.nullableString(255), column: 'remote_group_id', filter: 'string', sort: true },
-    { name: 'remote_address_group_id', post: false, put: false },
+    {
+      name: 'remote_address_group_id',
+      post: true,
+      put: false,
+      default: null,
+      validate: v.nullableString(255),
+      column: 'remote_address_group_id',
+      filter: 'string',
+      sort: true,
+      extension: 'security-groups-remote-address-group',
+    },
     // security-groups-normalized-cidr: computed from remote_ip_prefix; a filter the plugin applies
     { name: 'normalized_cidr', post: false, put: false, filter: 'string' },
     { name: 'belongs_to_default_sg', post: false, put: false },

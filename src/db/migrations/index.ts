@@ -10,6 +10,7 @@ import * as m0007 from './0007_subnetpools.js';
 import * as m0010 from './0010_availability_zones.js';
 import * as m0011 from './0011_subnet_service_types.js';
 import * as m0012 from './0012_security_group_rbac.js';
+import * as m0013 from './0013_address_groups.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
@@ -22,4 +23,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0010_availability_zones': m0010,
   '0011_subnet_service_types': m0011,
   '0012_security_group_rbac': m0012,
+  '0013_address_groups': m0013,
 };

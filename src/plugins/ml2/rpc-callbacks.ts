@@ -289,7 +289,16 @@ export class Ml2RpcCallbacks {
         port_range_max: r.port_range_max,
         remote_ip_prefix: r.remote_ip_prefix,
         remote_group_id: r.remote_group_id,
+        remote_address_group_id: r.remote_address_group_id ?? null,
       });
+    }
+    // address-group: the prefixes of every address group a rule names
+    const addressGroupIds = [...new Set(rules.map((r) => r.remote_address_group_id).filter((x): x is string => !!x))];
+    const address_groups: Record<string, { IPv4: string[]; IPv6: string[] }> = Object.fromEntries(addressGroupIds.map((g) => [g, { IPv4: [], IPv6: [] }]));
+    if (addressGroupIds.length) {
+      for (const a of await trx.selectFrom('address_associations').selectAll().where('address_group_id', 'in', addressGroupIds).execute()) {
+        address_groups[a.address_group_id][a.address.includes(':') ? 'IPv6' : 'IPv4'].push(a.address);
+      }
     }
     const remoteGroups = [...new Set(rules.map((r) => r.remote_group_id).filter((x): x is string => x !== null))];
     const sg_member_ips: Record<string, { IPv4: string[]; IPv6: string[] }> = {};
@@ -326,7 +335,7 @@ export class Ml2RpcCallbacks {
         security_groups: (portGroups.get(p.id) ?? []).map((g: { security_group_id: string }) => g.security_group_id),
       };
     }
-    return { devices: out, security_groups, sg_member_ips, sg_stateful };
+    return { devices: out, security_groups, sg_member_ips, sg_stateful, address_groups };
   }
 
   /** Records a host's tunnel endpoint and returns every endpoint of that tunnel type. */

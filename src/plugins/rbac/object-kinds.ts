@@ -9,7 +9,7 @@ import type { NetworkPlugin } from '../ml2/networks.js';
 import { ACCESS_EXTERNAL, ACCESS_SHARED, portsDependOn, syncNetworkFlags, WILDCARD } from './network-access.js';
 import { bumpRevision } from '../revision.js';
 
-export type RbacTable = 'networkrbacs' | 'subnetpoolrbacs' | 'addressscoperbacs' | 'securitygrouprbacs';
+export type RbacTable = 'networkrbacs' | 'subnetpoolrbacs' | 'addressscoperbacs' | 'securitygrouprbacs' | 'addressgrouprbacs';
 
 export interface RbacObject {
   id: string;
@@ -21,7 +21,7 @@ export interface RbacObjectKind {
   type: string;
   table: RbacTable;
   /** the objects' own table */
-  objects: 'networks' | 'subnetpools' | 'address_scopes' | 'securitygroups';
+  objects: 'networks' | 'subnetpools' | 'address_scopes' | 'securitygroups' | 'address_groups';
   /** the actions an entry on this type may grant */
   actions: readonly string[];
   /** the object as the caller may see it (its NotFound otherwise), locked for the change */

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { convertFilterValue, listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import {
+  AddressGroupNotFound,
   HTTPBadRequest,
   SecurityGroupCannotRemoveDefault,
   SecurityGroupCannotUpdateDefault,
@@ -41,6 +42,7 @@ import { statement } from '../../db/statement.js';
 import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
 import { bool, countBy, groupBy, rowsForIds, type IdSet } from '../../db/rows.js';
 import { ACCESS_SHARED, WILDCARD } from '../rbac/network-access.js';
+import { addressGroupsOpenTo } from '../address-groups/address-groups.js';
 
 type RuleSpec = Omit<SecurityGroupRuleTable, 'id' | 'created_at' | 'updated_at' | 'revision_number'>;
 
@@ -129,7 +131,7 @@ export class SecurityGroupPlugin implements Handler {
       port_range_max: r.port_range_max,
       remote_ip_prefix: r.remote_ip_prefix,
       remote_group_id: r.remote_group_id,
-      remote_address_group_id: null,
+      remote_address_group_id: r.remote_address_group_id ?? null,
       normalized_cidr: prefix ? formatCidr(prefix) : null,
       belongs_to_default_sg: defaults.has(r.security_group_id),
       ...standardAttributes(r, undefined),
@@ -348,6 +350,16 @@ export class SecurityGroupRulePlugin implements Handler {
           if (!isUuid(spec.remote_group_id)) throw SecurityGroupNotFound({ id: spec.remote_group_id });
           await this.groups.find(trx, ctx, spec.remote_group_id);
         }
+        // an address group the rule's project owns or has shared with it (admins: any)
+        if (spec.remote_address_group_id) {
+          const ag = spec.remote_address_group_id;
+          let q = trx
+            .selectFrom('address_groups')
+            .select('id')
+            .where('id', '=', isUuid(ag) ? ag : '');
+          if (!ctx.isAdmin) q = q.where((eb) => eb.or([eb('project_id', '=', spec.project_id), eb('id', 'in', addressGroupsOpenTo(trx, spec.project_id))]));
+          if (!(await q.executeTakeFirst())) throw AddressGroupNotFound({ address_group_id: ag });
+        }
         const twin = rows.find((r) => r.security_group_id === sg.id && sameRule(r, spec));
         if (twin) throw DuplicateSecurityGroupRuleInPost({});
         const existing = await trx.selectFrom('securitygrouprules').selectAll().where('security_group_id', '=', sg.id).execute();
@@ -439,7 +451,8 @@ export function normalizeRule(item: ApiObject, projectId: string): RuleSpec {
 
   const prefix = item.remote_ip_prefix as string | null;
   const group = item.remote_group_id as string | null;
-  if (prefix && group) throw SecurityGroupMultipleRemoteEntites({});
+  const addressGroup = (item.remote_address_group_id as string | null | undefined) ?? null;
+  if ([prefix, group, addressGroup].filter(Boolean).length > 1) throw SecurityGroupMultipleRemoteEntites({});
   if (prefix) {
     const c = parseCidr(prefix)!;
     if ((c.version === 4 ? 'IPv4' : 'IPv6') !== ethertype) throw SecurityGroupRuleParameterConflict({ ethertype, cidr: prefix });
@@ -454,6 +467,7 @@ export function normalizeRule(item: ApiObject, projectId: string): RuleSpec {
     port_range_max: max,
     remote_ip_prefix: prefix ?? null,
     remote_group_id: group || null,
+    remote_address_group_id: addressGroup || null,
     description: (item.description as string) ?? '',
   };
 }
@@ -471,7 +485,8 @@ function sameRule(a: RuleSpec, b: RuleSpec): boolean {
     a.port_range_min === b.port_range_min &&
     a.port_range_max === b.port_range_max &&
     cidr(a.remote_ip_prefix) === cidr(b.remote_ip_prefix) &&
-    a.remote_group_id === b.remote_group_id
+    a.remote_group_id === b.remote_group_id &&
+    (a.remote_address_group_id ?? null) === (b.remote_address_group_id ?? null)
   );
 }
 

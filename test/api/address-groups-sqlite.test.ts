@@ -1,0 +1,3 @@
+import { addressGroupSuite } from './suite-address-groups.js';
+
+addressGroupSuite('sqlite');

@@ -1,0 +1,3 @@
+import { addressGroupSuite } from '../api/suite-address-groups.js';
+
+addressGroupSuite('postgres');

@@ -202,6 +202,20 @@ describe(`neutrino lab (prefix ${P})`, { timeout: 15 * 60_000 }, () => {
       assert.ok(await pingBecomes('c', '10.0.0.12', false), 'deleting the rule closes it again');
     });
 
+    it("an address group's addresses open and close a rule that names it, as they change (address-group)", async () => {
+      const ag = (await api('POST', '/address-groups', { address_group: { name: 'lab-ag', addresses: ['192.0.2.0/24'] } })).address_group;
+      const rule = (
+        await api('POST', '/security-group-rules', { security_group_rule: { security_group_id: defaultSg, direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp', remote_address_group_id: ag.id } })
+      ).security_group_rule;
+      assert.ok(await pingBecomes('c', '10.0.0.12', false, 3000), "c's address is not in the group yet");
+      await api('PUT', `/address-groups/${ag.id}/add_addresses`, { addresses: ['10.0.0.14/32'] });
+      assert.ok(await pingBecomes('c', '10.0.0.12', true), 'adding c to the address group opens icmp to b, with no restart');
+      await api('PUT', `/address-groups/${ag.id}/remove_addresses`, { addresses: ['10.0.0.14/32'] });
+      assert.ok(await pingBecomes('c', '10.0.0.12', false), 'removing it closes it again');
+      await api('DELETE', `/security-group-rules/${rule.id}`);
+      await api('DELETE', `/address-groups/${ag.id}`);
+    });
+
     it('an established TCP connection allowed by a rule survives an unrelated rule change', async () => {
       await api('POST', '/security-group-rules', {
         security_group_rule: { security_group_id: defaultSg, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 5000, port_range_max: 5000, remote_group_id: otherSg },

@@ -7,6 +7,8 @@
 export const TRACE_L2 = 'neutrino-diagnostics-l2';
 /** Server → an L3 agent on one host (call on `<topic>.<host>`). */
 export const TRACE_L3 = 'neutrino-diagnostics-l3';
+/** Server → a DHCP agent on one host (call on `<topic>.<host>`): audits only. */
+export const TRACE_DHCP = 'neutrino-diagnostics-dhcp';
 /** Trace: a list of checks in, one answer per check out (same order). */
 export const CHECK_HOPS = 'check_hops';
 /** Audit: {repair} in, an AuditReport out. */

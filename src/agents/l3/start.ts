@@ -19,7 +19,7 @@ export interface L3AgentStartOptions {
 }
 
 /** The L3 agent's own options, checked: only legacy routers on Linux bridge hosts are built. */
-export function l3AgentSettings(config: Config): { hostNamespace: string; reportInterval: number; availabilityZone: string } {
+export function l3AgentSettings(config: Config): { hostNamespace: string; reportInterval: number; availabilityZone: string; auditInterval: number } {
   const mode = config.str('DEFAULT', 'agent_mode');
   if (mode !== 'legacy') {
     const what = mode.startsWith('dvr') ? 'distributed routers (DVR) are not built' : "it is not one of Neutron's agent modes";
@@ -31,7 +31,12 @@ export function l3AgentSettings(config: Config): { hostNamespace: string; report
   if (hostNamespace && !namespaceExists(hostNamespace)) {
     throw new ConfigError(`[agent] host_namespace = ${hostNamespace}: no such network namespace (create it with: ip netns add ${hostNamespace})`);
   }
-  return { hostNamespace, reportInterval: Number(config.get('agent', 'report_interval')), availabilityZone: config.str('agent', 'availability_zone') };
+  return {
+    hostNamespace,
+    reportInterval: Number(config.get('agent', 'report_interval')),
+    availabilityZone: config.str('agent', 'availability_zone'),
+    auditInterval: config.int('agent', 'audit_interval'),
+  };
 }
 
 export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Promise<void> }> {
@@ -42,6 +47,15 @@ export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Pr
     const socket = resolve(o.config.str('DEFAULT', 'metadata_proxy_socket'));
     metadataProxies = new MetadataProxies({ kind: 'router', dir: join(resolve(o.config.str('DEFAULT', 'state_path')), 'metadata-proxy'), socket, user: proxyUser(socket), log: o.log });
   }
-  const agent = new L3Agent({ bus: o.bus, log: o.log, host: o.host, hostNamespace: s.hostNamespace, reportInterval: s.reportInterval, availabilityZone: s.availabilityZone, metadataProxies });
+  const agent = new L3Agent({
+    bus: o.bus,
+    log: o.log,
+    host: o.host,
+    hostNamespace: s.hostNamespace,
+    reportInterval: s.reportInterval,
+    availabilityZone: s.availabilityZone,
+    metadataProxies,
+    auditInterval: s.auditInterval,
+  });
   return startOrUndo(agent);
 }

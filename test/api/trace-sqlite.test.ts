@@ -5,7 +5,7 @@
 // dataplane tier asks real agents).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AUDIT, type AuditArgs, CHECK_HOPS, TRACE_L2, type CheckHopsArgs } from '../../src/contract/trace.js';
+import { AUDIT, type AuditArgs, CHECK_HOPS, TRACE_L2, TRACE_L3, type CheckHopsArgs } from '../../src/contract/trace.js';
 import * as topics from '../../src/contract/topics.js';
 import type { Consumer } from '../../src/rpc/bus.js';
 import { asAdmin, asMember, startTestServer, type TestServer } from '../helpers/server.js';
@@ -247,7 +247,7 @@ describe('POST /v2.0/trace on sqlite (model only)', () => {
     assert.match(byStep.destination_port.detail, /could not answer/);
   });
 
-  it('POST /v2.0/audit: admin only, input named, a host without a live L2 agent refused, the agent asked with repair', async () => {
+  it('POST /v2.0/audit: admin only, input named, a host without a live agent refused, each agent kind asked on its topic with repair', async () => {
     const denied = await s.req('POST', '/v2.0/audit', {}, asMember(P));
     assert.equal(denied.status, 403);
     assert.match(denied.body.NeutronError.message, /create_audit/);
@@ -255,7 +255,7 @@ describe('POST /v2.0/trace on sqlite (model only)', () => {
       [{ audit: { repair: 'yes' } }, /Invalid input for repair/],
       [{ audit: { host: 7 } }, /Invalid input for host/],
       [{ audit: { hots: 'compute1' } }, /Invalid input for hots/],
-      [{ audit: { host: 'nowhere' } }, /no live L2 agent on host nowhere/],
+      [{ audit: { host: 'nowhere' } }, /no live L2, DHCP or L3 agent on host nowhere/],
     ] as [Obj, RegExp][]) {
       const r = await s.req('POST', '/v2.0/audit', body, ADMIN);
       assert.equal(r.status, 400, JSON.stringify(body));
@@ -287,6 +287,31 @@ describe('POST /v2.0/trace on sqlite (model only)', () => {
     assert.equal(a.audits.length, 1);
     assert.equal(a.audits[0].drifts[0].repaired, true);
     assert.deepEqual(a.unanswered, []);
-    assert.match(a.not_audited.join('\n'), /L3 agents .*not built/);
+    assert.deepEqual(a.not_audited, []);
+    // each agent kind of a host is asked on its own topic: the network host's L2 and L3 agents
+    const byTopic: string[] = [];
+    for (const [topic, agentType] of [
+      [TRACE_L2, 'Linux bridge agent'],
+      [TRACE_L3, 'L3 agent'],
+    ]) {
+      consumers.push(
+        await s.bus.consume(
+          topic,
+          {
+            [AUDIT]: (args: AuditArgs) => {
+              byTopic.push(`${topic} ${args.repair}`);
+              return { host: 'network', agent_type: agentType, drifts: [], checked: {}, not_audited: [], ms: 1 };
+            },
+          },
+          { host: 'network', fanout: false, shared: false },
+        ),
+      );
+    }
+    const n = (await ok('POST', '/v2.0/audit', { audit: { host: 'network' } })).audit;
+    assert.deepEqual(byTopic.sort(), [`${TRACE_L2} false`, `${TRACE_L3} false`]);
+    assert.deepEqual(
+      n.audits.map((r: Obj) => r.agent_type),
+      ['L3 agent', 'Linux bridge agent'],
+    );
   });
 });

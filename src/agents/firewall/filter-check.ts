@@ -52,7 +52,8 @@ function covered(source: string, prefixes: string[]): boolean {
 export type FirewallTables = [bridge: NftJsonObject[] | null, inet: NftJsonObject[] | null];
 
 /** Both tables of the port firewall as `nft -j` lists them (one read serves every check of a call). */
-export const readFirewallTables = (netns: string | null): Promise<FirewallTables> => Promise.all([listNftTable(netns, 'bridge', TABLE), listNftTable(netns, 'inet', TABLE)]);
+export const readFirewallTables = (netns: string | null): Promise<FirewallTables> =>
+  Promise.all([listNftTable(netns, 'bridge', TABLE, { memo: true }), listNftTable(netns, 'inet', TABLE, { memo: true })]);
 
 export async function checkPortFilter(tables: Promise<FirewallTables>, c: PortFilterCheck): Promise<KernelAnswer> {
   const tap = tapName(c.port_id);

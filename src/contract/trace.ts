@@ -44,6 +44,8 @@ export interface PortFilterCheck {
   /** the rule the model says decides (checked to be in the group's chain), if any */
   rule_id: string | null;
   direction: 'ingress' | 'egress';
+  /** the port's network: its bridge's conntrack zone is reported (absent: not asked) */
+  network_id?: string;
 }
 
 /** The router's namespace routes the destination out of the expected device. */
@@ -75,6 +77,8 @@ export interface KernelAnswer {
   /** null: the agent could not tell (e.g. a check its driver does not know) */
   agrees: boolean | null;
   detail: string;
+  /** the conntrack zone the packet's connection is tracked in at this hop, where the host keeps one per network */
+  conntrack_zone?: number;
 }
 
 export interface CheckHopsArgs {

@@ -121,6 +121,15 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
       assert.equal(h.kernel?.agrees, true, `kernel of ${h.step} on ${h.host}: ${JSON.stringify(h.kernel)}`);
     }
     assert.equal(t.kernel_disagrees_at, null);
+    // the filter hops name the conntrack zone of the port's bridge, as the host's map zones holds it
+    for (const step of ['egress', 'ingress']) {
+      const k = kernelOf(t, step);
+      assert.equal(typeof k.conntrack_zone, 'number', `${step}: ${JSON.stringify(k)}`);
+      assert.match(k.detail, new RegExp(`conntrack zone ${k.conntrack_zone} \\(brq`));
+    }
+    const host = (h: string) => `${P}${h}`;
+    const zones = (await sh('ip', ['netns', 'exec', host('compute1'), 'nft', 'list', 'map', 'inet', 'neutrino-sg', 'zones'])).stdout;
+    assert.match(zones, new RegExp(`"brq\\S+" : ${kernelOf(t, 'egress').conntrack_zone}\\b`));
     assert.match(kernelOf(t, 'l2_forward').detail, new RegExp(`${b.mac}.*dst 10\\.21\\.0\\.\\d+; flood entry`));
     // the printed form names every hop and the kernel's word on it
     const text = await ok('trace', '--from', 'a1', '--to', 'b1', '--config-file', CONF);

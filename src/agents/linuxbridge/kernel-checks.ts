@@ -85,7 +85,7 @@ async function linuxBridgeCheck(ctx: LinuxBridgeCheckContext, reads: CallReads, 
         return await fdbTowards(reads, c);
       case 'port_filter':
         if (!ctx.filtering) return { agrees: false, detail: 'this host runs the noop firewall driver: nothing is filtered' };
-        return await checkPortFilter(ctx.firewallTables(), c);
+        return await checkPortFilter(ctx.firewallTables(), c, c.network_id ? ctx.bridgeOf(c.port_id, c.network_id) : null);
       default:
         return { agrees: null, detail: `an L2 agent does not check ${c.kind}` };
     }

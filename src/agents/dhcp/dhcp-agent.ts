@@ -122,23 +122,22 @@ export class DhcpAgent {
     const checked = { networks: 0, files: 0, processes: 0, addresses: 0 };
     const drifts: Drift[] = [];
     await inParallel([...this.served.keys()], 8, async (id) => {
-      const n = this.served.get(id);
-      if (!n) return;
-      checked.networks++;
-      let found = await this.networks.inspect(n, checked);
-      if (repair && found.length) {
-        const left = await this.exclusive(id, async () => {
-          const now = this.served.get(id);
-          if (!now) return [];
+      // one change at a time per network: an event's convergence and the audit never overlap
+      const found = await this.exclusive(id, async () => {
+        const now = this.served.get(id);
+        if (!now) return [];
+        checked.networks++;
+        const seen = await this.networks.inspect(now, checked).catch((err: Error) => [{ kind: 'dhcp_network', object: id, detail: `could not be read: ${err.message}`, repaired: false }]);
+        if (!repair || !seen.length) return seen;
+        try {
           await this.networks.converge(now);
-          return this.networks.inspect(now, { files: 0, processes: 0, addresses: 0 });
-        }).catch((err: Error) => {
-          this.log.error({ event: 'audit.repair_failed', network_id: id, err: err.message }, `could not repair DHCP of ${id}`);
-          return found;
-        });
-        const still = new Set(left.map((d) => `${d.kind} ${d.object}`));
-        found = found.map((d) => ({ ...d, repaired: !still.has(`${d.kind} ${d.object}`) }));
-      }
+          const still = new Set((await this.networks.inspect(now, { files: 0, processes: 0, addresses: 0 })).map((d) => `${d.kind} ${d.object}`));
+          return seen.map((d) => ({ ...d, repaired: !still.has(`${d.kind} ${d.object}`) }));
+        } catch (err) {
+          this.log.error({ event: 'audit.repair_failed', network_id: id, err: (err as Error).message }, `could not repair DHCP of ${id}`);
+          return seen;
+        }
+      });
       drifts.push(...found);
     });
     drifts.sort((a, b) => `${a.kind} ${a.object}`.localeCompare(`${b.kind} ${b.object}`));

@@ -138,21 +138,29 @@ export class L3Agent {
   private async inspect(repair: boolean): Promise<AuditFindings> {
     const checked: RouterAuditCount = { routers: 0, devices: 0, addresses: 0, routes: 0, nft_elements: 0, nft_chains: 0 };
     const drifts: Drift[] = [];
+    let busy = 0;
     await Promise.all(
       this.dataplane.appliedRouters().map(async (id) => {
-        let found = await this.dataplane.inspect(id, checked);
+        // a router with a pass queued or under way is being converged: its state is in motion
+        if (this.queue.has(id)) {
+          busy++;
+          return;
+        }
+        let found = await this.dataplane.inspect(id, checked).catch((err: Error) => [{ kind: 'qrouter', object: id, detail: `could not be read: ${err.message}`, repaired: false }]);
         if (repair && found.length) {
           if (found.some((d) => d.kind.startsWith('nft_'))) this.natSuspect.add(id);
           await this.queue.push(id);
           const scratch: RouterAuditCount = { routers: 0, devices: 0, addresses: 0, routes: 0, nft_elements: 0, nft_chains: 0 };
-          const still = new Set((await this.dataplane.inspect(id, scratch)).map((d) => `${d.kind} ${d.object} ${d.detail}`));
+          const still = new Set((await this.dataplane.inspect(id, scratch).catch(() => found)).map((d) => `${d.kind} ${d.object} ${d.detail}`));
           found = found.map((d) => ({ ...d, repaired: !still.has(`${d.kind} ${d.object} ${d.detail}`) }));
         }
         drifts.push(...found);
       }),
     );
     drifts.sort((a, b) => `${a.kind} ${a.object}`.localeCompare(`${b.kind} ${b.object}`));
-    return { drifts, checked, not_audited: ['conntrack entries', 'metadata proxies', 'routers this process has not applied'] };
+    const notAudited = ['conntrack entries', 'metadata proxies', 'routers this process has not applied'];
+    if (busy) notAudited.push(`${busy} router(s) being processed now (the next audit looks at them)`);
+    return { drifts, checked, not_audited: notAudited };
   }
 
   private updated(ids: string[]): void {

@@ -268,7 +268,7 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
     assert.ok(again.configurations.audit.repairs >= 3, JSON.stringify(again.configurations.audit));
   });
 
-  /** a killed dnsmasq, its host file changed, the router's default route and a floating IP's DNAT element deleted */
+  /** a killed dnsmasq, its host file changed, the router's internal address, its default route and a floating IP's DNAT element deleted */
   const plantOnNetwork = async () => {
     const pid = dnsmasqPid();
     assert.ok(pid, 'the private network has a dnsmasq');
@@ -277,7 +277,12 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
     const routes = JSON.parse((await sh('ip', ['-n', routerNs, '-j', 'route', 'show', 'proto', 'static'])).stdout) as Obj[];
     const dflt = routes.find((r) => r.dst === 'default');
     assert.ok(dflt, `a default route in ${routerNs}: ${JSON.stringify(routes)}`);
+    // the router's address on its internal subnet (the instances' gateway)
+    const links = JSON.parse((await sh('ip', ['-n', routerNs, '-j', 'addr', 'show'])).stdout) as Obj[];
+    const qr = links.find((l) => l.ifname.startsWith('qr-') && l.addr_info.some((x: Obj) => x.local === '10.0.0.1'));
+    assert.ok(qr, `qr- with 10.0.0.1 in ${routerNs}`);
     for (const cmd of [
+      ['ip', '-n', routerNs, 'addr', 'del', '10.0.0.1/24', 'dev', qr.ifname],
       ['ip', '-n', routerNs, 'route', 'del', 'default', 'via', dflt.gateway],
       ['ip', 'netns', 'exec', routerNs, 'nft', 'delete', 'element', 'ip', 'neutrino-nat', 'floating_to_fixed', `{ ${fip.floating_ip_address} }`],
     ]) {
@@ -286,18 +291,19 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
     }
     for (let i = 0; i < 100 && dnsmasqPid(); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(dnsmasqPid(), null, 'dnsmasq is gone');
-    return { gateway: dflt.gateway as string, pid };
+    return { gateway: dflt.gateway as string, pid, qr: qr.ifname as string };
   };
-  const networkDrifts = (gateway: string) => [
+  const networkDrifts = (gateway: string, qr: string) => [
     `dhcp_file ${dhcpFile('host')}`,
+    `router_address ${routerNs} ${qr}`,
     `dnsmasq dnsmasq of ${privateNet}`,
     `nft_set ${routerNs} ip neutrino-nat floating_to_fixed`,
     `router_route ${routerNs} 0.0.0.0/0 via ${gateway}`,
   ];
 
-  it('audit of the network host: a killed dnsmasq, a changed host file, a deleted qrouter route and NAT element are named; --repair puts them right', async () => {
+  it('audit of the network host: a killed dnsmasq, a changed host file, a deleted qrouter address, route and NAT element are named; --repair puts them right', async () => {
     assert.ok(await internetReaches(fip.floating_ip_address, 10_000));
-    const { gateway, pid } = await plantOnNetwork();
+    const { gateway, pid, qr } = await plantOnNetwork();
     assert.ok(!(await internetReaches(fip.floating_ip_address, 0)), 'the floating IP is cut off');
     const dnatHop = async () => (await trace('--from', '198.51.100.1', '--to', fip.floating_ip_address)).hops.find((h: Obj) => h.step === 'dnat').kernel;
     assert.equal((await dnatHop()).agrees, false, 'the trace sees the DNAT element gone');
@@ -305,7 +311,8 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
     assert.equal(code, 2);
     const drifts = a.audits.flatMap((r: Obj) => r.drifts) as Obj[];
     const named = drifts.map((d) => `${d.kind} ${d.object}`);
-    for (const want of networkDrifts(gateway)) assert.ok(named.includes(want), `${want} in\n${named.join('\n')}`);
+    for (const want of networkDrifts(gateway, qr)) assert.ok(named.includes(want), `${want} in\n${named.join('\n')}`);
+    assert.equal(drifts.find((d) => d.kind === 'router_address')?.detail, 'address(es) missing: 10.0.0.1/24');
     assert.match(drifts.find((d) => d.kind === 'nft_set')!.detail, new RegExp(`1 element\\(s\\) missing \\(${fip.floating_ip_address.replace(/\./g, '\\.')}\\)`));
     assert.match(drifts.find((d) => d.kind === 'dnsmasq')!.detail, /not running/);
     assert.match(drifts.find((d) => d.kind === 'dhcp_file')!.detail, /1 line\(s\) nobody wrote/);
@@ -316,7 +323,8 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
     const fixed = await audit('--host', 'network', '--repair');
     assert.equal(fixed.code, 0, JSON.stringify(fixed.a, null, 1));
     const all = fixed.a.audits.flatMap((r: Obj) => r.drifts) as Obj[];
-    assert.ok(all.length >= 4 && all.every((d) => d.repaired), JSON.stringify(all, null, 1));
+    assert.ok(all.length >= 5 && all.every((d) => d.repaired), JSON.stringify(all, null, 1));
+    assert.ok(await pings('a1', '10.0.0.1'), 'a1 reaches its gateway again');
     for (const r of (await audit('--host', 'network')).a.audits) assert.deepEqual(r.drifts, [], `${r.agent_type}: ${JSON.stringify(r.drifts)}`);
     assert.ok(dnsmasqPid() && dnsmasqPid() !== pid, 'a new dnsmasq serves the network');
     assert.ok(!readFileSync(dhcpFile('host'), 'utf8').includes('host-planted'));
@@ -327,7 +335,7 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
   it('audit_interval on the network host: the DHCP and L3 agents repair planted drift by themselves within an interval (logged, counted)', async () => {
     await auditEvery(2, 'network', ['dhcp', 'l3']);
     assert.ok(await internetReaches(fip.floating_ip_address, 10_000));
-    const { gateway } = await plantOnNetwork();
+    const { gateway, qr } = await plantOnNetwork();
     const t0 = Date.now();
     assert.ok(await internetReaches(fip.floating_ip_address, 15_000), 'the floating IP recovers without anyone asking');
     let back = false;
@@ -338,11 +346,12 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
     assert.ok(back, 'dnsmasq runs again');
     for (const r of (await audit('--host', 'network')).a.audits) assert.deepEqual(r.drifts, [], `${r.agent_type}: ${JSON.stringify(r.drifts)}`);
     const logs = ['dhcp-agent-network', 'l3-agent-network'].map((f) => readFileSync(join(DIR, 'logs', `${f}.log`), 'utf8')).join('\n');
-    for (const what of networkDrifts(gateway)) assert.ok(logs.includes(`drift repaired: ${what}`), `log line for ${what}`);
+    for (const what of networkDrifts(gateway, qr)) assert.ok(logs.includes(`drift repaired: ${what}`), `log line for ${what}`);
     await new Promise((r) => setTimeout(r, 2500)); // the next heartbeat carries the counters
     for (const type of ['DHCP agent', 'L3 agent']) {
       const agent = (await api('GET', `/agents?host=network&agent_type=${encodeURIComponent(type)}`)).agents[0];
       assert.ok(agent.configurations.audit.repairs >= 2, `${type}: ${JSON.stringify(agent.configurations.audit)}`);
     }
+    assert.ok(await lab.pingBecomes('a1', '10.0.0.1', true, 10_000), 'a1 reaches its gateway again');
   });
 });

@@ -22,7 +22,7 @@ export function renderAudit(a: Json): string[] {
 export function auditCommand(): Command {
   return withCommon(new Command('audit'))
     .description(
-      "Compare each host's kernel with what its agents applied (L2: bridge membership, VXLAN fdb, nft tables; DHCP: dnsmasq processes, host files, DHCP ports; L3: qrouter devices, addresses, routes, NAT) and, with --repair, put it right (admin only).",
+      "Compare each host's kernel with what its agents applied (L2: bridge membership, VXLAN fdb, nft tables, or OVS ports, tunnels and flows; DHCP: dnsmasq processes, host files, DHCP ports; L3: qrouter devices, addresses, routes, NAT) and, with --repair, put it right (admin only).",
     )
     .option('--host <host>', 'only this host')
     .option('--repair', 'repair what differs (each repair is one log line of the agent and counts in its reported state)')
@@ -31,12 +31,15 @@ export function auditCommand(): Command {
       'after',
       `
 Exit status: 0 when nothing differs (or everything found was repaired), 2 when drift is left,
-1 on an error. Agents also audit and repair by themselves every [agent] audit_interval seconds.
+1 on an error. Agents also audit and repair by themselves every [agent] audit_interval seconds
+(default 60; 0 turns it off). Each repair is one line in the agent's log, and counts in its
+reported state (openstack network agent show: configurations.audit).
 
 Examples:
   neutrino audit
   neutrino audit --host compute1
-  neutrino audit --host compute1 --repair --json`,
+  neutrino audit --host compute1 --repair --json
+  neutrino audit --host network            # its Linux bridge, DHCP and L3 agents`,
     )
     .action(async (o: { host?: string; repair?: boolean; json?: boolean } & CommonOpts) => {
       const { api } = computeContext(o);

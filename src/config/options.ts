@@ -175,7 +175,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
       type: 'int',
       default: 60,
       min: 0,
-      help: 'Linux bridge, DHCP and L3 agents: seconds between drift audits (bridge membership, VXLAN fdb, nft tables; dnsmasq processes and files; qrouter devices, addresses, routes and NAT) that repair what they find; 0 disables them (neutrino audit still asks on demand). docs/trace.md',
+      help: 'Linux bridge, Open vSwitch, DHCP and L3 agents: seconds between drift audits (bridge membership, VXLAN fdb, nft tables; OVS ports, tunnels and flows; dnsmasq processes and files; qrouter devices, addresses, routes and NAT) that repair what they find; 0 disables them (neutrino audit still asks on demand). docs/trace.md',
     },
     availability_zone: { type: 'string', default: 'nova', help: 'Availability zone the DHCP and L3 agents report (openstack network agent list shows it); L2 agents report none, as in Neutron.' },
     tunnel_types: { type: 'list', default: [], help: 'Open vSwitch agent: tunnel types it serves (only vxlan is built).' },

@@ -1,7 +1,8 @@
 // `neutrino trace` latency on a real lab (server, agents over RabbitMQ, the real kernel): the
 // wall time of POST /v2.0/trace as a client sees it, with the kernel checks (every host on the
 // path asked over RPC) and model only, for three paths: a ping across hosts, a TCP port the
-// destination's group drops, and the floating IP path from outside. Target: ≤ 300 ms.
+// destination's group drops, and the floating IP path from outside. Target: ≤ 300 ms. Then
+// the cost of a drift audit of every host of the lab (each agent's own time, and the client's).
 //
 //   node dist/bench/trace.js [--runs 50]
 //
@@ -61,6 +62,27 @@ async function main(): Promise<void> {
       }
     }
     console.log('  target: ≤ 300 ms with the kernel checks');
+
+    // the drift audit of every host of the lab (Linux bridge, DHCP and L3 agents), none repairing
+    console.log(`\nPOST /v2.0/audit of every host, ${RUNS} runs (client wall time; each agent's own time)`);
+    const wall: number[] = [];
+    const byAgent = new Map<string, number[]>();
+    let drifts = 0;
+    for (let i = 0; i < RUNS + 3; i++) {
+      const t0 = performance.now();
+      const a = (await api.post('/audit', { audit: {} })).audit;
+      if (i < 3) continue;
+      wall.push(performance.now() - t0);
+      for (const r of a.audits as Json[]) {
+        const key = `${r.host} ${r.agent_type} [${Object.entries(r.checked as Record<string, number>)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ')}]`;
+        byAgent.set(key, [...(byAgent.get(key) ?? []), r.ms as number]);
+        drifts += (r.drifts as Json[]).length;
+      }
+    }
+    console.log(`  all hosts                    ${fmt(wall)}  [${drifts} drift(s) found]`);
+    for (const [key, ms] of [...byAgent].sort()) console.log(`  ${key}: ${fmt(ms)}`);
   } finally {
     console.log('\nlab down…');
     await labDown(PREFIX, dir);

@@ -1,5 +1,5 @@
-// `neutrino audit`: asks the server (POST /v2.0/audit, admin) to have the L2 agents compare their
-// hosts with what they applied, and prints what differs, per host and per object.
+// `neutrino audit`: asks the server (POST /v2.0/audit, admin) to have the L2, DHCP and L3 agents
+// compare their hosts with what they applied, and prints what differs, per host and per object.
 import { Command } from 'commander';
 import type { Json } from '../compute/api-client.js';
 import { type CommonOpts, computeContext, withCommon } from '../compute/cli.js';
@@ -12,7 +12,7 @@ export function renderAudit(a: Json): string[] {
       .map(([k, v]) => `${v} ${k}`)
       .join(', ');
     out.push(`${r.host} (${r.agent_type}): ${r.drifts.length ? `${r.drifts.length} drift(s)` : 'no drift'}  [${checked}; ${r.ms} ms]`);
-    for (const d of r.drifts as Json[]) out.push(`  ${d.repaired ? 'REPAIRED' : 'DRIFT   '} ${d.kind.padEnd(12)} ${d.object}: ${d.detail}`);
+    for (const d of r.drifts as Json[]) out.push(`  ${d.repaired ? 'REPAIRED' : 'DRIFT   '} ${d.kind.padEnd(16)} ${d.object}: ${d.detail}`);
   }
   for (const u of a.unanswered as Json[]) out.push(`${u.host} (${u.agent_type}): NO ANSWER — ${u.error}`);
   for (const n of a.not_audited as string[]) out.push(`not audited: ${n}`);
@@ -21,7 +21,9 @@ export function renderAudit(a: Json): string[] {
 
 export function auditCommand(): Command {
   return withCommon(new Command('audit'))
-    .description("Compare each host's kernel with what its L2 agent applied (bridge membership, VXLAN fdb, nft tables) and, with --repair, put it right (admin only).")
+    .description(
+      "Compare each host's kernel with what its agents applied (L2: bridge membership, VXLAN fdb, nft tables, or OVS ports, tunnels and flows; DHCP: dnsmasq processes, host files, DHCP ports; L3: qrouter devices, addresses, routes, NAT) and, with --repair, put it right (admin only).",
+    )
     .option('--host <host>', 'only this host')
     .option('--repair', 'repair what differs (each repair is one log line of the agent and counts in its reported state)')
     .option('--json', 'print the API answer as JSON')
@@ -29,12 +31,15 @@ export function auditCommand(): Command {
       'after',
       `
 Exit status: 0 when nothing differs (or everything found was repaired), 2 when drift is left,
-1 on an error. Agents also audit and repair by themselves every [agent] audit_interval seconds.
+1 on an error. Agents also audit and repair by themselves every [agent] audit_interval seconds
+(default 60; 0 turns it off). Each repair is one line in the agent's log, and counts in its
+reported state (openstack network agent show: configurations.audit).
 
 Examples:
   neutrino audit
   neutrino audit --host compute1
-  neutrino audit --host compute1 --repair --json`,
+  neutrino audit --host compute1 --repair --json
+  neutrino audit --host network            # its Linux bridge, DHCP and L3 agents`,
     )
     .action(async (o: { host?: string; repair?: boolean; json?: boolean } & CommonOpts) => {
       const { api } = computeContext(o);

@@ -31,7 +31,7 @@ export function renderTrace(t: Json): string[] {
 export function traceCommand(): Command {
   return withCommon(new Command('trace'))
     .description('Trace a packet through the logical model (security groups, anti-spoofing, networks, router, NAT) and ask each host whether its kernel agrees (admin only).')
-    .requiredOption('--from <port|instance|ip>', 'source: a port id, an instance id or name, or an address outside the cloud (reaching in by a floating IP)')
+    .requiredOption('--from <port|instance|ip>', 'source: a port id, an instance id or name, or an address outside the cloud (reaching in by a floating IP, or routed to a port’s IPv6 address)')
     .requiredOption('--to <ip|port|instance>', 'destination: an address, a port id, or an instance id or name')
     .option('--proto <icmp|tcp|udp>', 'protocol', 'icmp')
     .option('--dport <n>', 'tcp/udp destination port')
@@ -44,7 +44,8 @@ export function traceCommand(): Command {
       `
 Each hop prints where it happens (host), what it is, its verdict (ALLOW, DROP, FORWARD, NAT,
 DELIVER), the rule or entry that decided, and what the host's kernel holds for it ("agrees",
-"DISAGREES — why", or "unknown" when no live agent could answer). Exit status: 0 when the trace
+"DISAGREES — why", or "unknown" when no live agent could answer; Open vSwitch hosts answer with
+ovs-appctl ofproto/trace, Linux bridge hosts name the conntrack zone of a port's network). Exit status: 0 when the trace
 ran (whatever its verdict), 1 on an error.
 
 Examples:
@@ -52,6 +53,7 @@ Examples:
   neutrino trace --from vm1 --to 10.0.0.7 --proto tcp --dport 22
   neutrino trace --from vm1 --to vm2 --src-ip 10.0.0.99          # a forged source
   neutrino trace --from 203.0.113.9 --to 198.51.100.20 --proto tcp --dport 80   # in by a floating IP
+  neutrino trace --from vm1 --to 2001:db8:2::7 --proto tcp --dport 443   # IPv6 (ICMPv6 with --proto icmp)
   neutrino trace --from 4f6c… --to 8.8.8.8 --model-only --json`,
     )
     .action(

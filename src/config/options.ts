@@ -180,7 +180,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
       type: 'int',
       default: 60,
       min: 0,
-      help: 'Linux bridge agent: seconds between drift audits (bridge membership, VXLAN fdb, nft tables) that repair what they find; 0 disables them (neutrino audit still asks on demand). docs/trace.md',
+      help: 'Linux bridge, Open vSwitch, DHCP and L3 agents: seconds between drift audits (bridge membership, VXLAN fdb, nft tables; OVS ports, tunnels and flows; dnsmasq processes and files; qrouter devices, addresses, routes and NAT) that repair what they find; 0 disables them (neutrino audit still asks on demand). docs/trace.md',
     },
     extensions: {
       type: 'list',

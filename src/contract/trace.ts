@@ -7,6 +7,8 @@
 export const TRACE_L2 = 'neutrino-diagnostics-l2';
 /** Server → an L3 agent on one host (call on `<topic>.<host>`). */
 export const TRACE_L3 = 'neutrino-diagnostics-l3';
+/** Server → a DHCP agent on one host (call on `<topic>.<host>`): audits only. */
+export const TRACE_DHCP = 'neutrino-diagnostics-dhcp';
 /** Trace: a list of checks in, one answer per check out (same order). */
 export const CHECK_HOPS = 'check_hops';
 /** Audit: {repair} in, an AuditReport out. */
@@ -42,6 +44,8 @@ export interface PortFilterCheck {
   /** the rule the model says decides (checked to be in the group's chain), if any */
   rule_id: string | null;
   direction: 'ingress' | 'egress';
+  /** the port's network: its bridge's conntrack zone is reported (absent: not asked) */
+  network_id?: string;
 }
 
 /** The router's namespace routes the destination out of the expected device. */
@@ -73,6 +77,8 @@ export interface KernelAnswer {
   /** null: the agent could not tell (e.g. a check its driver does not know) */
   agrees: boolean | null;
   detail: string;
+  /** the conntrack zone the packet's connection is tracked in at this hop, where the host keeps one per network */
+  conntrack_zone?: number;
 }
 
 export interface CheckHopsArgs {

@@ -11,13 +11,27 @@ export async function applyNftScript(netns: string | null, script: string): Prom
 /** One object of `nft -j list …`: {table: …}, {chain: …}, {rule: …}, {set: …}, {map: …}. */
 export type NftJsonObject = Record<string, Record<string, unknown>>;
 
-/** The objects of a table, or null when the table does not exist. */
-export async function listNftTable(netns: string | null, family: string, table: string): Promise<NftJsonObject[] | null> {
+/** The last text and parse of each table read with `memo` (a table of thousands of elements is
+ *  megabytes of JSON; a host that did not change lists the same text again). */
+const lastParse = new Map<string, { text: string; objects: NftJsonObject[] }>();
+
+/**
+ * The objects of a table, or null when the table does not exist. With `memo`, an answer whose
+ * text is the same as the last one's is the same (frozen-by-contract: callers must not change
+ * it) array, unparsed again — and callers may compare it by identity.
+ */
+export async function listNftTable(netns: string | null, family: string, table: string, opts: { memo?: boolean } = {}): Promise<NftJsonObject[] | null> {
   const r = await run('nft', ['-j', 'list', 'table', family, table], { netns, allowFailure: true });
   if (r.code !== 0) {
     if (/No such file or directory|does not exist/i.test(r.stderr)) return null;
     throw new CommandError(`nft -j list table ${family} ${table}`, r.code, r.stderr, r.stdout);
   }
-  const parsed = JSON.parse(r.stdout) as { nftables?: NftJsonObject[] };
-  return parsed.nftables ?? [];
+  const key = `${netns ?? ''} ${family} ${table}`;
+  if (opts.memo) {
+    const last = lastParse.get(key);
+    if (last && last.text === r.stdout) return last.objects;
+  }
+  const objects = (JSON.parse(r.stdout) as { nftables?: NftJsonObject[] }).nftables ?? [];
+  if (opts.memo) lastParse.set(key, { text: r.stdout, objects });
+  return objects;
 }

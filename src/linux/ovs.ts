@@ -178,6 +178,20 @@ export class Ovs {
     return parseFlowDump(r.stdout);
   }
 
+  /** The control socket of this OVS's ovs-vswitchd: <rundir>/ovs-vswitchd.ctl (as startOvsDaemons
+   *  names it), else the distribution's <rundir>/ovs-vswitchd.<pid>.ctl. */
+  private vswitchdTarget(): string {
+    const named = join(this.rundir, 'ovs-vswitchd.ctl');
+    if (existsSync(named)) return named;
+    const pid = readPidFile(join(this.rundir, 'ovs-vswitchd.pid'));
+    return pid !== null ? join(this.rundir, `ovs-vswitchd.${pid}.ctl`) : named;
+  }
+
+  /** `ovs-appctl ofproto/trace <bridge> <flow>`: what the switch would do with such a packet. */
+  async traceFlow(bridge: string, flow: string): Promise<string> {
+    return (await run('ovs-appctl', [`--target=${this.vswitchdTarget()}`, 'ofproto/trace', bridge, flow])).stdout;
+  }
+
   /** Makes the bridge's flow table exactly `flows`, in one OpenFlow bundle (all or nothing). */
   async replaceFlows(bridge: string, flows: Flow[]): Promise<void> {
     await run('ovs-ofctl', ['-O', 'OpenFlow13', '--bundle', 'replace-flows', this.ofctlTarget(bridge), '-'], { input: `${flows.map(renderFlow).join('\n')}\n` });

@@ -5,7 +5,7 @@
 // dataplane tier asks real agents).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AUDIT, type AuditArgs, CHECK_HOPS, TRACE_L2, type CheckHopsArgs } from '../../src/contract/trace.js';
+import { AUDIT, type AuditArgs, CHECK_HOPS, TRACE_L2, TRACE_L3, type CheckHopsArgs } from '../../src/contract/trace.js';
 import * as topics from '../../src/contract/topics.js';
 import type { Consumer } from '../../src/rpc/bus.js';
 import { asAdmin, asMember, startTestServer, type TestServer } from '../helpers/server.js';
@@ -187,6 +187,81 @@ describe('POST /v2.0/trace on sqlite (model only)', () => {
     assert.equal(t.hops.at(-1).decided_by, 'no port on the network holds 10.0.0.77');
   });
 
+  it('IPv6: ICMPv6 and TCP through the groups and the router, routed (not NATed) in from outside and out', async () => {
+    const pub = (await ok('GET', '/v2.0/networks?name=public')).networks[0];
+    const pub6 = (await ok('POST', '/v2.0/subnets', { subnet: { network_id: pub.id, cidr: '2001:db8:ff::/64', ip_version: 6, gateway_ip: '2001:db8:ff::1' } })).subnet;
+    const priv6 = (await ok('POST', '/v2.0/subnets', { subnet: { network_id: priv.id, cidr: '2001:db8:1::/64', ip_version: 6, project_id: P } })).subnet;
+    const other6 = (await ok('POST', '/v2.0/subnets', { subnet: { network_id: other.id, cidr: '2001:db8:2::/64', ip_version: 6, project_id: P } })).subnet;
+    const router = (await ok('GET', '/v2.0/routers?name=r1')).routers[0];
+    await ok('PUT', `/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: priv6.id });
+    await ok('PUT', `/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: other6.id });
+    const v4 = router.external_gateway_info.external_fixed_ips[0];
+    await ok('PUT', `/v2.0/routers/${router.id}`, { router: { external_gateway_info: { network_id: pub.id, external_fixed_ips: [v4, { subnet_id: pub6.id }] } } });
+    const web6 = (await ok('POST', '/v2.0/security-groups', { security_group: { name: 'web6', project_id: P } })).security_group;
+    await ok('POST', '/v2.0/security-group-rules', {
+      security_group_rule: { security_group_id: web6.id, direction: 'ingress', ethertype: 'IPv6', protocol: 'tcp', port_range_min: 443, port_range_max: 443, remote_ip_prefix: '::/0' },
+    });
+    const port6 = async (net: string, name: string, host: string, subnet: string, ip: string, extra: Obj = {}) =>
+      (
+        await ok('POST', '/v2.0/ports', {
+          port: { network_id: net, name, project_id: P, device_owner: 'compute:nova', device_id: `vm-${name}`, 'binding:host_id': host, fixed_ips: [{ subnet_id: subnet, ip_address: ip }], ...extra },
+        })
+      ).port;
+    const a6 = await port6(priv.id, 'a6', 'compute1', priv6.id, '2001:db8:1::5');
+    await port6(other.id, 'c6', 'compute2', other6.id, '2001:db8:2::5');
+    await port6(other.id, 'w6', 'compute2', other6.id, '2001:db8:2::7', { security_groups: [web6.id] });
+
+    // a ping (ICMPv6 echo request) routed between the two networks; the address written long-hand is the same
+    const ping = await trace({ from: a6.id, to: '2001:db8:2:0:0:0:0:5' });
+    assert.equal(ping.verdict, 'delivered', JSON.stringify(ping.hops, null, 1));
+    assert.equal(ping.src_ip, '2001:db8:1::5');
+    assert.deepEqual(steps(ping), [
+      'source_port:allow',
+      'anti_spoofing:allow',
+      'egress:allow',
+      'l2_forward:forward',
+      'router_interface:forward',
+      'route:forward',
+      'l2_forward:forward',
+      'ingress:allow',
+      'destination_port:deliver',
+    ]);
+    assert.match(ping.hops[2].decided_by, /fixed rule of every filtered port: ICMPv6 may always leave/);
+    assert.match(ping.hops[4].what, /2001:db8:1::1 on subnet 2001:db8:1::\/64/);
+    assert.match(ping.hops[5].decided_by, /^connected subnet 2001:db8:2::\/64 on qr-/);
+    assert.match(ping.hops[7].decided_by, /group default .*ingress IPv6 any from members of group default/);
+
+    // the group web6 opens tcp/443 only: the ping is dropped at its ingress, naming it
+    const toWeb = await trace({ from: a6.id, to: '2001:db8:2::7' });
+    assert.equal(toWeb.verdict, 'dropped');
+    assert.equal(toWeb.hops.at(-1).decided_by, `no rule of group web6 (${web6.id}) allows ingress icmpv6 (echo request) from 2001:db8:1::5`);
+    const https = await trace({ from: a6.id, to: '2001:db8:2::7', protocol: 'tcp', dport: 443 });
+    assert.equal(https.verdict, 'delivered');
+    assert.match(https.hops[2].decided_by, /egress IPv6 any to anywhere/);
+    assert.match(https.hops.find((h: Obj) => h.step === 'ingress').decided_by, /group web6 .*ingress IPv6 tcp 443 from ::\/0/);
+    // an IPv4 rule does not open IPv6
+    assert.equal((await trace({ from: a6.id, to: '2001:db8:2::7', protocol: 'tcp', dport: 80 })).verdict, 'dropped');
+
+    // out: the IPv6 default route of the gateway, no NAT
+    const out = await trace({ from: a6.id, to: '2001:db8:99::1', protocol: 'tcp', dport: 443 });
+    assert.equal(out.verdict, 'forwarded', JSON.stringify(out.hops, null, 1));
+    assert.deepEqual(steps(out).slice(-3), ['route:forward', 'snat:forward', 'external:forward']);
+    assert.match(out.hops.at(-3).decided_by, /^default route via 2001:db8:ff::1 \(qg-/);
+    assert.equal(out.hops.at(-2).decided_by, 'IPv6 is routed, not NATed: the source address leaves unchanged');
+    assert.match(out.hops.at(-1).decided_by, /leaves the cloud from 2001:db8:1::5 via 2001:db8:ff::1/);
+
+    // in from outside: routed to the port's own address, the port's groups decide on the outside address
+    const inside = await trace({ from: '2001:db8:99::1', to: '2001:db8:2::7', protocol: 'tcp', dport: 443 });
+    assert.equal(inside.verdict, 'delivered', JSON.stringify(inside.hops, null, 1));
+    assert.deepEqual(steps(inside), ['external:forward', 'route:forward', 'l2_forward:forward', 'ingress:allow', 'destination_port:deliver']);
+    assert.match(inside.hops[0].decided_by, /routed \(IPv6 is not NATed\) to router r1's gateway qg-\S+ 2001:db8:ff::/);
+    const pingIn = await trace({ from: '2001:db8:99::1', to: '2001:db8:2::7' });
+    assert.equal(pingIn.hops.at(-1).decided_by, `no rule of group web6 (${web6.id}) allows ingress icmpv6 (echo request) from 2001:db8:99::1`);
+    const nobody = await trace({ from: '2001:db8:99::1', to: '2001:db8:2::99' });
+    assert.equal(nobody.verdict, 'dropped');
+    assert.equal(nobody.hops[0].decided_by, 'no port holds 2001:db8:2::99');
+  });
+
   it('admin only: a member is refused by policy', async () => {
     const r = await s.req('POST', '/v2.0/trace', { trace: { from: a.id, to: b.id } }, asMember(P));
     assert.equal(r.status, 403);
@@ -247,7 +322,7 @@ describe('POST /v2.0/trace on sqlite (model only)', () => {
     assert.match(byStep.destination_port.detail, /could not answer/);
   });
 
-  it('POST /v2.0/audit: admin only, input named, a host without a live L2 agent refused, the agent asked with repair', async () => {
+  it('POST /v2.0/audit: admin only, input named, a host without a live agent refused, each agent kind asked on its topic with repair', async () => {
     const denied = await s.req('POST', '/v2.0/audit', {}, asMember(P));
     assert.equal(denied.status, 403);
     assert.match(denied.body.NeutronError.message, /create_audit/);
@@ -255,7 +330,7 @@ describe('POST /v2.0/trace on sqlite (model only)', () => {
       [{ audit: { repair: 'yes' } }, /Invalid input for repair/],
       [{ audit: { host: 7 } }, /Invalid input for host/],
       [{ audit: { hots: 'compute1' } }, /Invalid input for hots/],
-      [{ audit: { host: 'nowhere' } }, /no live L2 agent on host nowhere/],
+      [{ audit: { host: 'nowhere' } }, /no live L2, DHCP or L3 agent on host nowhere/],
     ] as [Obj, RegExp][]) {
       const r = await s.req('POST', '/v2.0/audit', body, ADMIN);
       assert.equal(r.status, 400, JSON.stringify(body));
@@ -287,6 +362,31 @@ describe('POST /v2.0/trace on sqlite (model only)', () => {
     assert.equal(a.audits.length, 1);
     assert.equal(a.audits[0].drifts[0].repaired, true);
     assert.deepEqual(a.unanswered, []);
-    assert.match(a.not_audited.join('\n'), /L3 agents .*not built/);
+    assert.deepEqual(a.not_audited, []);
+    // each agent kind of a host is asked on its own topic: the network host's L2 and L3 agents
+    const byTopic: string[] = [];
+    for (const [topic, agentType] of [
+      [TRACE_L2, 'Linux bridge agent'],
+      [TRACE_L3, 'L3 agent'],
+    ]) {
+      consumers.push(
+        await s.bus.consume(
+          topic,
+          {
+            [AUDIT]: (args: AuditArgs) => {
+              byTopic.push(`${topic} ${args.repair}`);
+              return { host: 'network', agent_type: agentType, drifts: [], checked: {}, not_audited: [], ms: 1 };
+            },
+          },
+          { host: 'network', fanout: false, shared: false },
+        ),
+      );
+    }
+    const n = (await ok('POST', '/v2.0/audit', { audit: { host: 'network' } })).audit;
+    assert.deepEqual(byTopic.sort(), [`${TRACE_L2} false`, `${TRACE_L3} false`]);
+    assert.deepEqual(
+      n.audits.map((r: Obj) => r.agent_type),
+      ['L3 agent', 'Linux bridge agent'],
+    );
   });
 });

@@ -29,12 +29,12 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
   const kernelOf = (t: Obj, step: string) => t.hops.find((h: Obj) => h.step === step)?.kernel;
   const show = (t: Obj) => JSON.stringify(t.hops, null, 1);
   const C1 = `${P}compute1`;
-  /** [agent] audit_interval of compute1's agent, then the agent restarted with it */
-  const auditEvery = async (seconds: number) => {
-    const file = join(DIR, 'agent-compute1.conf');
+  /** [agent] audit_interval of a host's agents, then those agents restarted with it */
+  const auditEvery = async (seconds: number, host = 'compute1', kinds = ['linuxbridge']) => {
+    const file = join(DIR, `agent-${host}.conf`);
     const text = readFileSync(file, 'utf8').replace(/^audit_interval = .*\n/m, '');
     writeFileSync(file, text.replace('[agent]\n', `[agent]\naudit_interval = ${seconds}\n`));
-    await ok('lab', 'restart-agent', 'compute1', '--prefix', P, '--dir', DIR);
+    for (const kind of kinds) await ok('lab', 'restart-agent', host, '--kind', kind, '--prefix', P, '--dir', DIR);
   };
   const audit = async (...args: string[]) => {
     const r = await neutrino('audit', ...args, '--json', '--config-file', CONF);
@@ -51,6 +51,35 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
   let vni = 0;
   let remote = '';
   let defaultGroup = '';
+  let privateNet = '';
+  let routerNs = '';
+  /** the network host's DHCP files of the private network */
+  const dhcpFile = (kind: string) => join(DIR, 'hosts', 'network', 'dhcp', privateNet, kind);
+  const dnsmasqPid = () => {
+    try {
+      const pid = Number(readFileSync(dhcpFile('pid'), 'utf8').trim());
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dhcpFile('pid')) ? pid : null;
+    } catch {
+      return null;
+    }
+  };
+  /** what a repair would change on the network host: the router's namespace, the dnsmasq and its files */
+  const networkState = async () =>
+    [
+      (await sh('ip', ['netns', 'exec', routerNs, 'nft', 'list', 'ruleset'])).stdout,
+      (await sh('ip', ['-n', routerNs, 'addr', 'show'])).stdout.replace(/valid_lft \S+ preferred_lft \S+/g, ''),
+      (await sh('ip', ['-n', routerNs, 'route', 'show', 'table', 'all'])).stdout,
+      `dnsmasq ${dnsmasqPid()}`,
+      ...['host', 'opts', 'addn_hosts'].map((f) => readFileSync(dhcpFile(f), 'utf8')),
+    ].join('\n----\n');
+  /** an answer to a ping from the internet host behind the external gateway (its replies need the router's default route) */
+  const internetReaches = async (ip: string, ms: number) => {
+    const end = Date.now() + ms;
+    for (;;) {
+      if ((await sh('ip', ['netns', 'exec', `${P}internet`, 'ping', '-c', '1', '-W', '1', '-I', '198.51.100.1', ip])).code === 0) return true;
+      if (Date.now() > end) return false;
+    }
+  };
 
   before(async () => {
     const port = await freePort();
@@ -68,8 +97,11 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
     vni = (await api('GET', '/networks?name=private')).networks[0]['provider:segmentation_id'];
     remote = (await api('GET', '/agents?host=compute2&agent_type=Linux%20bridge%20agent')).agents[0].configurations.tunneling_ip;
     defaultGroup = (await api('GET', '/security-groups?name=default')).security_groups[0].id;
-    // compute1's agent must not repair what the tests plant before they look at it
+    privateNet = (await api('GET', '/networks?name=private')).networks[0].id;
+    routerNs = `${P}network.qrouter-${(await api('GET', '/routers')).routers[0].id}`;
+    // the agents must not repair what the tests plant before they look at it
     await auditEvery(0);
+    await auditEvery(0, 'network', ['dhcp', 'l3']);
   });
 
   after(async () => {
@@ -89,6 +121,15 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
       assert.equal(h.kernel?.agrees, true, `kernel of ${h.step} on ${h.host}: ${JSON.stringify(h.kernel)}`);
     }
     assert.equal(t.kernel_disagrees_at, null);
+    // the filter hops name the conntrack zone of the port's bridge, as the host's map zones holds it
+    for (const step of ['egress', 'ingress']) {
+      const k = kernelOf(t, step);
+      assert.equal(typeof k.conntrack_zone, 'number', `${step}: ${JSON.stringify(k)}`);
+      assert.match(k.detail, new RegExp(`conntrack zone ${k.conntrack_zone} \\(brq`));
+    }
+    const host = (h: string) => `${P}${h}`;
+    const zones = (await sh('ip', ['netns', 'exec', host('compute1'), 'nft', 'list', 'map', 'inet', 'neutrino-sg', 'zones'])).stdout;
+    assert.match(zones, new RegExp(`"brq\\S+" : ${kernelOf(t, 'egress').conntrack_zone}\\b`));
     assert.match(kernelOf(t, 'l2_forward').detail, new RegExp(`${b.mac}.*dst 10\\.21\\.0\\.\\d+; flood entry`));
     // the printed form names every hop and the kernel's word on it
     const text = await ok('trace', '--from', 'a1', '--to', 'b1', '--config-file', CONF);
@@ -157,18 +198,24 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
 
   it('audit: a correct host reports no drift and a repair changes nothing', async () => {
     assert.ok(await lab.pingBecomes('a1', '10.0.0.22', true, 10_000));
+    assert.ok(await internetReaches(fip.floating_ip_address, 10_000));
     const before = await kernelState();
+    const beforeNetwork = await networkState();
     const { code, a } = await audit('--repair');
     assert.equal(code, 0, JSON.stringify(a, null, 1));
     assert.deepEqual(
-      a.audits.map((r: Obj) => r.host),
-      ['compute1', 'compute2', 'network'],
+      a.audits.map((r: Obj) => `${r.host} ${r.agent_type}`),
+      ['compute1 Linux bridge agent', 'compute2 Linux bridge agent', 'network DHCP agent', 'network L3 agent', 'network Linux bridge agent'],
     );
-    for (const r of a.audits) assert.deepEqual(r.drifts, [], `${r.host}: ${JSON.stringify(r.drifts)}`);
+    for (const r of a.audits) assert.deepEqual(r.drifts, [], `${r.host} ${r.agent_type}: ${JSON.stringify(r.drifts)}`);
+    assert.deepEqual(a.unanswered, []);
     const c1 = a.audits[0];
     assert.ok(c1.checked.ports >= 1 && c1.checked.fdb_entries >= 2 && c1.checked.nft_elements > 0, JSON.stringify(c1.checked));
-    assert.deepEqual(a.not_audited, ['L3 agents (qrouter addresses, routes, NAT): not built', 'DHCP agents (dnsmasq processes and host files): not built']);
+    const [dhcp, l3] = [a.audits[2], a.audits[3]];
+    assert.ok(dhcp.checked.networks >= 1 && dhcp.checked.processes >= 1 && dhcp.checked.files >= 3, JSON.stringify(dhcp.checked));
+    assert.ok(l3.checked.routers >= 1 && l3.checked.routes >= 1 && l3.checked.nft_elements >= 2 && l3.checked.addresses >= 3, JSON.stringify(l3.checked));
     assert.equal(await kernelState(), before, 'nothing changed on compute1');
+    assert.equal(await networkState(), beforeNetwork, 'nothing changed on the network host');
   });
 
   const plant = async () => {
@@ -219,5 +266,92 @@ describe(`neutrino trace on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, ()
     await new Promise((r) => setTimeout(r, 2500)); // the next heartbeat carries the counter
     const again = (await api('GET', `/agents/${agent.id}`)).agent;
     assert.ok(again.configurations.audit.repairs >= 3, JSON.stringify(again.configurations.audit));
+  });
+
+  /** a killed dnsmasq, its host file changed, the router's internal address, its default route and a floating IP's DNAT element deleted */
+  const plantOnNetwork = async () => {
+    const pid = dnsmasqPid();
+    assert.ok(pid, 'the private network has a dnsmasq');
+    process.kill(pid, 'SIGTERM');
+    writeFileSync(dhcpFile('host'), `${readFileSync(dhcpFile('host'), 'utf8')}fa:16:3e:00:00:01,host-planted,10.0.0.250\n`);
+    const routes = JSON.parse((await sh('ip', ['-n', routerNs, '-j', 'route', 'show', 'proto', 'static'])).stdout) as Obj[];
+    const dflt = routes.find((r) => r.dst === 'default');
+    assert.ok(dflt, `a default route in ${routerNs}: ${JSON.stringify(routes)}`);
+    // the router's address on its internal subnet (the instances' gateway)
+    const links = JSON.parse((await sh('ip', ['-n', routerNs, '-j', 'addr', 'show'])).stdout) as Obj[];
+    const qr = links.find((l) => l.ifname.startsWith('qr-') && l.addr_info.some((x: Obj) => x.local === '10.0.0.1'));
+    assert.ok(qr, `qr- with 10.0.0.1 in ${routerNs}`);
+    for (const cmd of [
+      ['ip', '-n', routerNs, 'addr', 'del', '10.0.0.1/24', 'dev', qr.ifname],
+      ['ip', '-n', routerNs, 'route', 'del', 'default', 'via', dflt.gateway],
+      ['ip', 'netns', 'exec', routerNs, 'nft', 'delete', 'element', 'ip', 'neutrino-nat', 'floating_to_fixed', `{ ${fip.floating_ip_address} }`],
+    ]) {
+      const r = await sh(cmd[0], cmd.slice(1));
+      assert.equal(r.code, 0, `${cmd.join(' ')}: ${r.stderr}`);
+    }
+    for (let i = 0; i < 100 && dnsmasqPid(); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(dnsmasqPid(), null, 'dnsmasq is gone');
+    return { gateway: dflt.gateway as string, pid, qr: qr.ifname as string };
+  };
+  const networkDrifts = (gateway: string, qr: string) => [
+    `dhcp_file ${dhcpFile('host')}`,
+    `router_address ${routerNs} ${qr}`,
+    `dnsmasq dnsmasq of ${privateNet}`,
+    `nft_set ${routerNs} ip neutrino-nat floating_to_fixed`,
+    `router_route ${routerNs} 0.0.0.0/0 via ${gateway}`,
+  ];
+
+  it('audit of the network host: a killed dnsmasq, a changed host file, a deleted qrouter address, route and NAT element are named; --repair puts them right', async () => {
+    assert.ok(await internetReaches(fip.floating_ip_address, 10_000));
+    const { gateway, pid, qr } = await plantOnNetwork();
+    assert.ok(!(await internetReaches(fip.floating_ip_address, 0)), 'the floating IP is cut off');
+    const dnatHop = async () => (await trace('--from', '198.51.100.1', '--to', fip.floating_ip_address)).hops.find((h: Obj) => h.step === 'dnat').kernel;
+    assert.equal((await dnatHop()).agrees, false, 'the trace sees the DNAT element gone');
+    const { code, a } = await audit('--host', 'network');
+    assert.equal(code, 2);
+    const drifts = a.audits.flatMap((r: Obj) => r.drifts) as Obj[];
+    const named = drifts.map((d) => `${d.kind} ${d.object}`);
+    for (const want of networkDrifts(gateway, qr)) assert.ok(named.includes(want), `${want} in\n${named.join('\n')}`);
+    assert.equal(drifts.find((d) => d.kind === 'router_address')?.detail, 'address(es) missing: 10.0.0.1/24');
+    assert.match(drifts.find((d) => d.kind === 'nft_set')!.detail, new RegExp(`1 element\\(s\\) missing \\(${fip.floating_ip_address.replace(/\./g, '\\.')}\\)`));
+    assert.match(drifts.find((d) => d.kind === 'dnsmasq')!.detail, /not running/);
+    assert.match(drifts.find((d) => d.kind === 'dhcp_file')!.detail, /1 line\(s\) nobody wrote/);
+    const text = (await neutrino('audit', '--host', 'network', '--config-file', CONF)).stdout;
+    assert.match(text, /network \(L3 agent\): \d+ drift\(s\)/);
+    assert.match(text, /DRIFT\s+router_route\s+\S+ 0\.0\.0\.0\/0 via \S+: the route is missing/);
+
+    const fixed = await audit('--host', 'network', '--repair');
+    assert.equal(fixed.code, 0, JSON.stringify(fixed.a, null, 1));
+    const all = fixed.a.audits.flatMap((r: Obj) => r.drifts) as Obj[];
+    assert.ok(all.length >= 5 && all.every((d) => d.repaired), JSON.stringify(all, null, 1));
+    assert.ok(await pings('a1', '10.0.0.1'), 'a1 reaches its gateway again');
+    for (const r of (await audit('--host', 'network')).a.audits) assert.deepEqual(r.drifts, [], `${r.agent_type}: ${JSON.stringify(r.drifts)}`);
+    assert.ok(dnsmasqPid() && dnsmasqPid() !== pid, 'a new dnsmasq serves the network');
+    assert.ok(!readFileSync(dhcpFile('host'), 'utf8').includes('host-planted'));
+    assert.ok(await internetReaches(fip.floating_ip_address, 10_000), 'the internet reaches b1 by its floating IP again');
+    assert.equal((await dnatHop()).agrees, true, 'the DNAT element is back');
+  });
+
+  it('audit_interval on the network host: the DHCP and L3 agents repair planted drift by themselves within an interval (logged, counted)', async () => {
+    await auditEvery(2, 'network', ['dhcp', 'l3']);
+    assert.ok(await internetReaches(fip.floating_ip_address, 10_000));
+    const { gateway, qr } = await plantOnNetwork();
+    const t0 = Date.now();
+    assert.ok(await internetReaches(fip.floating_ip_address, 15_000), 'the floating IP recovers without anyone asking');
+    let back = false;
+    while (!back && Date.now() - t0 < 15_000) {
+      back = dnsmasqPid() !== null;
+      if (!back) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(back, 'dnsmasq runs again');
+    for (const r of (await audit('--host', 'network')).a.audits) assert.deepEqual(r.drifts, [], `${r.agent_type}: ${JSON.stringify(r.drifts)}`);
+    const logs = ['dhcp-agent-network', 'l3-agent-network'].map((f) => readFileSync(join(DIR, 'logs', `${f}.log`), 'utf8')).join('\n');
+    for (const what of networkDrifts(gateway, qr)) assert.ok(logs.includes(`drift repaired: ${what}`), `log line for ${what}`);
+    await new Promise((r) => setTimeout(r, 2500)); // the next heartbeat carries the counters
+    for (const type of ['DHCP agent', 'L3 agent']) {
+      const agent = (await api('GET', `/agents?host=network&agent_type=${encodeURIComponent(type)}`)).agents[0];
+      assert.ok(agent.configurations.audit.repairs >= 2, `${type}: ${JSON.stringify(agent.configurations.audit)}`);
+    }
+    assert.ok(await lab.pingBecomes('a1', '10.0.0.1', true, 10_000), 'a1 reaches its gateway again');
   });
 });

@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tableDrift } from '../../src/agents/firewall/drift.js';
+import { flowDrift } from '../../src/agents/openvswitch/flow-drift.js';
+import type { Flow } from '../../src/linux/ovs.js';
 import type { NftTable } from '../../src/agents/firewall/nft-table.js';
 import type { NftJsonObject } from '../../src/linux/nft.js';
 import { addressIn, describeRule, matchingRule, type StoredRule } from '../../src/plugins/trace/rule-match.js';
@@ -95,5 +97,24 @@ describe('nft table drift (audit)', () => {
       ['1 rule(s) where 2 were applied', '1 element(s) nobody applied (tap9.fa:16:3e:00:00:09.10.0.0.9)'],
     );
     assert.equal(tableDrift(wanted, null, c)[0].kind, 'nft_table');
+  });
+});
+
+describe('Open vSwitch flow drift (audit)', () => {
+  const f = (table: number, priority: number, match: string, actions: string, cookie = 0x4e54000000000001n): Flow => ({ cookie, table, priority, match, actions });
+  it('names flows missing, changed and sent by nobody; the same table in another match order is no drift', () => {
+    const sent = [f(0, 1, 'in_port=1', 'goto_table:20'), f(20, 2, 'dl_vlan=1,dl_dst=fa:16:3e:00:00:02', 'pop_vlan,set_field:0x3e8->tun_id,output:3'), f(22, 1, 'dl_vlan=1', 'output:3,output:4')];
+    const same = [f(0, 1, 'in_port=1', 'goto_table:20'), f(20, 2, 'dl_dst=fa:16:3e:00:00:02,dl_vlan=1', 'pop_vlan,set_field:0x3e8->tun_id,output:3'), f(22, 1, 'dl_vlan=1', 'output:3,output:4')];
+    assert.deepEqual(flowDrift('br-tun', sent, same), []);
+    const have = [f(0, 1, 'in_port=1', 'goto_table:20'), f(22, 1, 'dl_vlan=1', 'output:3'), f(0, 5, 'in_port=9', 'drop', 0x99n)];
+    const d = flowDrift('br-tun', sent, have);
+    assert.deepEqual(
+      d.map((x) => `${x.kind} ${x.object}`),
+      ['ovs_flow br-tun table=20,priority=2,dl_dst=fa:16:3e:00:00:02,dl_vlan=1', 'ovs_flow br-tun table=22,priority=1,dl_vlan=1', 'ovs_flow br-tun table=0,priority=5,in_port=9'],
+    );
+    assert.match(d[0].detail, /^missing \(cookie 0x4e54000000000001, actions=pop_vlan/);
+    assert.match(d[1].detail, /actions=output:3 where cookie 0x4e54000000000001 actions=output:3,output:4 was sent/);
+    assert.match(d[2].detail, /^a flow nobody sent \(cookie 0x99/);
+    assert.ok(d.every((x) => !x.repaired));
   });
 });

@@ -10,6 +10,8 @@ import type { DhcpNetwork } from '../../contract/dhcp.js';
 import * as topics from '../../contract/topics.js';
 import type { Bus } from '../../rpc/bus.js';
 import { AgentCore } from '../agent-core.js';
+import { DriftAudit, type AuditFindings } from '../drift-audit.js';
+import { AUDIT, TRACE_DHCP, type AuditArgs, type Drift } from '../../contract/trace.js';
 import { EventQueue } from '../event-queue.js';
 import { DhcpPluginApi } from './dhcp-plugin-api.js';
 import { servedSubnets } from './dnsmasq-config.js';
@@ -32,6 +34,8 @@ export interface DhcpAgentOptions extends DhcpHostSettings {
   availabilityZone?: string;
   /** networks converged at once during a full sync */
   syncConcurrency?: number;
+  /** [agent] audit_interval: seconds between drift audits that repair what they find (0: none) */
+  auditInterval?: number;
 }
 
 export class DhcpAgent {
@@ -47,9 +51,11 @@ export class DhcpAgent {
   private readonly convergedAt = new Map<string, number>();
   private clock = 0;
   private readonly log: Logger;
+  readonly audits: DriftAudit;
 
   constructor(private readonly o: DhcpAgentOptions) {
     this.log = o.log;
+    this.audits = new DriftAudit({ host: () => o.host, agentType: AGENT_TYPE_DHCP, log: o.log, inspect: (repair) => this.inspect(repair) });
     this.rpc = new DhcpPluginApi(o.bus, o.host);
     this.networks = new NetworkDhcp(o, this.rpc, o.log);
     this.queue = new EventQueue((batch) => this.handle(batch), o.log, {
@@ -74,6 +80,7 @@ export class DhcpAgent {
         networks: this.served.size,
         subnets: [...this.served.values()].reduce((n, x) => n + x.subnets.length, 0),
         ports: [...this.served.values()].reduce((n, x) => n + x.ports.length, 0),
+        audit: { ...this.audits.counters },
       }),
       resync: (why) => this.resync(why),
       listen: {
@@ -88,6 +95,8 @@ export class DhcpAgent {
           port_update_end: (a: PortArg) => net(a.port?.network_id, a.port?.id ? [a.port.id] : []),
           port_delete_end: (a: { port_id?: string; network_id?: string }) => net(a.network_id ?? this.networkOfPort(a.port_id)),
         },
+        // `neutrino audit`: dnsmasq processes, host files and DHCP ports of the networks served here
+        [TRACE_DHCP]: { [AUDIT]: (a: AuditArgs) => this.audits.run(a?.repair === true) },
       },
     });
   }
@@ -104,6 +113,35 @@ export class DhcpAgent {
 
   async start(): Promise<void> {
     await this.core.start();
+    this.audits.every(this.o.auditInterval ?? 0);
+  }
+
+  /** Each served network against what this agent last converged it to; a network with drift is
+   *  converged again (dnsmasq started, files rewritten and SIGHUP) and looked at once more. */
+  private async inspect(repair: boolean): Promise<AuditFindings> {
+    const checked = { networks: 0, files: 0, processes: 0, addresses: 0 };
+    const drifts: Drift[] = [];
+    await inParallel([...this.served.keys()], 8, async (id) => {
+      // one change at a time per network: an event's convergence and the audit never overlap
+      const found = await this.exclusive(id, async () => {
+        const now = this.served.get(id);
+        if (!now) return [];
+        checked.networks++;
+        const seen = await this.networks.inspect(now, checked).catch((err: Error) => [{ kind: 'dhcp_network', object: id, detail: `could not be read: ${err.message}`, repaired: false }]);
+        if (!repair || !seen.length) return seen;
+        try {
+          await this.networks.converge(now);
+          const still = new Set((await this.networks.inspect(now, { files: 0, processes: 0, addresses: 0 })).map((d) => `${d.kind} ${d.object}`));
+          return seen.map((d) => ({ ...d, repaired: !still.has(`${d.kind} ${d.object}`) }));
+        } catch (err) {
+          this.log.error({ event: 'audit.repair_failed', network_id: id, err: (err as Error).message }, `could not repair DHCP of ${id}`);
+          return seen;
+        }
+      });
+      drifts.push(...found);
+    });
+    drifts.sort((a, b) => `${a.kind} ${a.object}`.localeCompare(`${b.kind} ${b.object}`));
+    return { drifts, checked, not_audited: ['leases held by dnsmasq', 'networks this process has not served'] };
   }
 
   private exclusive<T>(networkId: string, work: () => Promise<T>): Promise<T> {
@@ -194,6 +232,7 @@ export class DhcpAgent {
 
   /** Stops listening; dnsmasq processes keep serving leases (as Neutron's), adopted at the next start. */
   async stop(): Promise<void> {
+    await this.audits.stop();
     this.queue.close();
     await this.core.stop();
   }

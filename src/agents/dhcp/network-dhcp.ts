@@ -8,10 +8,11 @@ import type { Logger } from 'pino';
 import { DHCP_PORT_PREFIX, idOfServiceNamespace, serviceNamespace, serviceNamespacePrefix, servicePortDevice } from '../../contract/device-names.js';
 import { DEVICE_OWNER_DHCP } from '../../contract/device-owners.js';
 import type { DhcpNetwork, DhcpPort } from '../../contract/dhcp.js';
+import type { Drift } from '../../contract/trace.js';
 import { run } from '../../linux/exec.js';
 import { releaseLease, reloadDnsmasq, runningDnsmasq, startDnsmasq, stopDnsmasq } from '../../linux/dnsmasq.js';
 import { processArgv, signalProcess } from '../../linux/process.js';
-import { deleteNamespace, ensureNamespace, listNamespaces, namespacePids } from '../../linux/netns.js';
+import { deleteNamespace, ensureNamespace, listNamespaces, namespaceExists, namespacePids } from '../../linux/netns.js';
 import { readNamespaceDevices } from '../../linux/namespace-snapshot.js';
 import { addressLines, plugServicePort } from '../service-ports/veth-plug.js';
 import type { DhcpPluginApi } from './dhcp-plugin-api.js';
@@ -240,6 +241,65 @@ export class NetworkDhcp {
     });
     writeFileSync(file, kept.join('\n'));
     return stale.size;
+  }
+
+  /**
+   * Drift audit of one network served here (changes nothing): its namespace, the DHCP port's
+   * device and addresses there, the files the agent wrote (host, opts, addn_hosts) and the
+   * dnsmasq of its pid file with the command line the agent would start. converge() repairs it.
+   */
+  async inspect(net: DhcpNetwork, counted: { files: number; processes: number; addresses: number }): Promise<Drift[]> {
+    const ns = this.namespace(net.id);
+    const out: Drift[] = [];
+    const drift = (kind: string, object: string, detail: string) => out.push({ kind, object, detail, repaired: false });
+    const port = net.ports.find((p) => p.device_owner === DEVICE_OWNER_DHCP && p.device_id === dhcpDeviceId(this.o.host, net.id));
+    const dir = this.dir(net.id);
+    const pidFile = filePath(dir, 'pid');
+    if (!namespaceExists(ns)) drift('dhcp_namespace', ns, `the namespace of network ${net.id} is missing`);
+    else if (port) {
+      const dev = servicePortDevice(DHCP_PORT_PREFIX, port.id);
+      const seen = await readNamespaceDevices(ns);
+      const md = this.o.metadata ? metadataSubnets(net, port, { force: this.o.metadata.force, isolated: true }) : new Map<string, string>();
+      const want = [...dhcpPortAddresses(net, port), ...(md.size ? [`${METADATA_ADDRESS}/32`] : [])];
+      counted.addresses += want.length;
+      const link = seen.links.get(dev);
+      if (!link) drift('dhcp_port', `${ns} ${dev}`, `the DHCP port ${port.id} has no device in ${ns}`);
+      else {
+        if (!link.up) drift('dhcp_port', `${ns} ${dev}`, `${dev} is down`);
+        const have = new Set(seen.addresses.get(dev) ?? []);
+        const missing = want.filter((a) => !have.has(a));
+        if (missing.length) drift('dhcp_address', `${ns} ${dev}`, `address(es) missing: ${missing.join(', ')}`);
+      }
+    }
+    const files: [string, string][] = [
+      ['host', renderHosts(net, this.o.domain)],
+      ...(port ? [['opts', renderOpts(net, this.o.dnsServers, this.o.metadata ? metadataSubnets(net, port, { force: this.o.metadata.force, isolated: true }) : new Map())] as [string, string]] : []),
+      ['addn_hosts', renderAddnHosts(net, this.o.domain)],
+    ];
+    for (const [kind, text] of files) {
+      counted.files++;
+      const file = filePath(dir, kind as 'host');
+      let have: string | null = null;
+      try {
+        have = readFileSync(file, 'utf8');
+      } catch {
+        // missing
+      }
+      if (have === null) drift('dhcp_file', file, 'the file is missing');
+      else if (have !== text) {
+        const want = new Set(text.split('\n'));
+        const got = new Set(have.split('\n'));
+        const gone = [...want].filter((l) => l && !got.has(l)).length;
+        const extra = [...got].filter((l) => l && !want.has(l)).length;
+        drift('dhcp_file', file, `differs from what the agent wrote: ${gone} line(s) missing, ${extra} line(s) nobody wrote`);
+      }
+    }
+    counted.processes++;
+    const running = runningDnsmasq(pidFile);
+    if (!running) drift('dnsmasq', `dnsmasq of ${net.id}`, `not running (no live dnsmasq in ${pidFile})`);
+    else if (port && !sameArgv(running.argv, dnsmasqArgs(net, this.settings(net, port))))
+      drift('dnsmasq', `dnsmasq of ${net.id}`, `pid ${running.pid} runs with another command line than the agent's`);
+    return out;
   }
 
   /** Stops serving the network here: dnsmasq, the port's veth, the namespace, the files; the port goes back to the server. */

@@ -37,6 +37,7 @@ export function dhcpAgentFromConfig(o: DhcpAgentStartOptions, metadata?: DhcpHos
     log: o.log,
     host: o.host,
     reportInterval: c.int('agent', 'report_interval'),
+    auditInterval: c.int('agent', 'audit_interval'),
     availabilityZone: c.str('agent', 'availability_zone'),
     hostNamespace: c.str('agent', 'host_namespace'),
     // absolute: dnsmasq runs with another working directory and reads these paths later

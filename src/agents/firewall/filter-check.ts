@@ -52,9 +52,17 @@ function covered(source: string, prefixes: string[]): boolean {
 export type FirewallTables = [bridge: NftJsonObject[] | null, inet: NftJsonObject[] | null];
 
 /** Both tables of the port firewall as `nft -j` lists them (one read serves every check of a call). */
-export const readFirewallTables = (netns: string | null): Promise<FirewallTables> => Promise.all([listNftTable(netns, 'bridge', TABLE), listNftTable(netns, 'inet', TABLE)]);
+export const readFirewallTables = (netns: string | null): Promise<FirewallTables> =>
+  Promise.all([listNftTable(netns, 'bridge', TABLE, { memo: true }), listNftTable(netns, 'inet', TABLE, { memo: true })]);
 
-export async function checkPortFilter(tables: Promise<FirewallTables>, c: PortFilterCheck): Promise<KernelAnswer> {
+/** bridge → conntrack zone, as the inet table's map `zones` holds it. */
+function zoneOf(inet: NftJsonObject[], bridge: string): number | null {
+  const z = setElements(inet, 'zones').find((e) => e.key === bridge)?.value;
+  return typeof z === 'number' ? z : null;
+}
+
+/** `bridge`: the port's bridge, whose conntrack zone is reported (null: not asked). */
+export async function checkPortFilter(tables: Promise<FirewallTables>, c: PortFilterCheck, bridgeOfPort: string | null = null): Promise<KernelAnswer> {
   const tap = tapName(c.port_id);
   const [bridge, inet] = await tables;
   if (!bridge || !inet) return { agrees: false, detail: `table ${!bridge ? 'bridge' : 'inet'} ${TABLE} is missing: the port is not filtered` };
@@ -84,7 +92,11 @@ export async function checkPortFilter(tables: Promise<FirewallTables>, c: PortFi
     const found = inet.some((o) => o.rule && String(o.rule.chain).endsWith(c.direction === 'ingress' ? '-i' : '-e') && RULE_COMMENT.exec(String(o.rule.comment ?? ''))?.[1] === c.rule_id);
     if (!found) problems.push(`rule ${c.rule_id} is in no ${c.direction} chain`);
   }
-  if (problems.length) return { agrees: false, detail: problems.join('; ') };
+  const zone = bridgeOfPort ? zoneOf(inet, bridgeOfPort) : null;
+  if (bridgeOfPort && zone === null) problems.push(`bridge ${bridgeOfPort} has no conntrack zone in map zones`);
+  const zoned = zone !== null ? { conntrack_zone: zone } : {};
+  if (problems.length) return { agrees: false, detail: problems.join('; '), ...zoned };
   const what = c.rule_id ? `rule ${c.rule_id} is in its group's chain` : `the chains of ${c.groups.length} group(s) are there`;
-  return { agrees: true, detail: `${tap} is filtered (index ${index}${c.sources.length ? `, ${c.sources.length} source(s) covered` : ''}); ${what}` };
+  const zoneText = zone !== null ? `; conntrack zone ${zone} (${bridgeOfPort})` : '';
+  return { agrees: true, detail: `${tap} is filtered (index ${index}${c.sources.length ? `, ${c.sources.length} source(s) covered` : ''}); ${what}${zoneText}`, ...zoned };
 }

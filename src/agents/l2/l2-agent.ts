@@ -10,6 +10,7 @@ import * as topics from '../../contract/topics.js';
 import { AUDIT, CHECK_HOPS, TRACE_L2, type AuditArgs, type AuditReport, type CheckHopsArgs, type KernelAnswer } from '../../contract/trace.js';
 import type { Bus } from '../../rpc/bus.js';
 import { AgentCore } from '../agent-core.js';
+import { DriftAudit } from '../drift-audit.js';
 import { EventQueue } from '../event-queue.js';
 import type { L2Dataplane } from './dataplane.js';
 
@@ -37,12 +38,12 @@ export class L2Agent {
   private readonly retries = new Map<string, { delay: number; timer: NodeJS.Timeout }>();
   private readonly dp: L2Dataplane;
   private readonly log: Logger;
-  private auditTimer: NodeJS.Timeout | null = null;
-  private readonly audits = { runs: 0, drifts: 0, repairs: 0, last_ms: 0 };
+  private readonly audits: DriftAudit;
 
   constructor(private readonly o: L2AgentOptions) {
     this.dp = o.dataplane;
     this.log = o.log;
+    this.audits = new DriftAudit({ host: () => o.host, agentType: this.dp.agentType, log: o.log, inspect: (repair) => this.dp.audit!(repair) });
     this.queue = new EventQueue((batch) => this.handle(batch), o.log, {
       // a device that came and went in one burst is gone; one that went and came back is new
       merge: (_older, newer) => newer,
@@ -55,7 +56,7 @@ export class L2Agent {
       binary: this.dp.binary,
       topic: 'N/A',
       reportInterval: o.reportInterval,
-      configurations: () => ({ ...this.dp.configurations(), devices: this.present.size, ...(this.dp.audit ? { audit: { ...this.audits } } : {}) }),
+      configurations: () => ({ ...this.dp.configurations(), devices: this.present.size, ...(this.dp.audit ? { audit: { ...this.audits.counters } } : {}) }),
       resync: () => this.resync(),
       listen: {
         [topics.PORT_UPDATE]: { port_update: (a: { port: { id: string; 'binding:host_id'?: string } }) => this.portUpdated(a.port) },
@@ -82,36 +83,15 @@ export class L2Agent {
 
   async start(): Promise<void> {
     await this.core.start();
-    const every = this.o.auditInterval ?? 0;
-    if (every > 0 && this.dp.audit) {
-      this.auditTimer = setInterval(() => {
-        this.audit(true).catch((err) => this.log.error({ event: 'audit.failed', err: (err as Error).message }, 'drift audit failed; it runs again at the next interval'));
-      }, every * 1000);
-      this.auditTimer.unref?.();
-    }
+    if (this.dp.audit) this.audits.every(this.o.auditInterval ?? 0);
   }
 
   /** Compares the host with what this agent applied; repairs when asked (one log line per repair). */
   async audit(repair: boolean): Promise<AuditReport> {
-    const t0 = Date.now();
     if (!this.dp.audit) {
       return { host: this.core.host, agent_type: this.dp.agentType, drifts: [], checked: {}, not_audited: [`the ${this.dp.agentType} has no drift audit yet`], ms: 0 };
     }
-    const r = await this.dp.audit(repair);
-    const ms = Date.now() - t0;
-    this.audits.runs++;
-    this.audits.drifts += r.drifts.length;
-    this.audits.last_ms = ms;
-    for (const d of r.drifts) {
-      if (d.repaired) {
-        this.audits.repairs++;
-        this.log.warn({ event: 'audit.repaired', kind: d.kind, object: d.object, detail: d.detail }, `drift repaired: ${d.kind} ${d.object}: ${d.detail}`);
-      } else {
-        this.log.warn({ event: 'audit.drift', kind: d.kind, object: d.object, detail: d.detail }, `drift found: ${d.kind} ${d.object}: ${d.detail}`);
-      }
-    }
-    if (!r.drifts.length) this.log.debug({ event: 'audit.clean', ms, checked: r.checked }, 'drift audit: nothing differs');
-    return { host: this.core.host, agent_type: this.dp.agentType, ...r, ms };
+    return this.audits.run(repair);
   }
 
   /** Everything again: devices on the host against the server's view; stale state removed. */
@@ -260,7 +240,7 @@ export class L2Agent {
   }
 
   async stop(): Promise<void> {
-    if (this.auditTimer) clearInterval(this.auditTimer);
+    await this.audits.stop();
     for (const d of [...this.retries.keys()]) this.forgetRetry(d);
     this.queue.close();
     await this.core.stop();

@@ -2,7 +2,7 @@
 // namespace picks for a destination, and its NAT table's floating IP elements and SNAT rule.
 import type { KernelAnswer, KernelCheck, RouterNatCheck, RouterRouteCheck } from '../../contract/trace.js';
 import { namespaceExists } from '../../linux/netns.js';
-import { listNftTable } from '../../linux/nft.js';
+import { listNftTable, type NftJsonObject } from '../../linux/nft.js';
 import { routeGet } from '../../linux/routes.js';
 import { NAT_TABLE } from './nat-table.js';
 
@@ -15,8 +15,10 @@ async function routerRoute(ns: string, c: RouterRouteCheck): Promise<KernelAnswe
   return { agrees: true, detail: `${ns}: ${got}` };
 }
 
-async function routerNat(ns: string, c: RouterNatCheck): Promise<KernelAnswer> {
-  const objects = await listNftTable(ns, 'ip', NAT_TABLE);
+type NatReader = (ns: string) => Promise<NftJsonObject[] | null>;
+
+async function routerNat(ns: string, c: RouterNatCheck, readNat: NatReader): Promise<KernelAnswer> {
+  const objects = await readNat(ns);
   if (!objects) return { agrees: false, detail: `${ns} has no table ip ${NAT_TABLE}` };
   if (c.nat === 'floating') {
     const map = (name: string) => {
@@ -35,12 +37,26 @@ async function routerNat(ns: string, c: RouterNatCheck): Promise<KernelAnswer> {
   return snatTo ? { agrees: true, detail: `${ns}: postrouting SNATs to ${c.address}` } : { agrees: false, detail: `${ns}: no postrouting rule SNATs to ${c.address}` };
 }
 
-export async function l3Check(namespaceOf: (routerId: string) => string, c: KernelCheck): Promise<KernelAnswer> {
+/** The answers to one call's checks, at once; a router's NAT table is read once however many checks name it. */
+export function l3Checks(namespaceOf: (routerId: string) => string, checks: KernelCheck[]): Promise<KernelAnswer[]> {
+  const tables = new Map<string, Promise<NftJsonObject[] | null>>();
+  const readNat: NatReader = (ns) => {
+    let t = tables.get(ns);
+    if (!t) {
+      t = listNftTable(ns, 'ip', NAT_TABLE);
+      tables.set(ns, t);
+    }
+    return t;
+  };
+  return Promise.all(checks.map((c) => l3Check(namespaceOf, c, readNat)));
+}
+
+export async function l3Check(namespaceOf: (routerId: string) => string, c: KernelCheck, readNat: NatReader = (ns) => listNftTable(ns, 'ip', NAT_TABLE)): Promise<KernelAnswer> {
   if (c.kind !== 'router_route' && c.kind !== 'router_nat') return { agrees: null, detail: `an L3 agent does not check ${c.kind}` };
   const ns = namespaceOf(c.router_id);
   try {
     if (!namespaceExists(ns)) return { agrees: false, detail: `namespace ${ns} does not exist` };
-    return c.kind === 'router_route' ? await routerRoute(ns, c) : await routerNat(ns, c);
+    return c.kind === 'router_route' ? await routerRoute(ns, c) : await routerNat(ns, c, readNat);
   } catch (e) {
     return { agrees: null, detail: `could not read ${ns}: ${(e as Error).message}` };
   }

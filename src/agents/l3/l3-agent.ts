@@ -7,13 +7,14 @@ import { AGENT_TYPE_L3 } from '../../contract/agent-types.js';
 import { idOfServiceNamespace, serviceNamespacePrefix } from '../../contract/device-names.js';
 import type { FloatingIpStatus, SyncRouter } from '../../contract/l3.js';
 import { L3_AGENT } from '../../contract/topics.js';
-import { CHECK_HOPS, TRACE_L3, type CheckHopsArgs } from '../../contract/trace.js';
+import { AUDIT, CHECK_HOPS, TRACE_L3, type AuditArgs, type CheckHopsArgs, type Drift } from '../../contract/trace.js';
+import { DriftAudit, type AuditFindings } from '../drift-audit.js';
 import { listNamespaces } from '../../linux/netns.js';
 import type { Bus } from '../../rpc/bus.js';
 import { AgentCore } from '../agent-core.js';
 import { L3PluginApi } from './l3-plugin-api.js';
-import { l3Check } from './kernel-checks.js';
-import { RouterDataplane } from './router-dataplane.js';
+import { l3Checks } from './kernel-checks.js';
+import { RouterDataplane, type RouterAuditCount } from './router-dataplane.js';
 import { RouterQueue } from './router-queue.js';
 import { planRouter } from './router-plan.js';
 import { METADATA_ROUTER_PROXY_PORT } from '../../contract/metadata.js';
@@ -39,6 +40,8 @@ export interface L3AgentOptions {
   metadataProxies?: MetadataProxies;
   /** [agent] extensions of the L3 agent, built (extensions/registry.ts) */
   extensions?: L3AgentExtension[];
+  /** [agent] audit_interval: seconds between drift audits that repair what they find (0: none) */
+  auditInterval?: number;
 }
 
 interface RouterStats {
@@ -57,10 +60,14 @@ export class L3Agent {
   private readonly routers = new Map<string, RouterStats>();
   private readonly log: Logger;
   private readonly extensions: L3AgentExtension[];
+  readonly audits: DriftAudit;
+  /** routers whose NAT table the audit found changed: the next pass replaces it whole */
+  private readonly natSuspect = new Set<string>();
 
   constructor(private readonly o: L3AgentOptions) {
     this.log = o.log;
     this.extensions = o.extensions ?? [];
+    this.audits = new DriftAudit({ host: () => o.host, agentType: AGENT_TYPE_L3, log: o.log, inspect: (repair) => this.inspect(repair) });
     this.rpc = new L3PluginApi(o.bus, o.host);
     this.dataplane = new RouterDataplane({ hostNamespace: o.hostNamespace, log: o.log });
     const chunk = o.syncChunkSize ?? 64;
@@ -94,7 +101,8 @@ export class L3Agent {
         },
         // `neutrino trace`: what this host's router namespaces hold (kernel-checks.ts)
         [TRACE_L3]: {
-          [CHECK_HOPS]: (a: CheckHopsArgs) => Promise.all((Array.isArray(a?.checks) ? a.checks : []).map((c) => l3Check((id) => this.dataplane.namespaceOf(id), c))),
+          [CHECK_HOPS]: (a: CheckHopsArgs) => l3Checks((id) => this.dataplane.namespaceOf(id), Array.isArray(a?.checks) ? a.checks : []),
+          [AUDIT]: (a: AuditArgs) => this.audits.run(a?.repair === true),
         },
         ...Object.assign({}, ...this.extensions.map((e) => e.listen ?? {})),
       },
@@ -123,11 +131,44 @@ export class L3Agent {
       enable_metadata_proxy: this.o.metadataProxies !== undefined,
       extensions: this.extensions.map((e) => e.name),
       ...Object.fromEntries(this.extensions.filter((e) => e.configurations).map((e) => [e.name, e.configurations?.()])),
+      audit: { ...this.audits.counters },
     };
   }
 
   async start(): Promise<void> {
     await this.core.start();
+    this.audits.every(this.o.auditInterval ?? 0);
+  }
+
+  /** Each router this process applied against its namespace; a router with drift gets a pass
+   *  through the queue (a fresh view from the server, its NAT table replaced whole when that
+   *  differed) and is looked at once more. */
+  private async inspect(repair: boolean): Promise<AuditFindings> {
+    const checked: RouterAuditCount = { routers: 0, devices: 0, addresses: 0, routes: 0, nft_elements: 0, nft_chains: 0 };
+    const drifts: Drift[] = [];
+    let busy = 0;
+    await Promise.all(
+      this.dataplane.appliedRouters().map(async (id) => {
+        // a router with a pass queued or under way is being converged: its state is in motion
+        if (this.queue.has(id)) {
+          busy++;
+          return;
+        }
+        let found = await this.dataplane.inspect(id, checked).catch((err: Error) => [{ kind: 'qrouter', object: id, detail: `could not be read: ${err.message}`, repaired: false }]);
+        if (repair && found.length) {
+          if (found.some((d) => d.kind.startsWith('nft_'))) this.natSuspect.add(id);
+          await this.queue.push(id);
+          const scratch: RouterAuditCount = { routers: 0, devices: 0, addresses: 0, routes: 0, nft_elements: 0, nft_chains: 0 };
+          const still = new Set((await this.dataplane.inspect(id, scratch).catch(() => found)).map((d) => `${d.kind} ${d.object} ${d.detail}`));
+          found = found.map((d) => ({ ...d, repaired: !still.has(`${d.kind} ${d.object} ${d.detail}`) }));
+        }
+        drifts.push(...found);
+      }),
+    );
+    drifts.sort((a, b) => `${a.kind} ${a.object}`.localeCompare(`${b.kind} ${b.object}`));
+    const notAudited = ['conntrack entries', 'metadata proxies', 'routers this process has not applied'];
+    if (busy) notAudited.push(`${busy} router(s) being processed now (the next audit looks at them)`);
+    return { drifts, checked, not_audited: notAudited };
   }
 
   private updated(ids: string[]): void {
@@ -190,9 +231,14 @@ export class L3Agent {
     let result;
     try {
       // the statuses go out as soon as the NAT rules are in, not after the clean-up
-      result = await this.dataplane.apply(plan, async () => {
-        if (Object.keys(statuses).length) await this.reportStatuses(id, statuses);
-      });
+      const replaceNat = this.natSuspect.delete(id);
+      result = await this.dataplane.apply(
+        plan,
+        async () => {
+          if (Object.keys(statuses).length) await this.reportStatuses(id, statuses);
+        },
+        { replaceNat },
+      );
     } catch (err) {
       const failed = Object.fromEntries(plan.floatingIps.map((f) => [f.id, 'ERROR' as const]));
       if (plan.floatingIps.length) await this.reportStatuses(id, failed);
@@ -222,6 +268,7 @@ export class L3Agent {
   }
 
   async stop(): Promise<void> {
+    await this.audits.stop();
     await this.queue.close();
     await this.core.stop();
     for (const e of this.extensions) await e.stop?.();

@@ -12,6 +12,8 @@ import { deleteNamespace, ensureNamespace, namespaceExists } from '../../linux/n
 import { applyNftScript, listNftTable } from '../../linux/nft.js';
 import { setSysctls } from '../../linux/sysctl.js';
 import { diffTable, replaceTable, type NftTable } from '../firewall/nft-table.js';
+import { tableDrift } from '../firewall/drift.js';
+import type { Drift } from '../../contract/trace.js';
 import { plugNewServicePorts, plugServicePort, type ServicePort } from '../service-ports/veth-plug.js';
 import { floatingChanges, floatingOfTable, NAT_TABLE, renderNat } from './nat-table.js';
 import { addressChanges, canonicalRoutes, devicesToDelete, isRouterDevice, linkMatches, routeChanges } from './router-diff.js';
@@ -20,7 +22,19 @@ import type { RouterPlan } from './router-plan.js';
 interface AppliedRouter {
   nat: NftTable;
   floating: Map<string, string>;
+  /** what the pass applied (the audit compares the kernel with it) */
+  plan: RouterPlan;
 }
+
+/** What the audit compared, by kind. */
+export type RouterAuditCount = {
+  routers: number;
+  devices: number;
+  addresses: number;
+  routes: number;
+  nft_elements: number;
+  nft_chains: number;
+};
 
 export interface ApplyResult {
   /** floating IPs this pass added or moved (gratuitous ARP sent) */
@@ -49,7 +63,7 @@ export class RouterDataplane {
    * Converges the router's namespace to the plan. `natApplied` runs once the NAT rules are in
    * (the floating IPs' statuses can go out then), alongside the conntrack clean-up.
    */
-  async apply(plan: RouterPlan, natApplied?: () => Promise<void>): Promise<ApplyResult> {
+  async apply(plan: RouterPlan, natApplied?: () => Promise<void>, opts: { replaceNat?: boolean } = {}): Promise<ApplyResult> {
     const ns = this.namespaceOf(plan.id);
     const prev = this.applied.get(plan.id);
     let changes = 0;
@@ -118,7 +132,8 @@ export class RouterDataplane {
     let lines: string[];
     if (prev) {
       before = prev.floating;
-      lines = diffTable(prev.nat, nat);
+      // the audit found the kernel's table differs from what was applied: a diff would miss it
+      lines = opts.replaceNat ? replaceTable(nat) : diffTable(prev.nat, nat);
     } else {
       before = left ? floatingOfTable(left) : new Map();
       lines = replaceTable(nat);
@@ -166,10 +181,59 @@ export class RouterDataplane {
       changes += announced.length;
     }
     await told;
-    this.applied.set(plan.id, { nat, floating: after });
+    this.applied.set(plan.id, { nat, floating: after, plan });
     const t3 = performance.now();
     const r1 = (x: number) => Math.round(x * 10) / 10;
     return { announced, forgotten, changes, timings: { read: r1(t1 - t0), links: r1(t2 - t1), nat: r1(t3 - t2) } };
+  }
+
+  /** Routers this process applied. */
+  appliedRouters(): string[] {
+    return [...this.applied.keys()];
+  }
+
+  /**
+   * Drift audit of one router (changes nothing): the namespace, its qr-/qg- devices (MAC, MTU,
+   * up), their addresses (missing, and global ones nobody applied), the static routes, and the
+   * NAT table against what the last pass applied (chains and their rule counts, map elements).
+   */
+  async inspect(routerId: string, counted: RouterAuditCount): Promise<Drift[]> {
+    const a = this.applied.get(routerId);
+    if (!a) return [];
+    const { plan } = a;
+    const ns = this.namespaceOf(routerId);
+    counted.routers++;
+    const out: Drift[] = [];
+    const drift = (kind: string, object: string, detail: string) => out.push({ kind, object, detail, repaired: false });
+    if (!namespaceExists(ns)) {
+      drift('qrouter_namespace', ns, `the namespace of router ${routerId} is missing`);
+      return out;
+    }
+    // one `ip` batch and one `nft -j`, at once
+    const [have, objects] = await Promise.all([snapshotNamespace(ns, 'static'), listNftTable(ns, 'ip', NAT_TABLE)]);
+    for (const p of plan.ports) {
+      counted.devices++;
+      const l = have.links.get(p.dev);
+      if (!l) drift('router_port', `${ns} ${p.dev}`, `the device of port ${p.portId} is missing`);
+      else if (!linkMatches(l, p)) drift('router_port', `${ns} ${p.dev}`, `${l.up ? '' : 'down; '}mac ${l.address}, mtu ${l.mtu} where ${p.mac}, mtu ${p.mtu} were applied`);
+      if (!l) continue;
+      counted.addresses += p.addresses.length;
+      const got = have.addresses.get(p.dev) ?? [];
+      const missing = p.addresses.filter((x) => !got.includes(x));
+      const extra = got.filter((x) => !p.addresses.includes(x));
+      if (missing.length) drift('router_address', `${ns} ${p.dev}`, `address(es) missing: ${missing.join(', ')}`);
+      if (extra.length) drift('router_address', `${ns} ${p.dev}`, `address(es) nobody applied: ${extra.join(', ')}`);
+    }
+    for (const d of devicesToDelete(have.links.keys(), plan.ports)) drift('router_port', `${ns} ${d}`, 'a router device no port of the router has');
+    counted.routes += plan.routes.length;
+    const { del, add } = routeChanges(canonicalRoutes(have.routes), plan.routes);
+    for (const l of add) drift('router_route', `${ns} ${l.replace(/^route replace | proto static$/g, '')}`, 'the route is missing');
+    for (const l of del) drift('router_route', `${ns} ${l.replace(/^route del | proto static$/g, '')}`, 'a static route nobody applied');
+    const c = { elements: 0, chains: 0 };
+    for (const d of tableDrift(a.nat, objects, c)) out.push({ ...d, object: `${ns} ${d.object}` });
+    counted.nft_elements += c.elements;
+    counted.nft_chains += c.chains;
+    return out;
   }
 
   /** Removes the router's namespace: its devices first (their taps go with them), then the name. */

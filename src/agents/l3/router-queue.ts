@@ -54,6 +54,11 @@ export class RouterQueue {
     return done;
   }
 
+  /** Whether a pass of the router is queued or running. */
+  has(id: string): boolean {
+    return this.pending.has(id) || this.running.has(id);
+  }
+
   get busy(): boolean {
     return this.pending.size > 0 || this.running.size > 0;
   }

@@ -22,7 +22,7 @@ export interface L3AgentStartOptions {
 }
 
 /** The L3 agent's own options, checked: only legacy routers on Linux bridge hosts are built. */
-export function l3AgentSettings(config: Config): { hostNamespace: string; reportInterval: number; availabilityZone: string; extensions: string[] } {
+export function l3AgentSettings(config: Config): { hostNamespace: string; reportInterval: number; availabilityZone: string; auditInterval: number; extensions: string[] } {
   const mode = config.str('DEFAULT', 'agent_mode');
   if (mode !== 'legacy') {
     const what = mode.startsWith('dvr') ? 'distributed routers (DVR) are not built' : "it is not one of Neutron's agent modes";
@@ -35,7 +35,13 @@ export function l3AgentSettings(config: Config): { hostNamespace: string; report
     throw new ConfigError(`[agent] host_namespace = ${hostNamespace}: no such network namespace (create it with: ip netns add ${hostNamespace})`);
   }
   const extensions = agentExtensionNames(config, 'l3');
-  return { hostNamespace, reportInterval: Number(config.get('agent', 'report_interval')), availabilityZone: config.str('agent', 'availability_zone'), extensions };
+  return {
+    hostNamespace,
+    reportInterval: Number(config.get('agent', 'report_interval')),
+    availabilityZone: config.str('agent', 'availability_zone'),
+    auditInterval: config.int('agent', 'audit_interval'),
+    extensions,
+  };
 }
 
 export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Promise<void> }> {
@@ -56,6 +62,16 @@ export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Pr
     namespaceOf: (id) => serviceNamespace('qrouter', id, s.hostNamespace),
     routersUpdated: (ids) => agent?.routersUpdated(ids),
   });
-  agent = new L3Agent({ bus: o.bus, log: o.log, host: o.host, hostNamespace: s.hostNamespace, reportInterval: s.reportInterval, availabilityZone: s.availabilityZone, metadataProxies, extensions });
+  agent = new L3Agent({
+    bus: o.bus,
+    log: o.log,
+    host: o.host,
+    hostNamespace: s.hostNamespace,
+    reportInterval: s.reportInterval,
+    availabilityZone: s.availabilityZone,
+    metadataProxies,
+    auditInterval: s.auditInterval,
+    extensions,
+  });
   return startOrUndo(agent);
 }

@@ -4,7 +4,7 @@
 import { tapName } from '../../contract/device-names.js';
 import type { FdbTowardsCheck, KernelAnswer, KernelCheck, PortWiredCheck } from '../../contract/trace.js';
 import { FLOOD_MAC, fdbOf } from '../../linux/bridge-fdb.js';
-import { showLinks } from '../../linux/links.js';
+import { showLinks, type Link } from '../../linux/links.js';
 import { checkPortFilter, type FirewallTables } from '../firewall/filter-check.js';
 import { vxlanName } from './names.js';
 
@@ -18,10 +18,37 @@ export interface LinuxBridgeCheckContext {
   firewallTables(): Promise<FirewallTables>;
 }
 
-async function portWired(ctx: LinuxBridgeCheckContext, c: PortWiredCheck): Promise<KernelAnswer> {
+/** The kernel reads of one call, shared by its checks: one `ip` batch for every device named,
+ *  one fdb dump per VXLAN device (a trace's checks on one host cost one process of each kind). */
+interface CallReads {
+  links(): Promise<Map<string, Link>>;
+  fdb(device: string): Promise<{ mac: string; dst: string | null }[]>;
+}
+
+function callReads(ctx: LinuxBridgeCheckContext, checks: KernelCheck[]): CallReads {
+  const names = checks.flatMap((c) => (c.kind === 'port_wired' ? [tapName(c.port_id), ctx.bridgeOf(c.port_id, c.network_id)] : []));
+  let links: Promise<Map<string, Link>> | null = null;
+  const fdb = new Map<string, Promise<{ mac: string; dst: string | null }[]>>();
+  return {
+    links: () => {
+      links ??= showLinks(ctx.netns, names);
+      return links;
+    },
+    fdb: (device) => {
+      let f = fdb.get(device);
+      if (!f) {
+        f = fdbOf(ctx.netns, device);
+        fdb.set(device, f);
+      }
+      return f;
+    },
+  };
+}
+
+async function portWired(ctx: LinuxBridgeCheckContext, reads: CallReads, c: PortWiredCheck): Promise<KernelAnswer> {
   const tap = tapName(c.port_id);
   const bridge = ctx.bridgeOf(c.port_id, c.network_id);
-  const links = await showLinks(ctx.netns, [tap, bridge]);
+  const links = await reads.links();
   const dev = links.get(tap);
   if (!dev) return { agrees: false, detail: `device ${tap} does not exist` };
   if (!links.has(bridge)) return { agrees: false, detail: `bridge ${bridge} does not exist` };
@@ -30,9 +57,9 @@ async function portWired(ctx: LinuxBridgeCheckContext, c: PortWiredCheck): Promi
   return { agrees: true, detail: `${tap} is up in ${bridge}` };
 }
 
-async function fdbTowards(ctx: LinuxBridgeCheckContext, c: FdbTowardsCheck): Promise<KernelAnswer> {
+async function fdbTowards(reads: CallReads, c: FdbTowardsCheck): Promise<KernelAnswer> {
   const dev = vxlanName(c.vni);
-  const entries = await fdbOf(ctx.netns, dev);
+  const entries = await reads.fdb(dev);
   if (!entries.length) return { agrees: false, detail: `${dev} has no forwarding entries (or does not exist)` };
   const mac = c.mac.toLowerCase();
   const unicast = entries.filter((e) => e.mac === mac && e.dst);
@@ -43,16 +70,22 @@ async function fdbTowards(ctx: LinuxBridgeCheckContext, c: FdbTowardsCheck): Pro
   return { agrees: flood, detail: `${dev}: ${mac} dst ${c.remote_ip}; ${floodText}` };
 }
 
-export async function linuxBridgeCheck(ctx: LinuxBridgeCheckContext, c: KernelCheck): Promise<KernelAnswer> {
+/** The answers to one call's checks, in order, from one read of each kind. */
+export function linuxBridgeChecks(ctx: LinuxBridgeCheckContext, checks: KernelCheck[]): Promise<KernelAnswer[]> {
+  const reads = callReads(ctx, checks);
+  return Promise.all(checks.map((c) => linuxBridgeCheck(ctx, reads, c)));
+}
+
+async function linuxBridgeCheck(ctx: LinuxBridgeCheckContext, reads: CallReads, c: KernelCheck): Promise<KernelAnswer> {
   try {
     switch (c.kind) {
       case 'port_wired':
-        return await portWired(ctx, c);
+        return await portWired(ctx, reads, c);
       case 'fdb_towards':
-        return await fdbTowards(ctx, c);
+        return await fdbTowards(reads, c);
       case 'port_filter':
         if (!ctx.filtering) return { agrees: false, detail: 'this host runs the noop firewall driver: nothing is filtered' };
-        return await checkPortFilter(ctx.firewallTables(), c);
+        return await checkPortFilter(ctx.firewallTables(), c, c.network_id ? ctx.bridgeOf(c.port_id, c.network_id) : null);
       default:
         return { agrees: null, detail: `an L2 agent does not check ${c.kind}` };
     }

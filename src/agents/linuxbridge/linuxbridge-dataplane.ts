@@ -25,7 +25,7 @@ import type { DeviceChange, L2Dataplane } from '../l2/dataplane.js';
 import { mappings } from '../mappings.js';
 import { linuxbridgeConfigurations } from './configurations.js';
 import { bridgeMappingsOf, flatNetworkBridge, type FlatNetworkBridge } from './flat-network-bridge.js';
-import { linuxBridgeCheck } from './kernel-checks.js';
+import { linuxBridgeChecks } from './kernel-checks.js';
 import { bridgeName, vxlanName } from './names.js';
 import { networkWiring, planBridgeRemoval, planCleanup, planWiring, type LinuxBridgeSettings, type RemovalPlan, type WantedNetwork } from './wiring-plan.js';
 
@@ -217,7 +217,7 @@ export class LinuxBridgeDataplane implements L2Dataplane {
       filtering: !(this.firewall instanceof NoopFirewall),
       bridgeOf: (portId: string, networkId: string) => [...this.ports.values()].find((p) => p.portId === portId)?.bridge ?? bridgeName(networkId),
     };
-    return Promise.all(checks.map((c) => linuxBridgeCheck(ctx, c)));
+    return linuxBridgeChecks(ctx, checks);
   }
 
   /** From the agent's options ([agent], [linux_bridge], [vxlan], [securitygroup]). */

@@ -15,7 +15,9 @@ import type { SecurityGroupInfo } from '../../contract/security-groups.js';
 import { interfaceOf } from '../../linux/links.js';
 import { netnsExists } from '../../linux/netns.js';
 import { detectDatapathType, flowsEqual, InterfaceMonitor, Ovs, type Flow, type InterfaceRow, type OvsState } from '../../linux/ovs.js';
+import type { AuditReport, Drift, FdbTowardsCheck, KernelAnswer, KernelCheck, PortWiredCheck } from '../../contract/trace.js';
 import type { DeviceChange, L2Dataplane } from '../l2/dataplane.js';
+import { flowDrift } from './flow-drift.js';
 import { mappings } from '../mappings.js';
 import { freeLocalVlan, type LocalNetwork, type NetworkFdb, planFlows, recoverFdb } from './flow-plan.js';
 import { DEAD_VLAN, intPatchName, PATCH_INT, PATCH_TUN, phyPatchName, TUNNEL_PORT_PREFIX, tunnelPortName } from './names.js';
@@ -586,6 +588,151 @@ export class OvsDataplane implements L2Dataplane {
       await this.removeUnusedTunnels();
       this.log.info({ event: 'ovs.fdb_removed', networks: Object.keys(entries) }, `l2population entries removed for ${Object.keys(entries).length} network(s)`);
     });
+  }
+
+  /**
+   * Drift audit: each port this process wired is on br-int with the tag and other_config it
+   * wrote, each tunnel endpoint l2population names has its VXLAN port on br-tun, and every
+   * bridge's flow table is what this process last sent (flows compared by table, priority and
+   * match, then cookie and actions). repair: ports' columns set again (one ovs-vsctl), missing
+   * tunnels added, each bridge that differs gets its table back in one bundle. A port deleted
+   * from br-int is not put back: the compute side (os-vif) plugs it.
+   */
+  audit(repair: boolean): Promise<Omit<AuditReport, 'host' | 'agent_type' | 'ms'>> {
+    return this.serial(async () => {
+      const o = this.o;
+      const drifts: Drift[] = [];
+      const state = await this.ovs.state();
+      const portCmds: string[][] = [];
+      const portDrifts: Drift[] = [];
+      for (const [portId, p] of this.ports) {
+        const have = state.ports.get(p.name);
+        if (!have || have.bridge !== o.integrationBridge) {
+          drifts.push({
+            kind: 'ovs_port',
+            object: p.name,
+            detail: `port ${portId} is ${have?.bridge ? `on ${have.bridge}` : 'on no bridge'}, not on ${o.integrationBridge} (os-vif plugs it again)`,
+            repaired: false,
+          });
+          continue;
+        }
+        const got = writtenKey(have.tag, have.otherConfig, PORT_KEYS);
+        if (got === p.written) continue;
+        const [tag, values] = JSON.parse(p.written) as [number | null, string[]];
+        portDrifts.push({
+          kind: 'ovs_port',
+          object: p.name,
+          detail: `tag ${have.tag ?? 'none'} / other_config ${JSON.stringify(JSON.parse(got)[1])} where tag ${tag} / ${JSON.stringify(values)} were written`,
+          repaired: false,
+        });
+        portCmds.push(['set', 'Port', p.name, `tag=${tag}`, ...PORT_KEYS.map((k, i) => `other_config:${k}=${JSON.stringify(values[i] ?? '')}`)]);
+      }
+      if (repair && portCmds.length) {
+        await this.ovs.vsctl(portCmds);
+        for (const d of portDrifts) d.repaired = true;
+      }
+      drifts.push(...portDrifts);
+
+      const tunnelDrifts: Drift[] = [];
+      let tunnels = 0;
+      if (o.tunnelBridge && o.localIp) {
+        const wanted = new Set<string>();
+        for (const f of this.fdb.values()) for (const ip of [...f.flood, ...f.macs.values()]) wanted.add(ip);
+        wanted.delete(o.localIp);
+        for (const ip of wanted) {
+          tunnels++;
+          const name = tunnelPortName(ip);
+          const i = state.interfaces.get(name);
+          if (i && i.type === 'vxlan' && i.options.remote_ip === ip && state.ports.get(name)?.bridge === o.tunnelBridge) continue;
+          tunnelDrifts.push({ kind: 'ovs_tunnel', object: `${o.tunnelBridge} ${name}`, detail: `the VXLAN port to ${ip} is missing or changed`, repaired: false });
+        }
+        if (repair && tunnelDrifts.length) {
+          await this.ensureTunnels();
+          // new OpenFlow port numbers: the tables are planned again
+          this.planKey = '';
+          this.applied.clear();
+          await this.applyFlows();
+          for (const d of tunnelDrifts) d.repaired = true;
+        }
+      }
+      drifts.push(...tunnelDrifts);
+
+      let flows = 0;
+      const bridges = [...this.applied];
+      const dumps = await Promise.all(bridges.map(([bridge]) => this.ovs.dumpFlows(bridge)));
+      for (const [i, [bridge, wanted]] of bridges.entries()) {
+        flows += wanted.length;
+        const found = flowDrift(bridge, wanted, dumps[i]);
+        if (repair && found.length) {
+          await this.ovs.replaceFlows(bridge, wanted);
+          for (const d of found) d.repaired = true;
+        }
+        drifts.push(...found);
+      }
+      return {
+        drifts,
+        checked: { ports: this.ports.size, tunnels, bridges: bridges.length, flows },
+        not_audited: ['port firewall (this agent runs the noop driver)', 'ports this process has not wired'],
+      };
+    });
+  }
+
+  /** `neutrino trace`: br-int membership and local VLAN of a port; the tunnel a MAC leaves by,
+   *  as `ovs-appctl ofproto/trace` follows a frame from a local port of the network. */
+  async checkKernel(checks: KernelCheck[]): Promise<KernelAnswer[]> {
+    let state: Promise<OvsState> | null = null;
+    const read = () => {
+      state ??= this.ovs.state();
+      return state;
+    };
+    return Promise.all(
+      checks.map(async (c): Promise<KernelAnswer> => {
+        try {
+          if (c.kind === 'port_wired') return await this.portWired(await read(), c);
+          if (c.kind === 'fdb_towards') return await this.frameTowards(await read(), c);
+          if (c.kind === 'port_filter') return { agrees: false, detail: 'this host runs no port firewall (the Open vSwitch agent has the noop driver): nothing is filtered' };
+          return { agrees: null, detail: `an L2 agent does not check ${c.kind}` };
+        } catch (e) {
+          return { agrees: null, detail: `could not read Open vSwitch: ${(e as Error).message.split('\n')[0]}` };
+        }
+      }),
+    );
+  }
+
+  private async portWired(state: OvsState, c: PortWiredCheck): Promise<KernelAnswer> {
+    const name = this.ifaces.get(c.port_id);
+    if (!name) return { agrees: false, detail: `no interface of ${this.o.integrationBridge} has external_ids:iface-id=${c.port_id}` };
+    const port = state.ports.get(name);
+    const iface = state.interfaces.get(name);
+    const net = this.networks.get(c.network_id);
+    if (port?.bridge !== this.o.integrationBridge) return { agrees: false, detail: `${name} is ${port?.bridge ? `on ${port.bridge}` : 'on no bridge'}, not on ${this.o.integrationBridge}` };
+    if (!iface || typeof iface.ofport !== 'number' || iface.ofport <= 0) return { agrees: false, detail: `${name} has no OpenFlow port (${iface?.error ?? 'not opened'})` };
+    if (port.tag === DEAD_VLAN) return { agrees: false, detail: `${name} is on ${this.o.integrationBridge} with the dead VLAN ${DEAD_VLAN} (administratively down)` };
+    if (!net || port.tag !== net.lvid) return { agrees: false, detail: `${name} has tag ${port.tag ?? 'none'}, the network's local VLAN is ${net?.lvid ?? 'not known here'}` };
+    return { agrees: true, detail: `${name} is on ${this.o.integrationBridge}, ofport ${iface.ofport}, local VLAN ${net.lvid}` };
+  }
+
+  private async frameTowards(state: OvsState, c: FdbTowardsCheck): Promise<KernelAnswer> {
+    const local = [...this.ports].find(([, p]) => p.networkId === c.network_id && !p.dead);
+    const ofport = local ? state.interfaces.get(local[1].name)?.ofport : undefined;
+    if (!local || typeof ofport !== 'number' || ofport <= 0) return { agrees: null, detail: `no port of network ${c.network_id} on this host to trace a frame from` };
+    const src = state.interfaces.get(local[1].name)?.externalIds['attached-mac'] ?? 'fa:16:3e:00:00:01';
+    const flow = `in_port=${ofport},dl_src=${src},dl_dst=${c.mac.toLowerCase()}`;
+    const out = await this.ovs.traceFlow(this.o.integrationBridge, flow);
+    const actions = /Datapath actions: (.*)/.exec(out)?.[1]?.trim() ?? '';
+    // the kernel datapath prints set(tunnel(tun_id=…,dst=…)), the userspace one tnl_push(…ipv4(…dst=…)…vxlan(…vni=…))
+    const dsts = [
+      ...[...actions.matchAll(/tunnel\(tun_id=(0x[0-9a-f]+)[^)]*?dst=([0-9a-f.:]+)/g)].map((m) => ({ vni: Number.parseInt(m[1], 16), dst: m[2] })),
+      ...[...actions.matchAll(/tnl_push\(.*?ipv[46]\(src=[^,]+,dst=([0-9a-f.:]+).*?vxlan\([^)]*?vni=(0x[0-9a-f]+)\)/g)].map((m) => ({ vni: Number.parseInt(m[2], 16), dst: m[1] })),
+    ];
+    const to = dsts.filter((d) => d.vni === c.vni).map((d) => d.dst);
+    const text = `ofproto/trace ${this.o.integrationBridge} ${flow}: ${actions || 'no datapath actions'}`;
+    if (!to.includes(c.remote_ip)) return { agrees: false, detail: `${text} — the frame does not leave towards ${c.remote_ip} (vni ${c.vni})` };
+    // the l2population flow of the MAC is a table line of the trace that matches it
+    const mac = c.mac.toLowerCase();
+    const unicast = out.split('\n').some((l) => /^\s*\d+\.\s/.test(l) && l.includes(`dl_dst=${mac}`));
+    if (to.length > 1 || !unicast) return { agrees: false, detail: `${text} — flooded to ${to.join(', ')}: no l2population flow sends ${mac} to ${c.remote_ip}` };
+    return { agrees: true, detail: `${text} — out by VXLAN to ${c.remote_ip} (vni ${c.vni})` };
   }
 
   /** Stops watching; bridges, ports and flows stay as they are (traffic keeps flowing). */

@@ -3,7 +3,7 @@
 // route, SNAT / floating IP / DNAT), the destination network and the destination's ingress
 // rules. Each hop says where it happens, what decided it, and which kernel check (asked of the
 // agent on that host) would show whether the host agrees.
-import { cidrContains, parseCidr, parseIp } from '../../common/ip-address.js';
+import { cidrContains, normalizeIp, parseCidr, parseIp } from '../../common/ip-address.js';
 import { ROUTER_GATEWAY_PREFIX, ROUTER_INTERFACE_PREFIX, servicePortDevice, tapName } from '../../contract/device-names.js';
 import { PROTOCOL_NUMBERS } from '../../contract/security-groups.js';
 import type { KernelCheck } from '../../contract/trace.js';
@@ -58,6 +58,8 @@ export class TraceInputError extends Error {
 }
 
 const ECHO_REQUEST = 8;
+const ICMPV6 = 58;
+const ICMPV6_ECHO_REQUEST = 128;
 
 const portLabel = (p: PortView) => (p.name ? `${p.name} (${p.id})` : p.id);
 const netLabel = (n: NetworkView | null, id: string) => (n?.name ? `${n.name} (${id})` : id);
@@ -126,9 +128,13 @@ export class PathWalker {
       if (!ip) throw new TraceInputError('to', `port ${dstPort.id} has no fixed IP`);
       dstIp = ip.ip_address;
     } else {
-      dstIp = parseIp(req.to) ? req.to : '';
+      dstIp = normalizeIp(req.to) ?? '';
     }
     this.packet.version = dstIp.includes(':') ? 6 : 4;
+    if (this.packet.version === 6 && req.protocol === 'icmp') {
+      this.packet.protocol = ICMPV6;
+      this.packet.dport = ICMPV6_ECHO_REQUEST;
+    }
     if (src) {
       const own = src.fixed_ips.find((f) => f.ip_address.includes(':') === (this.packet.version === 6));
       const srcIp = req.srcIp ?? own?.ip_address;
@@ -138,6 +144,11 @@ export class PathWalker {
     }
     // an address outside the cloud: it can only come in by a floating IP
     const outside = req.srcIp ?? req.from;
+    if (this.packet.version === 6) {
+      // IPv6 is not NATed: the outside reaches a port's global address through its router
+      await this.fromOutsideV6(outside, dstIp, dstPort);
+      return this.result(outside, dstIp);
+    }
     if (dstPort) {
       const fixed = dstPort.fixed_ips.find((f) => !f.ip_address.includes(':'));
       const fip = fixed ? await this.data.floatingIpOf(dstPort.id, fixed.ip_address) : null;
@@ -173,7 +184,7 @@ export class PathWalker {
       this.add({ step: 'anti_spoofing', host, what: `source address ${srcIp}`, verdict: 'allow', decided_by: 'port_security_enabled is false: no anti-spoofing' });
     } else {
       const hit = addressIn(srcIp, sources);
-      const check = l2({ kind: 'port_filter', port_id: src.id, mac: src.mac_address, sources, groups: src.security_groups, rule_id: null, direction: 'egress' });
+      const check = l2({ kind: 'port_filter', port_id: src.id, mac: src.mac_address, sources, groups: src.security_groups, rule_id: null, direction: 'egress', network_id: src.network_id });
       if (!hit) {
         const fixed = src.fixed_ips.map((f) => f.ip_address).join(', ') || 'none';
         const pairs = src.allowed_address_pairs.map((p) => p.ip_address).join(', ') || 'none';
@@ -290,8 +301,8 @@ export class PathWalker {
         return c && a && c.version === a.version && cidrContains(c, a);
       })
       .sort((a, b) => prefixLength(b.destination) - prefixLength(a.destination))[0];
-    const gw = router.gateway;
-    const viaGateway = !extra && gw && gw.subnet.gateway_ip && gw.subnet.ip_version === this.packet.version;
+    const gw = router.gateways.find((g) => g.subnet.ip_version === this.packet.version && g.subnet.gateway_ip) ?? null;
+    const viaGateway = !extra && gw;
     if (extra) {
       const out = router.interfaces.find((i) => inSubnet(extra.nexthop, i.subnet));
       const dev = out ? servicePortDevice(ROUTER_INTERFACE_PREFIX, out.port.id) : gw && inSubnet(extra.nexthop, gw.subnet) ? servicePortDevice(ROUTER_GATEWAY_PREFIX, gw.port.id) : '?';
@@ -323,8 +334,16 @@ export class PathWalker {
       ...l3({ kind: 'router_route', router_id: router.id, destination: target, device: qg, via: gw.subnet.gateway_ip }),
     });
     let outSrc = srcIp;
-    const own = inside ? await this.data.floatingIpOf(inside.port.id, inside.ip) : null;
-    if (own && own.router_id === router.id) {
+    const own = inside && this.packet.version === 4 ? await this.data.floatingIpOf(inside.port.id, inside.ip) : null;
+    if (inside && this.packet.version === 6) {
+      this.add({
+        step: 'snat',
+        host: routerHost,
+        what: `router ${router.name || router.id}: source ${srcIp}`,
+        verdict: 'forward',
+        decided_by: 'IPv6 is routed, not NATed: the source address leaves unchanged',
+      });
+    } else if (own && own.router_id === router.id) {
       outSrc = own.floating_ip_address;
       this.add({
         step: 'snat',
@@ -389,6 +408,39 @@ export class PathWalker {
     await this.route(router, routerHost, outside, dstIp, null);
   }
 
+  /** From outside to an IPv6 address of a port: over the external network to the router with an
+   *  interface on the port's subnet, then routed (a connected subnet) to the port. */
+  private async fromOutsideV6(outside: string, dstIp: string, dstPort: PortView | null): Promise<void> {
+    const port = dstPort ?? (dstIp ? await this.data.portWithIp(dstIp) : null);
+    const fixed = port?.fixed_ips.find((f) => f.ip_address === dstIp) ?? port?.fixed_ips.find((f) => f.ip_address.includes(':'));
+    if (!port || !fixed) {
+      return this.drop({ step: 'external', host: null, what: `from ${outside} (outside the cloud) to ${dstIp || this.req.to}`, decided_by: `no port holds ${dstIp || this.req.to}` });
+    }
+    dstIp = fixed.ip_address;
+    const subnet = await this.data.subnet(fixed.subnet_id);
+    const routerId = subnet?.gateway_ip ? await this.data.routerInterfaceAt(subnet.id, subnet.gateway_ip) : null;
+    const router = routerId ? await this.data.router(routerId) : null;
+    const gw = router?.gateways.find((g) => g.subnet.ip_version === 6) ?? null;
+    if (!router || !gw) {
+      return this.drop({
+        step: 'external',
+        host: null,
+        what: `from ${outside} (outside the cloud) to ${dstIp}`,
+        decided_by: router ? `router ${router.name || router.id} has no IPv6 address on an external network` : `subnet ${subnet?.cidr ?? fixed.subnet_id} is behind no router`,
+      });
+    }
+    const routerHost = router.hosts[0] ?? null;
+    const ext = await this.data.network(gw.subnet.network_id);
+    this.add({
+      step: 'external',
+      host: routerHost,
+      what: `from ${outside} over external network ${netLabel(ext, gw.subnet.network_id)} to ${dstIp}`,
+      verdict: 'forward',
+      decided_by: `routed (IPv6 is not NATed) to router ${router.name || router.id}'s gateway ${servicePortDevice(ROUTER_GATEWAY_PREFIX, gw.port.id)} ${gw.ip}`,
+    });
+    await this.route(router, routerHost, outside, dstIp, null);
+  }
+
   /** Across one network from a host to the port that holds the address. */
   private async forwardL2(net: NetworkView | null, networkId: string, fromHost: string | null, target: PortView, agent: 'l2'): Promise<void> {
     const toHost = target.host;
@@ -440,7 +492,7 @@ export class PathWalker {
   /** A port's rules in one direction; remote is the other end (destination for egress, source for ingress). */
   private async filter(port: PortView, direction: 'ingress' | 'egress', remote: string, _srcIp: string): Promise<boolean> {
     const host = port.host;
-    const proto = this.req.protocol === 'icmp' ? 'icmp (echo request)' : `${this.req.protocol}/${this.req.dport}`;
+    const proto = this.req.protocol === 'icmp' ? `${this.packet.version === 6 ? 'icmpv6' : 'icmp'} (echo request)` : `${this.req.protocol}/${this.req.dport}`;
     const what = `${direction} security groups of port ${portLabel(port)}`;
     if (!port.port_security_enabled || port.device_owner.startsWith('network:')) {
       this.add({
@@ -453,16 +505,22 @@ export class PathWalker {
       return true;
     }
     const side = direction === 'egress' ? `to ${remote}` : `from ${remote}`;
+    const fixedEgress = direction === 'egress' && this.packet.protocol === ICMPV6;
     const check = (rule: string | null) =>
       host
         ? {
             check: {
               agent: 'l2' as const,
               host,
-              check: { kind: 'port_filter' as const, port_id: port.id, mac: port.mac_address, sources: [], groups: port.security_groups, rule_id: rule, direction },
+              check: { kind: 'port_filter' as const, port_id: port.id, mac: port.mac_address, sources: [], groups: port.security_groups, rule_id: rule, direction, network_id: port.network_id },
             },
           }
         : {};
+    if (fixedEgress) {
+      // Neutron's fixed rule: a filtered port may always send ICMPv6 (neighbour discovery needs it)
+      this.add({ step: direction, host, what, verdict: 'allow', decided_by: 'the fixed rule of every filtered port: ICMPv6 may always leave (chain fixed-e)', ...check(null) });
+      return true;
+    }
     if (!port.security_groups.length) {
       this.drop({ step: direction, host, what, decided_by: `the port has no security groups: nothing allows ${proto} ${side}`, ...check(null) });
       return false;

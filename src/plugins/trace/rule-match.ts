@@ -31,7 +31,9 @@ export function matchingRule(rules: StoredRule[], packet: Packet, remote: string
   const remoteIp = parseIp(remote);
   for (const r of rules) {
     if (r.ethertype !== `IPv${packet.version}`) continue;
-    const proto = protocolNumber(r.protocol);
+    let proto = protocolNumber(r.protocol);
+    // as the firewall renders it (and Neutron reads it): icmp in an IPv6 rule is ICMPv6
+    if (packet.version === 6 && proto === 1) proto = 58;
     if (proto !== null && proto !== undefined && proto !== packet.protocol) continue;
     if (proto === undefined) continue;
     if (proto !== null && PORT_PROTOCOLS.has(proto) && r.port_range_min !== null) {

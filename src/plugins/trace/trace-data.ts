@@ -49,6 +49,8 @@ export interface RouterView {
   hosts: string[];
   interfaces: { port: PortView; subnet: SubnetView; ip: string }[];
   gateway: { port: PortView; subnet: SubnetView; ip: string } | null;
+  /** every address of the gateway port with its subnet (IPv4 and IPv6) */
+  gateways: { port: PortView; subnet: SubnetView; ip: string }[];
   routes: { destination: string; nexthop: string }[];
 }
 
@@ -197,7 +199,8 @@ export class TraceData {
     const attach = (p: PortView) => p.fixed_ips.map((f) => ({ port: p, subnet: subnets.find((s) => s.id === f.subnet_id)!, ip: f.ip_address })).filter((x) => x.subnet);
     const interfaces = rports.filter((r) => r.port_type === DEVICE_OWNER_ROUTER_INTF).flatMap((r) => attach(portRows.find((p) => p.id === r.port_id)!));
     const gwPort = portRows.find((p) => p.id === row.gw_port_id && rports.some((r) => r.port_id === p.id && r.port_type === DEVICE_OWNER_ROUTER_GW));
-    const gw = gwPort ? (attach(gwPort).find((x) => x.subnet.ip_version === 4) ?? attach(gwPort)[0] ?? null) : null;
+    const gateways = gwPort ? attach(gwPort) : [];
+    const gw = gateways.find((x) => x.subnet.ip_version === 4) ?? gateways[0] ?? null;
     return {
       id: row.id,
       name: row.name,
@@ -206,6 +209,7 @@ export class TraceData {
       hosts: agents.map((a) => a.host),
       interfaces,
       gateway: gw,
+      gateways,
       routes,
     };
   }

@@ -8,7 +8,7 @@ import { flowDrift } from '../../src/agents/openvswitch/flow-drift.js';
 import type { Flow } from '../../src/linux/ovs.js';
 import type { NftTable } from '../../src/agents/firewall/nft-table.js';
 import type { NftJsonObject } from '../../src/linux/nft.js';
-import { addressIn, describeRule, matchingRule, type StoredRule } from '../../src/plugins/trace/rule-match.js';
+import { addressGroupKey, addressIn, describeRule, matchingRule, type StoredRule } from '../../src/plugins/trace/rule-match.js';
 import { sgRule } from '../helpers/sg-rule.js';
 
 const rule = (r: Partial<StoredRule>): StoredRule => ({ ...sgRule('r', r), security_group_id: 'g', ...r });
@@ -38,6 +38,17 @@ describe('security group rule matching (trace)', () => {
     assert.equal(
       describeRule(rules[0], (g) => g),
       'ingress IPv4 tcp 22 from 10.0.0.0/24',
+    );
+  });
+
+  it("a rule naming an address group matches the group's prefixes only", () => {
+    const ag = [rule({ id: 'office', protocol: 'tcp', port_range_min: 22, port_range_max: 22, remote_address_group_id: 'ag1' })];
+    const prefixes = (g: string, ip: string) => g === addressGroupKey('ag1') && addressIn(ip, ['192.0.2.0/24']) !== null;
+    assert.equal(matchingRule(ag, tcp(22), '192.0.2.9', prefixes)?.id, 'office');
+    assert.equal(matchingRule(ag, tcp(22), '198.51.100.9', prefixes), null);
+    assert.equal(
+      describeRule(ag[0], (g) => g),
+      'ingress IPv4 tcp 22 from address group ag1',
     );
   });
 

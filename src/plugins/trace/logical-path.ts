@@ -7,7 +7,7 @@ import { cidrContains, normalizeIp, parseCidr, parseIp } from '../../common/ip-a
 import { ROUTER_GATEWAY_PREFIX, ROUTER_INTERFACE_PREFIX, servicePortDevice, tapName } from '../../contract/device-names.js';
 import { PROTOCOL_NUMBERS } from '../../contract/security-groups.js';
 import type { KernelCheck } from '../../contract/trace.js';
-import { addressIn, describeRule, matchingRule, type Packet } from './rule-match.js';
+import { addressGroupKey, addressIn, describeRule, matchingRule, type Packet } from './rule-match.js';
 import type { NetworkView, PortView, RouterView, SubnetView, TraceData } from './trace-data.js';
 import type { TraceRequest } from './trace-request.js';
 
@@ -530,8 +530,12 @@ export class PathWalker {
     const memberCache = new Map<string, string[]>();
     const members = new Map<string, string[]>();
     for (const r of rules) if (r.remote_group_id && !memberCache.has(r.remote_group_id)) memberCache.set(r.remote_group_id, await this.data.members(r.remote_group_id));
+    await this.data.loadGroupNames([...memberCache.keys()]);
+    for (const r of rules) {
+      const key = r.remote_address_group_id ? addressGroupKey(r.remote_address_group_id) : null;
+      if (key && !memberCache.has(key)) memberCache.set(key, await this.data.addressGroupPrefixes(r.remote_address_group_id as string));
+    }
     for (const [g, m] of memberCache) members.set(g, m);
-    await this.data.loadGroupNames([...members.keys()]);
     const rule = matchingRule(rules, this.packet, remote, (g, ip) => addressIn(ip, members.get(g) ?? []) !== null);
     const label = (id: string) => this.data.groupLabel(id);
     if (!rule) {

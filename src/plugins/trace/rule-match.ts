@@ -1,7 +1,7 @@
 // Which security group rule lets a traced packet through (pure): the rules as the API stores
 // them, read the way the agents' firewall renders them (src/agents/firewall/ruleset.ts): one
 // rule matches on family, protocol, destination port range (or ICMP type/code) and the remote
-// side — a prefix, or the addresses of a remote group's members.
+// side — a prefix, the addresses of a remote group's members, or an address group's prefixes.
 import { cidrContains, parseCidr, parseIp } from '../../common/ip-address.js';
 import { ICMP_PROTOCOLS, PORT_PROTOCOLS, protocolNumber } from '../../contract/security-groups.js';
 import type { SecurityGroupRuleTable } from '../../db/schema.js';
@@ -9,8 +9,11 @@ import type { SecurityGroupRuleTable } from '../../db/schema.js';
 /** A rule as stored: the columns a match reads. */
 export type StoredRule = Pick<
   SecurityGroupRuleTable,
-  'id' | 'security_group_id' | 'direction' | 'ethertype' | 'protocol' | 'port_range_min' | 'port_range_max' | 'remote_ip_prefix' | 'remote_group_id'
+  'id' | 'security_group_id' | 'direction' | 'ethertype' | 'protocol' | 'port_range_min' | 'port_range_max' | 'remote_ip_prefix' | 'remote_group_id' | 'remote_address_group_id'
 >;
+
+/** The Membership key of an address group's prefixes (apart from group ids, which are UUIDs). */
+export const addressGroupKey = (id: string): string => `ag-${id}`;
 
 export interface Packet {
   version: 4 | 6;
@@ -49,6 +52,7 @@ export function matchingRule(rules: StoredRule[], packet: Packet, remote: string
       if (!c || !remoteIp || c.version !== remoteIp.version || !cidrContains(c, remoteIp)) continue;
     }
     if (r.remote_group_id && !members(r.remote_group_id, remote)) continue;
+    if (r.remote_address_group_id && !members(addressGroupKey(r.remote_address_group_id), remote)) continue;
     return r;
   }
   return null;
@@ -64,7 +68,13 @@ export function describeRule(r: StoredRule, groupName: (id: string) => string): 
     else ports = r.port_range_max !== null && r.port_range_max !== r.port_range_min ? ` ${r.port_range_min}-${r.port_range_max}` : ` ${r.port_range_min}`;
   }
   const side = r.direction === 'ingress' ? 'from' : 'to';
-  const remote = r.remote_group_id ? ` ${side} members of group ${groupName(r.remote_group_id)}` : r.remote_ip_prefix ? ` ${side} ${r.remote_ip_prefix}` : ` ${side} anywhere`;
+  const remote = r.remote_group_id
+    ? ` ${side} members of group ${groupName(r.remote_group_id)}`
+    : r.remote_address_group_id
+      ? ` ${side} address group ${r.remote_address_group_id}`
+      : r.remote_ip_prefix
+        ? ` ${side} ${r.remote_ip_prefix}`
+        : ` ${side} anywhere`;
   return `${r.direction} ${r.ethertype} ${proto}${ports}${remote}`;
 }
 

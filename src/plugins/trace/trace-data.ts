@@ -241,7 +241,7 @@ export class TraceData {
     const [rules, names] = await Promise.all([
       this.db.kysely
         .selectFrom('securitygrouprules')
-        .select(['id', 'security_group_id', 'direction', 'ethertype', 'protocol', 'port_range_min', 'port_range_max', 'remote_ip_prefix', 'remote_group_id'])
+        .select(['id', 'security_group_id', 'direction', 'ethertype', 'protocol', 'port_range_min', 'port_range_max', 'remote_ip_prefix', 'remote_group_id', 'remote_address_group_id'])
         .where('security_group_id', 'in', groups)
         .orderBy('created_at')
         .orderBy('id')
@@ -265,6 +265,11 @@ export class TraceData {
   }
 
   /** The addresses (fixed IPs and allowed address pairs) of a group's member ports. */
+  /** An address group's prefixes (address-group). */
+  async addressGroupPrefixes(id: string): Promise<string[]> {
+    return (await this.db.kysely.selectFrom('address_associations').select('address').where('address_group_id', '=', id).execute()).map((r) => r.address);
+  }
+
   async members(group: string): Promise<string[]> {
     const rows = await this.db.kysely
       .selectFrom('securitygroupportbindings as b')

@@ -117,6 +117,8 @@ export const AddressesAlreadyExist = declare<{ addresses: string[]; address_grou
   (a) => `Addresses ${JSON.stringify(a.addresses)} already exist in the address group ${a.address_group_id}.`,
 );
 export const AddressGroupInUse = declare<{ address_group_id: string }>('AddressGroupInUse', 409, (a) => `Address group ${a.address_group_id} is in use on one or more security group rules.`);
+export const DefaultExternalNetworkExists = declare<{ net_id: string }>('DefaultExternalNetworkExists', 409, (a) => `A default external network already exists: ${a.net_id}.`);
+export const AutoAllocationFailure = declare<{ reason: string }>('AutoAllocationFailure', 409, (a) => `Deployment error: ${a.reason}.`);
 export const AvailabilityZoneNotFound = declare<{ availability_zone: string }>('AvailabilityZoneNotFound', 404, (a) => `AvailabilityZone ${a.availability_zone} could not be found.`);
 export const NetworkNotFound = declare<{ id: string }>('NetworkNotFound', 404, (a) => `Network ${a.id} could not be found.`);
 export const SubnetNotFound = declare<{ id: string }>('SubnetNotFound', 404, (a) => `Subnet ${a.id} could not be found.`);

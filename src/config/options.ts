@@ -34,7 +34,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     service_plugins: {
       type: 'list',
       default: ['router'],
-      help: "Service plugins to load, by Neutron's names: router (routers, floating IPs, L3 agent scheduling); Neutrino's metadata (instance records, key pairs and the metadata service for metadata agents); nova_network (nova-network's modes, docs/nova-network.md). A plugin left out has no routes and no extension alias; an unknown name stops the server.",
+      help: "Service plugins to load, by Neutron's names: router (routers, floating IPs, L3 agent scheduling); auto_allocate (auto-allocated-topology, needs router); Neutrino's metadata (instance records, key pairs and the metadata service for metadata agents); nova_network (nova-network's modes, docs/nova-network.md). A plugin left out has no routes and no extension alias; an unknown name stops the server.",
     },
     default_availability_zones: {
       type: 'list',

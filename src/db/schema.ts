@@ -22,6 +22,8 @@ export interface NetworkTable extends StandardColumns {
   port_security_enabled: number;
   /** JSON list (network_availability_zone); null: none */
   availability_zone_hints?: string | null;
+  /** auto-allocated-topology: the default external network */
+  is_default?: number;
 }
 
 export interface SubnetTable extends StandardColumns {
@@ -84,6 +86,15 @@ export interface SecurityGroupRuleTable {
 }
 
 export type AddressGroupTable = StandardColumns;
+
+export interface AutoAllocatedTopologyTable {
+  project_id: string;
+  network_id: string | null;
+  router_id: string | null;
+  /** 'building' while being made, 'ready' once whole */
+  state: string;
+  updated_at: string;
+}
 
 export interface AddressAssociationTable {
   address_group_id: string;
@@ -309,6 +320,7 @@ export interface Database {
   addressgrouprbacs: NetworkRbacTable;
   address_groups: AddressGroupTable;
   address_associations: AddressAssociationTable;
+  auto_allocated_topologies: AutoAllocatedTopologyTable;
   address_scopes: AddressScopeTable;
   subnetpools: SubnetPoolTable;
   subnetpoolprefixes: SubnetPoolPrefixTable;

@@ -65,7 +65,8 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
     callbacks: new CallbackRegistry(log),
   };
   const core = loadCore(services);
-  const plugins: LoadedPlugin[] = [core, ...serviceNames.map((n) => SERVICE_PLUGINS[n](services, core))];
+  const plugins: LoadedPlugin[] = [core];
+  for (const n of serviceNames) plugins.push(SERVICE_PLUGINS[n](services, core, plugins.slice(1)));
   const aliases = new Set(plugins.flatMap((p) => p.aliases));
   const extensions = [...EXTENSIONS, ...plugins.flatMap((p) => p.extensions ?? [])].filter((e) => aliases.has(e.alias));
   const policy = withPluginDefaults(

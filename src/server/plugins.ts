@@ -19,6 +19,7 @@ import { AddressGroupPlugin } from '../plugins/address-groups/address-groups.js'
 import { ADDRESS_GROUP_RULES } from '../plugins/address-groups/policies.js';
 import { addressGroupKind } from '../plugins/address-groups/rbac-kind.js';
 import { buildSubnetPools } from '../plugins/subnetpools/subnetpool-service.js';
+import type { SubnetPoolPlugin } from '../plugins/subnetpools/subnetpools.js';
 import { agentDef } from '../api/resources/agent.js';
 import { floatingIpDef } from '../api/resources/floatingip.js';
 import { networkDef } from '../api/resources/network.js';
@@ -32,6 +33,10 @@ import { registerL3Routes } from '../api/routes/l3.js';
 import { registerQuotas } from '../api/routes/quotas.js';
 import { registerTrace } from '../api/routes/trace.js';
 import type { ServiceProvider } from '../api/routes/service-providers.js';
+import { registerAutoAllocate } from '../api/routes/auto-allocate.js';
+import { AutoAllocate } from '../plugins/auto-allocate/auto-allocate.js';
+import { AUTO_ALLOCATE_EXTENSION, AUTO_ALLOCATE_RULES } from '../plugins/auto-allocate/policies.js';
+import type { L3Service } from '../plugins/l3/l3-plugin.js';
 import { registerAvailabilityZones } from '../api/routes/availability-zones.js';
 import { AvailabilityZones } from '../plugins/availability-zones/availability-zones.js';
 import { AgentStore } from '../plugins/agents/agent-store.js';
@@ -84,6 +89,8 @@ export interface LoadedPlugin {
   policies?: readonly RuleDefault[];
   /** its drivers, listed at /v2.0/service-providers (service-type) */
   serviceProviders?: readonly ServiceProvider[];
+  /** the router plugin's parts, for service plugins that build on routers (auto_allocate) */
+  l3?: L3Service;
 }
 
 /** The core plugin's parts that service plugins build on. */
@@ -96,6 +103,8 @@ export interface CorePlugin extends LoadedPlugin {
   agents: AgentStore;
   /** availability zones of the DHCP and L3 agents (hints, schedulers, /v2.0/availability_zones) */
   zones: AvailabilityZones;
+  /** subnet pools (the default pools auto_allocate takes subnets from) */
+  pools: SubnetPoolPlugin;
   groups: SecurityGroupPlugin;
   /** ML2's RPC callbacks (report_state and the L2 agents' calls) */
   rpcCallbacks: Ml2RpcCallbacks;
@@ -207,6 +216,7 @@ function loadMl2(s: Services): CorePlugin {
     mech,
     agents,
     zones,
+    pools: pools.pools,
     groups,
     rpcCallbacks,
     dhcpRpc,
@@ -218,6 +228,7 @@ function loadRouter(s: Services, core: CorePlugin): LoadedPlugin {
   const l3 = buildL3(s, core);
   return {
     name: 'router',
+    l3,
     aliases: ['router', 'ext-gw-mode', 'extraroute', 'extraroute-atomic', 'l3_agent_scheduler', 'fip-port-details', 'floatingip-pools', 'l3-port-ip-change-not-allowed', 'router_availability_zone'],
     resources: [
       { def: routerDef, handler: l3.routers },
@@ -273,8 +284,26 @@ export const CORE_PLUGINS: Record<string, (s: Services) => CorePlugin> = {
 };
 
 /** service_plugins names: Neutron's short names and class paths. */
-export const SERVICE_PLUGINS: Record<string, (s: Services, core: CorePlugin) => LoadedPlugin> = {
+/** auto-allocated-topology: networks ready to use, made from the default pools and external network (docs/auto-allocate.md). */
+function loadAutoAllocate(s: Services, core: CorePlugin, loaded: readonly LoadedPlugin[]): LoadedPlugin {
+  const l3 = loaded.find((p) => p.l3)?.l3;
+  if (!l3) throw new Error('[DEFAULT] service_plugins: auto_allocate needs the router plugin (service_plugins = router,auto_allocate)');
+  const auto = new AutoAllocate(s, { networks: core.networks, subnets: core.subnets, pools: core.pools, l3 });
+  return {
+    name: 'auto_allocate',
+    aliases: ['auto-allocated-topology'],
+    resources: [],
+    routes: (app, policy) => registerAutoAllocate(app, auto, policy),
+    policies: AUTO_ALLOCATE_RULES,
+    extensions: [AUTO_ALLOCATE_EXTENSION],
+  };
+}
+
+/** Service plugins by name; each gets the plugins loaded before it (the router plugin loads first). */
+export const SERVICE_PLUGINS: Record<string, (s: Services, core: CorePlugin, loaded: readonly LoadedPlugin[]) => LoadedPlugin> = {
   router: loadRouter,
+  auto_allocate: loadAutoAllocate,
+  'neutron.services.auto_allocate.plugin.Plugin': loadAutoAllocate,
   'neutron.services.l3_router.l3_router_plugin.L3RouterPlugin': loadRouter,
   metadata: loadMetadata,
   nova_network: loadNovaNetwork,
@@ -287,8 +316,9 @@ export function servicePluginNames(configured: string[]): string[] {
     const known = Object.keys(SERVICE_PLUGINS).filter((n) => !n.includes('.'));
     throw new Error(`[DEFAULT] service_plugins: unknown plugin(s) ${unknown.join(', ')}; known: ${known.join(', ')} (or Neutron's class paths of them)`);
   }
-  // one plugin named twice (short name and class path) loads once
-  return [...new Set(configured.map((n) => SERVICE_PLUGINS[n]))].map((f) => configured.find((n) => SERVICE_PLUGINS[n] === f)!);
+  // one plugin named twice (short name and class path) loads once; the router first, as others build on it
+  const names = [...new Set(configured.map((n) => SERVICE_PLUGINS[n]))].map((f) => configured.find((n) => SERVICE_PLUGINS[n] === f)!);
+  return [...names.filter((n) => SERVICE_PLUGINS[n] === loadRouter), ...names.filter((n) => SERVICE_PLUGINS[n] !== loadRouter)];
 }
 
 export function corePlugin(name: string): (s: Services) => CorePlugin {

@@ -173,6 +173,18 @@ export function subnetPoolSuite(kind: DbKind): void {
       await fails(404, 'SubnetPoolNotFound', 'GET', `/v2.0/subnetpools/${p.id}`);
     });
 
+    it("a deleted subnet's prefix, and a deleted network's subnets' prefixes, are free again", async () => {
+      const p = await pool({ prefixes: ['10.31.0.0/24'], default_prefixlen: 24 });
+      const first = await network();
+      await subnet({ network_id: first.id, subnetpool_id: p.id });
+      await ok('DELETE', `/v2.0/networks/${first.id}`);
+      const second = await network();
+      const again = await subnet({ network_id: second.id, subnetpool_id: p.id });
+      assert.equal(again.cidr, '10.31.0.0/24');
+      await ok('DELETE', `/v2.0/subnets/${again.id}`);
+      assert.equal((await subnet({ network_id: second.id, subnetpool_id: p.id })).cidr, '10.31.0.0/24');
+    });
+
     it('prefix updates: only growing (IllegalSubnetPoolPrefixUpdate), add_prefixes and remove_prefixes, revision bumped', async () => {
       const A = project('a');
       const p = await pool({ prefixes: ['10.40.0.0/24'], default_prefixlen: 26 }, asMember(A));

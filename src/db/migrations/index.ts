@@ -11,6 +11,7 @@ import * as m0010 from './0010_availability_zones.js';
 import * as m0011 from './0011_subnet_service_types.js';
 import * as m0012 from './0012_security_group_rbac.js';
 import * as m0013 from './0013_address_groups.js';
+import * as m0014 from './0014_auto_allocate.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
@@ -24,4 +25,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0011_subnet_service_types': m0011,
   '0012_security_group_rbac': m0012,
   '0013_address_groups': m0013,
+  '0014_auto_allocate': m0014,
 };

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { convertFilterValue, listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
-import { InvalidInput, NetworkInUse, NetworkNotFound } from '../../api/errors.js';
+import { DefaultExternalNetworkExists, InvalidInput, NetworkInUse, NetworkNotFound } from '../../api/errors.js';
 import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
 import { networkDef } from '../../api/resources/network.js';
 import { AUTO_DELETE_OWNERS } from '../../contract/device-owners.js';
@@ -19,6 +19,7 @@ import { ACCESS_EXTERNAL, ACCESS_SHARED, actionsGranted, networksOpenTo } from '
 import { providerView } from './types/type-manager.js';
 import type { Segment } from './types/type-driver.js';
 import { type AvailabilityZones, hintsColumn, hintsOf } from '../availability-zones/availability-zones.js';
+import { releasePoolPrefixes } from '../subnetpools/pool-access.js';
 
 const PROVIDER_ATTRS = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
 
@@ -137,6 +138,7 @@ export class NetworkPlugin implements Handler {
       subnets: (subnets.get(r.id) ?? []).map((s) => s.id),
       shared: bool(r.shared) || sharedHere.has(r.id),
       'router:external': bool(r.router_external),
+      is_default: bool(r.is_default ?? 0),
       mtu: r.mtu,
       port_security_enabled: bool(r.port_security_enabled),
       ipv4_address_scope: scopeOf(r.id, 4),
@@ -191,6 +193,8 @@ export class NetworkPlugin implements Handler {
       // as Neutron: a project's first network brings its default security group
       for (const project of counts.keys()) await this.groups.ensureDefault(trx, project);
       for (const i of items) await this.zones.checkHints(trx, 'network', (i.availability_zone_hints as string[] | undefined) ?? []);
+      for (const i of items) if (i.is_default) await this.checkDefaultExternal(trx, Boolean(i['router:external']), null);
+      if (items.filter((i) => i.is_default).length > 1) throw DefaultExternalNetworkExists({ net_id: 'another network of this request' });
       const now = timestamp();
       const rows: NetworkTable[] = [];
       for (const [n, i] of items.entries()) {
@@ -225,7 +229,20 @@ export class NetworkPlugin implements Handler {
       mtu: i.mtu === NOT_SPECIFIED ? maxMtu : (i.mtu as number),
       port_security_enabled: int(i.port_security_enabled as boolean),
       availability_zone_hints: hintsColumn(i.availability_zone_hints as string[] | undefined),
+      is_default: int(Boolean(i.is_default)),
     };
+  }
+
+  /**
+   * auto-allocated-topology: one external network may be the default. is_default on a network
+   * that is not router:external is refused (Neutron keeps it with the external flag).
+   */
+  private async checkDefaultExternal(trx: Trx, external: boolean, self: string | null): Promise<void> {
+    if (!external) throw InvalidInput({ msg: 'is_default can only be set on a router:external network' });
+    let q = trx.selectFrom('networks').select('id').where('is_default', '=', 1);
+    if (self) q = q.where('id', '!=', self);
+    const other = await q.executeTakeFirst();
+    if (other) throw DefaultExternalNetworkExists({ net_id: other.id });
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null, authorize: AuthorizeChange): Promise<ApiObject> {
@@ -244,6 +261,14 @@ export class NetworkPlugin implements Handler {
         set.mtu = changes.mtu as number;
       }
       if ('port_security_enabled' in changes) set.port_security_enabled = int(changes.port_security_enabled as boolean);
+      if ('is_default' in changes && Boolean(changes.is_default) !== bool(row.is_default ?? 0)) {
+        const external = 'router:external' in changes ? Boolean(changes['router:external']) : bool(row.router_external);
+        if (changes.is_default) await this.checkDefaultExternal(trx, external, id);
+        set.is_default = int(Boolean(changes.is_default));
+      } else if ('router:external' in changes && !changes['router:external'] && bool(row.is_default ?? 0)) {
+        // a network that stops being external stops being the default
+        set.is_default = 0;
+      }
       // shared and router:external are the RBAC plugin's (rbac-policies entries)
       await this.s.callbacks.publish('network', 'precommit_update', { context: ctx, trx, uow, before: row, changes, set });
       return saveChanges(trx, 'networks', row, set);
@@ -272,11 +297,15 @@ export class NetworkPlugin implements Handler {
       const inUse = await trx.selectFrom('ports').select('id').where('network_id', '=', id).where('device_owner', 'not in', AUTO_DELETE_OWNERS).orderBy('id').execute();
       if (inUse.length) throw NetworkInUse({ net_id: id, reason: `There are one or more ports still in use on the network, id for these ports is: ${inUse.map((p) => p.id).join(',')}` });
       const ports = await trx.selectFrom('ports').select('id').where('network_id', '=', id).execute();
-      const subnets = await trx.selectFrom('subnets').select('id').where('network_id', '=', id).execute();
+      const subnets = await trx.selectFrom('subnets').select(['id', 'subnetpool_id']).where('network_id', '=', id).execute();
       await removeAllTags(this.s.db, trx, [id, ...ports.map((p) => p.id), ...subnets.map((s) => s.id)]);
       await trx.deleteFrom('ipallocations').where('network_id', '=', id).execute();
       await trx.deleteFrom('ports').where('network_id', '=', id).execute();
       await trx.deleteFrom('subnets').where('network_id', '=', id).execute();
+      await releasePoolPrefixes(
+        trx,
+        subnets.map((s) => s.subnetpool_id),
+      );
       await this.s.callbacks.publish('network', 'precommit_delete', { context: ctx, trx, uow, network: row });
       await trx.deleteFrom('networks').where('id', '=', id).execute();
       uow.onCommit(() => subnets.forEach((s) => this.s.ipam.invalidate(s.id)));

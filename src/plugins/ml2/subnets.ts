@@ -33,6 +33,7 @@ import { isSlaac, parentFacts, type NetworkPlugin } from './networks.js';
 import { ACCESS_SHARED, networksOpenTo, WILDCARD } from '../rbac/network-access.js';
 import type { SubnetAllocation } from '../subnetpools/subnet-allocation.js';
 import { likeJsonString, serviceTypesColumn, serviceTypesOf } from './subnet-service-types.js';
+import { releasePoolPrefixes } from '../subnetpools/pool-access.js';
 
 interface Pool {
   start: string;
@@ -369,8 +370,7 @@ export class SubnetPlugin implements Handler {
       await trx.deleteFrom('ipallocations').where('subnet_id', '=', id).execute();
       await removeAllTags(this.s.db, trx, [id]);
       await trx.deleteFrom('subnets').where('id', '=', id).execute();
-      // its prefix is free again: servers' cached free space of the pool is stale
-      if (row.subnetpool_id) await sql`update subnetpools set allocation_generation = allocation_generation + 1 where id = ${row.subnetpool_id}`.execute(trx);
+      await releasePoolPrefixes(trx, [row.subnetpool_id]);
       await this.revisesNetworks(trx, [row]);
       uow.onCommit(() => this.s.ipam.invalidate(id));
       return row.network_id;

@@ -25,3 +25,17 @@ export async function syncShared(trx: Trx, table: SharedTable, objects: 'subnetp
     .where('id', '=', id)
     .execute();
 }
+
+/**
+ * Subnets of these pools went away: their prefixes are free again, and every server's cached
+ * free space of the pools is stale (the allocation generation moves on).
+ */
+export async function releasePoolPrefixes(trx: Trx, poolIds: (string | null | undefined)[]): Promise<void> {
+  const ids = [...new Set(poolIds.filter((p): p is string => !!p))];
+  if (ids.length)
+    await trx
+      .updateTable('subnetpools')
+      .set((eb) => ({ allocation_generation: eb('allocation_generation', '+', 1) }))
+      .where('id', 'in', ids)
+      .execute();
+}

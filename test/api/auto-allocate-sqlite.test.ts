@@ -1,0 +1,3 @@
+import { autoAllocateSuite } from './suite-auto-allocate.js';
+
+autoAllocateSuite('sqlite');

@@ -1,0 +1,3 @@
+import { autoAllocateSuite } from '../api/suite-auto-allocate.js';
+
+autoAllocateSuite('postgres');

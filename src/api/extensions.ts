@@ -53,6 +53,11 @@ export const EXTENSIONS: Extension[] = [
     'Remote address group id field for security group rules',
     'remote_address_group_id on security group rules, enforced by the nftables firewall as interval sets.',
   ),
+  ext(
+    'dns-integration',
+    'DNS Integration',
+    'dns_name and dns_assignment on ports (ML2 extension driver dns) under [DEFAULT] dns_domain, and dns_domain on networks; the DHCP agents hand the names out.',
+  ),
   ext('availability_zone', 'Availability Zone', 'The zones of the DHCP and L3 agents at /v2.0/availability_zones.'),
   ext('availability_zone_filter', 'Availability Zone Filter', 'Filter availability zones by name, resource and state.'),
   ext('network_availability_zone', 'Network Availability Zone', 'availability_zone_hints and availability_zones of networks; the DHCP scheduler honours the hints.'),

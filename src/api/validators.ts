@@ -207,3 +207,41 @@ export const addressGroupAddress: Validator = (v) => {
   if (!c || typeof v !== 'string' || !v.includes('/')) return fail(`${show(v)} is not a valid IP subnet`);
   return formatCidr(c);
 };
+
+/** The FQDN length limit of dns_name and dns_domain (Neutron's FQDN_FIELD_SIZE). */
+export const FQDN_MAX = 255;
+const DNS_LABEL = /^[a-z0-9-]{1,63}$/;
+
+/** Why `name` is no PQDN or FQDN (RFC 1123 labels, a trailing dot allowed), or null. */
+export function dnsFormatProblem(name: string): string | null {
+  if (!name) return null;
+  const trimmed = name.endsWith('.') ? name.slice(0, -1) : name;
+  if (trimmed.length > FQDN_MAX) return `'${trimmed}' exceeds the ${FQDN_MAX} character FQDN limit`;
+  const labels = trimmed.split('.');
+  for (const label of labels) {
+    if (!label) return 'Encountered an empty component';
+    if (label.startsWith('-') || label.endsWith('-')) return `Name '${label}' must not start or end with a hyphen`;
+    if (!DNS_LABEL.test(label)) return `Name '${label}' must be 1-63 characters long, each of which can only be alphanumeric or a hyphen`;
+  }
+  if (labels.length > 1 && /^[0-9]+$/.test(labels[labels.length - 1])) return `TLD '${labels[labels.length - 1]}' must not be all numeric`;
+  return null;
+}
+
+/** A port's dns_name: '' or a PQDN/FQDN (whether it fits [DEFAULT] dns_domain is the dns driver's check). */
+export const dnsName: Validator = (v) => {
+  const name = string(FQDN_MAX)(v) as string;
+  const problem = dnsFormatProblem(name);
+  if (problem) fail(`'${name}' not a valid PQDN or FQDN. Reason: ${problem}`);
+  return name;
+};
+
+/** A network's dns_domain: '' or a FQDN ending in '.'. */
+export const dnsDomain: Validator = (v) => {
+  const domain = string(FQDN_MAX)(v) as string;
+  if (!domain) return domain;
+  if (!domain.endsWith('.')) fail(`'${domain}' is not a FQDN`);
+  const problem = dnsFormatProblem(domain);
+  if (problem) fail(`'${domain}' not a valid PQDN or FQDN. Reason: ${problem}`);
+  if (domain.length > FQDN_MAX - 2) fail(`'${domain}' contains ${domain.length} characters. Adding a sub-domain will cause it to exceed the maximum length of a FQDN of '${FQDN_MAX}'`);
+  return domain;
+};

@@ -36,6 +36,11 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
       default: ['router'],
       help: "Service plugins to load, by Neutron's names: router (routers, floating IPs, L3 agent scheduling); auto_allocate (auto-allocated-topology, needs router); Neutrino's metadata (instance records, key pairs and the metadata service for metadata agents); nova_network (nova-network's modes, docs/nova-network.md). A plugin left out has no routes and no extension alias; an unknown name stops the server.",
     },
+    dns_domain: {
+      type: 'string',
+      default: 'openstacklocal',
+      help: "Domain of the names ports get (dns_assignment with [ml2] extension_drivers dns) and that the DHCP agents hand out. While it is openstacklocal, ports' dns_name is not taken (as Neutron).",
+    },
     default_availability_zones: {
       type: 'list',
       default: [],
@@ -70,7 +75,11 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     dhcp_lease_duration: { type: 'int', default: 86400, min: -1, help: 'DHCP agent: lease time in seconds handed out by dnsmasq (-1: infinite).' },
     dnsmasq_dns_servers: { type: 'list', default: [], help: 'DHCP agent: DNS servers given to instances of subnets without dns_nameservers (empty: none).' },
     dnsmasq_lease_max: { type: 'int', default: 16777216, min: 1, help: 'DHCP agent: most leases one dnsmasq holds (--dhcp-lease-max).' },
-    dhcp_domain: { type: 'string', default: 'openstacklocal', help: 'DHCP agent: domain of the host names dnsmasq hands out.' },
+    dhcp_domain: {
+      type: 'string',
+      default: 'openstacklocal',
+      help: "DHCP agent: domain of the host names dnsmasq hands out (Neutron's deprecated name of dns_domain; dns_domain wins when this is left at its default).",
+    },
     interface_driver: {
       type: 'string',
       default: 'linuxbridge',
@@ -153,7 +162,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     extension_drivers: {
       type: 'list',
       default: ['port_security'],
-      help: 'ML2 extension drivers that add port attributes: port_security (port_security_enabled), tag_ports_during_bulk_creation (tags on port create). Allowed address pairs and extra DHCP options are always on, as in Neutron. An unknown name stops the server.',
+      help: 'ML2 extension drivers that add port attributes: port_security (port_security_enabled), tag_ports_during_bulk_creation (tags on port create), dns (dns_name and dns_assignment, under [DEFAULT] dns_domain). Allowed address pairs and extra DHCP options are always on, as in Neutron. An unknown name stops the server.',
     },
     path_mtu: { type: 'int', default: 0, min: 0, help: 'MTU of the underlay between hosts, for overlay networks (0: global_physnet_mtu).' },
     physical_network_mtus: { type: 'list', default: [], help: 'Per physical network MTU, as physnet:mtu pairs.' },

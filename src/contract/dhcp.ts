@@ -26,6 +26,8 @@ export interface DhcpPort {
   fixed_ips: { subnet_id: string; ip_address: string }[];
   extra_dhcp_opts: { opt_name: string; opt_value: string; ip_version?: number }[];
   'binding:host_id'?: string;
+  /** dns-integration: the name dnsmasq hands out for its addresses instead of host-<ip> ('' or absent: host-<ip>) */
+  dns_name?: string;
 }
 
 export interface DhcpNetwork {

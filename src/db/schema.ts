@@ -24,6 +24,8 @@ export interface NetworkTable extends StandardColumns {
   availability_zone_hints?: string | null;
   /** auto-allocated-topology: the default external network */
   is_default?: number;
+  /** dns-integration: the domain an external DNS service would publish its ports under ('' = none) */
+  dns_domain?: string;
 }
 
 export interface SubnetTable extends StandardColumns {
@@ -53,6 +55,8 @@ export interface PortTable extends StandardColumns {
   port_security_enabled: number;
   allowed_address_pairs: string; // JSON [{ip_address,mac_address}]
   extra_dhcp_opts: string; // JSON [{opt_name,opt_value,ip_version}]
+  /** dns-integration ('' = none) */
+  dns_name?: string;
 }
 
 export interface IpAllocationTable {

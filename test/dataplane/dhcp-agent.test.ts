@@ -83,8 +83,9 @@ describe('DHCP agent with dnsmasq on the kernel', () => {
     s = await startTestServer('sqlite', {
       listen: true,
       config: {
-        DEFAULT: { transport_url: TRANSPORT },
-        ml2: { type_drivers: 'local,flat,vxlan', tenant_network_types: 'vxlan', mechanism_drivers: 'linuxbridge,l2population' },
+        // dns_domain of its own, so that ports' dns_name is taken (dns-integration)
+        DEFAULT: { transport_url: TRANSPORT, dns_domain: 'example.org' },
+        ml2: { type_drivers: 'local,flat,vxlan', tenant_network_types: 'vxlan', mechanism_drivers: 'linuxbridge,l2population', extension_drivers: 'port_security,dns' },
         ml2_type_vxlan: { vni_ranges: '1100:1199' },
       },
     });
@@ -243,6 +244,15 @@ describe('DHCP agent with dnsmasq on the kernel', () => {
     assert.equal(renewed.lease.ip, '10.61.0.77');
     assert.match((await run('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0'], { netns: vm1.netns })).stdout, /inet 10\.61\.0\.77\/24/);
     assert.equal(readPidFile(join(netDir(), 'pid')), pid, 'same dnsmasq');
+  });
+
+  it("a port's dns_name (dns-integration) is the name dnsmasq hands out and resolves for its address", async () => {
+    const r = await req('PUT', `/v2.0/ports/${vm1.port_id}`, { port: { dns_name: 'vm-one' } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await until('the host file has the name', async () => hostFile().includes(`${vm1.mac},vm-one.openstacklocal,10.61.0.77`));
+    const dhcpIp = (await req('GET', `/v2.0/ports?network_id=${net.id}&device_owner=network:dhcp`)).body.ports[0].fixed_ips[0].ip_address;
+    const answer = await run('busybox', ['nslookup', 'vm-one.openstacklocal', dhcpIp], { netns: vm1.netns, allowFailure: true, timeoutMs: 10_000 });
+    assert.match(answer.stdout, /10\.61\.0\.77/, `${answer.stdout}\n${answer.stderr}`);
   });
 
   it("a second instance given a deleted port's IP gets it at once (the old lease was released)", async () => {

@@ -62,6 +62,12 @@ describe('dnsmasq host file', () => {
     assert.match(renderOpts(n, []), /^tag:port-p1,option:bootfile-name,pxelinux\.0$/m);
   });
 
+  it("a port's dns_name (dns-integration) names its addresses instead of host-<ip>; a FQDN is taken as it is", () => {
+    const n = net({ ports: [port('p1', 'fa:16:3e:00:00:0b', '10.0.0.11', { dns_name: 'web1' }), port('p2', 'fa:16:3e:00:00:0c', '10.0.0.12', { dns_name: 'db1.example.org.' })] });
+    assert.equal(renderHosts(n, 'example.org'), 'fa:16:3e:00:00:0b,web1.example.org,10.0.0.11\nfa:16:3e:00:00:0c,db1.example.org,10.0.0.12\n');
+    assert.equal(renderAddnHosts(n, 'example.org'), '10.0.0.11\tweb1.example.org web1\n10.0.0.12\tdb1.example.org db1\n');
+  });
+
   it('is empty for a network without ports', () => {
     assert.equal(renderHosts(net(), 'openstacklocal'), '');
   });

@@ -27,6 +27,14 @@ export const subnetTag = (id: string): string => `subnet-${id}`;
 export const portTag = (id: string): string => `port-${id}`;
 export const hostName = (ip: string): string => `host-${ip.replace(/[.:]/g, '-')}`;
 
+/** The name a port's address gets: its dns_name (dns-integration, a FQDN taken as it is), else host-<ip>. */
+function nameOf(p: DhcpPort, ip: string, domain: string): { host: string; fqdn: string } {
+  const dnsName = p.dns_name ?? '';
+  if (dnsName.endsWith('.')) return { host: dnsName.split('.')[0], fqdn: dnsName.slice(0, -1) };
+  const host = dnsName || hostName(ip);
+  return { host, fqdn: domain ? `${host}.${domain}` : host };
+}
+
 /** Subnets dnsmasq answers on: DHCP on, and not IPv6 SLAAC (the router advertises those). */
 export function servedSubnets(net: DhcpNetwork): DhcpSubnet[] {
   return net.subnets.filter((s) => s.enable_dhcp && !(s.ip_version === 6 && (s.ipv6_address_mode ?? s.ipv6_ra_mode) === 'slaac'));
@@ -46,7 +54,7 @@ export function renderHosts(net: DhcpNetwork, domain: string): string {
     const tagged = extraOpts(p).length > 0;
     for (const a of p.fixed_ips) {
       if (!served.has(a.subnet_id)) continue;
-      const name = domain ? `${hostName(a.ip_address)}.${domain}` : hostName(a.ip_address);
+      const name = nameOf(p, a.ip_address, domain).fqdn;
       lines.push(`${p.mac_address},${name},${literal(a.ip_address)}${tagged ? `,set:${portTag(p.id)}` : ''}`);
     }
   }
@@ -60,8 +68,8 @@ export function renderAddnHosts(net: DhcpNetwork, domain: string): string {
   for (const p of sortedPorts(net.ports)) {
     for (const a of p.fixed_ips) {
       if (!served.has(a.subnet_id)) continue;
-      const h = hostName(a.ip_address);
-      lines.push(domain ? `${a.ip_address}\t${h}.${domain} ${h}` : `${a.ip_address}\t${h}`);
+      const { host, fqdn } = nameOf(p, a.ip_address, domain);
+      lines.push(fqdn !== host ? `${a.ip_address}\t${fqdn} ${host}` : `${a.ip_address}\t${host}`);
     }
   }
   return lines.length ? `${lines.join('\n')}\n` : '';

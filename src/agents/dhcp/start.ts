@@ -45,7 +45,8 @@ export function dhcpAgentFromConfig(o: DhcpAgentStartOptions, metadata?: DhcpHos
     leaseDuration: c.int('DEFAULT', 'dhcp_lease_duration'),
     leaseMax: c.int('DEFAULT', 'dnsmasq_lease_max'),
     dnsServers: c.list('DEFAULT', 'dnsmasq_dns_servers'),
-    domain: c.str('DEFAULT', 'dhcp_domain'),
+    // dhcp_domain is Neutron's deprecated name: dns_domain unless dhcp_domain was set
+    domain: (c.str('DEFAULT', 'dhcp_domain') !== 'openstacklocal' ? c.str('DEFAULT', 'dhcp_domain') : c.str('DEFAULT', 'dns_domain')).replace(/\.$/, ''),
     dnsmasqUser: unreachable ? 'root' : null,
     metadata,
   });

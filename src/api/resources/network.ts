@@ -42,6 +42,7 @@ export const networkDef: ResourceDef = {
         { max: 16 },
       ),
     },
+    { name: 'dns_domain', post: true, put: true, default: '', validate: v.dnsDomain, column: 'dns_domain', filter: 'string', sort: true, extension: 'dns-integration' },
     { name: 'is_default', post: true, put: true, default: false, validate: v.boolean, column: 'is_default', filter: 'bool', sort: true, extension: 'auto-allocated-topology' },
     { name: 'availability_zone_hints', post: true, put: false, default: [], validate: v.availabilityZoneHints, extension: 'network_availability_zone' },
     { name: 'availability_zones', post: false, put: false, extension: 'network_availability_zone' },

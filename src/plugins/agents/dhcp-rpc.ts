@@ -126,6 +126,7 @@ export class DhcpRpcCallbacks {
           status: p.status,
           fixed_ips: (byPort.get(p.id) ?? []).map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),
           extra_dhcp_opts: jsonColumn(p.extra_dhcp_opts, []),
+          ...(p.dns_name ? { dns_name: p.dns_name } : {}),
           ...(hostOf.has(p.id) ? { 'binding:host_id': hostOf.get(p.id) } : {}),
         }),
       ),

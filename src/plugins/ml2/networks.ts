@@ -139,6 +139,7 @@ export class NetworkPlugin implements Handler {
       shared: bool(r.shared) || sharedHere.has(r.id),
       'router:external': bool(r.router_external),
       is_default: bool(r.is_default ?? 0),
+      dns_domain: r.dns_domain ?? '',
       mtu: r.mtu,
       port_security_enabled: bool(r.port_security_enabled),
       ipv4_address_scope: scopeOf(r.id, 4),
@@ -230,6 +231,7 @@ export class NetworkPlugin implements Handler {
       port_security_enabled: int(i.port_security_enabled as boolean),
       availability_zone_hints: hintsColumn(i.availability_zone_hints as string[] | undefined),
       is_default: int(Boolean(i.is_default)),
+      dns_domain: (i.dns_domain as string | undefined) ?? '',
     };
   }
 
@@ -261,6 +263,7 @@ export class NetworkPlugin implements Handler {
         set.mtu = changes.mtu as number;
       }
       if ('port_security_enabled' in changes) set.port_security_enabled = int(changes.port_security_enabled as boolean);
+      if ('dns_domain' in changes) set.dns_domain = changes.dns_domain as string;
       if ('is_default' in changes && Boolean(changes.is_default) !== bool(row.is_default ?? 0)) {
         const external = 'router:external' in changes ? Boolean(changes['router:external']) : bool(row.router_external);
         if (changes.is_default) await this.checkDefaultExternal(trx, external, id);

@@ -10,11 +10,13 @@ import type { PortDraft, PortExtensionDriver, PortExtensionFactory, PortQuery } 
 import { extraDhcpOptsDriver } from './extra-dhcp-opts.js';
 import { portSecurityDriver } from './port-security.js';
 import { tagPortsDuringBulkCreationDriver } from './tag-ports-during-bulk-creation.js';
+import { dnsDriver } from './dns.js';
 
 /** [ml2] extension_drivers names → drivers. A new driver is one entry here (or registerExtensionDriver). */
 const DRIVERS = new Map<string, PortExtensionFactory>([
   ['port_security', portSecurityDriver],
   ['tag_ports_during_bulk_creation', tagPortsDuringBulkCreationDriver],
+  ['dns', dnsDriver],
 ]);
 
 type Stage = 'before-groups' | 'after-groups';

@@ -1,0 +1,3 @@
+import { dnsSuite } from './suite-dns.js';
+
+dnsSuite('sqlite');

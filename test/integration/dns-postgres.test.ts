@@ -1,0 +1,3 @@
+import { dnsSuite } from '../api/suite-dns.js';
+
+dnsSuite('postgres');

@@ -98,7 +98,16 @@ export class NetworkPlugin implements Handler {
     return row as NetworkTable;
   }
 
-  private async render(trx: Trx, ctx: RequestContext, rows: NetworkTable[], fields: string[] | null, ids: IdSet = rows.map((r) => r.id), mayShow?: ListQuery['mayShow']): Promise<ApiObject[]> {
+  /** `fresh`: rows made by this request, which no DHCP agent hosts yet (no zones to look up) */
+  private async render(
+    trx: Trx,
+    ctx: RequestContext,
+    rows: NetworkTable[],
+    fields: string[] | null,
+    ids: IdSet = rows.map((r) => r.id),
+    mayShow?: ListQuery['mayShow'],
+    fresh = false,
+  ): Promise<ApiObject[]> {
     const want = (f: string) => !fields || fields.includes(f);
     // who may see provider attributes is the policy's call (get_network:provider:*), made on the
     // way out; a list where the caller may see them on no row (a member, by default) skips the query
@@ -126,7 +135,7 @@ export class NetworkPlugin implements Handler {
         : new Map<string, { id: string; ip_version: number; address_scope_id: string | null }[]>();
     const scopeOf = (id: string, version: number) => (subnets.get(id) ?? []).find((s) => Number(s.ip_version) === version && s.address_scope_id)?.address_scope_id ?? null;
     const tags = want('tags') ? await tagsOf(this.s.db, trx, ids) : new Map<string, string[]>();
-    const zones = want('availability_zones') ? await this.zones.zonesOfNetworks(trx, ids) : new Map<string, string[]>();
+    const zones = want('availability_zones') && !fresh ? await this.zones.zonesOfNetworks(trx, ids) : new Map<string, string[]>();
     const sharedHere = want('shared')
       ? new Set((await rowsForIds(this.s.db, ids, 'object_id', (where) => this.sharedToProject(trx, ctx).where(where).execute())).map((r) => r.object_id))
       : new Set<string>();
@@ -209,7 +218,7 @@ export class NetworkPlugin implements Handler {
       return rows;
     });
     for (const r of rows) this.s.log.info({ event: 'network.create', network_id: r.id, project_id: r.project_id, request_id: ctx.requestId }, 'network created');
-    return this.render(this.s.db.kysely, ctx, rows, null);
+    return this.render(this.s.db.kysely, ctx, rows, null, undefined, undefined, true);
   }
 
   private newRow(id: string, i: ApiObject, now: string, segments: NetworkSegmentTable[]): NetworkTable {

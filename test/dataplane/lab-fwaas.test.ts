@@ -58,9 +58,9 @@ describe(`FWaaS v2 on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, () => {
   };
   const groupStatus = async () => (await member('GET', `/fwaas/firewall_groups/${groupId}`)).firewall_group.status as string;
 
-  /** An echo server on these ports inside the instance. */
+  /** An echo server on these ports inside the instance (a connection the firewall ends must not end it). */
   const serve = (name: string, ports: number[]) => {
-    const code = `for (const p of [${ports.join(',')}]) require('net').createServer((s)=>s.pipe(s)).listen(p); console.log('listening')`;
+    const code = `for (const p of [${ports.join(',')}]) require('net').createServer((s)=>{s.on('error',()=>{});s.pipe(s)}).listen(p); console.log('listening')`;
     const srv = spawn(process.execPath, [CLI, 'instance', 'exec', name, '--config-file', CONF, '--', process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(srv);
     return new Promise<void>((resolve, reject) => {

@@ -40,8 +40,10 @@ export function fwaasSuite(kind: DbKind): void {
       return r.body.NeutronError.message as string;
     };
     const fwRule = async (body: Obj, h: Headers = ADMIN): Promise<Obj> => (await ok('POST', `${FW}/firewall_rules`, { firewall_rule: body }, h)).firewall_rule;
-    const fwPolicy = async (body: Obj, h: Headers = ADMIN): Promise<Obj> => (await ok('POST', `${FW}/firewall_policies`, { firewall_policy: { name: `p-${randomUUID().slice(0, 6)}`, ...body } }, h)).firewall_policy;
-    const fwGroup = async (body: Obj, h: Headers = ADMIN): Promise<Obj> => (await ok('POST', `${FW}/firewall_groups`, { firewall_group: { name: `g-${randomUUID().slice(0, 6)}`, ...body } }, h)).firewall_group;
+    const fwPolicy = async (body: Obj, h: Headers = ADMIN): Promise<Obj> =>
+      (await ok('POST', `${FW}/firewall_policies`, { firewall_policy: { name: `p-${randomUUID().slice(0, 6)}`, ...body } }, h)).firewall_policy;
+    const fwGroup = async (body: Obj, h: Headers = ADMIN): Promise<Obj> =>
+      (await ok('POST', `${FW}/firewall_groups`, { firewall_group: { name: `g-${randomUUID().slice(0, 6)}`, ...body } }, h)).firewall_group;
     const policyOf = async (id: string, h: Headers = ADMIN): Promise<Obj> => (await ok('GET', `${FW}/firewall_policies/${id}`, undefined, h)).firewall_policy;
 
     /** A router with an interface on a new subnet of the project's: the interface port's id. */
@@ -67,7 +69,10 @@ export function fwaasSuite(kind: DbKind): void {
     });
 
     it('refuses [fwaas] auto_associate_default_firewall_group = true at start, naming why', () => {
-      assert.throws(() => Config.load([], { fwaas: { auto_associate_default_firewall_group: 'true' } }).validate(), /auto_associate_default_firewall_group = true: instance ports would need the L2 agent's fwaas_v2 extension/);
+      assert.throws(
+        () => Config.load([], { fwaas: { auto_associate_default_firewall_group: 'true' } }).validate(),
+        /auto_associate_default_firewall_group = true: instance ports would need the L2 agent's fwaas_v2 extension/,
+      );
       assert.equal(Config.load([], { fwaas: { auto_associate_default_firewall_group: 'false' } }).bool('fwaas', 'auto_associate_default_firewall_group'), false);
     });
 
@@ -130,7 +135,10 @@ export function fwaasSuite(kind: DbKind): void {
       assert.equal((await policyOf(p.id, h)).audited, false);
       // a rule in a policy stays; the policy filter finds its holders
       await fails(409, 'FirewallRuleInUse', 'DELETE', `${FW}/firewall_rules/${r1.id}`, undefined, h);
-      assert.deepEqual((await ok('GET', `${FW}/firewall_policies?firewall_rules=${r4.id}`, undefined, h)).firewall_policies.map((x: Obj) => x.id), [p.id]);
+      assert.deepEqual(
+        (await ok('GET', `${FW}/firewall_policies?firewall_rules=${r4.id}`, undefined, h)).firewall_policies.map((x: Obj) => x.id),
+        [p.id],
+      );
       // replacing the list
       assert.deepEqual((await ok('PUT', `${FW}/firewall_policies/${p.id}`, { firewall_policy: { firewall_rules: [r2.id] } }, h)).firewall_policy.firewall_rules, [r2.id]);
       await ok('DELETE', `${FW}/firewall_rules/${r1.id}`, undefined, h);
@@ -178,7 +186,13 @@ export function fwaasSuite(kind: DbKind): void {
       const ingress = await policyOf(def.ingress_firewall_policy_id, h);
       assert.equal(ingress.name, 'default ingress');
       const ingressRules = await Promise.all(ingress.firewall_rules.map(async (id: string) => (await ok('GET', `${FW}/firewall_rules/${id}`, undefined, h)).firewall_rule));
-      assert.deepEqual(ingressRules.map((r: Obj) => [r.action, r.ip_version]), [['deny', 4], ['deny', 6]]);
+      assert.deepEqual(
+        ingressRules.map((r: Obj) => [r.action, r.ip_version]),
+        [
+          ['deny', 4],
+          ['deny', 6],
+        ],
+      );
       const egress = await policyOf(def.egress_firewall_policy_id, h);
       assert.equal(egress.name, 'default egress');
       // listing again makes no second one
@@ -192,7 +206,10 @@ export function fwaasSuite(kind: DbKind): void {
       assert.equal(g.status, 'PENDING_CREATE', 'no L3 agent has applied it yet');
       assert.deepEqual(g.ports, [portId]);
       assert.equal(g.admin_state_up, true);
-      assert.deepEqual((await ok('GET', `${FW}/firewall_groups?ports=${portId}`, undefined, h)).firewall_groups.map((x: Obj) => x.id), [g.id]);
+      assert.deepEqual(
+        (await ok('GET', `${FW}/firewall_groups?ports=${portId}`, undefined, h)).firewall_groups.map((x: Obj) => x.id),
+        [g.id],
+      );
       await fails(409, 'FirewallGroupPortInUse', 'POST', `${FW}/firewall_groups`, { firewall_group: { ports: [portId] } }, h);
       const vm = (await ok('POST', '/v2.0/ports', { port: { network_id: networkId } }, h)).port;
       await fails(409, 'FirewallGroupPortInvalid', 'POST', `${FW}/firewall_groups`, { firewall_group: { ports: [vm.id] } }, h);

@@ -47,7 +47,10 @@ describe('openstack CLI: firewall groups, policies and rules', () => {
     await osc.ok(['firewall', 'group', 'rule', 'set', '--destination-port', '2222', sshId]);
     assert.equal((await api('GET', `/v2.0/fwaas/firewall_rules/${sshId}`)).firewall_rule.destination_port, '2222');
     const listed = await osc.json(['firewall', 'group', 'rule', 'list']);
-    assert.ok(listed.some((r: { ID: string }) => r.ID === sshId), JSON.stringify(listed));
+    assert.ok(
+      listed.some((r: { ID: string }) => r.ID === sshId),
+      JSON.stringify(listed),
+    );
 
     const pol = await osc.json(['firewall', 'group', 'policy', 'create', '--firewall-rule', sshId, `${pfx}-pol`]);
     const polId = pol.id ?? pol.ID;
@@ -73,8 +76,14 @@ describe('openstack CLI: firewall groups, policies and rules', () => {
     assert.equal(g.ingress_firewall_policy_id, polId);
     assert.equal(g.status, 'PENDING_CREATE');
     const groups = await osc.json(['firewall', 'group', 'list']);
-    assert.ok(groups.some((x: { ID: string }) => x.ID === groupId), JSON.stringify(groups));
-    assert.ok(groups.some((x: { Name: string }) => x.Name === 'default'), 'the default group is listed');
+    assert.ok(
+      groups.some((x: { ID: string }) => x.ID === groupId),
+      JSON.stringify(groups),
+    );
+    assert.ok(
+      groups.some((x: { Name: string }) => x.Name === 'default'),
+      'the default group is listed',
+    );
     // in use: the CLI shows neutron-fwaas's error
     assert.match(await osc.fails(['firewall', 'group', 'policy', 'delete', polId]), /is being used/);
     await osc.ok(['firewall', 'group', 'set', '--no-port', '--disable', groupId]);

@@ -44,7 +44,8 @@ describe(`FWaaS v2 on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, () => {
 
   /** Whether a TCP connection from the internet namespace to ip:port opens within 1.5 s. */
   const connects = async (ip: string, port: number) => {
-    const probe = "const s=require('net').connect(+process.argv[2],process.argv[1]);s.setTimeout(1500,()=>{console.log('no');s.destroy()});s.on('connect',()=>{console.log('yes');s.destroy()});s.on('error',()=>console.log('no'));";
+    const probe =
+      "const s=require('net').connect(+process.argv[2],process.argv[1]);s.setTimeout(1500,()=>{console.log('no');s.destroy()});s.on('connect',()=>{console.log('yes');s.destroy()});s.on('error',()=>console.log('no'));";
     return (await sh('ip', ['netns', 'exec', INTERNET, process.execPath, '-e', probe, ip, String(port)], { timeoutMs: 5000 })).stdout.trim() === 'yes';
   };
   const pingsFromOutside = async (ip: string) => (await sh('ip', ['netns', 'exec', INTERNET, 'ping', '-c', '1', '-W', '1', ip])).code === 0;
@@ -76,7 +77,9 @@ describe(`FWaaS v2 on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, () => {
     children.push(c);
     let n = 0;
     c.stdout!.on('data', (d) => {
-      n += String(d).split('\n').filter((l) => l === 'echo').length;
+      n += String(d)
+        .split('\n')
+        .filter((l) => l === 'echo').length;
     });
     return { echoes: () => n, stop: () => c.kill('SIGKILL') };
   };
@@ -125,9 +128,8 @@ describe(`FWaaS v2 on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, () => {
 
     sshRule = (await member('POST', '/fwaas/firewall_rules', { firewall_rule: { name: 'ssh', protocol: 'tcp', destination_port: '22', action: 'allow' } })).firewall_rule.id;
     policyId = (await member('POST', '/fwaas/firewall_policies', { firewall_policy: { name: 'in-ssh', firewall_rules: [sshRule] } })).firewall_policy.id;
-    const g = (
-      await member('POST', '/fwaas/firewall_groups', { firewall_group: { name: 'edge', ports: [iface.id], ingress_firewall_policy_id: policyId, egress_firewall_policy_id: sharedPolicy } })
-    ).firewall_group;
+    const g = (await member('POST', '/fwaas/firewall_groups', { firewall_group: { name: 'edge', ports: [iface.id], ingress_firewall_policy_id: policyId, egress_firewall_policy_id: sharedPolicy } }))
+      .firewall_group;
     groupId = g.id;
     assert.ok(await becomes(async () => (await groupStatus()) === 'ACTIVE', true), `the L3 agent reported the group ACTIVE (is ${await groupStatus()})`);
 
@@ -142,7 +144,10 @@ describe(`FWaaS v2 on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, () => {
     const remove = await as(owner, 'member,reader', 'PUT', `/fwaas/firewall_policies/${sharedPolicy}/remove_rule`, { firewall_rule_id: allowAll.body.firewall_rule.id });
     assert.equal(remove.status, 403, JSON.stringify(remove.body));
     const nft = await sh('ip', ['netns', 'list']);
-    const ns = nft.stdout.split('\n').map((l) => l.split(' ')[0]).find((n) => n.startsWith(P) && n.endsWith(`qrouter-${router.id}`));
+    const ns = nft.stdout
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .find((n) => n.startsWith(P) && n.endsWith(`qrouter-${router.id}`));
     assert.ok(ns, 'the qrouter namespace');
     const table = await sh('ip', ['netns', 'exec', ns!, 'nft', 'list', 'table', 'inet', 'neutrino-fwaas']);
     assert.match(table.stdout, /tcp dport 22 ct mark set 0x[0-9a-f]+ accept/, table.stdout);

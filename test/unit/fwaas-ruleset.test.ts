@@ -21,7 +21,13 @@ const rule = (over: Partial<FwaasRule>): FwaasRule => ({
   action: 'allow',
   ...over,
 });
-const group = (ingress: FwaasRule[] | null, egress: FwaasRule[] | null, admin = true): FwaasGroup => ({ id: 'g', admin_state_up: admin, port_ids: [PORT], ingress_rules: ingress, egress_rules: egress });
+const group = (ingress: FwaasRule[] | null, egress: FwaasRule[] | null, admin = true): FwaasGroup => ({
+  id: 'g',
+  admin_state_up: admin,
+  port_ids: [PORT],
+  ingress_rules: ingress,
+  egress_rules: egress,
+});
 
 const nftAvailable = (() => {
   try {
@@ -77,7 +83,10 @@ describe('fwaas_v2 nft table', () => {
     assert.notEqual(ma, mb);
     assert.deepEqual(marks([a]), [ma], 'a rule appended below keeps the marks above');
     assert.ok(!marks([b]).includes(mb), "removing a changes b's place, so b's flows are re-checked");
-    assert.ok(marks([a, b]).every((m) => (m & 0xf0000000) >>> 0 === 0xf0000000), 'fwaas marks carry the tag');
+    assert.ok(
+      marks([a, b]).every((m) => (m & 0xf0000000) >>> 0 === 0xf0000000),
+      'fwaas marks carry the tag',
+    );
     // the same rule on the egress side is another mark
     assert.notDeepEqual([...planFwaas([group(null, [a])])!.marks.keys()], [ma]);
   });
@@ -85,7 +94,11 @@ describe('fwaas_v2 nft table', () => {
   it('nft -c takes the table', { skip: !nftAvailable && 'nft is not installed' }, () => {
     const plan = planFwaas([
       group(
-        [rule({ protocol: 'tcp', destination_port: '22', source_ip_address: '198.51.100.0/24' }), rule({ ip_version: 6, protocol: 'icmp' }), rule({ action: 'reject', protocol: 'udp', destination_port: '53:54' })],
+        [
+          rule({ protocol: 'tcp', destination_port: '22', source_ip_address: '198.51.100.0/24' }),
+          rule({ ip_version: 6, protocol: 'icmp' }),
+          rule({ action: 'reject', protocol: 'udp', destination_port: '53:54' }),
+        ],
         [rule({})],
       ),
     ])!;

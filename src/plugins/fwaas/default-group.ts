@@ -29,7 +29,10 @@ export async function ensureDefaultGroup(trx: Trx, projectId: string): Promise<s
     enabled: 1,
   });
   const rules = { ingress: [rule('ingress', 4), rule('ingress', 6)], egress: [rule('egress', 4), rule('egress', 6)] };
-  await trx.insertInto('firewall_rules_v2').values([...rules.ingress, ...rules.egress]).execute();
+  await trx
+    .insertInto('firewall_rules_v2')
+    .values([...rules.ingress, ...rules.egress])
+    .execute();
   const policy = (direction: 'ingress' | 'egress') => ({
     id: randomUUID(),
     project_id: projectId,

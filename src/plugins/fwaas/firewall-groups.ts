@@ -117,7 +117,11 @@ export class FirewallGroupPlugin implements Handler {
 
   private async setPorts(trx: Trx, groupId: string, portIds: string[]): Promise<void> {
     await trx.deleteFrom('firewall_group_port_associations_v2').where('firewall_group_id', '=', groupId).execute();
-    if (portIds.length) await trx.insertInto('firewall_group_port_associations_v2').values(portIds.map((port_id) => ({ firewall_group_id: groupId, port_id }))).execute();
+    if (portIds.length)
+      await trx
+        .insertInto('firewall_group_port_associations_v2')
+        .values(portIds.map((port_id) => ({ firewall_group_id: groupId, port_id })))
+        .execute();
   }
 
   /** A port bound by two racing requests: the database's key says so; answer as the check would. */

@@ -1,14 +1,7 @@
 // What the L3 agents' fwaas_v2 extension asks the server on q-firewall-plugin (contract/fwaas.ts):
 // the groups bound to a router's interfaces with their policies' enabled rules in order, and
 // the statuses it reached applying them.
-import {
-  FIREWALL_GROUP_AGENT_STATUSES,
-  GET_FIREWALL_GROUPS_FOR_ROUTERS,
-  SET_FIREWALL_GROUP_STATUS,
-  type FwaasGroup,
-  type FwaasRouterGroups,
-  type FwaasRule,
-} from '../../contract/fwaas.js';
+import { FIREWALL_GROUP_AGENT_STATUSES, GET_FIREWALL_GROUPS_FOR_ROUTERS, SET_FIREWALL_GROUP_STATUS, type FwaasGroup, type FwaasRouterGroups, type FwaasRule } from '../../contract/fwaas.js';
 import { DEVICE_OWNER_ROUTER_INTF } from '../../contract/device-owners.js';
 import { bool } from '../../db/rows.js';
 import type { Endpoints } from '../../rpc/bus.js';

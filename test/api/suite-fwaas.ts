@@ -232,6 +232,18 @@ export function fwaasSuite(kind: DbKind): void {
       await fails(404, 'FirewallPolicyNotFound', 'GET', `${FW}/firewall_policies/${def.ingress_firewall_policy_id}`);
     });
 
+    it('removing the router interface a group is bound to unbinds it: no ports, INACTIVE', async () => {
+      const h = asMember(project('ri'));
+      const { routerId, portId } = await routerPort(h, '10.251.0.0/24');
+      const g = await fwGroup({ ports: [portId] }, h);
+      await s.bus.call(FIREWALL_PLUGIN, 'set_firewall_group_status', { host: 'h1', statuses: { [g.id]: 'ACTIVE' } });
+      assert.equal((await ok('GET', `${FW}/firewall_groups/${g.id}`, undefined, h)).firewall_group.status, 'ACTIVE');
+      await ok('PUT', `/v2.0/routers/${routerId}/remove_router_interface`, { port_id: portId }, h);
+      const after = (await ok('GET', `${FW}/firewall_groups/${g.id}`, undefined, h)).firewall_group;
+      assert.deepEqual([after.ports, after.status], [[], 'INACTIVE']);
+      await ok('DELETE', `${FW}/firewall_groups/${g.id}`, undefined, h);
+    });
+
     it("agents' RPC: a router's groups with enabled rules in order; reported statuses; an ACTIVE bound group is in use", async () => {
       const h = asMember(project('rpc'));
       const { routerId, portId } = await routerPort(h);

@@ -66,7 +66,8 @@ export class FirewallGroupPlugin implements Handler {
       egress_firewall_policy_id: g.egress_firewall_policy_id,
       admin_state_up: bool(g.admin_state_up),
       ports: ports.get(g.id) ?? [],
-      status: g.status,
+      // a group whose last port went with its router interface (the association goes with the port) binds nothing
+      status: ports.has(g.id) ? g.status : 'INACTIVE',
       shared: bool(g.shared),
     }));
   }

@@ -6,7 +6,7 @@
 // shared policy, which the lab's project uses and cannot change.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI } from '../helpers/cli-process.js';
@@ -94,7 +94,14 @@ describe(`FWaaS v2 on the lab (prefix ${P})`, { timeout: 10 * 60_000 }, () => {
   after(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     // NEUTRINO_TEST_KEEP_LOGS=DIR keeps the lab's logs for a post-mortem
-    if (process.env.NEUTRINO_TEST_KEEP_LOGS) cpSync(DIR, join(process.env.NEUTRINO_TEST_KEEP_LOGS, P), { recursive: true });
+    if (process.env.NEUTRINO_TEST_KEEP_LOGS) {
+      try {
+        // sockets (the metadata proxy's) cannot be copied: leave them out
+        cpSync(DIR, join(process.env.NEUTRINO_TEST_KEEP_LOGS, P), { recursive: true, filter: (src) => !lstatSync(src).isSocket() });
+      } catch (e) {
+        console.error(`could not keep the lab's logs: ${(e as Error).message}`);
+      }
+    }
     await lab.teardown();
   });
 

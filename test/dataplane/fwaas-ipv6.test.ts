@@ -143,6 +143,51 @@ describe(`fwaas_v2 on IPv6 in the kernel (prefix ${P})`, { timeout: 120_000 }, (
     assert.equal(await pings(), false, 'ICMPv6 echo is dropped');
   });
 
+  it('an agent restart (a new extension on the same namespace) keeps an open allowed connection', async () => {
+    let echoes = 0;
+    const c = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        OUTSIDE,
+        process.execPath,
+        '-e',
+        `const s=require('net').connect(22,'${NET_IN}10');s.on('connect',()=>setInterval(()=>s.write('x'),50));s.on('data',()=>console.log('e'));s.on('error',()=>{})`,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    children.push(c);
+    c.stdout!.on(
+      'data',
+      (d) =>
+        (echoes += String(d)
+          .split('\n')
+          .filter((l) => l === 'e').length),
+    );
+    for (const end = Date.now() + 5000; echoes < 3 && Date.now() < end; ) await sleep(50);
+    assert.ok(echoes >= 3, 'the session echoes');
+    const lines: Record<string, unknown>[] = [];
+    const restarted = new FwaasL3Extension({
+      bus: s.bus,
+      log: pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) }),
+      host: `${P}-host`,
+      config: Config.load(),
+      hostNamespace: '',
+      namespaceOf: () => ROUTER_NS,
+      routersUpdated: () => undefined,
+    });
+    await restarted.routerUpdated({ router, namespace: ROUTER_NS });
+    const applied = lines.find((l) => l.event === 'fwaas.applied');
+    assert.equal(applied?.conntrack_filters, 0, `the restart read the old table back and ended no flow: ${JSON.stringify(applied)}`);
+    const n = echoes;
+    await sleep(600);
+    assert.ok(echoes - n >= 5, `the connection carried on through the restart (${echoes - n} echoes after)`);
+    assert.equal(await connects(7000), false, 'and the restarted table still drops tcp/7000');
+    c.kill('SIGKILL');
+    ext = restarted;
+  });
+
   it('removing the rule ends an open IPv6 tcp/22 connection', async () => {
     let echoes = 0;
     const c = spawn(

@@ -74,7 +74,9 @@ export class FirewallGroupPlugin implements Handler {
 
   async list(ctx: RequestContext, q: ListQuery): Promise<ApiObject[]> {
     // as neutron-fwaas: listing groups makes the project's default group
-    const project = q.filters.get('project_id')?.length === 1 ? q.filters.get('project_id')![0] : ctx.projectId;
+    // (an admin's project filter names the project; nobody else makes another project's)
+    const asked = q.filters.get('project_id')?.length === 1 ? q.filters.get('project_id')![0] : ctx.projectId;
+    const project = ctx.isAdmin ? asked : ctx.projectId;
     if (project) await inTransaction(this.s.db, (trx) => ensureDefaultGroup(trx, project));
     const trx = this.s.db.kysely;
     const { rows, ids } = await listRows<FirewallGroupTable>(firewallGroupDef, this.visible(trx, ctx), q, 'g', (qb, rest) => {

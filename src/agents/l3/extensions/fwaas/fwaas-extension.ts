@@ -16,9 +16,10 @@ import {
   type FwaasGroup,
   type FwaasRouterGroups,
 } from '../../../../contract/fwaas.js';
+import { DEVICE_NAME_ID_LENGTH } from '../../../../contract/device-names.js';
 import type { SyncRouter } from '../../../../contract/l3.js';
 import { deleteConntrack, type ConntrackFilter } from '../../../../linux/conntrack.js';
-import { applyNftScript } from '../../../../linux/nft.js';
+import { applyNftScript, listNftTable } from '../../../../linux/nft.js';
 import { diffTable, replaceTable, type NftTable } from '../../../firewall/nft-table.js';
 import type { L3AgentExtension, L3ExtensionDeps, L3RouterContext } from '../l3-extension.js';
 import { FWAAS_TABLE, planFwaas } from './fwaas-ruleset.js';
@@ -120,6 +121,8 @@ export class FwaasL3Extension implements L3AgentExtension {
     } else {
       script = st.table ? diffTable(st.table, plan.table) : replaceTable(plan.table);
     }
+    // a previous process's table: its chains and marks say which flows it already judged
+    if (firstSight && plan) await this.readBack(st, plan);
     const statuses: Record<string, FirewallGroupAgentStatus> = {};
     try {
       if (script.length) await applyNftScript(ns, `${script.join('\n')}\n`);
@@ -145,6 +148,25 @@ export class FwaasL3Extension implements L3AgentExtension {
       `firewall groups of router ${st.router.id} applied`,
     );
     if (Object.keys(statuses).length) await this.sendStatuses(statuses);
+  }
+
+  /**
+   * What a previous process left in the namespace (an agent restart): the ports it enforced
+   * (its in-/eg- chains) and the marks of its allow rules, so that a restart ends no flow the
+   * same rules still allow.
+   */
+  private async readBack(st: RouterState, plan: NonNullable<ReturnType<typeof planFwaas>>): Promise<void> {
+    const objects = await listNftTable(st.namespace, 'inet', FWAAS_TABLE).catch(() => null);
+    if (!objects) return;
+    const byShort = new Map([...plan.enforced].map((p) => [p.slice(0, DEVICE_NAME_ID_LENGTH), p]));
+    for (const o of objects) {
+      const chain = (o.chain?.name ?? o.rule?.chain) as string | undefined;
+      const port = chain && /^(in|eg)-/.test(chain) ? byShort.get(chain.slice(3)) : undefined;
+      if (!port) continue;
+      st.enforced.add(port);
+      const mark = /"ct":\{"key":"mark"\}\},"value":(\d+)/.exec(JSON.stringify(o.rule ?? {}))?.[1];
+      if (mark) st.marks.set(Number(mark), port);
+    }
   }
 
   /**

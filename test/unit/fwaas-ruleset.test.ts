@@ -55,11 +55,12 @@ describe('fwaas_v2 nft table', () => {
     const inChain = plan.table.chains.get('in-aaaaaaaa-bb')!.rules;
     assert.equal(inChain[0], 'ct state invalid drop');
     assert.equal(inChain[1], 'ct state established,related accept');
-    assert.match(inChain[2], /^meta nfproto ipv4 tcp dport 22 ct mark set 0x[0-9a-f]{8} accept$/);
-    assert.equal(inChain[3], 'meta nfproto ipv4 reject');
-    assert.equal(inChain[4], 'meta nfproto ipv6 drop');
+    assert.equal(inChain[2], 'tcp flags & (fin | syn | rst | ack) != syn drop', 'a new TCP connection starts with a SYN');
+    assert.match(inChain[3], /^meta nfproto ipv4 tcp dport 22 ct mark set 0x[0-9a-f]{8} accept$/);
+    assert.equal(inChain[4], 'meta nfproto ipv4 reject');
+    assert.equal(inChain[5], 'meta nfproto ipv6 drop');
     // no egress policy: replies only
-    assert.deepEqual(plan.table.chains.get('eg-aaaaaaaa-bb')!.rules, ['ct state invalid drop', 'ct state established,related accept']);
+    assert.deepEqual(plan.table.chains.get('eg-aaaaaaaa-bb')!.rules, ['ct state invalid drop', 'ct state established,related accept', 'tcp flags & (fin | syn | rst | ack) != syn drop']);
     assert.equal(plan.marks.size, 1);
     assert.deepEqual([...plan.enforced], [PORT]);
   });

@@ -138,10 +138,11 @@ export class FwaasL3Extension implements L3AgentExtension {
     }
     const forbidden = this.forbiddenFlows(st, plan);
     st.table = plan?.table ?? null;
+    // the marks move on only once their flows are gone: a failed delete is redone by the retry
+    if (forbidden.length) await deleteConntrack(ns, forbidden);
     st.marks = plan?.marks ?? new Map();
     st.enforced = plan?.enforced ?? new Set();
     this.applied++;
-    if (forbidden.length) await deleteConntrack(ns, forbidden);
     for (const g of groups) statuses[g.id] = g.admin_state_up ? 'ACTIVE' : 'DOWN';
     this.deps.log.info(
       { event: 'fwaas.applied', router_id: st.router.id, groups: groups.length, nft_lines: script.length, conntrack_filters: forbidden.length, ms: ms(t0) },

@@ -3,7 +3,8 @@
 //   forward:  oifname qr-X jump in-X      (ingress policy: traffic the router sends into the network)
 //             iifname qr-X jump eg-X      (egress policy: traffic that comes from the network)
 //             oifname qr-X drop; iifname qr-X drop
-//   in-X/eg-X: ct state invalid drop; ct state established,related accept; the policy's rules
+//   in-X/eg-X: ct state invalid drop; ct state established,related accept; new TCP without SYN
+//              drop; the policy's rules
 // A group without a policy one way keeps its chain that way (replies pass, nothing new);
 // an admin-down group has no chains (everything through its ports is dropped).
 //
@@ -16,6 +17,7 @@ import type { FwaasGroup, FwaasRule } from '../../../../contract/fwaas.js';
 import { emptyTable, type NftTable } from '../../../firewall/nft-table.js';
 
 export const FWAAS_TABLE = 'neutrino-fwaas';
+const NOT_SYN_DROP = 'tcp flags & (fin | syn | rst | ack) != syn drop';
 /** the conntrack mark bits fwaas owns (the high nibble says "fwaas", so 0 is never a rule's) */
 export const MARK_TAG = 0xf0000000;
 
@@ -84,7 +86,10 @@ export function planFwaas(groups: FwaasGroup[]): FwaasPlan | null {
         ['eg', g.egress_rules, 'iifname'],
       ] as const) {
         const chain = `${dir}-${short(p)}`;
-        const out = ['ct state invalid drop', 'ct state established,related accept'];
+        // a new TCP connection starts with a SYN: a mid-stream packet of a flow whose entry a
+        // change deleted (picked up as new by conntrack) must not revive it through the other
+        // direction's rules
+        const out = ['ct state invalid drop', 'ct state established,related accept', NOT_SYN_DROP];
         let place = `${p}|${dir}`;
         for (const r of rules ?? []) {
           const m = ruleMatch(r);

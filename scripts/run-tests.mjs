@@ -26,7 +26,9 @@ function openstackProblem() {
   const r = spawnSync('openstack', ['--version'], { encoding: 'utf8' });
   if (r.status !== 0) return 'the openstack CLI is not installed (apt-get install python3-openstackclient)';
   const sdk = spawnSync('/usr/bin/python3', ['-c', 'import openstack'], { encoding: 'utf8' });
-  return sdk.status === 0 ? null : 'openstacksdk is not installed for /usr/bin/python3 (apt-get install python3-openstacksdk)';
+  if (sdk.status !== 0) return 'openstacksdk is not installed for /usr/bin/python3 (apt-get install python3-openstacksdk)';
+  const fwaas = spawnSync('/usr/bin/python3', ['-c', 'import neutronclient.osc'], { encoding: 'utf8' });
+  return fwaas.status === 0 ? null : "python-neutronclient's OSC plugin (openstack firewall group …) is not installed (apt-get install python3-neutronclient)";
 }
 
 // The integration tests use RabbitMQ too; a TCP connect says whether anything listens.

@@ -34,7 +34,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     service_plugins: {
       type: 'list',
       default: ['router'],
-      help: "Service plugins to load, by Neutron's names: router (routers, floating IPs, L3 agent scheduling); auto_allocate (auto-allocated-topology, needs router); Neutrino's metadata (instance records, key pairs and the metadata service for metadata agents); nova_network (nova-network's modes, docs/nova-network.md). A plugin left out has no routes and no extension alias; an unknown name stops the server.",
+      help: "Service plugins to load, by Neutron's names: router (routers, floating IPs, L3 agent scheduling); auto_allocate (auto-allocated-topology, needs router); Neutrino's metadata (instance records, key pairs and the metadata service for metadata agents); nova_network (nova-network's modes, docs/nova-network.md); firewall_v2 (FWaaS v2 firewall groups on router ports, docs/fwaas.md). A plugin left out has no routes and no extension alias; an unknown name stops the server.",
     },
     dns_domain: {
       type: 'string',
@@ -283,6 +283,14 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
       type: 'string',
       default: '',
       help: 'YAML (or JSON) file of oslo.policy rules overriding the defaults, e.g. "create_network:shared": "role:admin" (empty or missing: defaults only; a relative path is taken from the working directory). See docs/policy.md.',
+    },
+  },
+  fwaas: {
+    auto_associate_default_firewall_group: {
+      type: 'bool',
+      default: false,
+      help: "FWaaS v2 (service_plugins = firewall_v2): bind each new instance port to its project's default firewall group. Only false is accepted: groups are enforced on router interfaces by the L3 agent's fwaas_v2 extension, and instance ports would need the L2 agent's extension, which is not built (docs/fwaas.md).",
+      notBuilt: "instance ports would need the L2 agent's fwaas_v2 extension, which is not built; firewall groups are enforced on router interface ports only (docs/fwaas.md)",
     },
   },
   quotas: {

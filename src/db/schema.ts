@@ -338,6 +338,12 @@ export interface Database {
   nova_networks: NovaNetworkTable;
   nova_floating_ranges: NovaFloatingRangeTable;
   nova_fixed_ip_quarantine: NovaFixedIpQuarantineTable;
+  firewall_rules_v2: FirewallRuleTable;
+  firewall_policies_v2: FirewallPolicyTable;
+  firewall_policy_rule_associations_v2: FirewallPolicyRuleTable;
+  firewall_groups_v2: FirewallGroupTable;
+  firewall_group_port_associations_v2: FirewallGroupPortTable;
+  default_firewall_groups: DefaultFirewallGroupTable;
 }
 
 /** What a nova-network mode adds to a Neutron network (src/plugins/nova_network/). */
@@ -362,4 +368,59 @@ export interface NovaFixedIpQuarantineTable {
   ip_address: string;
   port_id: string;
   until: string;
+}
+
+/** FWaaS v2 (src/plugins/fwaas/): a rule; ports are "N" or "N:M" as the API shows them. */
+export interface FirewallRuleTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  shared: number;
+  protocol: string | null;
+  ip_version: number;
+  source_ip_address: string | null;
+  destination_ip_address: string | null;
+  source_port: string | null;
+  destination_port: string | null;
+  action: string;
+  enabled: number;
+}
+
+export interface FirewallPolicyTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  shared: number;
+  audited: number;
+}
+
+/** A rule's place in a policy (position counts from 0). */
+export interface FirewallPolicyRuleTable {
+  firewall_policy_id: string;
+  firewall_rule_id: string;
+  position: number;
+}
+
+export interface FirewallGroupTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  admin_state_up: number;
+  status: string;
+  shared: number;
+  ingress_firewall_policy_id: string | null;
+  egress_firewall_policy_id: string | null;
+}
+
+export interface FirewallGroupPortTable {
+  firewall_group_id: string;
+  port_id: string;
+}
+
+export interface DefaultFirewallGroupTable {
+  project_id: string;
+  firewall_group_id: string;
 }

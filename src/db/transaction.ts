@@ -35,6 +35,8 @@ const RETRYABLE = [
   'agents.agent_type',
   'networkdhcpagentbindings',
   'routerl3agentbindings',
+  // two first requests of a project made its default firewall group: the retry finds it
+  'default_firewall_groups',
   // two associations of one fixed address: the retry finds the first and answers 409
   'uniq_floatingips0floatingnetworkid0fixedportid0fixedipaddress',
 ];

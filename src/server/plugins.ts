@@ -46,6 +46,12 @@ import { DhcpAgentNotifier } from '../plugins/agents/dhcp-notifier.js';
 import { DhcpRpcCallbacks } from '../plugins/agents/dhcp-rpc.js';
 import { DhcpScheduler } from '../plugins/agents/dhcp-scheduler.js';
 import { buildL3 } from '../plugins/l3/l3-plugin.js';
+import { firewallGroupDef } from '../api/resources/firewall-group.js';
+import { firewallPolicyDef } from '../api/resources/firewall-policy.js';
+import { firewallRuleDef } from '../api/resources/firewall-rule.js';
+import { registerFwaasRoutes } from '../api/routes/fwaas.js';
+import { FIREWALL_PLUGIN } from '../contract/fwaas.js';
+import { buildFwaas, FWAAS_EXTENSION } from '../plugins/fwaas/fwaas-plugin.js';
 import { GET_METADATA_PORT, type MetadataPortQuery } from '../contract/metadata.js';
 import { L3_PLUGIN, PLUGIN, REPORTS } from '../contract/topics.js';
 import { InstanceRecords } from '../plugins/metadata/instance-records.js';
@@ -277,6 +283,27 @@ function loadNovaNetwork(s: Services, core: CorePlugin): LoadedPlugin {
   return { name: 'nova_network', aliases: [], resources: [], start: () => parts.quarantine.start(), stop: () => parts.quarantine.stop() };
 }
 
+/**
+ * FWaaS v2 (docs/fwaas.md): firewall groups, policies and rules; the L3 agents' fwaas_v2
+ * extension enforces groups on router interfaces. Routers come from the router plugin.
+ */
+function loadFirewallV2(s: Services): LoadedPlugin {
+  const fw = buildFwaas(s);
+  return {
+    name: 'firewall_v2',
+    aliases: [FWAAS_EXTENSION.alias],
+    extensions: [FWAAS_EXTENSION],
+    policies: fw.policyDefaults,
+    resources: [
+      { def: firewallGroupDef, handler: fw.groups },
+      { def: firewallPolicyDef, handler: fw.policies },
+      { def: firewallRuleDef, handler: fw.rules },
+    ],
+    routes: (app, policy) => registerFwaasRoutes(app, fw.policies, policy),
+    rpc: [{ topic: FIREWALL_PLUGIN, endpoints: fw.rpc.endpoints() }],
+  };
+}
+
 /** core_plugin names: Neutron's short name and its class path. */
 export const CORE_PLUGINS: Record<string, (s: Services) => CorePlugin> = {
   ml2: loadMl2,
@@ -307,6 +334,8 @@ export const SERVICE_PLUGINS: Record<string, (s: Services, core: CorePlugin, loa
   'neutron.services.l3_router.l3_router_plugin.L3RouterPlugin': loadRouter,
   metadata: loadMetadata,
   nova_network: loadNovaNetwork,
+  firewall_v2: loadFirewallV2,
+  'neutron_fwaas.services.firewall.fwaas_plugin_v2.FirewallPluginV2': loadFirewallV2,
 };
 
 /** The service plugins to load, checked: an unknown name stops the server, listing the known ones. */

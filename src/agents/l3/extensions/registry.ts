@@ -1,9 +1,13 @@
 // L3 agent extensions by the names `[agent] extensions` gives them (Neutron's entry point
 // names). A new extension is one entry here; a name no agent knows stops the agent at start
 // (src/agents/agent-extensions.ts).
+import { FwaasL3Extension } from './fwaas/fwaas-extension.js';
 import type { L3AgentExtension, L3ExtensionDeps, L3ExtensionFactory } from './l3-extension.js';
 
-export const L3_EXTENSIONS: Record<string, L3ExtensionFactory> = {};
+export const L3_EXTENSIONS: Record<string, L3ExtensionFactory> = {
+  // firewall groups on router interfaces (the firewall_v2 service plugin; docs/fwaas.md)
+  fwaas_v2: (deps) => new FwaasL3Extension(deps),
+};
 
 /** Builds the named extensions, in the order given. */
 export async function buildL3Extensions(names: string[], deps: L3ExtensionDeps): Promise<L3AgentExtension[]> {

@@ -1,0 +1,3 @@
+import { fwaasSuite } from './suite-fwaas.js';
+
+fwaasSuite('sqlite');

@@ -1,0 +1,3 @@
+import { fwaasSuite } from '../api/suite-fwaas.js';
+
+fwaasSuite('postgres');

@@ -58,6 +58,7 @@ export class ChangeFeed {
     cb.subscribe('subnet', 'after_delete', (p) => hint('subnet', [p.subnetId]), { name });
     cb.subscribe('port', 'after_create', (p) => hint('port', p.ports.map((x) => String(x.id))), { name });
     cb.subscribe('port', 'after_update', (p) => hint('port', p.ports.map((x) => String(x.id))), { name });
+    cb.subscribe('port', 'after_status_change', (p) => hint('port', [p.portId]), { name });
     cb.subscribe('port', 'after_delete', (p) => hint('port', [p.portId]), { name });
     for (const e of ['after_create', 'after_update', 'after_delete'] as const) {
       cb.subscribe('router', e, (p) => hint('router', p.ids), { name });

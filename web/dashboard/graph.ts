@@ -34,6 +34,8 @@ export class Graph {
 
   constructor(container: HTMLElement, onSelect: (key: string) => void) {
     this.cy = cytoscape({ container, style: STYLE, wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, hideEdgesOnViewport: true, textureOnViewport: true });
+    // the container is sized by CSS grid: follow it
+    new ResizeObserver(() => this.cy.resize()).observe(container);
     this.cy.on('tap', 'node', (e) => onSelect(e.target.id()));
     this.cy.on('tap', 'edge', (e) => {
       const id: string = e.target.id();

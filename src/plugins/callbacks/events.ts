@@ -54,6 +54,8 @@ export interface CallbackEvents {
     /** `internal`: made inside another plugin's transaction, which announces them itself */
     after_create: { context: RequestContext; ports: ApiObject[]; internal: boolean };
     after_update: { context: RequestContext | null; ports: ApiObject[] };
+    /** an agent reported the port's device up or down and its status changed (ACTIVE, DOWN) */
+    after_status_change: { portId: string; status: string };
     after_delete: { context: RequestContext | null; portId: string; networkId: string; fixedIps: { subnet_id: string; ip_address: string }[]; securityGroups: string[] };
   };
   security_group: {

@@ -47,6 +47,11 @@ async function remove(key: string): Promise<void> {
   }
 }
 
+/** The forms' choices are filled when a form is open (1,000 options per change would cost). */
+function fillOpenForms(): void {
+  for (const d of document.querySelectorAll<HTMLDetailsElement>('#actions details[open]')) fillSelects(d, store);
+}
+
 function drawSoon(): void {
   if (drawScheduled) return;
   drawScheduled = true;
@@ -54,7 +59,7 @@ function drawSoon(): void {
     drawScheduled = false;
     graph.apply(elementsOf(store), false);
     tree.render();
-    fillSelects($('#actions'), store);
+    fillOpenForms();
     document.body.dataset.drawnAt = String(performance.now());
   });
 }
@@ -63,10 +68,13 @@ function connect(): void {
   stream?.abort();
   stream = openStream(session.headers(), {
     snapshot(data) {
+      performance.mark('snapshot-received');
       store.replace(data);
       graph.apply(elementsOf(store), true);
+      performance.mark('graph-drawn');
       tree.render();
-      fillSelects($('#actions'), store);
+      performance.mark('list-drawn');
+      fillOpenForms();
       document.body.dataset.state = 'drawn';
       performance.mark('topology-drawn');
     },
@@ -111,6 +119,7 @@ function start(who: string): void {
 
 async function main(): Promise<void> {
   wireForms($('#actions'), report);
+  for (const d of document.querySelectorAll<HTMLDetailsElement>('#actions details')) d.addEventListener('toggle', () => d.open && fillSelects(d, store));
   $('#relayout').addEventListener('click', () => graph?.layout());
   $('#logout').addEventListener('click', () => logout());
   unauthorized.add(() => {

@@ -7,18 +7,14 @@ import { ips, isInfrastructurePort, label, type Store } from './store.js';
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const status = (s: unknown) => (s === undefined || s === null ? '' : `<span class="st st-${esc(s)}">${esc(s)}</span>`);
 
-function item(key: string, text: string, extra: string, children: string[] = []): string {
+function treeItem(key: string, text: string, extra: string, children: string[], active: boolean, selected: boolean): string {
   const group = children.length ? `<ul role="group">${children.join('')}</ul>` : '';
   const expanded = children.length ? ' aria-expanded="true"' : '';
-  return `<li role="treeitem" tabindex="-1" data-key="${esc(key)}" aria-selected="false"${expanded} aria-label="${esc(text.replace(/<[^>]*>/g, ''))}"><span>${text}${extra}</span>${group}</li>`;
+  return `<li role="treeitem" tabindex="${active ? 0 : -1}" data-key="${esc(key)}" aria-selected="${selected}"${expanded} aria-label="${esc(text.replace(/<[^>]*>/g, ''))}"><span>${text}${extra}</span>${group}</li>`;
 }
 
-function portItem(p: Obj): string {
-  const owner = p.device_owner ? ` (${esc(p.device_owner)})` : '';
-  return item(`port:${p.id}`, `port ${esc(label(p))} ${esc(ips(p).join(', '))}${owner}`, status(p.status));
-}
-
-export function renderTree(store: Store): string {
+export function renderTree(store: Store, active: string, selected: string | null): string {
+  const item = (key: string, text: string, extra: string, children: string[] = []) => treeItem(key, text, extra, children, key === active, key === selected);
   const portsByNetwork = new Map<string, Obj[]>();
   for (const p of store.all('port')) if (!isInfrastructurePort(p)) portsByNetwork.set(String(p.network_id), [...(portsByNetwork.get(String(p.network_id)) ?? []), p]);
   const subnetsByNetwork = new Map<string, Obj[]>();
@@ -31,7 +27,7 @@ export function renderTree(store: Store): string {
     .map((n) =>
       item(`network:${n.id}`, `network ${esc(label(n))}${n['router:external'] ? ' (external)' : ''}`, status(n.status), [
         ...(subnetsByNetwork.get(n.id) ?? []).map((s) => item(`subnet:${s.id}`, `subnet ${esc(label(s))} ${esc(s.cidr)}`, '')),
-        ...(portsByNetwork.get(n.id) ?? []).map(portItem),
+        ...(portsByNetwork.get(n.id) ?? []).map((p) => item(`port:${p.id}`, `port ${esc(label(p))} ${esc(ips(p).join(', '))}${p.device_owner ? ` (${esc(p.device_owner)})` : ''}`, status(p.status))),
       ]),
     );
   const interfaces = new Map<string, Obj[]>();
@@ -98,8 +94,9 @@ export class Tree {
   render(): void {
     this.scheduled = false;
     const hadFocus = this.root.contains(document.activeElement);
-    this.root.innerHTML = renderTree(this.store);
-    this.mark(hadFocus);
+    this.root.innerHTML = renderTree(this.store, this.active, this.selected);
+    if (!this.find(this.active)) this.mark(false);
+    if (hadFocus) this.find(this.active)?.focus();
   }
 
   select(key: string): void {
@@ -110,22 +107,27 @@ export class Tree {
   }
 
   private mark(refocus: boolean): void {
-    const items = this.items();
-    if (!items.length) return;
-    if (!this.find(this.active)) this.active = items[0].dataset.key!;
-    for (const li of items) {
-      li.tabIndex = li.dataset.key === this.active ? 0 : -1;
-      li.setAttribute('aria-selected', String(li.dataset.key === this.selected));
+    if (!this.find(this.active)) {
+      const first = this.root.querySelector<HTMLElement>('[role=treeitem]');
+      if (!first) return;
+      this.active = first.dataset.key!;
     }
-    if (refocus) this.find(this.active)?.focus();
+    for (const li of this.root.querySelectorAll<HTMLElement>('[tabindex="0"], [aria-selected=true]')) {
+      li.tabIndex = -1;
+      li.setAttribute('aria-selected', 'false');
+    }
+    const active = this.find(this.active)!;
+    active.tabIndex = 0;
+    if (this.selected) this.find(this.selected)?.setAttribute('aria-selected', 'true');
+    if (refocus) active.focus();
   }
 
   private items(): HTMLElement[] {
     return [...this.root.querySelectorAll<HTMLElement>('[role=treeitem]')];
   }
 
-  private find(key: string): HTMLElement | undefined {
-    return this.items().find((li) => li.dataset.key === key);
+  private find(key: string): HTMLElement | null {
+    return this.root.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`);
   }
 
   private focus(key: string): void {

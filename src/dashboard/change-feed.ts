@@ -50,14 +50,50 @@ export class ChangeFeed {
     const cb = this.s.callbacks;
     const name = 'dashboard-feed';
     const hint = (resource: DrawnResource, ids: string[]) => this.publish(ids.map((id) => ({ resource, id })));
-    cb.subscribe('network', 'after_create', (p) => hint('network', p.networks.map((n) => n.id)), { name });
+    cb.subscribe(
+      'network',
+      'after_create',
+      (p) =>
+        hint(
+          'network',
+          p.networks.map((n) => n.id),
+        ),
+      { name },
+    );
     cb.subscribe('network', 'after_update', (p) => hint('network', [p.network.id]), { name });
     cb.subscribe('network', 'after_delete', (p) => hint('network', [p.networkId]), { name });
-    cb.subscribe('subnet', 'after_create', (p) => hint('subnet', p.subnets.map((x) => x.row.id)), { name });
+    cb.subscribe(
+      'subnet',
+      'after_create',
+      (p) =>
+        hint(
+          'subnet',
+          p.subnets.map((x) => x.row.id),
+        ),
+      { name },
+    );
     cb.subscribe('subnet', 'after_update', (p) => hint('subnet', [p.after.id]), { name });
     cb.subscribe('subnet', 'after_delete', (p) => hint('subnet', [p.subnetId]), { name });
-    cb.subscribe('port', 'after_create', (p) => hint('port', p.ports.map((x) => String(x.id))), { name });
-    cb.subscribe('port', 'after_update', (p) => hint('port', p.ports.map((x) => String(x.id))), { name });
+    cb.subscribe(
+      'port',
+      'after_create',
+      (p) =>
+        hint(
+          'port',
+          p.ports.map((x) => String(x.id)),
+        ),
+      { name },
+    );
+    cb.subscribe(
+      'port',
+      'after_update',
+      (p) =>
+        hint(
+          'port',
+          p.ports.map((x) => String(x.id)),
+        ),
+      { name },
+    );
     cb.subscribe('port', 'after_status_change', (p) => hint('port', [p.portId]), { name });
     cb.subscribe('port', 'after_delete', (p) => hint('port', [p.portId]), { name });
     for (const e of ['after_create', 'after_update', 'after_delete'] as const) {

@@ -41,7 +41,10 @@ describe('dashboard event stream (SQLite)', () => {
     assert.deepEqual(snapA.agents, [], 'agents are admin-only: a member lists none, as GET /v2.0/agents');
     assert.ok(!b.ids().has(net.id));
     const admin = await open(asAdmin(A));
-    assert.ok(admin.events[0].data.networks.some((n: { id: string }) => n.id === net.id), 'an admin sees every project');
+    assert.ok(
+      admin.events[0].data.networks.some((n: { id: string }) => n.id === net.id),
+      'an admin sees every project',
+    );
   });
 
   it("a member hears of its own project's changes and of none of another project's, in create, update and delete", async () => {

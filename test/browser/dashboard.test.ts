@@ -53,7 +53,7 @@ describe('dashboard in Chromium (SQLite, noauth)', () => {
     await page.waitForSelector('body[data-state=drawn]', { timeout: 10_000 });
     const net = (await ok('GET', '/v2.0/networks?name=before-load')).networks[0];
     await appears(`network:${net.id}`);
-    assert.equal(await page.locator('#graph canvas').count() > 0, true, 'Cytoscape drew on a canvas');
+    assert.equal((await page.locator('#graph canvas').count()) > 0, true, 'Cytoscape drew on a canvas');
     assert.match((await page.textContent('#who')) ?? '', /noauth/);
   });
 
@@ -84,11 +84,14 @@ describe('dashboard in Chromium (SQLite, noauth)', () => {
     await s.bus.call('q-plugin', 'update_device_up', { device: tapName(port.id), agent_id: HOST, host: HOST });
     assert.equal((await ok('GET', `/v2.0/ports/${port.id}`)).port.status, 'ACTIVE');
     await page.waitForFunction((k) => /ACTIVE/.test(document.querySelector(`[data-key="${k}"]`)?.textContent ?? ''), `port:${port.id}`, { timeout: 1000, polling: 'raf' });
-    const classes = await page.evaluate((k) => (window as unknown as { neutrinoDashboard: { cy: { getElementById(id: string): { classes(): string[] } } } }).neutrinoDashboard.cy.getElementById(k).classes(), `port:${port.id}`);
+    const classes = await page.evaluate(
+      (k) => (window as unknown as { neutrinoDashboard: { cy: { getElementById(id: string): { classes(): string[] } } } }).neutrinoDashboard.cy.getElementById(k).classes(),
+      `port:${port.id}`,
+    );
     assert.ok(classes.includes('st-ACTIVE'), `graph node classes: ${classes}`);
   });
 
-  it("clicking a port shows its details: fixed IPs, MAC, security groups with rules, binding host, status", async () => {
+  it('clicking a port shows its details: fixed IPs, MAC, security groups with rules, binding host, status', async () => {
     const port = (await ok('GET', '/v2.0/ports?name=vm-2')).ports[0];
     await page.click(`[data-key="port:${port.id}"] > span`);
     const details = page.locator('#details');

@@ -81,7 +81,14 @@ export class Details {
       ['Status', o.status],
     ];
     if (kind === 'network') fields.push(['External', o['router:external'] ? 'yes' : 'no'], ['Shared', o.shared ? 'yes' : 'no'], ['Subnets', (o.subnets as string[]).length], ['MTU', o.mtu]);
-    if (kind === 'subnet') fields.push(['Network', o.network_id], ['CIDR', o.cidr], ['Gateway', o.gateway_ip], ['DHCP', o.enable_dhcp ? 'on' : 'off'], ['Pools', (o.allocation_pools as { start: string; end: string }[]).map((p) => `${p.start}–${p.end}`).join(', ')]);
+    if (kind === 'subnet')
+      fields.push(
+        ['Network', o.network_id],
+        ['CIDR', o.cidr],
+        ['Gateway', o.gateway_ip],
+        ['DHCP', o.enable_dhcp ? 'on' : 'off'],
+        ['Pools', (o.allocation_pools as { start: string; end: string }[]).map((p) => `${p.start}–${p.end}`).join(', ')],
+      );
     if (kind === 'router') {
       const gw = o.external_gateway_info as { network_id: string; external_fixed_ips?: { ip_address: string }[] } | null;
       fields.push(['Gateway network', gw?.network_id], ['Gateway address', gw?.external_fixed_ips?.map((f) => f.ip_address).join(', ')]);
@@ -92,7 +99,9 @@ export class Details {
   }
 
   private async port(o: Obj): Promise<string> {
-    const fixed = (o.fixed_ips as { subnet_id: string; ip_address: string }[]).map((f) => `${esc(f.ip_address)} <small>(${esc(label(this.store.get('subnet', f.subnet_id)) || f.subnet_id)})</small>`).join('<br>');
+    const fixed = (o.fixed_ips as { subnet_id: string; ip_address: string }[])
+      .map((f) => `${esc(f.ip_address)} <small>(${esc(label(this.store.get('subnet', f.subnet_id)) || f.subnet_id)})</small>`)
+      .join('<br>');
     const groups = await Promise.all(
       ((o.security_groups as string[]) ?? []).map(async (g) => {
         try {

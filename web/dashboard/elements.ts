@@ -10,7 +10,8 @@ export interface Element {
 
 export function elementsOf(store: Store): Element[] {
   const out: Element[] = [];
-  const node = (id: string, kind: string, text: string, classes = '', state?: string, near?: string) => out.push({ group: 'nodes', data: { id, label: text, kind, state, near }, classes: `${kind} ${classes}`.trim() });
+  const node = (id: string, kind: string, text: string, classes = '', state?: string, near?: string) =>
+    out.push({ group: 'nodes', data: { id, label: text, kind, state, near }, classes: `${kind} ${classes}`.trim() });
   const edge = (id: string, source: string, target: string, kind: string, text = '') => out.push({ group: 'edges', data: { id, source, target, kind, label: text }, classes: kind });
   const has = (key: string) => {
     const [kind, id] = key.split(/:(.*)/s);

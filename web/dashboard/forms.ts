@@ -22,10 +22,7 @@ export function fillSelects(root: HTMLElement, store: Store): void {
   for (const select of root.querySelectorAll<HTMLSelectElement>('select[data-options]')) {
     const before = select.value;
     const list = options[select.dataset.options!] ?? [];
-    select.replaceChildren(
-      ...(select.dataset.empty !== undefined ? [new Option(select.dataset.empty, '')] : []),
-      ...list.sort((a, b) => a[1].localeCompare(b[1])).map(([v, t]) => new Option(t, v)),
-    );
+    select.replaceChildren(...(select.dataset.empty !== undefined ? [new Option(select.dataset.empty, '')] : []), ...list.sort((a, b) => a[1].localeCompare(b[1])).map(([v, t]) => new Option(t, v)));
     if (before && list.some(([v]) => v === before)) select.value = before;
   }
 }

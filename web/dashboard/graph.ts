@@ -133,6 +133,11 @@ export class Graph {
       rowHeight = Math.max(rowHeight, s);
     }
     this.cy.fit(undefined, 20);
+    // a few objects would otherwise be drawn huge
+    if (this.cy.zoom() > 1.5) {
+      this.cy.zoom(1.5);
+      this.cy.center();
+    }
   }
 
   select(key: string): void {

@@ -1,6 +1,6 @@
 // The page: log in (Keystone) or not (noauth), open the event stream, keep the store, the
 // graph, the list and the forms in step with it.
-import { ApiError, api, session, unauthorized } from './api.js';
+import { type ApiError, api, session, unauthorized } from './api.js';
 import { Details } from './details.js';
 import { elementsOf } from './elements.js';
 import { fillSelects, wireForms } from './forms.js';

@@ -8,9 +8,9 @@ const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCode
 const status = (s: unknown) => (s === undefined || s === null ? '' : `<span class="st st-${esc(s)}">${esc(s)}</span>`);
 
 function treeItem(key: string, text: string, extra: string, children: string[], active: boolean, selected: boolean): string {
-  const group = children.length ? `<ul role="group">${children.join('')}</ul>` : '';
+  const group = children.length ? `<div role="group">${children.join('')}</div>` : '';
   const expanded = children.length ? ' aria-expanded="true"' : '';
-  return `<li role="treeitem" tabindex="${active ? 0 : -1}" data-key="${esc(key)}" aria-selected="${selected}"${expanded} aria-label="${esc(text.replace(/<[^>]*>/g, ''))}"><span>${text}${extra}</span>${group}</li>`;
+  return `<div role="treeitem" tabindex="${active ? 0 : -1}" data-key="${esc(key)}" aria-selected="${selected}"${expanded} aria-label="${esc(text.replace(/<[^>]*>/g, ''))}"><span>${text}${extra}</span>${group}</div>`;
 }
 
 export function renderTree(store: Store, active: string, selected: string | null): string {
@@ -45,8 +45,14 @@ export function renderTree(store: Store, active: string, selected: string | null
         (interfaces.get(r.id) ?? []).map((p) => item(`port:${p.id}`, `interface ${esc(ips(p).join(', '))}`, status(p.status))),
       );
     });
-  const fips = store.all('floatingip').map((f) => item(`floatingip:${f.id}`, `floating IP ${esc(f.floating_ip_address)}${f.fixed_ip_address ? ` → ${esc(f.fixed_ip_address)}` : ''}`, status(f.status)));
-  const groups = [item('group:networks', `Networks (${networks.length})`, '', networks), item('group:routers', `Routers (${routers.length})`, '', routers), item('group:floatingips', `Floating IPs (${fips.length})`, '', fips)];
+  const fips = store
+    .all('floatingip')
+    .map((f) => item(`floatingip:${f.id}`, `floating IP ${esc(f.floating_ip_address)}${f.fixed_ip_address ? ` → ${esc(f.fixed_ip_address)}` : ''}`, status(f.status)));
+  const groups = [
+    item('group:networks', `Networks (${networks.length})`, '', networks),
+    item('group:routers', `Routers (${routers.length})`, '', routers),
+    item('group:floatingips', `Floating IPs (${fips.length})`, '', fips),
+  ];
   if (store.all('agent').length) {
     const hosts = new Map<string, Obj[]>();
     for (const a of store.all('agent')) hosts.set(String(a.host), [...(hosts.get(String(a.host)) ?? []), a]);

@@ -3,10 +3,9 @@
 // /dashboard/: type-checks the page's code, bundles it with esbuild (Cytoscape.js included:
 // nothing is fetched at run time) and prints the sizes.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -31,10 +30,15 @@ await build({
 });
 copyFileSync(join(src, 'style.css'), join(assets, 'app.css'));
 copyFileSync(join(src, 'index.html'), join(out, 'index.html'));
+// served as they are to browsers that accept them (@fastify/static's preCompressed)
+for (const f of [join(assets, 'app.js'), join(assets, 'app.css'), join(out, 'index.html')]) {
+  const data = readFileSync(f);
+  writeFileSync(`${f}.br`, brotliCompressSync(data));
+  writeFileSync(`${f}.gz`, gzipSync(data, { level: 9 }));
+}
 
 const size = (f) => {
   const bytes = statSync(f).size;
-  const gz = gzipSync(readFileSync(f)).length;
-  return `${(bytes / 1024).toFixed(1)} KiB (${(gz / 1024).toFixed(1)} KiB gzip)`;
+  return `${(bytes / 1024).toFixed(1)} KiB (${(statSync(`${f}.gz`).size / 1024).toFixed(1)} KiB gzip, ${(statSync(`${f}.br`).size / 1024).toFixed(1)} KiB brotli)`;
 };
 console.log(`dashboard built in ${out}: app.js ${size(join(assets, 'app.js'))}, app.css ${size(join(assets, 'app.css'))}, index.html ${size(join(out, 'index.html'))}`);

@@ -24,7 +24,7 @@ export function registerDashboard(app: FastifyInstance, opts: { config: Config; 
   const publicRoute = { config: { authPublic: true } };
 
   const built = existsSync(join(BUNDLE_DIR, 'index.html'));
-  if (built) void app.register(fastifyStatic, { root: BUNDLE_DIR, serve: false, cacheControl: false });
+  if (built) void app.register(fastifyStatic, { root: BUNDLE_DIR, serve: false, cacheControl: false, preCompressed: true });
   const page = (file: string) => async (_req: unknown, reply: { sendFile: (f: string) => unknown; header: (k: string, v: string) => unknown }) => {
     if (!built) throw new NeutronError('ServiceUnavailable', 503, `The dashboard is not built (no ${BUNDLE_DIR}/index.html): run npm run build.`);
     reply.header('cache-control', 'no-cache');

@@ -25,7 +25,8 @@ describe('dashboard event stream (SQLite)', () => {
   };
 
   before(async () => {
-    s = await startTestServer('sqlite', { listen: true });
+    // agents die fast here, so that the test sees one die
+    s = await startTestServer('sqlite', { listen: true, config: { DEFAULT: { agent_down_time: '2' } } });
   });
   after(async () => {
     for (const r of readers) r.close();
@@ -83,7 +84,7 @@ describe('dashboard event stream (SQLite)', () => {
     await a.waitFor('the floating IP deleted', (e) => e.event === 'change' && e.data.id === fip.id && e.data.deleted);
   });
 
-  it('an agent that registers shows to admins (liveness is read while a stream is open)', async () => {
+  it('an agent that registers shows to admins, and so does its death (liveness is read while a stream is open)', async () => {
     const a = await open(asAdmin(A));
     const m = await open(asMember(A));
     await s.bus.call('q-reports-plugin', 'report_state', {
@@ -92,6 +93,9 @@ describe('dashboard event stream (SQLite)', () => {
     });
     const e = await a.waitFor('the agent', (x) => x.event === 'change' && x.data.resource === 'agent' && x.data.object?.host === 'dash-host-1', 5000);
     assert.equal(e.data.object.alive, true);
+    // no more heartbeats: dead after agent_down_time, reported without any API call
+    const dead = await a.waitFor('the agent dead', (x) => x.event === 'change' && x.data.id === e.data.id && x.data.object?.alive === false, 8000);
+    assert.equal(dead.data.object.host, 'dash-host-1');
     assert.ok(!m.events.some((x) => x.event === 'change' && x.data.resource === 'agent'), 'members are not told of agents');
   });
 

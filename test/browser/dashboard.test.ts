@@ -55,6 +55,10 @@ describe('dashboard in Chromium (SQLite, noauth)', () => {
     await appears(`network:${net.id}`);
     assert.equal((await page.locator('#graph canvas').count()) > 0, true, 'Cytoscape drew on a canvas');
     assert.match((await page.textContent('#who')) ?? '', /noauth/);
+    // the bundle travels compressed (built that way by npm run build)
+    const js = await fetch(`${s.url}/dashboard/assets/app.js`, { headers: { 'accept-encoding': 'br' } });
+    assert.equal(js.headers.get('content-encoding'), 'br');
+    assert.ok((await js.text()).length > 100_000, 'the whole bundle, Cytoscape included');
   });
 
   it('a network, subnet, router (with an interface) and port created through the API appear within 1 s', async () => {

@@ -104,6 +104,8 @@ export class Graph {
     let x = 0;
     let y = 0;
     let rowHeight = 0;
+    // one redraw for all the parts
+    this.cy.startBatch();
     for (const part of parts) {
       const s = side(part);
       if (x > 0 && x + s > rowWidth) {
@@ -125,13 +127,15 @@ export class Graph {
             nodeRepulsion: () => 6000,
             idealEdgeLength: () => 40,
             uniformNodeDimensions: true,
-            numIter: 1000,
+            // a part is small: it settles long before fCoSE's default 2,500 iterations
+            numIter: 500,
           } as cytoscape.LayoutOptions)
           .run();
       }
       x += s;
       rowHeight = Math.max(rowHeight, s);
     }
+    this.cy.endBatch();
     this.cy.fit(undefined, 20);
     // a few objects would otherwise be drawn huge
     if (this.cy.zoom() > 1.5) {

@@ -108,6 +108,18 @@ describe('dashboard in Chromium (SQLite, noauth)', () => {
     assert.match(text, /egress IPv4 any/, 'its rules');
   });
 
+  it('tracing from a port shows the verdict and hops of POST /v2.0/trace', async () => {
+    const vm1 = (await ok('GET', '/v2.0/ports?name=vm-1')).ports[0];
+    const vm2 = (await ok('GET', '/v2.0/ports?name=vm-2')).ports[0];
+    const expected = (await ok('POST', '/v2.0/trace', { trace: { from: vm2.id, to: vm1.fixed_ips[0].ip_address, check_kernel: false } })).trace;
+    await page.click(`[data-key="port:${vm2.id}"] > span`);
+    await page.locator('#details').getByText(vm2.mac_address).waitFor({ timeout: 2000 });
+    await page.fill('form[data-do=trace] input[name=to]', vm1.fixed_ips[0].ip_address);
+    await page.click('form[data-do=trace] button[type=submit]');
+    await page.waitForFunction((v) => (document.querySelector('.trace-result')?.textContent ?? '').includes(v), expected.verdict.toUpperCase(), { timeout: 3000 });
+    assert.equal(await page.locator('.trace-result li').count(), expected.hops.length);
+  });
+
   it('the keyboard reaches objects: arrow keys move through the list, Enter shows details', async () => {
     await page.focus('#tree [role=treeitem][tabindex="0"]');
     await page.keyboard.press('Home');

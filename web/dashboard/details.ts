@@ -22,6 +22,24 @@ export function ruleText(r: Rule): string {
   return `${r.direction} ${r.ethertype} ${r.protocol ?? 'any'}${ports}${remote}`;
 }
 
+interface TraceAnswer {
+  verdict: string;
+  src_ip: string;
+  dst_ip: string;
+  took_ms: number;
+  hops: { step: string; host: string | null; what: string; verdict: string; decided_by: string; kernel: { detail: string } | null }[];
+}
+
+const TRACE_FORM = `<form data-do="trace" aria-labelledby="trace-title">
+  <h3 id="trace-title">Trace a packet from this port</h3>
+  <label>To (address, port or instance id) <input name="to" required></label>
+  <label>Protocol <select name="protocol"><option>icmp</option><option>tcp</option><option>udp</option></select></label>
+  <label>Destination port <input name="dport" type="number" min="1" max="65535"></label>
+  <label class="check"><input type="checkbox" name="check_kernel"> Ask the agents to check their kernels</label>
+  <button type="submit">Trace</button>
+  <div class="trace-result" aria-live="polite"></div>
+</form>`;
+
 export interface Actions {
   remove(key: string): Promise<void>;
 }
@@ -61,10 +79,43 @@ export class Details {
     const deletable = k !== 'agent';
     const isInterface = k === 'port' && String(obj.device_owner).startsWith('network:router_interface');
     const del = deletable ? `<button type="button" class="danger" data-do="delete">${isInterface ? 'Remove router interface' : `Delete ${esc(kind)}`}</button>` : '';
-    this.root.innerHTML = `<h2 id="details-title">${esc(kind)} ${esc(label(obj))}</h2>${body}<div class="buttons">${del}</div>`;
+    const trace = k === 'port' && !isInterface ? TRACE_FORM : '';
+    this.root.innerHTML = `<h2 id="details-title">${esc(kind)} ${esc(label(obj))}</h2>${body}<div class="buttons">${del}</div>${trace}`;
     const button = this.root.querySelector<HTMLButtonElement>('[data-do=delete]');
     button?.addEventListener('click', () => void this.actions.remove(key));
     if (focusDelete) button?.focus();
+    this.root.querySelector<HTMLFormElement>('form[data-do=trace]')?.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.trace(obj.id, e.target as HTMLFormElement);
+    });
+  }
+
+  /** POST /v2.0/trace from this port (docs/trace.md): the verdict and every hop. */
+  private async trace(portId: string, form: HTMLFormElement): Promise<void> {
+    const f = new FormData(form);
+    const out = form.querySelector<HTMLElement>('.trace-result')!;
+    const protocol = String(f.get('protocol'));
+    const body = {
+      trace: {
+        from: portId,
+        to: String(f.get('to')).trim(),
+        protocol,
+        ...(protocol === 'icmp' ? {} : { dport: Number(f.get('dport')) }),
+        check_kernel: f.get('check_kernel') !== null,
+      },
+    };
+    out.textContent = 'tracing…';
+    try {
+      const t = (await api<{ trace: TraceAnswer }>('POST', '/v2.0/trace', body)).trace;
+      out.innerHTML = `<p><strong>${esc(t.verdict.toUpperCase())}</strong> ${esc(t.src_ip)} → ${esc(t.dst_ip)} (${esc(t.took_ms)} ms)</p><ol>${t.hops
+        .map(
+          (h) =>
+            `<li>${esc(h.host ?? '')} ${esc(h.step)} <strong>${esc(h.verdict)}</strong> ${esc(h.what)}<br><small>${esc(h.decided_by)}${h.kernel ? ` — kernel: ${esc(h.kernel.detail)}` : ''}</small></li>`,
+        )
+        .join('')}</ol>`;
+    } catch (err) {
+      out.innerHTML = `<p role="alert">${esc((err as Error).message)}</p>`;
+    }
   }
 
   clearIf(key: string): void {

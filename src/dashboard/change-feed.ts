@@ -36,6 +36,8 @@ export type ChangeListener = (hints: ChangeHint[]) => void;
 export class ChangeFeed {
   private readonly listeners = new Set<ChangeListener>();
   private consumer: Consumer | null = null;
+  private outgoing: ChangeHint[] = [];
+  private flushScheduled = false;
   private agentTimer: NodeJS.Timeout | null = null;
   /** agent id → "host alive" as last seen, while a stream is open */
   private agentSeen: Map<string, string> | null = null;
@@ -120,11 +122,23 @@ export class ChangeFeed {
     };
   }
 
-  /** Not awaited by the publisher: a bus that is down must not fail the API request. */
+  /**
+   * Not awaited by the publisher: a bus that is down must not fail the API request. The hints
+   * of one turn of the event loop go as one message, so a busy write path pays one publish per
+   * turn rather than one per change.
+   */
   private publish(hints: ChangeHint[]): void {
     if (!hints.length) return;
-    this.s.bus.fanout(DASHBOARD_TOPIC, METHOD, { hints }).catch((err: Error) => {
-      this.s.log.warn({ event: 'dashboard.publish_failed', err: err.message }, 'could not publish a change to the dashboard streams');
+    this.outgoing.push(...hints);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const batch = this.outgoing;
+      this.outgoing = [];
+      this.s.bus.fanout(DASHBOARD_TOPIC, METHOD, { hints: batch }).catch((err: Error) => {
+        this.s.log.warn({ event: 'dashboard.publish_failed', err: err.message, hints: batch.length }, 'could not publish changes to the dashboard streams');
+      });
     });
   }
 

@@ -28,6 +28,9 @@ export function registerDashboard(app: FastifyInstance, opts: { config: Config; 
   const page = (file: string) => async (_req: unknown, reply: { sendFile: (f: string) => unknown; header: (k: string, v: string) => unknown }) => {
     if (!built) throw new NeutronError('ServiceUnavailable', 503, `The dashboard is not built (no ${BUNDLE_DIR}/index.html): run npm run build.`);
     reply.header('cache-control', 'no-cache');
+    // the page runs only its own bundle and talks only to this server (Cytoscape.js sets inline styles)
+    reply.header('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+    reply.header('x-content-type-options', 'nosniff');
     return reply.sendFile(file);
   };
   // the router ignores a trailing slash: /dashboard is the page too (its asset URLs are absolute)

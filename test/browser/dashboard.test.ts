@@ -17,6 +17,8 @@ describe('dashboard in Chromium (SQLite, noauth)', () => {
   let s: TestServer;
   let browser: Browser;
   let page: Page;
+  /** script errors and console errors (a Content-Security-Policy refusal is one) */
+  const pageErrors: string[] = [];
   const ok = async (method: string, path: string, body?: unknown) => {
     const r = await s.req(method, path, body);
     assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
@@ -40,7 +42,10 @@ describe('dashboard in Chromium (SQLite, noauth)', () => {
     await ok('POST', '/v2.0/networks', { network: { name: 'before-load' } });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (e) => console.error('page error:', e.message));
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
   });
   after(async () => {
     await browser?.close();
@@ -161,6 +166,14 @@ describe('dashboard in Chromium (SQLite, noauth)', () => {
     await page.click('#details button[data-do=delete]');
     await gone(`network:${net.id}`, 2000);
     assert.equal((await s.req('GET', `/v2.0/networks/${net.id}`)).status, 404);
+  });
+
+  it('the page ran without a script or console error (none refused by its Content-Security-Policy)', () => {
+    // a refused request (the bad CIDR's 400, the deleted object's 404) is logged by Chromium as a console error: only those are expected
+    assert.deepEqual(
+      pageErrors.filter((e) => !/status of 40\d/.test(e)),
+      [],
+    );
   });
 
   it('a screenshot of the topology is saved (artifacts/dashboard.png)', async () => {

@@ -56,9 +56,8 @@ export class TopologyStream {
   async sendSnapshot(): Promise<void> {
     const snapshot: Record<string, unknown[]> = {};
     for (const [resource, collection] of Object.entries(COLLECTIONS) as [DrawnResource, string][]) {
-      const res = await this.get(`/v2.0/${collection}`);
-      if (res === null) continue;
-      const items = (res[collection] as { id: string }[]) ?? [];
+      const items = await this.listAll(collection, '');
+      if (items === null) continue;
       snapshot[collection] = items;
       for (const i of items) this.known.get(resource)!.add(i.id);
     }
@@ -87,11 +86,25 @@ export class TopologyStream {
     }
   }
 
+  /** Every page of a list ([DEFAULT] pagination_max_limit may cut it into pages). */
+  private async listAll(collection: string, query: string): Promise<{ id: string }[] | null> {
+    const items: { id: string }[] = [];
+    let url: string | null = `/v2.0/${collection}${query}`;
+    while (url) {
+      const res = await this.get(url);
+      if (res === null) return items.length ? items : null;
+      const page = (res[collection] as { id: string }[]) ?? [];
+      items.push(...page);
+      const next = ((res[`${collection}_links`] as { href: string; rel: string }[] | undefined) ?? []).find((l) => l.rel === 'next')?.href;
+      url = next && page.length ? new URL(next).pathname + new URL(next).search : null;
+    }
+    return items;
+  }
+
   /** Reads the objects as the caller; shows what came back, reports gone what it had shown. */
   private async refresh(resource: DrawnResource, ids: string[]): Promise<void> {
     const collection = COLLECTIONS[resource];
-    const res = await this.get(`/v2.0/${collection}?${ids.map((id) => `id=${encodeURIComponent(id)}`).join('&')}`);
-    const items = res === null ? [] : ((res[collection] as { id: string }[]) ?? []);
+    const items = (await this.listAll(collection, `?${ids.map((id) => `id=${encodeURIComponent(id)}`).join('&')}`)) ?? [];
     const known = this.known.get(resource)!;
     const found = new Set<string>();
     for (const item of items) {

@@ -99,6 +99,26 @@ describe('dashboard event stream (SQLite)', () => {
     assert.ok(!m.events.some((x) => x.event === 'change' && x.data.resource === 'agent'), 'members are not told of agents');
   });
 
+  it('a paged API ([DEFAULT] pagination_max_limit) still gives the whole snapshot and every change', async () => {
+    const paged = await startTestServer('sqlite', { listen: true, config: { DEFAULT: { pagination_max_limit: '2' } } });
+    try {
+      const made: string[] = [];
+      for (let i = 0; i < 5; i++) made.push((await paged.req('POST', '/v2.0/networks', { network: { name: `pg${i}` } })).body.network.id);
+      assert.equal((await paged.req('GET', '/v2.0/networks')).body.networks.length, 2, 'the API pages');
+      const r = await readEvents(paged.url!, {});
+      readers.push(r);
+      const snap = await r.waitFor('the snapshot', (e) => e.event === 'snapshot');
+      assert.deepEqual(snap.data.networks.map((n: { id: string }) => n.id).sort(), [...made].sort());
+      // a burst read back in one request per batch is paged too: every object comes back, none is taken for gone
+      await Promise.all(made.map((id, i) => paged.req('PUT', `/v2.0/networks/${id}`, { network: { name: `renamed${i}` } })));
+      await r.waitFor('every rename', () => made.every((id, i) => r.events.some((e) => e.event === 'change' && e.data.id === id && e.data.object?.name === `renamed${i}`)));
+      assert.ok(!r.events.some((e) => e.data.deleted), 'nothing reported deleted');
+    } finally {
+      for (const r of readers.splice(0)) r.close();
+      await paged.close();
+    }
+  });
+
   it('the settings say the auth strategy; login is refused under noauth', async () => {
     const r = await fetch(`${s.url}/dashboard/settings`);
     assert.deepEqual(await r.json(), { auth_strategy: 'noauth' });

@@ -12,6 +12,7 @@ const ci = process.env.CI === 'true';
 // built by `tsc` just before this script runs
 const { pgProblem } = await import(join(dist, 'helpers', 'postgres.js'));
 const { keystoneProblem } = await import(join(dist, 'helpers', 'keystone.js'));
+const { browserProblem } = await import(join(dist, 'helpers', 'browser.js'));
 
 function files(dir) {
   if (!existsSync(dir)) return [];
@@ -80,6 +81,8 @@ const tiers = [
   { name: 'clients (openstack CLI, openstacksdk)', dir: 'clients', problem: async () => openstackProblem() },
   { name: 'dataplane (root, kernel, RabbitMQ)', dir: 'dataplane', problem: async () => dataplaneProblem() ?? (await rabbitProblem()) },
   { name: 'keystone (scripts/keystone/setup.sh)', dir: 'keystone', problem: async () => (await keystoneProblem()) ?? openstackProblem() },
+  // the dashboard in Chromium; its Keystone test needs the keystone tier's Keystone too
+  { name: 'browser (Chromium, Keystone)', dir: 'browser', problem: async () => browserProblem() ?? (await keystoneProblem()) },
 ];
 
 const run = [];

@@ -13,6 +13,8 @@ import { registerTags } from '../api/routes/tags.js';
 import { registerServiceProviders } from '../api/routes/service-providers.js';
 import { createHttpApp } from '../api/server.js';
 import type { Config } from '../config/config.js';
+import { ChangeFeed } from '../dashboard/change-feed.js';
+import { registerDashboard } from '../dashboard/routes.js';
 import type { Db } from '../db/connection.js';
 import { IpAllocator } from '../ipam/allocator.js';
 import { CallbackRegistry } from '../plugins/callbacks/registry.js';
@@ -93,6 +95,10 @@ export function buildApi(opts: { config: Config; db: Db; log: Logger; bus: Bus; 
     plugins.flatMap((p) => p.serviceProviders ?? []),
     policy,
   );
+  const feed = new ChangeFeed(services);
+  registerDashboard(app, { config, log, feed });
+  app.addHook('onReady', () => feed.start());
+  app.addHook('onClose', () => feed.stop());
 
   const rpcEndpoints = new Map<string, Endpoints>();
   for (const p of plugins) for (const { topic, endpoints } of p.rpc ?? []) rpcEndpoints.set(topic, { ...rpcEndpoints.get(topic), ...endpoints });

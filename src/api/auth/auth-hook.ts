@@ -80,6 +80,8 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
 
 /** Version discovery (GET /) answers without a token, as Neutron's does; /v2.0 and below need one. */
 function isPublic(req: FastifyRequest): boolean {
+  // a route that holds no data says so (the dashboard's page, assets and login)
+  if ((req.routeOptions.config as { authPublic?: boolean } | undefined)?.authPublic === true) return true;
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const path = req.url.split('?', 1)[0];
   return path === '/' || path === '';

@@ -21,10 +21,17 @@ export interface BeforeCreate {
   knownLimits?: Map<string, number | null>;
 }
 
+/** After commit: which objects of the resource changed. */
+export interface AfterChange {
+  context: RequestContext | null;
+  ids: string[];
+}
+
 export interface CallbackEvents {
   network: {
     before_create: BeforeCreate;
     precommit_create: InTransaction & { context: RequestContext; networks: NetworkTable[] };
+    after_create: { context: RequestContext; networks: NetworkTable[] };
     /** `set`: the column changes so far; a subscriber may add its own (it owns those columns) */
     precommit_update: InTransaction & { context: RequestContext; before: NetworkTable; changes: ApiObject; set: Partial<NetworkTable> };
     after_update: { context: RequestContext; network: NetworkTable };
@@ -47,6 +54,8 @@ export interface CallbackEvents {
     /** `internal`: made inside another plugin's transaction, which announces them itself */
     after_create: { context: RequestContext; ports: ApiObject[]; internal: boolean };
     after_update: { context: RequestContext | null; ports: ApiObject[] };
+    /** an agent reported the port's device up or down and its status changed (ACTIVE, DOWN) */
+    after_status_change: { portId: string; status: string };
     after_delete: { context: RequestContext | null; portId: string; networkId: string; fixedIps: { subnet_id: string; ip_address: string }[]; securityGroups: string[] };
   };
   security_group: {
@@ -64,9 +73,17 @@ export interface CallbackEvents {
   };
   router: {
     before_create: BeforeCreate;
+    after_create: AfterChange;
+    /** also interfaces added or removed, routes and gateway changed */
+    after_update: AfterChange;
+    after_delete: AfterChange;
   };
   floatingip: {
     before_create: BeforeCreate;
+    after_create: AfterChange;
+    /** also associated or disassociated */
+    after_update: AfterChange;
+    after_delete: AfterChange;
   };
   subnetpool: {
     before_create: BeforeCreate;

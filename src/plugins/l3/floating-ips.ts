@@ -168,6 +168,7 @@ export class FloatingIpPlugin implements Handler {
         'floating IP created',
       );
     await this.announcer.announce(l3);
+    await this.s.callbacks.publish('floatingip', 'after_create', { context: ctx, ids: rows.map((r) => r.id) });
     return this.render(this.s.db.kysely, rows, null);
   }
 
@@ -260,6 +261,7 @@ export class FloatingIpPlugin implements Handler {
       'floating IP updated',
     );
     await this.announcer.announce(l3);
+    await this.s.callbacks.publish('floatingip', 'after_update', { context: ctx, ids: [id] });
     return (await this.render(this.s.db.kysely, [row], null))[0];
   }
 
@@ -277,6 +279,7 @@ export class FloatingIpPlugin implements Handler {
     });
     this.s.log.info({ event: 'floatingip.delete', floatingip_id: id, request_id: ctx.requestId }, 'floating IP deleted');
     await this.announcer.announce(l3);
+    await this.s.callbacks.publish('floatingip', 'after_delete', { context: ctx, ids: [id] });
   }
 
   /**
@@ -309,6 +312,7 @@ export class FloatingIpPlugin implements Handler {
       await this.ops.remove(trx, uow, f.floating_port_id);
       this.s.log.info({ event: 'floatingip.delete', floatingip_id: f.id, network_id: networkId }, 'floating IP deleted with its network');
     }
+    uow.onCommit(() => void this.s.callbacks.publish('floatingip', 'after_delete', { context: null, ids: fips.map((f) => f.id) }));
   }
 
   /** The port a floating IP is associated with is being deleted: the floating IP lets go of it (Neutron does the same). */

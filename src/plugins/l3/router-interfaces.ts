@@ -149,6 +149,7 @@ export class RouterInterfaces {
     });
     this.s.log.info({ event: 'router.interface_add', router_id: routerId, port_id: info.port_id, subnet_ids: info.subnet_ids, request_id: ctx.requestId }, 'router interface added');
     await this.announcer.announce(l3);
+    await this.s.callbacks.publish('router', 'after_update', { context: ctx, ids: [routerId] });
     return info;
   }
 
@@ -186,6 +187,7 @@ export class RouterInterfaces {
     });
     this.s.log.info({ event: 'router.interface_remove', router_id: routerId, port_id: info.port_id, subnet_ids: info.subnet_ids, request_id: ctx.requestId }, 'router interface removed');
     await this.announcer.announce(l3);
+    await this.s.callbacks.publish('router', 'after_update', { context: ctx, ids: [routerId] });
     return info;
   }
 

@@ -130,6 +130,7 @@ export class RouterPlugin implements Handler {
     });
     for (const r of rows) this.s.log.info({ event: 'router.create', router_id: r.id, project_id: r.project_id, request_id: ctx.requestId }, 'router created');
     await this.announcer.announce(changes);
+    await this.s.callbacks.publish('router', 'after_create', { context: ctx, ids: rows.map((r) => r.id) });
     return this.render(this.s.db.kysely, rows, null);
   }
 
@@ -163,6 +164,7 @@ export class RouterPlugin implements Handler {
     });
     this.s.log.info({ event: 'router.update', router_id: id, request_id: ctx.requestId, changed: Object.keys(changes) }, 'router updated');
     await this.announcer.announce(l3);
+    await this.s.callbacks.publish('router', 'after_update', { context: ctx, ids: [id] });
     return (await this.render(this.s.db.kysely, [row], null))[0];
   }
 
@@ -183,6 +185,7 @@ export class RouterPlugin implements Handler {
     });
     this.s.log.info({ event: add ? 'router.routes_add' : 'router.routes_remove', router_id: id, routes: given, request_id: ctx.requestId }, add ? 'router routes added' : 'router routes removed');
     await this.announcer.announce(l3);
+    await this.s.callbacks.publish('router', 'after_update', { context: ctx, ids: [id] });
     return (await this.render(this.s.db.kysely, [row], null))[0];
   }
 
@@ -206,5 +209,6 @@ export class RouterPlugin implements Handler {
     });
     this.s.log.info({ event: 'router.delete', router_id: id, request_id: ctx.requestId }, 'router deleted');
     await this.announcer.announce(l3);
+    await this.s.callbacks.publish('router', 'after_delete', { context: ctx, ids: [id] });
   }
 }

@@ -218,6 +218,7 @@ export class NetworkPlugin implements Handler {
       return rows;
     });
     for (const r of rows) this.s.log.info({ event: 'network.create', network_id: r.id, project_id: r.project_id, request_id: ctx.requestId }, 'network created');
+    await this.s.callbacks.publish('network', 'after_create', { context: ctx, networks: rows });
     return this.render(this.s.db.kysely, ctx, rows, null, undefined, undefined, true);
   }
 

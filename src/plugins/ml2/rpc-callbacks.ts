@@ -208,6 +208,7 @@ export class Ml2RpcCallbacks {
     if (!now || now.status === before?.status) return;
     this.s.log.info({ event: 'port.status', port_id: portId, status: now.status, host: now.host }, `port ${portId} is ${now.status}`);
     await this.mech.portUpdated(now, before);
+    await this.s.callbacks.publish('port', 'after_status_change', { portId, status: now.status });
   }
 
   /** After an agent's full sync: tell it again where everything on its networks is. */

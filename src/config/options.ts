@@ -34,7 +34,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     service_plugins: {
       type: 'list',
       default: ['router'],
-      help: "Service plugins to load, by Neutron's names: router (routers, floating IPs, L3 agent scheduling); Neutrino's metadata (instance records, key pairs and the metadata service for metadata agents); nova_network (nova-network's modes, docs/nova-network.md). A plugin left out has no routes and no extension alias; an unknown name stops the server.",
+      help: "Service plugins to load, by Neutron's names: router (routers, floating IPs, L3 agent scheduling); Neutrino's metadata (instance records, key pairs and the metadata service for metadata agents); nova_network (nova-network's modes, docs/nova-network.md); port_forwarding (floating IP port forwardings, docs/port-forwarding.md; needs router). A plugin left out has no routes and no extension alias; an unknown name stops the server.",
     },
     transport_url: { type: 'string', default: 'memory://', help: 'Message bus: memory:// (in-process) or rabbit://user:pass@host:5672/.' },
     base_mac: { type: 'string', default: 'fa:16:3e:00:00:00', help: 'Base MAC for generated port MACs; bytes that are 00 are randomised.' },

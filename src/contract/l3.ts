@@ -72,6 +72,8 @@ export interface SyncRouter {
   _interfaces: SyncPort[];
   /** floating IPs associated through this router */
   _floatingips: SyncFloatingIp[];
+  /** addresses (/32) of floating IPs with port forwardings through this router (no port of their own) */
+  port_forwardings_fip_set?: string[];
   ha: false;
   distributed: false;
 }

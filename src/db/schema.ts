@@ -297,6 +297,7 @@ export interface Database {
   routerports: RouterPortTable;
   routerroutes: RouterRouteTable;
   floatingips: FloatingIpTable;
+  portforwardings: PortForwardingTable;
   routerl3agentbindings: RouterL3AgentBindingTable;
   instances: InstanceTable;
   keypairs: KeypairTable;
@@ -327,4 +328,19 @@ export interface NovaFixedIpQuarantineTable {
   ip_address: string;
   port_id: string;
   until: string;
+}
+
+/** A port forwarding of a floating IP (src/plugins/port_forwarding/); a single port is start = end. */
+export interface PortForwardingTable {
+  id: string;
+  floatingip_id: string;
+  internal_neutron_port_id: string;
+  internal_ip_address: string;
+  protocol: string;
+  internal_port_start: number;
+  internal_port_end: number;
+  external_port_start: number;
+  external_port_end: number;
+  description: string;
+  created_at: string;
 }

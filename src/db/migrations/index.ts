@@ -7,6 +7,7 @@ import * as m0004 from './0004_l3.js';
 import * as m0005 from './0005_instances.js';
 import * as m0006 from './0006_nova_network.js';
 import * as m0007 from './0007_subnetpools.js';
+import * as m0009 from './0009_port_forwarding.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
@@ -16,4 +17,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_instances': m0005,
   '0006_nova_network': m0006,
   '0007_subnetpools': m0007,
+  '0009_port_forwarding': m0009,
 };

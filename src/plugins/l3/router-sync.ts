@@ -35,7 +35,7 @@ export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[
     (r) => r.router_id,
   );
   const fips = groupBy(
-    await rowsForIds(db, ids, 'router_id', (where) => k.selectFrom('floatingips').selectAll().where(where).where('fixed_port_id', 'is not', null).orderBy('floating_ip_address').execute()),
+    await rowsForIds(db, ids, 'router_id', (where) => k.selectFrom('floatingips').selectAll().where(where).orderBy('floating_ip_address').execute()),
     (f) => f.router_id!,
   );
 
@@ -72,7 +72,7 @@ export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[
         .filter((p) => p.port_type === DEVICE_OWNER_ROUTER_INTF)
         .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id))
         .map(syncPort),
-      _floatingips: (fips.get(r.id) ?? []).map((f) => ({
+      _floatingips: (fips.get(r.id) ?? []).filter((f) => f.fixed_port_id !== null).map((f) => ({
         id: f.id,
         floating_ip_address: f.floating_ip_address,
         floating_network_id: f.floating_network_id,
@@ -80,6 +80,8 @@ export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[
         port_id: f.fixed_port_id!,
         status: f.status,
       })),
+      // a floating IP with a router and no port is one of port forwardings (src/plugins/port_forwarding/)
+      port_forwardings_fip_set: (fips.get(r.id) ?? []).filter((f) => f.fixed_port_id === null).map((f) => `${f.floating_ip_address}/32`),
       ha: false,
       distributed: false,
     };

@@ -2,8 +2,11 @@
 // names). A new extension is one entry here; a name no agent knows stops the agent at start
 // (src/agents/agent-extensions.ts).
 import type { L3AgentExtension, L3ExtensionDeps, L3ExtensionFactory } from './l3-extension.js';
+import { portForwardingExtension } from './port-forwarding/port-forwarding-extension.js';
 
-export const L3_EXTENSIONS: Record<string, L3ExtensionFactory> = {};
+export const L3_EXTENSIONS: Record<string, L3ExtensionFactory> = {
+  port_forwarding: portForwardingExtension,
+};
 
 /** Builds the named extensions, in the order given. */
 export async function buildL3Extensions(names: string[], deps: L3ExtensionDeps): Promise<L3AgentExtension[]> {

@@ -7,6 +7,8 @@
 // of one router run one at a time; requests during a pass coalesce into one more pass.
 import type { Logger } from 'pino';
 import { GET_PORT_FORWARDINGS, PORT_FORWARDING_AGENT, PORT_FORWARDING_PLUGIN, PORT_FORWARDINGS_UPDATED, type RouterPortForwardings } from '../../../../contract/port-forwarding.js';
+import { ROUTER_GATEWAY_PREFIX, servicePortDevice } from '../../../../contract/device-names.js';
+import { sendGratuitousArp } from '../../../../linux/arp.js';
 import { deleteConntrack } from '../../../../linux/conntrack.js';
 import { namespaceExists } from '../../../../linux/netns.js';
 import { applyNftScript, listNftTable } from '../../../../linux/nft.js';
@@ -21,6 +23,8 @@ interface RouterState {
   running: Promise<void> | null;
   again: boolean;
   forwardings: number;
+  /** forwarded floating IPs the router holds on qg- that neighbours were told of (gratuitous ARP) */
+  announced: Set<string>;
 }
 
 export class PortForwardingExtension implements L3AgentExtension {
@@ -47,10 +51,25 @@ export class PortForwardingExtension implements L3AgentExtension {
   }
 
   async routerUpdated(ctx: L3RouterContext): Promise<void> {
-    const st = this.routers.get(ctx.router.id);
-    if (!st) this.routers.set(ctx.router.id, { namespace: ctx.namespace, applied: null, running: null, again: false, forwardings: 0 });
-    else st.namespace = ctx.namespace;
+    let st = this.routers.get(ctx.router.id);
+    if (!st) {
+      st = { namespace: ctx.namespace, applied: null, running: null, again: false, forwardings: 0, announced: new Set() };
+      this.routers.set(ctx.router.id, st);
+    } else st.namespace = ctx.namespace;
     await this.converge(ctx.router.id);
+    // the agent's pass just put a forwarded floating IP on qg- (it has no 1:1 NAT, so the agent
+    // does not announce it): tell the external network at once, as the agent does for its own
+    const gw = ctx.router.gw_port;
+    const held = new Set(gw ? (ctx.router.port_forwardings_fip_set ?? []).map((c) => c.split('/')[0]) : []);
+    for (const ip of [...st.announced]) if (!held.has(ip)) st.announced.delete(ip);
+    if (gw) {
+      const dev = servicePortDevice(ROUTER_GATEWAY_PREFIX, gw.id);
+      for (const ip of held) {
+        if (st.announced.has(ip)) continue;
+        st.announced.add(ip);
+        void sendGratuitousArp(ctx.namespace, dev, ip);
+      }
+    }
   }
 
   async routerDeleted(routerId: string): Promise<void> {

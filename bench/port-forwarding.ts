@@ -67,13 +67,30 @@ async function main(): Promise<void> {
     await lab.ok('lab', 'up', '--computes', '1', '--prefix', lab.P, '--dir', lab.DIR, '--port', String(port), '--service-plugins', 'port_forwarding', '--agent-extensions', 'port_forwarding');
     console.log(`lab up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const sg = (await lab.api('POST', '/security-groups', { security_group: { name: 'bpf' } })).security_group.id;
-    await lab.api('POST', '/security-group-rules', { security_group_rule: { security_group_id: sg, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 22, port_range_max: 2022 } });
+    await lab.api('POST', '/security-group-rules', {
+      security_group_rule: { security_group_id: sg, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 22, port_range_max: 2022 },
+    });
     for (const vm of ['a', 'b']) {
       await lab.ok('instance', 'boot', vm, '--network', 'private', '--host', 'compute1', '--security-group', 'bpf', '--config-file', lab.CONF, '--timeout', '30');
-      const srv = spawn(process.execPath, [CLI, 'instance', 'exec', vm, '--config-file', lab.CONF, '--', process.execPath, '-e', `for(const p of [22,2022])require('net').createServer((s)=>s.end('${vm}\\n')).listen(p,()=>p===2022&&console.log('up'))`], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        detached: false,
-      });
+      const srv = spawn(
+        process.execPath,
+        [
+          CLI,
+          'instance',
+          'exec',
+          vm,
+          '--config-file',
+          lab.CONF,
+          '--',
+          process.execPath,
+          '-e',
+          `for(const p of [22,2022])require('net').createServer((s)=>s.end('${vm}\\n')).listen(p,()=>p===2022&&console.log('up'))`,
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          detached: false,
+        },
+      );
       await new Promise<void>((r) => srv.stdout.once('data', () => r()));
       process.once('exit', () => srv.kill('SIGKILL'));
     }
@@ -84,7 +101,9 @@ async function main(): Promise<void> {
     // the first forwarding also gives the router the floating IP's address: measured apart
     const first = await prober(addr, 2000, 'a');
     const f0 = Date.now();
-    const firstPf = (await lab.api('POST', `/floatingips/${fip.id}/port_forwardings`, { port_forwarding: { protocol: 'tcp', internal_port_id: rec('a').port_id, internal_port: 2022, external_port: 2000 } })).port_forwarding;
+    const firstPf = (
+      await lab.api('POST', `/floatingips/${fip.id}/port_forwardings`, { port_forwarding: { protocol: 'tcp', internal_port_id: rec('a').port_id, internal_port: 2022, external_port: 2000 } })
+    ).port_forwarding;
     console.log(`first forwarding of a floating IP (router takes the address, then the DNAT): ${(await first.seen) - f0} ms`);
 
     const created: number[] = [];
@@ -94,7 +113,8 @@ async function main(): Promise<void> {
       const ext = 3000 + i;
       let p = await prober(addr, ext, 'a');
       let t = Date.now();
-      const pf = (await lab.api('POST', `/floatingips/${fip.id}/port_forwardings`, { port_forwarding: { protocol: 'tcp', internal_port_id: rec('a').port_id, internal_port: 22, external_port: ext } })).port_forwarding;
+      const pf = (await lab.api('POST', `/floatingips/${fip.id}/port_forwardings`, { port_forwarding: { protocol: 'tcp', internal_port_id: rec('a').port_id, internal_port: 22, external_port: ext } }))
+        .port_forwarding;
       created.push((await p.seen) - t);
       p = await prober(addr, ext, 'b');
       t = Date.now();

@@ -262,7 +262,12 @@ function loadPortForwarding(s: Services): LoadedPlugin {
     policies: PORT_FORWARDING_RULES,
     resources: [],
     routes: (app, policy) => registerPortForwardingRoutes(app, plugin, policy, s.config.int('DEFAULT', 'pagination_max_limit')),
-    rpc: [{ topic: PORT_FORWARDING_PLUGIN, endpoints: { [GET_PORT_FORWARDINGS]: (a: { router_ids?: unknown }) => plugin.ofRouters(Array.isArray(a?.router_ids) ? a.router_ids.filter((r): r is string => typeof r === 'string') : []) } }],
+    rpc: [
+      {
+        topic: PORT_FORWARDING_PLUGIN,
+        endpoints: { [GET_PORT_FORWARDINGS]: (a: { router_ids?: unknown }) => plugin.ofRouters(Array.isArray(a?.router_ids) ? a.router_ids.filter((r): r is string => typeof r === 'string') : []) },
+      },
+    ],
   };
 }
 

@@ -146,10 +146,7 @@ export function portForwardingSuite(kind: DbKind): void {
         (await ok('GET', `${pfs(fip.id)}?protocol=udp`, undefined, MA)).port_forwardings.map((p: Obj) => p.id),
         [udp.id],
       );
-      assert.deepEqual(
-        (await ok('GET', `${pfs(fip.id)}?external_port=2222&protocol=tcp&fields=id&fields=external_port`, undefined, MA)).port_forwardings,
-        [{ id: created.id, external_port: 2222 }],
-      );
+      assert.deepEqual((await ok('GET', `${pfs(fip.id)}?external_port=2222&protocol=tcp&fields=id&fields=external_port`, undefined, MA)).port_forwardings, [{ id: created.id, external_port: 2222 }]);
       assert.deepEqual(
         (await ok('GET', `${pfs(fip.id)}?sort_key=protocol&sort_dir=desc`, undefined, MA)).port_forwardings.map((p: Obj) => p.protocol),
         ['udp', 'tcp'],
@@ -161,17 +158,20 @@ export function portForwardingSuite(kind: DbKind): void {
       // the agent's view and the casts to the router's host
       const agentView = await s.bus.call<RouterPortForwardings[]>(PORT_FORWARDING_PLUGIN, GET_PORT_FORWARDINGS, { host: HOST, router_ids: [t.router.id] });
       const mine = agentView[0].port_forwardings.filter((p) => p.floatingip_id === fip.id);
-      assert.deepEqual(mine.find((p) => p.id === created.id), {
-        id: created.id,
-        floatingip_id: fip.id,
-        floating_ip_address: fip.floating_ip_address,
-        protocol: 'tcp',
-        internal_ip_address: port.fixed_ips[0].ip_address,
-        internal_port_start: 2022,
-        internal_port_end: 2022,
-        external_port_start: 2222,
-        external_port_end: 2222,
-      });
+      assert.deepEqual(
+        mine.find((p) => p.id === created.id),
+        {
+          id: created.id,
+          floatingip_id: fip.id,
+          floating_ip_address: fip.floating_ip_address,
+          protocol: 'tcp',
+          internal_ip_address: port.fixed_ips[0].ip_address,
+          internal_port_start: 2022,
+          internal_port_end: 2022,
+          external_port_start: 2222,
+          external_port_end: 2222,
+        },
+      );
       await until('port_forwardings_updated casts', async () => (casts.filter((c) => c.routers?.includes(t.router.id)).length >= 3 ? true : undefined));
       const [synced] = await s.bus.call<SyncRouter[]>(topics.L3_PLUGIN, 'sync_routers', { host: HOST, router_ids: [t.router.id] });
       assert.ok(synced.port_forwardings_fip_set?.includes(`${fip.floating_ip_address}/32`), JSON.stringify(synced.port_forwardings_fip_set));
@@ -208,7 +208,9 @@ export function portForwardingSuite(kind: DbKind): void {
       assert.match(m, /internal_port_range/);
       m = await fails(400, 'BadRequest', 'POST', pfs(fip.id), { port_forwarding: { protocol: 'tcp', internal_port_id: port.id, external_port_range: '7000:7010', internal_port_range: '7000:7004' } });
       assert.match(m, /same number of ports/);
-      m = await fails(400, 'BadRequest', 'POST', pfs(fip.id), { port_forwarding: { protocol: 'tcp', internal_port_id: port.id, external_port: 7100, external_port_range: '7100:7101', internal_port: 1 } });
+      m = await fails(400, 'BadRequest', 'POST', pfs(fip.id), {
+        port_forwarding: { protocol: 'tcp', internal_port_id: port.id, external_port: 7100, external_port_range: '7100:7101', internal_port: 1 },
+      });
       assert.match(m, /external_port and external_port_range/);
       m = await fails(400, 'HTTPBadRequest', 'POST', pfs(fip.id), { port_forwarding: { protocol: 'tcp', internal_port_id: port.id, external_port_range: '10:5', internal_port: 1 } });
       assert.match(m, /external_port_range/);
@@ -235,7 +237,9 @@ export function portForwardingSuite(kind: DbKind): void {
       assert.match(m, /internal_port_id/);
       m = await fails(400, 'BadRequest', 'POST', pfs(fip.id), { port_forwarding: { protocol: 'tcp', internal_port_id: port.id, external_port: 1 } });
       assert.match(m, /internal_port or internal_port_range/);
-      m = await fails(400, 'BadRequest', 'POST', pfs(fip.id), { port_forwarding: { protocol: 'tcp', internal_port_id: port.id, internal_ip_address: '10.255.255.1', internal_port: 1, external_port: 1 } });
+      m = await fails(400, 'BadRequest', 'POST', pfs(fip.id), {
+        port_forwarding: { protocol: 'tcp', internal_port_id: port.id, internal_ip_address: '10.255.255.1', internal_port: 1, external_port: 1 },
+      });
       assert.match(m, /not suitable for internal neutron port/);
       await fails(404, 'PortNotFound', 'POST', pfs(fip.id), { port_forwarding: { protocol: 'tcp', internal_port_id: randomUUID(), internal_port: 1, external_port: 1 } });
       await fails(404, 'FloatingIPNotFound', 'GET', pfs(randomUUID()));

@@ -49,8 +49,24 @@ describe('openstack CLI: floating ip port forwarding', () => {
     const fip = await osc.json(['floating', 'ip', 'create', ext.id]);
 
     const ssh = await osc.json([
-      'floating', 'ip', 'port', 'forwarding', 'create', '--internal-ip-address', ipA, '--port', a.id,
-      '--internal-protocol-port', '22', '--external-protocol-port', '2222', '--protocol', 'tcp', '--description', 'ssh to a', fip.floating_ip_address,
+      'floating',
+      'ip',
+      'port',
+      'forwarding',
+      'create',
+      '--internal-ip-address',
+      ipA,
+      '--port',
+      a.id,
+      '--internal-protocol-port',
+      '22',
+      '--external-protocol-port',
+      '2222',
+      '--protocol',
+      'tcp',
+      '--description',
+      'ssh to a',
+      fip.floating_ip_address,
     ]);
     assert.equal(ssh.internal_port, 22);
     assert.equal(ssh.external_port, 2222);
@@ -63,13 +79,41 @@ describe('openstack CLI: floating ip port forwarding', () => {
     assert.equal(stored.internal_port_id, a.id);
 
     const web = await osc.json([
-      'floating', 'ip', 'port', 'forwarding', 'create', '--internal-ip-address', ipB, '--port', b.id,
-      '--internal-protocol-port', '80', '--external-protocol-port', '8080', '--protocol', 'tcp', fip.id,
+      'floating',
+      'ip',
+      'port',
+      'forwarding',
+      'create',
+      '--internal-ip-address',
+      ipB,
+      '--port',
+      b.id,
+      '--internal-protocol-port',
+      '80',
+      '--external-protocol-port',
+      '8080',
+      '--protocol',
+      'tcp',
+      fip.id,
     ]);
     // a second forwarding of the same external port is refused with Neutron's message
     const dup = await osc.run([
-      'floating', 'ip', 'port', 'forwarding', 'create', '--internal-ip-address', ipB, '--port', b.id,
-      '--internal-protocol-port', '81', '--external-protocol-port', '8080', '--protocol', 'tcp', fip.id,
+      'floating',
+      'ip',
+      'port',
+      'forwarding',
+      'create',
+      '--internal-ip-address',
+      ipB,
+      '--port',
+      b.id,
+      '--internal-protocol-port',
+      '81',
+      '--external-protocol-port',
+      '8080',
+      '--protocol',
+      'tcp',
+      fip.id,
     ]);
     assert.notEqual(dup.code, 0);
     assert.match(dup.stderr, /duplicate port forwarding/);
@@ -77,9 +121,15 @@ describe('openstack CLI: floating ip port forwarding', () => {
     const listed = await osc.json(['floating', 'ip', 'port', 'forwarding', 'list', fip.id]);
     assert.deepEqual(listed.map((p: { ID: string }) => p.ID).sort(), [ssh.id, web.id].sort());
     const byPort = await osc.json(['floating', 'ip', 'port', 'forwarding', 'list', '--port', b.id, fip.id]);
-    assert.deepEqual(byPort.map((p: { ID: string }) => p.ID), [web.id]);
+    assert.deepEqual(
+      byPort.map((p: { ID: string }) => p.ID),
+      [web.id],
+    );
     const byExt = await osc.json(['floating', 'ip', 'port', 'forwarding', 'list', '--external-protocol-port', '2222', fip.id]);
-    assert.deepEqual(byExt.map((p: { ID: string }) => p.ID), [ssh.id]);
+    assert.deepEqual(
+      byExt.map((p: { ID: string }) => p.ID),
+      [ssh.id],
+    );
 
     await osc.ok(['floating', 'ip', 'port', 'forwarding', 'set', '--internal-protocol-port', '8081', '--description', 'web', fip.id, web.id]);
     const shown = await osc.json(['floating', 'ip', 'port', 'forwarding', 'show', fip.id, web.id]);

@@ -76,7 +76,9 @@ describe(`port forwarding in the lab (prefix ${P})`, { timeout: 10 * 60_000 }, (
   it('tcp 2222 on a floating IP reaches pa:22 and 8080 reaches pb:80 from the internet; deleting one closes only it', async () => {
     const sg = (await api('POST', '/security-groups', { security_group: { name: 'pf' } })).security_group.id;
     for (const p of [22, 80]) {
-      await api('POST', '/security-group-rules', { security_group_rule: { security_group_id: sg, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: p, port_range_max: p, remote_ip_prefix: '0.0.0.0/0' } });
+      await api('POST', '/security-group-rules', {
+        security_group_rule: { security_group_id: sg, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: p, port_range_max: p, remote_ip_prefix: '0.0.0.0/0' },
+      });
     }
     await ok('instance', 'boot', 'pa', '--network', 'private', '--host', 'compute1', '--security-group', 'pf', '--config-file', CONF, '--timeout', '30');
     await ok('instance', 'boot', 'pb', '--network', 'private', '--host', 'compute2', '--security-group', 'pf', '--config-file', CONF, '--timeout', '30');
@@ -96,8 +98,10 @@ describe(`port forwarding in the lab (prefix ${P})`, { timeout: 10 * 60_000 }, (
     const addr = fip.floating_ip_address as string;
     assert.equal(await whoAnswers(addr, 2222), '', 'nothing answers before a forwarding');
 
-    const ssh = (await api('POST', `/floatingips/${fip.id}/port_forwardings`, { port_forwarding: { protocol: 'tcp', internal_port_id: pa.port_id, internal_port: 22, external_port: 2222 } })).port_forwarding;
-    const web = (await api('POST', `/floatingips/${fip.id}/port_forwardings`, { port_forwarding: { protocol: 'tcp', internal_port_id: pb.port_id, internal_port: 80, external_port: 8080 } })).port_forwarding;
+    const ssh = (await api('POST', `/floatingips/${fip.id}/port_forwardings`, { port_forwarding: { protocol: 'tcp', internal_port_id: pa.port_id, internal_port: 22, external_port: 2222 } }))
+      .port_forwarding;
+    const web = (await api('POST', `/floatingips/${fip.id}/port_forwardings`, { port_forwarding: { protocol: 'tcp', internal_port_id: pb.port_id, internal_port: 80, external_port: 8080 } }))
+      .port_forwarding;
     assert.ok((await answersWithin(addr, 2222, 'pa:22')) >= 0, 'tcp 2222 on the floating IP reaches pa:22');
     assert.ok((await answersWithin(addr, 8080, 'pb:80')) >= 0, 'tcp 8080 on the floating IP reaches pb:80');
     assert.equal(await whoAnswers(addr, 22), '', 'port 22 of the floating IP itself is not forwarded');

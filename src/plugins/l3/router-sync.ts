@@ -34,10 +34,7 @@ export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[
     await rowsForIds(db, ids, 'router_id', (where) => k.selectFrom('routerroutes').selectAll().where(where).orderBy('destination').orderBy('nexthop').execute()),
     (r) => r.router_id,
   );
-  const fips = groupBy(
-    await rowsForIds(db, ids, 'router_id', (where) => k.selectFrom('floatingips').selectAll().where(where).orderBy('floating_ip_address').execute()),
-    (f) => f.router_id!,
-  );
+  const fips = groupBy(await rowsForIds(db, ids, 'router_id', (where) => k.selectFrom('floatingips').selectAll().where(where).orderBy('floating_ip_address').execute()), (f) => f.router_id!);
 
   const syncPort = (p: (typeof ports)[number]): SyncPort => {
     const fixed = (ips.get(p.id) ?? []).filter((a) => subnets.has(a.subnet_id));
@@ -72,14 +69,16 @@ export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[
         .filter((p) => p.port_type === DEVICE_OWNER_ROUTER_INTF)
         .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id))
         .map(syncPort),
-      _floatingips: (fips.get(r.id) ?? []).filter((f) => f.fixed_port_id !== null).map((f) => ({
-        id: f.id,
-        floating_ip_address: f.floating_ip_address,
-        floating_network_id: f.floating_network_id,
-        fixed_ip_address: f.fixed_ip_address!,
-        port_id: f.fixed_port_id!,
-        status: f.status,
-      })),
+      _floatingips: (fips.get(r.id) ?? [])
+        .filter((f) => f.fixed_port_id !== null)
+        .map((f) => ({
+          id: f.id,
+          floating_ip_address: f.floating_ip_address,
+          floating_network_id: f.floating_network_id,
+          fixed_ip_address: f.fixed_ip_address!,
+          port_id: f.fixed_port_id!,
+          status: f.status,
+        })),
       // a floating IP with a router and no port is one of port forwardings (src/plugins/port_forwarding/)
       port_forwardings_fip_set: (fips.get(r.id) ?? []).filter((f) => f.fixed_port_id === null).map((f) => `${f.floating_ip_address}/32`),
       ha: false,

@@ -23,9 +23,14 @@ export function subscribePortForwardingCallbacks(callbacks: CallbackRegistry, de
   );
 
   const drop = async (trx: Trx, uow: UnitOfWork, portId: string, keep: Set<string>) => {
-    const gone = (await trx.selectFrom('portforwardings as pf').innerJoin('floatingips as f', 'f.id', 'pf.floatingip_id').select(['pf.id', 'pf.floatingip_id', 'pf.internal_ip_address', 'f.router_id']).where('pf.internal_neutron_port_id', '=', portId).execute()).filter(
-      (r) => !keep.has(r.internal_ip_address),
-    );
+    const gone = (
+      await trx
+        .selectFrom('portforwardings as pf')
+        .innerJoin('floatingips as f', 'f.id', 'pf.floatingip_id')
+        .select(['pf.id', 'pf.floatingip_id', 'pf.internal_ip_address', 'f.router_id'])
+        .where('pf.internal_neutron_port_id', '=', portId)
+        .execute()
+    ).filter((r) => !keep.has(r.internal_ip_address));
     if (!gone.length) return;
     await trx
       .deleteFrom('portforwardings')

@@ -11,5 +11,9 @@ export const PORT_FORWARDING_EXTENSIONS: Extension[] = [
     'TCP/UDP ports of a floating IP forwarded to an internal port: /v2.0/floatingips/{id}/port_forwardings, DNAT in the router namespace.',
   ),
   ext('floating-ip-port-forwarding-description', 'Floating IP Port Forwarding new attribute description', 'A description on port forwardings.'),
-  ext('floating-ip-port-forwarding-port-ranges', 'Floating IP Port Forwarding support port ranges', 'external_port_range and internal_port_range ("N:M"): a range onto a range of the same size, or onto one port.'),
+  ext(
+    'floating-ip-port-forwarding-port-ranges',
+    'Floating IP Port Forwarding support port ranges',
+    'external_port_range and internal_port_range ("N:M"): a range onto a range of the same size, or onto one port.',
+  ),
 ];

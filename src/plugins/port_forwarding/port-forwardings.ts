@@ -239,19 +239,12 @@ export class PortForwardingPlugin {
       .execute();
     const best = candidates.find((c) => c.ip_address === c.gateway_ip) ?? candidates[0];
     if (!best) {
-      throw bad(
-        `External network ${fip.floating_network_id} is not reachable from subnet ${chosen.subnet_id}. Cannot set Port forwarding for port ${portId} with Floating IP ${fip.id}`,
-      );
+      throw bad(`External network ${fip.floating_network_id} is not reachable from subnet ${chosen.subnet_id}. Cannot set Port forwarding for port ${portId} with Floating IP ${fip.id}`);
     }
     if (fip.router_id && fip.router_id !== best.router_id) {
       throw bad(`The Floating IP ${fip.id} had been set on router ${fip.router_id}, the internal Neutron port ${portId} can not reach it`);
     }
-    const bound = await trx
-      .selectFrom('floatingips')
-      .select(['id', 'floating_ip_address'])
-      .where('fixed_port_id', '=', portId)
-      .where('fixed_ip_address', '=', chosen.ip_address)
-      .executeTakeFirst();
+    const bound = await trx.selectFrom('floatingips').select(['id', 'floating_ip_address']).where('fixed_port_id', '=', portId).where('fixed_ip_address', '=', chosen.ip_address).executeTakeFirst();
     if (bound) throw PortHasBindingFloatingIP({ floating_ip_address: fip.floating_ip_address, fip_id: fip.id, port_id: portId, fixed_ip: chosen.ip_address });
     return { portId, ip: chosen.ip_address, routerId: best.router_id };
   }

@@ -28,9 +28,7 @@ export function portsOf(item: { external_port?: unknown; internal_port?: unknown
   const extLen = ext[1] - ext[0];
   const intLen = int[1] - int[0];
   if (intLen !== 0 && intLen !== extLen) {
-    throw bad(
-      `The internal port range ${int[0]}:${int[1]} and the external port range ${ext[0]}:${ext[1]} must have the same number of ports, or the internal side must be a single port`,
-    );
+    throw bad(`The internal port range ${int[0]}:${int[1]} and the external port range ${ext[0]}:${ext[1]} must have the same number of ports, or the internal side must be a single port`);
   }
   return { external_port_start: ext[0], external_port_end: ext[1], internal_port_start: int[0], internal_port_end: int[1] };
 }
@@ -57,11 +55,3 @@ export function shownPorts(p: PortPair): Record<string, number | string | null> 
 }
 
 export const overlaps = (a1: number, a2: number, b1: number, b2: number): boolean => a1 <= b2 && b1 <= a2;
-
-/** Every external port → internal port of a forwarding (a range port by port, or N:1). */
-export function portMapping(p: PortPair): [external: number, internal: number][] {
-  const out: [number, number][] = [];
-  const single = p.internal_port_start === p.internal_port_end;
-  for (let e = p.external_port_start; e <= p.external_port_end; e++) out.push([e, single ? p.internal_port_start : p.internal_port_start + (e - p.external_port_start)]);
-  return out;
-}

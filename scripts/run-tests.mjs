@@ -56,6 +56,7 @@ function dataplaneProblem() {
     ['dhcp_release', 'dnsmasq-utils'],
     ['busybox', 'busybox'],
     ['haproxy', 'haproxy'],
+    ['radvd', 'radvd'],
     ['curl', 'curl'],
     ['ovs-vswitchd', 'openvswitch-switch'],
     ['ovsdb-server', 'openvswitch-switch'],

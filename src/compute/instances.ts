@@ -201,6 +201,10 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
       rec.dhcp_ms = Math.round(lease.ms);
       progress(`DHCP lease ${lease.ip}/${lease.prefixlen} router ${lease.router ?? 'none'} mtu ${lease.mtu ?? 'none'} dns ${lease.dns.join(' ') || 'none'} in ${Math.round(lease.ms)} ms`);
     }
+    if (addresses.autoconf.length) {
+      const ms = await waitAutoconf(netns, addresses.autoconf, opts.timeoutMs ?? 30_000);
+      progress(`IPv6 ${addresses.autoconf.map((a) => a.ip).join(', ')} by SLAAC from the router's advertisement in ${Math.round(ms)} ms`);
+    }
     store.save(rec);
     revert.disarm();
     return { instance: rec, wiringMs, lease, addressMs: performance.now() - bootStart };
@@ -259,24 +263,50 @@ async function waitActive(api: NetworkApi, portId: string, where: { host: string
 }
 
 /** Prefix lengths and gateways of the port's subnets, one request however many. */
-async function instanceAddresses(api: NetworkApi, fixedIps: Json[]): Promise<{ addresses: InstanceAddress[]; gateways: { ip: string; version: 4 | 6 }[]; dhcp: boolean }> {
+async function instanceAddresses(api: NetworkApi, fixedIps: Json[]): Promise<{ addresses: InstanceAddress[]; gateways: { ip: string; version: 4 | 6 }[]; dhcp: boolean; autoconf: InstanceAddress[] }> {
   const ids = [...new Set(fixedIps.map((f) => f.subnet_id as string))];
-  if (ids.length === 0) return { addresses: [], gateways: [], dhcp: false };
+  if (ids.length === 0) return { addresses: [], gateways: [], dhcp: false, autoconf: [] };
   const subnets = new Map<string, Json>();
   for (const s of (await api.get(`/subnets?${ids.map((id) => `id=${id}`).join('&')}`)).subnets as Json[]) subnets.set(s.id, s);
   const addresses: InstanceAddress[] = [];
+  const autoconf: InstanceAddress[] = [];
   const gateways = new Map<4 | 6, string>();
   for (const f of fixedIps) {
     const s = subnets.get(f.subnet_id);
     if (!s) throw new Error(`subnet ${f.subnet_id} of the port is not visible`);
     const version = Number(s.ip_version) === 6 ? 6 : 4;
-    addresses.push({ ip: f.ip_address, prefixlen: Number(String(s.cidr).split('/')[1]), version });
+    const address = { ip: f.ip_address, prefixlen: Number(String(s.cidr).split('/')[1]), version } as InstanceAddress;
+    // SLAAC and DHCPv6-stateless: the instance makes the address itself (EUI-64, which IPAM
+    // gave the port) from the router's advertisement, and takes its default route from it
+    if (version === 6 && SLAAC_MODES.includes(s.ipv6_address_mode)) {
+      autoconf.push(address);
+      continue;
+    }
+    addresses.push(address);
     if (s.gateway_ip && !gateways.has(version)) gateways.set(version, s.gateway_ip);
   }
   // DHCP when the port's IPv4 subnets have it (IPv6 stays static: udhcpc speaks DHCPv4 only)
   const v4 = fixedIps.map((f) => subnets.get(f.subnet_id)!).filter((s) => Number(s.ip_version) === 4);
   const dhcp = v4.length > 0 && v4.every((s) => s.enable_dhcp === true);
-  return { addresses, gateways: [...gateways].map(([version, ip]) => ({ ip, version })), dhcp };
+  return { addresses, gateways: [...gateways].map(([version, ip]) => ({ ip, version })), dhcp, autoconf };
+}
+
+const SLAAC_MODES: unknown[] = ['slaac', 'dhcpv6-stateless'];
+
+/** Waits until eth0 has every address SLAAC should give it (after the router's advertisement). */
+async function waitAutoconf(netns: string, want: InstanceAddress[], timeoutMs: number): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const out = (await run('ip', ['-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'global'], { netns })).stdout;
+    const have = new Set([...out.matchAll(/inet6 ([0-9a-f:]+)\/\d+/g)].map((m) => m[1]));
+    if (want.every((a) => have.has(a.ip))) return performance.now() - t0;
+    if (performance.now() - t0 > timeoutMs) {
+      throw new Error(
+        `eth0 has no SLAAC address ${want.map((a) => a.ip).join(', ')} after ${Math.round(timeoutMs / 1000)} s (has: ${[...have].join(', ') || 'none'}): is the subnet on a router (ipv6_ra_mode set) whose L3 agent runs radvd?`,
+      );
+    }
+    await sleep(100);
+  }
 }
 
 /** Runs DHCP again in the instance (a fresh DISCOVER): picks up a changed fixed IP, routes, DNS. */

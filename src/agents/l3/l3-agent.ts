@@ -19,6 +19,7 @@ import { planRouter } from './router-plan.js';
 import { METADATA_ROUTER_PROXY_PORT } from '../../contract/metadata.js';
 import type { MetadataProxies } from '../metadata-proxy/metadata-proxies.js';
 import type { L3AgentExtension } from './extensions/l3-extension.js';
+import type { RouterAdvertisements } from './router-advertisements.js';
 
 export const L3_AGENT_BINARY = 'neutrino-l3-agent';
 
@@ -39,6 +40,8 @@ export interface L3AgentOptions {
   metadataProxies?: MetadataProxies;
   /** [agent] extensions of the L3 agent, built (extensions/registry.ts) */
   extensions?: L3AgentExtension[];
+  /** radvd per router for IPv6 subnets with ipv6_ra_mode (router-advertisements.ts) */
+  routerAdvertisements?: RouterAdvertisements;
 }
 
 interface RouterStats {
@@ -146,6 +149,7 @@ export class L3Agent {
     }
     for (const id of this.routers.keys()) if (!wanted.has(id)) gone.add(id);
     for (const id of this.o.metadataProxies?.known() ?? []) if (!wanted.has(id)) gone.add(id);
+    for (const id of this.o.routerAdvertisements?.known() ?? []) if (!wanted.has(id)) gone.add(id);
     for (const id of gone) passes.push(this.queue.push(id, null));
     const chunk = this.o.syncChunkSize ?? 64;
     for (let i = 0; i < ids.length; i += chunk) {
@@ -171,6 +175,7 @@ export class L3Agent {
       this.routers.delete(id);
       // the proxy first: a process left in the namespace would keep it alive
       await this.o.metadataProxies?.remove(id);
+      await this.o.routerAdvertisements?.remove(id);
       for (const e of this.extensions) await e.routerDeleted(id, this.dataplane.namespaceOf(id));
       const removed = await this.dataplane.remove(id);
       if (known?.fipIds.size) await this.reportStatuses(id, Object.fromEntries([...known.fipIds].map((f) => [f, 'DOWN' as const])));
@@ -200,6 +205,8 @@ export class L3Agent {
     }
     const proxy = await this.o.metadataProxies?.ensure(id, this.dataplane.namespaceOf(id), `0.0.0.0:${METADATA_ROUTER_PROXY_PORT}`);
     if (proxy && proxy !== 'kept') result.changes++;
+    const ra = await this.o.routerAdvertisements?.ensure(router, this.dataplane.namespaceOf(id));
+    if (ra && ra !== 'kept' && ra !== 'none') result.changes++;
     for (const e of this.extensions) await e.routerUpdated({ router, namespace: this.dataplane.namespaceOf(id) });
     this.routers.set(id, { gateway: !!router.gw_port, interfaces: router._interfaces.length, floatingIps: fipIds.size, fipIds });
     this.log.info(

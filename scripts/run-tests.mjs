@@ -57,6 +57,7 @@ function dataplaneProblem() {
     ['busybox', 'busybox'],
     ['haproxy', 'haproxy'],
     ['radvd', 'radvd'],
+    ['dhclient', 'isc-dhcp-client'],
     ['curl', 'curl'],
     ['ovs-vswitchd', 'openvswitch-switch'],
     ['ovsdb-server', 'openvswitch-switch'],

@@ -14,6 +14,7 @@ import { configureAddresses, plugInstance, removeNetns, unplugOvs, type Instance
 import { chooseHost, findOne, type FixedIpSpec } from './resolve.js';
 import { Reverter } from './reverter.js';
 import { acquireLease, removeResolvConf, resolvConfOf, type DhcpLease } from './dhcp-client.js';
+import { acquireLease6 } from './dhcpv6-client.js';
 import { networkDataCommands, readNetworkData } from './network-data.js';
 import { CONFIG_DRIVE_IN_INSTANCE, configDriveHostPath, removeConfigDrive, writeConfigDrive } from './config-drive.js';
 import { run } from '../linux/exec.js';
@@ -201,6 +202,12 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
       rec.dhcp_ms = Math.round(lease.ms);
       progress(`DHCP lease ${lease.ip}/${lease.prefixlen} router ${lease.router ?? 'none'} mtu ${lease.mtu ?? 'none'} dns ${lease.dns.join(' ') || 'none'} in ${Math.round(lease.ms)} ms`);
     }
+    if (addresses.dhcp6.length) {
+      const l6 = await acquireLease6(netns, store.dir);
+      const expected = addresses.dhcp6.map((a) => a.ip);
+      if (!expected.includes(l6.ip)) throw new Error(`DHCPv6 gave ${l6.ip}, but the port's address is ${expected.join(', ')}: another DHCPv6 server on network ${network.name || network.id}?`);
+      progress(`IPv6 ${l6.ip} by DHCPv6 in ${Math.round(l6.ms)} ms`);
+    }
     if (addresses.autoconf.length) {
       const ms = await waitAutoconf(netns, addresses.autoconf, opts.timeoutMs ?? 30_000);
       progress(`IPv6 ${addresses.autoconf.map((a) => a.ip).join(', ')} by SLAAC from the router's advertisement in ${Math.round(ms)} ms`);
@@ -263,13 +270,17 @@ async function waitActive(api: NetworkApi, portId: string, where: { host: string
 }
 
 /** Prefix lengths and gateways of the port's subnets, one request however many. */
-async function instanceAddresses(api: NetworkApi, fixedIps: Json[]): Promise<{ addresses: InstanceAddress[]; gateways: { ip: string; version: 4 | 6 }[]; dhcp: boolean; autoconf: InstanceAddress[] }> {
+async function instanceAddresses(
+  api: NetworkApi,
+  fixedIps: Json[],
+): Promise<{ addresses: InstanceAddress[]; gateways: { ip: string; version: 4 | 6 }[]; dhcp: boolean; autoconf: InstanceAddress[]; dhcp6: InstanceAddress[] }> {
   const ids = [...new Set(fixedIps.map((f) => f.subnet_id as string))];
-  if (ids.length === 0) return { addresses: [], gateways: [], dhcp: false, autoconf: [] };
+  if (ids.length === 0) return { addresses: [], gateways: [], dhcp: false, autoconf: [], dhcp6: [] };
   const subnets = new Map<string, Json>();
   for (const s of (await api.get(`/subnets?${ids.map((id) => `id=${id}`).join('&')}`)).subnets as Json[]) subnets.set(s.id, s);
   const addresses: InstanceAddress[] = [];
   const autoconf: InstanceAddress[] = [];
+  const dhcp6: InstanceAddress[] = [];
   const gateways = new Map<4 | 6, string>();
   for (const f of fixedIps) {
     const s = subnets.get(f.subnet_id);
@@ -282,13 +293,18 @@ async function instanceAddresses(api: NetworkApi, fixedIps: Json[]): Promise<{ a
       autoconf.push(address);
       continue;
     }
+    // DHCPv6-stateful: the address by DHCPv6, the default route from the advertisement
+    if (version === 6 && s.ipv6_address_mode === 'dhcpv6-stateful' && s.enable_dhcp === true) {
+      dhcp6.push(address);
+      continue;
+    }
     addresses.push(address);
     if (s.gateway_ip && !gateways.has(version)) gateways.set(version, s.gateway_ip);
   }
   // DHCP when the port's IPv4 subnets have it (IPv6 stays static: udhcpc speaks DHCPv4 only)
   const v4 = fixedIps.map((f) => subnets.get(f.subnet_id)!).filter((s) => Number(s.ip_version) === 4);
   const dhcp = v4.length > 0 && v4.every((s) => s.enable_dhcp === true);
-  return { addresses, gateways: [...gateways].map(([version, ip]) => ({ ip, version })), dhcp, autoconf };
+  return { addresses, gateways: [...gateways].map(([version, ip]) => ({ ip, version })), dhcp, autoconf, dhcp6 };
 }
 
 const SLAAC_MODES: unknown[] = ['slaac', 'dhcpv6-stateless'];

@@ -39,6 +39,7 @@ describe(`IPv6 router advertisements in the lab (prefix ${P})`, { timeout: 10 * 
   let routerId = '';
   let v6a = '';
   let v6b = '';
+  let v6c = '';
 
   before(async () => {
     const port = await freePort();
@@ -109,6 +110,38 @@ describe(`IPv6 router advertisements in the lab (prefix ${P})`, { timeout: 10 * 
     assert.equal(back.code, 0, `s2 → s1 (${ip1}): ${back.stdout}${back.stderr}`);
   });
 
+  it("DHCPv6-stateful: the Managed flag, no autonomous prefix, and the port's exact address by DHCPv6", async () => {
+    const net = (await api('POST', '/networks', { network: { name: 'net6s' } })).network;
+    const c = (
+      await api('POST', '/subnets', { subnet: { network_id: net.id, name: 'net6s-v6', ip_version: 6, cidr: 'fd00:c::/64', ipv6_ra_mode: 'dhcpv6-stateful', ipv6_address_mode: 'dhcpv6-stateful' } })
+    ).subnet;
+    v6c = c.id;
+    await api('PUT', `/routers/${routerId}/add_router_interface`, { subnet_id: c.id });
+    const files = radvdFiles(routerId)!;
+    const conf = await until('the stateful prefix advertised', () => {
+      const text = readFileSync(files.conf, 'utf8');
+      return text.includes('fd00:c::/64') ? text : undefined;
+    });
+    const block = conf.slice(conf.lastIndexOf('interface', conf.indexOf('fd00:c::/64')));
+    assert.match(block, /AdvManagedFlag on;/);
+    assert.match(block, /AdvOtherConfigFlag on;/);
+    assert.match(block.slice(block.indexOf('fd00:c::/64')), /AdvAutonomous off;/);
+    // a fixed address that is not the first of the pool, so "the exact one" means something
+    const want = 'fd00:c::1234';
+    const boot = await ok('instance', 'boot', 's3', '--network', 'net6s', '--fixed-ip', want, '--host', 'compute1', '--config-file', CONF, '--timeout', '40');
+    assert.match(boot, /IPv6 fd00:c::1234 by DHCPv6/, boot);
+    const addr = (await inInstance('s3', 'ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'global')).stdout;
+    // DHCPv6 leases carry no prefix length (a /128, as on any VM); the prefix is on-link by the advertisement
+    assert.match(addr, /inet6 fd00:c::1234\/128/, `s3 has its port's exact address by DHCPv6: ${addr}`);
+    assert.doesNotMatch(addr, /inet6 fd00:c::(?!1234\/)/, `and no other address of the subnet (no SLAAC on a stateful prefix): ${addr}`);
+    const onLink = (await inInstance('s3', 'ip', '-6', 'route', 'show', 'fd00:c::/64')).stdout;
+    assert.match(onLink, /fd00:c::\/64 dev eth0 proto kernel .*expires \d+sec/, `the prefix is on-link by the advertisement (a route that expires with its valid lifetime): ${onLink}`);
+    const s1 = record('s1');
+    const ip1 = s1.fixed_ips.find((f) => f.ip_address.startsWith('fd00:a:'))!.ip_address;
+    const ping = await until('s3 → s1 through the router', async () => ((await inInstance('s3', 'ping', '-6', '-c', '1', '-W', '2', ip1)).code === 0 ? true : undefined));
+    assert.ok(ping);
+  });
+
   it('a change of prefixes reloads radvd (same process); no IPv6 subnet left stops it', async () => {
     const files = radvdFiles(routerId)!;
     const pid = Number(readFileSync(files.pid, 'utf8').trim());
@@ -117,6 +150,7 @@ describe(`IPv6 router advertisements in the lab (prefix ${P})`, { timeout: 10 * 
     assert.equal(Number(readFileSync(files.pid, 'utf8').trim()), pid, 'reloaded, not restarted');
     assert.ok(existsSync(`/proc/${pid}`));
     await api('PUT', `/routers/${routerId}/remove_router_interface`, { subnet_id: v6a });
+    await api('PUT', `/routers/${routerId}/remove_router_interface`, { subnet_id: v6c });
     await until('radvd stopped', () => (!existsSync(`/proc/${pid}`) && !existsSync(files.conf) ? true : undefined));
   });
 });

@@ -21,7 +21,7 @@ export const INSTANCE_IPV6_SYSCTLS: Record<string, number> = {
   'net.ipv6.conf.eth0.accept_dad': 0,
   'net.ipv6.conf.eth0.router_solicitations': -1,
   'net.ipv6.conf.eth0.router_solicitation_interval': 1,
-  'net.ipv6.conf.eth0.router_solicitation_max_interval': 2,
+  'net.ipv6.conf.eth0.router_solicitation_max_interval': 4,
 };
 
 export interface InstanceAddress {

@@ -207,6 +207,9 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
       const expected = addresses.dhcp6.map((a) => a.ip);
       if (!expected.includes(l6.ip)) throw new Error(`DHCPv6 gave ${l6.ip}, but the port's address is ${expected.join(', ')}: another DHCPv6 server on network ${network.name || network.id}?`);
       progress(`IPv6 ${l6.ip} by DHCPv6 in ${Math.round(l6.ms)} ms`);
+      // the lease is a /128: the prefix and the default route come with the advertisement
+      const ms = await waitAdvertisedRoute(netns, opts.timeoutMs ?? 30_000);
+      progress(`IPv6 default route from the router's advertisement in ${Math.round(ms)} ms`);
     }
     if (addresses.autoconf.length) {
       const ms = await waitAutoconf(netns, addresses.autoconf, opts.timeoutMs ?? 30_000);
@@ -308,6 +311,18 @@ async function instanceAddresses(
 }
 
 const SLAAC_MODES: unknown[] = ['slaac', 'dhcpv6-stateless'];
+
+/** Waits until the router's advertisement has given eth0 an IPv6 default route. */
+async function waitAdvertisedRoute(netns: string, timeoutMs: number): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const out = (await run('ip', ['-6', 'route', 'show', 'default'], { netns })).stdout;
+    if (/proto ra/.test(out)) return performance.now() - t0;
+    if (performance.now() - t0 > timeoutMs)
+      throw new Error(`no IPv6 router advertisement reached eth0 within ${Math.round(timeoutMs / 1000)} s: is the subnet on a router (ipv6_ra_mode set) whose L3 agent runs radvd?`);
+    await sleep(100);
+  }
+}
 
 /** Waits until eth0 has every address SLAAC should give it (after the router's advertisement). */
 async function waitAutoconf(netns: string, want: InstanceAddress[], timeoutMs: number): Promise<number> {

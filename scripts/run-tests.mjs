@@ -59,6 +59,8 @@ function dataplaneProblem() {
     ['dhcp_release', 'dnsmasq-utils'],
     ['busybox', 'busybox'],
     ['haproxy', 'haproxy'],
+    ['radvd', 'radvd'],
+    ['dhclient', 'isc-dhcp-client'],
     ['curl', 'curl'],
     ['ovs-vswitchd', 'openvswitch-switch'],
     ['ovsdb-server', 'openvswitch-switch'],

@@ -77,7 +77,7 @@ Examples (against a lab: neutrino lab up; export OS_AUTH_TYPE=none OS_ENDPOINT=h
     instance
       .command('boot')
       .description(
-        'Create a port, a namespace with eth0 (tap end on the host), bind the port to the host and wait until it is ACTIVE; then take the address by DHCP (busybox udhcpc) when the subnet has enable_dhcp, else configure it statically.',
+        'Create a port, a namespace with eth0 (tap end on the host), bind the port to the host and wait until it is ACTIVE; then take the address by DHCP (busybox udhcpc) when the subnet has enable_dhcp, else configure it statically. IPv6: SLAAC and DHCPv6-stateless addresses come from the router advertisement (eth0 accepts them), DHCPv6-stateful ones by DHCPv6 (ISC dhclient -6).',
       )
       .argument('<name>', 'instance name (also the port name)')
       .option('--network <net>', "network name or id (default: the nova-network mode's network: the flat one, or the project's VLAN network)")

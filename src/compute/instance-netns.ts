@@ -5,6 +5,24 @@
 import { run } from '../linux/exec.js';
 import { deleteNamespace, namespaceExists, namespacePids } from '../linux/netns.js';
 import { Ovs, plugOvsPort, unplugOvsPort } from '../linux/ovs.js';
+import { setSysctls } from '../linux/sysctl.js';
+
+/**
+ * IPv6 of eth0 as a VM's: accept router advertisements and make SLAAC addresses from them
+ * (the namespace is not a router), without DAD (addresses are ours by IPAM, as `nodad`), and
+ * keep soliciting until a router answers: the tap is wired only after eth0 comes up, so the
+ * kernel's first three solicitations would be lost and the next advertisement could be 100 s
+ * away.
+ */
+export const INSTANCE_IPV6_SYSCTLS: Record<string, number> = {
+  'net.ipv6.conf.eth0.forwarding': 0,
+  'net.ipv6.conf.eth0.accept_ra': 1,
+  'net.ipv6.conf.eth0.autoconf': 1,
+  'net.ipv6.conf.eth0.accept_dad': 0,
+  'net.ipv6.conf.eth0.router_solicitations': -1,
+  'net.ipv6.conf.eth0.router_solicitation_interval': 1,
+  'net.ipv6.conf.eth0.router_solicitation_max_interval': 4,
+};
 
 export interface InstanceAddress {
   ip: string;
@@ -54,6 +72,8 @@ export async function configureAddresses(netns: string, addresses: InstanceAddre
 export async function plugInstance(i: InstanceInterface): Promise<void> {
   const b = plugBatches(i);
   await run('ip', ['-batch', '-'], { input: b.root });
+  // before eth0 comes up, so its first solicitations follow these settings
+  await setSysctls(i.netns, INSTANCE_IPV6_SYSCTLS);
   await run('ip', ['-batch', '-'], { netns: i.netns, input: b.instance });
   if (i.ovs) await plugOvsPort(Ovs.fromConnection(i.ovs.ovsdb_connection), i.ovs.bridge, i.tap, { portId: i.ovs.portId, mac: i.mac, instanceId: i.ovs.instanceId });
 }

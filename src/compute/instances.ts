@@ -14,6 +14,7 @@ import { configureAddresses, plugInstance, removeNetns, unplugOvs, type Instance
 import { chooseHost, findOne, type FixedIpSpec } from './resolve.js';
 import { Reverter } from './reverter.js';
 import { acquireLease, removeResolvConf, resolvConfOf, type DhcpLease } from './dhcp-client.js';
+import { acquireLease6 } from './dhcpv6-client.js';
 import { networkDataCommands, readNetworkData } from './network-data.js';
 import { CONFIG_DRIVE_IN_INSTANCE, configDriveHostPath, removeConfigDrive, writeConfigDrive } from './config-drive.js';
 import { run } from '../linux/exec.js';
@@ -201,6 +202,19 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
       rec.dhcp_ms = Math.round(lease.ms);
       progress(`DHCP lease ${lease.ip}/${lease.prefixlen} router ${lease.router ?? 'none'} mtu ${lease.mtu ?? 'none'} dns ${lease.dns.join(' ') || 'none'} in ${Math.round(lease.ms)} ms`);
     }
+    if (addresses.dhcp6.length) {
+      const l6 = await acquireLease6(netns, store.dir);
+      const expected = addresses.dhcp6.map((a) => a.ip);
+      if (!expected.includes(l6.ip)) throw new Error(`DHCPv6 gave ${l6.ip}, but the port's address is ${expected.join(', ')}: another DHCPv6 server on network ${network.name || network.id}?`);
+      progress(`IPv6 ${l6.ip} by DHCPv6 in ${Math.round(l6.ms)} ms`);
+      // the lease is a /128: the prefix and the default route come with the advertisement
+      const ms = await waitAdvertisedRoute(netns, opts.timeoutMs ?? 30_000);
+      progress(`IPv6 default route from the router's advertisement in ${Math.round(ms)} ms`);
+    }
+    if (addresses.autoconf.length) {
+      const ms = await waitAutoconf(netns, addresses.autoconf, opts.timeoutMs ?? 30_000);
+      progress(`IPv6 ${addresses.autoconf.map((a) => a.ip).join(', ')} by SLAAC from the router's advertisement in ${Math.round(ms)} ms`);
+    }
     store.save(rec);
     revert.disarm();
     return { instance: rec, wiringMs, lease, addressMs: performance.now() - bootStart };
@@ -259,24 +273,71 @@ async function waitActive(api: NetworkApi, portId: string, where: { host: string
 }
 
 /** Prefix lengths and gateways of the port's subnets, one request however many. */
-async function instanceAddresses(api: NetworkApi, fixedIps: Json[]): Promise<{ addresses: InstanceAddress[]; gateways: { ip: string; version: 4 | 6 }[]; dhcp: boolean }> {
+async function instanceAddresses(
+  api: NetworkApi,
+  fixedIps: Json[],
+): Promise<{ addresses: InstanceAddress[]; gateways: { ip: string; version: 4 | 6 }[]; dhcp: boolean; autoconf: InstanceAddress[]; dhcp6: InstanceAddress[] }> {
   const ids = [...new Set(fixedIps.map((f) => f.subnet_id as string))];
-  if (ids.length === 0) return { addresses: [], gateways: [], dhcp: false };
+  if (ids.length === 0) return { addresses: [], gateways: [], dhcp: false, autoconf: [], dhcp6: [] };
   const subnets = new Map<string, Json>();
   for (const s of (await api.get(`/subnets?${ids.map((id) => `id=${id}`).join('&')}`)).subnets as Json[]) subnets.set(s.id, s);
   const addresses: InstanceAddress[] = [];
+  const autoconf: InstanceAddress[] = [];
+  const dhcp6: InstanceAddress[] = [];
   const gateways = new Map<4 | 6, string>();
   for (const f of fixedIps) {
     const s = subnets.get(f.subnet_id);
     if (!s) throw new Error(`subnet ${f.subnet_id} of the port is not visible`);
     const version = Number(s.ip_version) === 6 ? 6 : 4;
-    addresses.push({ ip: f.ip_address, prefixlen: Number(String(s.cidr).split('/')[1]), version });
+    const address = { ip: f.ip_address, prefixlen: Number(String(s.cidr).split('/')[1]), version } as InstanceAddress;
+    // SLAAC and DHCPv6-stateless: the instance makes the address itself (EUI-64, which IPAM
+    // gave the port) from the router's advertisement, and takes its default route from it
+    if (version === 6 && SLAAC_MODES.includes(s.ipv6_address_mode)) {
+      autoconf.push(address);
+      continue;
+    }
+    // DHCPv6-stateful: the address by DHCPv6, the default route from the advertisement
+    if (version === 6 && s.ipv6_address_mode === 'dhcpv6-stateful' && s.enable_dhcp === true) {
+      dhcp6.push(address);
+      continue;
+    }
+    addresses.push(address);
     if (s.gateway_ip && !gateways.has(version)) gateways.set(version, s.gateway_ip);
   }
   // DHCP when the port's IPv4 subnets have it (IPv6 stays static: udhcpc speaks DHCPv4 only)
   const v4 = fixedIps.map((f) => subnets.get(f.subnet_id)!).filter((s) => Number(s.ip_version) === 4);
   const dhcp = v4.length > 0 && v4.every((s) => s.enable_dhcp === true);
-  return { addresses, gateways: [...gateways].map(([version, ip]) => ({ ip, version })), dhcp };
+  return { addresses, gateways: [...gateways].map(([version, ip]) => ({ ip, version })), dhcp, autoconf, dhcp6 };
+}
+
+const SLAAC_MODES: unknown[] = ['slaac', 'dhcpv6-stateless'];
+
+/** Waits until the router's advertisement has given eth0 an IPv6 default route. */
+async function waitAdvertisedRoute(netns: string, timeoutMs: number): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const out = (await run('ip', ['-6', 'route', 'show', 'default'], { netns })).stdout;
+    if (/proto ra/.test(out)) return performance.now() - t0;
+    if (performance.now() - t0 > timeoutMs)
+      throw new Error(`no IPv6 router advertisement reached eth0 within ${Math.round(timeoutMs / 1000)} s: is the subnet on a router (ipv6_ra_mode set) whose L3 agent runs radvd?`);
+    await sleep(100);
+  }
+}
+
+/** Waits until eth0 has every address SLAAC should give it (after the router's advertisement). */
+async function waitAutoconf(netns: string, want: InstanceAddress[], timeoutMs: number): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const out = (await run('ip', ['-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'global'], { netns })).stdout;
+    const have = new Set([...out.matchAll(/inet6 ([0-9a-f:]+)\/\d+/g)].map((m) => m[1]));
+    if (want.every((a) => have.has(a.ip))) return performance.now() - t0;
+    if (performance.now() - t0 > timeoutMs) {
+      throw new Error(
+        `eth0 has no SLAAC address ${want.map((a) => a.ip).join(', ')} after ${Math.round(timeoutMs / 1000)} s (has: ${[...have].join(', ') || 'none'}): is the subnet on a router (ipv6_ra_mode set) whose L3 agent runs radvd?`,
+      );
+    }
+    await sleep(100);
+  }
 }
 
 /** Runs DHCP again in the instance (a fresh DISCOVER): picks up a changed fixed IP, routes, DNS. */

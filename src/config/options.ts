@@ -34,7 +34,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     service_plugins: {
       type: 'list',
       default: ['router'],
-      help: "Service plugins to load, by Neutron's names: router (routers, floating IPs, L3 agent scheduling); auto_allocate (auto-allocated-topology, needs router); Neutrino's metadata (instance records, key pairs and the metadata service for metadata agents); nova_network (nova-network's modes, docs/nova-network.md); firewall_v2 (FWaaS v2 firewall groups on router ports, docs/fwaas.md). A plugin left out has no routes and no extension alias; an unknown name stops the server.",
+      help: "Service plugins to load, by Neutron's names: router (routers, floating IPs, L3 agent scheduling); auto_allocate (auto-allocated-topology, needs router); Neutrino's metadata (instance records, key pairs and the metadata service for metadata agents); nova_network (nova-network's modes, docs/nova-network.md); firewall_v2 (FWaaS v2 firewall groups on router ports, docs/fwaas.md); port_forwarding (floating IP port forwardings, docs/port-forwarding.md; needs router). A plugin left out has no routes and no extension alias; an unknown name stops the server.",
     },
     dns_domain: {
       type: 'string',

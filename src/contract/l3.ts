@@ -32,6 +32,11 @@ export interface SyncSubnet {
   cidr: string;
   gateway_ip: string | null;
   ip_version: 4 | 6;
+  /** IPv6: who advertises (slaac, dhcpv6-stateless, dhcpv6-stateful; null: not the router) */
+  ipv6_ra_mode?: string | null;
+  ipv6_address_mode?: string | null;
+  /** IPv6: advertised as RDNSS */
+  dns_nameservers?: string[];
 }
 
 /** A router port (gateway or interface), bound to the agent's host. */
@@ -72,6 +77,8 @@ export interface SyncRouter {
   _interfaces: SyncPort[];
   /** floating IPs associated through this router */
   _floatingips: SyncFloatingIp[];
+  /** addresses (/32) of floating IPs with port forwardings through this router (no port of their own) */
+  port_forwardings_fip_set?: string[];
   ha: false;
   distributed: false;
 }

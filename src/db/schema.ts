@@ -332,6 +332,7 @@ export interface Database {
   routerports: RouterPortTable;
   routerroutes: RouterRouteTable;
   floatingips: FloatingIpTable;
+  portforwardings: PortForwardingTable;
   routerl3agentbindings: RouterL3AgentBindingTable;
   instances: InstanceTable;
   keypairs: KeypairTable;
@@ -423,4 +424,19 @@ export interface FirewallGroupPortTable {
 export interface DefaultFirewallGroupTable {
   project_id: string;
   firewall_group_id: string;
+}
+
+/** A port forwarding of a floating IP (src/plugins/port_forwarding/); a single port is start = end. */
+export interface PortForwardingTable {
+  id: string;
+  floatingip_id: string;
+  internal_neutron_port_id: string;
+  internal_ip_address: string;
+  protocol: string;
+  internal_port_start: number;
+  internal_port_end: number;
+  external_port_start: number;
+  external_port_end: number;
+  description: string;
+  created_at: string;
 }

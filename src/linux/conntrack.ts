@@ -15,6 +15,9 @@ export interface ConntrackFilter {
   dst?: string;
   /** reply-direction destination (`-q`): the address a source NAT rewrote to */
   replyDst?: string;
+  /** layer 4 protocol and original-direction destination port (`-p tcp --dport N`) */
+  protocol?: 'tcp' | 'udp';
+  dport?: number;
 }
 
 /** The conntrack command line that deletes what filter matches. */
@@ -32,6 +35,8 @@ export function conntrackDeleteLine(f: ConntrackFilter): string {
     if (len !== undefined) args.push(maskFlag, prefixToMask(f.family, Number(len)));
   }
   if (f.replyDst) args.push('-q', f.replyDst);
+  if (f.protocol) args.push('-p', f.protocol);
+  if (f.protocol && f.dport !== undefined) args.push('--dport', String(f.dport));
   return args.join(' ');
 }
 

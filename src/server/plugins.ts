@@ -72,6 +72,13 @@ import { subscribeNetworkRbac } from '../plugins/rbac/network-callbacks.js';
 import { RbacPolicyPlugin } from '../plugins/rbac/rbac-policies.js';
 import { SecurityGroupPlugin, SecurityGroupRulePlugin } from '../plugins/securitygroups/security-groups.js';
 import type { Services } from '../plugins/services.js';
+import { registerPortForwardingRoutes } from '../api/routes/port-forwardings.js';
+import { subscribePortForwardingCallbacks } from '../plugins/port_forwarding/core-callbacks.js';
+import { PORT_FORWARDING_EXTENSIONS } from '../plugins/port_forwarding/extensions.js';
+import { PortForwardingNotifier } from '../plugins/port_forwarding/pf-notifier.js';
+import { PORT_FORWARDING_RULES } from '../plugins/port_forwarding/policies.js';
+import { PortForwardingPlugin } from '../plugins/port_forwarding/port-forwardings.js';
+import { GET_PORT_FORWARDINGS, PORT_FORWARDING_PLUGIN } from '../contract/port-forwarding.js';
 import type { Endpoints } from '../rpc/bus.js';
 
 /** What a loaded plugin serves. */
@@ -304,6 +311,35 @@ function loadFirewallV2(s: Services): LoadedPlugin {
   };
 }
 
+/**
+ * Floating IP port forwardings (docs/port-forwarding.md): the sub-resource of floating IPs, its
+ * say in floating IP associations and port deletions, get_port_forwardings for the L3 agents'
+ * port_forwarding extension. Needs the router plugin, as in Neutron.
+ */
+function loadPortForwarding(s: Services): LoadedPlugin {
+  const names = s.config.list('DEFAULT', 'service_plugins');
+  if (!names.some((n) => SERVICE_PLUGINS[n] === loadRouter)) {
+    throw new Error('[DEFAULT] service_plugins includes port_forwarding but not router: port forwardings live on floating IPs and routers; add router');
+  }
+  const notifier = new PortForwardingNotifier(s.db, s.bus, s.log);
+  const plugin = new PortForwardingPlugin(s, notifier);
+  subscribePortForwardingCallbacks(s.callbacks, { plugin, notifier, log: s.log });
+  return {
+    name: 'port_forwarding',
+    aliases: PORT_FORWARDING_EXTENSIONS.map((e) => e.alias),
+    extensions: PORT_FORWARDING_EXTENSIONS,
+    policies: PORT_FORWARDING_RULES,
+    resources: [],
+    routes: (app, policy) => registerPortForwardingRoutes(app, plugin, policy, s.config.int('DEFAULT', 'pagination_max_limit')),
+    rpc: [
+      {
+        topic: PORT_FORWARDING_PLUGIN,
+        endpoints: { [GET_PORT_FORWARDINGS]: (a: { router_ids?: unknown }) => plugin.ofRouters(Array.isArray(a?.router_ids) ? a.router_ids.filter((r): r is string => typeof r === 'string') : []) },
+      },
+    ],
+  };
+}
+
 /** core_plugin names: Neutron's short name and its class path. */
 export const CORE_PLUGINS: Record<string, (s: Services) => CorePlugin> = {
   ml2: loadMl2,
@@ -336,6 +372,8 @@ export const SERVICE_PLUGINS: Record<string, (s: Services, core: CorePlugin, loa
   nova_network: loadNovaNetwork,
   firewall_v2: loadFirewallV2,
   'neutron_fwaas.services.firewall.fwaas_plugin_v2.FirewallPluginV2': loadFirewallV2,
+  port_forwarding: loadPortForwarding,
+  'neutron.services.portforwarding.pf_plugin.PortForwardingPlugin': loadPortForwarding,
 };
 
 /** The service plugins to load, checked: an unknown name stops the server, listing the known ones. */

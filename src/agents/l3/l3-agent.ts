@@ -20,6 +20,7 @@ import { planRouter } from './router-plan.js';
 import { METADATA_ROUTER_PROXY_PORT } from '../../contract/metadata.js';
 import type { MetadataProxies } from '../metadata-proxy/metadata-proxies.js';
 import type { L3AgentExtension } from './extensions/l3-extension.js';
+import type { RouterAdvertisements } from './router-advertisements.js';
 
 export const L3_AGENT_BINARY = 'neutrino-l3-agent';
 
@@ -42,6 +43,8 @@ export interface L3AgentOptions {
   extensions?: L3AgentExtension[];
   /** [agent] audit_interval: seconds between drift audits that repair what they find (0: none) */
   auditInterval?: number;
+  /** radvd per router for IPv6 subnets with ipv6_ra_mode (router-advertisements.ts) */
+  routerAdvertisements?: RouterAdvertisements;
 }
 
 interface RouterStats {
@@ -187,6 +190,7 @@ export class L3Agent {
     }
     for (const id of this.routers.keys()) if (!wanted.has(id)) gone.add(id);
     for (const id of this.o.metadataProxies?.known() ?? []) if (!wanted.has(id)) gone.add(id);
+    for (const id of this.o.routerAdvertisements?.known() ?? []) if (!wanted.has(id)) gone.add(id);
     for (const id of gone) passes.push(this.queue.push(id, null));
     const chunk = this.o.syncChunkSize ?? 64;
     for (let i = 0; i < ids.length; i += chunk) {
@@ -212,6 +216,7 @@ export class L3Agent {
       this.routers.delete(id);
       // the proxy first: a process left in the namespace would keep it alive
       await this.o.metadataProxies?.remove(id);
+      await this.o.routerAdvertisements?.remove(id);
       for (const e of this.extensions) await e.routerDeleted(id, this.dataplane.namespaceOf(id));
       const removed = await this.dataplane.remove(id);
       if (known?.fipIds.size) await this.reportStatuses(id, Object.fromEntries([...known.fipIds].map((f) => [f, 'DOWN' as const])));
@@ -246,6 +251,8 @@ export class L3Agent {
     }
     const proxy = await this.o.metadataProxies?.ensure(id, this.dataplane.namespaceOf(id), `0.0.0.0:${METADATA_ROUTER_PROXY_PORT}`);
     if (proxy && proxy !== 'kept') result.changes++;
+    const ra = await this.o.routerAdvertisements?.ensure(router, this.dataplane.namespaceOf(id));
+    if (ra && ra !== 'kept' && ra !== 'none') result.changes++;
     for (const e of this.extensions) await e.routerUpdated({ router, namespace: this.dataplane.namespaceOf(id) });
     this.routers.set(id, { gateway: !!router.gw_port, interfaces: router._interfaces.length, floatingIps: fipIds.size, fipIds });
     this.log.info(

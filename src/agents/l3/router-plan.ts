@@ -89,6 +89,8 @@ export function planRouter(r: SyncRouter): RouterPlan {
     floating.set(f.floating_ip_address, f.fixed_ip_address);
     floatingIps.push({ id: f.id, floating: f.floating_ip_address, fixed: f.fixed_ip_address, status: f.status });
   }
+  // floating IPs of port forwardings: the address only, their DNAT is the port_forwarding extension's
+  const forwarded = gw ? (r.port_forwardings_fip_set ?? []).map((c) => c.split('/')[0]).filter((a) => !isV6(a)) : [];
   const ports: PortPlan[] = [];
   const gwAddresses = new Set(gw?.fixed_ips.map((f) => f.ip_address) ?? []);
   if (gw)
@@ -96,7 +98,7 @@ export function planRouter(r: SyncRouter): RouterPlan {
       portPlan(
         gw,
         ROUTER_GATEWAY_PREFIX,
-        [...floating.keys()].filter((a) => !gwAddresses.has(a)).map((a) => `${a}/32`),
+        [...new Set([...floating.keys(), ...forwarded])].filter((a) => !gwAddresses.has(a)).map((a) => `${a}/32`),
       ),
     );
   for (const p of interfaces) ports.push(portPlan(p, ROUTER_INTERFACE_PREFIX));

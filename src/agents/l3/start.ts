@@ -13,6 +13,7 @@ import { requireHaproxy } from '../metadata-proxy/require-haproxy.js';
 import { agentExtensionNames } from '../agent-extensions.js';
 import { serviceNamespace } from '../../contract/device-names.js';
 import { buildL3Extensions } from './extensions/registry.js';
+import { RouterAdvertisements } from './router-advertisements.js';
 
 export interface L3AgentStartOptions {
   bus: Bus;
@@ -62,6 +63,8 @@ export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Pr
     namespaceOf: (id) => serviceNamespace('qrouter', id, s.hostNamespace),
     routersUpdated: (ids) => agent?.routersUpdated(ids),
   });
+  // IPv6 router advertisements are core L3 agent behaviour (Neutron's ra.py)
+  const routerAdvertisements = new RouterAdvertisements({ dir: join(resolve(o.config.str('DEFAULT', 'state_path')), 'ra'), log: o.log });
   agent = new L3Agent({
     bus: o.bus,
     log: o.log,
@@ -72,6 +75,7 @@ export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Pr
     metadataProxies,
     auditInterval: s.auditInterval,
     extensions,
+    routerAdvertisements,
   });
   return startOrUndo(agent);
 }

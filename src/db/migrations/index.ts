@@ -8,6 +8,7 @@ import * as m0005 from './0005_instances.js';
 import * as m0006 from './0006_nova_network.js';
 import * as m0007 from './0007_subnetpools.js';
 import * as m0008 from './0008_fwaas.js';
+import * as m0009 from './0009_port_forwarding.js';
 import * as m0010 from './0010_availability_zones.js';
 import * as m0011 from './0011_subnet_service_types.js';
 import * as m0012 from './0012_security_group_rbac.js';
@@ -24,6 +25,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0006_nova_network': m0006,
   '0007_subnetpools': m0007,
   '0008_fwaas': m0008,
+  '0009_port_forwarding': m0009,
   '0010_availability_zones': m0010,
   '0011_subnet_service_types': m0011,
   '0012_security_group_rbac': m0012,

@@ -26,7 +26,15 @@ export class DhcpScheduler {
   async agentsFor(trx: Trx, networkId: string): Promise<string[]> {
     const bound = await trx.selectFrom('networkdhcpagentbindings').select('dhcp_agent_id').where('network_id', '=', networkId).execute();
     if (bound.length || !this.s.config.bool('DEFAULT', 'network_auto_schedule')) return bound.map((b) => b.dhcp_agent_id);
-    const dhcp = await trx.selectFrom('subnets').select('id').where('network_id', '=', networkId).where('enable_dhcp', '=', 1).executeTakeFirst();
+    // as the agent's servedSubnets: an IPv6 SLAAC subnet gives dnsmasq nothing to serve (the
+    // router advertises it), so a network with only those has no DHCP agent holding its ports
+    const dhcp = await trx
+      .selectFrom('subnets')
+      .select('id')
+      .where('network_id', '=', networkId)
+      .where('enable_dhcp', '=', 1)
+      .where((eb) => eb.or([eb('ip_version', '=', 4), eb(eb.fn.coalesce('ipv6_address_mode', 'ipv6_ra_mode', eb.val('')), '!=', 'slaac')]))
+      .executeTakeFirst();
     if (!dhcp) return [];
     const chosen = await this.choose(trx, this.s.config.int('DEFAULT', 'dhcp_agents_per_network'), [], await this.zonesOf(trx, networkId));
     if (!chosen.length) return [];

@@ -3,7 +3,7 @@
 // count (quotas) agrees with the insert that follows; Neutron's runs before it.
 import type { RequestContext } from '../../api/context.js';
 import type { ApiObject } from '../../api/resource.js';
-import type { IpAllocationTable, NetworkTable, PortTable, SubnetTable } from '../../db/schema.js';
+import type { FloatingIpTable, IpAllocationTable, NetworkTable, PortTable, SubnetTable } from '../../db/schema.js';
 import type { Trx, UnitOfWork } from '../../db/transaction.js';
 
 /** Inside a transaction: writes commit or roll back with the change; uow runs code after it. */
@@ -84,6 +84,8 @@ export interface CallbackEvents {
     /** also associated or disassociated */
     after_update: AfterChange;
     after_delete: AfterChange;
+    /** about to be associated with a port (create or update with port_id): a subscriber may veto */
+    precommit_update: InTransaction & { context: RequestContext; floatingip: FloatingIpTable; portId: string };
   };
   subnetpool: {
     before_create: BeforeCreate;

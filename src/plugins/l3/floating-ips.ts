@@ -153,7 +153,7 @@ export class FloatingIpPlugin implements Handler {
           ...NONE,
           status: DOWN,
         };
-        if (i.port_id !== null) row = { ...row, ...(await this.associate(trx, ctx, row, i.port_id as string, i.fixed_ip_address as string | null)) };
+        if (i.port_id !== null) row = { ...row, ...(await this.associate(trx, uow, ctx, row, i.port_id as string, i.fixed_ip_address as string | null)) };
         await trx.insertInto('floatingips').values(row).execute();
         if (row.router_id) l3.routersUpdated.add(row.router_id);
         rows.push(row);
@@ -173,7 +173,9 @@ export class FloatingIpPlugin implements Handler {
   }
 
   /** Where the floating IP goes for this port (and fixed address): Neutron's association checks. */
-  private async associate(trx: Trx, ctx: RequestContext, fip: FloatingIpTable, portId: string, fixedIp: string | null): Promise<Association> {
+  private async associate(trx: Trx, uow: UnitOfWork, ctx: RequestContext, fip: FloatingIpTable, portId: string, fixedIp: string | null): Promise<Association> {
+    // port forwardings refuse an association of their floating IP
+    await this.s.callbacks.publish('floatingip', 'precommit_update', { trx, uow, context: ctx, floatingip: fip, portId });
     const port = (await trx.selectFrom('ports').selectAll().where('id', '=', portId).executeTakeFirst()) as PortTable | undefined;
     const visible =
       port &&
@@ -235,7 +237,7 @@ export class FloatingIpPlugin implements Handler {
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null, authorize: AuthorizeChange): Promise<ApiObject> {
-    const { row, l3 } = await inTransaction(this.s.db, async (trx) => {
+    const { row, l3 } = await inTransaction(this.s.db, async (trx, uow) => {
       const l3 = new L3Changes();
       const row = await this.find(trx, ctx, id, true);
       authorize(fipTarget(row));
@@ -247,8 +249,10 @@ export class FloatingIpPlugin implements Handler {
       // as Neutron's _check_and_get_fip_assoc: an update naming other attributes (description)
       // keeps the association; port_id null, or an empty update, lets it go
       const empty = Object.keys(changes).length === 0;
-      if ('port_id' in changes || (empty && row.fixed_port_id)) {
-        const assoc = empty || changes.port_id === null ? NONE : await this.associate(trx, ctx, row, changes.port_id as string, fixed);
+      // port_id null on a floating IP without a port changes nothing (its router_id may be its
+      // port forwardings')
+      if (('port_id' in changes && (changes.port_id !== null || row.fixed_port_id)) || (empty && row.fixed_port_id)) {
+        const assoc = empty || changes.port_id === null ? NONE : await this.associate(trx, uow, ctx, row, changes.port_id as string, fixed);
         if (assoc.fixed_port_id !== row.fixed_port_id || assoc.fixed_ip_address !== row.fixed_ip_address || assoc.router_id !== row.router_id) {
           Object.assign(set, assoc, { status: DOWN });
           for (const r of [row.router_id, assoc.router_id]) if (r) l3.routersUpdated.add(r);

@@ -27,17 +27,20 @@ export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[
   const portIds = ports.map((p) => p.id);
   const ips = groupBy(await rowsForIds(db, portIds, 'port_id', (where) => k.selectFrom('ipallocations').select(['port_id', 'subnet_id', 'ip_address']).where(where).execute()), (a) => a.port_id);
   const subnetIds = [...new Set([...ips.values()].flat().map((a) => a.subnet_id))];
-  const subnets = new Map((await rowsForIds(db, subnetIds, 'id', (where) => k.selectFrom('subnets').select(['id', 'cidr', 'gateway_ip', 'ip_version']).where(where).execute())).map((s) => [s.id, s]));
+  const subnets = new Map(
+    (
+      await rowsForIds(db, subnetIds, 'id', (where) =>
+        k.selectFrom('subnets').select(['id', 'cidr', 'gateway_ip', 'ip_version', 'ipv6_ra_mode', 'ipv6_address_mode', 'dns_nameservers']).where(where).execute(),
+      )
+    ).map((s) => [s.id, s]),
+  );
   const netIds = [...new Set(ports.map((p) => p.network_id))];
   const mtus = new Map((await rowsForIds(db, netIds, 'id', (where) => k.selectFrom('networks').select(['id', 'mtu']).where(where).execute())).map((n) => [n.id, n.mtu]));
   const routes = groupBy(
     await rowsForIds(db, ids, 'router_id', (where) => k.selectFrom('routerroutes').selectAll().where(where).orderBy('destination').orderBy('nexthop').execute()),
     (r) => r.router_id,
   );
-  const fips = groupBy(
-    await rowsForIds(db, ids, 'router_id', (where) => k.selectFrom('floatingips').selectAll().where(where).where('fixed_port_id', 'is not', null).orderBy('floating_ip_address').execute()),
-    (f) => f.router_id!,
-  );
+  const fips = groupBy(await rowsForIds(db, ids, 'router_id', (where) => k.selectFrom('floatingips').selectAll().where(where).orderBy('floating_ip_address').execute()), (f) => f.router_id!);
 
   const syncPort = (p: (typeof ports)[number]): SyncPort => {
     const fixed = (ips.get(p.id) ?? []).filter((a) => subnets.has(a.subnet_id));
@@ -50,7 +53,17 @@ export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[
       fixed_ips: fixed.map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address, prefixlen: parseCidr(subnets.get(a.subnet_id)!.cidr)!.prefixlen })),
       subnets: fixed.map((a) => {
         const s = subnets.get(a.subnet_id)!;
-        return { id: s.id, cidr: s.cidr, gateway_ip: s.gateway_ip, ip_version: s.ip_version as 4 | 6 };
+        if (s.ip_version !== 6) return { id: s.id, cidr: s.cidr, gateway_ip: s.gateway_ip, ip_version: 4 };
+        // IPv6: what the router advertises (src/agents/l3/radvd-config.ts)
+        return {
+          id: s.id,
+          cidr: s.cidr,
+          gateway_ip: s.gateway_ip,
+          ip_version: 6,
+          ipv6_ra_mode: s.ipv6_ra_mode,
+          ipv6_address_mode: s.ipv6_address_mode,
+          dns_nameservers: JSON.parse(s.dns_nameservers || '[]') as string[],
+        };
       }),
       mtu: mtus.get(p.network_id) ?? 0,
     };
@@ -72,14 +85,18 @@ export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[
         .filter((p) => p.port_type === DEVICE_OWNER_ROUTER_INTF)
         .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id))
         .map(syncPort),
-      _floatingips: (fips.get(r.id) ?? []).map((f) => ({
-        id: f.id,
-        floating_ip_address: f.floating_ip_address,
-        floating_network_id: f.floating_network_id,
-        fixed_ip_address: f.fixed_ip_address!,
-        port_id: f.fixed_port_id!,
-        status: f.status,
-      })),
+      _floatingips: (fips.get(r.id) ?? [])
+        .filter((f) => f.fixed_port_id !== null)
+        .map((f) => ({
+          id: f.id,
+          floating_ip_address: f.floating_ip_address,
+          floating_network_id: f.floating_network_id,
+          fixed_ip_address: f.fixed_ip_address!,
+          port_id: f.fixed_port_id!,
+          status: f.status,
+        })),
+      // a floating IP with a router and no port is one of port forwardings (src/plugins/port_forwarding/)
+      port_forwardings_fip_set: (fips.get(r.id) ?? []).filter((f) => f.fixed_port_id === null).map((f) => `${f.floating_ip_address}/32`),
       ha: false,
       distributed: false,
     };

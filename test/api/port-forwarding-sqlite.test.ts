@@ -1,0 +1,3 @@
+import { portForwardingSuite } from './suite-port-forwarding.js';
+
+portForwardingSuite('sqlite');

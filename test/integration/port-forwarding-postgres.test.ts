@@ -1,0 +1,3 @@
+import { portForwardingSuite } from '../api/suite-port-forwarding.js';
+
+portForwardingSuite('postgres');

@@ -17,14 +17,19 @@ import { identityHeaders, StreamEnded, TopologyStream } from './topology-stream.
 export const BUNDLE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dashboard');
 const KEEPALIVE_MS = 15_000;
 
-export function registerDashboard(app: FastifyInstance, opts: { config: Config; log: Logger; feed: ChangeFeed }): void {
+export function registerDashboard(root: FastifyInstance, opts: { config: Config; log: Logger; feed: ChangeFeed }): void {
+  // a scope of its own: @fastify/static's reply decorators stay on the dashboard's routes
+  void root.register(async (app) => dashboardRoutes(app, opts));
+}
+
+async function dashboardRoutes(app: FastifyInstance, opts: { config: Config; log: Logger; feed: ChangeFeed }): Promise<void> {
   const { config, log, feed } = opts;
   const strategy = config.str('DEFAULT', 'auth_strategy');
   const open = new Set<() => void>();
   const publicRoute = { config: { authPublic: true } };
 
   const built = existsSync(join(BUNDLE_DIR, 'index.html'));
-  if (built) void app.register(fastifyStatic, { root: BUNDLE_DIR, serve: false, cacheControl: false, preCompressed: true });
+  if (built) await app.register(fastifyStatic, { root: BUNDLE_DIR, serve: false, cacheControl: false, preCompressed: true });
   const page = (file: string) => async (_req: unknown, reply: { sendFile: (f: string) => unknown; header: (k: string, v: string) => unknown }) => {
     if (!built) throw new NeutronError('ServiceUnavailable', 503, `The dashboard is not built (no ${BUNDLE_DIR}/index.html): run npm run build.`);
     reply.header('cache-control', 'no-cache');

@@ -126,7 +126,7 @@ export class DhcpAgentScheduling {
         if (Number(r.numDeletedRows) === 0) return undefined; // another server moved it
         const hosting = (await trx.selectFrom('networkdhcpagentbindings').select('dhcp_agent_id').where('network_id', '=', b.network_id).execute()).map((x) => x.dhcp_agent_id);
         const want = this.s.config.int('DEFAULT', 'dhcp_agents_per_network') - hosting.length;
-        const [chosen] = await this.scheduler.choose(trx, Math.min(want, 1), [...hosting, ...dead.map((a) => a.id)], await this.scheduler.zonesOf(trx, b.network_id));
+        const [chosen] = await this.scheduler.choose(trx, Math.min(want, 1), [...hosting, ...dead.map((a) => a.id)], () => this.scheduler.zonesOf(trx, b.network_id));
         if (chosen) await trx.insertInto('networkdhcpagentbindings').values({ network_id: b.network_id, dhcp_agent_id: chosen.id }).execute();
         return chosen ?? null;
       });

@@ -36,7 +36,7 @@ export class DhcpScheduler {
       .where((eb) => eb.or([eb('ip_version', '=', 4), eb(eb.fn.coalesce('ipv6_address_mode', 'ipv6_ra_mode', eb.val('')), '!=', 'slaac')]))
       .executeTakeFirst();
     if (!dhcp) return [];
-    const chosen = await this.choose(trx, this.s.config.int('DEFAULT', 'dhcp_agents_per_network'), [], await this.zonesOf(trx, networkId));
+    const chosen = await this.choose(trx, this.s.config.int('DEFAULT', 'dhcp_agents_per_network'), [], () => this.zonesOf(trx, networkId));
     if (!chosen.length) return [];
     await trx
       .insertInto('networkdhcpagentbindings')
@@ -54,7 +54,7 @@ export class DhcpScheduler {
   }
 
   /** Live, enabled DHCP agents other than `exclude` in `zones` ([] = any), least loaded first and spread over the zones. */
-  async choose(trx: Trx, n: number, exclude: string[], zones: string[] = []): Promise<AgentTable[]> {
+  async choose(trx: Trx, n: number, exclude: string[], zones: string[] | (() => Promise<string[]>) = []): Promise<AgentTable[]> {
     const now = Date.now();
     const candidates = (await trx.selectFrom('agents').selectAll().where('agent_type', '=', AGENT_TYPE_DHCP).where('admin_state_up', '=', 1).execute()).filter(
       (a) => this.agents.isAlive(a, now) && !exclude.includes(a.id),
@@ -62,9 +62,10 @@ export class DhcpScheduler {
     if (!candidates.length || n <= 0) return [];
     const load = new Map<string, number>();
     for (const r of await trx.selectFrom('networkdhcpagentbindings').select('dhcp_agent_id').execute()) load.set(r.dhcp_agent_id, (load.get(r.dhcp_agent_id) ?? 0) + 1);
+    // the zones are looked up only when there is an agent to choose (not on every port of a network no agent serves)
     return spreadOverZones(
       candidates.sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.host.localeCompare(b.host)),
-      zones,
+      typeof zones === 'function' ? await zones() : zones,
     ).slice(0, n);
   }
 }

@@ -2,53 +2,30 @@
 // python3-openstackclient) against a Neutrino server with the port_forwarding plugin, in
 // noauth mode: what the CLI prints is compared with what the API holds.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { openstackCli, type OpenstackCli } from '../helpers/openstack-cli.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, it } from 'node:test';
+import { cliServer } from '../helpers/cli-server.js';
 
 describe('openstack CLI: floating ip port forwarding', () => {
-  let s: TestServer;
-  let dir: string;
-  let osc: OpenstackCli;
   const pfx = `pf${process.pid}`;
 
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'neutrino-pf-osc-'));
-    writeFileSync(join(dir, 'clouds.yaml'), 'clouds: {}\n');
-    s = await startTestServer('sqlite', { listen: true, config: { DEFAULT: { service_plugins: 'router,port_forwarding' } } });
-    osc = openstackCli(s.url!, join(dir, 'clouds.yaml'));
-  });
-  after(async () => {
-    try {
-      await s?.close();
-    } finally {
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  const h = cliServer('pf', { DEFAULT: { service_plugins: 'router,port_forwarding' } });
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await s.req(method, path, body);
-    assert.ok(r.status < 300, `${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
+  const api = h.api;
 
   it('create, list (with filters), show, set and delete', async () => {
-    const ext = await osc.json(['network', 'create', '--external', `${pfx}-ext`]);
-    await osc.json(['subnet', 'create', '--network', ext.id, '--subnet-range', '172.30.0.0/24', `${pfx}-ext-v4`]);
-    const net = await osc.json(['network', 'create', `${pfx}-net`]);
-    const sub = await osc.json(['subnet', 'create', '--network', net.id, '--subnet-range', '10.170.0.0/24', `${pfx}-v4`]);
-    const router = await osc.json(['router', 'create', '--external-gateway', ext.id, `${pfx}-r`]);
-    await osc.ok(['router', 'add', 'subnet', router.id, sub.id]);
-    const a = await osc.json(['port', 'create', '--network', net.id, `${pfx}-a`]);
-    const b = await osc.json(['port', 'create', '--network', net.id, `${pfx}-b`]);
+    const ext = await h.osc.json(['network', 'create', '--external', `${pfx}-ext`]);
+    await h.osc.json(['subnet', 'create', '--network', ext.id, '--subnet-range', '172.30.0.0/24', `${pfx}-ext-v4`]);
+    const net = await h.osc.json(['network', 'create', `${pfx}-net`]);
+    const sub = await h.osc.json(['subnet', 'create', '--network', net.id, '--subnet-range', '10.170.0.0/24', `${pfx}-v4`]);
+    const router = await h.osc.json(['router', 'create', '--external-gateway', ext.id, `${pfx}-r`]);
+    await h.osc.ok(['router', 'add', 'subnet', router.id, sub.id]);
+    const a = await h.osc.json(['port', 'create', '--network', net.id, `${pfx}-a`]);
+    const b = await h.osc.json(['port', 'create', '--network', net.id, `${pfx}-b`]);
     const ipA = a.fixed_ips[0].ip_address as string;
     const ipB = b.fixed_ips[0].ip_address as string;
-    const fip = await osc.json(['floating', 'ip', 'create', ext.id]);
+    const fip = await h.osc.json(['floating', 'ip', 'create', ext.id]);
 
-    const ssh = await osc.json([
+    const ssh = await h.osc.json([
       'floating',
       'ip',
       'port',
@@ -78,7 +55,7 @@ describe('openstack CLI: floating ip port forwarding', () => {
     assert.equal(stored.external_port, 2222);
     assert.equal(stored.internal_port_id, a.id);
 
-    const web = await osc.json([
+    const web = await h.osc.json([
       'floating',
       'ip',
       'port',
@@ -97,7 +74,7 @@ describe('openstack CLI: floating ip port forwarding', () => {
       fip.id,
     ]);
     // a second forwarding of the same external port is refused with Neutron's message
-    const dup = await osc.run([
+    const dup = await h.osc.run([
       'floating',
       'ip',
       'port',
@@ -118,31 +95,31 @@ describe('openstack CLI: floating ip port forwarding', () => {
     assert.notEqual(dup.code, 0);
     assert.match(dup.stderr, /duplicate port forwarding/);
 
-    const listed = await osc.json(['floating', 'ip', 'port', 'forwarding', 'list', fip.id]);
+    const listed = await h.osc.json(['floating', 'ip', 'port', 'forwarding', 'list', fip.id]);
     assert.deepEqual(listed.map((p: { ID: string }) => p.ID).sort(), [ssh.id, web.id].sort());
-    const byPort = await osc.json(['floating', 'ip', 'port', 'forwarding', 'list', '--port', b.id, fip.id]);
+    const byPort = await h.osc.json(['floating', 'ip', 'port', 'forwarding', 'list', '--port', b.id, fip.id]);
     assert.deepEqual(
       byPort.map((p: { ID: string }) => p.ID),
       [web.id],
     );
-    const byExt = await osc.json(['floating', 'ip', 'port', 'forwarding', 'list', '--external-protocol-port', '2222', fip.id]);
+    const byExt = await h.osc.json(['floating', 'ip', 'port', 'forwarding', 'list', '--external-protocol-port', '2222', fip.id]);
     assert.deepEqual(
       byExt.map((p: { ID: string }) => p.ID),
       [ssh.id],
     );
 
-    await osc.ok(['floating', 'ip', 'port', 'forwarding', 'set', '--internal-protocol-port', '8081', '--description', 'web', fip.id, web.id]);
-    const shown = await osc.json(['floating', 'ip', 'port', 'forwarding', 'show', fip.id, web.id]);
+    await h.osc.ok(['floating', 'ip', 'port', 'forwarding', 'set', '--internal-protocol-port', '8081', '--description', 'web', fip.id, web.id]);
+    const shown = await h.osc.json(['floating', 'ip', 'port', 'forwarding', 'show', fip.id, web.id]);
     assert.equal(shown.internal_port, 8081);
     assert.equal(shown.description, 'web');
     assert.equal((await api('GET', `/v2.0/floatingips/${fip.id}/port_forwardings/${web.id}`)).port_forwarding.internal_port, 8081);
 
     // a floating IP with forwardings is not associated with a port
-    const assoc = await osc.run(['floating', 'ip', 'set', '--port', a.id, fip.id]);
+    const assoc = await h.osc.run(['floating', 'ip', 'set', '--port', a.id, fip.id]);
     assert.notEqual(assoc.code, 0);
     assert.match(assoc.stderr, /in use by Port Forwarding/);
 
-    await osc.ok(['floating', 'ip', 'port', 'forwarding', 'delete', fip.id, ssh.id, web.id]);
+    await h.osc.ok(['floating', 'ip', 'port', 'forwarding', 'delete', fip.id, ssh.id, web.id]);
     assert.deepEqual((await api('GET', `/v2.0/floatingips/${fip.id}/port_forwardings`)).port_forwardings, []);
     assert.equal((await api('GET', `/v2.0/floatingips/${fip.id}`)).floatingip.router_id, null);
   });

@@ -78,3 +78,32 @@ export async function projectsLeftOut(trx: Trx, table: RbacTable, object: RbacOb
   }
   return (await q.limit(1).executeTakeFirst()) !== undefined;
 }
+
+/**
+ * An object type that only access_as_shared entries open (subnet pools, address scopes,
+ * security groups, address groups): the entry cannot go while a project it alone lets in has
+ * `users` of the object (what it made from or with it), named by `inUse`.
+ */
+export function sharedObjectKind(o: {
+  type: string;
+  table: RbacTable;
+  objects: RbacObjectKind['objects'];
+  find: RbacObjectKind['find'];
+  /** the projects of what uses the object */
+  users: (trx: Trx, objectId: string) => ProjectsQuery;
+  /** what uses it, for the 409: "subnets of other projects are allocated from subnet pool X" */
+  inUse: (objectId: string) => string;
+  sync: RbacObjectKind['sync'];
+}): RbacObjectKind {
+  return {
+    type: o.type,
+    table: o.table,
+    objects: o.objects,
+    actions: [ACCESS_SHARED],
+    find: o.find,
+    async inUse(trx, object, target, opts) {
+      return (await projectsLeftOut(trx, o.table, object, target, opts, o.users(trx, object.id))) ? o.inUse(object.id) : null;
+    },
+    sync: o.sync,
+  };
+}

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { timestamp } from '../../src/common/time.js';
+import { apiAs } from '../helpers/api-as.js';
 import { asAdmin, asMember, startTestServer, type DbKind, type TestServer } from '../helpers/server.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: API bodies in tests
@@ -17,17 +18,7 @@ export function autoAllocateSuite(kind: DbKind): void {
   describe(`auto-allocated topology (${kind})`, () => {
     let s: TestServer;
     let ext1: Obj;
-    const ok = async (headers: Record<string, string>, method: string, path: string, body?: unknown): Promise<Obj> => {
-      const r = await s.req(method, path, body, headers);
-      assert.ok(r.status < 300, `${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body;
-    };
-    const fails = async (headers: Record<string, string>, status: number, type: string | null, method: string, path: string, body?: unknown) => {
-      const r = await s.req(method, path, body, headers);
-      assert.equal(r.status, status, `${method} ${path}: ${JSON.stringify(r.body)}`);
-      if (type) assert.equal(r.body.NeutronError.type, type);
-      return r.body;
-    };
+    const { ok, fails } = apiAs(() => s);
     const autoNets = async (project: string) => (await ok(ADMIN, 'GET', `/v2.0/networks?name=auto_allocated_network&project_id=${project}`)).networks;
 
     before(async () => {

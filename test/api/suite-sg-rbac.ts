@@ -4,6 +4,7 @@
 // ports use the group; other projects see nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { apiAs } from '../helpers/api-as.js';
 import { asAdmin, asMember, startTestServer, type DbKind, type TestServer } from '../helpers/server.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: API bodies in tests
@@ -19,11 +20,7 @@ export function sgRbacSuite(kind: DbKind): void {
     let group: Obj;
     let policyId: string;
     let portOfB: string;
-    const ok = async (headers: Record<string, string>, method: string, path: string, body?: unknown): Promise<Obj> => {
-      const r = await s.req(method, path, body, headers);
-      assert.ok(r.status < 300, `${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body;
-    };
+    const { ok } = apiAs(() => s);
     const status = async (headers: Record<string, string>, method: string, path: string, body?: unknown) => (await s.req(method, path, body, headers)).status;
 
     before(async () => {

@@ -59,6 +59,9 @@ export class Details {
 
   /** Shows the object; `focusDelete` puts the focus on its delete button (the Delete key's confirmation). */
   async show(key: string, focusDelete = false): Promise<void> {
+    // a second selection of the object shown (or being fetched) draws nothing again: redrawing
+    // would wipe what the user is typing into its forms
+    if (!focusDelete && this.shown === key) return;
     this.shown = key;
     const [kind, id] = key.split(/:(.*)/s) as [string, string];
     if (!(kind in COLLECTION)) {
@@ -71,6 +74,8 @@ export class Details {
       obj = (await api<Record<string, Obj>>('GET', `${PATH[k]}/${id}`))[k];
     } catch (err) {
       this.root.innerHTML = `<h2 id="details-title">${esc(kind)} ${esc(id)}</h2><p role="alert">${esc((err as Error).message)}</p>`;
+      // the next selection tries again
+      if (this.shown === key) this.shown = null;
       return;
     }
     if (this.shown !== key) return;

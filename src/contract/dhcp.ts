@@ -39,3 +39,6 @@ export interface DhcpNetwork {
   subnets: DhcpSubnet[];
   ports: DhcpPort[];
 }
+
+/** The name of an address that has no dns_name (dns-integration): host-10-0-0-5, host-fd00--5. */
+export const hostNameOf = (ip: string): string => `host-${ip.replace(/[.:]/g, '-')}`;

@@ -316,9 +316,9 @@ function loadFirewallV2(s: Services): LoadedPlugin {
  * say in floating IP associations and port deletions, get_port_forwardings for the L3 agents'
  * port_forwarding extension. Needs the router plugin, as in Neutron.
  */
-function loadPortForwarding(s: Services): LoadedPlugin {
-  const names = s.config.list('DEFAULT', 'service_plugins');
-  if (!names.some((n) => SERVICE_PLUGINS[n] === loadRouter)) {
+function loadPortForwarding(s: Services, _core: CorePlugin, loaded: readonly LoadedPlugin[]): LoadedPlugin {
+  // the router plugin loads first (servicePluginNames)
+  if (!loaded.some((p) => p.l3)) {
     throw new Error('[DEFAULT] service_plugins includes port_forwarding but not router: port forwardings live on floating IPs and routers; add router');
   }
   const notifier = new PortForwardingNotifier(s.db, s.bus, s.log);

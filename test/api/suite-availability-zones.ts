@@ -131,4 +131,48 @@ export function availabilityZoneSuite(kind: DbKind): void {
       assert.deepEqual(plain.availability_zone_hints, []);
     });
   });
+
+  describe(`[DEFAULT] default_availability_zones (${kind})`, () => {
+    let s: TestServer;
+    const req = (method: string, path: string, body?: unknown) => s.req(method, path, body, ADMIN);
+    const register = (host: string, agentType: string, zone: string) =>
+      s.api.rpc
+        .reportEndpoints()
+        .report_state(
+          {
+            agent_state: {
+              agent_state: { agent_type: agentType, binary: 'x', host, topic: agentType === 'DHCP agent' ? topics.DHCP_AGENT : topics.L3_AGENT, availability_zone: zone, configurations: {} },
+            },
+          },
+          { topic: '', method: '', kind: 'call' },
+        );
+
+    before(async () => {
+      s = await startTestServer(kind, { config: { DEFAULT: { agent_down_time: '60', default_availability_zones: 'az-d' } } });
+      // the least loaded and first by name is in another zone: only the option sends work to az-d
+      await register('az-d0-dhcp', 'DHCP agent', 'az-other');
+      await register('az-d1-dhcp', 'DHCP agent', 'az-d');
+      await register('az-d0-l3', 'L3 agent', 'az-other');
+      await register('az-d1-l3', 'L3 agent', 'az-d');
+    });
+    after(async () => {
+      await s?.close();
+    });
+
+    it('a network and a router without hints go to agents of the default zones', async () => {
+      const net = (await req('POST', '/v2.0/networks', { network: { name: 'az-default-net' } })).body.network;
+      assert.deepEqual(net.availability_zone_hints, []);
+      await req('POST', '/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.82.0.0/24', ip_version: 4 } });
+      assert.equal((await req('POST', '/v2.0/ports', { port: { network_id: net.id } })).status, 201);
+      assert.deepEqual(
+        (await req('GET', `/v2.0/networks/${net.id}/dhcp-agents`)).body.agents.map((a: Obj) => a.host),
+        ['az-d1-dhcp'],
+      );
+      const router = (await req('POST', '/v2.0/routers', { router: { name: 'az-default-router' } })).body.router;
+      assert.deepEqual(router.availability_zones, ['az-d']);
+      // a hint overrides the default zones
+      const hinted = (await req('POST', '/v2.0/routers', { router: { name: 'az-hinted-router', availability_zone_hints: ['az-other'] } })).body.router;
+      assert.deepEqual(hinted.availability_zones, ['az-other']);
+    });
+  });
 }

@@ -3,7 +3,7 @@
 // per-port extra options), and the command line. Pure: no files, no processes.
 import { METADATA_ADDRESS } from '../../contract/metadata.js';
 import { ROUTER_OWNERS } from '../../contract/device-owners.js';
-import type { DhcpNetwork, DhcpPort, DhcpSubnet } from '../../contract/dhcp.js';
+import { hostNameOf, type DhcpNetwork, type DhcpPort, type DhcpSubnet } from '../../contract/dhcp.js';
 import { formatIp, parseCidr, prefixMask } from '../../common/ip-address.js';
 
 export interface DnsmasqSettings {
@@ -25,13 +25,12 @@ export interface DnsmasqSettings {
 
 export const subnetTag = (id: string): string => `subnet-${id}`;
 export const portTag = (id: string): string => `port-${id}`;
-export const hostName = (ip: string): string => `host-${ip.replace(/[.:]/g, '-')}`;
 
 /** The name a port's address gets: its dns_name (dns-integration, a FQDN taken as it is), else host-<ip>. */
 function nameOf(p: DhcpPort, ip: string, domain: string): { host: string; fqdn: string } {
   const dnsName = p.dns_name ?? '';
   if (dnsName.endsWith('.')) return { host: dnsName.split('.')[0], fqdn: dnsName.slice(0, -1) };
-  const host = dnsName || hostName(ip);
+  const host = dnsName || hostNameOf(ip);
   return { host, fqdn: domain ? `${host}.${domain}` : host };
 }
 

@@ -3,6 +3,7 @@ import { startOrUndo } from '../agent-core.js';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
+import { OPTIONS } from '../../config/options.js';
 import type { Bus } from '../../rpc/bus.js';
 import { closedAncestor } from '../../common/closed-ancestor.js';
 import { DhcpAgent } from './dhcp-agent.js';
@@ -45,8 +46,7 @@ export function dhcpAgentFromConfig(o: DhcpAgentStartOptions, metadata?: DhcpHos
     leaseDuration: c.int('DEFAULT', 'dhcp_lease_duration'),
     leaseMax: c.int('DEFAULT', 'dnsmasq_lease_max'),
     dnsServers: c.list('DEFAULT', 'dnsmasq_dns_servers'),
-    // dhcp_domain is Neutron's deprecated name: dns_domain unless dhcp_domain was set
-    domain: (c.str('DEFAULT', 'dhcp_domain') !== 'openstacklocal' ? c.str('DEFAULT', 'dhcp_domain') : c.str('DEFAULT', 'dns_domain')).replace(/\.$/, ''),
+    domain: dhcpDomain(c),
     dnsmasqUser: unreachable ? 'root' : null,
     metadata,
   });
@@ -65,4 +65,13 @@ export async function dhcpMetadataFromConfig(o: DhcpAgentStartOptions): Promise<
 export async function startDhcpAgent(o: DhcpAgentStartOptions): Promise<{ stop(): Promise<void> }> {
   const agent = dhcpAgentFromConfig(o, await dhcpMetadataFromConfig(o));
   return startOrUndo(agent);
+}
+
+/**
+ * The domain of the names dnsmasq hands out: [DEFAULT] dns_domain, the server's, unless
+ * dhcp_domain (Neutron's deprecated name) was set to something of its own; no trailing dot.
+ */
+export function dhcpDomain(c: Config): string {
+  const dhcp = c.str('DEFAULT', 'dhcp_domain');
+  return (dhcp !== OPTIONS.DEFAULT.dhcp_domain.default ? dhcp : c.str('DEFAULT', 'dns_domain')).replace(/\.$/, '');
 }

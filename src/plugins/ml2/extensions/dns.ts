@@ -8,6 +8,7 @@ import * as v from '../../../api/validators.js';
 import type { ApiObject } from '../../../api/resource.js';
 import type { Services } from '../../services.js';
 import type { PortExtensionDriver } from './extension-driver.js';
+import { hostNameOf } from '../../../contract/dhcp.js';
 
 const DEFAULT_DOMAIN = 'openstacklocal.';
 
@@ -16,8 +17,6 @@ export function dnsDomainOf(s: Services): string {
   const d = s.config.str('DEFAULT', 'dns_domain');
   return !d ? '' : d.endsWith('.') ? d : `${d}.`;
 }
-
-export const hostNameOf = (ip: string): string => `host-${ip.replace(/[.:]/g, '-')}`;
 
 /** dns_assignment of a port: one entry per fixed IP. */
 export function dnsAssignment(fixedIps: { ip_address: string }[], dnsName: string, domain: string): { ip_address: string; hostname: string; fqdn: string }[] {

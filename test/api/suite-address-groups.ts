@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test';
 import { apiAs } from '../helpers/api-as.js';
 import { asAdmin, asMember, startTestServer, type DbKind, type TestServer } from '../helpers/server.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: API bodies in tests
 type Obj = Record<string, any>;
 const ADMIN = asAdmin('ag-admin');
 const A = asMember('ag-owner');

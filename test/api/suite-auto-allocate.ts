@@ -8,7 +8,6 @@ import { timestamp } from '../../src/common/time.js';
 import { apiAs } from '../helpers/api-as.js';
 import { asAdmin, asMember, startTestServer, type DbKind, type TestServer } from '../helpers/server.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: API bodies in tests
 type Obj = Record<string, any>;
 const ADMIN = asAdmin('aa-admin');
 const P = asMember('aa-project-p');

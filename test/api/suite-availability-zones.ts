@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test';
 import * as topics from '../../src/contract/topics.js';
 import { asAdmin, asMember, startTestServer, type DbKind, type TestServer } from '../helpers/server.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: API bodies in tests
 type Obj = Record<string, any>;
 const ADMIN = asAdmin('admin-project');
 const MEMBER = asMember('az-member-project');
@@ -136,16 +135,14 @@ export function availabilityZoneSuite(kind: DbKind): void {
     let s: TestServer;
     const req = (method: string, path: string, body?: unknown) => s.req(method, path, body, ADMIN);
     const register = (host: string, agentType: string, zone: string) =>
-      s.api.rpc
-        .reportEndpoints()
-        .report_state(
-          {
-            agent_state: {
-              agent_state: { agent_type: agentType, binary: 'x', host, topic: agentType === 'DHCP agent' ? topics.DHCP_AGENT : topics.L3_AGENT, availability_zone: zone, configurations: {} },
-            },
+      s.api.rpc.reportEndpoints().report_state(
+        {
+          agent_state: {
+            agent_state: { agent_type: agentType, binary: 'x', host, topic: agentType === 'DHCP agent' ? topics.DHCP_AGENT : topics.L3_AGENT, availability_zone: zone, configurations: {} },
           },
-          { topic: '', method: '', kind: 'call' },
-        );
+        },
+        { topic: '', method: '', kind: 'call' },
+      );
 
     before(async () => {
       s = await startTestServer(kind, { config: { DEFAULT: { agent_down_time: '60', default_availability_zones: 'az-d' } } });

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { asAdmin, startTestServer, type DbKind, type TestServer } from '../helpers/server.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: API bodies in tests
 type Obj = Record<string, any>;
 const ADMIN = asAdmin('sst-project');
 

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import type { TestServer } from './server.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: API bodies in tests
 type Obj = Record<string, any>;
 type Headers = Record<string, string>;
 

@@ -12,7 +12,6 @@ export interface CliServer {
   s: TestServer;
   osc: OpenstackCli;
   /** an API call (as the noauth admin) that must succeed: its body */
-  // biome-ignore lint/suspicious/noExplicitAny: API bodies in tests
   api(method: string, path: string, body?: unknown): Promise<any>;
 }
 

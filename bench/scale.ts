@@ -278,7 +278,9 @@ async function main(): Promise<void> {
 }
 
 async function run(o: Options, pgUrl: string, transportUrl: string, vhost: string, dir: string, cleanups: (() => Promise<unknown> | unknown)[]): Promise<number> {
-  say(`scale simulator: ${o.hosts} hosts (+1 for the resync), ${o.ports} ports over ${o.networks} networks of ${o.hostsPerNetwork} hosts each, api_workers ${o.workers}, report_interval ${o.reportInterval} s`);
+  say(
+    `scale simulator: ${o.hosts} hosts (+1 for the resync), ${o.ports} ports over ${o.networks} networks of ${o.hostsPerNetwork} hosts each, api_workers ${o.workers}, report_interval ${o.reportInterval} s`,
+  );
   const db = await scratchDatabase('neutrino_scale', pgUrl);
   cleanups.push(() => db.drop());
   await addVhost(vhost, decodeURIComponent(new URL(transportUrl).username) || 'guest');
@@ -394,15 +396,26 @@ async function run(o: Options, pgUrl: string, transportUrl: string, vhost: strin
 
   // --- convergence: every host wired its ports and the server has them ACTIVE
   const deadline = performance.now() + o.convergeTimeout * 1000;
-  const unconverged = () => hosts.filter((h) => [...h.expected].some((d) => !h.dp.plugged.has(d) || !traffic.upAt.has(d)));
+  // the server's word for ACTIVE (an agent's update_device_list may time out on a busy server
+  // after the server did record it; the agent's next resync would say so again)
+  const deviceOf = new Map([...byDevice.keys()].map((d) => [d.slice(3), d]));
+  let notActive = new Set<string>();
+  const readStatus = async () => {
+    const ports: { id: string; status: string }[] = (await call('GET', '/v2.0/ports?device_owner=compute:nova&fields=id&fields=status')).ports;
+    notActive = new Set(ports.filter((p) => p.status !== 'ACTIVE').map((p) => deviceOf.get(p.id.slice(0, 11)) ?? p.id));
+  };
+  const stuck = (h: Host) => [...h.expected].filter((d) => !h.dp.plugged.has(d) || notActive.has(d));
+  const unconverged = () => hosts.filter((h) => stuck(h).length > 0);
+  await readStatus();
   let waiting = unconverged();
   while (waiting.length && performance.now() < deadline) {
-    await sleep(200);
+    await sleep(1000);
+    await readStatus();
     waiting = unconverged();
   }
   const convergeSecs = (performance.now() - tP) / 1000;
   const boundMs = [...createdAt].filter(([d]) => traffic.upAt.has(d)).map(([d, at]) => traffic.upAt.get(d)! - at);
-  const down = (await call('GET', '/v2.0/ports?device_owner=compute:nova&fields=id&fields=status')).ports.filter((p: { status: string }) => p.status !== 'ACTIVE').length;
+  const down = notActive.size;
   const cpuPerPortMs = ((server.cpu() - cpuP0) * 1000) / o.ports;
   const rssPer10k = ((server.rssKb() - rss0) / 1024 / o.ports) * 10_000;
   const perPort: Record<string, number> = {};
@@ -418,8 +431,13 @@ async function run(o: Options, pgUrl: string, transportUrl: string, vhost: strin
   );
 
   for (const h of waiting.slice(0, 3)) {
-    const missing = [...h.expected].filter((d) => !h.dp.plugged.has(d) || !traffic.upAt.has(d));
-    console.log(`  ${h.name}: ${missing.length} of ${h.expected.size} device(s) not converged, e.g. ${missing.slice(0, 3).map((d) => `${d} (${h.dp.plugged.has(d) ? 'wired' : 'not wired'}, ${traffic.upAt.has(d) ? 'reported up' : 'not reported up'})`).join(', ')}`);
+    const missing = stuck(h);
+    console.log(
+      `  ${h.name}: ${missing.length} of ${h.expected.size} device(s) not converged, e.g. ${missing
+        .slice(0, 3)
+        .map((d) => `${d} (${h.dp.plugged.has(d) ? 'wired' : 'not wired'}, ${notActive.has(d) ? 'not ACTIVE' : 'ACTIVE'})`)
+        .join(', ')}`,
+    );
   }
 
   // --- one agent's full resync at this size
@@ -462,7 +480,11 @@ async function run(o: Options, pgUrl: string, transportUrl: string, vhost: strin
   console.log(`  device up → ACTIVE reported    p50 ${ms(figures.bound_p50_ms)}, p99 ${ms(figures.bound_p99_ms)} (from the create's answer)`);
   console.log(`  server CPU per agent report    ${figures.server_cpu_ms_per_report} ms`);
   console.log(`  server CPU per port bound      ${figures.server_cpu_ms_per_port} ms (create + binding + wiring RPC + fanouts)`);
-  console.log(`  messages to agents per port    ${figures.agent_messages_per_port} (${Object.entries(figures.agent_messages_per_port_by_method).map(([m, n]) => `${m} ${n}`).join(', ')})`);
+  console.log(
+    `  messages to agents per port    ${figures.agent_messages_per_port} (${Object.entries(figures.agent_messages_per_port_by_method)
+      .map(([m, n]) => `${m} ${n}`)
+      .join(', ')})`,
+  );
   console.log(`  server RSS per 10,000 ports    ${figures.server_rss_mib_per_10k_ports} MiB (all server processes)`);
   console.log(`  full resync of ${o.resyncPorts} ports     ${ms(figures.resync_ms)}`);
   console.log(`  converged                      ${figures.converged ? 'yes' : `NO (${waiting.length} hosts)`}`);

@@ -1,6 +1,6 @@
 // A short run of the scale simulator (bench/scale.ts): a real server with two api_workers on
 // PostgreSQL + RabbitMQ, 100 simulated hosts running the real L2 agent logic over the real
-// agent RPC, 2,000 ports bound across them. It fails if any host never converges, if a port
+// agent RPC, 1,000 ports bound across them. It fails if any host never converges, if a port
 // stays DOWN, or if a port event again reaches every host instead of the ones that need it.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -8,11 +8,15 @@ import { describe, it } from 'node:test';
 
 const SCALE = new URL('../../bench/scale.js', import.meta.url).pathname;
 
-describe('scale simulator (100 hosts, 2,000 ports)', () => {
+describe('scale simulator (100 hosts, 1,000 ports)', () => {
   it('every host converges, every port is ACTIVE, and port events reach only the hosts that need them', { timeout: 900_000 }, async () => {
-    const child = spawn(process.execPath, [SCALE, '--hosts', '100', '--ports', '2000', '--workers', '2', '--report-interval', '5', '--resync-ports', '500', '--converge-timeout', '300', '--check', '--json'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [SCALE, '--hosts', '100', '--ports', '1000', '--workers', '2', '--report-interval', '5', '--resync-ports', '300', '--converge-timeout', '300', '--check', '--json'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

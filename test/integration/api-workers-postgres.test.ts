@@ -2,30 +2,15 @@
 // Requests spread over both, concurrent creates give no duplicate address, a worker that dies
 // is replaced, and SIGTERM stops them all.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { exited, startCli } from '../helpers/cli-process.js';
 import { freePort } from '../helpers/free-port.js';
+import { childrenOf } from '../helpers/proc.js';
 import { scratchDatabase, type ScratchDatabase } from '../helpers/postgres.js';
 import { until } from '../helpers/until.js';
-
-/** pids of the live processes whose parent is `pid` */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === pid && fields[0] !== 'Z') out.push(Number(d));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
 
 describe('api_workers on PostgreSQL', () => {
   const dir = mkdtempSync(join(tmpdir(), 'neutrino-workers-'));

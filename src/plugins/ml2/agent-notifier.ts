@@ -7,6 +7,9 @@ import type { FdbEntries } from '../../contract/l2.js';
 import * as topics from '../../contract/topics.js';
 import type { CallbackRegistry } from '../callbacks/registry.js';
 
+/** above this many hosts a message to some hosts is one fanout instead of a cast to each */
+const CAST_AT_MOST = 16;
+
 export class AgentNotifier {
   constructor(
     private readonly bus: Bus,
@@ -21,13 +24,16 @@ export class AgentNotifier {
     );
   }
 
-  portUpdate(port: Record<string, unknown>, segment: { network_type: string | null; segmentation_id: number | null; physical_network: string | null } | null): void {
-    this.send('fanout', topics.PORT_UPDATE, 'port_update', {
+  /** to the port's host and, when the binding moved, the one it left (the L2 agents act only on
+   *  devices present on their host; Neutron fans this out to every agent) */
+  portUpdate(port: Record<string, unknown>, segment: { network_type: string | null; segmentation_id: number | null; physical_network: string | null } | null, hosts: string[]): void {
+    const args = {
       port,
       network_type: segment?.network_type ?? null,
       segmentation_id: segment?.segmentation_id ?? null,
       physical_network: segment?.physical_network ?? null,
-    });
+    };
+    this.toHosts(topics.PORT_UPDATE, 'port_update', args, hosts);
   }
 
   portDelete(portId: string, networkId: string): void {
@@ -54,16 +60,19 @@ export class AgentNotifier {
     this.send('fanout', topics.TUNNEL_UPDATE, 'tunnel_update', { tunnel_ip: tunnelIp, tunnel_type: tunnelType, host });
   }
 
-  /** l2population: to every host, or (host given) only to that one. */
-  /** refresh: entries are the host's whole picture of their networks (sent after its full sync) */
-  addFdbEntries(entries: FdbEntries, host?: string, refresh = false): void {
-    if (!Object.keys(entries).length) return;
-    if (host) this.send('cast', topics.onHost(topics.L2POP_UPDATE, host), 'add_fdb_entries', { fdb_entries: entries, ...(refresh ? { refresh: true } : {}) });
-    else this.send('fanout', topics.L2POP_UPDATE, 'add_fdb_entries', { fdb_entries: entries });
+  /** l2population's entries go to the hosts that need them: one cast each while they are few,
+   *  one fanout (copied by the broker) when they are many. */
+  addFdbEntries(entries: FdbEntries, hosts: string[], refresh = false): void {
+    if (Object.keys(entries).length) this.toHosts(topics.L2POP_UPDATE, 'add_fdb_entries', { fdb_entries: entries, ...(refresh ? { refresh: true } : {}) }, hosts);
   }
 
-  removeFdbEntries(entries: FdbEntries): void {
-    if (Object.keys(entries).length) this.send('fanout', topics.L2POP_UPDATE, 'remove_fdb_entries', { fdb_entries: entries });
+  removeFdbEntries(entries: FdbEntries, hosts: string[]): void {
+    if (Object.keys(entries).length) this.toHosts(topics.L2POP_UPDATE, 'remove_fdb_entries', { fdb_entries: entries }, hosts);
+  }
+
+  private toHosts(topic: string, method: string, args: object, hosts: string[]): void {
+    if (hosts.length > CAST_AT_MOST) this.send('fanout', topic, method, args);
+    else for (const h of hosts) this.send('cast', topics.onHost(topic, h), method, args);
   }
 }
 

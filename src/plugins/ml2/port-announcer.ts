@@ -37,7 +37,7 @@ export class PortAnnouncer {
     for (const p of parts) {
       if (membersChanged) p.groups.forEach((g) => groups.add(g));
       const wasBound = before.get(p.row.id)?.host;
-      if (p.binding.host || wasBound) this.s.notifier.portUpdate(agentView(p), await this.boundSegment(p.binding));
+      if (p.binding.host || wasBound) this.s.notifier.portUpdate(agentView(p), await this.boundSegment(p.binding), [...new Set([p.binding.host, wasBound ?? ''])].filter(Boolean));
       if (before.get(p.row.id) || p.binding.host) {
         const now = await this.binder.portEvent(this.s.db.kysely, p.row.id);
         if (now) await this.mech.portUpdated(now, before.get(p.row.id) ?? null);

@@ -28,19 +28,27 @@ export class L2populationMechanismDriver implements MechanismDriver {
     return out;
   }
 
-  /** Other ACTIVE ports of the network with their host, MAC and addresses. */
-  private async activePorts(networkId: string, exceptPort: string) {
-    const rows = await this.s.db.kysely
+  /** Other bound ports of the network with their host, MAC, addresses and status: the ACTIVE
+   *  ones are the forwarding entries; the hosts of all of them are who needs to hear of a change
+   *  (a host is bound to a port before its device comes up, so a host joining the network at the
+   *  same moment is never missed). */
+  private async boundPorts(networkId: string, exceptPort: string) {
+    return this.s.db.kysely
       .selectFrom('ports as p')
       .innerJoin('ml2_port_bindings as b', 'b.port_id', 'p.id')
       .leftJoin('ipallocations as i', 'i.port_id', 'p.id')
-      .select(['p.id', 'p.mac_address', 'b.host', 'i.ip_address'])
+      .select(['p.id', 'p.mac_address', 'p.status', 'b.host', 'i.ip_address'])
       .where('p.network_id', '=', networkId)
-      .where('p.status', '=', 'ACTIVE')
       .where('p.id', '!=', exceptPort)
       .where('b.host', '!=', '')
       .execute();
-    return rows;
+  }
+
+  /** the hosts other than `host` with a port bound on the network */
+  private otherHosts(bound: { host: string }[], host: string): string[] {
+    const out = new Set(bound.map((b) => b.host));
+    out.delete(host);
+    return [...out];
   }
 
   private entries(port: PortEvent, endpoint: string, pairs: [string, string][]): FdbEntries {
@@ -64,14 +72,17 @@ export class L2populationMechanismDriver implements MechanismDriver {
 
   private async portUp(port: PortEvent): Promise<void> {
     if (!port.segment || !TUNNEL_TYPES.includes(port.segment.network_type)) return;
-    const others = await this.activePorts(port.networkId, port.portId);
+    const bound = await this.boundPorts(port.networkId, port.portId);
+    const others = bound.filter((o) => o.status === 'ACTIVE');
     const hosts = [...new Set([port.host, ...others.map((o) => o.host)])];
     const eps = await this.endpoints(hosts);
     const mine = eps.get(port.host);
     if (!mine) return;
     const firstOnHost = !others.some((o) => o.host === port.host);
-    // everyone else learns this port (and this host, for flooding, if it is new to the network)
-    this.s.notifier.addFdbEntries(this.entries(port, mine, [...(firstOnHost ? [FLOODING_ENTRY] : []), ...this.pairsOf(port)]));
+    // the other hosts of the network learn this port (and this host, for flooding, if it is new
+    // to the network); hosts without a port there have nothing to do with it (Neutron tells every
+    // agent: O(hosts) messages per port)
+    this.s.notifier.addFdbEntries(this.entries(port, mine, [...(firstOnHost ? [FLOODING_ENTRY] : []), ...this.pairsOf(port)]), this.otherHosts(bound, port.host));
     if (firstOnHost) {
       // the host new to the network learns everyone else
       const ports: Record<string, [string, string][]> = {};
@@ -82,7 +93,7 @@ export class L2populationMechanismDriver implements MechanismDriver {
         if (o.ip_address) ports[ep].push([o.mac_address, o.ip_address]);
       }
       if (Object.keys(ports).length) {
-        this.s.notifier.addFdbEntries({ [port.networkId]: { segment_id: port.segment.segmentation_id, network_type: port.segment.network_type, ports } }, port.host);
+        this.s.notifier.addFdbEntries({ [port.networkId]: { segment_id: port.segment.segmentation_id, network_type: port.segment.network_type, ports } }, [port.host]);
       }
     }
   }
@@ -112,7 +123,7 @@ export class L2populationMechanismDriver implements MechanismDriver {
       const pairs = (net.ports[ep] ??= [FLOODING_ENTRY]);
       if (r.ip_address) pairs.push([r.mac_address, r.ip_address]);
     }
-    this.s.notifier.addFdbEntries(entries, host, true);
+    this.s.notifier.addFdbEntries(entries, [host], true);
   }
 
   private async portGone(port: PortEvent): Promise<void> {
@@ -120,8 +131,8 @@ export class L2populationMechanismDriver implements MechanismDriver {
     const eps = await this.endpoints([port.host]);
     const mine = eps.get(port.host);
     if (!mine) return;
-    const others = await this.activePorts(port.networkId, port.portId);
-    const lastOnHost = !others.some((o) => o.host === port.host);
-    this.s.notifier.removeFdbEntries(this.entries(port, mine, [...(lastOnHost ? [FLOODING_ENTRY] : []), ...this.pairsOf(port)]));
+    const bound = await this.boundPorts(port.networkId, port.portId);
+    const lastOnHost = !bound.some((o) => o.status === 'ACTIVE' && o.host === port.host);
+    this.s.notifier.removeFdbEntries(this.entries(port, mine, [...(lastOnHost ? [FLOODING_ENTRY] : []), ...this.pairsOf(port)]), this.otherHosts(bound, port.host));
   }
 }

@@ -288,7 +288,18 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     writeSecretFile(paths.serverConf, serverConfig(l, transport, metadata));
     const controller = controllerOf(l);
     const extra = (opts.extraConfig ?? []).flatMap((f) => ['--config-file', resolvePath(f)]);
-    record.processes.server = [...inHost(controller.netns), process.execPath, CLI_SCRIPT, 'server', '--config-file', paths.serverConf, ...extra, '--db-upgrade', '--bind-host', controller.apiIp as string];
+    record.processes.server = [
+      ...inHost(controller.netns),
+      process.execPath,
+      CLI_SCRIPT,
+      'server',
+      '--config-file',
+      paths.serverConf,
+      ...extra,
+      '--db-upgrade',
+      '--bind-host',
+      controller.apiIp as string,
+    ];
     const relays = relayCommands(l, base);
     Object.assign(record.processes, relays);
     const agents: { kind: LabAgentKind; host: string; proc: string }[] = [];

@@ -22,7 +22,8 @@ const HOSTS = ['network', 'compute1', 'compute2'];
 
 /** neutrino-manage as the operator runs it on the controller (the lab's database and bus) */
 const manage = (...args: string[]) => sh('nsenter', [`--net=/run/netns/${P}controller`, '--', process.execPath, MANAGE, '--config-file', CONF, '--config-file', EXTRA, ...args]);
-const record = (name: string) => JSON.parse(readFileSync(join(DIR, 'instances', `${name}.json`), 'utf8')) as { port_id: string; netns: string; fixed_ips: { ip_address: string }[]; injected_file?: string };
+const record = (name: string) =>
+  JSON.parse(readFileSync(join(DIR, 'instances', `${name}.json`), 'utf8')) as { port_id: string; netns: string; fixed_ips: { ip_address: string }[]; injected_file?: string };
 const fromInternet = async (ip: string) => (await sh('ip', ['netns', 'exec', INTERNET, 'ping', '-c', '1', '-W', '1', ip])).code === 0;
 
 async function until(what: string, fn: () => Promise<boolean>, ms = 20_000): Promise<number> {
@@ -127,6 +128,9 @@ describe(`nova-network Flat mode in the lab (prefix ${P})`, { timeout: 10 * 60_0
       return list.length === 1;
     });
     assert.match(fip, /^172\.24\.4\.([2-9]|[1-5]\d|6[0-2])$/, `${fip} is from the pool 172.24.4.0/26`);
+    // as in nova (secgroup-add-rule default icmp): the project's default group lets pings in
+    const [group] = (await api('GET', `/ports/${rec.port_id}`)).port.security_groups as string[];
+    await api('POST', '/security-group-rules', { security_group_rule: { security_group_id: group, direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp', remote_ip_prefix: '0.0.0.0/0' } });
     await until(`floating IP ${fip} answers from the internet namespace`, () => fromInternet(fip), 30_000);
     const listed = await manage('floating', 'list');
     assert.equal(listed.code, 0, listed.stderr);

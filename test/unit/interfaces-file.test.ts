@@ -7,7 +7,10 @@ import { interfacesCommands, interfacesFileOf, renderInterfaces } from '../../sr
 describe('injected interfaces file', () => {
   it('renders a static stanza as nova did and reads back to ip commands and DNS', () => {
     const text = renderInterfaces([{ dev: 'eth0', address: '10.0.0.3', prefixlen: 27, gateway: '10.0.0.1', dns: ['10.0.0.1', '8.8.8.8'] }]);
-    assert.match(text, /auto eth0\niface eth0 inet static\n {4}address 10\.0\.0\.3\n {4}netmask 255\.255\.255\.224\n {4}broadcast 10\.0\.0\.31\n {4}gateway 10\.0\.0\.1\n {4}dns-nameservers 10\.0\.0\.1 8\.8\.8\.8/);
+    assert.match(
+      text,
+      /auto eth0\niface eth0 inet static\n {4}address 10\.0\.0\.3\n {4}netmask 255\.255\.255\.224\n {4}broadcast 10\.0\.0\.31\n {4}gateway 10\.0\.0\.1\n {4}dns-nameservers 10\.0\.0\.1 8\.8\.8\.8/,
+    );
     assert.deepEqual(interfacesCommands(text), { lines: ['addr add 10.0.0.3/27 dev eth0', 'route replace default via 10.0.0.1 dev eth0'], dns: ['10.0.0.1', '8.8.8.8'] });
   });
 

@@ -7,12 +7,8 @@ import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { Config, ConfigError } from '../config/config.js';
 import { NeutronError } from '../api/errors.js';
-import { openDatabase } from '../db/connection.js';
-import { pendingMigrations } from '../db/migrate.js';
-import { openBus } from '../rpc/index.js';
-import { buildApi } from '../server/assemble.js';
 import { parseNetworkManager } from '../plugins/nova_network/modes.js';
-import { buildNovaNetwork, type NovaNetworkParts } from '../plugins/nova_network/nova-network-plugin.js';
+import type { NovaNetworkParts } from '../plugins/nova_network/nova-network-plugin.js';
 import type { NovaNetworkView } from '../plugins/nova_network/nova-networks.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -25,6 +21,14 @@ async function withNovaNetwork<T>(program: Command, work: (parts: NovaNetworkPar
   parseNetworkManager(config.str('DEFAULT', 'network_manager'));
   // command output on stdout; the plugins' log lines only when they warn (or with debug)
   const log = pino({ name: 'neutrino-manage', level: config.bool('DEFAULT', 'debug') ? 'debug' : 'warn' }, pino.destination(2));
+  // the server's modules load only for a command that runs (not for --help or a bad option)
+  const [{ openDatabase }, { pendingMigrations }, { openBus }, { buildApi }, { buildNovaNetwork }] = await Promise.all([
+    import('../db/connection.js'),
+    import('../db/migrate.js'),
+    import('../rpc/index.js'),
+    import('../server/assemble.js'),
+    import('../plugins/nova_network/nova-network-plugin.js'),
+  ]);
   const db = openDatabase(config.str('database', 'connection'));
   try {
     const pending = await pendingMigrations(db);
@@ -34,7 +38,7 @@ async function withNovaNetwork<T>(program: Command, work: (parts: NovaNetworkPar
     });
     const api = buildApi({ config, db, log, bus });
     try {
-      return await work(buildNovaNetwork(api.services, api.core), config);
+      return await work(buildNovaNetwork(api.services, api.core, api.plugins.find((p) => p.l3)?.l3), config);
     } finally {
       await api.app.close();
       await bus.close();
@@ -42,6 +46,12 @@ async function withNovaNetwork<T>(program: Command, work: (parts: NovaNetworkPar
   } finally {
     await db.close();
   }
+}
+
+/** The network host as gateway of the Flat and FlatDHCP networks (mode-gateway.ts); says what is missing. */
+async function ensureGateway(nn: NovaNetworkParts): Promise<void> {
+  const gw = await nn.gateway.ensure((line) => console.log(line));
+  if (gw.missing) console.log(`no gateway out yet: ${gw.missing}`);
 }
 
 /** Columns padded to their widest cell. */
@@ -157,6 +167,7 @@ Examples:
         (step) => console.error(`… ${step}`),
       );
       console.log(made.length > 20 ? networkTable([...made.slice(0, 10), ...made.slice(-10)]) : networkTable(made));
+      if (flat) await ensureGateway(nn);
       if (made.length > 20) console.log(`(${made.length} networks made; neutrino-manage network list shows them all)`);
     });
   });
@@ -233,11 +244,16 @@ floating
   .requiredOption('--ip_range <cidr>', 'the range, e.g. 172.24.4.0/28 (its host addresses float)')
   .option('--pool <name>', 'pool name (default [DEFAULT] default_floating_pool)')
   .option('--interface <name>', "interface the pool's addresses live on (default [DEFAULT] public_interface)")
-  .addHelpText('after', '\nExample:\n  neutrino-manage floating create --ip_range 172.24.4.0/28 --pool public --interface eth3')
-  .action(async (o: { ip_range: string; pool?: string; interface?: string }) => {
+  .option('--gateway <ip>', "Neutrino's addition: the upstream router on the range (the mode gateway's default route; not a floating address)")
+  .addHelpText(
+    'after',
+    '\nExamples:\n  neutrino-manage floating create --ip_range 172.24.4.0/28 --pool public --interface eth3\n  neutrino-manage floating create --ip_range 172.24.4.0/26 --pool public --interface eth3 --gateway 172.24.4.1',
+  )
+  .action(async (o: { ip_range: string; pool?: string; interface?: string; gateway?: string }) => {
     await withNovaNetwork(program, async (nn, config) => {
-      const r = await nn.floating.create(o.ip_range, o.pool ?? config.str('DEFAULT', 'default_floating_pool'), o.interface ?? config.str('DEFAULT', 'public_interface'));
+      const r = await nn.floating.create(o.ip_range, o.pool ?? config.str('DEFAULT', 'default_floating_pool'), o.interface ?? config.str('DEFAULT', 'public_interface'), o.gateway ?? null);
       console.log(`pool ${r.pool}: added ${r.range} (${r.addresses} addresses) on ${r.interface}`);
+      if (r.pool === config.str('DEFAULT', 'default_floating_pool')) await ensureGateway(nn);
     });
   });
 floating

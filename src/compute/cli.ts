@@ -144,7 +144,9 @@ Examples (against a lab: neutrino lab up; export OS_AUTH_TYPE=none OS_ENDPOINT=h
           },
         });
         console.log(`  port ACTIVE in ${Math.round(r.wiringMs)} ms (binding:host_id set → ACTIVE)`);
-        console.log(`  address ${r.lease ? `by DHCP (udhcpc ${Math.round(r.lease.ms)} ms)` : 'set statically'}: ${Math.round(r.addressMs)} ms from boot start`);
+        console.log(
+          `  address ${r.lease ? `by DHCP (udhcpc ${Math.round(r.lease.ms)} ms)` : r.instance.injected_file ? `injected (${r.instance.injected_file})` : 'set statically'}: ${Math.round(r.addressMs)} ms from boot start`,
+        );
         console.log(`${name}: ACTIVE on ${r.instance.host}, ${ips(r.instance)} (namespace ${r.instance.netns})`);
       },
     );
@@ -196,7 +198,16 @@ Examples (against a lab: neutrino lab up; export OS_AUTH_TYPE=none OS_ENDPOINT=h
       ['security groups', port ? (port.security_groups as string[]).join(', ') || '(none)' : ''],
       ['port security', port ? String(port.port_security_enabled) : ''],
       ['wired in', r.wiring_ms !== undefined ? `${r.wiring_ms} ms` : ''],
-      ['address', r.dhcp ? `DHCP${r.dhcp_ms !== undefined ? ` (last lease in ${r.dhcp_ms} ms)` : ''}` : r.injected ? "static, from the config drive's network_data.json" : 'static'],
+      [
+        'address',
+        r.dhcp
+          ? `DHCP${r.dhcp_ms !== undefined ? ` (last lease in ${r.dhcp_ms} ms)` : ''}`
+          : r.injected
+            ? r.injected_file
+              ? `static, injected (${r.injected_file})`
+              : "static, from the config drive's network_data.json"
+            : 'static',
+      ],
       ['metadata', r.metadata ? 'recorded on the server' : 'not recorded'],
       ['config drive', r.config_drive ? `${CONFIG_DRIVE_IN_INSTANCE} inside the instance (${r.config_drive} on the host)` : '(none)'],
       ['created', r.created_at],

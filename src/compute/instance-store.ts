@@ -34,6 +34,8 @@ export interface InstanceRecord {
   config_drive?: string;
   /** addresses set from the config drive's network_data.json (no DHCP) */
   injected?: boolean;
+  /** Flat-mode injection: the /etc/network/interfaces file written into the instance (under /etc/netns/<ns>/) */
+  injected_file?: string;
   /** on an Open vSwitch host: the tap is a port of this bridge in that OVSDB (os-vif's ovs plug) */
   ovs?: { bridge: string; ovsdb_connection: string };
 }

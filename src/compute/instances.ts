@@ -16,6 +16,7 @@ import { Reverter } from './reverter.js';
 import { acquireLease, removeResolvConf, resolvConfOf, type DhcpLease } from './dhcp-client.js';
 import { acquireLease6 } from './dhcpv6-client.js';
 import { networkDataCommands, readNetworkData } from './network-data.js';
+import { interfacesCommands, readInterfacesFile, renderInterfaces, writeInterfacesFile } from './interfaces-file.js';
 import { CONFIG_DRIVE_IN_INSTANCE, configDriveHostPath, removeConfigDrive, writeConfigDrive } from './config-drive.js';
 import { run } from '../linux/exec.js';
 
@@ -147,8 +148,23 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
     // Without DHCP but with a config drive, the instance configures itself from its
     // network_data.json (Flat-mode injection, as cloud-init does), not from the port.
     const inject = !addresses.dhcp && rec.config_drive !== undefined;
-    const statics = inject ? [] : addresses.dhcp ? addresses.addresses.filter((a) => a.version === 6) : addresses.addresses;
-    const gateways = inject ? [] : addresses.dhcp ? addresses.gateways.filter((g) => g.version === 6) : addresses.gateways;
+    // Without DHCP and without a config drive, IPv4 is injected as nova's flat_injected did: an
+    // /etc/network/interfaces file written into the instance before it starts, which its boot
+    // (here) applies.
+    const injectFile = !addresses.dhcp && !inject && addresses.addresses.some((a) => a.version === 4);
+    const v6Only = addresses.dhcp || injectFile;
+    const statics = inject ? [] : v6Only ? addresses.addresses.filter((a) => a.version === 6) : addresses.addresses;
+    const gateways = inject ? [] : v6Only ? addresses.gateways.filter((g) => g.version === 6) : addresses.gateways;
+    if (injectFile) {
+      const v4 = addresses.addresses.filter((a) => a.version === 4);
+      const gw = addresses.gateways.find((g) => g.version === 4)?.ip ?? null;
+      const file = writeInterfacesFile(
+        netns,
+        renderInterfaces(v4.map((a, i) => ({ dev: i === 0 ? 'eth0' : `eth0:${i}`, address: a.ip, prefixlen: a.prefixlen, gateway: i === 0 ? gw : null, dns: i === 0 ? addresses.dns4 : [] }))),
+      );
+      rec.injected_file = file;
+      store.save(rec);
+    }
     await plugInstance({
       netns,
       hostNamespace: where.hostNamespace,
@@ -169,6 +185,15 @@ export async function bootInstance(api: NetworkApi, store: InstanceStore, opts: 
       }
       rec.injected = true;
       progress(`address injected from the config drive's network_data.json: ${lines.join('; ')}${dns.length ? `; dns ${dns.join(' ')}` : ''}`);
+    }
+    if (injectFile) {
+      // the instance's ifup: the file as written, read back (an alias line eth0:N is eth0's)
+      const { lines, dns } = interfacesCommands(readInterfacesFile(netns));
+      const batch = lines.map((l) => l.replace(/ dev eth0:\d+/, ' dev eth0'));
+      if (batch.length) await run('ip', ['-batch', '-'], { netns, input: `${batch.join('\n')}\n` });
+      if (dns.length) writeFileSync(resolvConfOf(netns), dns.map((d) => `nameserver ${d}\n`).join(''));
+      rec.injected = true;
+      progress(`address injected: ${rec.injected_file} applied (${batch.join('; ')}${dns.length ? `; dns ${dns.join(' ')}` : ''})`);
     }
 
     const t0 = performance.now();
@@ -276,9 +301,9 @@ async function waitActive(api: NetworkApi, portId: string, where: { host: string
 async function instanceAddresses(
   api: NetworkApi,
   fixedIps: Json[],
-): Promise<{ addresses: InstanceAddress[]; gateways: { ip: string; version: 4 | 6 }[]; dhcp: boolean; autoconf: InstanceAddress[]; dhcp6: InstanceAddress[] }> {
+): Promise<{ addresses: InstanceAddress[]; gateways: { ip: string; version: 4 | 6 }[]; dhcp: boolean; autoconf: InstanceAddress[]; dhcp6: InstanceAddress[]; dns4: string[] }> {
   const ids = [...new Set(fixedIps.map((f) => f.subnet_id as string))];
-  if (ids.length === 0) return { addresses: [], gateways: [], dhcp: false, autoconf: [], dhcp6: [] };
+  if (ids.length === 0) return { addresses: [], gateways: [], dhcp: false, autoconf: [], dhcp6: [], dns4: [] };
   const subnets = new Map<string, Json>();
   for (const s of (await api.get(`/subnets?${ids.map((id) => `id=${id}`).join('&')}`)).subnets as Json[]) subnets.set(s.id, s);
   const addresses: InstanceAddress[] = [];
@@ -307,7 +332,8 @@ async function instanceAddresses(
   // DHCP when the port's IPv4 subnets have it (IPv6 stays static: udhcpc speaks DHCPv4 only)
   const v4 = fixedIps.map((f) => subnets.get(f.subnet_id)!).filter((s) => Number(s.ip_version) === 4);
   const dhcp = v4.length > 0 && v4.every((s) => s.enable_dhcp === true);
-  return { addresses, gateways: [...gateways].map(([version, ip]) => ({ ip, version })), dhcp, autoconf, dhcp6 };
+  const dns4 = [...new Set(v4.flatMap((s) => (Array.isArray(s.dns_nameservers) ? (s.dns_nameservers as string[]) : [])))];
+  return { addresses, gateways: [...gateways].map(([version, ip]) => ({ ip, version })), dhcp, autoconf, dhcp6, dns4 };
 }
 
 const SLAAC_MODES: unknown[] = ['slaac', 'dhcpv6-stateless'];

@@ -148,7 +148,16 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
       min: 0,
       help: "Server with the nova_network service plugin: seconds a deleted instance's fixed IP on a nova-network network is held before another instance may have it (0: at once).",
     },
-    default_floating_pool: { type: 'string', default: 'nova', help: 'Floating pool of neutrino-manage floating create without --pool.' },
+    default_floating_pool: {
+      type: 'string',
+      default: 'nova',
+      help: "Floating pool of neutrino-manage floating create without --pool, of auto_assign_floating_ip, and the way out of Flat and FlatDHCP networks (the mode gateway router's external network).",
+    },
+    auto_assign_floating_ip: {
+      type: 'bool',
+      default: false,
+      help: 'Server with the nova_network service plugin: every new instance (compute:* port) on a nova-network network gets a floating IP from default_floating_pool, released when the instance is deleted.',
+    },
   },
   database: {
     connection: { type: 'string', default: 'sqlite:///$state_path/neutrino.sqlite', help: 'sqlite:///relative/path, sqlite:////absolute/path, sqlite:// (memory) or postgresql://user@host:5432/db.' },

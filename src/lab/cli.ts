@@ -114,6 +114,12 @@ Examples:
     .option('--no-external', `do not make the external network ${EXTERNAL.network}, the network ${PRIVATE.network} and the router ${PRIVATE.router}`)
     .option('--service-plugins <list>', "comma-separated service plugins the server loads beyond router and metadata (Neutron's names)")
     .option('--agent-extensions <list>', "comma-separated [agent] extensions of the network host's agents (the L3 agent's router extensions)")
+    .option(
+      '--extra-config <path>',
+      "a config file layered over the lab's own for the server and every agent (repeatable; e.g. nova-network's [DEFAULT] flat_network_bridge)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .addHelpText(
       'after',
       "\nBefore making anything it checks this machine (neutrino sanity-check --role lab) and refuses, naming what is missing.\nEach traffic type has its own underlay bridge: management (agents ↔ RabbitMQ at the controller's 10.20.0.10) on br-mgmt,\nthe API (server on the controller's 10.22.0.10, relayed to 127.0.0.1:PORT) on br-api, VXLAN on br-tun, external on br-ext;\nthe server and the agents run in their hosts' namespaces (lab status shows every address).\n\nExamples:\n  neutrino lab up\n  neutrino lab up --computes 3 --prefix t1- --port 9797\n  neutrino lab up --no-external      # hosts and agents only\n  neutrino lab up --topology controller-compute --computes 1\n  neutrino lab up --topology all-in-one\n  neutrino lab up --service-plugins firewall_v2 --agent-extensions fwaas_v2   # firewall groups on routers (docs/fwaas.md)\n  neutrino lab up --mechanism mixed  # compute1 on Open vSwitch (userspace datapath here), the others on Linux bridge",
@@ -142,6 +148,7 @@ Examples:
         mechanism: o.mechanism as LabMechanism,
         servicePlugins: splitList(o.servicePlugins),
         agentExtensions: splitList(o.agentExtensions),
+        extraConfig: o.extraConfig,
         onProgress: (line) => console.log(`  ${line}`),
       });
       process.off('SIGINT', onSignal);
@@ -202,6 +209,7 @@ interface UpFlags {
   mechanism: string;
   servicePlugins?: string;
   agentExtensions?: string;
+  extraConfig?: string[];
 }
 
 const splitList = (v?: string): string[] | undefined =>

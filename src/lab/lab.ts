@@ -176,6 +176,8 @@ export interface LabUpOptions {
   servicePlugins?: string[];
   /** [agent] extensions of the network host (its L3 agent's router extensions) */
   agentExtensions?: string[];
+  /** config files layered over the lab's own, for the server and every agent (later wins) */
+  extraConfig?: string[];
 }
 
 export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
@@ -285,7 +287,19 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
     };
     writeSecretFile(paths.serverConf, serverConfig(l, transport, metadata));
     const controller = controllerOf(l);
-    record.processes.server = [...inHost(controller.netns), process.execPath, CLI_SCRIPT, 'server', '--config-file', paths.serverConf, '--db-upgrade', '--bind-host', controller.apiIp as string];
+    const extra = (opts.extraConfig ?? []).flatMap((f) => ['--config-file', resolvePath(f)]);
+    record.processes.server = [
+      ...inHost(controller.netns),
+      process.execPath,
+      CLI_SCRIPT,
+      'server',
+      '--config-file',
+      paths.serverConf,
+      ...extra,
+      '--db-upgrade',
+      '--bind-host',
+      controller.apiIp as string,
+    ];
     const relays = relayCommands(l, base);
     Object.assign(record.processes, relays);
     const agents: { kind: LabAgentKind; host: string; proc: string }[] = [];
@@ -296,7 +310,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
       for (const kind of kinds) {
         const proc = AGENT_KINDS[kind].process(h.name);
         agents.push({ kind, host: h.name, proc });
-        record.processes[proc] = [...inHost(h.netns), process.execPath, CLI_SCRIPT, 'agent', kind, '--host', h.name, '--config-file', paths.agentConf(h.name)];
+        record.processes[proc] = [...inHost(h.netns), process.execPath, CLI_SCRIPT, 'agent', kind, '--host', h.name, '--config-file', paths.agentConf(h.name), ...extra];
       }
     }
     new InstanceStore(dir).writeSettings({ netns_prefix: `${l.prefix}vm-`, host_namespaces: Object.fromEntries(l.hosts.map((h) => [h.name, h.netns])) });

@@ -283,9 +283,16 @@ function loadMetadata(s: Services): LoadedPlugin {
  * network_manager at start and holds deleted instances' fixed IPs for fixed_ip_disassociate_timeout;
  * neutrino-manage drives the same parts.
  */
-function loadNovaNetwork(s: Services, core: CorePlugin): LoadedPlugin {
-  const parts = buildNovaNetwork(s, core);
+function loadNovaNetwork(s: Services, core: CorePlugin, loaded: readonly LoadedPlugin[]): LoadedPlugin {
+  const parts = buildNovaNetwork(s, core, loaded.find((p) => p.l3)?.l3);
   parts.quarantine.subscribe();
+  if (s.config.bool('DEFAULT', 'auto_assign_floating_ip')) {
+    if (!parts.autoFloating)
+      throw new Error(
+        '[DEFAULT] auto_assign_floating_ip = true needs the router service plugin before nova_network (service_plugins = router,nova_network): floating IPs are served by the router plugin',
+      );
+    parts.autoFloating.subscribe();
+  }
   s.log.debug({ event: 'nova_network.loaded', default_mode: parts.defaultMode }, 'nova-network modes loaded');
   return { name: 'nova_network', aliases: [], resources: [], start: () => parts.quarantine.start(), stop: () => parts.quarantine.stop() };
 }

@@ -154,7 +154,8 @@ export class DhcpRpcCallbacks {
     const body = {
       port: {
         network_id: networkId,
-        project_id: net.project_id,
+        // a network of no project (nova-network's flat networks, project_id ''): the port is no project's either (from the context)
+        ...(net.project_id ? { project_id: net.project_id } : {}),
         device_id: str(port.device_id, 'port.device_id'),
         device_owner: DEVICE_OWNER_DHCP,
         name: (port.name as string | undefined) ?? '',

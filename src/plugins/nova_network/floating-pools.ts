@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { adminContext } from '../../api/context.js';
 import { InvalidInput } from '../../api/errors.js';
-import { cidrLast, formatCidr, formatIp, parseCidr } from '../../common/ip-address.js';
+import { cidrLast, formatCidr, formatIp, parseCidr, parseIp } from '../../common/ip-address.js';
 import { timestamp } from '../../common/time.js';
 import type { NetworkTable, SubnetTable } from '../../db/schema.js';
 import { inTransaction, type Trx } from '../../db/transaction.js';
@@ -48,8 +48,14 @@ export class FloatingPools {
   constructor(private readonly s: Services) {}
 
   /** `floating create`: the pool's network is made on first use; the range is a subnet of it. */
-  async create(ipRange: string, pool: string, iface: string): Promise<FloatingRange> {
+  async create(ipRange: string, pool: string, iface: string, gateway: string | null = null): Promise<FloatingRange> {
     const c = parseRange(ipRange);
+    // Neutrino's addition: the upstream router of the range, for the mode gateway's default route
+    // (nova's network host used its own routing table; a router namespace needs the route)
+    const gw = gateway === null ? null : parseIp(gateway);
+    if (gateway !== null && (!gw || gw.version !== 4 || gw.value <= c.network || gw.value >= cidrLast(c))) {
+      throw InvalidNovaArgument({ option: '--gateway', msg: `'${gateway}' is not a host address of ${formatCidr(c)}` });
+    }
     if (!pool?.trim()) throw InvalidNovaArgument({ option: '--pool', msg: 'a pool name is required (or set [DEFAULT] default_floating_pool)' });
     if (!iface || !/^[^\s/:]{1,15}$/.test(iface)) throw InvalidNovaArgument({ option: '--interface', msg: `'${iface ?? ''}' is not a Linux interface name (or set [DEFAULT] public_interface)` });
     const range = formatCidr(c);
@@ -98,6 +104,12 @@ export class FloatingPools {
         await this.s.callbacks.publish('network', 'precommit_create', { context: ctx, trx, uow, networks: [network] });
       }
       const { first, last } = { first: c.network + 1n, last: cidrLast(c) - 1n };
+      const pools = gw
+        ? [
+            { start: first, end: gw.value - 1n },
+            { start: gw.value + 1n, end: last },
+          ].filter((p) => p.start <= p.end)
+        : [{ start: first, end: last }];
       const subnet: SubnetTable = {
         id: randomUUID(),
         project_id: NO_PROJECT,
@@ -109,19 +121,19 @@ export class FloatingPools {
         network_id: network.id,
         ip_version: 4,
         cidr: range,
-        // as nova: every host address of the range floats; the network host routes them
-        gateway_ip: null,
+        // as nova: every host address of the range floats (but --gateway's); the network host routes them
+        gateway_ip: gw ? formatIp(4, gw.value) : null,
         enable_dhcp: 0,
         ipv6_ra_mode: null,
         ipv6_address_mode: null,
-        allocation_pools: JSON.stringify([{ start: formatIp(4, first), end: formatIp(4, last) }]),
+        allocation_pools: JSON.stringify(pools.map((p) => ({ start: formatIp(4, p.start), end: formatIp(4, p.end) }))),
         dns_nameservers: '[]',
         host_routes: '[]',
         subnetpool_id: null,
       };
       await trx.insertInto('subnets').values(subnet).execute();
       await trx.insertInto('nova_floating_ranges').values({ subnet_id: subnet.id, interface: iface }).execute();
-      return { network, subnet, addresses: Number(last - first + 1n) };
+      return { network, subnet, addresses: Number(last - first + 1n) - (gw ? 1 : 0) };
     });
     this.s.log.info({ event: 'floating_range.create', network_id: made.network.id, subnet_id: made.subnet.id, range, pool }, 'floating range created');
     return { range, pool, interface: iface, networkId: made.network.id, subnetId: made.subnet.id, addresses: made.addresses };

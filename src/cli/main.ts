@@ -109,8 +109,8 @@ The openvswitch agent wires ports into [ovs] integration_bridge (ports found by
 external_ids:iface-id through ovsdb-client monitor): one local VLAN per network, VXLAN ports on
 [ovs] tunnel_bridge from l2population, patches to the bridges of [ovs] bridge_mappings with VLAN
 and flat translation; flows replaced atomically (ovs-ofctl --bundle), none re-created on a
-restart. The datapath (system/netdev) is detected and reported. No OVS firewall yet:
-[securitygroup] firewall_driver = noop. See docs/openvswitch.md.
+restart. The datapath (system/netdev) is detected and reported. Security groups with
+[securitygroup] firewall_driver = openvswitch (OpenFlow ct() on br-int) or noop. See docs/openvswitch.md.
 The dhcp agent serves the networks scheduled to its host: one qdhcp-<network> namespace
 (<host_namespace>.qdhcp-<network> with [agent] host_namespace) per network with the agent's
 DHCP port plugged as a veth (its tap wired by the host's linuxbridge agent, so run one on the
@@ -132,7 +132,7 @@ Examples:
       #       [DEFAULT] agent_mode = legacy
   neutrino agent openvswitch --host compute2 --config-file ovs.conf
       # with: [ovs] ovsdb_connection = unix:/var/run/openvswitch/db.sock, local_ip = 192.0.2.12,
-      #       bridge_mappings = physnet1:br-eth1; [agent] tunnel_types = vxlan; [securitygroup] firewall_driver = noop
+      #       bridge_mappings = physnet1:br-eth1; [agent] tunnel_types = vxlan; [securitygroup] firewall_driver = openvswitch
   neutrino agent dhcp --host network1 --config-file /etc/neutrino/neutrino.conf
       # with: [DEFAULT] transport_url = rabbit://guest:guest@127.0.0.1:5672/
       #       [DEFAULT] state_path = /var/lib/neutrino   (dhcp_lease_duration, dnsmasq_dns_servers …)

@@ -221,8 +221,8 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     firewall_driver: {
       type: 'string',
       default: 'nftables',
-      choices: ['nftables', 'noop'],
-      help: 'Linux bridge agent: how port filtering is done: nftables (stateful, per-port chains, member sets) or noop.',
+      choices: ['nftables', 'noop', 'openvswitch'],
+      help: 'How port filtering is done: nftables (Linux bridge agent: stateful, per-port chains, member sets), openvswitch (Open vSwitch agent: OpenFlow and conntrack on br-int) or noop.',
     },
   },
   linux_bridge: {

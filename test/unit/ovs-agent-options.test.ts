@@ -14,8 +14,10 @@ const start = (sections: Record<string, Record<string, string>>) =>
   );
 
 describe('Open vSwitch agent options', () => {
-  it('refuses the OVS firewall and the nftables one (not built for OVS ports)', async () => {
-    await assert.rejects(start({ securitygroup: { firewall_driver: 'nftables' } }), /firewall_driver = nftables: the Open vSwitch agent has no port firewall yet/);
+  it('refuses the nftables firewall (it filters Linux bridge ports only); accepts openvswitch', async () => {
+    await assert.rejects(start({ securitygroup: { firewall_driver: 'nftables' } }), /firewall_driver = nftables: the Open vSwitch agent filters ports with the openvswitch driver/);
+    // accepted: the start goes on to OVSDB (which is not there)
+    await assert.rejects(start({ securitygroup: { firewall_driver: 'openvswitch' } }), /cannot reach OVSDB/);
   });
 
   it('refuses tunnel types other than vxlan, the ARP responder, and VXLAN without l2population or local_ip', async () => {

@@ -53,6 +53,9 @@ export interface FlowPlanInput {
     /** br-int ports that must carry nothing (admin down) */
     dead: number[];
   };
+  /** the port firewall ([securitygroup] firewall_driver = openvswitch): br-int's switching goes
+   *  through its tables (switchAction instead of NORMAL) and its flows join br-int's table */
+  firewall?: { switchAction: string; flows: Flow[] };
 }
 
 /** Every flow of this agent carries a cookie starting with these 16 bits ("NT"). */
@@ -81,7 +84,8 @@ export function planFlows(p: FlowPlanInput): Map<string, Flow[]> {
   const flow = (cookie: bigint, table: number, priority: number, match: string, actions: string): Flow => ({ cookie, table, priority, match, actions });
 
   // br-int
-  const brInt: Flow[] = [flow(STATIC_COOKIE, 0, 0, '', 'NORMAL')];
+  const normal = p.firewall?.switchAction ?? 'NORMAL';
+  const brInt: Flow[] = [flow(STATIC_COOKIE, 0, 0, '', normal)];
   for (const port of [...p.ofports.dead].sort((a, b) => a - b)) brInt.push(flow(STATIC_COOKIE, 0, 2, `in_port=${port}`, 'drop'));
   for (const [physnet, bridge] of Object.entries(p.bridgeMappings)) {
     const intPort = p.ofports.intPhys[bridge];
@@ -93,15 +97,16 @@ export function planFlows(p: FlowPlanInput): Map<string, Flow[]> {
       if (n.physnet !== physnet || (n.networkType !== 'vlan' && n.networkType !== 'flat')) continue;
       const c = networkCookie(n.networkId);
       if (n.networkType === 'vlan' && n.segmentationId !== null) {
-        if (intPort !== undefined) brInt.push(flow(c, 0, 3, `in_port=${intPort},dl_vlan=${n.segmentationId}`, `${vlanVid(n.lvid)},NORMAL`));
+        if (intPort !== undefined) brInt.push(flow(c, 0, 3, `in_port=${intPort},dl_vlan=${n.segmentationId}`, `${vlanVid(n.lvid)},${normal}`));
         if (phyPort !== undefined) phys.push(flow(c, 0, 4, `in_port=${phyPort},dl_vlan=${n.lvid}`, `${vlanVid(n.segmentationId)},NORMAL`));
       } else if (n.networkType === 'flat') {
-        if (intPort !== undefined) brInt.push(flow(c, 0, 3, `in_port=${intPort},vlan_tci=0x0000/0x1fff`, `${pushVlan(n.lvid)},NORMAL`));
+        if (intPort !== undefined) brInt.push(flow(c, 0, 3, `in_port=${intPort},vlan_tci=0x0000/0x1fff`, `${pushVlan(n.lvid)},${normal}`));
         if (phyPort !== undefined) phys.push(flow(c, 0, 4, `in_port=${phyPort},dl_vlan=${n.lvid}`, 'pop_vlan,NORMAL'));
       }
     }
     out.set(bridge, phys);
   }
+  if (p.firewall) brInt.push(...p.firewall.flows);
   out.set(p.integrationBridge, brInt);
 
   // br-tun

@@ -18,6 +18,9 @@ import { detectDatapathType, flowsEqual, InterfaceMonitor, Ovs, type Flow, type 
 import type { AuditReport, Drift, FdbTowardsCheck, KernelAnswer, KernelCheck, PortWiredCheck } from '../../contract/trace.js';
 import type { DeviceChange, L2Dataplane } from '../l2/dataplane.js';
 import { flowDrift } from './flow-drift.js';
+import { OvsFirewall } from '../firewall/ovs/ovs-firewall.js';
+import { SWITCH_ACTION } from '../firewall/ovs/tables.js';
+import type { WiredFirewallPort } from '../firewall/ovs/flows.js';
 import { mappings } from '../mappings.js';
 import { freeLocalVlan, type LocalNetwork, type NetworkFdb, planFlows, recoverFdb } from './flow-plan.js';
 import { DEAD_VLAN, intPatchName, PATCH_INT, PATCH_TUN, phyPatchName, TUNNEL_PORT_PREFIX, tunnelPortName } from './names.js';
@@ -35,6 +38,8 @@ export interface OvsDataplaneOptions {
   vxlanUdpPort: number;
   datapathType: 'system' | 'netdev';
   datapathReason: string;
+  /** [securitygroup] firewall_driver = openvswitch (absent or null: noop) */
+  firewall?: OvsFirewall | null;
 }
 
 interface WiredPort {
@@ -83,9 +88,10 @@ export class OvsDataplane implements L2Dataplane {
     if (tunnelTypes.length && !config.bool('agent', 'l2_population'))
       throw new Error('[agent] l2_population = false: this agent floods VXLAN traffic only to the hosts l2population names (no multicast, no learning); set it to true');
     const fw = config.str('securitygroup', 'firewall_driver');
-    if (config.bool('securitygroup', 'enable_security_group') && fw !== 'noop') {
+    const filtering = config.bool('securitygroup', 'enable_security_group') && fw !== 'noop';
+    if (filtering && fw !== 'openvswitch') {
       throw new Error(
-        `[securitygroup] firewall_driver = ${fw}: the Open vSwitch agent has no port firewall yet (the OVS conntrack firewall is not built, and the nftables one filters Linux bridge ports only); set firewall_driver = noop or enable_security_group = false`,
+        `[securitygroup] firewall_driver = ${fw}: the Open vSwitch agent filters ports with the openvswitch driver (OpenFlow and conntrack on br-int); the nftables one filters Linux bridge ports only. Set firewall_driver = openvswitch (or noop)`,
       );
     }
     const localIp = config.str('ovs', 'local_ip');
@@ -105,6 +111,7 @@ export class OvsDataplane implements L2Dataplane {
       vxlanUdpPort: config.int('agent', 'vxlan_udp_port'),
       datapathType,
       datapathReason: asked ? `[ovs] datapath_type = ${asked}` : detected.reason,
+      firewall: filtering ? new OvsFirewall({ log }) : null,
     });
   }
 
@@ -124,6 +131,13 @@ export class OvsDataplane implements L2Dataplane {
     }
     await dp.ensureBridges(state);
     state = await o.ovs.state();
+    if (o.firewall) {
+      // a restart keeps the firewall's flows as they are until the server has answered
+      o.firewall.adopt(await o.ovs.dumpFlows(o.integrationBridge));
+      o.firewall.attach(async () => {
+        await dp.serial(() => dp.applyFlows());
+      });
+    }
     dp.recoverPorts(state);
     await dp.recoverTunnels(state);
     let localIpDev: string | null = null;
@@ -154,7 +168,7 @@ export class OvsDataplane implements L2Dataplane {
       // VLAN tags are pushed by OVS itself: no 802.1Q support is needed from the kernel
       vlan_supported: true,
       network_types: ['local', 'flat', 'vlan', ...(o.tunnelBridge ? ['vxlan'] : [])],
-      firewall_driver: 'noop',
+      firewall_driver: o.firewall ? 'openvswitch' : 'noop',
       ovs_hybrid_plug: false,
     };
     dp.monitor.onChange((added, removed) => dp.interfacesChanged(added, removed));
@@ -375,10 +389,12 @@ export class OvsDataplane implements L2Dataplane {
     // committed to OVSDB, not waiting for ovs-vswitchd to apply it: that wait grows with the
     // number of ports on the userspace datapath (0.3–0.8 s with 500), and until it applies the
     // port keeps the dead VLAN it was plugged with (isolated, never a trunk)
+    // with a firewall, a port's filter is in br-int before its tag puts it on its network
+    const filteredFirst = this.o.firewall && cmds.length ? await this.applyFlows(state ?? undefined) : 0;
     if (cmds.length) await this.ovs.vsctl(cmds, { noWait: true });
     const tPorts = performance.now();
     // tags and other_config do not change OpenFlow port numbers: a state read above serves
-    const flows = await this.applyFlows(state ?? undefined);
+    const flows = filteredFirst + (await this.applyFlows(state ?? undefined));
     if (cmds.length || flows) {
       this.log.info(
         {
@@ -410,7 +426,9 @@ export class OvsDataplane implements L2Dataplane {
   removed(devices: string[]): Promise<void> {
     return this.serial(async () => {
       let any = false;
-      for (const d of devices) any = this.ports.delete(this.deviceToPortId(d) ?? d) || any;
+      const ids = devices.map((d) => this.deviceToPortId(d) ?? d);
+      for (const id of ids) any = this.ports.delete(id) || any;
+      any = (this.o.firewall?.forget(ids) ?? false) || any;
       if (!any) return;
       this.releaseEmptyNetworks();
       await this.applyFlows();
@@ -421,6 +439,7 @@ export class OvsDataplane implements L2Dataplane {
     return this.serial(async () => {
       const keep = new Set(presentPorts.map((d) => this.deviceToPortId(d.device) ?? d.port_id));
       for (const id of [...this.ports.keys()]) if (!keep.has(id)) this.ports.delete(id);
+      this.o.firewall?.retain(new Set([...keep].filter((x): x is string => !!x)));
       this.releaseEmptyNetworks();
       // compare with what the bridges really have, not with what this process last sent
       this.applied.clear();
@@ -443,6 +462,8 @@ export class OvsDataplane implements L2Dataplane {
         .map((p) => p.name)
         .sort(),
       [...this.fdb].map(([id, f]) => [id, [...f.flood].sort(), [...f.macs].sort()]).sort(),
+      // the firewall's flows follow its model and every live port
+      o.firewall ? [o.firewall.key(), [...this.ports].filter(([, p]) => !p.dead).map(([id, p]) => [id, p.name, p.networkId])] : null,
     ]);
     if (key === this.planKey) return 0;
     const s = state ?? (await this.ovs.state());
@@ -477,6 +498,7 @@ export class OvsDataplane implements L2Dataplane {
       networks: [...this.networks.values()],
       fdb: this.fdb,
       ofports: { patchTun: ofport(PATCH_TUN), patchInt: ofport(PATCH_INT), intPhys, physInt, tunnels, dead },
+      firewall: o.firewall ? { switchAction: SWITCH_ACTION, flows: o.firewall.flows(this.wiredForFirewall(ofport)) } : undefined,
     });
     let replaced = 0;
     for (const [bridge, flows] of plan) {
@@ -492,6 +514,18 @@ export class OvsDataplane implements L2Dataplane {
     }
     this.planKey = key;
     return replaced;
+  }
+
+  /** Live ports of br-int with their OpenFlow port and local VLAN, for the firewall. */
+  private wiredForFirewall(ofport: (name: string) => number | undefined): WiredFirewallPort[] {
+    const out: WiredFirewallPort[] = [];
+    for (const [portId, p] of this.ports) {
+      const port = ofport(p.name);
+      const net = this.networks.get(p.networkId);
+      if (p.dead || port === undefined || !net) continue;
+      out.push({ portId, ofport: port, lvid: net.lvid });
+    }
+    return out;
   }
 
   /** VXLAN ports for endpoints the fdb names and br-tun lacks (one transaction). */
@@ -542,9 +576,9 @@ export class OvsDataplane implements L2Dataplane {
     this.log.info({ event: 'ovs.tunnels_removed', ports: stale }, `${stale.length} unused VXLAN port(s) removed`);
   }
 
-  applyFirewall(_info: SecurityGroupInfo): Promise<void> {
-    // firewall_driver = noop (the only one this agent accepts, checked at start)
-    return Promise.resolve();
+  applyFirewall(info: SecurityGroupInfo): Promise<void> {
+    // firewall_driver = noop: nothing to do
+    return this.o.firewall?.update(info) ?? Promise.resolve();
   }
 
   fdbAdd(entries: FdbEntries, full = false): Promise<void> {
@@ -672,7 +706,7 @@ export class OvsDataplane implements L2Dataplane {
       return {
         drifts,
         checked: { ports: this.ports.size, tunnels, bridges: bridges.length, flows },
-        not_audited: ['port firewall (this agent runs the noop driver)', 'ports this process has not wired'],
+        not_audited: [...(o.firewall ? [] : ['port firewall (this agent runs the noop driver)']), 'ports this process has not wired'],
       };
     });
   }
@@ -690,7 +724,13 @@ export class OvsDataplane implements L2Dataplane {
         try {
           if (c.kind === 'port_wired') return await this.portWired(await read(), c);
           if (c.kind === 'fdb_towards') return await this.frameTowards(await read(), c);
-          if (c.kind === 'port_filter') return { agrees: false, detail: 'this host runs no port firewall (the Open vSwitch agent has the noop driver): nothing is filtered' };
+          if (c.kind === 'port_filter') {
+            const fw = this.o.firewall;
+            if (!fw) return { agrees: false, detail: 'this host runs no port firewall (the Open vSwitch agent has the noop driver): nothing is filtered' };
+            const name = this.ifaces.get(c.port_id);
+            const ofport = name ? (await read()).interfaces.get(name)?.ofport : undefined;
+            return fw.checkPort(c, typeof ofport === 'number' && ofport > 0 ? ofport : undefined, await this.ovs.dumpFlows(this.o.integrationBridge));
+          }
           return { agrees: null, detail: `an L2 agent does not check ${c.kind}` };
         } catch (e) {
           return { agrees: null, detail: `could not read Open vSwitch: ${(e as Error).message.split('\n')[0]}` };

@@ -303,3 +303,16 @@ export const SubnetMismatchForPort = declare<{ port_id: string; subnet_id: strin
   400,
   (a) => `Subnet on port ${a.port_id} does not match the requested subnet ${a.subnet_id}`,
 );
+
+// l3-ha (neutron-lib's l3_ext_ha_mode). Neutron raised HANotEnoughAvailableAgents as a bare
+// NeutronException (500); a deployment with too few live agents is a conflict, not a fault.
+export const HANotEnoughAvailableAgents = declare<{ min_agents: number; num_agents: number }>(
+  'HANotEnoughAvailableAgents',
+  409,
+  (a) => `Not enough l3 agents available to ensure HA. Minimum required ${a.min_agents}, available ${a.num_agents}.`,
+);
+export const NoVRIDAvailable = declare<{ router_id: string }>(
+  'NoVRIDAvailable',
+  409,
+  (a) => `No more Virtual Router Identifier (VRID) available when creating router ${a.router_id}. The limit of number of HA Routers per tenant is 254.`,
+);

@@ -19,7 +19,10 @@ export const ROUTER_INTERFACE_PREFIX = 'qr-';
 /** a router's gateway on the external network, inside its qrouter- namespace */
 export const ROUTER_GATEWAY_PREFIX = 'qg-';
 
-export type RouterPortPrefix = typeof ROUTER_INTERFACE_PREFIX | typeof ROUTER_GATEWAY_PREFIX;
+/** l3-ha: an HA router's port on its project's HA network (VRRP), inside its qrouter- namespace */
+export const ROUTER_HA_PREFIX = 'ha-';
+
+export type RouterPortPrefix = typeof ROUTER_INTERFACE_PREFIX | typeof ROUTER_GATEWAY_PREFIX | typeof ROUTER_HA_PREFIX;
 export type ServicePortPrefix = typeof DHCP_PORT_PREFIX | RouterPortPrefix;
 
 /** The device inside the service namespace. */

@@ -28,3 +28,5 @@ export const AUTO_DELETE_OWNERS = [DEVICE_OWNER_DHCP, DEVICE_OWNER_DISTRIBUTED, 
 
 /** Neutron's is_fip_serviced: ports of network services (network:*) do not get floating IPs. */
 export const mayHaveFloatingIp = (deviceOwner: string): boolean => !deviceOwner.startsWith(DEVICE_OWNER_NETWORK_PREFIX);
+/** l3-ha: an L3 agent's port on its project's HA network (the VRRP link, ha- in the qrouter namespace). */
+export const DEVICE_OWNER_ROUTER_HA_PORT = 'network:router_ha_interface';

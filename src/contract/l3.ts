@@ -10,6 +10,8 @@
 //                                                            auto-schedules unscheduled ones first)
 //     update_floatingip_statuses {router_id, fip_statuses: {fip_id: 'ACTIVE'|'DOWN'|'ERROR'}} → null
 //     get_external_network_id {host}                       → string | null
+//     update_ha_routers_states {host, states: {router_id: 'active'|'standby'|'unknown'}} → null
+//                                                           (l3-ha: VRRP state changes of this host)
 //   server → agent, topic l3_agent.<host> (topics.L3_AGENT, cast), after commit:
 //     routers_updated {routers: string[]}                  (anything about these routers changed:
 //                                                            interfaces, gateway, routes, floating IPs)
@@ -79,6 +81,13 @@ export interface SyncRouter {
   _floatingips: SyncFloatingIp[];
   /** addresses (/32) of floating IPs with port forwardings through this router (no port of their own) */
   port_forwardings_fip_set?: string[];
-  ha: false;
+  /** l3-ha: VRRP between the qrouter namespaces of several agents (keepalived) */
+  ha: boolean;
+  /** l3-ha: the VRRP virtual router id on the project's HA network */
+  ha_vr_id?: number;
+  /** l3-ha: this host's agent's port on the HA network (ha- device; VRRP speaks over it) */
+  _ha_interface?: SyncPort | null;
+  /** l3-ha: the state this host's agent last reported (active, standby, unknown) */
+  _ha_state?: string;
   distributed: false;
 }

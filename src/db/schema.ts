@@ -235,6 +235,10 @@ export interface RouterTable extends StandardColumns {
   enable_snat: number;
   /** JSON list (router_availability_zone); null: none */
   availability_zone_hints?: string | null;
+  /** l3-ha: 1 = VRRP between several L3 agents (migration 0017) */
+  ha?: number;
+  /** l3-ha: the router's VRRP virtual router id on its project's HA network (0: not HA) */
+  ha_vr_id?: number;
 }
 
 /** Which ports a router owns, and as what (network:router_gateway, network:router_interface). */
@@ -270,6 +274,28 @@ export interface FloatingIpTable {
 export interface RouterL3AgentBindingTable {
   router_id: string;
   l3_agent_id: string;
+  /** l3-ha: an HA router has one row per agent, numbered from 1 (migration 0017) */
+  binding_index?: number;
+}
+
+/** l3-ha: the HA network of each project (migration 0017). */
+export interface HaRouterNetworkTable {
+  project_id: string;
+  network_id: string;
+}
+
+/** l3-ha: VRRP virtual router ids taken on an HA network. */
+export interface HaRouterVridAllocationTable {
+  network_id: string;
+  vr_id: number;
+}
+
+/** l3-ha: each agent's HA port of a router and the VRRP state it reported (active, standby, unknown). */
+export interface HaRouterAgentPortBindingTable {
+  port_id: string;
+  router_id: string;
+  l3_agent_id: string | null;
+  state: string;
 }
 
 /** An instance the compute shim booted, as the metadata service serves it. */
@@ -334,6 +360,9 @@ export interface Database {
   floatingips: FloatingIpTable;
   portforwardings: PortForwardingTable;
   routerl3agentbindings: RouterL3AgentBindingTable;
+  ha_router_networks: HaRouterNetworkTable;
+  ha_router_vrid_allocations: HaRouterVridAllocationTable;
+  ha_router_agent_port_bindings: HaRouterAgentPortBindingTable;
   instances: InstanceTable;
   keypairs: KeypairTable;
   nova_networks: NovaNetworkTable;

@@ -35,6 +35,8 @@ const RETRYABLE = [
   'agents.agent_type',
   'networkdhcpagentbindings',
   'routerl3agentbindings',
+  // two HA routers of one network took the same VRRP id: the retry takes the next
+  'ha_router_vrid_allocations',
   // two first requests of a project made its default firewall group: the retry finds it
   'default_firewall_groups',
   // two associations of one fixed address: the retry finds the first and answers 409

@@ -242,7 +242,19 @@ function loadRouter(s: Services, core: CorePlugin): LoadedPlugin {
   return {
     name: 'router',
     l3,
-    aliases: ['router', 'ext-gw-mode', 'extraroute', 'extraroute-atomic', 'l3_agent_scheduler', 'fip-port-details', 'floatingip-pools', 'l3-port-ip-change-not-allowed', 'router_availability_zone'],
+    aliases: [
+      'router',
+      'ext-gw-mode',
+      'extraroute',
+      'extraroute-atomic',
+      'l3_agent_scheduler',
+      'fip-port-details',
+      'floatingip-pools',
+      'l3-port-ip-change-not-allowed',
+      'router_availability_zone',
+      'l3-ha',
+      'router-admin-state-down-before-update',
+    ],
     resources: [
       { def: routerDef, handler: l3.routers },
       { def: floatingIpDef, handler: l3.floatingIps },

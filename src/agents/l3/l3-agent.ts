@@ -21,6 +21,8 @@ import { METADATA_ROUTER_PROXY_PORT } from '../../contract/metadata.js';
 import type { MetadataProxies } from '../metadata-proxy/metadata-proxies.js';
 import type { L3AgentExtension } from './extensions/l3-extension.js';
 import type { RouterAdvertisements } from './router-advertisements.js';
+import type { VrrpRouters, VrrpState } from './ha/vrrp-routers.js';
+import { deleteConntrack } from '../../linux/conntrack.js';
 
 export const L3_AGENT_BINARY = 'neutrino-l3-agent';
 
@@ -45,6 +47,8 @@ export interface L3AgentOptions {
   auditInterval?: number;
   /** radvd per router for IPv6 subnets with ipv6_ra_mode (router-advertisements.ts) */
   routerAdvertisements?: RouterAdvertisements;
+  /** l3-ha: keepalived per HA router (ha/vrrp-routers.ts); absent: HA routers are refused */
+  vrrp?: VrrpRouters;
 }
 
 interface RouterStats {
@@ -66,6 +70,8 @@ export class L3Agent {
   readonly audits: DriftAudit;
   /** routers whose NAT table the audit found changed: the next pass replaces it whole */
   private readonly natSuspect = new Set<string>();
+  /** l3-ha: HA routers this process last applied as master */
+  private readonly haMasters = new Set<string>();
 
   constructor(private readonly o: L3AgentOptions) {
     this.log = o.log;
@@ -174,6 +180,15 @@ export class L3Agent {
     return { drifts, checked, not_audited: notAudited };
   }
 
+  /** l3-ha: keepalived changed state here: the server hears it, the router gets a pass (NAT, extensions and RAs follow the master). */
+  haStateChanged(id: string, state: VrrpState): void {
+    const ha = state === 'master' ? 'active' : 'standby';
+    void this.rpc
+      .updateHaRoutersStates({ [id]: ha })
+      .catch((err: Error) => this.log.warn({ event: 'l3_ha.report_failed', router_id: id, err: err.message }, 'could not report the HA state; the next pass reports it'));
+    void this.queue.push(id);
+  }
+
   private updated(ids: string[]): void {
     for (const id of ids) void this.queue.push(id);
   }
@@ -191,6 +206,7 @@ export class L3Agent {
     for (const id of this.routers.keys()) if (!wanted.has(id)) gone.add(id);
     for (const id of this.o.metadataProxies?.known() ?? []) if (!wanted.has(id)) gone.add(id);
     for (const id of this.o.routerAdvertisements?.known() ?? []) if (!wanted.has(id)) gone.add(id);
+    for (const id of this.o.vrrp?.known() ?? []) if (!wanted.has(id)) gone.add(id);
     for (const id of gone) passes.push(this.queue.push(id, null));
     const chunk = this.o.syncChunkSize ?? 64;
     for (let i = 0; i < ids.length; i += chunk) {
@@ -217,22 +233,28 @@ export class L3Agent {
       // the proxy first: a process left in the namespace would keep it alive
       await this.o.metadataProxies?.remove(id);
       await this.o.routerAdvertisements?.remove(id);
+      await this.o.vrrp?.remove(id);
+      this.haMasters.delete(id);
       for (const e of this.extensions) await e.routerDeleted(id, this.dataplane.namespaceOf(id));
       const removed = await this.dataplane.remove(id);
       if (known?.fipIds.size) await this.reportStatuses(id, Object.fromEntries([...known.fipIds].map((f) => [f, 'DOWN' as const])));
       if (removed || known) this.log.info({ event: 'l3.router_removed', router_id: id, ms: ms(t0) }, `router ${id} removed`);
       return;
     }
-    const plan = planRouter(router);
+    if (router.ha && !this.o.vrrp) throw new Error(`router ${id} is HA, but this agent has no keepalived (apt-get install keepalived)`);
+    const master = router.ha ? this.o.vrrp!.stateOf(id) === 'master' : true;
+    const plan = planRouter(router, { master });
     if (this.o.metadataProxies) plan.nat.metadataPort = METADATA_ROUTER_PROXY_PORT;
     const prev = this.routers.get(id);
     const fipIds = new Set(plan.floatingIps.map((f) => f.id));
     const statuses: Record<string, FloatingIpStatus> = {};
     for (const f of plan.floatingIps) if (f.status !== 'ACTIVE') statuses[f.id] = 'ACTIVE';
+    // an HA router's floating IPs are the master's to report
+    const reports = master;
     // floating IPs of the router the server no longer lists on it (disassociated) and that this
     // agent had applied: DOWN (an unassociated one is left out of _floatingips)
-    for (const f of router._floatingips) if (!fipIds.has(f.id) && f.status !== 'DOWN') statuses[f.id] = 'DOWN';
-    for (const f of prev?.fipIds ?? []) if (!fipIds.has(f) && !(f in statuses)) statuses[f] = 'DOWN';
+    if (reports) for (const f of router._floatingips) if (!fipIds.has(f.id) && f.status !== 'DOWN') statuses[f.id] = 'DOWN';
+    if (reports) for (const f of prev?.fipIds ?? []) if (!fipIds.has(f) && !(f in statuses)) statuses[f] = 'DOWN';
     let result;
     try {
       // the statuses go out as soon as the NAT rules are in, not after the clean-up
@@ -249,11 +271,28 @@ export class L3Agent {
       if (plan.floatingIps.length) await this.reportStatuses(id, failed);
       throw err;
     }
-    const proxy = await this.o.metadataProxies?.ensure(id, this.dataplane.namespaceOf(id), `0.0.0.0:${METADATA_ROUTER_PROXY_PORT}`);
+    const ns = this.dataplane.namespaceOf(id);
+    if (plan.ha) {
+      // keepalived after the devices exist (it refuses a config naming a missing one)
+      const k = await this.o.vrrp!.ensure({ routerId: id, vrid: plan.ha.vrid, haDev: plan.ha.haDev, addresses: plan.ha.addresses, routes: plan.ha.routes }, ns);
+      if (k !== 'kept') result.changes++;
+      if (master && !this.haMasters.has(id)) {
+        // new master: flows tracked while it was standby (un-NATed) go, so they take the NAT
+        await deleteConntrack(ns, [{ family: 'ipv4' }]).catch(() => undefined);
+        this.haMasters.add(id);
+      }
+      if (!master) this.haMasters.delete(id);
+    }
+    const proxy = await this.o.metadataProxies?.ensure(id, ns, `0.0.0.0:${METADATA_ROUTER_PROXY_PORT}`);
     if (proxy && proxy !== 'kept') result.changes++;
-    const ra = await this.o.routerAdvertisements?.ensure(router, this.dataplane.namespaceOf(id));
+    // RAs and the extensions (QoS, metering, VPN, port forwarding …) run where the router is
+    // master (every legacy router is); a standby's extensions are told the router left
+    const ra = master ? await this.o.routerAdvertisements?.ensure(router, ns) : (await this.o.routerAdvertisements?.remove(id)) ? 'stopped' : 'none';
     if (ra && ra !== 'kept' && ra !== 'none') result.changes++;
-    for (const e of this.extensions) await e.routerUpdated({ router, namespace: this.dataplane.namespaceOf(id) });
+    for (const e of this.extensions) {
+      if (master) await e.routerUpdated({ router, namespace: ns });
+      else await e.routerDeleted(id, ns);
+    }
     this.routers.set(id, { gateway: !!router.gw_port, interfaces: router._interfaces.length, floatingIps: fipIds.size, fipIds });
     this.log.info(
       { event: 'l3.router_processed', router_id: id, changes: result.changes, ...result.timings, announced: result.announced, forgotten: result.forgotten, ms: ms(t0) },
@@ -279,6 +318,8 @@ export class L3Agent {
     await this.queue.close();
     await this.core.stop();
     for (const e of this.extensions) await e.stop?.();
+    // keepalived keeps running: a restarted agent adopts it (the router stays master)
+    this.o.vrrp?.close();
     await this.dataplane.close();
   }
 }

@@ -21,4 +21,9 @@ export class L3PluginApi {
   updateFloatingIpStatuses(routerId: string, statuses: Record<string, FloatingIpStatus>): Promise<unknown> {
     return this.bus.call(L3_PLUGIN, 'update_floatingip_statuses', { router_id: routerId, fip_statuses: statuses });
   }
+
+  /** l3-ha: the VRRP states of HA routers here (active / standby). */
+  updateHaRoutersStates(states: Record<string, 'active' | 'standby'>): Promise<unknown> {
+    return this.bus.call(L3_PLUGIN, 'update_ha_routers_states', { host: this.host, states });
+  }
 }

@@ -1,7 +1,7 @@
 // The `ip -batch` lines that turn what a router namespace has into its plan (pure). Only what
 // the agent owns is touched: qr-/qg- devices, global addresses on them, and routes it marked
 // `proto static`; connected routes, link-local addresses and anything else stay.
-import { ROUTER_GATEWAY_PREFIX, ROUTER_INTERFACE_PREFIX } from '../../contract/device-names.js';
+import { ROUTER_GATEWAY_PREFIX, ROUTER_HA_PREFIX, ROUTER_INTERFACE_PREFIX } from '../../contract/device-names.js';
 import type { KernelRoute } from '../../linux/routes.js';
 import { addressLines } from '../service-ports/veth-plug.js';
 import { canonicalDestination, type PortPlan, type RoutePlan } from './router-plan.js';
@@ -14,7 +14,7 @@ export interface KernelLink {
 }
 
 /** A device is owned by the L3 agent when it has a router port's prefix. */
-export const isRouterDevice = (name: string): boolean => name.startsWith(ROUTER_INTERFACE_PREFIX) || name.startsWith(ROUTER_GATEWAY_PREFIX);
+export const isRouterDevice = (name: string): boolean => name.startsWith(ROUTER_INTERFACE_PREFIX) || name.startsWith(ROUTER_GATEWAY_PREFIX) || name.startsWith(ROUTER_HA_PREFIX);
 
 /** Router devices the plan no longer has. */
 export function devicesToDelete(have: Iterable<string>, ports: PortPlan[]): string[] {
@@ -27,7 +27,8 @@ export const linkMatches = (l: KernelLink | undefined, p: PortPlan): boolean => 
 
 /** Address changes of every planned device, given `have` (dev → ip/prefixlen, global scope). */
 export function addressChanges(have: Map<string, string[]>, ports: PortPlan[]): string[] {
-  return ports.flatMap((p) => addressLines(p.dev, have.get(p.dev) ?? [], p.addresses));
+  // an HA router's VIPs are keepalived's: neither added nor removed here
+  return ports.filter((p) => !p.vrrp).flatMap((p) => addressLines(p.dev, have.get(p.dev) ?? [], p.addresses));
 }
 
 /** Routes as `ip -json route show proto static` lists them (both families), canonical. */

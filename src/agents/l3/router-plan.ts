@@ -1,7 +1,7 @@
 // What a router should look like in its namespace, worked out from the server's SyncRouter
 // (pure: no kernel). The dataplane compares this with what the kernel has and changes only
 // the difference.
-import { ROUTER_GATEWAY_PREFIX, ROUTER_INTERFACE_PREFIX, servicePortDevice, type RouterPortPrefix } from '../../contract/device-names.js';
+import { ROUTER_GATEWAY_PREFIX, ROUTER_HA_PREFIX, ROUTER_INTERFACE_PREFIX, servicePortDevice, type RouterPortPrefix } from '../../contract/device-names.js';
 import type { SyncPort, SyncRouter } from '../../contract/l3.js';
 
 export interface PortPlan {
@@ -12,6 +12,16 @@ export interface PortPlan {
   mtu: number;
   /** ip/prefixlen, as the kernel lists them */
   addresses: string[];
+  /** l3-ha: the addresses are keepalived's (only the master holds them); the dataplane leaves them */
+  vrrp?: boolean;
+}
+
+/** l3-ha: what keepalived keeps for an HA router (keepalived-config.ts). */
+export interface HaPlan {
+  vrid: number;
+  haDev: string;
+  addresses: { cidr: string; dev: string }[];
+  routes: { destination: string; via: string; dev?: string }[];
 }
 
 export interface RoutePlan {
@@ -54,6 +64,8 @@ export interface RouterPlan {
   routes: RoutePlan[];
   nat: NatPlan;
   floatingIps: FloatingPlan[];
+  /** l3-ha: set for an HA router */
+  ha?: HaPlan;
 }
 
 const isV6 = (ip: string): boolean => ip.includes(':');
@@ -76,7 +88,11 @@ function portPlan(p: SyncPort, prefix: RouterPortPrefix, extra: string[] = []): 
   };
 }
 
-export function planRouter(r: SyncRouter): RouterPlan {
+/**
+ * `master`: for an HA router, whether this host's keepalived is master: only the master gets the
+ * NAT (and reports floating IPs); addresses and routes are keepalived's on every host.
+ */
+export function planRouter(r: SyncRouter, opts: { master?: boolean } = {}): RouterPlan {
   const gw = r.gw_port;
   // Neutron leaves an interface that is administratively down unplugged
   const interfaces = r._interfaces.filter((p) => p.admin_state_up !== false);
@@ -129,11 +145,44 @@ export function planRouter(r: SyncRouter): RouterPlan {
     }
   }
   const gatewayIp = gw?.fixed_ips.find((f) => !isV6(f.ip_address))?.ip_address ?? null;
-  return {
+  const plan: RouterPlan = {
     id: r.id,
     ports,
     routes,
     nat: { gatewayDev: gw ? servicePortDevice(ROUTER_GATEWAY_PREFIX, gw.id) : null, gatewayIp, snat: r.enable_snat !== false, internal, floating },
     floatingIps,
   };
+  return r.ha && r._ha_interface ? haPlan(plan, r, opts.master === true) : plan;
+}
+
+/** An HA router: its ha- port joins; the other ports' addresses and the routes become keepalived's; a standby has no NAT. */
+function haPlan(plan: RouterPlan, r: SyncRouter, master: boolean): RouterPlan {
+  const ha = portPlan(r._ha_interface!, ROUTER_HA_PREFIX);
+  const devOf = (via: string) => plan.ports.find((p) => p.addresses.some((a) => sameSubnet(a, via)))?.dev;
+  const out: RouterPlan = {
+    ...plan,
+    ports: [...plan.ports.map((p) => ({ ...p, vrrp: true })), ha],
+    routes: [],
+    ha: {
+      vrid: r.ha_vr_id ?? 0,
+      haDev: ha.dev,
+      addresses: plan.ports.flatMap((p) => p.addresses.map((cidr) => ({ cidr, dev: p.dev }))),
+      routes: plan.routes.map((x) => ({ ...x, dev: devOf(x.via) })),
+    },
+  };
+  if (!master) {
+    out.nat = { ...plan.nat, gatewayDev: null, internal: [], floating: new Map() };
+    out.floatingIps = [];
+  }
+  return out;
+}
+
+/** Whether `ip` is in the subnet of `cidr` (ip/prefixlen), IPv4 only (else false). */
+function sameSubnet(cidr: string, ip: string): boolean {
+  const [a, len] = cidr.split('/');
+  if (isV6(a) || isV6(ip)) return false;
+  const n = (x: string) => x.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  const bits = Number(len);
+  const size = 2 ** (32 - bits);
+  return Math.floor(n(a) / size) === Math.floor(n(ip) / size);
 }

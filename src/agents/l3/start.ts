@@ -14,6 +14,8 @@ import { agentExtensionNames } from '../agent-extensions.js';
 import { serviceNamespace } from '../../contract/device-names.js';
 import { buildL3Extensions } from './extensions/registry.js';
 import { RouterAdvertisements } from './router-advertisements.js';
+import { VrrpRouters } from './ha/vrrp-routers.js';
+import { findBinary } from '../../linux/preflight.js';
 
 export interface L3AgentStartOptions {
   bus: Bus;
@@ -65,7 +67,17 @@ export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Pr
   });
   // IPv6 router advertisements are core L3 agent behaviour (Neutron's ra.py)
   const routerAdvertisements = new RouterAdvertisements({ dir: join(resolve(o.config.str('DEFAULT', 'state_path')), 'ra'), log: o.log });
+  // l3-ha: keepalived per HA router, when keepalived is installed (an HA router on a host without it fails its pass, loudly)
+  const vrrp = findBinary('keepalived')
+    ? new VrrpRouters({
+        dir: join(resolve(o.config.str('DEFAULT', 'state_path')), 'ha'),
+        log: o.log,
+        advertInt: Number(o.config.get('DEFAULT', 'ha_vrrp_advert_int')),
+        onState: (id, state) => agent?.haStateChanged(id, state),
+      })
+    : undefined;
   agent = new L3Agent({
+    vrrp,
     bus: o.bus,
     log: o.log,
     host: o.host,

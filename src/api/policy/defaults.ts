@@ -176,6 +176,9 @@ export const DEFAULT_RULES: readonly RuleDefault[] = [
   rule('remove_router_interface', ADMIN_OR_MEMBER, 'Detach a subnet or port from a router.'),
   rule('add_extraroutes', ADMIN_OR_MEMBER, 'Add routes to a router (extraroute-atomic).'),
   rule('remove_extraroutes', ADMIN_OR_MEMBER, 'Remove routes from a router (extraroute-atomic).'),
+  rule('create_router:ha', ADMIN, 'Make a new router HA or not (l3-ha).'),
+  rule('get_router:ha', ADMIN, 'See whether a router is HA (l3-ha).'),
+  rule('update_router:ha', ADMIN, 'Make a router HA or not (l3-ha; the router must be admin down first).'),
   rule('create_floatingip', ADMIN_OR_MEMBER, 'Create a floating IP.'),
   // Neutron: admin or the project's manager; Keystone releases before 2023.2 have no manager role
   rule('create_floatingip:floating_ip_address', ADMIN, 'Choose the address of a new floating IP.'),

@@ -39,6 +39,8 @@ export const routerDef: ResourceDef = {
     { name: 'routes', post: false, put: true, default: NOT_SPECIFIED, validate: routes, extension: 'extraroute' },
     { name: 'availability_zone_hints', post: true, put: false, default: [], validate: v.availabilityZoneHints, extension: 'router_availability_zone' },
     { name: 'availability_zones', post: false, put: false, extension: 'router_availability_zone' },
+    // l3-ha: admin-only (policy); not given, it is [DEFAULT] l3_ha
+    { name: 'ha', post: true, put: true, default: NOT_SPECIFIED, validate: v.boolean, column: 'ha', filter: 'bool', extension: 'l3-ha' },
     ...standardAttrs,
   ],
 };

@@ -11,6 +11,7 @@ import { bool } from '../../db/rows.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
 import type { L3Scheduler } from './l3-scheduler.js';
 import type { RouterPlugin } from './routers.js';
+import type { HaRouters } from './ha/ha-routers.js';
 
 export class L3AgentRouters {
   constructor(
@@ -19,12 +20,18 @@ export class L3AgentRouters {
     private readonly routers: RouterPlugin,
     private readonly scheduler: L3Scheduler,
     private readonly announcer: L3Announcer,
+    private readonly ha: HaRouters,
   ) {}
 
+  /** The agents hosting the router; an HA router's with the ha_state each reported (l3-ha). */
   async agentsHosting(ctx: RequestContext, routerId: string): Promise<ApiObject[]> {
-    await this.routers.find(this.s.db.kysely, ctx, routerId);
-    const hosting = await this.scheduler.hostingOf(this.s.db.kysely, routerId);
-    return hosting ? [await this.agents.show(ctx, hosting.agentId)] : [];
+    const router = await this.routers.find(this.s.db.kysely, ctx, routerId);
+    if (bool(router.ha ?? 0)) {
+      const states = await this.ha.agentStates(this.s.db.kysely, routerId);
+      return Promise.all(states.map(async (a) => ({ ...(await this.agents.show(ctx, a.agentId)), ha_state: a.state })));
+    }
+    const hosts = await this.scheduler.hostsOf(this.s.db.kysely, routerId);
+    return Promise.all(hosts.map((h) => this.agents.show(ctx, h.agentId)));
   }
 
   async routersOn(ctx: RequestContext, agentId: string): Promise<ApiObject[]> {
@@ -41,9 +48,10 @@ export class L3AgentRouters {
       const agent = await trx.selectFrom('agents').selectAll().where('id', '=', agentId).executeTakeFirst();
       if (!agent) throw AgentNotFound({ id: agentId });
       if (agent.agent_type !== AGENT_TYPE_L3 || !bool(agent.admin_state_up)) throw InvalidL3Agent({ id: agentId });
-      await this.routers.find(trx, ctx, routerId, true);
+      const router = await this.routers.find(trx, ctx, routerId, true);
       const hosting = await this.scheduler.hostingOf(trx, routerId);
       if (hosting?.agentId === agentId) return l3;
+      if (bool(router.ha ?? 0)) throw RouterHostedByL3Agent({ router_id: routerId, agent_id: hosting?.agentId ?? '' });
       if (hosting) throw RouterHostedByL3Agent({ router_id: routerId, agent_id: hosting.agentId });
       await this.scheduler.bind(trx, routerId, agent, l3);
       return l3;
@@ -56,7 +64,9 @@ export class L3AgentRouters {
       const l3 = new L3Changes();
       const agent = await trx.selectFrom('agents').select('id').where('id', '=', agentId).executeTakeFirst();
       if (!agent) throw AgentNotFound({ id: agentId });
-      await this.routers.find(trx, ctx, routerId, true);
+      const router = await this.routers.find(trx, ctx, routerId, true);
+      // an HA router leaves its agents only by becoming non-HA or going (docs/l3-ha.md)
+      if (bool(router.ha ?? 0)) throw RouterNotHostedByL3Agent({ router_id: routerId, agent_id: agentId });
       const hosting = await this.scheduler.hostingOf(trx, routerId);
       if (hosting?.agentId !== agentId) throw RouterNotHostedByL3Agent({ router_id: routerId, agent_id: agentId });
       await this.scheduler.unbind(trx, routerId, l3);

@@ -20,6 +20,8 @@ import { subscribeL3CoreCallbacks } from './core-callbacks.js';
 import { RouterGateway } from './router-gateway.js';
 import { RouterInterfaces } from './router-interfaces.js';
 import { RouterPlugin } from './routers.js';
+import { HaNetworks } from './ha/ha-network.js';
+import { HaRouters } from './ha/ha-routers.js';
 
 export interface L3Service {
   routers: RouterPlugin;
@@ -37,14 +39,15 @@ export function buildL3(
   const announcer = new L3Announcer(s.db, ops, new L3Notifier(s.bus, s.log));
   const scheduler = new L3Scheduler(s, core.agents, ops, core.zones);
   const l3ports = new L3Ports(core.ports);
-  const routers = new RouterPlugin(s, new RouterGateway(s, core.networks, l3ports, ops), scheduler, announcer, core.zones);
+  const ha = { routers: new HaRouters(s, core.agents, scheduler, l3ports, ops), networks: new HaNetworks(s, core) };
+  const routers = new RouterPlugin(s, new RouterGateway(s, core.networks, l3ports, ops), scheduler, announcer, core.zones, ha);
   const floatingIps = new FloatingIpPlugin(s, core.networks, l3ports, ops, announcer);
   subscribeL3CoreCallbacks(s.callbacks, { db: s.db, log: s.log, floatingIps, announcer });
   return {
     routers,
     floatingIps,
     interfaces: new RouterInterfaces(s, routers, scheduler, l3ports, ops, announcer, core.ports),
-    agentRouters: new L3AgentRouters(s, core.agents, routers, scheduler, announcer),
-    rpc: new L3RpcCallbacks(s, scheduler, announcer),
+    agentRouters: new L3AgentRouters(s, core.agents, routers, scheduler, announcer, ha.routers),
+    rpc: new L3RpcCallbacks(s, scheduler, announcer, ha.routers),
   };
 }

@@ -16,6 +16,8 @@ export interface L3PortSpec {
   fixed_ips?: { subnet_id?: string; ip_address?: string }[];
   /** the host of the router's L3 agent ('' while it has none) */
   host: string;
+  /** '' unless given (HA ports are named "HA port tenant <project>") */
+  name?: string;
 }
 
 export class L3Ports {
@@ -23,7 +25,7 @@ export class L3Ports {
 
   async make(trx: Trx, uow: UnitOfWork, changes: L3Changes, spec: L3PortSpec, requestId?: string): Promise<ApiObject> {
     const ctx = adminContext(spec.project_id, requestId);
-    const body: ApiObject = { network_id: spec.network_id, device_id: spec.device_id, device_owner: spec.device_owner, name: '', admin_state_up: true };
+    const body: ApiObject = { network_id: spec.network_id, device_id: spec.device_id, device_owner: spec.device_owner, name: spec.name ?? '', admin_state_up: true };
     if (spec.fixed_ips) body.fixed_ips = spec.fixed_ips;
     if (spec.host) body['binding:host_id'] = spec.host;
     // the declared defaults and validation of a port create; the project is the context's

@@ -13,6 +13,7 @@ import { bool } from '../../db/rows.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
 import type { L3Scheduler } from './l3-scheduler.js';
 import { syncData } from './router-sync.js';
+import { HA_STATES, type HaRouters, type HaState } from './ha/ha-routers.js';
 
 const hostOf = (a: { host?: unknown }): string => {
   if (typeof a?.host !== 'string' || a.host === '') throw new TypeError('host must be a non-empty string');
@@ -24,6 +25,7 @@ export class L3RpcCallbacks {
     private readonly s: Services,
     private readonly scheduler: L3Scheduler,
     private readonly announcer: L3Announcer,
+    private readonly ha: HaRouters,
   ) {}
 
   endpoints(): Endpoints {
@@ -35,6 +37,10 @@ export class L3RpcCallbacks {
         return null;
       },
       get_external_network_id: (a: { host?: string }) => this.externalNetworkId(a?.host ?? ''),
+      update_ha_routers_states: async (a: { host: string; states: Record<string, string> }) => {
+        await this.updateHaRoutersStates(hostOf(a), a.states);
+        return null;
+      },
     };
   }
 
@@ -74,9 +80,21 @@ export class L3RpcCallbacks {
     const hosted = await this.hostedBy(host, routerIds);
     // as Neutron: an agent that is administratively down serves no routers
     if (!hosted || !bool(hosted.agent.admin_state_up)) return [];
-    const routers = await syncData(this.s.db, hosted.ids);
+    const routers = await syncData(this.s.db, hosted.ids, host);
     this.s.log.debug({ event: 'l3.sync_routers', host, asked: routerIds?.length ?? 'all', sent: routers.length }, `sync_routers for ${host}`);
     return routers;
+  }
+
+  /** l3-ha: the VRRP states of the agent's HA routers (Neutron's update_ha_routers_states); active ones get the routers' ports. */
+  async updateHaRoutersStates(host: string, states: Record<string, string>): Promise<void> {
+    if (states === null || typeof states !== 'object') throw new TypeError('update_ha_routers_states needs states: {router_id: state}');
+    for (const [id, st] of Object.entries(states)) if (!HA_STATES.includes(st as HaState)) throw new TypeError(`router ${id}: state ${String(st)} is not one of ${HA_STATES.join(', ')}`);
+    const { changes, changed } = await inTransaction(this.s.db, async (trx) => {
+      const changes = new L3Changes();
+      return { changes, changed: await this.ha.updateStates(trx, host, states as Record<string, HaState>, changes) };
+    });
+    await this.announcer.announce(changes);
+    for (const id of changed) this.s.log.info({ event: 'l3_ha.state', router_id: id, host, ha_state: states[id] }, `HA router ${id} is ${states[id]} on ${host}`);
   }
 
   /** Statuses the agent reports for floating IPs of one of its routers. */

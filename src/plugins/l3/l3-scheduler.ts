@@ -25,10 +25,45 @@ export class L3Scheduler {
     private readonly zones: AvailabilityZones,
   ) {}
 
-  /** The agent hosting the router, or null. */
+  /** The agent hosting the router (an HA router's first), or null. */
   async hostingOf(trx: Trx, routerId: string): Promise<Hosting | null> {
-    const r = await trx.selectFrom('routerl3agentbindings as b').innerJoin('agents as a', 'a.id', 'b.l3_agent_id').select(['a.id', 'a.host']).where('b.router_id', '=', routerId).executeTakeFirst();
-    return r ? { agentId: r.id, host: r.host } : null;
+    return (await this.hostsOf(trx, routerId))[0] ?? null;
+  }
+
+  /** Every agent hosting the router (several for an HA router), in binding order. */
+  async hostsOf(trx: Trx, routerId: string): Promise<Hosting[]> {
+    const rows = await trx
+      .selectFrom('routerl3agentbindings as b')
+      .innerJoin('agents as a', 'a.id', 'b.l3_agent_id')
+      .select(['a.id', 'a.host'])
+      .where('b.router_id', '=', routerId)
+      .orderBy('b.binding_index')
+      .orderBy('a.host')
+      .execute();
+    return rows.map((r) => ({ agentId: r.id, host: r.host }));
+  }
+
+  /** The host an HA router's own ports belong on: the agent that reported active, else the first. */
+  private async haHost(trx: Trx, routerId: string): Promise<string | null> {
+    const active = await trx
+      .selectFrom('ha_router_agent_port_bindings as h')
+      .innerJoin('agents as a', 'a.id', 'h.l3_agent_id')
+      .select('a.host')
+      .where('h.router_id', '=', routerId)
+      .where('h.state', '=', 'active')
+      .executeTakeFirst();
+    return active?.host ?? (await this.hostingOf(trx, routerId))?.host ?? null;
+  }
+
+  /** Where the router's own ports are bound: its agent's host (an HA router's active one); '' when unhosted. */
+  async portHost(trx: Trx, routerId: string): Promise<string> {
+    if (await this.isHa(trx, routerId)) return (await this.haHost(trx, routerId)) ?? '';
+    return (await this.hostingOf(trx, routerId))?.host ?? '';
+  }
+
+  private async isHa(trx: Trx, routerId: string): Promise<boolean> {
+    const r = await trx.selectFrom('routers').select('ha').where('id', '=', routerId).executeTakeFirst();
+    return (r?.ha ?? 0) === 1;
   }
 
   /** The zones the router's L3 agent may be in ([] = any). */
@@ -59,6 +94,8 @@ export class L3Scheduler {
    * null when no agent can take it (it is scheduled later, when one asks for its routers).
    */
   async ensureScheduled(trx: Trx, routerId: string, changes: L3Changes): Promise<string | null> {
+    // an HA router is scheduled to its agents when it is made HA (ha/ha-routers.ts)
+    if (await this.isHa(trx, routerId)) return this.haHost(trx, routerId);
     const hosting = await this.hostingOf(trx, routerId);
     if (hosting) return hosting.host;
     if (!this.s.config.bool('DEFAULT', 'router_auto_schedule')) return null;
@@ -100,7 +137,13 @@ export class L3Scheduler {
   async autoSchedule(trx: Trx, agent: AgentTable, changes: L3Changes): Promise<void> {
     if (!bool(agent.admin_state_up) || !this.agents.isAlive(agent)) return;
     if (this.s.config.bool('DEFAULT', 'router_auto_schedule')) {
-      const unhosted = await trx.selectFrom('routers').select(['id', 'availability_zone_hints']).where('id', 'not in', trx.selectFrom('routerl3agentbindings').select('router_id')).execute();
+      // HA routers are scheduled to several agents when made HA, not one by one here
+      const unhosted = await trx
+        .selectFrom('routers')
+        .select(['id', 'availability_zone_hints'])
+        .where('ha', '=', 0)
+        .where('id', 'not in', trx.selectFrom('routerl3agentbindings').select('router_id'))
+        .execute();
       // the asking agent fetches them itself: no router_added_to_agent; a router hinted to
       // other zones waits for an agent of its zones
       for (const r of unhosted.filter((x) => this.inZones(agent, this.zones.schedulingZones(hintsOf(x))))) await this.bind(trx, r.id, agent, changes, false);
@@ -109,8 +152,11 @@ export class L3Scheduler {
       const bound = await trx
         .selectFrom('routerl3agentbindings as b')
         .innerJoin('agents as a', 'a.id', 'b.l3_agent_id')
+        .innerJoin('routers as r', 'r.id', 'b.router_id')
         .select(['b.router_id', 'a.id', 'a.host', 'a.heartbeat_timestamp'])
         .where('a.id', '!=', agent.id)
+        // an HA router's standby takes over by VRRP: it is not moved
+        .where('r.ha', '=', 0)
         .execute();
       for (const b of bound.filter((x) => !this.agents.isAlive(x))) {
         if (!this.inZones(agent, await this.zonesOf(trx, b.router_id))) continue;
@@ -131,9 +177,12 @@ export class L3Scheduler {
     let q = trx
       .selectFrom('routerl3agentbindings as b')
       .innerJoin('routerports as rp', 'rp.router_id', 'b.router_id')
+      .innerJoin('routers as r', 'r.id', 'b.router_id')
       .leftJoin('ml2_port_bindings as pb', 'pb.port_id', 'rp.port_id')
       .select('rp.port_id')
       .where('b.l3_agent_id', '=', agent.id)
+      // an HA router's ports are bound to its active agent's host, not to every agent's
+      .where('r.ha', '=', 0)
       .where((eb) => eb.or([eb('pb.host', 'is', null), eb('pb.host', '!=', agent.host), eb('pb.vif_type', '=', 'binding_failed')]));
     if (only !== null) q = q.where('b.router_id', 'in', only);
     const stale = await q.execute();

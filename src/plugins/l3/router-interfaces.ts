@@ -98,7 +98,7 @@ export class RouterInterfaces {
       const l3 = new L3Changes();
       const router = await this.routers.find(trx, ctx, routerId, true);
       authorize(routerTarget(router));
-      const host = (await this.scheduler.hostingOf(trx, routerId))?.host ?? '';
+      const host = await this.scheduler.portHost(trx, routerId);
       let port: { id: string; project_id: string; network_id: string };
       let subnets: SubnetTable[];
       if (subnetId) {

@@ -10,7 +10,7 @@ import { bool, groupBy, rowsForIds } from '../../db/rows.js';
  * As Neutron's get_sync_data(active=True): routers that are administratively down are left
  * out, so the agent removes them as it does routers that are gone.
  */
-export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[]> {
+export async function syncData(db: Db, routerIds: string[], host: string | null = null): Promise<SyncRouter[]> {
   if (!routerIds.length) return [];
   const k = db.kysely;
   const routers = await rowsForIds(db, routerIds, 'id', (where) => k.selectFrom('routers').selectAll().where(where).where('admin_state_up', '=', 1).orderBy('id').execute());
@@ -24,7 +24,23 @@ export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[
       .where(where)
       .execute(),
   );
-  const portIds = ports.map((p) => p.id);
+  // l3-ha: this host's agent's HA port of each HA router
+  const haIds = routers.filter((r) => r.ha === 1).map((r) => r.id);
+  const haPorts =
+    host !== null && haIds.length
+      ? await rowsForIds(db, haIds, 'h.router_id', (where) =>
+          k
+            .selectFrom('ha_router_agent_port_bindings as h')
+            .innerJoin('agents as a', 'a.id', 'h.l3_agent_id')
+            .innerJoin('ports as p', 'p.id', 'h.port_id')
+            .select(['h.router_id', 'h.state', 'p.id', 'p.network_id', 'p.mac_address', 'p.device_owner', 'p.admin_state_up', 'p.created_at'])
+            .where(where)
+            .where('a.host', '=', host)
+            .execute(),
+        )
+      : [];
+  const haByRouter = new Map(haPorts.map((p) => [p.router_id, p]));
+  const portIds = [...ports.map((p) => p.id), ...haPorts.map((p) => p.id)];
   const ips = groupBy(await rowsForIds(db, portIds, 'port_id', (where) => k.selectFrom('ipallocations').select(['port_id', 'subnet_id', 'ip_address']).where(where).execute()), (a) => a.port_id);
   const subnetIds = [...new Set([...ips.values()].flat().map((a) => a.subnet_id))];
   const subnets = new Map(
@@ -34,7 +50,7 @@ export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[
       )
     ).map((s) => [s.id, s]),
   );
-  const netIds = [...new Set(ports.map((p) => p.network_id))];
+  const netIds = [...new Set([...ports, ...haPorts].map((p) => p.network_id))];
   const mtus = new Map((await rowsForIds(db, netIds, 'id', (where) => k.selectFrom('networks').select(['id', 'mtu']).where(where).execute())).map((n) => [n.id, n.mtu]));
   const routes = groupBy(
     await rowsForIds(db, ids, 'router_id', (where) => k.selectFrom('routerroutes').selectAll().where(where).orderBy('destination').orderBy('nexthop').execute()),
@@ -42,7 +58,7 @@ export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[
   );
   const fips = groupBy(await rowsForIds(db, ids, 'router_id', (where) => k.selectFrom('floatingips').selectAll().where(where).orderBy('floating_ip_address').execute()), (f) => f.router_id!);
 
-  const syncPort = (p: (typeof ports)[number]): SyncPort => {
+  const syncPort = (p: Omit<(typeof ports)[number], 'router_id' | 'port_type'>): SyncPort => {
     const fixed = (ips.get(p.id) ?? []).filter((a) => subnets.has(a.subnet_id));
     return {
       id: p.id,
@@ -97,7 +113,8 @@ export async function syncData(db: Db, routerIds: string[]): Promise<SyncRouter[
         })),
       // a floating IP with a router and no port is one of port forwardings (src/plugins/port_forwarding/)
       port_forwardings_fip_set: (fips.get(r.id) ?? []).filter((f) => f.fixed_port_id === null).map((f) => `${f.floating_ip_address}/32`),
-      ha: false,
+      ha: r.ha === 1,
+      ...(r.ha === 1 ? { ha_vr_id: r.ha_vr_id ?? 0, _ha_interface: haByRouter.has(r.id) ? syncPort(haByRouter.get(r.id)!) : null, _ha_state: haByRouter.get(r.id)?.state ?? 'unknown' } : {}),
       distributed: false,
     };
   });

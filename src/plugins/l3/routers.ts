@@ -13,12 +13,16 @@ import { checkRevision, saveChanges } from '../revision.js';
 import type { Services } from '../services.js';
 import { standardAttributes } from '../standard-attributes.js';
 import { removeAllTags, tagsOf } from '../tags/tag-store.js';
-import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
+import { inTransaction, lockedIf, type Trx, type UnitOfWork } from '../../db/transaction.js';
 import { bool, countBy, groupBy, int, rowsForIds, type IdSet } from '../../db/rows.js';
 import { routerReach, routesOf, saveRoutes, validateRoutes, type Route } from './extra-routes.js';
 import { L3Changes, type L3Announcer } from './l3-changes.js';
 import type { L3Scheduler } from './l3-scheduler.js';
 import type { GatewayInfo, RouterGateway } from './router-gateway.js';
+import { BadRequest } from '../../api/errors.js';
+import { NOT_SPECIFIED } from '../../api/resource.js';
+import type { HaNetworks } from './ha/ha-network.js';
+import type { HaRouters } from './ha/ha-routers.js';
 
 /** A router as the policy rules see it. */
 export function routerTarget(r: RouterTable): ApiObject {
@@ -32,7 +36,13 @@ export class RouterPlugin implements Handler {
     private readonly scheduler: L3Scheduler,
     private readonly announcer: L3Announcer,
     private readonly zones: AvailabilityZones,
+    private readonly ha: { routers: HaRouters; networks: HaNetworks },
   ) {}
+
+  /** l3-ha: the `ha` asked for, or [DEFAULT] l3_ha when the request does not say. */
+  private wantsHa(given: unknown): boolean {
+    return given === undefined || given === NOT_SPECIFIED ? this.s.config.bool('DEFAULT', 'l3_ha') : given === true;
+  }
 
   private visible(trx: Trx, ctx: RequestContext) {
     let qb = trx.selectFrom('routers as r').selectAll('r');
@@ -80,6 +90,7 @@ export class RouterPlugin implements Handler {
         routes: (routes.get(r.id) ?? []).map((x) => ({ destination: x.destination, nexthop: x.nexthop })),
         availability_zone_hints: hintsOf(r),
         availability_zones: zones.get(r.id) ?? [],
+        ha: bool(r.ha ?? 0),
         ...standardAttributes(r, tags.get(r.id) ?? []),
       };
     });
@@ -98,6 +109,12 @@ export class RouterPlugin implements Handler {
 
   async create(ctx: RequestContext, items: ApiObject[], authorize: AuthorizeCreate): Promise<ApiObject[]> {
     for (const i of items) authorize(i);
+    // the projects' HA networks are made first, outside the routers' transaction (as Neutron)
+    const haNetworks = new Map<string, string>();
+    for (const i of items) {
+      const project = i.project_id as string;
+      if (this.wantsHa(i.ha) && !haNetworks.has(project)) haNetworks.set(project, await this.ha.networks.ensure(project, ctx.requestId));
+    }
     const { rows, changes } = await inTransaction(this.s.db, async (trx, uow) => {
       const changes = new L3Changes();
       await this.s.callbacks.publish('router', 'before_create', { context: ctx, trx, counts: countBy(items.map((i) => i.project_id as string)) });
@@ -121,6 +138,11 @@ export class RouterPlugin implements Handler {
           availability_zone_hints: hintsColumn(i.availability_zone_hints as string[] | undefined),
         };
         await trx.insertInto('routers').values(row).execute();
+        const haNetwork = this.wantsHa(i.ha) ? haNetworks.get(row.project_id) : undefined;
+        if (haNetwork) {
+          await this.ha.routers.schedule(trx, uow, row, haNetwork, changes, ctx.requestId);
+          row = (await trx.selectFrom('routers').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow()) as RouterTable;
+        }
         const host = (await this.scheduler.ensureScheduled(trx, row.id, changes)) ?? '';
         if (info) row = { ...row, ...(await this.gateway.apply(trx, uow, ctx, row, info, host, changes)) };
         changes.routersUpdated.add(row.id);
@@ -135,11 +157,23 @@ export class RouterPlugin implements Handler {
   }
 
   async update(ctx: RequestContext, id: string, changes: ApiObject, ifMatch: number | null, authorize: AuthorizeChange): Promise<ApiObject> {
+    // becoming HA needs the project's HA network, made outside the transaction
+    let haNetwork: string | null = null;
+    if (changes.ha === true) {
+      const before = await this.find(this.s.db.kysely, ctx, id);
+      if (!bool(before.ha ?? 0)) haNetwork = await this.ha.networks.ensure(before.project_id, ctx.requestId);
+    }
     const { row, l3 } = await inTransaction(this.s.db, async (trx, uow) => {
       const l3 = new L3Changes();
-      const row = await this.find(trx, ctx, id, true);
+      let row = await this.find(trx, ctx, id, true);
       authorize(routerTarget(row));
       checkRevision(row.revision_number, ifMatch);
+      if ('ha' in changes && changes.ha !== NOT_SPECIFIED && (changes.ha === true) !== bool(row.ha ?? 0)) {
+        // router-admin-state-down-before-update: Neutron's _validate_migration
+        const adminUp = 'admin_state_up' in changes ? changes.admin_state_up === true : bool(row.admin_state_up);
+        if (adminUp) throw BadRequest({ resource: 'router', msg: 'Cannot change HA attribute of active routers. Please set router admin_state_up to False prior to upgrade' });
+        row = await this.changeHa(trx, uow, row, changes.ha === true, haNetwork, l3, ctx.requestId);
+      }
       const set: Partial<RouterTable> = {};
       if ('name' in changes) set.name = changes.name as string;
       if ('description' in changes) set.description = changes.description as string;
@@ -166,6 +200,22 @@ export class RouterPlugin implements Handler {
     await this.announcer.announce(l3);
     await this.s.callbacks.publish('router', 'after_update', { context: ctx, ids: [id] });
     return (await this.render(this.s.db.kysely, [row], null))[0];
+  }
+
+  /** Makes the router HA or not: off every agent it had (its HA ports and VRRP id gone), then scheduled the new way. */
+  private async changeHa(trx: Trx, uow: UnitOfWork, row: RouterTable, ha: boolean, haNetwork: string | null, l3: L3Changes, requestId: string): Promise<RouterTable> {
+    if (bool(row.ha ?? 0)) await this.ha.routers.unschedule(trx, uow, row, l3, false);
+    else await this.scheduler.unbind(trx, row.id, l3);
+    await trx
+      .updateTable('routers')
+      .set({ ha: int(ha), ha_vr_id: 0 })
+      .where('id', '=', row.id)
+      .execute();
+    const now = (await trx.selectFrom('routers').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow()) as RouterTable;
+    if (ha && haNetwork) await this.ha.routers.schedule(trx, uow, now, haNetwork, l3, requestId);
+    else await this.scheduler.ensureScheduled(trx, row.id, l3);
+    this.s.log.info({ event: 'router.ha_changed', router_id: row.id, ha, request_id: requestId }, `router ${row.id} is ${ha ? '' : 'no longer '}HA`);
+    return (await trx.selectFrom('routers').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow()) as RouterTable;
   }
 
   /** extraroute-atomic: adds (or removes) routes to the router's set, in one transaction. */
@@ -199,12 +249,13 @@ export class RouterPlugin implements Handler {
       if (iface) throw RouterInUse({ router_id: id });
       const fip = await trx.selectFrom('floatingips').select('id').where('router_id', '=', id).executeTakeFirst();
       if (fip) throw RouterExternalGatewayInUseByFloatingIp({ router_id: id, net_id: (await this.gateway.networkOf(trx, row)) ?? '' });
-      const hosting = await this.scheduler.hostingOf(trx, id);
+      const hosts = bool(row.ha ?? 0) ? [] : await this.scheduler.hostsOf(trx, id);
+      if (bool(row.ha ?? 0)) await this.ha.routers.unschedule(trx, uow, row, l3, true);
       await this.gateway.remove(trx, uow, row, l3);
       await removeAllTags(this.s.db, trx, [id]);
       // routes and the agent binding go with the router (ON DELETE CASCADE)
       await trx.deleteFrom('routers').where('id', '=', id).execute();
-      if (hosting) l3.routersDeleted.push({ routerId: id, host: hosting.host });
+      for (const h of hosts) l3.routersDeleted.push({ routerId: id, host: h.host });
       return l3;
     });
     this.s.log.info({ event: 'router.delete', router_id: id, request_id: ctx.requestId }, 'router deleted');

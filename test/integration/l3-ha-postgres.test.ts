@@ -1,0 +1,3 @@
+import { l3HaSuite } from '../api/suite-l3-ha.js';
+
+l3HaSuite('postgres');

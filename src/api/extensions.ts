@@ -76,10 +76,5 @@ export const EXTENSIONS: Extension[] = [
   ext('floatingip-pools', 'Floating IP Pools Extension', 'GET /v2.0/floatingip_pools: the IPv4 subnets of external networks floating IPs come from.'),
   ext('l3-port-ip-change-not-allowed', 'Prevent L3 router ports IP address change extension', "A router interface's IPv4 addresses change only through the router API, not PUT /v2.0/ports (400)."),
   ext('l3_agent_scheduler', 'L3 Agent Scheduler', 'Which L3 agent hosts a router: /v2.0/routers/{id}/l3-agents and /v2.0/agents/{id}/l3-routers.'),
-  ext(
-    'l3-ha',
-    'HA Router extension',
-    'HA routers (ha): VRRP by keepalived between the qrouter namespaces of several L3 agents over a per-project HA network; /v2.0/routers/{id}/l3-agents shows each ha_state.',
-  ),
   ext('router-admin-state-down-before-update', 'Enforce Router Admin State Down Before Update Extension', "Changing a router's ha needs admin_state_up false first (400 otherwise)."),
 ];

@@ -252,7 +252,8 @@ function loadRouter(s: Services, core: CorePlugin): LoadedPlugin {
       'floatingip-pools',
       'l3-port-ip-change-not-allowed',
       'router_availability_zone',
-      'l3-ha',
+      // not 'l3-ha': the router's ha attribute, scheduling and keepalived are built, but no lab
+      // test has proven a failover yet (docs/l3-ha.md)
       'router-admin-state-down-before-update',
     ],
     resources: [

@@ -43,8 +43,4 @@ export const HostConnectedToMultipleSegments = declare<{ host: string; network_i
 export const SegmentNotFound = declare<{ segment_id: string }>('SegmentNotFound', 404, (a) => `Segment ${a.segment_id} could not be found.`);
 
 // 409
-export const SegmentInUse = declare<{ segment_id: string; reason: string }>(
-  'SegmentInUse',
-  409,
-  (a) => `Segment '${a.segment_id}' cannot be deleted while it is in use. ${a.reason}`,
-);
+export const SegmentInUse = declare<{ segment_id: string; reason: string }>('SegmentInUse', 409, (a) => `Segment '${a.segment_id}' cannot be deleted while it is in use. ${a.reason}`);

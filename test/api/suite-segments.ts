@@ -20,15 +20,14 @@ export function segmentSuite(kind: DbKind): void {
 
     before(async () => {
       s = await startTestServer(kind, { config: { ml2_type_vlan: { network_vlan_ranges: 'physnet1:100:199' } } });
-      net = (
-        await ok(ADMIN, 'POST', '/v2.0/networks', { network: { name: 'seg-routed', 'provider:network_type': 'vlan', 'provider:physical_network': 'physnet1', 'provider:segmentation_id': 120 } })
-      ).network;
+      net = (await ok(ADMIN, 'POST', '/v2.0/networks', { network: { name: 'seg-routed', 'provider:network_type': 'vlan', 'provider:physical_network': 'physnet1', 'provider:segmentation_id': 120 } }))
+        .network;
     });
     after(async () => {
       await s?.close();
     });
 
-    it('lists segment and standard-attr-segment; a network\'s segment is listed, with the standard attributes', async () => {
+    it("lists segment and standard-attr-segment; a network's segment is listed, with the standard attributes", async () => {
       const aliases = (await ok(ADMIN, 'GET', '/v2.0/extensions')).extensions.map((e: Obj) => e.alias);
       for (const a of ['segment', 'standard-attr-segment']) assert.ok(aliases.includes(a), a);
       const listed = (await ok(ADMIN, 'GET', `/v2.0/segments?network_id=${net.id}`)).segments;
@@ -46,7 +45,10 @@ export function segmentSuite(kind: DbKind): void {
       assert.equal(renamed.name, 'rack1');
       assert.equal(renamed.revision_number, 1);
       await fails(ADMIN, 400, null, 'PUT', `/v2.0/segments/${first.id}`, { segment: { segmentation_id: 121 } });
-      assert.deepEqual((await ok(ADMIN, 'GET', '/v2.0/segments?name=rack1')).segments.map((x: Obj) => x.id), [first.id]);
+      assert.deepEqual(
+        (await ok(ADMIN, 'GET', '/v2.0/segments?name=rack1')).segments.map((x: Obj) => x.id),
+        [first.id],
+      );
     });
 
     it('a second segment makes the network multi-segment; a taken VLAN is 409, a wrong type 400', async () => {
@@ -62,15 +64,20 @@ export function segmentSuite(kind: DbKind): void {
       await fails(ADMIN, 404, 'NetworkNotFound', 'POST', '/v2.0/segments', { segment: { network_id: '7c7a4b4e-0a35-4a8a-9d3e-1a1d2b3c4d5e', network_type: 'vlan', physical_network: 'physnet1' } });
     });
 
-    it('subnets sit on segments: the network\'s own, all or none', async () => {
+    it("subnets sit on segments: the network's own, all or none", async () => {
       const sub1 = (await ok(ADMIN, 'POST', '/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.61.1.0/24', segment_id: first.id } })).subnet;
       assert.equal(sub1.segment_id, first.id);
       const sub2 = (await ok(ADMIN, 'POST', '/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.61.2.0/24', segment_id: second.id } })).subnet;
-      assert.deepEqual((await ok(ADMIN, 'GET', `/v2.0/subnets?segment_id=${second.id}`)).subnets.map((x: Obj) => x.id), [sub2.id]);
+      assert.deepEqual(
+        (await ok(ADMIN, 'GET', `/v2.0/subnets?segment_id=${second.id}`)).subnets.map((x: Obj) => x.id),
+        [sub2.id],
+      );
       await fails(ADMIN, 400, 'SubnetsNotAllAssociatedWithSegments', 'POST', '/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.61.3.0/24' } });
       const other = (await ok(ADMIN, 'POST', '/v2.0/networks', { network: { name: 'seg-other' } })).network;
       await fails(ADMIN, 400, 'NetworkIdsDontMatch', 'POST', '/v2.0/subnets', { subnet: { network_id: other.id, ip_version: 4, cidr: '10.61.4.0/24', segment_id: first.id } });
-      await fails(ADMIN, 404, 'SegmentNotFound', 'POST', '/v2.0/subnets', { subnet: { network_id: other.id, ip_version: 4, cidr: '10.61.4.0/24', segment_id: '7c7a4b4e-0a35-4a8a-9d3e-1a1d2b3c4d5e' } });
+      await fails(ADMIN, 404, 'SegmentNotFound', 'POST', '/v2.0/subnets', {
+        subnet: { network_id: other.id, ip_version: 4, cidr: '10.61.4.0/24', segment_id: '7c7a4b4e-0a35-4a8a-9d3e-1a1d2b3c4d5e' },
+      });
       await fails(ADMIN, 400, 'SubnetSegmentAssociationChangeNotAllowed', 'PUT', `/v2.0/subnets/${sub1.id}`, { subnet: { segment_id: second.id } });
       // an existing subnet moves onto the segment of a single-segment network
       const plain = (await ok(ADMIN, 'POST', '/v2.0/subnets', { subnet: { network_id: other.id, ip_version: 4, cidr: '10.61.5.0/24' } })).subnet;

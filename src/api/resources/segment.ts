@@ -27,4 +27,14 @@ export const segmentDef: ResourceDef = {
 };
 
 /** segment's attribute of subnets: the segment of a routed network the subnet is on. */
-export const SUBNET_SEGMENT_ATTR: Attribute = { name: 'segment_id', post: true, put: true, default: null, validate: v.nullableUuid, column: 'segment_id', filter: 'string', sort: true, extension: 'segment' };
+export const SUBNET_SEGMENT_ATTR: Attribute = {
+  name: 'segment_id',
+  post: true,
+  put: true,
+  default: null,
+  validate: v.nullableUuid,
+  column: 'segment_id',
+  filter: 'string',
+  sort: true,
+  extension: 'segment',
+};

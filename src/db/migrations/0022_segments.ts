@@ -5,10 +5,7 @@
 import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema
-    .alterTable('networksegments')
-    .addColumn('name', 'varchar(255)')
-    .execute();
+  await db.schema.alterTable('networksegments').addColumn('name', 'varchar(255)').execute();
   await db.schema
     .alterTable('networksegments')
     .addColumn('description', 'varchar(255)', (c) => c.notNull().defaultTo(''))
@@ -17,21 +14,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .alterTable('networksegments')
     .addColumn('revision_number', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
-  await db.schema
-    .alterTable('networksegments')
-    .addColumn('created_at', 'varchar(32)')
-    .execute();
-  await db.schema
-    .alterTable('networksegments')
-    .addColumn('updated_at', 'varchar(32)')
-    .execute();
+  await db.schema.alterTable('networksegments').addColumn('created_at', 'varchar(32)').execute();
+  await db.schema.alterTable('networksegments').addColumn('updated_at', 'varchar(32)').execute();
   await sql`UPDATE networksegments SET created_at = (SELECT created_at FROM networks WHERE networks.id = networksegments.network_id), updated_at = (SELECT created_at FROM networks WHERE networks.id = networksegments.network_id)`.execute(
     db,
   );
-  await db.schema
-    .alterTable('subnets')
-    .addColumn('segment_id', 'varchar(36)')
-    .execute();
+  await db.schema.alterTable('subnets').addColumn('segment_id', 'varchar(36)').execute();
   await db.schema.createIndex('ix_subnets_segment_id').on('subnets').column('segment_id').execute();
 }
 

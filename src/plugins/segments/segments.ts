@@ -35,11 +35,7 @@ export class SegmentPlugin implements Handler {
 
   // admin-only by policy (get_segment); the network's owner is the segment's project for the rules
   private base(trx: Trx) {
-    return trx
-      .selectFrom('networksegments as g')
-      .innerJoin('networks as n', 'n.id', 'g.network_id')
-      .selectAll('g')
-      .select(['n.project_id as project_id', 'n.created_at as network_created_at']);
+    return trx.selectFrom('networksegments as g').innerJoin('networks as n', 'n.id', 'g.network_id').selectAll('g').select(['n.project_id as project_id', 'n.created_at as network_created_at']);
   }
 
   async find(trx: Trx, id: string, lock = false): Promise<SegmentRow & { project_id: string }> {
@@ -91,7 +87,11 @@ export class SegmentPlugin implements Handler {
       for (const [n, i] of items.entries()) {
         const network = await this.networks.find(trx, ctx, i.network_id as string, true);
         const seg = await this.s.types.reserve(trx, network.id, checked[n]);
-        const last = await trx.selectFrom('networksegments').select((eb) => eb.fn.max('segment_index').as('top')).where('network_id', '=', network.id).executeTakeFirst();
+        const last = await trx
+          .selectFrom('networksegments')
+          .select((eb) => eb.fn.max('segment_index').as('top'))
+          .where('network_id', '=', network.id)
+          .executeTakeFirst();
         const row: SegmentRow = {
           id: randomUUID(),
           network_id: network.id,
@@ -114,7 +114,15 @@ export class SegmentPlugin implements Handler {
     });
     for (const r of rows)
       this.s.log.info(
-        { event: 'segment.create', segment_id: r.id, network_id: r.network_id, network_type: r.network_type, physical_network: r.physical_network, segmentation_id: r.segmentation_id, request_id: ctx.requestId },
+        {
+          event: 'segment.create',
+          segment_id: r.id,
+          network_id: r.network_id,
+          network_type: r.network_type,
+          physical_network: r.physical_network,
+          segmentation_id: r.segmentation_id,
+          request_id: ctx.requestId,
+        },
         'segment created',
       );
     return this.render(this.s.db.kysely, rows, null);
@@ -162,7 +170,11 @@ export class SegmentPlugin implements Handler {
     if (existing) {
       if ((subnet.segment_id ?? null) === segmentId) return;
       if (subnet.segment_id) throw SubnetSegmentAssociationChangeNotAllowed({});
-      const count = await trx.selectFrom('networksegments').select((eb) => eb.fn.countAll().as('n')).where('network_id', '=', subnet.network_id).executeTakeFirst();
+      const count = await trx
+        .selectFrom('networksegments')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('network_id', '=', subnet.network_id)
+        .executeTakeFirst();
       if (Number(count?.n ?? 0) > 1) throw NoUpdateSubnetWhenMultipleSegmentsOnNetwork({ network_id: subnet.network_id });
     }
     if (segmentId !== null) {

@@ -126,7 +126,7 @@ EXTENSIONS=$(api /extensions | python3 -c 'import json,sys; print(",".join(sorte
 say "agents alive; public network $PUBLIC; $(tr ',' '\n' <<<"$EXTENSIONS" | wc -l) extensions advertised"
 
 rm -rf "$WS"
-tempest init "$WS" >/dev/null
+(cd "$DIR" && tempest init "$WS" >/dev/null)
 "$ROOT/scripts/tempest/tempest-conf.sh" "$ADMIN_PASSWORD" "$REGION" "$PUBLIC" "$EXTENSIONS" "$WS" >"$WS/etc/tempest.conf"
 
 say "tempest run --regex 'tempest\\.api\\.network.*${REGEX}' --concurrency $CONCURRENCY"

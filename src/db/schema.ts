@@ -41,6 +41,8 @@ export interface SubnetTable extends StandardColumns {
   host_routes: string; // JSON [{destination,nexthop}]
   /** the subnet pool its cidr was allocated from (subnet_allocation), if any */
   subnetpool_id: string | null;
+  /** segment (0022): the segment of a routed network the subnet is on */
+  segment_id?: string | null;
   /** JSON list of device owners it serves (subnet-service-types); null: all */
   service_types?: string | null;
 }
@@ -133,6 +135,12 @@ export interface NetworkSegmentTable {
   physical_network: string | null;
   segmentation_id: number | null;
   segment_index: number;
+  /** segment (0022): null until named; timestamps null only for rows made before it by other writers */
+  name?: string | null;
+  description?: string;
+  revision_number?: number;
+  created_at?: string | null;
+  updated_at?: string | null;
 }
 
 export interface SegmentAllocationTable {

@@ -80,6 +80,9 @@ import { PORT_FORWARDING_RULES } from '../plugins/port_forwarding/policies.js';
 import { PortForwardingPlugin } from '../plugins/port_forwarding/port-forwardings.js';
 import { GET_PORT_FORWARDINGS, PORT_FORWARDING_PLUGIN } from '../contract/port-forwarding.js';
 import type { Endpoints } from '../rpc/bus.js';
+import { segmentDef } from '../api/resources/segment.js';
+import { SegmentPlugin } from '../plugins/segments/segments.js';
+import { SEGMENT_EXTENSIONS, SEGMENT_RULES } from '../plugins/segments/policies.js';
 
 /** What a loaded plugin serves. */
 export interface LoadedPlugin {
@@ -184,16 +187,17 @@ function loadMl2(s: Services): CorePlugin {
   const addressGroups = new AddressGroupPlugin(s);
   const networks = new NetworkPlugin(s, groups, zones);
   const pools = buildSubnetPools(s);
-  const subnets = new SubnetPlugin(s, networks, pools.allocation);
+  const segments = new SegmentPlugin(s, networks);
+  const subnets = new SubnetPlugin(s, networks, pools.allocation, segments);
   const ports = new PortPlugin(s, networks, groups, binder, mech, extensions);
   const dhcpScheduling = new DhcpAgentScheduling(s, agents, dhcpScheduler, dhcpNotifier, networks, ports);
   const rpcCallbacks = new Ml2RpcCallbacks(s, binder, mech, agents);
   const dhcpRpc = new DhcpRpcCallbacks(s, ports);
   return {
     name: 'ml2',
-    aliases: [...ML2_ALIASES, ...extensions.aliases, ...pools.extensions.map((e) => e.alias)],
-    extensions: pools.extensions,
-    policies: [...pools.policies, ...ADDRESS_GROUP_RULES],
+    aliases: [...ML2_ALIASES, ...extensions.aliases, ...pools.extensions.map((e) => e.alias), ...SEGMENT_EXTENSIONS.map((e) => e.alias)],
+    extensions: [...pools.extensions, ...SEGMENT_EXTENSIONS],
+    policies: [...pools.policies, ...ADDRESS_GROUP_RULES, ...SEGMENT_RULES],
     resources: [
       { def: networkDef, handler: networks },
       { def: subnetWithPoolsDef, handler: subnets },
@@ -205,6 +209,7 @@ function loadMl2(s: Services): CorePlugin {
       { def: subnetPoolDef, handler: pools.pools },
       { def: addressScopeDef, handler: pools.scopes },
       { def: addressGroupDef, handler: addressGroups },
+      { def: segmentDef, handler: segments },
     ],
     routes(app, policy) {
       registerQuotas(app, s.quotas, policy);

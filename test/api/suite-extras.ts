@@ -6,6 +6,7 @@
 // neutron/extensions/{securitygroup,quotasv2,tagging}.py, neutron/api/api_common.py,
 // neutron/pecan_wsgi/hooks/*.py); where a check goes beyond the plain happy path, the test
 // name says which Neutron behaviour it pins down.
+import { SEGMENT_EXTENSIONS } from '../../src/plugins/segments/policies.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -1274,7 +1275,7 @@ export function extrasSuite(kind: DbKind): void {
       const body = await h.ok('GET', '/v2.0/extensions');
       const aliases = (body.extensions as Obj[]).map((e) => e.alias);
       // tag-ports-during-bulk-creation and dns-integration come with their extension drivers, not in the default [ml2] extension_drivers
-      const byDefault = [...EXTENSIONS, ...SUBNETPOOL_EXTENSIONS].map((e) => e.alias).filter((a) => a !== 'tag-ports-during-bulk-creation' && a !== 'dns-integration');
+      const byDefault = [...EXTENSIONS, ...SUBNETPOOL_EXTENSIONS, ...SEGMENT_EXTENSIONS].map((e) => e.alias).filter((a) => a !== 'tag-ports-during-bulk-creation' && a !== 'dns-integration');
       assert.deepEqual(sorted(aliases), sorted(byDefault));
       assert.equal(new Set(aliases).size, aliases.length, 'no alias twice');
       for (const a of ['security-group', 'quotas', 'quota_details', 'standard-attr-tag', 'network-ip-availability', 'pagination', 'sorting', 'filter-validation']) {

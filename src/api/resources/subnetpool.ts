@@ -1,6 +1,7 @@
 // subnet_allocation: /v2.0/subnetpools (neutron-lib's api/definitions/subnetpool.py, with
 // address-scope's address_scope_id), and what it adds to subnets: subnetpool_id, prefixlen,
 // a cidr that may be left to the pool, and default-subnetpools' use_default_subnetpool.
+import { SUBNET_SEGMENT_ATTR } from './segment.js';
 import { SubnetPoolNotFound } from '../errors-subnet-allocation.js';
 import { NOT_SPECIFIED, type Attribute, type ResourceDef } from '../resource.js';
 import * as v from '../validators.js';
@@ -63,5 +64,6 @@ export const subnetWithPoolsDef: ResourceDef = {
     // a cidr may be left to the pool
     ...subnetDef.attributes.filter((a) => a.name !== 'subnetpool_id').map((a) => (a.name === 'cidr' ? { ...a, default: NOT_SPECIFIED } : a)),
     ...SUBNET_ALLOCATION_ATTRS,
+    SUBNET_SEGMENT_ATTR,
   ],
 };

@@ -1,4 +1,5 @@
 // Subnets: cidr, gateway, allocation pools, DNS and host routes, validated as Neutron does.
+import type { SegmentPlugin } from '../segments/segments.js';
 import { randomUUID } from 'node:crypto';
 import { type SqlBool, sql } from 'kysely';
 import { convertFilterValue, listRows } from '../../api/collection.js';
@@ -50,6 +51,8 @@ export class SubnetPlugin implements Handler {
     private readonly networks: NetworkPlugin,
     /** subnet_allocation: subnets from subnet pools (src/plugins/subnetpools) */
     private readonly allocation?: SubnetAllocation,
+    /** segment: subnets on a routed network's segments (src/plugins/segments) */
+    private readonly segments?: SegmentPlugin,
   ) {}
 
   private visible(trx: Trx, ctx: RequestContext) {
@@ -102,6 +105,7 @@ export class SubnetPlugin implements Handler {
       ipv6_ra_mode: r.ipv6_ra_mode,
       ipv6_address_mode: r.ipv6_address_mode,
       subnetpool_id: r.subnetpool_id ?? null,
+      segment_id: r.segment_id ?? null,
       service_types: serviceTypesOf(r),
       ...standardAttributes(r, tags.get(r.id) ?? []),
     }));
@@ -151,6 +155,13 @@ export class SubnetPlugin implements Handler {
           .execute();
         const poolId = this.allocation ? await this.allocation.place(trx, uow, ctx, item, siblings, created) : null;
         const row = this.buildRow(item, now, poolId);
+        if (item.segment_id !== undefined && item.segment_id !== null) {
+          if (!this.segments) throw InvalidInput({ msg: 'segment_id: segments are not served here' });
+        }
+        if (this.segments) {
+          row.segment_id = (item.segment_id as string | null | undefined) ?? null;
+          await this.segments.checkSubnetSegment(trx, row, row.segment_id);
+        }
         // allow_overlapping_ips = false: a CIDR may overlap no other subnet of any network, as Neutron
         const everywhere = !this.s.config.bool('DEFAULT', 'allow_overlapping_ips');
         const others = everywhere
@@ -335,6 +346,10 @@ export class SubnetPlugin implements Handler {
         set.host_routes = JSON.stringify(changes.host_routes);
       }
       if ('enable_dhcp' in changes) set.enable_dhcp = int(changes.enable_dhcp as boolean);
+      if ('segment_id' in changes && this.segments) {
+        await this.segments.checkSubnetSegment(trx, row, changes.segment_id as string | null, true);
+        set.segment_id = changes.segment_id as string | null;
+      }
       if ('name' in changes) set.name = changes.name as string;
       if ('description' in changes) set.description = changes.description as string;
       before = row;

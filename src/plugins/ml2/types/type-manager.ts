@@ -7,6 +7,7 @@ import type { Config } from '../../../config/config.js';
 import type { NetworkSegmentTable } from '../../../db/schema.js';
 import type { Trx } from '../../../db/transaction.js';
 import { groupBy } from '../../../db/rows.js';
+import { timestamp } from '../../../common/time.js';
 import { FlatTypeDriver } from './flat.js';
 import { LocalTypeDriver } from './local.js';
 import type { Segment, TypeDriver } from './type-driver.js';
@@ -69,6 +70,7 @@ export class TypeManager {
       if (!got) throw NoNetworkAvailable({});
       segments.push(got);
     }
+    const now = timestamp();
     const rows = segments.map((s, i) => ({
       id: randomUUID(),
       network_id: networkId,
@@ -76,9 +78,27 @@ export class TypeManager {
       physical_network: s.physical_network,
       segmentation_id: s.segmentation_id,
       segment_index: i,
+      created_at: now,
+      updated_at: now,
     }));
     await trx.insertInto('networksegments').values(rows).execute();
     return rows;
+  }
+
+  /** Reserves one more admin-given segment of a network (segment's POST /v2.0/segments); checked by validate() first. */
+  async reserve(trx: Trx, networkId: string, seg: Segment): Promise<Segment> {
+    return this.driver(seg.network_type).reserveProviderSegment(trx, seg, networkId);
+  }
+
+  /** Gives a deleted segment's id back to its type's pool (a network's deletion does it for all by cascade). */
+  async release(trx: Trx, seg: Pick<NetworkSegmentTable, 'network_id' | 'network_type' | 'physical_network' | 'segmentation_id'>): Promise<void> {
+    await trx
+      .deleteFrom('ml2_segment_allocations')
+      .where('network_id', '=', seg.network_id)
+      .where('network_type', '=', seg.network_type)
+      .where('physical_network', '=', seg.physical_network ?? '')
+      .where('segmentation_id', '=', seg.segmentation_id ?? 0)
+      .execute();
   }
 
   /** The largest MTU every segment of the network can carry. */

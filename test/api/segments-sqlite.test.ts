@@ -1,0 +1,3 @@
+import { segmentSuite } from './suite-segments.js';
+
+segmentSuite('sqlite');

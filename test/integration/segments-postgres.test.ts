@@ -1,0 +1,3 @@
+import { segmentSuite } from '../api/suite-segments.js';
+
+segmentSuite('postgres');

@@ -86,6 +86,11 @@ import { QOS_EXTENSIONS } from '../plugins/qos/extensions.js';
 import { QOS_RULES } from '../plugins/qos/policies.js';
 import { QosPlugin } from '../plugins/qos/qos-plugin.js';
 import { RuleTypes } from '../plugins/qos/rule-types.js';
+import { meteringLabelDef, meteringLabelRuleDef } from '../api/resources/metering.js';
+import { registerMeteringRoutes } from '../api/routes/metering.js';
+import { GET_METERING_LABELS, REPORT_METERING_COUNTERS, type MeteringCounter } from '../contract/metering.js';
+import { MeteringPlugin } from '../plugins/metering/metering-plugin.js';
+import { METERING_EXTENSIONS, METERING_RULES } from '../plugins/metering/policies.js';
 
 /** What a loaded plugin serves. */
 export interface LoadedPlugin {
@@ -368,6 +373,35 @@ function loadQos(s: Services, core: CorePlugin): LoadedPlugin {
   };
 }
 
+/**
+ * Metering (docs/metering.md): labels and rules on the routers of their project, counted by the
+ * L3 agents' metering extension, whose reports GET /v2.0/metering/metering-label-counters shows.
+ */
+function loadMetering(s: Services, _core: CorePlugin, loaded: readonly LoadedPlugin[]): LoadedPlugin {
+  if (!loaded.some((p) => p.l3)) throw new Error('[DEFAULT] service_plugins includes metering but not router: labels are counted on routers; add router');
+  const plugin = new MeteringPlugin(s);
+  return {
+    name: 'metering',
+    aliases: METERING_EXTENSIONS.map((e) => e.alias),
+    extensions: METERING_EXTENSIONS,
+    policies: METERING_RULES,
+    resources: [
+      { def: meteringLabelDef, handler: plugin.labels },
+      { def: meteringLabelRuleDef, handler: plugin.rules },
+    ],
+    routes: (app, policy) => registerMeteringRoutes(app, plugin, policy),
+    rpc: [
+      {
+        topic: PLUGIN,
+        endpoints: {
+          [GET_METERING_LABELS]: (a: { router_ids?: unknown }) => plugin.ofRouters(Array.isArray(a?.router_ids) ? a.router_ids : []),
+          [REPORT_METERING_COUNTERS]: (a: { host?: string; counters?: MeteringCounter[] }) => plugin.report(String(a?.host ?? ''), Array.isArray(a?.counters) ? a.counters : []),
+        },
+      },
+    ],
+  };
+}
+
 /** core_plugin names: Neutron's short name and its class path. */
 export const CORE_PLUGINS: Record<string, (s: Services) => CorePlugin> = {
   ml2: loadMl2,
@@ -403,6 +437,8 @@ export const SERVICE_PLUGINS: Record<string, (s: Services, core: CorePlugin, loa
   port_forwarding: loadPortForwarding,
   'neutron.services.portforwarding.pf_plugin.PortForwardingPlugin': loadPortForwarding,
   qos: loadQos,
+  metering: loadMetering,
+  'neutron.services.metering.metering_plugin.MeteringPlugin': loadMetering,
   'neutron.services.qos.qos_plugin.QoSPlugin': loadQos,
 };
 

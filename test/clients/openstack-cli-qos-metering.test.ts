@@ -32,7 +32,7 @@ describe('openstack CLI: QoS policies and rules, metering labels and rules', () 
     assert.equal((await api('GET', `/v2.0/networks/${idOf(net)}`)).network.qos_policy_id, polId);
     const port = await h.osc.json(['port', 'create', '--network', idOf(net), '--qos-policy', polId, `${pfx}-port`]);
     assert.equal((await api('GET', `/v2.0/ports/${idOf(port)}`)).port.qos_policy_id, polId);
-    await h.osc.ok(['port', 'set', '--no-qos-policy', idOf(port)]);
+    await h.osc.ok(['port', 'unset', '--qos-policy', idOf(port)]);
     assert.equal((await api('GET', `/v2.0/ports/${idOf(port)}`)).port.qos_policy_id, null);
     await h.osc.ok(['port', 'delete', idOf(port)]);
     await h.osc.ok(['network', 'delete', idOf(net)]);

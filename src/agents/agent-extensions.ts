@@ -11,6 +11,8 @@ type ExtensionKind = 'l3' | 'l2';
 function builtExtensions(): Map<string, ExtensionKind> {
   const out = new Map<string, ExtensionKind>();
   for (const name of Object.keys(L3_EXTENSIONS)) out.set(name, 'l3');
+  // the L2 agents' qos extension (src/agents/l2/extensions/qos/)
+  out.set('qos', 'l2');
   return out;
 }
 

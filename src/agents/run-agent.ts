@@ -13,6 +13,7 @@ import { startDhcpAgent } from './dhcp/start.js';
 import { l3AgentSettings, startL3Agent } from './l3/start.js';
 import { metadataAgentSettings, startMetadataAgent } from './metadata/start.js';
 import { agentExtensionNames } from './agent-extensions.js';
+import { QosL2Extension } from './l2/extensions/qos/qos-extension.js';
 
 export const AGENT_KINDS = ['linuxbridge', 'openvswitch', 'dhcp', 'l3', 'metadata'] as const;
 export type AgentKind = (typeof AGENT_KINDS)[number];
@@ -31,8 +32,10 @@ export async function runAgent(kind: AgentKind, config: Config, log: Logger, hos
   await requirePreflight(`the ${kind} agent`, kind, { config, services: false });
   const host = hostOverride || config.str('DEFAULT', 'host') || hostname();
   if (kind === 'dhcp' || kind === 'l3' || kind === 'metadata') return runServiceAgent(kind, config, log, host, transport);
-  // no L2 agent extension is built: a name meant for one stops the agent here
-  agentExtensionNames(config, 'l2');
+  const l2Extensions = agentExtensionNames(config, 'l2');
+  if (kind === 'openvswitch' && l2Extensions.includes('qos')) {
+    throw new Error("[agent] extensions = qos: QoS is not built for the Open vSwitch agent (only the Linux bridge agent enforces policies); remove qos from this host's [agent] extensions");
+  }
   let dataplane: L2Dataplane;
   if (kind === 'linuxbridge') {
     const vlan = await probeVlanSupport();
@@ -48,7 +51,8 @@ export async function runAgent(kind: AgentKind, config: Config, log: Logger, hos
     await dataplane.close();
     throw e;
   }
-  const agent = new L2Agent({ bus, log, host, reportInterval: config.int('agent', 'report_interval'), auditInterval: config.int('agent', 'audit_interval'), dataplane });
+  const extensions = l2Extensions.includes('qos') ? [await QosL2Extension.create({ bus, log, netns: config.str('agent', 'host_namespace') || null })] : [];
+  const agent = new L2Agent({ bus, log, host, reportInterval: config.int('agent', 'report_interval'), auditInterval: config.int('agent', 'audit_interval'), dataplane, extensions });
   try {
     await agent.start();
   } catch (e) {

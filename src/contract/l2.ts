@@ -19,6 +19,9 @@ export interface DeviceDetails {
   port_security_enabled?: boolean;
   security_groups?: string[];
   allowed_address_pairs?: { ip_address: string; mac_address: string }[];
+  /** qos: the port's own policy, and its network's (the port's wins) */
+  qos_policy_id?: string | null;
+  network_qos_policy_id?: string | null;
 }
 
 export interface FdbEntries {

@@ -26,6 +26,8 @@ export interface NetworkTable extends StandardColumns {
   is_default?: number;
   /** dns-integration: the domain an external DNS service would publish its ports under ('' = none) */
   dns_domain?: string;
+  /** qos: the network's QoS policy (its ports without one of their own take it) */
+  qos_policy_id?: string | null;
 }
 
 export interface SubnetTable extends StandardColumns {
@@ -59,6 +61,8 @@ export interface PortTable extends StandardColumns {
   extra_dhcp_opts: string; // JSON [{opt_name,opt_value,ip_version}]
   /** dns-integration ('' = none) */
   dns_name?: string;
+  /** qos: the port's own QoS policy (null: the network's, if any) */
+  qos_policy_id?: string | null;
 }
 
 export interface IpAllocationTable {
@@ -333,6 +337,64 @@ export interface MigrationMarker {
   seq: Generated<number>;
 }
 
+/** qos: a QoS policy (its rules are in the qos_*_rules tables). */
+export interface QosPolicyTable extends StandardColumns {
+  shared: number;
+  is_default: number;
+}
+
+export interface QosBandwidthLimitRuleTable {
+  id: string;
+  qos_policy_id: string;
+  max_kbps: number;
+  max_burst_kbps: number;
+  direction: string;
+}
+
+export interface QosDscpMarkingRuleTable {
+  id: string;
+  qos_policy_id: string;
+  dscp_mark: number;
+}
+
+export interface QosMinimumBandwidthRuleTable {
+  id: string;
+  qos_policy_id: string;
+  min_kbps: number;
+  direction: string;
+}
+
+/** metering: a label (counted on every router of its project; shared: on every router). */
+export interface MeteringLabelTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  shared: number;
+}
+
+export interface MeteringLabelRuleTable {
+  id: string;
+  metering_label_id: string;
+  project_id: string;
+  direction: string;
+  remote_ip_prefix: string | null;
+  source_ip_prefix: string | null;
+  destination_ip_prefix: string | null;
+  excluded: number;
+}
+
+/** what the L3 agents' metering extension last reported, per label and router */
+export interface MeteringLabelCounterTable {
+  metering_label_id: string;
+  router_id: string;
+  host: string;
+  pkts: number | string;
+  bytes: number | string;
+  first_update: string;
+  last_update: string;
+}
+
 export interface Database {
   networks: NetworkTable;
   subnets: SubnetTable;
@@ -367,6 +429,14 @@ export interface Database {
   routerroutes: RouterRouteTable;
   floatingips: FloatingIpTable;
   portforwardings: PortForwardingTable;
+  qos_policies: QosPolicyTable;
+  qos_policies_default: { project_id: string; qos_policy_id: string };
+  qos_bandwidth_limit_rules: QosBandwidthLimitRuleTable;
+  qos_dscp_marking_rules: QosDscpMarkingRuleTable;
+  qos_minimum_bandwidth_rules: QosMinimumBandwidthRuleTable;
+  meteringlabels: MeteringLabelTable;
+  meteringlabelrules: MeteringLabelRuleTable;
+  meteringlabelcounters: MeteringLabelCounterTable;
   routerl3agentbindings: RouterL3AgentBindingTable;
   ha_router_networks: HaRouterNetworkTable;
   ha_router_vrid_allocations: HaRouterVridAllocationTable;

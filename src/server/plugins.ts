@@ -22,7 +22,6 @@ import { buildSubnetPools } from '../plugins/subnetpools/subnetpool-service.js';
 import type { SubnetPoolPlugin } from '../plugins/subnetpools/subnetpools.js';
 import { agentDef } from '../api/resources/agent.js';
 import { floatingIpDef } from '../api/resources/floatingip.js';
-import { networkDef } from '../api/resources/network.js';
 import { routerDef } from '../api/resources/router.js';
 import { securityGroupRuleDef } from '../api/resources/security-group-rule.js';
 import { securityGroupDef } from '../api/resources/security-group.js';
@@ -83,6 +82,18 @@ import type { Endpoints } from '../rpc/bus.js';
 import { segmentDef } from '../api/resources/segment.js';
 import { SegmentPlugin } from '../plugins/segments/segments.js';
 import { SEGMENT_EXTENSIONS, SEGMENT_RULES } from '../plugins/segments/policies.js';
+import { qosPolicyDef } from '../api/resources/qos.js';
+import { registerQosRoutes } from '../api/routes/qos.js';
+import { GET_QOS_POLICIES } from '../contract/qos.js';
+import { QOS_EXTENSIONS } from '../plugins/qos/extensions.js';
+import { QOS_RULES } from '../plugins/qos/policies.js';
+import { QosPlugin } from '../plugins/qos/qos-plugin.js';
+import { RuleTypes } from '../plugins/qos/rule-types.js';
+import { meteringLabelDef, meteringLabelRuleDef } from '../api/resources/metering.js';
+import { registerMeteringRoutes } from '../api/routes/metering.js';
+import { GET_METERING_LABELS, REPORT_METERING_COUNTERS, type MeteringCounter } from '../contract/metering.js';
+import { MeteringPlugin } from '../plugins/metering/metering-plugin.js';
+import { METERING_EXTENSIONS, METERING_RULES } from '../plugins/metering/policies.js';
 
 /** What a loaded plugin serves. */
 export interface LoadedPlugin {
@@ -185,7 +196,7 @@ function loadMl2(s: Services): CorePlugin {
   const binder = new PortBinder(s, agents, mech, dhcpScheduler);
   const groups = new SecurityGroupPlugin(s);
   const addressGroups = new AddressGroupPlugin(s);
-  const networks = new NetworkPlugin(s, groups, zones);
+  const networks = new NetworkPlugin(s, groups, zones, extensions);
   const pools = buildSubnetPools(s);
   const segments = new SegmentPlugin(s, networks);
   const subnets = new SubnetPlugin(s, networks, pools.allocation, segments);
@@ -199,7 +210,7 @@ function loadMl2(s: Services): CorePlugin {
     extensions: [...pools.extensions, ...SEGMENT_EXTENSIONS],
     policies: [...pools.policies, ...ADDRESS_GROUP_RULES, ...SEGMENT_RULES],
     resources: [
-      { def: networkDef, handler: networks },
+      { def: networks.def, handler: networks },
       { def: subnetWithPoolsDef, handler: subnets },
       { def: ports.def, handler: ports },
       { def: agentDef, handler: agents },
@@ -365,6 +376,57 @@ function loadPortForwarding(s: Services, _core: CorePlugin, loaded: readonly Loa
   };
 }
 
+/**
+ * QoS (docs/qos.md): policies and rules, the rule types of the loaded mechanism drivers, and
+ * get_qos_policies for the L2 agents' qos extension. Ports and networks take qos_policy_id
+ * through ML2's qos extension driver, which must be loaded with it, as in Neutron.
+ */
+function loadQos(s: Services, core: CorePlugin): LoadedPlugin {
+  if (!s.config.list('ml2', 'extension_drivers').includes('qos')) {
+    throw new Error('[DEFAULT] service_plugins includes qos but [ml2] extension_drivers does not: ports and networks could not take a policy; add qos to [ml2] extension_drivers');
+  }
+  const plugin = new QosPlugin(s);
+  const ruleTypes = new RuleTypes(core.mech.drivers.map((d) => d.name));
+  return {
+    name: 'qos',
+    aliases: QOS_EXTENSIONS.map((e) => e.alias),
+    extensions: QOS_EXTENSIONS,
+    policies: QOS_RULES,
+    resources: [{ def: qosPolicyDef, handler: plugin }],
+    routes: (app, policy) => registerQosRoutes(app, plugin, ruleTypes, policy, s.config.int('DEFAULT', 'pagination_max_limit')),
+    rpc: [{ topic: PLUGIN, endpoints: { [GET_QOS_POLICIES]: (a: { policy_ids?: unknown }) => plugin.forAgents(Array.isArray(a?.policy_ids) ? a.policy_ids : []) } }],
+  };
+}
+
+/**
+ * Metering (docs/metering.md): labels and rules on the routers of their project, counted by the
+ * L3 agents' metering extension, whose reports GET /v2.0/metering/metering-label-counters shows.
+ */
+function loadMetering(s: Services, _core: CorePlugin, loaded: readonly LoadedPlugin[]): LoadedPlugin {
+  if (!loaded.some((p) => p.l3)) throw new Error('[DEFAULT] service_plugins includes metering but not router: labels are counted on routers; add router');
+  const plugin = new MeteringPlugin(s);
+  return {
+    name: 'metering',
+    aliases: METERING_EXTENSIONS.map((e) => e.alias),
+    extensions: METERING_EXTENSIONS,
+    policies: METERING_RULES,
+    resources: [
+      { def: meteringLabelDef, handler: plugin.labels },
+      { def: meteringLabelRuleDef, handler: plugin.rules },
+    ],
+    routes: (app, policy) => registerMeteringRoutes(app, plugin, policy),
+    rpc: [
+      {
+        topic: PLUGIN,
+        endpoints: {
+          [GET_METERING_LABELS]: (a: { router_ids?: unknown }) => plugin.ofRouters(Array.isArray(a?.router_ids) ? a.router_ids : []),
+          [REPORT_METERING_COUNTERS]: (a: { host?: string; counters?: MeteringCounter[] }) => plugin.report(String(a?.host ?? ''), Array.isArray(a?.counters) ? a.counters : []),
+        },
+      },
+    ],
+  };
+}
+
 /** core_plugin names: Neutron's short name and its class path. */
 export const CORE_PLUGINS: Record<string, (s: Services) => CorePlugin> = {
   ml2: loadMl2,
@@ -399,6 +461,10 @@ export const SERVICE_PLUGINS: Record<string, (s: Services, core: CorePlugin, loa
   'neutron_fwaas.services.firewall.fwaas_plugin_v2.FirewallPluginV2': loadFirewallV2,
   port_forwarding: loadPortForwarding,
   'neutron.services.portforwarding.pf_plugin.PortForwardingPlugin': loadPortForwarding,
+  qos: loadQos,
+  metering: loadMetering,
+  'neutron.services.metering.metering_plugin.MeteringPlugin': loadMetering,
+  'neutron.services.qos.qos_plugin.QoSPlugin': loadQos,
 };
 
 /** The service plugins to load, checked: an unknown name stops the server, listing the known ones. */

@@ -13,6 +13,7 @@ import { AgentCore } from '../agent-core.js';
 import { DriftAudit } from '../drift-audit.js';
 import { EventQueue } from '../event-queue.js';
 import type { L2Dataplane } from './dataplane.js';
+import type { L2AgentExtension } from './extensions/l2-extension.js';
 
 type DeviceEvent = 'added' | 'removed' | 'updated' | 'firewall';
 
@@ -27,6 +28,8 @@ export interface L2AgentOptions {
   dataplane: L2Dataplane;
   /** [agent] audit_interval: seconds between drift audits that repair what they find (0: none) */
   auditInterval?: number;
+  /** [agent] extensions of the L2 agent (qos) */
+  extensions?: L2AgentExtension[];
 }
 
 export class L2Agent {
@@ -56,7 +59,12 @@ export class L2Agent {
       binary: this.dp.binary,
       topic: 'N/A',
       reportInterval: o.reportInterval,
-      configurations: () => ({ ...this.dp.configurations(), devices: this.present.size, ...(this.dp.audit ? { audit: { ...this.audits.counters } } : {}) }),
+      configurations: () => ({
+        ...this.dp.configurations(),
+        ...((o.extensions ?? []).length ? { extensions: Object.fromEntries((o.extensions ?? []).map((e) => [e.name, e.configurations?.() ?? {}])) } : {}),
+        devices: this.present.size,
+        ...(this.dp.audit ? { audit: { ...this.audits.counters } } : {}),
+      }),
       resync: () => this.resync(),
       listen: {
         [topics.PORT_UPDATE]: { port_update: (a: { port: { id: string; 'binding:host_id'?: string } }) => this.portUpdated(a.port) },
@@ -73,6 +81,7 @@ export class L2Agent {
         },
         [topics.TUNNEL_UPDATE]: { tunnel_update: () => undefined },
         [TRACE_L2]: { [CHECK_HOPS]: (a: CheckHopsArgs) => this.checkHops(a), [AUDIT]: (a: AuditArgs) => this.audit(a?.repair === true) },
+        ...Object.assign({}, ...(o.extensions ?? []).map((e) => e.listen ?? {})),
       },
     });
     this.dp.watch((c) => {
@@ -122,6 +131,7 @@ export class L2Agent {
     for (const d of unwired) this.retryLater(d);
     for (const d of mine) this.forgetRetry(d.device);
     for (const d of mine) this.wired.set(d.device, d);
+    for (const e of this.o.extensions ?? []) await e.handlePorts(mine);
     const up = mine.filter((d) => d.admin_state_up !== false).map((d) => d.device);
     const down = mine.filter((d) => d.admin_state_up === false).map((d) => d.device);
     if (up.length || down.length) {
@@ -178,6 +188,7 @@ export class L2Agent {
       }
     }
     if (vanished.length) await this.dp.removed(vanished);
+    if (vanished.length) for (const e of this.o.extensions ?? []) await e.deletePorts(vanished);
     if (toWire.length) await this.wire(toWire);
     if (gone.length) {
       await this.core.rpc.updateDeviceList([], gone);
@@ -244,6 +255,7 @@ export class L2Agent {
     for (const d of [...this.retries.keys()]) this.forgetRetry(d);
     this.queue.close();
     await this.core.stop();
+    for (const e of this.o.extensions ?? []) await e.stop?.();
     await this.dp.close();
   }
 }

@@ -16,6 +16,8 @@ import * as m0013 from './0013_address_groups.js';
 import * as m0014 from './0014_auto_allocate.js';
 import * as m0015 from './0015_dns.js';
 import * as m0017 from './0017_l3_ha.js';
+import * as m0018 from './0018_qos.js';
+import * as m0019 from './0019_metering.js';
 import * as m0022 from './0022_segments.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
@@ -35,5 +37,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0014_auto_allocate': m0014,
   '0015_dns': m0015,
   '0017_l3_ha': m0017,
+  '0018_qos': m0018,
+  '0019_metering': m0019,
   '0022_segments': m0022,
 };

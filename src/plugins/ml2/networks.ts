@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { convertFilterValue, listRows } from '../../api/collection.js';
 import type { RequestContext } from '../../api/context.js';
 import { DefaultExternalNetworkExists, InvalidInput, NetworkInUse, NetworkNotFound } from '../../api/errors.js';
-import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery } from '../../api/resource.js';
+import { NOT_SPECIFIED, type ApiObject, type AuthorizeChange, type AuthorizeCreate, type Handler, type ListQuery, type ResourceDef } from '../../api/resource.js';
+import type { ExtensionManager } from './extensions/extension-manager.js';
 import { networkDef } from '../../api/resources/network.js';
 import { AUTO_DELETE_OWNERS } from '../../contract/device-owners.js';
 import type { NetworkSegmentTable, NetworkTable } from '../../db/schema.js';
@@ -65,7 +66,15 @@ export class NetworkPlugin implements Handler {
     private readonly s: Services,
     private readonly groups: SecurityGroupPlugin,
     private readonly zones: AvailabilityZones,
-  ) {}
+    /** ML2's extension drivers: the network attributes some add (qos_policy_id) */
+    private readonly extensions?: ExtensionManager,
+  ) {
+    const own = new Set((extensions?.networkAttributes ?? []).map((a) => a.name));
+    this.def = own.size ? { ...networkDef, attributes: [...networkDef.attributes.filter((a) => !own.has(a.name)), ...extensions!.networkAttributes] } : networkDef;
+  }
+
+  /** the network resource with the loaded extension drivers' attributes */
+  readonly def: ResourceDef;
 
   /** Own networks, and those an rbac-policies entry (shared or external) opens to the caller or to all. */
   private visible(trx: Trx, ctx: RequestContext) {
@@ -157,6 +166,7 @@ export class NetworkPlugin implements Handler {
       availability_zones: zones.get(r.id) ?? [],
       ...(segments ? providerView(segments.get(r.id) ?? []) : {}),
       ...standardAttributes(r, tags.get(r.id) ?? []),
+      ...Object.fromEntries((this.extensions?.networkAttributes ?? []).map((a) => [a.name, (r as unknown as Record<string, unknown>)[a.column!] ?? null])),
     }));
   }
 
@@ -168,7 +178,7 @@ export class NetworkPlugin implements Handler {
     filters.delete('shared');
     const sharedAttr = networkDef.attributes.find((a) => a.name === 'shared')!;
     const sharedValues = new Set((sharedWanted ?? []).map((v) => convertFilterValue(sharedAttr, v)));
-    const { rows, ids } = await listRows<NetworkTable>(networkDef, this.visible(trx, ctx), { ...q, filters }, 'n', (qb, rest) => {
+    const { rows, ids } = await listRows<NetworkTable>(this.def, this.visible(trx, ctx), { ...q, filters }, 'n', (qb, rest) => {
       if (sharedValues.size === 1) {
         const yes = sharedValues.has(1);
         qb = qb.where((eb) =>
@@ -210,7 +220,9 @@ export class NetworkPlugin implements Handler {
       for (const [n, i] of items.entries()) {
         const id = randomUUID();
         const segments = await this.s.types.createSegments(trx, id, requested[n]);
-        rows.push(this.newRow(id, i, now, segments));
+        const row = this.newRow(id, i, now, segments);
+        await this.extensions?.processCreateNetwork(trx, ctx, i, row);
+        rows.push(row);
       }
       await trx.insertInto('networks').values(rows).execute();
       // as Neutron: shared and router:external become rbac-policies entries of the owner
@@ -282,6 +294,7 @@ export class NetworkPlugin implements Handler {
         // a network that stops being external stops being the default
         set.is_default = 0;
       }
+      await this.extensions?.processUpdateNetwork(trx, ctx, changes, set);
       // shared and router:external are the RBAC plugin's (rbac-policies entries)
       await this.s.callbacks.publish('network', 'precommit_update', { context: ctx, trx, uow, before: row, changes, set });
       return saveChanges(trx, 'networks', row, set);

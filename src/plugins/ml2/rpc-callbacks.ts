@@ -121,7 +121,9 @@ export class Ml2RpcCallbacks {
     const ips = ids.length ? groupBy(await trx.selectFrom('ipallocations').selectAll().where('port_id', 'in', ids).execute(), (r) => r.port_id) : new Map();
     const sgs = ids.length ? groupBy(await trx.selectFrom('securitygroupportbindings').selectAll().where('port_id', 'in', ids).execute(), (r) => r.port_id) : new Map();
     const netIds = [...new Set([...ports.values()].map((p) => p.network_id))];
-    const networks = new Map((netIds.length ? await trx.selectFrom('networks').select(['id', 'mtu', 'admin_state_up']).where('id', 'in', netIds).execute() : []).map((n) => [n.id, n]));
+    const networks = new Map(
+      (netIds.length ? await trx.selectFrom('networks').select(['id', 'mtu', 'admin_state_up', 'qos_policy_id']).where('id', 'in', netIds).execute() : []).map((n) => [n.id, n]),
+    );
     const out: Record<string, unknown>[] = [];
     for (const device of devices) {
       const port = ports.get(device);
@@ -151,6 +153,8 @@ export class Ml2RpcCallbacks {
         allowed_address_pairs: jsonColumn(port.allowed_address_pairs, []),
         profile: jsonColumn(b.profile, {}),
         vif_type: b.vif_type,
+        qos_policy_id: port.qos_policy_id ?? null,
+        network_qos_policy_id: net?.qos_policy_id ?? null,
       });
     }
     return { devices: out, failed_devices: [] };

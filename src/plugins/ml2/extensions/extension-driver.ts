@@ -51,6 +51,12 @@ export interface PortExtensionDriver {
    * per driver for a whole list, never one per port) and returns the per-port step.
    */
   extend(trx: Trx, rows: PortTable[], ids: IdSet): Promise<(row: PortTable, port: ApiObject) => void> | ((row: PortTable, port: ApiObject) => void);
+  /** attributes it adds to networks (Neutron's extension drivers extend networks too); shown from the network row's column */
+  networkAttributes?: Attribute[];
+  /** a network's values of its networkAttributes, before the row is written (fills `row`) */
+  processCreateNetwork?(trx: Trx, ctx: RequestContext, item: ApiObject, row: NetworkTable): Promise<void>;
+  /** as processCreateNetwork, for an update (fills `set`) */
+  processUpdateNetwork?(trx: Trx, ctx: RequestContext, changes: ApiObject, set: Partial<NetworkTable>): Promise<void>;
   /** filters on its attributes that are not port columns: attribute → narrows the query */
   filters?: Record<string, (qb: PortQuery, values: string[], trx: Trx) => PortQuery>;
 }

@@ -11,12 +11,16 @@ import { extraDhcpOptsDriver } from './extra-dhcp-opts.js';
 import { portSecurityDriver } from './port-security.js';
 import { tagPortsDuringBulkCreationDriver } from './tag-ports-during-bulk-creation.js';
 import { dnsDriver } from './dns.js';
+import { qosDriver } from './qos.js';
+import type { NetworkTable } from '../../../db/schema.js';
+import type { RequestContext } from '../../../api/context.js';
 
 /** [ml2] extension_drivers names → drivers. A new driver is one entry here (or registerExtensionDriver). */
 const DRIVERS = new Map<string, PortExtensionFactory>([
   ['port_security', portSecurityDriver],
   ['tag_ports_during_bulk_creation', tagPortsDuringBulkCreationDriver],
   ['dns', dnsDriver],
+  ['qos', qosDriver],
 ]);
 
 type Stage = 'before-groups' | 'after-groups';
@@ -60,6 +64,18 @@ export class ExtensionManager {
 
   get attributes(): Attribute[] {
     return this.drivers.flatMap((d) => d.attributes);
+  }
+
+  get networkAttributes(): Attribute[] {
+    return this.drivers.flatMap((d) => d.networkAttributes ?? []);
+  }
+
+  async processCreateNetwork(trx: Trx, ctx: RequestContext, item: ApiObject, row: NetworkTable): Promise<void> {
+    for (const d of this.drivers) if (d.processCreateNetwork) await d.processCreateNetwork(trx, ctx, item, row);
+  }
+
+  async processUpdateNetwork(trx: Trx, ctx: RequestContext, changes: ApiObject, set: Partial<NetworkTable>): Promise<void> {
+    for (const d of this.drivers) if (d.processUpdateNetwork) await d.processUpdateNetwork(trx, ctx, changes, set);
   }
 
   async processCreate(draft: PortDraft, item: ApiObject, stage: Stage): Promise<void> {

@@ -1,0 +1,3 @@
+import { meteringSuite } from './suite-metering.js';
+
+meteringSuite('sqlite');

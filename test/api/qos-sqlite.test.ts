@@ -1,0 +1,3 @@
+import { qosSuite } from './suite-qos.js';
+
+qosSuite('sqlite');

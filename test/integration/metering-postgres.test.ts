@@ -1,0 +1,3 @@
+import { meteringSuite } from '../api/suite-metering.js';
+
+meteringSuite('postgres');

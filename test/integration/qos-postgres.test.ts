@@ -1,0 +1,3 @@
+import { qosSuite } from '../api/suite-qos.js';
+
+qosSuite('postgres');

@@ -80,6 +80,8 @@ import { PORT_FORWARDING_RULES } from '../plugins/port_forwarding/policies.js';
 import { PortForwardingPlugin } from '../plugins/port_forwarding/port-forwardings.js';
 import { GET_PORT_FORWARDINGS, PORT_FORWARDING_PLUGIN } from '../contract/port-forwarding.js';
 import type { Endpoints } from '../rpc/bus.js';
+import { buildVpnaas, VPNAAS_EXTENSIONS } from '../plugins/vpnaas/vpnaas-plugin.js';
+import { endpointGroupDef, ikePolicyDef, ipsecPolicyDef, siteConnectionDef, vpnServiceDef } from '../plugins/vpnaas/resources.js';
 
 /** What a loaded plugin serves. */
 export interface LoadedPlugin {
@@ -340,6 +342,28 @@ function loadPortForwarding(s: Services, _core: CorePlugin, loaded: readonly Loa
   };
 }
 
+/**
+ * VPNaaS (docs/vpnaas.md): IKE and IPsec policies, VPN services on routers, endpoint groups and
+ * IPsec site connections at /v2.0/vpn, as neutron-vpnaas. Needs the router plugin.
+ */
+function loadVpnaas(s: Services, _core: CorePlugin, loaded: readonly LoadedPlugin[]): LoadedPlugin {
+  if (!loaded.some((p) => p.l3)) throw new Error('[DEFAULT] service_plugins includes vpnaas but not router: VPN services live on routers; add router');
+  const vpn = buildVpnaas(s);
+  return {
+    name: 'vpnaas',
+    aliases: VPNAAS_EXTENSIONS.map((e) => e.alias),
+    extensions: VPNAAS_EXTENSIONS,
+    policies: vpn.policyDefaults,
+    resources: [
+      { def: ikePolicyDef, handler: vpn.ikePolicies },
+      { def: ipsecPolicyDef, handler: vpn.ipsecPolicies },
+      { def: vpnServiceDef, handler: vpn.services },
+      { def: endpointGroupDef, handler: vpn.endpointGroups },
+      { def: siteConnectionDef, handler: vpn.connections },
+    ],
+  };
+}
+
 /** core_plugin names: Neutron's short name and its class path. */
 export const CORE_PLUGINS: Record<string, (s: Services) => CorePlugin> = {
   ml2: loadMl2,
@@ -374,6 +398,8 @@ export const SERVICE_PLUGINS: Record<string, (s: Services, core: CorePlugin, loa
   'neutron_fwaas.services.firewall.fwaas_plugin_v2.FirewallPluginV2': loadFirewallV2,
   port_forwarding: loadPortForwarding,
   'neutron.services.portforwarding.pf_plugin.PortForwardingPlugin': loadPortForwarding,
+  vpnaas: loadVpnaas,
+  'neutron_vpnaas.services.vpn.plugin.VPNDriverPlugin': loadVpnaas,
 };
 
 /** The service plugins to load, checked: an unknown name stops the server, listing the known ones. */

@@ -15,6 +15,7 @@ import * as m0012 from './0012_security_group_rbac.js';
 import * as m0013 from './0013_address_groups.js';
 import * as m0014 from './0014_auto_allocate.js';
 import * as m0015 from './0015_dns.js';
+import * as m0020 from './0020_vpnaas.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
@@ -32,4 +33,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0013_address_groups': m0013,
   '0014_auto_allocate': m0014,
   '0015_dns': m0015,
+  '0020_vpnaas': m0020,
 };

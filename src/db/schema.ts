@@ -1,6 +1,7 @@
 // Row types of the tables, as Kysely sees them. Booleans are stored as 0/1 integers so
 // one schema serves SQLite and PostgreSQL; list-valued attributes that are never filtered
 // on in SQL are JSON text.
+import type { VpnaasTables } from '../plugins/vpnaas/tables.js';
 import type { Generated } from 'kysely';
 
 interface StandardColumns {
@@ -395,7 +396,7 @@ export interface MeteringLabelCounterTable {
   last_update: string;
 }
 
-export interface Database {
+export interface Database extends VpnaasTables {
   networks: NetworkTable;
   subnets: SubnetTable;
   ports: PortTable;

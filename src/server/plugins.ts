@@ -94,6 +94,8 @@ import { registerMeteringRoutes } from '../api/routes/metering.js';
 import { GET_METERING_LABELS, REPORT_METERING_COUNTERS, type MeteringCounter } from '../contract/metering.js';
 import { MeteringPlugin } from '../plugins/metering/metering-plugin.js';
 import { METERING_EXTENSIONS, METERING_RULES } from '../plugins/metering/policies.js';
+import { buildVpnaas, VPNAAS_EXTENSIONS } from '../plugins/vpnaas/vpnaas-plugin.js';
+import { endpointGroupDef, ikePolicyDef, ipsecPolicyDef, siteConnectionDef, vpnServiceDef } from '../plugins/vpnaas/resources.js';
 
 /** What a loaded plugin serves. */
 export interface LoadedPlugin {
@@ -427,6 +429,34 @@ function loadMetering(s: Services, _core: CorePlugin, loaded: readonly LoadedPlu
   };
 }
 
+/**
+ * VPNaaS (docs/vpnaas.md): IKE and IPsec policies, VPN services on routers, endpoint groups and
+ * IPsec site connections at /v2.0/vpn, as neutron-vpnaas. Needs the router plugin.
+ */
+function loadVpnaas(s: Services, _core: CorePlugin, loaded: readonly LoadedPlugin[]): LoadedPlugin {
+  if (!loaded.some((p) => p.l3)) throw new Error('[DEFAULT] service_plugins includes vpnaas but not router: VPN services live on routers; add router');
+  if (process.env.NEUTRINO_VPNAAS_API_ONLY !== '1') {
+    // never advertise what is not enforced: without the driver every connection would stay PENDING_CREATE
+    throw new Error(
+      '[DEFAULT] service_plugins includes vpnaas, but its driver (strongSwan in the L3 agent) is not built yet: IPsec site connections would be stored and never made. Remove vpnaas (the API alone can be tried with NEUTRINO_VPNAAS_API_ONLY=1; see docs/vpnaas.md)',
+    );
+  }
+  const vpn = buildVpnaas(s);
+  return {
+    name: 'vpnaas',
+    aliases: VPNAAS_EXTENSIONS.map((e) => e.alias),
+    extensions: VPNAAS_EXTENSIONS,
+    policies: vpn.policyDefaults,
+    resources: [
+      { def: ikePolicyDef, handler: vpn.ikePolicies },
+      { def: ipsecPolicyDef, handler: vpn.ipsecPolicies },
+      { def: vpnServiceDef, handler: vpn.services },
+      { def: endpointGroupDef, handler: vpn.endpointGroups },
+      { def: siteConnectionDef, handler: vpn.connections },
+    ],
+  };
+}
+
 /** core_plugin names: Neutron's short name and its class path. */
 export const CORE_PLUGINS: Record<string, (s: Services) => CorePlugin> = {
   ml2: loadMl2,
@@ -465,6 +495,8 @@ export const SERVICE_PLUGINS: Record<string, (s: Services, core: CorePlugin, loa
   metering: loadMetering,
   'neutron.services.metering.metering_plugin.MeteringPlugin': loadMetering,
   'neutron.services.qos.qos_plugin.QoSPlugin': loadQos,
+  vpnaas: loadVpnaas,
+  'neutron_vpnaas.services.vpn.plugin.VPNDriverPlugin': loadVpnaas,
 };
 
 /** The service plugins to load, checked: an unknown name stops the server, listing the known ones. */

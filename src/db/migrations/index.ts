@@ -18,6 +18,7 @@ import * as m0015 from './0015_dns.js';
 import * as m0017 from './0017_l3_ha.js';
 import * as m0018 from './0018_qos.js';
 import * as m0019 from './0019_metering.js';
+import * as m0020 from './0020_vpnaas.js';
 import * as m0022 from './0022_segments.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
@@ -39,5 +40,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0017_l3_ha': m0017,
   '0018_qos': m0018,
   '0019_metering': m0019,
+  '0020_vpnaas': m0020,
   '0022_segments': m0022,
 };

@@ -1,0 +1,3 @@
+import { vpnaasSuite } from './suite-vpnaas.js';
+
+vpnaasSuite('sqlite');

@@ -1,0 +1,3 @@
+import { vpnaasSuite } from '../api/suite-vpnaas.js';
+
+vpnaasSuite('postgres');

@@ -83,8 +83,8 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     interface_driver: {
       type: 'string',
       default: 'linuxbridge',
-      choices: ['linuxbridge', 'neutron.agent.linux.interface.BridgeInterfaceDriver'],
-      help: 'DHCP and L3 agents: how service ports are plugged (only linuxbridge: a veth whose tap the Linux bridge agent wires).',
+      choices: ['linuxbridge', 'neutron.agent.linux.interface.BridgeInterfaceDriver', 'openvswitch', 'neutron.agent.linux.interface.OVSInterfaceDriver'],
+      help: "DHCP and L3 agents: how service ports are plugged. linuxbridge: a veth whose tap the Linux bridge agent wires. openvswitch: the veth's tap joins [ovs] integration_bridge (on [ovs] ovsdb_connection) with external_ids:iface-id, for the Open vSwitch agent to wire.",
     },
     metadata_listen: {
       type: 'string',

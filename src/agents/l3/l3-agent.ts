@@ -21,6 +21,7 @@ import { METADATA_ROUTER_PROXY_PORT } from '../../contract/metadata.js';
 import type { MetadataProxies } from '../metadata-proxy/metadata-proxies.js';
 import type { L3AgentExtension } from './extensions/l3-extension.js';
 import type { RouterAdvertisements } from './router-advertisements.js';
+import type { InterfaceDriver } from '../service-ports/interface-driver.js';
 
 export const L3_AGENT_BINARY = 'neutrino-l3-agent';
 
@@ -45,6 +46,8 @@ export interface L3AgentOptions {
   auditInterval?: number;
   /** radvd per router for IPv6 subnets with ipv6_ra_mode (router-advertisements.ts) */
   routerAdvertisements?: RouterAdvertisements;
+  /** [DEFAULT] interface_driver (none: linuxbridge) */
+  interfaceDriver?: InterfaceDriver;
 }
 
 interface RouterStats {
@@ -72,7 +75,7 @@ export class L3Agent {
     this.extensions = o.extensions ?? [];
     this.audits = new DriftAudit({ host: () => o.host, agentType: AGENT_TYPE_L3, log: o.log, inspect: (repair) => this.inspect(repair) });
     this.rpc = new L3PluginApi(o.bus, o.host);
-    this.dataplane = new RouterDataplane({ hostNamespace: o.hostNamespace, log: o.log });
+    this.dataplane = new RouterDataplane({ hostNamespace: o.hostNamespace, log: o.log, interfaceDriver: o.interfaceDriver });
     const chunk = o.syncChunkSize ?? 64;
     this.queue = new RouterQueue({
       concurrency: o.concurrency ?? 16,

@@ -13,7 +13,8 @@ import type { Config } from '../../config/config.js';
 import { ConfigError } from '../../config/config.js';
 import { servicePortDevice, TAP_PREFIX, tapName } from '../../contract/device-names.js';
 import { DEAD_VLAN } from '../openvswitch/names.js';
-import { Ovs, vsctlString } from '../../linux/ovs.js';
+import { run } from '../../linux/exec.js';
+import { detectDatapathType, Ovs, vsctlString } from '../../linux/ovs.js';
 import type { ServicePort } from './veth-plug.js';
 
 export interface InterfaceDriver {
@@ -40,6 +41,8 @@ export class OvsInterfaceDriver implements InterfaceDriver {
     private readonly ovs: Ovs,
     private readonly bridge: string,
     private readonly log?: Logger,
+    /** the userspace datapath (netdev): see plugged() */
+    private readonly userspace = false,
   ) {}
 
   /** One ovs-vsctl transaction for all the ports, committed without waiting for ovs-vswitchd (the agent tags the row). */
@@ -54,6 +57,12 @@ export class OvsInterfaceDriver implements InterfaceDriver {
       );
     }
     await this.ovs.vsctl(cmds, { noWait: true });
+    // the userspace datapath drops a packet whose checksum the sender left to the NIC (a veth
+    // passes it on partial) when it goes into a VXLAN tunnel: the service port's own end
+    // computes its checksums in software (as Neutron's DHCP agent fills DHCP checksums)
+    if (this.userspace) {
+      for (const p of ports) await run('ethtool', ['-K', servicePortDevice(p.prefix, p.portId), 'tx', 'off'], { netns: p.namespace, allowFailure: true });
+    }
     this.log?.info(
       { event: 'interface.ovs_plugged', bridge: this.bridge, devices: ports.map((p) => servicePortDevice(p.prefix, p.portId)) },
       `${ports.length} service port(s) attached to ${this.bridge}`,
@@ -94,5 +103,6 @@ export async function interfaceDriverFromConfig(c: Config, log?: Logger): Promis
       { event: 'interface.no_integration_bridge', bridge, ovsdb_connection: connection },
       `[ovs] integration_bridge ${bridge} does not exist yet on ${connection}: the Open vSwitch agent of this host makes it`,
     );
-  return new OvsInterfaceDriver(ovs, bridge, log);
+  const userspace = state.bridges.get(bridge)?.datapathType === 'netdev' || (!state.bridges.has(bridge) && detectDatapathType().type === 'netdev');
+  return new OvsInterfaceDriver(ovs, bridge, log, userspace);
 }

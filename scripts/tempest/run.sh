@@ -64,6 +64,7 @@ cleanup() {
   say "cleaning up"
   for e in $(os endpoint list --region "$REGION" -f value -c ID 2>/dev/null); do os endpoint delete "$e" >/dev/null 2>&1 || true; done
   os region delete "$REGION" >/dev/null 2>&1 || true
+  tempest workspace remove --name "neutrino-$TAG" >/dev/null 2>&1 || true
   "${NEUTRINO[@]}" down --dir "$DIR" >/dev/null 2>&1 || true
   exit $rc
 }
@@ -126,7 +127,12 @@ EXTENSIONS=$(api /extensions | python3 -c 'import json,sys; print(",".join(sorte
 say "agents alive; public network $PUBLIC; $(tr ',' '\n' <<<"$EXTENSIONS" | wc -l) extensions advertised"
 
 rm -rf "$WS"
-(cd "$DIR" && tempest init "$WS" >/dev/null)
+# tempest keeps a registry of workspaces by name (~/.tempest/workspace.yaml): a name of this run's own
+tempest workspace remove --name "neutrino-$TAG" >/dev/null 2>&1 || true
+(cd "$DIR" && tempest init --name "neutrino-$TAG" "$WS" >"$DIR/tempest-init.out" 2>&1) || {
+  cat "$DIR/tempest-init.out"
+  die "tempest init failed"
+}
 "$ROOT/scripts/tempest/tempest-conf.sh" "$ADMIN_PASSWORD" "$REGION" "$PUBLIC" "$EXTENSIONS" "$WS" >"$WS/etc/tempest.conf"
 
 say "tempest run --regex 'tempest\\.api\\.network.*${REGEX}' --concurrency $CONCURRENCY"

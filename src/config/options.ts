@@ -95,8 +95,8 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     interface_driver: {
       type: 'string',
       default: 'linuxbridge',
-      choices: ['linuxbridge', 'neutron.agent.linux.interface.BridgeInterfaceDriver'],
-      help: 'DHCP and L3 agents: how service ports are plugged (only linuxbridge: a veth whose tap the Linux bridge agent wires).',
+      choices: ['linuxbridge', 'neutron.agent.linux.interface.BridgeInterfaceDriver', 'openvswitch', 'neutron.agent.linux.interface.OVSInterfaceDriver'],
+      help: "DHCP and L3 agents: how service ports are plugged. linuxbridge: a veth whose tap the Linux bridge agent wires. openvswitch: the veth's tap joins [ovs] integration_bridge (on [ovs] ovsdb_connection) with external_ids:iface-id, for the Open vSwitch agent to wire.",
     },
     metadata_listen: {
       type: 'string',
@@ -220,7 +220,7 @@ export const OPTIONS: Record<string, Record<string, OptionSpec>> = {
     availability_zone: { type: 'string', default: 'nova', help: 'Availability zone the DHCP and L3 agents report (openstack network agent list shows it); L2 agents report none, as in Neutron.' },
     tunnel_types: { type: 'list', default: [], help: 'Open vSwitch agent: tunnel types it serves (only vxlan is built).' },
     l2_population: { type: 'bool', default: true, help: 'Open vSwitch agent: use l2population fdb entries (required: flooding comes from them).' },
-    arp_responder: { type: 'bool', default: false, help: 'Open vSwitch agent: answer ARP for remote ports in br-tun (not built: true is refused).' },
+    arp_responder: { type: 'bool', default: false, help: 'Open vSwitch agent: answer ARP for remote ports in br-tun, from the IPs l2population names (needs l2_population).' },
     vxlan_udp_port: { type: 'int', default: 4789, min: 1, max: 65535, help: 'Open vSwitch agent: UDP port of VXLAN tunnels.' },
     host_namespace: {
       type: 'string',

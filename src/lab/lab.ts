@@ -41,6 +41,7 @@ import {
   labPaths,
   netnsBatch,
   OVS_PHYSNET1_BRIDGE,
+  OVS_EXTERNAL_BRIDGE,
   OVS_TUNNEL_BRIDGE,
   serverConfig,
   underlayBatch,
@@ -252,10 +253,18 @@ export async function labUp(opts: LabUpOptions): Promise<LabRecord> {
           ['--may-exist', 'add-br', OVS_PHYSNET1_BRIDGE],
           ['set', 'Bridge', OVS_PHYSNET1_BRIDGE, `datapath_type=${datapath.type}`],
           ['--may-exist', 'add-port', OVS_PHYSNET1_BRIDGE, 'eth2'],
+          // the network host: the external network's bridge (Neutron's br-ex) holding eth3
+          ...(h.services
+            ? [
+                ['--may-exist', 'add-br', OVS_EXTERNAL_BRIDGE],
+                ['set', 'Bridge', OVS_EXTERNAL_BRIDGE, `datapath_type=${datapath.type}`],
+                ['--may-exist', 'add-port', OVS_EXTERNAL_BRIDGE, 'eth3'],
+              ]
+            : []),
         ]);
         await run('ip', ['-batch', '-'], {
           netns: h.netns,
-          input: `link set ${OVS_TUNNEL_BRIDGE} up\naddr add ${h.tunnelIp}/24 dev ${OVS_TUNNEL_BRIDGE}\nlink set ${OVS_PHYSNET1_BRIDGE} up\n`,
+          input: `link set ${OVS_TUNNEL_BRIDGE} up\naddr add ${h.tunnelIp}/24 dev ${OVS_TUNNEL_BRIDGE}\nlink set ${OVS_PHYSNET1_BRIDGE} up\n${h.services ? `link set ${OVS_EXTERNAL_BRIDGE} up\n` : ''}`,
         });
       }
       // A real NIC fills in the UDP checksum of a VXLAN packet the kernel leaves partial; a veth

@@ -51,16 +51,18 @@ export interface LabHost {
 
 export type LabL2 = 'linuxbridge' | 'openvswitch';
 /**
- * --mechanism: which hosts run the Open vSwitch agent. The network host keeps the Linux bridge
- * agent in every mode: its DHCP and L3 agents plug their ports as veths into Linux bridges
- * (interface_driver = openvswitch is not built).
+ * --mechanism: which hosts run the Open vSwitch agent. openvswitch: every host with an agent;
+ * mixed: the network host (the one with the DHCP and L3 agents) and compute1, while compute2 and
+ * further computes run the Linux bridge agent (they share VXLAN networks, as in Neutron). On an
+ * OVS network host the DHCP and L3 agents plug their ports into br-int (interface_driver =
+ * openvswitch) and the external network leaves through br-eth3 (bridge_mappings public:br-eth3).
  */
 export const MECHANISMS = ['linuxbridge', 'openvswitch', 'mixed'] as const;
 export type LabMechanism = (typeof MECHANISMS)[number];
 
-export function l2Of(mechanism: LabMechanism, host: string): LabL2 {
-  if (mechanism === 'openvswitch') return host.startsWith('compute') ? 'openvswitch' : 'linuxbridge';
-  if (mechanism === 'mixed') return host === 'compute1' ? 'openvswitch' : 'linuxbridge';
+export function l2Of(mechanism: LabMechanism, host: string, services = false): LabL2 {
+  if (mechanism === 'openvswitch') return 'openvswitch';
+  if (mechanism === 'mixed') return host === 'compute1' || services ? 'openvswitch' : 'linuxbridge';
   return 'linuxbridge';
 }
 
@@ -69,6 +71,8 @@ export function l2Of(mechanism: LabMechanism, host: string): LabL2 {
  *  physical bridge of physnet1 holding eth2. */
 export const OVS_TUNNEL_BRIDGE = 'br-eth1';
 export const OVS_PHYSNET1_BRIDGE = 'br-eth2';
+/** On the OVS network host: the bridge of the external network's physnet (public), holding eth3 (Neutron's br-ex). */
+export const OVS_EXTERNAL_BRIDGE = 'br-eth3';
 export const labOvsDir = (dir: string, host: string): string => join(dir, 'hosts', host, 'ovs');
 
 /**
@@ -138,7 +142,7 @@ export function labLayout(prefix: string, computes: number, dir: string, port: n
     ...(name === 'controller' ? { apiIp: `${API_NETWORK.net}.${10 + index}` } : {}),
     agent: name !== 'controller' || serviceHost === 'controller',
     services: name === serviceHost,
-    l2: l2Of(mechanism, name),
+    l2: l2Of(mechanism, name, name === serviceHost),
   }));
   return { prefix, dir, port, computes, topology, serviceHost, underlayNetns: `${prefix}underlay`, internetNetns: `${prefix}internet`, hosts, vhost: vhostName(prefix) };
 }
@@ -302,16 +306,18 @@ function metadataLines(l: LabLayout, h: LabHost, metadata?: LabMetadata): string
 export function agentConfig(l: LabLayout, h: LabHost, transportUrl: string, metadata?: LabMetadata): string {
   if (h.l2 === 'openvswitch') {
     return [
-      `# neutrino lab: the Open vSwitch agent of ${h.name} (runs in ${h.netns}, where ovs-vswitchd and its ports live)`,
+      `# neutrino lab: the Open vSwitch ${h.services ? `agent, DHCP, L3${metadata ? ' and metadata' : ''} agents` : 'agent'} of ${h.name} (run in ${h.netns}, where ovs-vswitchd and the ports live)`,
       '[DEFAULT]',
       `host = ${h.name}`,
       `state_path = ${join(l.dir, 'hosts', h.name)}`,
       `transport_url = ${transportUrl}`,
+      ...(h.services ? ['# the DHCP and L3 agents plug their ports into br-int, for the Open vSwitch agent to wire', 'interface_driver = openvswitch'] : []),
       ...metadataLines(l, h, metadata),
       '',
       '[agent]',
       `host_namespace = ${h.netns}`,
       'report_interval = 2',
+      ...(h.services && l.agentExtensions?.length ? [`extensions = ${l.agentExtensions.join(',')}`] : []),
       'tunnel_types = vxlan',
       'l2_population = true',
       '',
@@ -320,7 +326,7 @@ export function agentConfig(l: LabLayout, h: LabHost, transportUrl: string, meta
       'integration_bridge = br-int',
       'tunnel_bridge = br-tun',
       `local_ip = ${h.tunnelIp}`,
-      `bridge_mappings = physnet1:${OVS_PHYSNET1_BRIDGE}`,
+      `bridge_mappings = physnet1:${OVS_PHYSNET1_BRIDGE}${h.services ? `,public:${OVS_EXTERNAL_BRIDGE}` : ''}`,
       '',
       '# the OVS agent has no port firewall yet',
       '[securitygroup]',

@@ -59,7 +59,8 @@ describe('Open vSwitch agent on the userspace datapath', () => {
 
   function ovsConfig(i: number): Config {
     return Config.load([], {
-      agent: { host_namespace: HOSTS[i], tunnel_types: i < 2 ? 'vxlan' : '', l2_population: 'true' },
+      // host1 answers ARP for remote ports in br-tun; host2 does not (both must interwork)
+      agent: { host_namespace: HOSTS[i], tunnel_types: i < 2 ? 'vxlan' : '', l2_population: 'true', arp_responder: i === 0 ? 'true' : 'false' },
       ovs: {
         ovsdb_connection: ovs[i].db,
         integration_bridge: BR_INT,
@@ -220,6 +221,32 @@ describe('Open vSwitch agent on the userspace datapath', () => {
     );
     // a VXLAN instance does not reach the VLAN networks of the same hosts
     assert.equal(await ping(a.vm, '10.60.0.12', 1), false);
+  });
+
+  it('[agent] arp_responder: br-tun answers an ARP request for a remote port itself; the request never enters a tunnel', async () => {
+    const c = (await req('GET', `/v2.0/agents?host=${hostName(0)}`)).body.agents[0].configurations;
+    assert.equal(c.arp_responder_enabled, true);
+    const vx = (await req('GET', '/v2.0/networks?name=vx1')).body.networks[0];
+    const ports = (await req('GET', `/v2.0/ports?network_id=${vx.id}`)).body.ports as Obj[];
+    const local = ports.find((p) => p['binding:host_id'] === hostName(0))!;
+    const remote = ports.find((p) => p['binding:host_id'] === hostName(1))!;
+    const remoteIp = remote.fixed_ips[0].ip_address;
+    await until('ARP responder flow for the remote port', async () =>
+      (await ovs[0].dumpFlows(BR_TUN)).some((f) => f.table === 21 && f.match.includes(`arp_tpa=${remoteIp}`) && f.actions.includes(`${remote.mac_address}->eth_src`)),
+    );
+    const st = await ovs[0].state();
+    const ofport = st.interfaces.get(tapName(local.id))!.ofport;
+    const flow = `in_port=${ofport},arp,dl_src=${local.mac_address},dl_dst=ff:ff:ff:ff:ff:ff,arp_op=1,arp_sha=${local.mac_address},arp_spa=${local.fixed_ips[0].ip_address},arp_tpa=${remoteIp}`;
+    const out = await ovs[0].traceFlow(BR_INT, flow);
+    const actions = /Datapath actions: (.*)/.exec(out)?.[1] ?? '';
+    assert.doesNotMatch(actions, /tnl_push|tunnel\(/, `the request must not be tunnelled: ${actions}`);
+    // the reply goes back out of the asking port with the remote port's MAC as its sender
+    assert.match(out, new RegExp(`set_field:${remote.mac_address}->arp_sha`), out);
+    assert.match(actions, new RegExp(`(^|,)${ofport}($|,)|output:${ofport}|${tapName(local.id)}`), `the reply leaves by the asking port: ${actions}`);
+    // and the kernel of the instance learns the remote MAC from the reply (the ping of the test before worked; its neighbour entry is from a reply)
+    const vm = vms[ports.indexOf(local) >= 0 ? vms.length - 2 : 0];
+    await run('ip', ['neigh', 'flush', 'all'], { netns: vm, allowFailure: true });
+    assert.ok(await ping(vm, remoteIp, 1), 'ping still works with ARP answered by host1');
   });
 
   it('a flat network on physnet1 carries untagged traffic across hosts', async () => {

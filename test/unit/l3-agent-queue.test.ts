@@ -85,13 +85,15 @@ describe('L3 router queue', () => {
 });
 
 describe('L3 agent configuration', () => {
-  it("accepts legacy mode with the linuxbridge interface driver (Neutron's class path too)", () => {
+  it("accepts legacy mode with the linuxbridge and openvswitch interface drivers (Neutron's class paths too)", () => {
     assert.equal(l3AgentSettings(Config.load([], {})).hostNamespace, '');
     assert.doesNotThrow(() => l3AgentSettings(Config.load([], { DEFAULT: { interface_driver: 'neutron.agent.linux.interface.BridgeInterfaceDriver', agent_mode: 'legacy' } })));
+    assert.doesNotThrow(() => l3AgentSettings(Config.load([], { DEFAULT: { interface_driver: 'openvswitch' } })));
+    assert.doesNotThrow(() => l3AgentSettings(Config.load([], { DEFAULT: { interface_driver: 'neutron.agent.linux.interface.OVSInterfaceDriver' } })));
   });
   it('refuses DVR and other drivers, saying why', () => {
     assert.throws(() => l3AgentSettings(Config.load([], { DEFAULT: { agent_mode: 'dvr_snat' } })), /agent_mode = dvr_snat: distributed routers \(DVR\) are not built; use agent_mode = legacy/);
-    assert.throws(() => l3AgentSettings(Config.load([], { DEFAULT: { interface_driver: 'openvswitch' } })), /interface_driver = openvswitch: must be one of linuxbridge/);
+    assert.throws(() => l3AgentSettings(Config.load([], { DEFAULT: { interface_driver: 'macvtap' } })), /interface_driver = macvtap: must be one of linuxbridge/);
     assert.throws(() => l3AgentSettings(Config.load([], { agent: { host_namespace: 'no-such-ns-l3-test' } })), /no such network namespace/);
   });
 });

@@ -20,10 +20,10 @@ describe('Open vSwitch agent options', () => {
     await assert.rejects(start({ securitygroup: { firewall_driver: 'openvswitch' } }), /cannot reach OVSDB/);
   });
 
-  it('refuses tunnel types other than vxlan, the ARP responder, and VXLAN without l2population or local_ip', async () => {
+  it('refuses tunnel types other than vxlan, the ARP responder without l2population, and VXLAN without l2population or local_ip', async () => {
     const fw = { firewall_driver: 'noop' };
     await assert.rejects(start({ securitygroup: fw, agent: { tunnel_types: 'gre' } }), /tunnel_types: gre not supported/);
-    await assert.rejects(start({ securitygroup: fw, agent: { arp_responder: 'true' } }), /arp_responder = true: .* not built/);
+    await assert.rejects(start({ securitygroup: fw, agent: { arp_responder: 'true', l2_population: 'false' } }), /arp_responder = true needs l2_population = true/);
     await assert.rejects(start({ securitygroup: fw, agent: { tunnel_types: 'vxlan', l2_population: 'false' } }), /l2_population = false/);
     await assert.rejects(start({ securitygroup: fw, agent: { tunnel_types: 'vxlan' } }), /local_ip is empty/);
   });

@@ -4,7 +4,7 @@
 // equal however OVS orders a match.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { COOKIE_BASE, type FlowPlanInput, freeLocalVlan, networkCookie, planFlows, recoverFdb, STATIC_COOKIE } from '../../src/agents/openvswitch/flow-plan.js';
+import { arpReplyActions, COOKIE_BASE, type FlowPlanInput, freeLocalVlan, networkCookie, planFlows, recoverFdb, STATIC_COOKIE } from '../../src/agents/openvswitch/flow-plan.js';
 import { intPatchName, phyPatchName, tunnelPortName } from '../../src/agents/openvswitch/names.js';
 import { type Flow, flowsEqual, ovsdbRows, parseFlowDump, parseInterfaceMonitorLine, renderFlow } from '../../src/linux/ovs.js';
 
@@ -186,5 +186,23 @@ describe('ovs.ts parsers', () => {
       { action: 'delete', row: { name: 'br-tp', ofport: 65534, externalIds: {} } },
     ]);
     assert.deepEqual(parseInterfaceMonitorLine(''), []);
+  });
+
+  it('[agent] arp_responder: broadcast ARP from br-int goes to table 21, which answers for remote IPs l2population named and floods the rest; read back after a restart', () => {
+    const fdb = new Map([[NET_X, { flood: new Set(['10.0.0.2']), macs: new Map([['fa:16:3e:00:00:02', '10.0.0.2']]), arp: new Map([['10.61.0.12', 'fa:16:3e:00:00:02']]) }]]);
+    const off = planFlows(input({ fdb })).get('br-tun')!;
+    assert.equal(off.filter((f) => f.table === 21).length, 0, 'no responder unless asked');
+    const tun = planFlows(input({ fdb, arpResponder: true })).get('br-tun')!;
+    assert.equal(tun.find((f) => f.table === 20 && f.priority === 1)?.match, 'arp,dl_dst=ff:ff:ff:ff:ff:ff');
+    assert.equal(tun.find((f) => f.table === 20 && f.priority === 1)?.actions, 'goto_table:21');
+    assert.equal(tun.find((f) => f.table === 21 && f.priority === 0)?.actions, 'goto_table:22');
+    const answer = tun.find((f) => f.table === 21 && f.priority === 1)!;
+    assert.equal(answer.match, 'arp,dl_vlan=3,arp_tpa=10.61.0.12');
+    assert.equal(answer.cookie, networkCookie(NET_X));
+    assert.equal(answer.actions, arpReplyActions('fa:16:3e:00:00:02', '10.61.0.12'));
+    assert.match(answer.actions, /set_field:2->arp_op/);
+    assert.match(answer.actions, /IN_PORT$/);
+    const back = recoverFdb(tun, new Map([[3, NET_X]]), new Map([[6, '10.0.0.2']]));
+    assert.deepEqual([...(back.get(NET_X)?.arp ?? [])], [['10.61.0.12', 'fa:16:3e:00:00:02']]);
   });
 });

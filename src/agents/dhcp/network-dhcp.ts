@@ -15,6 +15,7 @@ import { processArgv, signalProcess } from '../../linux/process.js';
 import { deleteNamespace, ensureNamespace, listNamespaces, namespaceExists, namespacePids } from '../../linux/netns.js';
 import { readNamespaceDevices } from '../../linux/namespace-snapshot.js';
 import { addressLines, plugServicePort } from '../service-ports/veth-plug.js';
+import type { InterfaceDriver } from '../service-ports/interface-driver.js';
 import type { DhcpPluginApi } from './dhcp-plugin-api.js';
 import { dhcpDeviceId } from './device-id.js';
 import { METADATA_ADDRESS, METADATA_PORT } from '../../contract/metadata.js';
@@ -47,6 +48,8 @@ export interface DhcpHostSettings {
   dnsmasqUser?: string | null;
   /** metadata from the qdhcp namespace ([DEFAULT] enable_isolated_metadata / force_metadata) */
   metadata?: { proxies: MetadataProxies; force: boolean };
+  /** [DEFAULT] interface_driver (none: linuxbridge) */
+  interfaceDriver?: InterfaceDriver;
 }
 
 export interface ConvergeResult {
@@ -152,9 +155,14 @@ export class NetworkDhcp {
     const dev = await plugServicePort(
       { hostNamespace: this.o.hostNamespace, namespace: ns, portId: port.id, mac: port.mac_address, mtu: net.mtu || 1500, prefix: DHCP_PORT_PREFIX },
       { inner: seen.links.get(servicePortDevice(DHCP_PORT_PREFIX, port.id)) ?? null },
+      this.o.interfaceDriver,
     );
     // a DHCP port replaced (deleted behind the agent's back) leaves its veth: it must not keep its address
-    for (const name of seen.links.keys()) if (name.startsWith(DHCP_PORT_PREFIX) && name !== dev) await run('ip', ['link', 'del', name], { netns: ns, allowFailure: true });
+    for (const name of seen.links.keys()) {
+      if (!name.startsWith(DHCP_PORT_PREFIX) || name === dev) continue;
+      await run('ip', ['link', 'del', name], { netns: ns, allowFailure: true });
+      await this.o.interfaceDriver?.unplugged([name]);
+    }
     const md = this.o.metadata ? metadataSubnets(net, port, { force: this.o.metadata.force, isolated: true }) : new Map<string, string>();
     const want = [...dhcpPortAddresses(net, port), ...(md.size ? [`${METADATA_ADDRESS}/32`] : [])];
     const have = seen.addresses.get(dev) ?? [];
@@ -315,6 +323,7 @@ export class NetworkDhcp {
     }
     const devices = await devicesIn(ns);
     await deleteNamespace(ns, devices);
+    await this.o.interfaceDriver?.unplugged(devices);
     rmSync(dir, { recursive: true, force: true });
     if (releasePort) {
       await this.rpc

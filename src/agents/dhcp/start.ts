@@ -13,6 +13,7 @@ import type { DhcpHostSettings } from './network-dhcp.js';
 import { MetadataProxies } from '../metadata-proxy/metadata-proxies.js';
 import { proxyUser } from '../metadata-proxy/proxy-user.js';
 import { requireHaproxy } from '../metadata-proxy/require-haproxy.js';
+import { interfaceDriverFromConfig, type InterfaceDriver } from '../service-ports/interface-driver.js';
 
 export interface DhcpAgentStartOptions {
   bus: Bus;
@@ -21,10 +22,8 @@ export interface DhcpAgentStartOptions {
   config: Config;
 }
 
-export function dhcpAgentFromConfig(o: DhcpAgentStartOptions, metadata?: DhcpHostSettings['metadata']): DhcpAgent {
+export function dhcpAgentFromConfig(o: DhcpAgentStartOptions, metadata?: DhcpHostSettings['metadata'], interfaceDriver?: InterfaceDriver): DhcpAgent {
   const c = o.config;
-  // read for its check: a Neutron config naming the openvswitch driver must fail here, not plug wrongly
-  c.str('DEFAULT', 'interface_driver');
   const dhcpDir = join(resolve(c.str('DEFAULT', 'state_path')), 'dhcp');
   const unreachable = closedAncestor(dhcpDir);
   if (unreachable) {
@@ -49,6 +48,7 @@ export function dhcpAgentFromConfig(o: DhcpAgentStartOptions, metadata?: DhcpHos
     domain: dhcpDomain(c),
     dnsmasqUser: unreachable ? 'root' : null,
     metadata,
+    interfaceDriver,
   });
 }
 
@@ -63,7 +63,7 @@ export async function dhcpMetadataFromConfig(o: DhcpAgentStartOptions): Promise<
 }
 
 export async function startDhcpAgent(o: DhcpAgentStartOptions): Promise<{ stop(): Promise<void> }> {
-  const agent = dhcpAgentFromConfig(o, await dhcpMetadataFromConfig(o));
+  const agent = dhcpAgentFromConfig(o, await dhcpMetadataFromConfig(o), await interfaceDriverFromConfig(o.config, o.log));
   return startOrUndo(agent);
 }
 

@@ -23,6 +23,7 @@ import type { L3AgentExtension } from './extensions/l3-extension.js';
 import type { RouterAdvertisements } from './router-advertisements.js';
 import type { VrrpRouters, VrrpState } from './ha/vrrp-routers.js';
 import { deleteConntrack } from '../../linux/conntrack.js';
+import type { InterfaceDriver } from '../service-ports/interface-driver.js';
 
 export const L3_AGENT_BINARY = 'neutrino-l3-agent';
 
@@ -49,6 +50,8 @@ export interface L3AgentOptions {
   routerAdvertisements?: RouterAdvertisements;
   /** l3-ha: keepalived per HA router (ha/vrrp-routers.ts); absent: HA routers are refused */
   vrrp?: VrrpRouters;
+  /** [DEFAULT] interface_driver (none: linuxbridge) */
+  interfaceDriver?: InterfaceDriver;
 }
 
 interface RouterStats {
@@ -78,7 +81,7 @@ export class L3Agent {
     this.extensions = o.extensions ?? [];
     this.audits = new DriftAudit({ host: () => o.host, agentType: AGENT_TYPE_L3, log: o.log, inspect: (repair) => this.inspect(repair) });
     this.rpc = new L3PluginApi(o.bus, o.host);
-    this.dataplane = new RouterDataplane({ hostNamespace: o.hostNamespace, log: o.log });
+    this.dataplane = new RouterDataplane({ hostNamespace: o.hostNamespace, log: o.log, interfaceDriver: o.interfaceDriver });
     const chunk = o.syncChunkSize ?? 64;
     this.queue = new RouterQueue({
       concurrency: o.concurrency ?? 16,

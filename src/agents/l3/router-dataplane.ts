@@ -15,6 +15,7 @@ import { diffTable, replaceTable, type NftTable } from '../firewall/nft-table.js
 import { tableDrift } from '../firewall/drift.js';
 import type { Drift } from '../../contract/trace.js';
 import { plugNewServicePorts, plugServicePort, type ServicePort } from '../service-ports/veth-plug.js';
+import type { InterfaceDriver } from '../service-ports/interface-driver.js';
 import { floatingChanges, floatingOfTable, NAT_TABLE, renderNat } from './nat-table.js';
 import { addressChanges, canonicalRoutes, devicesToDelete, isRouterDevice, linkMatches, routeChanges } from './router-diff.js';
 import type { RouterPlan } from './router-plan.js';
@@ -53,7 +54,8 @@ export class RouterDataplane {
   private readonly applied = new Map<string, AppliedRouter>();
   private readonly background = new Set<Promise<void>>();
 
-  constructor(private readonly o: { hostNamespace: string; log: Logger }) {}
+  /** o.interfaceDriver: [DEFAULT] interface_driver (none: linuxbridge, the taps stay where they are made) */
+  constructor(private readonly o: { hostNamespace: string; log: Logger; interfaceDriver?: InterfaceDriver }) {}
 
   namespaceOf(routerId: string): string {
     return serviceNamespace('qrouter', routerId, this.o.hostNamespace);
@@ -90,6 +92,7 @@ export class RouterDataplane {
         ns,
         stale.map((d) => `link del ${d}`),
       );
+      await this.o.interfaceDriver?.unplugged(stale);
       changes += stale.length;
     }
     const absent: ServicePort[] = [];
@@ -98,11 +101,11 @@ export class RouterDataplane {
       if (linkMatches(l, p)) continue;
       const port = { hostNamespace: this.o.hostNamespace, namespace: ns, portId: p.portId, mac: p.mac, mtu: p.mtu, prefix: p.prefix };
       // a device that exists keeps its addresses; a new one has none, so the snapshot stays right
-      if (l) await plugServicePort(port, { inner: l });
+      if (l) await plugServicePort(port, { inner: l }, this.o.interfaceDriver);
       else absent.push(port);
       changes++;
     }
-    await plugNewServicePorts(absent);
+    await plugNewServicePorts(absent, this.o.interfaceDriver);
 
     // addresses, then routes (a nexthop needs its subnet on a device first), in one batch; a new
     // floating address waits for its DNAT rule, else the router itself would answer the first
@@ -243,6 +246,7 @@ export class RouterDataplane {
     if (!namespaceExists(ns)) return false;
     const devices = [...(await listLinks(ns).catch(() => new Map())).keys()].filter(isRouterDevice);
     await deleteNamespace(ns, devices);
+    await this.o.interfaceDriver?.unplugged(devices);
     return true;
   }
 

@@ -16,6 +16,7 @@ import { buildL3Extensions } from './extensions/registry.js';
 import { RouterAdvertisements } from './router-advertisements.js';
 import { VrrpRouters } from './ha/vrrp-routers.js';
 import { findBinary } from '../../linux/preflight.js';
+import { interfaceDriverFromConfig } from '../service-ports/interface-driver.js';
 
 export interface L3AgentStartOptions {
   bus: Bus;
@@ -24,14 +25,14 @@ export interface L3AgentStartOptions {
   config: Config;
 }
 
-/** The L3 agent's own options, checked: only legacy routers on Linux bridge hosts are built. */
+/** The L3 agent's own options, checked: only legacy routers are built. */
 export function l3AgentSettings(config: Config): { hostNamespace: string; reportInterval: number; availabilityZone: string; auditInterval: number; extensions: string[] } {
   const mode = config.str('DEFAULT', 'agent_mode');
   if (mode !== 'legacy') {
     const what = mode.startsWith('dvr') ? 'distributed routers (DVR) are not built' : "it is not one of Neutron's agent modes";
     throw new ConfigError(`[DEFAULT] agent_mode = ${mode}: ${what}; use agent_mode = legacy (one qrouter namespace per router on this network host)`);
   }
-  // read for its check: the option's choices are the Linux bridge driver's names only
+  // read for its check: linuxbridge or openvswitch (interfaceDriverFromConfig reaches OVSDB at start)
   config.str('DEFAULT', 'interface_driver');
   const hostNamespace = config.str('agent', 'host_namespace');
   if (hostNamespace && !namespaceExists(hostNamespace)) {
@@ -88,6 +89,7 @@ export async function startL3Agent(o: L3AgentStartOptions): Promise<{ stop(): Pr
     auditInterval: s.auditInterval,
     extensions,
     routerAdvertisements,
+    interfaceDriver: await interfaceDriverFromConfig(o.config, o.log),
   });
   return startOrUndo(agent);
 }

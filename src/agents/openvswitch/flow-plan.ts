@@ -11,7 +11,10 @@
 //            provider VLAN (vlan) or untagged (flat); anything else from br-int is dropped.
 //   br-tun   table 0: from br-int → 20, from a VXLAN port → 4, else drop.
 //            table 4: VNI → local VLAN, out to br-int.
-//            table 20: known remote MACs (l2population) → their host's VXLAN port; else → 22.
+//            table 20: known remote MACs (l2population) → their host's VXLAN port; else → 22;
+//                      with [agent] arp_responder, broadcast ARP → 21.
+//            table 21: ARP responder: a request for a remote port's IP (l2population) is
+//                      answered here, back into br-int, and never crosses a tunnel; else → 22.
 //            table 22: flooding: one copy to every host that has the network (head-end replication).
 // Actions are spelt as OVS prints them back under OpenFlow 1.3 (push_vlan/set_field, not
 // mod_vlan_vid/strip_vlan), so a table that is already right compares equal and is left alone.
@@ -31,6 +34,8 @@ export interface NetworkFdb {
   flood: Set<string>;
   /** MAC → tunnel endpoint */
   macs: Map<string, string>;
+  /** IP → MAC of remote ports, for the ARP responder (absent: none known) */
+  arp?: Map<string, string>;
 }
 
 export interface FlowPlanInput {
@@ -40,6 +45,8 @@ export interface FlowPlanInput {
   bridgeMappings: Record<string, string>;
   networks: LocalNetwork[];
   fdb: Map<string, NetworkFdb>;
+  /** [agent] arp_responder: br-tun answers ARP for the remote ports l2population names */
+  arpResponder?: boolean;
   ofports: {
     /** br-int's patch-tun, br-tun's patch-int */
     patchTun?: number;
@@ -73,6 +80,24 @@ export function networkCookie(networkId: string): bigint {
 export const TUN_FROM_INT = 20;
 export const TUN_FROM_TUNNEL = 4;
 export const TUN_FLOOD = 22;
+export const TUN_ARP_RESPONDER = 21;
+
+/**
+ * The actions of an ARP responder flow (Neutron's): the request becomes the reply of `mac`
+ * for `ip`, sent back where it came from. Spelt as OVS prints them back under OpenFlow 1.3.
+ */
+export function arpReplyActions(mac: string, ip: string): string {
+  return [
+    'move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[]',
+    `set_field:${mac}->eth_src`,
+    'set_field:2->arp_op',
+    'move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[]',
+    'move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[]',
+    `set_field:${mac}->arp_sha`,
+    `set_field:${ip}->arp_spa`,
+    'IN_PORT',
+  ].join(',');
+}
 
 const vlanVid = (vid: number) => `set_field:${4096 + vid}->vlan_vid`;
 const pushVlan = (vid: number) => `push_vlan:0x8100,${vlanVid(vid)}`;
@@ -113,6 +138,10 @@ export function planFlows(p: FlowPlanInput): Map<string, Flow[]> {
   if (p.tunnelBridge) {
     const tun: Flow[] = [flow(STATIC_COOKIE, 0, 0, '', 'drop'), flow(STATIC_COOKIE, TUN_FROM_TUNNEL, 0, '', 'drop'), flow(STATIC_COOKIE, TUN_FLOOD, 0, '', 'drop')];
     tun.push(flow(STATIC_COOKIE, TUN_FROM_INT, 0, '', `goto_table:${TUN_FLOOD}`));
+    if (p.arpResponder) {
+      tun.push(flow(STATIC_COOKIE, TUN_FROM_INT, 1, 'arp,dl_dst=ff:ff:ff:ff:ff:ff', `goto_table:${TUN_ARP_RESPONDER}`));
+      tun.push(flow(STATIC_COOKIE, TUN_ARP_RESPONDER, 0, '', `goto_table:${TUN_FLOOD}`));
+    }
     if (p.ofports.patchInt !== undefined) tun.push(flow(STATIC_COOKIE, 0, 1, `in_port=${p.ofports.patchInt}`, `goto_table:${TUN_FROM_INT}`));
     const tunnelPorts = Object.entries(p.ofports.tunnels).sort((a, b) => a[1] - b[1]);
     for (const [, port] of tunnelPorts) tun.push(flow(STATIC_COOKIE, 0, 1, `in_port=${port}`, `goto_table:${TUN_FROM_TUNNEL}`));
@@ -131,6 +160,12 @@ export function planFlows(p: FlowPlanInput): Map<string, Flow[]> {
         const port = p.ofports.tunnels[ip];
         if (port === undefined) continue;
         tun.push(flow(c, TUN_FROM_INT, 2, `dl_vlan=${n.lvid},dl_dst=${mac}`, `pop_vlan,${tunId(n.segmentationId)},output:${port}`));
+      }
+      if (p.arpResponder) {
+        for (const [ip, mac] of [...(fdb.arp ?? [])].sort((a, b) => a[0].localeCompare(b[0]))) {
+          if (ip.includes(':')) continue;
+          tun.push(flow(c, TUN_ARP_RESPONDER, 1, `arp,dl_vlan=${n.lvid},arp_tpa=${ip}`, arpReplyActions(mac, ip)));
+        }
       }
     }
     out.set(p.tunnelBridge, tun);
@@ -163,7 +198,11 @@ export function recoverFdb(tunFlows: Flow[], networkOfLvid: Map<number, string>,
     const net = networkOfLvid.get(Number(vlan[1]));
     if (!net) continue;
     const outputs = [...f.actions.matchAll(/output:(\d+)/g)].map((m) => remoteOfPort.get(Number(m[1]))).filter((x): x is string => x !== undefined);
-    if (f.table === TUN_FLOOD) for (const ip of outputs) entry(net).flood.add(ip);
+    if (f.table === TUN_ARP_RESPONDER) {
+      const ip = /(?:^|,)arp_tpa=([0-9.]+)/.exec(f.match)?.[1];
+      const mac = /set_field:([0-9a-f:]{17})->eth_src/.exec(f.actions)?.[1];
+      if (ip && mac) (entry(net).arp ??= new Map()).set(ip, mac);
+    } else if (f.table === TUN_FLOOD) for (const ip of outputs) entry(net).flood.add(ip);
     else if (f.table === TUN_FROM_INT) {
       const mac = /(?:^|,)dl_dst=([0-9a-f:]{17})/.exec(f.match);
       if (mac && outputs[0]) entry(net).macs.set(mac[1], outputs[0]);

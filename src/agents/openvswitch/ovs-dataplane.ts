@@ -40,6 +40,8 @@ export interface OvsDataplaneOptions {
   datapathReason: string;
   /** [securitygroup] firewall_driver = openvswitch (absent or null: noop) */
   firewall?: OvsFirewall | null;
+  /** [agent] arp_responder: br-tun answers ARP for remote ports (l2population's IPs) */
+  arpResponder?: boolean;
 }
 
 interface WiredPort {
@@ -84,7 +86,8 @@ export class OvsDataplane implements L2Dataplane {
     const tunnelTypes = config.list('agent', 'tunnel_types');
     const unsupported = tunnelTypes.filter((t) => !SUPPORTED_TUNNEL_TYPES.includes(t));
     if (unsupported.length) throw new Error(`[agent] tunnel_types: ${unsupported.join(', ')} not supported by this agent (only vxlan is built)`);
-    if (config.bool('agent', 'arp_responder')) throw new Error('[agent] arp_responder = true: the ARP responder of the Open vSwitch agent is not built; set it to false');
+    if (config.bool('agent', 'arp_responder') && !config.bool('agent', 'l2_population'))
+      throw new Error('[agent] arp_responder = true needs l2_population = true (the responder answers from the IPs l2population names)');
     if (tunnelTypes.length && !config.bool('agent', 'l2_population'))
       throw new Error('[agent] l2_population = false: this agent floods VXLAN traffic only to the hosts l2population names (no multicast, no learning); set it to true');
     const fw = config.str('securitygroup', 'firewall_driver');
@@ -112,6 +115,7 @@ export class OvsDataplane implements L2Dataplane {
       datapathType,
       datapathReason: asked ? `[ovs] datapath_type = ${asked}` : detected.reason,
       firewall: filtering ? new OvsFirewall({ log }) : null,
+      arpResponder: config.bool('agent', 'arp_responder') && tunnelTypes.length > 0,
     });
   }
 
@@ -162,7 +166,7 @@ export class OvsDataplane implements L2Dataplane {
       tunnel_types: o.tunnelBridge ? ['vxlan'] : [],
       tunneling_ip: o.localIp,
       l2_population: true,
-      arp_responder_enabled: false,
+      arp_responder_enabled: !!o.arpResponder,
       datapath_type: o.datapathType,
       datapath_type_reason: o.datapathReason,
       // VLAN tags are pushed by OVS itself: no 802.1Q support is needed from the kernel
@@ -461,7 +465,7 @@ export class OvsDataplane implements L2Dataplane {
         .filter((p) => p.dead)
         .map((p) => p.name)
         .sort(),
-      [...this.fdb].map(([id, f]) => [id, [...f.flood].sort(), [...f.macs].sort()]).sort(),
+      [...this.fdb].map(([id, f]) => [id, [...f.flood].sort(), [...f.macs].sort(), [...(f.arp ?? [])].sort()]).sort(),
       // the firewall's flows follow its model and every live port
       o.firewall ? [o.firewall.key(), [...this.ports].filter(([, p]) => !p.dead).map(([id, p]) => [id, p.name, p.networkId])] : null,
     ]);
@@ -497,6 +501,7 @@ export class OvsDataplane implements L2Dataplane {
       bridgeMappings: o.bridgeMappings,
       networks: [...this.networks.values()],
       fdb: this.fdb,
+      arpResponder: o.arpResponder,
       ofports: { patchTun: ofport(PATCH_TUN), patchInt: ofport(PATCH_INT), intPhys, physInt, tunnels, dead },
       firewall: o.firewall ? { switchAction: SWITCH_ACTION, flows: o.firewall.flows(this.wiredForFirewall(ofport)) } : undefined,
     });
@@ -590,9 +595,12 @@ export class OvsDataplane implements L2Dataplane {
         const net = full ? { flood: new Set<string>(), macs: new Map<string, string>() } : (this.fdb.get(networkId) ?? { flood: new Set<string>(), macs: new Map<string, string>() });
         for (const [ip, pairs] of Object.entries(e.ports)) {
           if (ip === this.o.localIp) continue;
-          for (const [mac] of pairs) {
+          for (const [mac, portIp] of pairs) {
             if (mac === FLOODING_ENTRY[0]) net.flood.add(ip);
-            else net.macs.set(mac.toLowerCase(), ip);
+            else {
+              net.macs.set(mac.toLowerCase(), ip);
+              if (this.o.arpResponder && portIp) (net.arp ??= new Map()).set(portIp, mac.toLowerCase());
+            }
           }
         }
         this.fdb.set(networkId, net);
@@ -612,9 +620,10 @@ export class OvsDataplane implements L2Dataplane {
         const net = this.fdb.get(networkId);
         if (!net) continue;
         for (const [ip, pairs] of Object.entries(e.ports)) {
-          for (const [mac] of pairs) {
+          for (const [mac, portIp] of pairs) {
             if (mac === FLOODING_ENTRY[0]) net.flood.delete(ip);
             else if (net.macs.get(mac.toLowerCase()) === ip) net.macs.delete(mac.toLowerCase());
+            if (portIp && net.arp?.get(portIp) === mac.toLowerCase()) net.arp.delete(portIp);
           }
         }
       }

@@ -7,6 +7,7 @@
 import { servicePortDevice, tapName, type ServicePortPrefix } from '../../contract/device-names.js';
 import { run } from '../../linux/exec.js';
 import { listLinks, runBatch, type Link } from '../../linux/links.js';
+import type { InterfaceDriver } from './interface-driver.js';
 
 export interface ServicePort {
   /** '' = the real host */
@@ -25,9 +26,10 @@ const hostEndMac = (mac: string): string => `fe${mac.slice(2)}`;
 /**
  * Makes sure the port's veth exists with the right MAC and MTU, both ends up; returns the inner
  * device name. `inner`: what the caller already read of the inner device (null: it is absent),
- * which saves reading the namespace again.
+ * which saves reading the namespace again. `driver`: where a tap made here is attached
+ * ([DEFAULT] interface_driver; none: the Linux bridge agent finds it by name).
  */
-export async function plugServicePort(p: ServicePort, known?: { inner: Link | null }): Promise<string> {
+export async function plugServicePort(p: ServicePort, known?: { inner: Link | null }, driver?: InterfaceDriver): Promise<string> {
   const tap = tapName(p.portId);
   const dev = servicePortDevice(p.prefix, p.portId);
   const inner = known ? known.inner : (await listLinks(p.namespace)).get(dev);
@@ -49,6 +51,7 @@ export async function plugServicePort(p: ServicePort, known?: { inner: Link | nu
     input: `link add ${tap}${hostNs} address ${hostEndMac(mac)} mtu ${p.mtu} up type veth peer name ${dev} netns ${p.namespace} address ${mac} mtu ${p.mtu}\n`,
   });
   await run('ip', ['link', 'set', dev, 'up'], { netns: p.namespace });
+  await driver?.plugged([p]);
   return dev;
 }
 
@@ -57,7 +60,7 @@ export async function plugServicePort(p: ServicePort, known?: { inner: Link | nu
  * built): one `ip -batch` makes every veth and one brings the inner ends up, instead of four
  * processes a port. A port the batch could not make (a tap left behind) goes the one-by-one way.
  */
-export async function plugNewServicePorts(ports: ServicePort[]): Promise<string[]> {
+export async function plugNewServicePorts(ports: ServicePort[], driver?: InterfaceDriver): Promise<string[]> {
   if (!ports.length) return [];
   const lines = ports.map((p) => {
     const hostNs = p.hostNamespace ? ` netns ${p.hostNamespace}` : '';
@@ -70,6 +73,7 @@ export async function plugNewServicePorts(ports: ServicePort[]): Promise<string[
   for (const p of made) byNamespace.set(p.namespace, [...(byNamespace.get(p.namespace) ?? []), `link set ${servicePortDevice(p.prefix, p.portId)} up`]);
   for (const [ns, up] of byNamespace) await run('ip', ['-batch', '-'], { netns: ns, input: up.join('\n') + '\n' });
   for (const p of ports.filter((_, i) => failed.has(i))) await plugServicePort(p, { inner: null });
+  await driver?.plugged(ports);
   return ports.map((p) => servicePortDevice(p.prefix, p.portId));
 }
 

@@ -35,12 +35,12 @@ describe(`neutrino lab --mechanism mixed (prefix ${P})`, { timeout: 10 * 60_000 
     await lab.teardown();
   });
 
-  it('compute1 runs the Open vSwitch agent and says which datapath it has; the others run Linux bridge agents', async () => {
+  it('compute1 and the network host run the Open vSwitch agent and say which datapath they have; compute2 the Linux bridge agent', async () => {
     const agents = (await api('GET', '/agents')).agents as { host: string; agent_type: string; alive: boolean; configurations: Record<string, unknown> }[];
     const l2 = (host: string) => agents.find((a) => a.host === host && /bridge|vSwitch/.test(a.agent_type));
     assert.equal(l2('compute1')?.agent_type, 'Open vSwitch agent');
     assert.equal(l2('compute2')?.agent_type, 'Linux bridge agent');
-    assert.equal(l2('network')?.agent_type, 'Linux bridge agent');
+    assert.equal(l2('network')?.agent_type, 'Open vSwitch agent', 'mixed: the network host runs OVS too');
     assert.ok(agents.every((a) => a.alive));
     assert.match(String(l2('compute1')?.configurations.datapath_type), /^(system|netdev)$/);
   });

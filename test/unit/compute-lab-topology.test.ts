@@ -112,11 +112,11 @@ describe('lab topology', () => {
       assert.equal(a.int('agent', 'report_interval'), 2);
       assert.equal(a.str('vxlan', 'local_ip'), '10.21.0.12');
       assert.deepEqual(a.list('linux_bridge', 'physical_interface_mappings'), ['physnet1:eth2', 'public:eth3']);
-      // --mechanism mixed: compute1 runs the Open vSwitch agent, the network host keeps Linux bridge
+      // --mechanism mixed: the network host and compute1 run the Open vSwitch agent, compute2 Linux bridge
       const m = labLayout('lab-', 2, '/tmp/neutrino-lab', 9696, 'controller-network-compute', 'mixed');
       assert.deepEqual(
         m.hosts.map((h) => `${h.name}:${h.l2}`),
-        ['controller:linuxbridge', 'network:linuxbridge', 'compute1:openvswitch', 'compute2:linuxbridge'],
+        ['controller:linuxbridge', 'network:openvswitch', 'compute1:openvswitch', 'compute2:linuxbridge'],
       );
       assert.equal(hostBatch(m.hosts[2]), 'link set lo up\naddr add 10.20.0.12/24 dev eth0\n', 'the tunnel address goes on the OVS bridge, not eth1');
       writeFileSync(join(dir, 'o.conf'), agentConfig(m, m.hosts[2], url));

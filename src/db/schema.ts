@@ -1,7 +1,7 @@
 // Row types of the tables, as Kysely sees them. Booleans are stored as 0/1 integers so
 // one schema serves SQLite and PostgreSQL; list-valued attributes that are never filtered
 // on in SQL are JSON text.
-import type { VpnaasTables } from '../plugins/vpnaas/tables.js';
+import type { VpnaasTables } from './vpnaas-tables.js';
 import type { Generated } from 'kysely';
 
 interface StandardColumns {
@@ -44,7 +44,7 @@ export interface SubnetTable extends StandardColumns {
   host_routes: string; // JSON [{destination,nexthop}]
   /** the subnet pool its cidr was allocated from (subnet_allocation), if any */
   subnetpool_id: string | null;
-  /** segment (0022): the segment of a routed network the subnet is on */
+  /** segment (0021): the segment of a routed network the subnet is on */
   segment_id?: string | null;
   /** JSON list of device owners it serves (subnet-service-types); null: all */
   service_types?: string | null;
@@ -140,7 +140,7 @@ export interface NetworkSegmentTable {
   physical_network: string | null;
   segmentation_id: number | null;
   segment_index: number;
-  /** segment (0022): null until named; timestamps null only for rows made before it by other writers */
+  /** segment (0021): null until named; timestamps null only for rows made before it by other writers */
   name?: string | null;
   description?: string;
   revision_number?: number;

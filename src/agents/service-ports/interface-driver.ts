@@ -11,11 +11,22 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import { ConfigError } from '../../config/config.js';
-import { servicePortDevice, TAP_PREFIX, tapName } from '../../contract/device-names.js';
+import { servicePortDevice, TAP_PREFIX, tapName, type ServicePortPrefix } from '../../contract/device-names.js';
 import { DEAD_VLAN } from '../openvswitch/names.js';
 import { run } from '../../linux/exec.js';
 import { detectDatapathType, Ovs, vsctlString } from '../../linux/ovs.js';
-import type { ServicePort } from './veth-plug.js';
+
+/** a service port (DHCP, router) to plug into its namespace */
+export interface ServicePort {
+  /** '' = the real host */
+  hostNamespace: string;
+  /** the service namespace (it must exist) */
+  namespace: string;
+  portId: string;
+  mac: string;
+  mtu: number;
+  prefix: ServicePortPrefix;
+}
 
 export interface InterfaceDriver {
   readonly name: 'linuxbridge' | 'openvswitch';

@@ -4,21 +4,12 @@
 // network's bridge and reports it up) and whose other end (ns-/qr-/qg-…) lives in the
 // service's namespace with the port's MAC and addresses. Idempotent: a port already plugged
 // as asked costs one read; a restart of the agent changes nothing that is right.
-import { servicePortDevice, tapName, type ServicePortPrefix } from '../../contract/device-names.js';
+import { servicePortDevice, tapName } from '../../contract/device-names.js';
 import { run } from '../../linux/exec.js';
 import { listLinks, runBatch, type Link } from '../../linux/links.js';
-import type { InterfaceDriver } from './interface-driver.js';
+import type { InterfaceDriver, ServicePort } from './interface-driver.js';
 
-export interface ServicePort {
-  /** '' = the real host */
-  hostNamespace: string;
-  /** the service namespace (it must exist) */
-  namespace: string;
-  portId: string;
-  mac: string;
-  mtu: number;
-  prefix: ServicePortPrefix;
-}
+export type { ServicePort } from './interface-driver.js';
 
 // as libvirt does for instances: the host end never carries the port's own MAC
 const hostEndMac = (mac: string): string => `fe${mac.slice(2)}`;

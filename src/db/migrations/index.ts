@@ -19,7 +19,7 @@ import * as m0017 from './0017_l3_ha.js';
 import * as m0018 from './0018_qos.js';
 import * as m0019 from './0019_metering.js';
 import * as m0020 from './0020_vpnaas.js';
-import * as m0022 from './0022_segments.js';
+import * as m0021 from './0021_segments.js';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
@@ -41,5 +41,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0018_qos': m0018,
   '0019_metering': m0019,
   '0020_vpnaas': m0020,
-  '0022_segments': m0022,
+  '0021_segments': m0021,
 };

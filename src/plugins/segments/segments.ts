@@ -189,7 +189,7 @@ export class SegmentPlugin implements Handler {
   }
 }
 
-/** Segments written before 0022 (or by writers that set no timestamps) take their network's. */
+/** Segments written before 0021 (or by writers that set no timestamps) take their network's. */
 function normalise<T extends NetworkSegmentTable & { network_created_at?: string; project_id?: string }>(r: T): SegmentRow & { project_id: string } {
   const { network_created_at, ...rest } = r;
   return {

@@ -10,7 +10,7 @@ import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
 import type { Services } from '../services.js';
 import { EndpointGroupInUse, InvalidEndpointInEndpointGroup, MissingEndpointForEndpointGroup, NonExistingSubnetInEndpointGroup, VPNEndpointGroupNotFound } from './errors.js';
 import { endpointGroupDef } from './resources.js';
-import type { VpnEndpointGroupTable } from './tables.js';
+import type { VpnEndpointGroupTable } from '../../db/vpnaas-tables.js';
 
 export class EndpointGroupPlugin implements Handler {
   constructor(private readonly s: Services) {}

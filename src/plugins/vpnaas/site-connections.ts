@@ -34,7 +34,7 @@ import {
 } from './errors.js';
 import { checkSubnetOnRouter, inPendingStatus } from './vpn-services.js';
 import { siteConnectionDef } from './resources.js';
-import type { IpsecSiteConnectionTable, VpnServiceTable } from './tables.js';
+import type { IpsecSiteConnectionTable, VpnServiceTable } from '../../db/vpnaas-tables.js';
 
 const IP_MIN_MTU: Record<number, number> = { 4: 68, 6: 1280 };
 

@@ -9,7 +9,7 @@ import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
 import type { Services } from '../services.js';
 import { IKEPolicyInUse, IKEPolicyNotFound, IPsecPolicyInUse, IPsecPolicyNotFound } from './errors.js';
 import { ikePolicyDef, ipsecPolicyDef } from './resources.js';
-import type { IkePolicyTable, IpsecPolicyTable } from './tables.js';
+import type { IkePolicyTable, IpsecPolicyTable } from '../../db/vpnaas-tables.js';
 
 type Row = IkePolicyTable | IpsecPolicyTable;
 

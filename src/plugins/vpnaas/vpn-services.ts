@@ -14,7 +14,7 @@ import { inTransaction, lockedIf, type Trx } from '../../db/transaction.js';
 import type { Services } from '../services.js';
 import { RouterIsNotExternal, SubnetIsNotConnectedToRouter, VPNServiceInUse, VPNServiceNotFound, VPNStateInvalidToUpdate } from './errors.js';
 import { vpnServiceDef } from './resources.js';
-import type { VpnServiceTable } from './tables.js';
+import type { VpnServiceTable } from '../../db/vpnaas-tables.js';
 
 export const inPendingStatus = (status: string): boolean => status.startsWith('PENDING_');
 
